@@ -1,0 +1,50 @@
+"""The ``jointinspect`` command: a Typer app whose commands live in small modules."""
+
+from typing import Annotated
+
+import typer
+
+from jointinspect import __version__
+from jointinspect.cli import commands_base
+from jointinspect.cli.context import AppState
+
+app = typer.Typer(
+    name="jointinspect",
+    help="Plan joint, credit- and risk-based enterprise inspections for a district.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jointinspect {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default: $JOINTINSPECT_DB, else sqlite:///jointinspect.db).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Plan joint, credit- and risk-based enterprise inspections for a district."""
+    ctx.obj = AppState(db=db)
+
+
+commands_base.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

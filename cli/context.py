@@ -1,0 +1,85 @@
+"""What every command shares: the database option, settings, and error reporting."""
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import wraps
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from jointinspect.cli.settings import Settings, load_settings
+from jointinspect.models import create_schema, make_engine
+from jointinspect.models.errors import JointInspectError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Every command takes ``--db`` (spec §7); it may also be given before the command.
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (default: $JOINTINSPECT_DB, else sqlite:///jointinspect.db).",
+        show_default=False,
+    ),
+]
+
+
+@dataclass
+class AppState:
+    db: str | None = None
+
+
+def settings_for(ctx: typer.Context, db: str | None) -> Settings:
+    """Settings with ``--db`` from the command, else from before the command."""
+    state = ctx.find_root().obj
+    root_db = state.db if isinstance(state, AppState) else None
+    return load_settings(db=db or root_db)
+
+
+def open_engine(settings: Settings, *, create: bool = True) -> Engine:
+    """An engine on the configured database, with the schema in place."""
+    engine = make_engine(settings.db)
+    if create:
+        create_schema(engine)
+    return engine
+
+
+def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
+    """Print ``Error: …`` (and a hint) on stderr; return the Exit to raise."""
+    typer.echo(f"Error: {message}", err=True)
+    if hint:
+        typer.echo(f"Hint: {hint}", err=True)
+    return typer.Exit(code)
+
+
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the project's exceptions into ``Error: …`` with a hint and a non-zero exit."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except JointInspectError as exc:
+            raise fail(str(exc), exc.hint) from None
+        except OperationalError as exc:
+            raise fail(
+                f"the database cannot be used: {exc.orig}",
+                "check --db / $JOINTINSPECT_DB and that the server is running",
+            ) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted; nothing was committed.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+@contextmanager
+def progress_stage(label: str) -> Iterator[None]:
+    """A one-line stage marker on stderr for long commands."""
+    typer.echo(f"… {label}", err=True)
+    yield

@@ -1,0 +1,37 @@
+"""Settings, read once at the edge (environment variables ``JOINTINSPECT_*`` and flags).
+
+Nothing below ``cli/`` reads the environment: values are passed down explicitly.
+"""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jointinspect.models import DEFAULT_DB_URL
+
+
+class Settings(BaseSettings):
+    """Everything a coordinator may configure; each has a sensible default."""
+
+    model_config = SettingsConfigDict(env_prefix="JOINTINSPECT_", extra="ignore")
+
+    db: str = Field(default=DEFAULT_DB_URL, description="database URL")
+    key_file: Path = Field(
+        default=Path("jointinspect.key"), description="secret key for inspection codes"
+    )
+    calendar_file: Path | None = Field(
+        default=None, description="TOML with extra holidays / make-up working days"
+    )
+    grading_file: Path | None = Field(
+        default=None, description="TOML overriding the shipped grading weights"
+    )
+    trigger_response_days: int = Field(default=10, ge=1, le=60)
+    pin_working_days: int = Field(default=2, ge=0, le=20)
+    district_prefix: str = Field(default="FX", description="plan ids are PREFIX-YYYYQn")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit flag values taking precedence."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)  # type: ignore[arg-type]

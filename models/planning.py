@@ -1,0 +1,151 @@
+"""Tables for what planning produces: plans, revisions, visits, off-site checks,
+unscheduled demands, grades and inspection codes.
+
+A plan is one quarter's plan (``FX-2025Q3``); each planning run makes a new revision
+(``draft`` → ``filed`` → ``superseded``). Everything a revision holds hangs off
+``revision_id`` so that a whole revision is written or rolled back in one transaction.
+"""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class EnterpriseGradeBase(SQLModel):
+    """The current grade of an enterprise, as of the last grading run."""
+
+    uscc: str = Field(primary_key=True, foreign_key="enterprise.uscc", max_length=18)
+    credit: float = Field(ge=0, le=100)
+    risk: float = Field(ge=0, le=100)
+    grade: str = Field(index=True, max_length=1)
+    #: The strongest reasons, each ``{"code": …, "zh": …, "en": …, "weight": …}``.
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    as_of: dt.date
+
+
+class EnterpriseGrade(EnterpriseGradeBase, table=True):
+    __tablename__ = "enterprise_grade"
+
+
+class PlanBase(SQLModel):
+    id: str = Field(primary_key=True, max_length=32)  # e.g. FX-2025Q3
+    quarter: str = Field(index=True, unique=True, max_length=6)  # e.g. 2025Q3
+
+
+class Plan(PlanBase, table=True):
+    __tablename__ = "plan"
+
+
+class PlanRevisionBase(SQLModel):
+    plan_id: str = Field(foreign_key="plan.id", index=True, max_length=32)
+    revision: int = Field(ge=1)
+    status: str = Field(default="draft", index=True, max_length=12)
+    seed: str
+    generated_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    filed_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    filed_by: str | None = None
+    #: The date the revision was planned from (replans pin what lies before it).
+    as_of: dt.date | None = None
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    #: What changed against the previous revision (replanning), for the report and audit.
+    diff: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class PlanRevision(PlanRevisionBase, table=True):
+    __tablename__ = "plan_revision"
+    __table_args__ = (UniqueConstraint("plan_id", "revision"),)
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class VisitBase(SQLModel):
+    revision_id: int = Field(foreign_key="plan_revision.id", index=True)
+    uscc: str = Field(foreign_key="enterprise.uscc", index=True, max_length=18)
+    date: dt.date = Field(index=True)
+    town: str
+    mode: str = Field(default="onsite", max_length=8)
+    #: Slot in the day (1 = first); an officer's visits on one day have distinct slots.
+    order: int = Field(ge=1)
+    triggered: bool = False
+    code: str | None = Field(default=None, index=True, max_length=64)
+
+
+class Visit(VisitBase, table=True):
+    __tablename__ = "visit"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class VisitTaskBase(SQLModel):
+    visit_id: int = Field(foreign_key="visit.id", primary_key=True)
+    demand_id: str = Field(primary_key=True, max_length=160)
+    department: str = Field(max_length=32)
+    item: str = Field(max_length=64)
+    source: str = Field(max_length=16)
+
+
+class VisitTask(VisitTaskBase, table=True):
+    __tablename__ = "visit_task"
+
+
+class VisitOfficerBase(SQLModel):
+    visit_id: int = Field(foreign_key="visit.id", primary_key=True)
+    inspector_id: str = Field(foreign_key="inspector.id", primary_key=True, max_length=64)
+    department: str = Field(max_length=32)
+
+
+class VisitOfficer(VisitOfficerBase, table=True):
+    __tablename__ = "visit_officer"
+
+
+class OffsiteCheckBase(SQLModel):
+    revision_id: int = Field(foreign_key="plan_revision.id", index=True)
+    demand_id: str = Field(max_length=160)
+    uscc: str = Field(foreign_key="enterprise.uscc", index=True, max_length=18)
+    department: str = Field(max_length=32)
+    item: str = Field(max_length=64)
+    source: str = Field(max_length=16)
+    due: dt.date
+    code: str | None = Field(default=None, index=True, max_length=64)
+
+
+class OffsiteCheck(OffsiteCheckBase, table=True):
+    __tablename__ = "offsite_check"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class UnscheduledDemandBase(SQLModel):
+    revision_id: int = Field(foreign_key="plan_revision.id", primary_key=True)
+    demand_id: str = Field(primary_key=True, max_length=160)
+    uscc: str = Field(max_length=18, index=True)
+    department: str = Field(max_length=32)
+    item: str = Field(max_length=64)
+    source: str = Field(max_length=16)
+    reason: str = Field(max_length=32)
+    detail: str
+
+
+class UnscheduledDemand(UnscheduledDemandBase, table=True):
+    __tablename__ = "unscheduled_demand"
+
+
+class InspectionCodeBase(SQLModel):
+    """An issued 检查码. The MAC key is never stored, only the id of the key that made it."""
+
+    code: str = Field(primary_key=True, max_length=64)
+    key_id: str = Field(max_length=16)
+    revision_id: int = Field(foreign_key="plan_revision.id", index=True)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    offsite_id: int | None = Field(default=None, foreign_key="offsite_check.id")
+    status: str = Field(default="valid", index=True, max_length=12)
+    replaced_by: str | None = Field(default=None, max_length=64)
+    issued_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class InspectionCode(InspectionCodeBase, table=True):
+    __tablename__ = "inspection_code"

@@ -1,0 +1,73 @@
+"""The Chinese working-day calendar: official holidays and make-up working days (调休).
+
+The official calendar comes from ``chinese_calendar``, which knows each year once the
+State Council has published it. An override (holidays and make-up days given by the
+district, e.g. for a year the library does not know yet) takes precedence. For a year
+neither knows, Monday–Friday are working days and the calendar says so in
+``uncovered_years`` so that the caller can warn the coordinator.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import chinese_calendar
+
+_KNOWN_YEARS = frozenset(d.year for d in chinese_calendar.holidays)
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which days are working days. ``extra_*`` override the official calendar."""
+
+    extra_holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    extra_workdays: frozenset[dt.date] = field(default_factory=frozenset)
+    #: Years for which the override is complete, so the weekday fallback is not used.
+    override_years: frozenset[int] = field(default_factory=frozenset)
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.extra_holidays:
+            return False
+        if day in self.extra_workdays:
+            return True
+        if day.year in _KNOWN_YEARS:
+            return bool(chinese_calendar.is_workday(day))
+        return day.weekday() < 5
+
+    def covers(self, year: int) -> bool:
+        """True when the official holidays of ``year`` are known (library or override)."""
+        return year in _KNOWN_YEARS or year in self.override_years
+
+    def uncovered_years(self, start: dt.date, end: dt.date) -> list[int]:
+        return [y for y in range(start.year, end.year + 1) if not self.covers(y)]
+
+    def workdays(self, start: dt.date, end: dt.date) -> list[dt.date]:
+        """Working days from ``start`` to ``end``, both included."""
+        return [d for d in _days(start, end) if self.is_workday(d)]
+
+    def add_workdays(self, day: dt.date, n: int) -> dt.date:
+        """The ``n``-th working day after ``day`` (``day`` itself not counted)."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        current = day
+        while n:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                n -= 1
+        return current
+
+    def with_overrides(
+        self, holidays: Iterable[dt.date], workdays: Iterable[dt.date], years: Iterable[int] = ()
+    ) -> "WorkingCalendar":
+        return WorkingCalendar(
+            self.extra_holidays | frozenset(holidays),
+            self.extra_workdays | frozenset(workdays),
+            self.override_years | frozenset(years),
+        )
+
+
+def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
