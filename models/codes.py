@@ -1,0 +1,255 @@
+"""Inspection codes (检查码, contract §6): short, readable aloud, self-checking, unforgeable.
+
+A code is 20 characters of Crockford base32 (``0-9`` and ``A-Z`` without ``I L O U``),
+written in four groups of five, e.g. ``7KX3M-QW9RT-2HC8N-VB5ZJ``::
+
+    K  BBBBBBBB  TTTTTTTTTT  C
+    │  │         │           └ check character: catches every single mistyped character
+    │  │         │             and every transposition of two characters
+    │  │         └ tag, 50 bits: HMAC-SHA256(key, K ‖ B) — proves the key's holder made it
+    │  └ binding, 40 bits: HMAC-SHA256(key, canonical binding) — ties the code to the
+    │    enterprise, date, departments, officers and items of its visit or off-site check
+    └ key id character: which key made the code, so keys rotate and old codes still verify
+
+Reading a code back, lower case is accepted, separators (``-``, spaces) are ignored and
+the look-alikes ``I``/``L`` and ``O`` read as ``1`` and ``0`` (Crockford's rule).
+
+The check character is a weighted sum over the field GF(32): the value of position i is
+multiplied by α^(i+1) (α a root of the primitive polynomial x⁵ + x² + 1) and the check
+character makes the total zero. It is the one-symbol Reed–Solomon parity: since every
+weight is non-zero, any single changed character changes the sum; since the 20 weights are
+distinct (α has order 31), any two characters swapped — adjacent or not — change it too.
+(Luhn mod 32 would miss the swap of ``0`` and ``Z``.) A random change of several
+characters slips past it with probability 1/32, and then meets the MAC.
+
+Verification (the code plus the database) ends in one of five statuses:
+
+``malformed``
+    Not a code at all: wrong length, a character outside the alphabet, or a check
+    character that does not match — a typing mistake. Decided from the text alone.
+``forged``
+    Well formed, but not made with any key we hold: no key's tag verifies (a code made
+    with another key, or with the key id character altered), or the code is on record but
+    the binding recomputed from the database no longer matches its binding part (the
+    visit was tampered with after the code was issued). A random well-formed string passes
+    the tag with probability 2⁻⁵⁰.
+``unknown``
+    Authentic — the tag verifies with one of our keys — but the code is not in this
+    database: issued by another copy of the database (a restored backup, a replica that
+    lags) or by a plan that was since deleted. Without the database we can say who made it,
+    not what it is for.
+``valid`` / ``revoked``
+    Authentic, on record, binding intact; ``revoked`` when a later filed revision changed
+    the visit (the record names the replacement code).
+
+The key never leaves the key file or the settings: codes carry only its id character.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from jointinspect.models.errors import JointInspectError
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
+#: Crockford's decoding aliases for characters that look alike.
+_ALIASES = {"I": "1", "L": "1", "O": "0"}
+_SEPARATORS = "- "
+BITS_PER_CHAR = 5
+BINDING_CHARS = 8  # 40 bits
+TAG_CHARS = 10  # 50 bits
+BODY_CHARS = 1 + BINDING_CHARS + TAG_CHARS
+CODE_CHARS = BODY_CHARS + 1  # plus the check character
+GROUP = 5
+BINDING_BITS = BINDING_CHARS * BITS_PER_CHAR
+TAG_BITS = TAG_CHARS * BITS_PER_CHAR
+# Domain separation, so that a binding digest can never be mistaken for a tag.
+_BINDING_DOMAIN = b"jointinspect/code/binding/v1\x00"
+_TAG_DOMAIN = b"jointinspect/code/tag/v1\x00"
+
+# GF(32) with the primitive polynomial x^5 + x^2 + 1.
+_POLY = 0b100101
+_FIELD = 32
+
+
+class MalformedCodeError(JointInspectError):
+    """A code is not well formed: wrong length, alphabet or check character."""
+
+
+def _gf_mul(a: int, b: int) -> int:
+    result = 0
+    while b:
+        if b & 1:
+            result ^= a
+        b >>= 1
+        a <<= 1
+        if a & _FIELD:
+            a ^= _POLY
+    return result
+
+
+def _gf_pow(a: int, n: int) -> int:
+    result = 1
+    for _ in range(n):
+        result = _gf_mul(result, a)
+    return result
+
+
+_ALPHA = 2
+_WEIGHTS = tuple(_gf_pow(_ALPHA, i + 1) for i in range(CODE_CHARS))
+_CHECK_INVERSE = next(x for x in range(1, _FIELD) if _gf_mul(x, _WEIGHTS[-1]) == 1)
+
+
+def _weighted_sum(values: Iterable[int]) -> int:
+    total = 0
+    for weight, value in zip(_WEIGHTS, values, strict=False):
+        total ^= _gf_mul(weight, value)
+    return total
+
+
+def check_character(body: str) -> str:
+    """The check character for the 19 characters of a code's body."""
+    total = _weighted_sum(_VALUE[ch] for ch in body)
+    return ALPHABET[_gf_mul(total, _CHECK_INVERSE)]
+
+
+@dataclass(frozen=True)
+class CodeKey:
+    """A MAC key and its id; the secret never shows in repr or logs."""
+
+    id: str
+    secret: bytes = field(repr=False)
+
+    @property
+    def char(self) -> str:
+        return key_char(self.id)
+
+
+def key_char(key_id: str) -> str:
+    """The character a key id puts in front of its codes (several ids may share one)."""
+    return ALPHABET[hashlib.sha256(key_id.encode("utf-8")).digest()[0] % len(ALPHABET)]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a code is bound to. ``officers`` are ``(department, inspector id)`` pairs."""
+
+    kind: str  # "visit" or "offsite"
+    uscc: str
+    date: dt.date  # the visit date, or the due date of an off-site check
+    departments: tuple[str, ...]
+    officers: tuple[tuple[str, str], ...]
+    items: tuple[str, ...]
+    demand_ids: tuple[str, ...]
+
+    def canonical(self) -> bytes:
+        """One unambiguous byte string: sorted JSON, so order and separators never matter."""
+        data = {
+            "v": 1,
+            "kind": self.kind,
+            "uscc": self.uscc,
+            "date": self.date.isoformat(),
+            "departments": sorted(set(self.departments)),
+            "officers": sorted({f"{d}:{i}" for d, i in self.officers}),
+            "items": sorted(set(self.items)),
+            "demands": sorted(set(self.demand_ids)),
+        }
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ParsedCode:
+    """A well-formed code taken apart (compact form, no separators)."""
+
+    compact: str
+    key_char: str
+    binding: str
+    tag: str
+
+    @property
+    def display(self) -> str:
+        return format_code(self.compact)
+
+
+def _encode(digest: bytes, chars: int) -> str:
+    bits = chars * BITS_PER_CHAR
+    number = int.from_bytes(digest, "big") >> (len(digest) * 8 - bits)
+    out = []
+    for _ in range(chars):
+        out.append(ALPHABET[number & (_FIELD - 1)])
+        number >>= BITS_PER_CHAR
+    return "".join(reversed(out))
+
+
+def _binding_part(binding: Binding, key: CodeKey) -> str:
+    digest = hmac.new(key.secret, _BINDING_DOMAIN + binding.canonical(), hashlib.sha256).digest()
+    return _encode(digest, BINDING_CHARS)
+
+
+def _tag(key_character: str, binding_part: str, key: CodeKey) -> str:
+    message = _TAG_DOMAIN + (key_character + binding_part).encode("ascii")
+    return _encode(hmac.new(key.secret, message, hashlib.sha256).digest(), TAG_CHARS)
+
+
+def issue_code(binding: Binding, key: CodeKey) -> str:
+    """The code for ``binding`` under ``key``, grouped for reading aloud."""
+    part = _binding_part(binding, key)
+    body = key.char + part + _tag(key.char, part, key)
+    return format_code(body + check_character(body))
+
+
+def format_code(compact: str) -> str:
+    return "-".join(compact[i : i + GROUP] for i in range(0, len(compact), GROUP))
+
+
+def normalise(text: str) -> str:
+    """Upper case, separators dropped, look-alike letters read as digits."""
+    out = []
+    for ch in text.strip().upper():
+        if ch in _SEPARATORS:
+            continue
+        out.append(_ALIASES.get(ch, ch))
+    return "".join(out)
+
+
+def parse_code(text: str) -> ParsedCode:
+    """Take a code apart; raises MalformedCodeError saying what is wrong."""
+    compact = normalise(text)
+    if len(compact) != CODE_CHARS:
+        raise MalformedCodeError(
+            f"an inspection code has {CODE_CHARS} characters, this one has {len(compact)}"
+        )
+    bad = sorted({ch for ch in compact if ch not in _VALUE})
+    if bad:
+        raise MalformedCodeError(
+            f"an inspection code uses only 0-9 and A-Z without I, L, O, U; found {''.join(bad)!r}"
+        )
+    if _weighted_sum(_VALUE[ch] for ch in compact) != 0:
+        raise MalformedCodeError("the code's check character does not match: a character is wrong")
+    return ParsedCode(
+        compact=compact,
+        key_char=compact[0],
+        binding=compact[1 : 1 + BINDING_CHARS],
+        tag=compact[1 + BINDING_CHARS : BODY_CHARS],
+    )
+
+
+def authenticating_key(parsed: ParsedCode, keys: Sequence[CodeKey]) -> CodeKey | None:
+    """The key (among ``keys``) that made this code, or None when none did."""
+    for key in keys:
+        if key.char != parsed.key_char:
+            continue
+        expected = _tag(parsed.key_char, parsed.binding, key)
+        if hmac.compare_digest(expected, parsed.tag):
+            return key
+    return None
+
+
+def binding_matches(parsed: ParsedCode, binding: Binding, key: CodeKey) -> bool:
+    """True when ``binding`` (as the database holds it now) is what the code was made for."""
+    return hmac.compare_digest(_binding_part(binding, key), parsed.binding)
