@@ -1,0 +1,308 @@
+"""Days and officers: a fast greedy construction that clusters work by town.
+
+Visits are taken most-constrained first (never-dropped, then triggered, then the narrowest
+windows), and within equal windows town by town, so that an officer-day opened for one
+visit in a town is filled by the next visits of that town. For each visit the day chosen
+needs the fewest new officer-days (officers already working in that town that day come
+free); ties go to the day with the most free officers (work spreads over the quarter and
+narrow windows keep room), then to the earliest. New officers prefer those living in the
+town, then those with the least work so far (fairness); among equally good ones the seed
+draws (:mod:`officer_draw`). CP-SAT then improves the result on small subproblems
+(:mod:`improve`).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from jointinspect.models.enums import UnscheduledReason
+from jointinspect.scheduler import dayset, officer_draw
+from jointinspect.scheduler.consolidation import Dropped, VisitDraft
+from jointinspect.scheduler.errors import UnplaceableDemand
+from jointinspect.scheduler.modes import ModeDecision
+from jointinspect.scheduler.problem import EnterpriseInfo, InspectorInfo, PlanningProblem
+
+
+@dataclass(slots=True)
+class Placed:
+    draft: VisitDraft
+    day: int
+    #: Officer indices (into :attr:`Roster.officers`), sorted.
+    officers: tuple[int, ...]
+
+
+class Roster:
+    """Officers as indices, what each may do on each day, and what each does."""
+
+    def __init__(self, problem: PlanningProblem, need: int) -> None:
+        self.officers: list[InspectorInfo] = sorted(problem.inspectors, key=lambda o: o.id)
+        self.need = need
+        self.days = problem.workdays
+        n_days = len(self.days)
+        self.can_work = [
+            bytearray(1 if o.can_work(day) else 0 for day in self.days) for o in self.officers
+        ]
+        self.load = [bytearray(n_days) for _ in self.officers]
+        self.town_on: list[list[str | None]] = [[None] * n_days for _ in self.officers]
+        self.total = [0] * len(self.officers)
+        self.by_dept: dict[str, list[int]] = defaultdict(list)
+        self.conflicts: dict[str, set[int]] = defaultdict(set)
+        for i, o in enumerate(self.officers):
+            self.by_dept[o.department].append(i)
+            for uscc in o.conflicts:
+                self.conflicts[uscc].add(i)
+        self.free = {
+            dept: [sum(self.can_work[o][d] for o in members) for d in range(n_days)]
+            for dept, members in self.by_dept.items()
+        }
+        # Officers working in a town on a day with room for more: (dept, town, day) → ids.
+        self.open: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+        self.open_days: dict[tuple[str, str], set[int]] = defaultdict(set)
+
+    def eligible(self, o: int, day: int, uscc: str) -> bool:
+        """Certificate, availability, 回避 (rule 2) — load is checked separately."""
+        return bool(self.can_work[o][day]) and o not in self.conflicts.get(uscc, ())
+
+    def assign(self, o: int, day: int, town: str) -> None:
+        dept = self.officers[o].department
+        cap = self.officers[o].max_visits_per_day
+        if self.load[o][day] == 0:
+            self.town_on[o][day] = town
+            self.free[dept][day] -= 1
+            if cap > 1:
+                self.open[(dept, town, day)].append(o)
+                self.open_days[(dept, town)].add(day)
+        self.load[o][day] += 1
+        self.total[o] += 1
+        if self.load[o][day] >= cap and cap > 1:
+            key = (dept, self.town_on[o][day] or town, day)
+            members = self.open[key]
+            members.remove(o)
+            if not members:
+                self.open_days[(key[0], key[1])].discard(day)
+
+    def release(self, o: int, day: int) -> None:
+        """Undo one :meth:`assign` (used by the improvement step)."""
+        dept = self.officers[o].department
+        cap = self.officers[o].max_visits_per_day
+        town = self.town_on[o][day]
+        assert town is not None
+        was_full = self.load[o][day] >= cap
+        self.load[o][day] -= 1
+        self.total[o] -= 1
+        key = (dept, town, day)
+        if self.load[o][day] == 0:
+            self.town_on[o][day] = None
+            self.free[dept][day] += 1
+            if o in self.open[key]:
+                self.open[key].remove(o)
+        elif was_full and cap > 1:
+            self.open[key].append(o)
+        if self.open[key]:
+            self.open_days[(dept, town)].add(day)
+        else:
+            self.open_days[(dept, town)].discard(day)
+
+
+class Construction:
+    """The greedy placement of all visits; failures are reduced or reported."""
+
+    def __init__(self, problem: PlanningProblem, roster: Roster) -> None:
+        self.problem = problem
+        self.roster = roster
+        self.placed: list[Placed] = []
+        self.dropped: list[Dropped] = []
+
+    def run(self, drafts: Sequence[VisitDraft]) -> None:
+        enterprises = self.problem.enterprises
+        for draft in sorted(drafts, key=lambda v: _order(v, enterprises[v.uscc])):
+            self._place_or_reduce(draft)
+
+    def _place_or_reduce(self, draft: VisitDraft) -> None:
+        ent = self.problem.enterprises[draft.uscc]
+        if self._place(draft, ent):
+            return
+        # Keep what must be kept: first the triggered tasks, then only never-dropped ones.
+        for keep in (lambda t: t.demand.triggered, lambda t: t.demand.source.never_dropped):
+            kept = [t for t in draft.tasks if keep(t)]
+            if not kept or len(kept) == len(draft.tasks):
+                continue
+            self._drop([t for t in draft.tasks if not keep(t)], draft)
+            draft = VisitDraft(
+                draft.key,
+                draft.uscc,
+                kept,
+                _common(kept),
+                any(t.demand.triggered for t in kept),
+            )
+            if self._place(draft, ent):
+                return
+        if draft.never_dropped:
+            first = next(t for t in draft.tasks if t.demand.source.never_dropped)
+            raise UnplaceableDemand(first.demand.id, self.why(draft)[1])
+        self._drop(draft.tasks, draft)
+
+    def _drop(self, tasks: Sequence[ModeDecision], draft: VisitDraft) -> None:
+        reason, detail = self.why(draft)
+        for t in draft.tasks:
+            if t in tasks:
+                self.dropped.append(Dropped(t, reason, detail))
+
+    def why(self, draft: VisitDraft) -> tuple[UnscheduledReason, str]:
+        """Which department lacks officers, in words a coordinator can act on."""
+        r = self.roster
+        span = f"between {r.days[dayset.first(draft.days)]} and {r.days[dayset.last(draft.days)]}"
+        for dept in draft.departments:
+            members = r.by_dept.get(dept, [])
+            eligible_days = [
+                d
+                for d in dayset.days(draft.days)
+                if sum(1 for o in members if r.eligible(o, d, draft.uscc)) >= r.need
+            ]
+            if not eligible_days:
+                return (
+                    UnscheduledReason.NO_ELIGIBLE_INSPECTOR,
+                    f"fewer than {r.need} {dept} officers with a valid certificate, available "
+                    f"and without a conflict (回避) with {draft.uscc} on any working day {span}",
+                )
+        for dept in draft.departments:
+            members = r.by_dept.get(dept, [])
+            if not any(
+                sum(
+                    1
+                    for o in members
+                    if r.eligible(o, d, draft.uscc)
+                    and r.load[o][d] < r.officers[o].max_visits_per_day
+                )
+                >= r.need
+                for d in dayset.days(draft.days)
+            ):
+                return (
+                    UnscheduledReason.CAPACITY,
+                    f"no {r.need} {dept} officers without a conflict are free {span}: "
+                    "all eligible officers are fully booked on those days",
+                )
+        return (
+            UnscheduledReason.CAPACITY,
+            f"no working day {span} on which every department of the visit "
+            f"({', '.join(draft.departments)}) has {r.need} free officers at once",
+        )
+
+    def _place(self, draft: VisitDraft, ent: EnterpriseInfo) -> bool:
+        day = self._best_day(draft, ent)
+        if day is None:
+            return False
+        chosen: list[int] = []
+        for dept in draft.departments:
+            picked = self._pick(draft, ent, dept, day)
+            if picked is None:
+                return False
+            chosen.extend(picked)
+        for o in chosen:
+            self.roster.assign(o, day, ent.town)
+        self.placed.append(Placed(draft, day, tuple(sorted(chosen))))
+        return True
+
+    def _open_eligible(self, dept: str, town: str, day: int, uscc: str) -> list[int]:
+        r = self.roster
+        return [o for o in r.open.get((dept, town, day), ()) if r.eligible(o, day, uscc)]
+
+    def _day_cost(self, draft: VisitDraft, town: str, day: int) -> tuple[int, int] | None:
+        """(new officer-days needed, −free officers) on ``day``; None when impossible."""
+        r = self.roster
+        cost = 0
+        slack = 1 << 30
+        for dept in draft.departments:
+            have = min(r.need, len(self._open_eligible(dept, town, day, draft.uscc)))
+            missing = r.need - have
+            free = r.free.get(dept, [0] * len(r.days))[day]
+            if free < missing:
+                return None
+            cost += missing
+            slack = min(slack, free - missing)
+        return cost, -slack
+
+    def _best_day(self, draft: VisitDraft, ent: EnterpriseInfo) -> int | None:
+        r = self.roster
+        # Fast path: a day on which every department already works in the town.
+        shared: set[int] | None = None
+        for dept in draft.departments:
+            open_days = r.open_days.get((dept, ent.town), set())
+            shared = set(open_days) if shared is None else shared & open_days
+        for day in sorted(shared or ()):
+            if dayset.contains(draft.days, day):
+                cost = self._day_cost(draft, ent.town, day)
+                if cost is not None and cost[0] == 0:
+                    return day
+        best: tuple[int, int, int] | None = None
+        for day in dayset.days(draft.days):
+            cost = self._day_cost(draft, ent.town, day)
+            if cost is not None and (best is None or (*cost, day) < best):
+                best = (*cost, day)
+        return None if best is None else best[2]
+
+    def _pick(
+        self, draft: VisitDraft, ent: EnterpriseInfo, dept: str, day: int
+    ) -> list[int] | None:
+        r = self.roster
+        opened = self._open_eligible(dept, ent.town, day, draft.uscc)
+        # Fill the fullest officer-days first so that pairs stay together.
+        opened.sort(key=lambda o: (-r.load[o][day], r.officers[o].id))
+        chosen = self._draw_tied(
+            draft, dept, opened, lambda o: (-r.load[o][day], 0), min(r.need, len(opened))
+        )
+        missing = r.need - len(chosen)
+        if missing:
+            fresh = [
+                o
+                for o in r.by_dept.get(dept, ())
+                if r.load[o][day] == 0 and r.eligible(o, day, draft.uscc)
+            ]
+            if len(fresh) < missing:
+                return None
+
+            def merit(o: int) -> tuple[int, int]:
+                return (0 if r.officers[o].home_town == ent.town else 1, r.total[o])
+
+            chosen += self._draw_tied(draft, dept, fresh, merit, missing)
+        return chosen
+
+    def _draw_tied(
+        self,
+        draft: VisitDraft,
+        dept: str,
+        pool: list[int],
+        merit: Callable[[int], tuple[int, int]],
+        k: int,
+    ) -> list[int]:
+        """The ``k`` best by ``merit``; the seed draws among officers tied at the cut."""
+        if k <= 0:
+            return []
+        ranked = sorted(pool, key=lambda o: (merit(o), self.roster.officers[o].id))
+        cut = merit(ranked[k - 1])
+        sure = [o for o in ranked if merit(o) < cut]
+        tied = [o for o in ranked if merit(o) == cut]
+        ids = {self.roster.officers[o].id: o for o in tied}
+        drawn = officer_draw.draw(self.problem.seed, draft.key, dept, sorted(ids), k - len(sure))
+        return sure + [ids[i] for i in drawn]
+
+
+def _common(tasks: Sequence[ModeDecision]) -> dayset.DaySet:
+    days: dayset.DaySet | None = None
+    for t in tasks:
+        w = dayset.interval(t.lo, t.hi)
+        days = w if days is None else dayset.intersect(days, w)
+    return days or ()
+
+
+def _order(v: VisitDraft, ent: EnterpriseInfo) -> tuple[object, ...]:
+    return (
+        not v.never_dropped,
+        not v.triggered,
+        dayset.size(v.days),
+        dayset.last(v.days),
+        ent.town,
+        round(ent.lat or 0.0, 3),
+        round(ent.lon or 0.0, 3),
+        v.key,
+    )

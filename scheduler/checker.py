@@ -1,0 +1,278 @@
+"""Validate ANY plan against every hard rule of spec §5 and "every demand exactly once".
+
+Independent of how the plan was made: it reads the problem and the result only, so the
+test suite runs it on every plan it makes and ``file`` can refuse a plan that breaks a
+rule. Each violation is a sentence naming the rule, the visit or demand and what is wrong.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from jointinspect.models.enums import ItemMode, UnscheduledReason
+from jointinspect.models.quarter import Quarter
+from jointinspect.scheduler import dayset
+from jointinspect.scheduler.consolidation import minimum_visits
+from jointinspect.scheduler.modes import ModeDecision, Placement, window_indices
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.problem import DemandInfo, PlanningProblem
+from jointinspect.scheduler.result import PlanResult, VisitResult
+
+REASONS = frozenset(r.value for r in UnscheduledReason)
+
+
+def check(
+    problem: PlanningProblem, plan: PlanResult, params: SchedulerParams | None = None
+) -> list[str]:
+    """Every violation found, in words; an empty list means the plan is valid."""
+    params = params or SchedulerParams.default()
+    ctx = _Context(problem, plan, params)
+    found: list[str] = []
+    for rule in (
+        every_demand_exactly_once,
+        rule1_working_days_in_windows,
+        rule2_two_qualified_officers,
+        rule3_distinct_slots,
+        rule4_no_disturb_enterprise,
+        rule5_no_disturb_item,
+        rule6_offsite_exactly_when,
+        rule7_consolidation_and_caps,
+        rule8_never_dropped,
+    ):
+        found.extend(rule(ctx))
+    return found
+
+
+class _Context:
+    def __init__(self, problem: PlanningProblem, plan: PlanResult, params: SchedulerParams):
+        self.problem = problem
+        self.plan = plan
+        self.params = params
+        self.demands = {d.id: d for d in problem.demands}
+        self.officers = {o.id: o for o in problem.inspectors}
+        self.workdays = set(problem.workdays)
+        self.quarter = Quarter.parse(problem.quarter)
+
+    def window_has_workday(self, d: DemandInfo) -> bool:
+        lo, hi = window_indices(d, self.problem.workdays)
+        return lo <= hi
+
+    def decision(self, d: DemandInfo) -> ModeDecision:
+        lo, hi = window_indices(d, self.problem.workdays)
+        return ModeDecision(d, Placement.ONSITE, lo, hi, None, "")
+
+
+def _name(v: VisitResult) -> str:
+    return f"visit {v.key} ({v.uscc} on {v.date})"
+
+
+def every_demand_exactly_once(ctx: _Context) -> list[str]:
+    """Hard constraint (§4): every demand is in one visit, off-site, or unscheduled."""
+    seen = Counter(t.demand_id for v in ctx.plan.visits for t in v.tasks)
+    seen.update(o.demand_id for o in ctx.plan.offsite)
+    seen.update(u.demand_id for u in ctx.plan.unscheduled)
+    out = [f"demand {i} appears {n} times" for i, n in sorted(seen.items()) if n > 1]
+    out += [f"demand {i} is not in the plan" for i in sorted(set(ctx.demands) - set(seen))]
+    out += [f"{i} is not a demand of the problem" for i in sorted(set(seen) - set(ctx.demands))]
+    return out
+
+
+def rule1_working_days_in_windows(ctx: _Context) -> list[str]:
+    """Hard constraint (rule 1): visits fall on working days of the quarter inside every
+    task's window."""
+    out = []
+    for v in ctx.plan.visits:
+        if v.date not in ctx.workdays:
+            out.append(f"rule 1: {_name(v)} is not on a working day of {ctx.quarter}")
+        for t in v.tasks:
+            d = ctx.demands.get(t.demand_id)
+            if d is not None and not d.earliest <= v.date <= d.latest:
+                out.append(
+                    f"rule 1: {_name(v)} is outside the window {d.earliest}–{d.latest} "
+                    f"of demand {d.id}"
+                )
+    return out
+
+
+def rule2_two_qualified_officers(ctx: _Context) -> list[str]:
+    """Hard constraint (rule 2): each department with a task sends ≥ 2 of its officers,
+    each certified, available, without 回避, within max visits per day."""
+    out = []
+    need = ctx.params.officers_per_department
+    per_day: Counter[tuple[str, dt.date]] = Counter()
+    for v in ctx.plan.visits:
+        depts = {t.department for t in v.tasks}
+        for dept in sorted(depts):
+            n = sum(1 for o in v.inspectors if o.department == dept)
+            if n < need:
+                out.append(f"rule 2: {_name(v)} has {n} {dept} officer(s), needs {need}")
+        for ref in v.inspectors:
+            per_day[(ref.id, v.date)] += 1
+            o = ctx.officers.get(ref.id)
+            if o is None:
+                out.append(f"rule 2: {_name(v)} names unknown officer {ref.id}")
+                continue
+            if o.department != ref.department:
+                out.append(f"rule 2: officer {o.id} is not of department {ref.department}")
+            if v.date > o.cert_valid_until:
+                out.append(f"rule 2: officer {o.id}'s certificate has expired by {_name(v)}")
+            if v.date in o.unavailable:
+                out.append(f"rule 2: officer {o.id} is not available for {_name(v)}")
+            if v.uscc in o.conflicts:
+                out.append(f"rule 2: officer {o.id} has a conflict (回避) with {_name(v)}")
+    for (oid, day), n in sorted(per_day.items()):
+        o = ctx.officers.get(oid)
+        if o is not None and n > o.max_visits_per_day:
+            out.append(
+                f"rule 2: officer {oid} has {n} visits on {day}, more than {o.max_visits_per_day}"
+            )
+    return out
+
+
+def rule3_distinct_slots(ctx: _Context) -> list[str]:
+    """Hard constraint (rule 3): an officer's visits on one day have distinct slots."""
+    out = []
+    slots: dict[tuple[str, dt.date], list[int]] = defaultdict(list)
+    for v in ctx.plan.visits:
+        if v.order < 1:
+            out.append(f"rule 3: {_name(v)} has slot {v.order}; slots start at 1")
+        for o in v.inspectors:
+            slots[(o.id, v.date)].append(v.order)
+    for (oid, day), orders in sorted(slots.items()):
+        if len(set(orders)) != len(orders):
+            out.append(f"rule 3: officer {oid} has two visits in one slot on {day}: {orders}")
+    return out
+
+
+def rule4_no_disturb_enterprise(ctx: _Context) -> list[str]:
+    """Hard constraint (rule 4): a no-disturb enterprise is visited on-site only by a
+    visit that holds a triggered task."""
+    out = []
+    for v in ctx.plan.visits:
+        ent = ctx.problem.enterprises.get(v.uscc)
+        if ent is None or not ent.no_disturb_on(v.date):
+            continue
+        if not any(_triggered(ctx, t.demand_id) for t in v.tasks):
+            out.append(f"rule 4: {_name(v)} is routine but the enterprise is on the 无感监管 list")
+    return out
+
+
+def rule5_no_disturb_item(ctx: _Context) -> list[str]:
+    """Hard constraint (rule 5): a routine demand for a 无事不扰 item is never on-site, and
+    is unscheduled as ``no_disturb_item`` when it cannot go off-site."""
+    out = []
+    for v in ctx.plan.visits:
+        for t in v.tasks:
+            d = ctx.demands.get(t.demand_id)
+            if d and not d.triggered and ctx.problem.items[d.item].no_disturb:
+                out.append(f"rule 5: routine demand {d.id} for a 无事不扰 item is on-site")
+    for u in ctx.plan.unscheduled:
+        d = ctx.demands.get(u.demand_id)
+        if d is None or d.triggered or not ctx.problem.items[d.item].no_disturb:
+            continue
+        if u.reason == UnscheduledReason.NO_DISTURB_ENTERPRISE:
+            out.append(f"rule 5: demand {d.id} should be no_disturb_item (it takes precedence)")
+    return out
+
+
+def rule6_offsite_exactly_when(ctx: _Context) -> list[str]:
+    """Hard constraint (rule 6): off-site exactly when the item is ``offsite`` or
+    ``either`` for a routine demand not ``onsite_required``; off-site demands are
+    unscheduled only for ``window``; windows without a working day are ``window``."""
+    out = []
+    offsite = {o.demand_id: o for o in ctx.plan.offsite}
+    unscheduled = {u.demand_id: u for u in ctx.plan.unscheduled}
+    for u in ctx.plan.unscheduled:
+        if u.reason not in REASONS:
+            out.append(f"demand {u.demand_id} has unknown unscheduled reason {u.reason!r}")
+    for d in ctx.problem.demands:
+        item = ctx.problem.items[d.item]
+        should = item.mode == ItemMode.OFFSITE or (
+            item.mode == ItemMode.EITHER and not d.triggered and not d.onsite_required
+        )
+        has_day = ctx.window_has_workday(d)
+        u = unscheduled.get(d.id)
+        if not has_day:
+            if u is None or u.reason != UnscheduledReason.WINDOW:
+                out.append(f"§2: demand {d.id} has no working day in its window: must be 'window'")
+            continue
+        if u is not None and u.reason == UnscheduledReason.WINDOW:
+            out.append(f"§2: demand {d.id} is 'window' but its window holds a working day")
+        if should and d.id not in offsite:
+            out.append(f"rule 6: demand {d.id} must be done off-site")
+        if not should and d.id in offsite:
+            out.append(f"rule 6: demand {d.id} must not be done off-site")
+        if d.id in offsite and offsite[d.id].due != min(d.latest, ctx.quarter.last_day):
+            out.append(f"§4: off-site demand {d.id} is due {offsite[d.id].due}, not its window end")
+    return out
+
+
+def rule7_consolidation_and_caps(ctx: _Context) -> list[str]:
+    """Hard constraint (rule 7): as few visits per enterprise as the windows allow, and
+    routine visits within the quarter and year caps of the enterprise's grade."""
+    out = []
+    by_ent: dict[str, list[VisitResult]] = defaultdict(list)
+    for v in ctx.plan.visits:
+        by_ent[v.uscc].append(v)
+    for uscc, visits in sorted(by_ent.items()):
+        ent = ctx.problem.enterprises[uscc]
+        routine = [v for v in visits if not any(_triggered(ctx, t.demand_id) for t in v.tasks)]
+        used = ctx.problem.routine_visits_this_year.get(uscc, 0)
+        cap = ctx.params.cap_for(ent.grade, used)
+        if len(routine) > cap:
+            out.append(
+                f"rule 7: {uscc} has {len(routine)} routine visits; its cap allows {cap} "
+                f"(grade {ent.grade}, {used} used this year)"
+            )
+        for v in visits:
+            flag = any(_triggered(ctx, t.demand_id) for t in v.tasks)
+            if v.triggered != flag:
+                out.append(f"§2: {_name(v)} is marked triggered={v.triggered}, tasks say {flag}")
+        tasks = [ctx.decision(ctx.demands[t.demand_id]) for v in visits for t in v.tasks]
+        if not ent.no_disturb:
+            fewest = minimum_visits(tasks)
+            if len(visits) > fewest:
+                out.append(
+                    f"rule 7: {uscc} gets {len(visits)} visits; its tasks' windows allow {fewest}"
+                )
+        else:
+            out.extend(_mergeable_pairs(ctx, uscc, visits))
+    return out
+
+
+def _mergeable_pairs(ctx: _Context, uscc: str, visits: Sequence[VisitResult]) -> list[str]:
+    """For no-disturb enterprises: no two visits could have been one (windows and rule 4)."""
+    out = []
+    ent = ctx.problem.enterprises[uscc]
+    for i, a in enumerate(visits):
+        for b in visits[i + 1 :]:
+            ids = [t.demand_id for t in (*a.tasks, *b.tasks)]
+            common: dayset.DaySet = dayset.interval(0, len(ctx.problem.workdays) - 1)
+            for i_ in ids:
+                dec = ctx.decision(ctx.demands[i_])
+                common = dayset.intersect(common, dayset.interval(dec.lo, dec.hi))
+            triggered = any(_triggered(ctx, i_) for i_ in ids)
+            ok = [
+                day
+                for day in dayset.days(common)
+                if triggered or not ent.no_disturb_on(ctx.problem.workdays[day])
+            ]
+            if ok:
+                out.append(f"rule 7: {_name(a)} and {_name(b)} could be one visit")
+    return out
+
+
+def rule8_never_dropped(ctx: _Context) -> list[str]:
+    """Hard constraint (rule 8): complaint, accident and referral demands with a working
+    day in their window are never unscheduled."""
+    out = []
+    for u in ctx.plan.unscheduled:
+        d = ctx.demands.get(u.demand_id)
+        if d is not None and d.source.never_dropped and ctx.window_has_workday(d):
+            out.append(f"rule 8: {d.source.value} demand {d.id} was dropped ({u.reason})")
+    return out
+
+
+def _triggered(ctx: _Context, demand_id: str) -> bool:
+    d = ctx.demands.get(demand_id)
+    return d is not None and d.triggered

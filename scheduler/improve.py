@@ -1,0 +1,219 @@
+"""CP-SAT improvement of the construction on small subproblems (one town, one week).
+
+The whole quarter as one model would not scale, and most of it is already as good as it
+gets; the construction's officer-days are compared with a per-subproblem lower bound and
+only subproblems with slack are re-solved, worst first. A subproblem keeps its visits,
+officers and week; everything else the officers do is fixed, and an officer-day already
+spent in another town is not available. Determinism: one worker (or a fixed count with
+``interleave_search``), a fixed solver seed derived from the plan seed, and a
+deterministic-time limit per subproblem and in total (summing the solver's reported
+deterministic time) — never wall time, except the optional safety cap, which is reported.
+"""
+
+import hashlib
+import math
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from jointinspect.scheduler import dayset
+from jointinspect.scheduler.assignment import Placed, Roster
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.problem import PlanningProblem
+
+
+@dataclass(slots=True)
+class ImproveStats:
+    subproblems: int = 0
+    solved: int = 0
+    improved: int = 0
+    officer_days_saved: int = 0
+    deterministic_time: float = 0.0
+    safety_cap_hit: bool = False
+
+
+def improve(
+    problem: PlanningProblem,
+    roster: Roster,
+    placed: list[Placed],
+    params: SchedulerParams,
+    deadline: float | None,
+) -> ImproveStats:
+    stats = ImproveStats()
+    subs = _subproblems(problem, roster, placed, params)
+    stats.subproblems = len(subs)
+    solver_seed = int(hashlib.sha256(problem.seed.encode()).hexdigest()[:7], 16)
+    for _, members in subs:
+        if stats.deterministic_time >= params.deterministic_budget:
+            break
+        if deadline is not None and time.monotonic() >= deadline:
+            stats.safety_cap_hit = True
+            break
+        outcome = _solve(roster, placed, members, params, solver_seed, deadline)
+        stats.solved += 1
+        stats.deterministic_time += outcome.dtime
+        stats.safety_cap_hit |= outcome.cap_hit
+        if outcome.assignment is not None:
+            saved = outcome.before - outcome.after
+            _apply(roster, placed, problem, members, outcome.assignment)
+            stats.improved += 1
+            stats.officer_days_saved += saved
+    return stats
+
+
+def _week(problem: PlanningProblem, day: int) -> tuple[int, int]:
+    iso = problem.workdays[day].isocalendar()
+    return iso[0], iso[1]
+
+
+def _subproblems(
+    problem: PlanningProblem, roster: Roster, placed: Sequence[Placed], params: SchedulerParams
+) -> list[tuple[int, list[int]]]:
+    """(slack, visit indices) per town-week with slack, worst first."""
+    groups: dict[tuple[str, tuple[int, int]], list[int]] = defaultdict(list)
+    for i, p in enumerate(placed):
+        groups[(problem.enterprises[p.draft.uscc].town, _week(problem, p.day))].append(i)
+    out: list[tuple[int, tuple[str, tuple[int, int]], list[int]]] = []
+    for key in sorted(groups):
+        members = groups[key]
+        if len(members) > params.subproblem_max_visits:
+            continue
+        used = {(o, placed[i].day) for i in members for o in placed[i].officers}
+        per_dept: dict[str, int] = defaultdict(int)
+        for i in members:
+            for dept in placed[i].draft.departments:
+                per_dept[dept] += roster.need
+        bound = 0
+        for dept, slots in per_dept.items():
+            cap = max(roster.officers[o].max_visits_per_day for o in roster.by_dept[dept])
+            bound += max(roster.need, math.ceil(slots / cap))
+        slack = len(used) - bound
+        if slack > 0:
+            out.append((slack, key, members))
+    out.sort(key=lambda s: (-s[0], s[1]))
+    return [(slack, members) for slack, _, members in out]
+
+
+@dataclass(slots=True)
+class _Outcome:
+    before: int
+    after: int
+    dtime: float
+    cap_hit: bool
+    assignment: dict[int, tuple[int, tuple[int, ...]]] | None
+
+
+def _solve(
+    roster: Roster,
+    placed: Sequence[Placed],
+    members: list[int],
+    params: SchedulerParams,
+    solver_seed: int,
+    deadline: float | None,
+) -> _Outcome:
+    need = roster.need
+    pool = sorted({o for i in members for o in placed[i].officers})
+    inside: dict[tuple[int, int], int] = defaultdict(int)
+    for i in members:
+        for o in placed[i].officers:
+            inside[(o, placed[i].day)] += 1
+    before = len(inside)
+
+    def usable(o: int, d: int) -> bool:
+        outside = roster.load[o][d] - inside.get((o, d), 0)
+        return bool(roster.can_work[o][d]) and outside == 0
+
+    m = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    a: dict[tuple[int, int], cp_model.IntVar] = {}
+    per_od: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    for i in members:
+        p = placed[i]
+        # Any day of the visit's current week that its windows allow.
+        days = [d for d in dayset.days(p.draft.days) if _same_week(roster, d, p.day)]
+        for d in days:
+            x[(i, d)] = m.new_bool_var(f"x{i}_{d}")
+        m.add_exactly_one(x[(i, d)] for d in days)
+        for dept in p.draft.departments:
+            cands = [
+                o
+                for o in pool
+                if roster.officers[o].department == dept
+                and o not in roster.conflicts.get(p.draft.uscc, ())
+            ]
+            for o in cands:
+                a[(o, i)] = m.new_bool_var(f"a{o}_{i}")
+            m.add(sum(a[(o, i)] for o in cands) == need)
+            for o in cands:
+                for d in days:
+                    if usable(o, d):
+                        v = m.new_bool_var(f"z{o}_{i}_{d}")
+                        m.add(v >= a[(o, i)] + x[(i, d)] - 1)
+                        per_od[(o, d)].append(v)
+                    else:
+                        m.add(a[(o, i)] + x[(i, d)] <= 1)
+    w: dict[tuple[int, int], cp_model.IntVar] = {}
+    for (o, d), vs in sorted(per_od.items()):
+        w[(o, d)] = m.new_bool_var(f"w{o}_{d}")
+        m.add(sum(vs) <= roster.officers[o].max_visits_per_day * w[(o, d)])
+    m.minimize(sum(w.values()))
+    for i in members:
+        p = placed[i]
+        for (j, d), var in x.items():
+            if j == i:
+                m.add_hint(var, d == p.day)
+        for (o, j), var in a.items():
+            if j == i:
+                m.add_hint(var, o in p.officers)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = params.num_workers
+    solver.parameters.interleave_search = params.num_workers > 1
+    solver.parameters.random_seed = solver_seed
+    solver.parameters.max_deterministic_time = params.subproblem_deterministic_time
+    if deadline is not None:
+        solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
+    status = solver.solve(m)
+    dtime = float(solver.response_proto.deterministic_time)
+    cap_hit = (
+        deadline is not None
+        and dtime < params.subproblem_deterministic_time
+        and (status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and time.monotonic() >= deadline)
+    )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Outcome(before, before, dtime, cap_hit, None)
+    after = round(solver.objective_value)
+    if after >= before:
+        return _Outcome(before, after, dtime, cap_hit, None)
+    assignment: dict[int, tuple[int, tuple[int, ...]]] = {}
+    for i in members:
+        day = next(d for (j, d), var in x.items() if j == i and solver.boolean_value(var))
+        officers = tuple(
+            sorted(o for (o, j), var in a.items() if j == i and solver.boolean_value(var))
+        )
+        assignment[i] = (day, officers)
+    return _Outcome(before, after, dtime, cap_hit, assignment)
+
+
+def _same_week(roster: Roster, d: int, ref: int) -> bool:
+    return roster.days[d].isocalendar()[:2] == roster.days[ref].isocalendar()[:2]
+
+
+def _apply(
+    roster: Roster,
+    placed: list[Placed],
+    problem: PlanningProblem,
+    members: list[int],
+    assignment: dict[int, tuple[int, tuple[int, ...]]],
+) -> None:
+    for i in members:
+        for o in placed[i].officers:
+            roster.release(o, placed[i].day)
+    for i in members:
+        day, officers = assignment[i]
+        town = problem.enterprises[placed[i].draft.uscc].town
+        for o in officers:
+            roster.assign(o, day, town)
+        placed[i] = Placed(placed[i].draft, day, officers)

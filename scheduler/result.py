@@ -1,0 +1,103 @@
+"""What planning returns: visits, off-site checks, unscheduled demands, metrics.
+
+Everything here is plain data in a canonical order (visits by date, town, USCC, key;
+the rest by demand id), so that the same inputs and seed give the same result object and
+the same serialisation. Wall-clock figures live apart in ``timing``: they differ run to
+run and are kept out of anything compared for reproducibility.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRef:
+    demand_id: str
+    department: str
+    item: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerRef:
+    id: str
+    department: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitResult:
+    #: Stable within a plan: ``{uscc}/{n}`` (the n-th visit of that enterprise).
+    key: str
+    uscc: str
+    date: dt.date
+    town: str
+    triggered: bool
+    tasks: tuple[TaskRef, ...]
+    inspectors: tuple[OfficerRef, ...]
+    order: int
+    mode: str = "onsite"
+
+
+@dataclass(frozen=True, slots=True)
+class OffsiteResult:
+    demand_id: str
+    uscc: str
+    department: str
+    item: str
+    source: str
+    due: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class UnscheduledResult:
+    demand_id: str
+    uscc: str
+    department: str
+    item: str
+    source: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    quarter: str
+    seed: str
+    visits: tuple[VisitResult, ...]
+    offsite: tuple[OffsiteResult, ...]
+    unscheduled: tuple[UnscheduledResult, ...]
+    #: Deterministic figures (same inputs and seed → same values).
+    metrics: dict[str, Any]
+    #: Why each placed demand is where it is, by demand id (for ``explain``).
+    reasons: dict[str, str] = field(default_factory=dict)
+    #: Wall-clock figures: ``solve_seconds``, ``safety_cap_hit`` … (not reproducible).
+    timing: dict[str, Any] = field(default_factory=dict)
+
+    def canonical(self) -> dict[str, Any]:
+        """A JSON-ready view of everything reproducible, in a fixed order."""
+        return {
+            "quarter": self.quarter,
+            "seed": self.seed,
+            "visits": [
+                {
+                    "key": v.key,
+                    "uscc": v.uscc,
+                    "date": v.date.isoformat(),
+                    "town": v.town,
+                    "mode": v.mode,
+                    "triggered": v.triggered,
+                    "tasks": [vars_of(t) for t in v.tasks],
+                    "inspectors": [vars_of(o) for o in v.inspectors],
+                    "order": v.order,
+                }
+                for v in self.visits
+            ],
+            "offsite": [{**vars_of(o), "due": o.due.isoformat()} for o in self.offsite],
+            "unscheduled": [vars_of(u) for u in self.unscheduled],
+            "metrics": self.metrics,
+        }
+
+
+def vars_of(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}

@@ -1,0 +1,242 @@
+"""The pipeline: ``solve(problem, params) -> PlanResult`` (PyVRP style).
+
+modes (rules 5, 6, windows) → consolidation per enterprise (rules 4, 7) → greedy days and
+officers → CP-SAT improvement on town-week subproblems → routes → result and metrics.
+"""
+
+import bisect
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from jointinspect.models.enums import DemandSource
+from jointinspect.models.quarter import Quarter
+from jointinspect.scheduler import dayset
+from jointinspect.scheduler.assignment import Construction, Placed, Roster
+from jointinspect.scheduler.consolidation import (
+    Dropped,
+    VisitDraft,
+    consolidate_enterprise,
+    minimum_visits,
+)
+from jointinspect.scheduler.errors import UnknownReference
+from jointinspect.scheduler.improve import ImproveStats, improve
+from jointinspect.scheduler.modes import ModeDecision, Placement, decide
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.problem import EnterpriseInfo, PlanningProblem
+from jointinspect.scheduler.result import (
+    OfficerRef,
+    OffsiteResult,
+    PlanResult,
+    TaskRef,
+    UnscheduledResult,
+    VisitResult,
+)
+from jointinspect.scheduler.routing import route
+
+
+def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> PlanResult:
+    params = params or SchedulerParams.default()
+    started = time.monotonic()
+    deadline = None if params.time_limit is None else started + params.time_limit
+    _check_references(problem)
+    quarter_last = Quarter.parse(problem.quarter).last_day
+    decisions = [
+        decide(d, problem.items[d.item], problem.workdays, quarter_last)
+        for d in sorted(problem.demands, key=lambda d: d.id)
+    ]
+    onsite: dict[str, list[ModeDecision]] = defaultdict(list)
+    for dec in decisions:
+        if dec.placement == Placement.ONSITE:
+            onsite[dec.demand.uscc].append(dec)
+    drafts: list[VisitDraft] = []
+    dropped: list[Dropped] = []
+    for uscc in sorted(onsite):
+        ent = problem.enterprises[uscc]
+        used = problem.routine_visits_this_year.get(uscc, 0)
+        visits, out = consolidate_enterprise(
+            uscc,
+            onsite[uscc],
+            no_disturb_days(ent, problem.workdays),
+            params.cap_for(ent.grade, used),
+            cap_detail(ent, params, used),
+        )
+        drafts.extend(visits)
+        dropped.extend(out)
+    t_consolidated = time.monotonic()
+    roster = Roster(problem, params.officers_per_department)
+    construction = Construction(problem, roster)
+    construction.run(drafts)
+    dropped.extend(construction.dropped)
+    placed = construction.placed
+    t_constructed = time.monotonic()
+    stats = (
+        improve(problem, roster, placed, params, deadline)
+        if params.deterministic_budget > 0
+        else ImproveStats()
+    )
+    t_improved = time.monotonic()
+    routes = route(placed, roster, problem.enterprises, params.two_opt_max_visits)
+    visits = _visits(problem, roster, placed, routes.order)
+    offsite = tuple(
+        OffsiteResult(
+            d.demand.id,
+            d.demand.uscc,
+            d.demand.department,
+            d.demand.item,
+            d.demand.source.value,
+            d.due or quarter_last,
+        )
+        for d in decisions
+        if d.placement == Placement.OFFSITE
+    )
+    unscheduled = _unscheduled(decisions, dropped)
+    metrics = _metrics(problem, decisions, placed, offsite, unscheduled, routes.officer_days)
+    metrics["km"] = routes.km
+    metrics["improvement"] = {
+        "subproblems_with_slack": stats.subproblems,
+        "subproblems_solved": stats.solved,
+        "subproblems_improved": stats.improved,
+        "officer_days_saved": stats.officer_days_saved,
+    }
+    finished = time.monotonic()
+    timing = {
+        "solve_seconds": round(finished - started, 3),
+        "consolidation_seconds": round(t_consolidated - started, 3),
+        "construction_seconds": round(t_constructed - t_consolidated, 3),
+        "improvement_seconds": round(t_improved - t_constructed, 3),
+        "routing_seconds": round(finished - t_improved, 3),
+        "cp_sat_deterministic_time": round(stats.deterministic_time, 3),
+        "safety_cap_hit": stats.safety_cap_hit,
+    }
+    reasons = {d.demand.id: d.detail for d in decisions if d.placement != Placement.UNSCHEDULED}
+    return PlanResult(
+        problem.quarter, problem.seed, visits, offsite, unscheduled, metrics, reasons, timing
+    )
+
+
+def no_disturb_days(ent: EnterpriseInfo, workdays: Sequence[Any]) -> dayset.DaySet:
+    """The quarter's working days on which the enterprise is on the no-disturb list."""
+    parts = []
+    for since, until in ent.no_disturb:
+        lo = bisect.bisect_left(workdays, since)
+        hi = len(workdays) - 1 if until is None else bisect.bisect_right(workdays, until) - 1
+        parts.append((lo, hi))
+    return dayset.normalise(parts)
+
+
+def cap_detail(ent: EnterpriseInfo, params: SchedulerParams, used: int) -> str:
+    grade = ent.grade if ent.grade in params.quarter_caps else params.ungraded_grade
+    allowed = params.cap_for(ent.grade, used)
+    return (
+        f"routine visits to this grade-{grade} enterprise are capped at "
+        f"{params.quarter_caps[grade]} per quarter and {params.year_caps[grade]} per year "
+        f"({used} already made this year by earlier filed plans); the {allowed} allowed "
+        "visit(s) go to its higher-priority demands"
+    )
+
+
+def _check_references(problem: PlanningProblem) -> None:
+    for d in problem.demands:
+        if d.item not in problem.items:
+            raise UnknownReference(f"demand {d.id} names unknown item {d.item}")
+        if d.uscc not in problem.enterprises:
+            raise UnknownReference(f"demand {d.id} names unknown enterprise {d.uscc}")
+
+
+def _visits(
+    problem: PlanningProblem, roster: Roster, placed: Sequence[Placed], order: Sequence[int]
+) -> tuple[VisitResult, ...]:
+    out = []
+    for p, slot in zip(placed, order, strict=True):
+        ent = problem.enterprises[p.draft.uscc]
+        tasks = tuple(
+            TaskRef(t.demand.id, t.demand.department, t.demand.item, t.demand.source.value)
+            for t in p.draft.tasks
+        )
+        officers = tuple(
+            sorted(
+                (
+                    OfficerRef(roster.officers[o].id, roster.officers[o].department)
+                    for o in p.officers
+                ),
+                key=lambda r: (r.department, r.id),
+            )
+        )
+        out.append(
+            VisitResult(
+                p.draft.key,
+                ent.uscc,
+                problem.workdays[p.day],
+                ent.town,
+                p.draft.triggered,
+                tasks,
+                officers,
+                slot,
+            )
+        )
+    out.sort(key=lambda v: (v.date, v.town, v.uscc, v.key))
+    return tuple(out)
+
+
+def _unscheduled(
+    decisions: Sequence[ModeDecision], dropped: Sequence[Dropped]
+) -> tuple[UnscheduledResult, ...]:
+    rows = [
+        (d.demand, d.reason.value, d.detail)
+        for d in decisions
+        if d.placement == Placement.UNSCHEDULED and d.reason is not None
+    ]
+    rows += [(x.decision.demand, x.reason.value, x.detail) for x in dropped]
+    return tuple(
+        UnscheduledResult(dem.id, dem.uscc, dem.department, dem.item, dem.source.value, r, detail)
+        for dem, r, detail in sorted(rows, key=lambda row: row[0].id)
+    )
+
+
+def _metrics(
+    problem: PlanningProblem,
+    decisions: Sequence[ModeDecision],
+    placed: Sequence[Placed],
+    offsite: Sequence[OffsiteResult],
+    unscheduled: Sequence[UnscheduledResult],
+    officer_days: int,
+) -> dict[str, Any]:
+    by_source: dict[str, Counter[str]] = {s.value: Counter() for s in DemandSource}
+    onsite_ids = set()
+    per_enterprise: dict[str, list[ModeDecision]] = defaultdict(list)
+    for p in placed:
+        for t in p.draft.tasks:
+            onsite_ids.add(t.demand.id)
+            per_enterprise[p.draft.uscc].append(t)
+    for d in decisions:
+        if d.demand.id in onsite_ids:
+            mode = "onsite"
+        else:
+            mode = "offsite" if d.placement == Placement.OFFSITE else "unscheduled"
+        by_source[d.demand.source.value][mode] += 1
+    lower_bound = sum(minimum_visits(ts) for ts in per_enterprise.values())
+    alone = 0
+    for ts in per_enterprise.values():
+        by_dept: dict[str, list[ModeDecision]] = defaultdict(list)
+        for t in ts:
+            by_dept[t.demand.department].append(t)
+        alone += sum(minimum_visits(group) for group in by_dept.values())
+    reasons = Counter(u.reason for u in unscheduled)
+    return {
+        "demands": len(decisions),
+        "onsite_visits": len(placed),
+        "offsite_checks": len(offsite),
+        "unscheduled": len(unscheduled),
+        "demands_by_source": {
+            s: {m: c[m] for m in ("onsite", "offsite", "unscheduled")}
+            for s, c in by_source.items()
+            if c
+        },
+        "unscheduled_by_reason": dict(sorted(reasons.items())),
+        "consolidation_lower_bound": lower_bound,
+        "visits_if_departments_alone": alone,
+        "visits_saved": alone - len(placed),
+        "officer_days": officer_days,
+    }
