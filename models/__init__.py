@@ -11,6 +11,8 @@ from jointinspect.models.events import (
     Outcome,
     Trigger,
 )
+from jointinspect.models.immutability import FiledRevisionImmutableError
+from jointinspect.models.outbox import OutboxDelivery
 from jointinspect.models.planning import (
     EnterpriseGrade,
     InspectionCode,
@@ -44,6 +46,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseGrade",
     "Feedback",
+    "FiledRevisionImmutableError",
     "History",
     "IndustryRecord",
     "InspectionCode",
@@ -51,6 +54,7 @@ __all__ = [
     "Item",
     "NoDisturb",
     "OffsiteCheck",
+    "OutboxDelivery",
     "Outcome",
     "Plan",
     "PlanRevision",

@@ -141,7 +141,7 @@ def add_revision(
     rev = PlanRevision(
         plan_id=plan_id,
         revision=revision,
-        status=status,
+        status="draft",  # children first: a filed revision takes no new rows
         seed=seed,
         generated_at=GENERATED + dt.timedelta(days=revision - 1),
         metrics={"demands": 0, "solve_seconds": 1.5},
@@ -207,6 +207,7 @@ def add_revision(
     rev.metrics = {"demands": demands + len(spec.offsite) + len(spec.unscheduled)} | {
         "solve_seconds": 1.5
     }
+    rev.status = status
     session.add(rev)
     session.flush()
     return rev.id
