@@ -1,22 +1,26 @@
-"""CP-SAT improvement of the construction on small subproblems (one town, one week).
+"""CP-SAT improvement of the construction on small subproblems.
 
 The whole quarter as one model would not scale, and most of it is already as good as it
 gets; the construction's officer-days are compared with a per-subproblem lower bound and
-only subproblems with slack are re-solved, worst first. A subproblem keeps its visits,
-officers and week; everything else the officers do is fixed, and an officer-day already
-spent in another town is not available. Determinism: one worker (or a fixed count with
-``interleave_search``), a fixed solver seed derived from the plan seed, and a
-deterministic-time limit per subproblem and in total (summing the solver's reported
-deterministic time) — never wall time, except the optional safety cap, which is reported.
+only subproblems with slack are re-solved, worst first (see :func:`_subproblems`). A
+subproblem keeps its visits, officers and week; everything else the officers do is
+fixed, and an officer-day already spent in another town is not available.
+
+Determinism: one worker (or a fixed count with ``interleave_search``), a fixed solver
+seed derived from the plan seed, and a deterministic-time limit per subproblem and in
+total (summing the solver's reported deterministic time) — never wall time, except the
+optional safety cap, which is reported when it bites.
 """
 
 import hashlib
+import itertools
 import math
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import networkx as nx
 from ortools.sat.python import cp_model
 
 from jointinspect.scheduler import dayset
@@ -72,29 +76,49 @@ def _week(problem: PlanningProblem, day: int) -> tuple[int, int]:
 def _subproblems(
     problem: PlanningProblem, roster: Roster, placed: Sequence[Placed], params: SchedulerParams
 ) -> list[tuple[int, list[int]]]:
-    """(slack, visit indices) per town-week with slack, worst first."""
+    """(slack, visit indices) per subproblem with slack, worst first.
+
+    A subproblem is one town, one ISO week and one component of the departments that the
+    week's joint visits there link (networkx); a large one is cut into chunks of
+    consecutive visits of at most ``subproblem_max_visits``.
+    """
     groups: dict[tuple[str, tuple[int, int]], list[int]] = defaultdict(list)
     for i, p in enumerate(placed):
         groups[(problem.enterprises[p.draft.uscc].town, _week(problem, p.day))].append(i)
-    out: list[tuple[int, tuple[str, tuple[int, int]], list[int]]] = []
+    out: list[tuple[int, tuple[object, ...], list[int]]] = []
     for key in sorted(groups):
-        members = groups[key]
-        if len(members) > params.subproblem_max_visits:
-            continue
-        used = {(o, placed[i].day) for i in members for o in placed[i].officers}
-        per_dept: dict[str, int] = defaultdict(int)
-        for i in members:
-            for dept in placed[i].draft.departments:
-                per_dept[dept] += roster.need
-        bound = 0
-        for dept, slots in per_dept.items():
-            cap = max(roster.officers[o].max_visits_per_day for o in roster.by_dept[dept])
-            bound += max(roster.need, math.ceil(slots / cap))
-        slack = len(used) - bound
-        if slack > 0:
-            out.append((slack, key, members))
+        graph = nx.Graph()
+        for i in groups[key]:
+            depts = placed[i].draft.departments
+            graph.add_nodes_from(depts)
+            graph.add_edges_from(itertools.pairwise(depts))
+        for n, component in enumerate(sorted(sorted(c) for c in nx.connected_components(graph))):
+            members = sorted(
+                (i for i in groups[key] if placed[i].draft.departments[0] in component),
+                key=lambda i: (placed[i].day, placed[i].draft.key),
+            )
+            size = params.subproblem_max_visits
+            for start in range(0, len(members), size):
+                chunk = members[start : start + size]
+                slack = _slack(roster, placed, chunk)
+                if slack > 0:
+                    out.append((slack, (*key, n, start), chunk))
     out.sort(key=lambda s: (-s[0], s[1]))
     return [(slack, members) for slack, _, members in out]
+
+
+def _slack(roster: Roster, placed: Sequence[Placed], members: Sequence[int]) -> int:
+    """Officer-days used by the visits minus a lower bound (full days of two officers)."""
+    used = {(o, placed[i].day) for i in members for o in placed[i].officers}
+    per_dept: dict[str, int] = defaultdict(int)
+    for i in members:
+        for dept in placed[i].draft.departments:
+            per_dept[dept] += roster.need
+    bound = 0
+    for dept, slots in per_dept.items():
+        cap = max(roster.officers[o].max_visits_per_day for o in roster.by_dept[dept])
+        bound += max(roster.need, math.ceil(slots / cap))
+    return len(used) - bound
 
 
 @dataclass(slots=True)
