@@ -49,8 +49,15 @@ def officer(
     town: str = "南桥镇",
 ) -> InspectorInfo:
     return InspectorInfo(
-        oid, department, cert, per_day, frozenset(unavailable), frozenset(conflicts),
-        town, 30.92, 121.47,
+        oid,
+        department,
+        cert,
+        per_day,
+        frozenset(unavailable),
+        frozenset(conflicts),
+        town,
+        30.92,
+        121.47,
     )
 
 
@@ -66,7 +73,14 @@ def demand(
     onsite_required: bool = False,
 ) -> DemandInfo:
     return DemandInfo(
-        did, department, item_code, uscc, DemandSource(source), earliest, latest, priority,
+        did,
+        department,
+        item_code,
+        uscc,
+        DemandSource(source),
+        earliest,
+        latest,
+        priority,
         onsite_required,
     )
 
@@ -137,8 +151,12 @@ def random_problem(
         nd = ((FIRST, None),) if rng.random() < 0.01 else ()
         enterprises.append(
             EnterpriseInfo(
-                f"E{k:07d}", town, lat + rng.uniform(-0.03, 0.03), lon + rng.uniform(-0.03, 0.03),
-                rng.choices(grades, (40, 30, 20, 10))[0], nd,
+                f"E{k:07d}",
+                town,
+                lat + rng.uniform(-0.03, 0.03),
+                lon + rng.uniform(-0.03, 0.03),
+                rng.choices(grades, (40, 30, 20, 10))[0],
+                nd,
             )
         )
     items = []
@@ -156,8 +174,15 @@ def random_problem(
         away = {rng.choice(WORKDAYS) for _ in range(rng.randrange(4))}
         inspectors.append(
             InspectorInfo(
-                f"{dept}-{k:05d}", dept, dt.date(2027, 6, 30), 4, frozenset(away),
-                frozenset(), town[0], town[1], town[2],
+                f"{dept}-{k:05d}",
+                dept,
+                dt.date(2027, 6, 30),
+                4,
+                frozenset(away),
+                frozenset(),
+                town[0],
+                town[1],
+                town[2],
             )
         )
     demands = []
@@ -167,7 +192,9 @@ def random_problem(
         for j in range(n):
             dept = rng.choices(DEPARTMENTS, weights)[0]
             kind = rng.choices(kinds, (60, 25, 10, 5))[0]
-            source = rng.choices(("plan", "random", "key", "complaint", "alert"), (40, 45, 10, 3, 2))[0]
+            source = rng.choices(
+                ("plan", "random", "key", "complaint", "alert"), (40, 45, 10, 3, 2)
+            )[0]
             if source in ("complaint", "alert"):
                 start = rng.choice(WORKDAYS[:-12])
                 window = (start, start + dt.timedelta(days=14))
@@ -178,8 +205,15 @@ def random_problem(
                 window = (FIRST, LAST)
             demands.append(
                 demand(
-                    f"D{e.uscc[1:]}-{j}", dept, f"{dept}-{kind}", e.uscc, source,
-                    window[0], min(window[1], LAST), rng.randint(1, 5), rng.random() < 0.1,
+                    f"D{e.uscc[1:]}-{j}",
+                    dept,
+                    f"{dept}-{kind}",
+                    e.uscc,
+                    source,
+                    window[0],
+                    min(window[1], LAST),
+                    rng.randint(1, 5),
+                    rng.random() < 0.1,
                 )
             )
     return problem(enterprises, items, inspectors, demands, seed=f"synthetic-{seed}")
