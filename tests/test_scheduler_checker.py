@@ -6,11 +6,6 @@ import json
 import random
 
 import pytest
-
-from jointinspect.scheduler.checker import check
-from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.result import OfficerRef, PlanResult, UnscheduledResult
-from jointinspect.scheduler.solve import solve
 from planning_builders import (
     WORKDAYS,
     demand,
@@ -22,6 +17,11 @@ from planning_builders import (
     solved,
     team,
 )
+
+from jointinspect.scheduler.checker import check
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.result import OfficerRef, PlanResult, UnscheduledResult
+from jointinspect.scheduler.solve import solve
 
 D = dt.date
 

@@ -6,9 +6,6 @@ Every plan goes through the independent checker (``planning_builders.solved``).
 import datetime as dt
 
 import pytest
-
-from jointinspect.scheduler.errors import UnplaceableDemand
-from jointinspect.scheduler.solve import solve
 from planning_builders import (
     WORKDAYS,
     demand,
@@ -19,6 +16,9 @@ from planning_builders import (
     solved,
     team,
 )
+
+from jointinspect.scheduler.errors import UnplaceableDemand
+from jointinspect.scheduler.solve import solve
 
 D = dt.date
 
