@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from jointinspect import __version__
-from jointinspect.cli import commands_base
+from jointinspect.cli import commands_base, commands_generate
 from jointinspect.cli.context import AppState
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ def root(
 
 
 commands_base.register(app)
+commands_generate.register(app)
 
 
 def main() -> None:

@@ -104,8 +104,9 @@ def generate_district(
     """
     if not MIN_ENTERPRISES <= enterprises <= MAX_ENTERPRISES:
         raise DistrictSizeError(
-            f"cannot generate {enterprises:,} enterprises",
-            hint=f"choose between {MIN_ENTERPRISES:,} and {MAX_ENTERPRISES:,}",
+            f"cannot generate {enterprises:,} enterprises: the generator makes between"
+            f" {MIN_ENTERPRISES:,} and {MAX_ENTERPRISES:,}",
+            hint=f"choose --enterprises between {MIN_ENTERPRISES:,} and {MAX_ENTERPRISES:,}",
         )
     as_of = as_of or quarter.first_day - dt.timedelta(days=1)
     bundle = out_dir / BUNDLE_DIR

@@ -110,14 +110,30 @@ def _draw(
     months = [
         (dt.date(quarter.year, quarter.first_day.month + m, 1).toordinal()) for m in range(3)
     ] + [last + 1]
-    parts: list[tuple[IntArray, IntArray, IntArray, IntArray, IntArray, BoolArray]] = []
-    for r, rule in enumerate(rules):
+    chosen: list[IntArray] = []
+    pools: list[IntArray] = []
+    for rule in rules:
         item = cat.ITEMS[ITEM_INDEX[rule.item]]
         eligible = industry_applies(item.industries)[reg.industry] & reg.active
         if rule.opened_within_days is not None:
             eligible &= reg.opened >= as_of.toordinal() - rule.opened_within_days
         hit = eligible & (rng.random(reg.size) < np.array(rule.per_class)[reg.latent])
-        ent = np.flatnonzero(hit)
+        chosen.append(np.flatnonzero(hit))
+        pools.append(np.flatnonzero(eligible))
+    # Every source appears at every size: a small district that drew none of a source gets
+    # one, at an eligible enterprise of the source's first rule that has any.
+    for source in sorted({rule.source for rule in rules}):
+        indexes = [r for r, rule in enumerate(rules) if rule.source == source]
+        if any(len(chosen[r]) for r in indexes):
+            continue
+        for r in indexes:
+            if len(pools[r]):
+                chosen[r] = np.array([pools[r][rng.integers(0, len(pools[r]))]], dtype=np.int64)
+                break
+    parts: list[tuple[IntArray, IntArray, IntArray, IntArray, IntArray, BoolArray]] = []
+    for r, rule in enumerate(rules):
+        item = cat.ITEMS[ITEM_INDEX[rule.item]]
+        ent = chosen[r]
         m = len(ent)
         if rule.window == "early":
             start = np.full(m, first)
