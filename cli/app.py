@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from jointinspect import __version__
-from jointinspect.cli import commands_base, commands_generate
+from jointinspect.cli import commands_base, commands_generate, commands_plan
 from jointinspect.cli.context import AppState
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ def root(
 
 
 commands_base.register(app)
+commands_plan.register(app)
 commands_generate.register(app)
 
 

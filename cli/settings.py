@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     trigger_response_days: int = Field(default=10, ge=1, le=60)
     pin_working_days: int = Field(default=2, ge=0, le=20)
     district_prefix: str = Field(default="FX", description="plan ids are PREFIX-YYYYQn")
+    scheduler_file: Path | None = Field(
+        default=None, description="TOML overriding the shipped scheduler parameters (caps, budget)"
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -123,7 +123,8 @@ class Construction:
         if self._place(draft, ent):
             return
         # Keep what must be kept: first the triggered tasks, then only never-dropped ones.
-        for keep in (lambda t: t.demand.triggered, lambda t: t.demand.source.never_dropped):
+        keeps: tuple[Callable[[ModeDecision], bool], ...] = (_is_triggered, _never_dropped)
+        for keep in keeps:
             kept = [t for t in draft.tasks if keep(t)]
             if not kept or len(kept) == len(draft.tasks):
                 continue
@@ -285,6 +286,14 @@ class Construction:
         ids = {self.roster.officers[o].id: o for o in tied}
         drawn = officer_draw.draw(self.problem.seed, draft.key, dept, sorted(ids), k - len(sure))
         return sure + [ids[i] for i in drawn]
+
+
+def _is_triggered(t: ModeDecision) -> bool:
+    return t.demand.triggered
+
+
+def _never_dropped(t: ModeDecision) -> bool:
+    return t.demand.source.never_dropped
 
 
 def _common(tasks: Sequence[ModeDecision]) -> dayset.DaySet:

@@ -191,12 +191,12 @@ def rule6_offsite_exactly_when(ctx: _Context) -> list[str]:
             item.mode == ItemMode.EITHER and not d.triggered and not d.onsite_required
         )
         has_day = ctx.window_has_workday(d)
-        u = unscheduled.get(d.id)
+        entry = unscheduled.get(d.id)
         if not has_day:
-            if u is None or u.reason != UnscheduledReason.WINDOW:
+            if entry is None or entry.reason != UnscheduledReason.WINDOW:
                 out.append(f"§2: demand {d.id} has no working day in its window: must be 'window'")
             continue
-        if u is not None and u.reason == UnscheduledReason.WINDOW:
+        if entry is not None and entry.reason == UnscheduledReason.WINDOW:
             out.append(f"§2: demand {d.id} is 'window' but its window holds a working day")
         if should and d.id not in offsite:
             out.append(f"rule 6: demand {d.id} must be done off-site")

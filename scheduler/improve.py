@@ -87,7 +87,7 @@ def _subproblems(
         groups[(problem.enterprises[p.draft.uscc].town, _week(problem, p.day))].append(i)
     out: list[tuple[int, tuple[object, ...], list[int]]] = []
     for key in sorted(groups):
-        graph = nx.Graph()
+        graph: "nx.Graph[str]" = nx.Graph()
         for i in groups[key]:
             depts = placed[i].draft.departments
             graph.add_nodes_from(depts)

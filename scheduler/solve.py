@@ -78,7 +78,7 @@ def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> Pl
     )
     t_improved = time.monotonic()
     routes = route(placed, roster, problem.enterprises, params.two_opt_max_visits)
-    visits = _visits(problem, roster, placed, routes.order)
+    visit_results = _visits(problem, roster, placed, routes.order)
     offsite = tuple(
         OffsiteResult(
             d.demand.id,
@@ -112,7 +112,7 @@ def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> Pl
     }
     reasons = {d.demand.id: d.detail for d in decisions if d.placement != Placement.UNSCHEDULED}
     return PlanResult(
-        problem.quarter, problem.seed, visits, offsite, unscheduled, metrics, reasons, timing
+        problem.quarter, problem.seed, visit_results, offsite, unscheduled, metrics, reasons, timing
     )
 
 

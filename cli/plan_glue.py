@@ -1,0 +1,192 @@
+"""``plan`` as a Python call: load → 双随机 draw → scheduler → draft revision.
+
+The cli is the only place that may join ``data``, ``risk`` and ``scheduler``: the loader
+gives plain rows, the draw (spec §3) adds the sampled demands, the scheduler plans, and
+the store writes the draft. Each step reports progress through a callback.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from jointinspect.data.plan_store import StoredRevision, store_draft
+from jointinspect.data.planning_io import (
+    RANDOM_PRIORITY,
+    PlanningInputs,
+    load_planning_inputs,
+)
+from jointinspect.models.enums import DemandSource, ItemMode
+from jointinspect.models.errors import JointInspectError
+from jointinspect.models.quarter import Quarter
+from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.risk.sampling import Candidate, Draw, SamplingRuleSpec, draw
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.problem import (
+    DemandInfo,
+    EnterpriseInfo,
+    InspectorInfo,
+    ItemInfo,
+    PlanningProblem,
+)
+from jointinspect.scheduler.result import PlanResult
+from jointinspect.scheduler.solve import solve
+
+Progress = Callable[[str], None]
+
+
+class NoGradesError(JointInspectError):
+    """No enterprise has a grade yet, so caps and the 双随机 draw cannot work."""
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    stored: StoredRevision
+    result: PlanResult
+    drawn: int
+    seconds: dict[str, float]
+
+
+def make_plan(
+    quarter: Quarter,
+    seed: str,
+    *,
+    engine: Engine,
+    calendar: WorkingCalendar,
+    trigger_response_days: int,
+    prefix: str,
+    params: SchedulerParams,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> PlanRun:
+    say = progress or (lambda _message: None)
+    seconds: dict[str, float] = {}
+    started = time.monotonic()
+    say("loading enterprises, officers and demands")
+    inputs = load_planning_inputs(
+        quarter, engine=engine, calendar=calendar, trigger_response_days=trigger_response_days
+    )
+    if inputs.graded == 0 and inputs.enterprises:
+        raise NoGradesError(
+            "no enterprise has a grade yet: the plan needs grades for the visit caps and "
+            "the 双随机 draw",
+            hint="run `jointinspect grade` first, then plan again",
+        )
+    seconds["load"] = time.monotonic() - started
+    say("drawing the 双随机 sample")
+    mark = time.monotonic()
+    drawn = draw_sample(inputs, seed)
+    seconds["draw"] = time.monotonic() - mark
+    say(f"planning {len(inputs.demands) + len(drawn)} demands")
+    mark = time.monotonic()
+    problem = build_problem(inputs, seed, calendar, drawn)
+    result = solve(problem, params)
+    seconds["solve"] = time.monotonic() - mark
+    say(f"writing the draft ({len(result.visits)} visits)")
+    mark = time.monotonic()
+    stored = store_draft(
+        result,
+        engine=engine,
+        prefix=prefix,
+        generated_at=now or dt.datetime.now(dt.UTC),
+        extra_metrics={"drawn": len(drawn)},
+    )
+    seconds["store"] = time.monotonic() - mark
+    seconds["total"] = time.monotonic() - started
+    return PlanRun(stored, result, len(drawn), seconds)
+
+
+def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
+    """Spec §3 over the loaded enterprises and grades."""
+    first = inputs.quarter.first_day
+    candidates = [
+        Candidate(e.uscc, e.industry, e.grade or "", e.active, inputs.no_disturb_on(e.uscc, first))
+        for e in inputs.enterprises.values()
+    ]
+    rules = []
+    for r in inputs.sampling_rules:
+        item = inputs.items[r.item]
+        rules.append(
+            SamplingRuleSpec(
+                r.department,
+                r.item,
+                r.grade,
+                r.ratio,
+                item.industries,
+                item.mode == ItemMode.ONSITE.value,
+            )
+        )
+    return draw(seed, rules, candidates)
+
+
+def build_problem(
+    inputs: PlanningInputs, seed: str, calendar: WorkingCalendar, drawn: list[Draw]
+) -> PlanningProblem:
+    q = inputs.quarter
+    demands = [
+        DemandInfo(
+            d.id,
+            d.department,
+            d.item,
+            d.uscc,
+            DemandSource(d.source),
+            d.earliest,
+            d.latest,
+            d.priority,
+            d.onsite_required,
+        )
+        for d in inputs.demands
+    ]
+    demands += [
+        DemandInfo(
+            x.demand_id,
+            x.department,
+            x.item,
+            x.uscc,
+            DemandSource.RANDOM,
+            q.first_day,
+            q.last_day,
+            RANDOM_PRIORITY,
+            False,
+        )
+        for x in drawn
+    ]
+    needed = sorted({d.uscc for d in demands})
+    enterprises = {}
+    for uscc in needed:
+        e = inputs.enterprises[uscc]
+        enterprises[uscc] = EnterpriseInfo(
+            uscc, e.town, e.lat, e.lon, e.grade or "", tuple(inputs.no_disturb.get(uscc, ()))
+        )
+    items = {
+        code: ItemInfo(code, i.department, ItemMode(i.mode), i.no_disturb, i.minutes)
+        for code, i in inputs.items.items()
+    }
+    inspectors = []
+    for o in inputs.inspectors:
+        home = inputs.town_centres.get(o.home_town or "")
+        inspectors.append(
+            InspectorInfo(
+                o.id,
+                o.department,
+                o.cert_valid_until,
+                o.max_visits_per_day,
+                o.unavailable,
+                o.conflicts,
+                o.home_town,
+                home[0] if home else None,
+                home[1] if home else None,
+            )
+        )
+    return PlanningProblem(
+        quarter=str(q),
+        workdays=tuple(calendar.workdays(q.first_day, q.last_day)),
+        enterprises=enterprises,
+        items=items,
+        inspectors=inspectors,
+        demands=demands,
+        routine_visits_this_year=inputs.routine_visits_this_year,
+        seed=seed,
+    )

@@ -1,0 +1,271 @@
+"""Write a plan as a new draft revision, in one transaction.
+
+The plan comes from the scheduler, which ``data`` may not import: what is written is
+described by the protocols below (the scheduler's ``PlanResult`` satisfies them). The
+plan id is ``{prefix}-{quarter}`` (``FX-2025Q3``); each run adds revision n + 1 with status
+``draft``. Rows are bulk-inserted with ids reserved up front, so that tens of thousands of
+visits and their tasks and officers are written in seconds; if anything fails nothing of
+the revision remains.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine
+
+from jointinspect.models import (
+    OffsiteCheck,
+    Plan,
+    PlanRevision,
+    UnscheduledDemand,
+    Visit,
+    VisitOfficer,
+    VisitTask,
+)
+
+#: Rows per INSERT batch: large enough to be fast, small enough for any driver.
+BATCH = 5000
+
+
+class TaskLike(Protocol):
+    @property
+    def demand_id(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def item(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+class OfficerLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+
+
+class VisitLike(Protocol):
+    @property
+    def uscc(self) -> str: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def town(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def order(self) -> int: ...
+    @property
+    def triggered(self) -> bool: ...
+    @property
+    def tasks(self) -> Sequence[TaskLike]: ...
+    @property
+    def inspectors(self) -> Sequence[OfficerLike]: ...
+
+
+class OffsiteLike(TaskLike, Protocol):
+    @property
+    def uscc(self) -> str: ...
+    @property
+    def due(self) -> dt.date: ...
+
+
+class UnscheduledLike(TaskLike, Protocol):
+    @property
+    def uscc(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+
+
+class PlanLike(Protocol):
+    @property
+    def quarter(self) -> str: ...
+    @property
+    def seed(self) -> str: ...
+    @property
+    def visits(self) -> Sequence[VisitLike]: ...
+    @property
+    def offsite(self) -> Sequence[OffsiteLike]: ...
+    @property
+    def unscheduled(self) -> Sequence[UnscheduledLike]: ...
+    @property
+    def metrics(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class StoredRevision:
+    plan_id: str
+    quarter: str
+    revision: int
+    revision_id: int
+    visits: int
+
+
+def plan_id_for(prefix: str, quarter: str) -> str:
+    return f"{prefix}-{quarter}"
+
+
+def store_draft(
+    plan: PlanLike,
+    *,
+    engine: Engine,
+    prefix: str,
+    generated_at: dt.datetime,
+    extra_metrics: dict[str, Any] | None = None,
+) -> StoredRevision:
+    """Write ``plan`` as the next draft revision of its quarter's plan."""
+    if generated_at.tzinfo is None:
+        raise ValueError("generated_at must be timezone-aware")
+    plan_id = plan_id_for(prefix, plan.quarter)
+    with engine.begin() as conn:
+        revision_id, number = _new_revision(conn, plan, plan_id, generated_at, extra_metrics)
+        visit_ids = _reserve_ids(conn, len(plan.visits))
+        _insert(
+            conn,
+            _table(Visit),
+            (
+                {
+                    "id": vid,
+                    "revision_id": revision_id,
+                    "uscc": v.uscc,
+                    "date": v.date,
+                    "town": v.town,
+                    "mode": v.mode,
+                    "order": v.order,
+                    "triggered": v.triggered,
+                    "code": None,
+                }
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+            ),
+        )
+        _insert(
+            conn,
+            _table(VisitTask),
+            (
+                {
+                    "visit_id": vid,
+                    "demand_id": t.demand_id,
+                    "department": t.department,
+                    "item": t.item,
+                    "source": t.source,
+                }
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                for t in v.tasks
+            ),
+        )
+        _insert(
+            conn,
+            _table(VisitOfficer),
+            (
+                {"visit_id": vid, "inspector_id": o.id, "department": o.department}
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                for o in v.inspectors
+            ),
+        )
+        _insert(
+            conn,
+            _table(OffsiteCheck),
+            (
+                {
+                    "revision_id": revision_id,
+                    "demand_id": o.demand_id,
+                    "uscc": o.uscc,
+                    "department": o.department,
+                    "item": o.item,
+                    "source": o.source,
+                    "due": o.due,
+                    "code": None,
+                }
+                for o in plan.offsite
+            ),
+        )
+        _insert(
+            conn,
+            _table(UnscheduledDemand),
+            (
+                {
+                    "revision_id": revision_id,
+                    "demand_id": u.demand_id,
+                    "uscc": u.uscc,
+                    "department": u.department,
+                    "item": u.item,
+                    "source": u.source,
+                    "reason": u.reason,
+                    "detail": u.detail,
+                }
+                for u in plan.unscheduled
+            ),
+        )
+    return StoredRevision(plan_id, plan.quarter, number, revision_id, len(plan.visits))
+
+
+def _new_revision(
+    conn: Connection,
+    plan: PlanLike,
+    plan_id: str,
+    generated_at: dt.datetime,
+    extra_metrics: dict[str, Any] | None,
+) -> tuple[int, int]:
+    plans = _table(Plan)
+    revisions = _table(PlanRevision)
+    if conn.execute(select(plans.c.id).where(plans.c.id == plan_id)).first() is None:
+        conn.execute(insert(plans).values(id=plan_id, quarter=plan.quarter))
+    latest = conn.execute(
+        select(func.max(revisions.c.revision)).where(revisions.c.plan_id == plan_id)
+    ).scalar()
+    number = int(latest or 0) + 1
+    metrics = {**plan.metrics, **(extra_metrics or {})}
+    result = conn.execute(
+        insert(revisions).values(
+            plan_id=plan_id,
+            revision=number,
+            status="draft",
+            seed=plan.seed,
+            generated_at=generated_at.astimezone(dt.UTC),
+            metrics=metrics,
+        )
+    )
+    revision_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    if revision_id is None:
+        raise RuntimeError("the database did not return the new revision's id")
+    return int(revision_id), number
+
+
+def _reserve_ids(conn: Connection, n: int) -> list[int]:
+    """Ids for ``n`` new visits, safe against other writers."""
+    if n == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('visit', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        )
+        return sorted(int(r[0]) for r in rows)
+    # SQLite: the revision insert above holds the database's write lock until commit.
+    visits = _table(Visit)
+    top = conn.execute(select(func.max(visits.c.id))).scalar() or 0
+    return list(range(int(top) + 1, int(top) + 1 + n))
+
+
+def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> None:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            conn.execute(insert(table), batch)
+            batch = []
+    if batch:
+        conn.execute(insert(table), batch)
+
+
+def _table(model: Any) -> Table:
+    """The Core table of a SQLModel class (typed)."""
+    return cast(Table, model.__table__)

@@ -1,0 +1,314 @@
+"""Load what one quarter's plan is made from, fast: plain rows, no ORM objects.
+
+Everything the planner needs comes out of a handful of column selects (a district of
+650,000 enterprises loads in seconds). Windows are resolved here as contract §2 says:
+a ``demands.csv`` demand without ``earliest``/``latest`` spans the quarter; a trigger's
+demand opens on its received date in China time and closes on the
+``trigger_response_days``-th working day after it (the date itself not counted).
+Clipping to the quarter and to its working days is the planner's job.
+
+``data`` may not import ``scheduler`` or ``risk``: these are plain rows, and the cli turns
+them into a ``PlanningProblem`` and into the draw's candidates.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, and_, func, select
+from sqlalchemy.engine import Connection, Engine
+
+from jointinspect.models import (
+    Availability,
+    Conflict,
+    Demand,
+    Enterprise,
+    EnterpriseGrade,
+    Inspector,
+    Item,
+    NoDisturb,
+    Plan,
+    PlanRevision,
+    SamplingRule,
+    Trigger,
+    Visit,
+)
+from jointinspect.models.quarter import Quarter
+from jointinspect.models.workdays import WorkingCalendar
+
+CHINA = ZoneInfo("Asia/Shanghai")
+#: Spec §3: a drawn demand's priority.
+RANDOM_PRIORITY = 2
+#: Spec §1: a demand's default priority.
+DEFAULT_PRIORITY = 3
+
+
+@dataclass(frozen=True, slots=True)
+class EnterpriseRow:
+    uscc: str
+    town: str
+    industry: str
+    lat: float | None
+    lon: float | None
+    active: bool
+    grade: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    code: str
+    department: str
+    mode: str
+    no_disturb: bool
+    minutes: int
+    industries: str
+
+
+@dataclass(frozen=True, slots=True)
+class InspectorRow:
+    id: str
+    department: str
+    cert_valid_until: dt.date
+    max_visits_per_day: int
+    home_town: str | None
+    unavailable: frozenset[dt.date]
+    conflicts: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DemandRow:
+    id: str
+    department: str
+    item: str
+    uscc: str
+    source: str
+    earliest: dt.date
+    latest: dt.date
+    priority: int
+    onsite_required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingRuleRow:
+    department: str
+    item: str
+    grade: str
+    ratio: str
+
+
+@dataclass
+class PlanningInputs:
+    quarter: Quarter
+    enterprises: dict[str, EnterpriseRow]
+    #: 无感监管 entries per USCC, ``(since, until)`` inclusive.
+    no_disturb: dict[str, list[tuple[dt.date, dt.date | None]]]
+    items: dict[str, ItemRow]
+    inspectors: list[InspectorRow]
+    #: ``demands.csv`` rows and triggers, windows resolved (§2).
+    demands: list[DemandRow]
+    sampling_rules: list[SamplingRuleRow]
+    #: Routine visits of earlier filed plans this calendar year, per USCC.
+    routine_visits_this_year: dict[str, int]
+    #: Mean coordinates of each town's enterprises (officers' home towns).
+    town_centres: dict[str, tuple[float, float]] = field(default_factory=dict)
+    graded: int = 0
+
+    def no_disturb_on(self, uscc: str, day: dt.date) -> bool:
+        return any(
+            since <= day and (until is None or day <= until)
+            for since, until in self.no_disturb.get(uscc, ())
+        )
+
+
+def load_planning_inputs(
+    quarter: Quarter,
+    *,
+    engine: Engine,
+    calendar: WorkingCalendar,
+    trigger_response_days: int,
+) -> PlanningInputs:
+    """Everything ``plan`` needs for ``quarter``, in one read transaction."""
+    with engine.connect() as conn:
+        enterprises = _enterprises(conn)
+        return PlanningInputs(
+            quarter=quarter,
+            enterprises=enterprises,
+            no_disturb=_no_disturb(conn),
+            items=_items(conn),
+            inspectors=_inspectors(conn, quarter),
+            demands=_demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days),
+            sampling_rules=_sampling_rules(conn),
+            routine_visits_this_year=routine_visits_this_year(conn, quarter),
+            town_centres=_town_centres(conn),
+            graded=sum(1 for e in enterprises.values() if e.grade is not None),
+        )
+
+
+def _enterprises(conn: Connection) -> dict[str, EnterpriseRow]:
+    e, g = _table(Enterprise).c, _table(EnterpriseGrade).c
+    rows = conn.execute(
+        select(e.uscc, e.town, e.industry, e.lat, e.lon, e.status, g.grade)
+        .select_from(_table(Enterprise).outerjoin(_table(EnterpriseGrade), e.uscc == g.uscc))
+        .order_by(e.uscc)
+    )
+    return {
+        uscc: EnterpriseRow(uscc, town, industry, lat, lon, status == "active", grade)
+        for uscc, town, industry, lat, lon, status, grade in rows
+    }
+
+
+def _no_disturb(conn: Connection) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+    c = _table(NoDisturb).c
+    out: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for uscc, since, until in conn.execute(select(c.uscc, c.since, c.until).order_by(c.uscc)):
+        out[uscc].append((since, until))
+    return dict(out)
+
+
+def _items(conn: Connection) -> dict[str, ItemRow]:
+    c = _table(Item).c
+    rows = conn.execute(
+        select(c.code, c.department, c.mode, c.no_disturb, c.minutes, c.industries).order_by(c.code)
+    )
+    return {r[0]: ItemRow(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows}
+
+
+def _inspectors(conn: Connection, quarter: Quarter) -> list[InspectorRow]:
+    i = _table(Inspector).c
+    a = _table(Availability).c
+    k = _table(Conflict).c
+    away: dict[str, set[dt.date]] = defaultdict(set)
+    for oid, day in conn.execute(
+        select(a.inspector_id, a.date).where(
+            and_(
+                a.available.is_(False),
+                a.date >= quarter.first_day,
+                a.date <= quarter.last_day,
+            )
+        )
+    ):
+        away[oid].add(day)
+    conflicts: dict[str, set[str]] = defaultdict(set)
+    for oid, uscc in conn.execute(select(k.inspector_id, k.uscc)):
+        conflicts[oid].add(uscc)
+    rows = conn.execute(
+        select(i.id, i.department, i.cert_valid_until, i.max_visits_per_day, i.home_town).order_by(
+            i.id
+        )
+    )
+    return [
+        InspectorRow(
+            oid,
+            dept,
+            cert,
+            per_day,
+            home,
+            frozenset(away.get(oid, ())),
+            frozenset(conflicts.get(oid, ())),
+        )
+        for oid, dept, cert, per_day, home in rows
+    ]
+
+
+def _demands(conn: Connection, quarter: Quarter) -> list[DemandRow]:
+    c = _table(Demand).c
+    rows = conn.execute(
+        select(
+            c.id,
+            c.department,
+            c.item,
+            c.uscc,
+            c.source,
+            c.earliest,
+            c.latest,
+            c.priority,
+            c.onsite_required,
+        ).order_by(c.id)
+    )
+    return [
+        DemandRow(
+            did,
+            dept,
+            item,
+            uscc,
+            source,
+            earliest or quarter.first_day,
+            latest or quarter.last_day,
+            priority or DEFAULT_PRIORITY,
+            bool(required),
+        )
+        for did, dept, item, uscc, source, earliest, latest, priority, required in rows
+    ]
+
+
+def trigger_window(
+    received_at: dt.datetime, calendar: WorkingCalendar, response_days: int
+) -> tuple[dt.date, dt.date]:
+    """§2: the received date in China time to the n-th working day after it."""
+    aware = received_at if received_at.tzinfo is not None else received_at.replace(tzinfo=dt.UTC)
+    opened = aware.astimezone(CHINA).date()
+    return opened, calendar.add_workdays(opened, response_days)
+
+
+def _triggers(conn: Connection, calendar: WorkingCalendar, response_days: int) -> list[DemandRow]:
+    c = _table(Trigger).c
+    rows = conn.execute(
+        select(c.id, c.department, c.item, c.uscc, c.kind, c.received_at).order_by(c.id)
+    )
+    out = []
+    for tid, dept, item, uscc, kind, received in rows:
+        opened, closes = trigger_window(received, calendar, response_days)
+        # A trigger's urgency is its source; its priority only orders it among equals.
+        out.append(DemandRow(tid, dept, item, uscc, kind, opened, closes, DEFAULT_PRIORITY, False))
+    return out
+
+
+def _sampling_rules(conn: Connection) -> list[SamplingRuleRow]:
+    c = _table(SamplingRule).c
+    rows = conn.execute(
+        select(c.department, c.item, c.grade, c.ratio).order_by(c.department, c.item, c.grade)
+    )
+    return [SamplingRuleRow(*r) for r in rows]
+
+
+def routine_visits_this_year(conn: Connection, quarter: Quarter) -> dict[str, int]:
+    """Routine visits per USCC in the filed revisions of this year's earlier quarters."""
+    earlier = [str(Quarter(quarter.year, n)) for n in range(1, quarter.number)]
+    if not earlier:
+        return {}
+    v, r, p = (
+        _table(Visit).c,
+        _table(PlanRevision).c,
+        _table(Plan).c,
+    )
+    rows = conn.execute(
+        select(v.uscc, func.count())
+        .select_from(
+            _table(Visit)
+            .join(_table(PlanRevision), v.revision_id == r.id)
+            .join(
+                _table(Plan),
+                r.plan_id == p.id,
+            )
+        )
+        .where(and_(p.quarter.in_(earlier), r.status == "filed", v.triggered.is_(False)))
+        .group_by(v.uscc)
+    )
+    return {uscc: int(n) for uscc, n in rows}
+
+
+def _town_centres(conn: Connection) -> dict[str, tuple[float, float]]:
+    c = _table(Enterprise).c
+    rows = conn.execute(
+        select(c.town, func.avg(c.lat), func.avg(c.lon))
+        .where(and_(c.lat.is_not(None), c.lon.is_not(None)))
+        .group_by(c.town)
+    )
+    return {town: (float(lat), float(lon)) for town, lat, lon in rows if lat is not None}
+
+
+def _table(model: Any) -> Table:
+    """The Core table of a SQLModel class (typed)."""
+    return cast(Table, model.__table__)
