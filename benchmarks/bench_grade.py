@@ -1,0 +1,158 @@
+"""Benchmark: grade a district of 650,000 enterprises; report time and peak memory.
+
+    /tmp/venv/bin/python benchmarks/bench_grade.py [--enterprises N] [--seed S]
+
+The inputs are synthesised in memory with realistic volumes per enterprise (credit events,
+industry records, inspection history, complaints, relations). The timed part is what
+``jointinspect grade`` does after loading: credit, the relation graph, risk, grades, the
+choice of reasons, and the words of every reason (as ``--out`` writes them).
+"""
+
+import argparse
+import datetime as dt
+import hashlib
+import resource
+import time
+
+import numpy as np
+
+from jointinspect.risk.config import load_config
+from jointinspect.risk.grade import grade
+from jointinspect.risk.inputs import (
+    CREDIT_KINDS,
+    RELATION_KINDS,
+    TRIGGER_KINDS,
+    CreditEventColumns,
+    EnterpriseColumns,
+    IndustryRecordColumns,
+    InspectionColumns,
+    RelationColumns,
+    TriggerColumns,
+    build_inputs,
+)
+from jointinspect.risk.reasons import render_all
+
+AS_OF = dt.date(2025, 6, 30)
+YEARS_OF_HISTORY = 5
+# Volumes per enterprise, roughly a Shanghai district's registers.
+CREDIT_EVENTS_PER_ENTERPRISE = 0.3
+INDUSTRY_RECORDS_PER_ENTERPRISE = 0.5
+INSPECTIONS_PER_ENTERPRISE = 2.0
+TRIGGERS_PER_ENTERPRISE = 0.05
+RELATIONS_PER_ENTERPRISE = 0.6
+INDUSTRIES = np.array(
+    ["8911", "8051", "6210", "6220", "5212", "5221", "6511", "7212", "1491", "2451", "4710"]
+)
+INDUSTRY_SHARES = np.array([0.01, 0.01, 0.15, 0.1, 0.05, 0.1, 0.2, 0.2, 0.02, 0.02, 0.14])
+
+
+def _rng(seed: str) -> np.random.Generator:
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8]))
+
+
+def synthesise(n: int, seed: str) -> dict[str, object]:
+    """Columns for ``build_inputs``: a hidden propensity drives events and violations."""
+    rng = _rng(seed)
+    uscc = np.char.add("91310120", np.char.zfill(np.arange(n).astype(str), 10))
+    industry = rng.choice(INDUSTRIES, size=n, p=INDUSTRY_SHARES / INDUSTRY_SHARES.sum())
+    propensity = rng.beta(1.2, 8.0, size=n)
+    days = YEARS_OF_HISTORY * 365
+
+    def pick(count: int) -> np.ndarray:
+        weights = propensity / propensity.sum()
+        return rng.choice(n, size=count, p=weights)
+
+    def dates(count: int) -> np.ndarray:
+        return np.datetime64(AS_OF, "D") - rng.integers(0, days, size=count)
+
+    ce = int(n * CREDIT_EVENTS_PER_ENTERPRISE)
+    ce_who = pick(ce)
+    ir = int(n * INDUSTRY_RECORDS_PER_ENTERPRISE)
+    ir_who = rng.integers(0, n, size=ir)
+    ins = int(n * INSPECTIONS_PER_ENTERPRISE)
+    ins_who = rng.integers(0, n, size=ins)
+    violated = rng.random(ins) < propensity[ins_who]
+    tr = int(n * TRIGGERS_PER_ENTERPRISE)
+    tr_who = pick(tr)
+    rel = int(n * RELATIONS_PER_ENTERPRISE)
+    a = rng.integers(0, n, size=rel)
+    b = np.clip(a + rng.integers(-50, 50, size=rel), 0, n - 1)
+    return {
+        "enterprises": EnterpriseColumns(uscc, industry, np.ones(n, dtype=bool)),
+        "credit_events": CreditEventColumns(
+            uscc[ce_who],
+            np.array([k.value for k in CREDIT_KINDS])[rng.integers(0, len(CREDIT_KINDS), ce)],
+            dates(ce),
+            rng.integers(1, 4, size=ce),
+        ),
+        "industry_records": IndustryRecordColumns(
+            uscc[ir_who],
+            rng.choice(np.array(["SCJ", "WJ", "XF"]), size=ir),
+            rng.choice(np.array(["food", "hygiene", "fire"]), size=ir),
+            np.clip(100 - 100 * propensity[ir_who] + rng.normal(0, 10, ir), 0, 100),
+            dates(ir),
+        ),
+        "inspections": InspectionColumns(
+            uscc[ins_who], dates(ins), np.where(violated, "violation", "compliant")
+        ),
+        "triggers": TriggerColumns(
+            uscc[tr_who],
+            np.array([k.value for k in TRIGGER_KINDS])[rng.integers(0, len(TRIGGER_KINDS), tr)],
+            dates(tr),
+            rng.integers(1, 4, size=tr),
+        ),
+        "relations": RelationColumns(
+            uscc[a],
+            uscc[b],
+            np.array([k.value for k in RELATION_KINDS])[rng.integers(0, len(RELATION_KINDS), rel)],
+        ),
+    }
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=650_000)
+    parser.add_argument("--seed", default="bench-grade")
+    args = parser.parse_args()
+
+    config = load_config()
+    t0 = time.perf_counter()
+    columns = synthesise(args.enterprises, args.seed)
+    t1 = time.perf_counter()
+    cpu1 = _cpu_seconds()
+    inputs = build_inputs(as_of=AS_OF, **columns)  # type: ignore[arg-type]
+    t2 = time.perf_counter()
+    result = grade(inputs, config)
+    t3 = time.perf_counter()
+    words = sum(len(r) for r in render_all(result))
+    t4 = time.perf_counter()
+    cpu4 = _cpu_seconds()
+    n = inputs.size
+    print(f"enterprises            {n:>12,}")
+    print(f"credit events          {len(inputs.credit_events.ent):>12,}")
+    print(f"industry records       {len(inputs.industry_records.ent):>12,}")
+    print(f"inspections            {len(inputs.inspections.ent):>12,}")
+    print(f"triggers               {len(inputs.triggers.ent):>12,}")
+    print(f"relations              {len(inputs.relations.a):>12,}")
+    print(f"synthesise inputs      {t1 - t0:>10.2f} s (not part of grading)")
+    print(f"build inputs           {t2 - t1:>10.2f} s")
+    print(f"grade (scores+reasons) {t3 - t2:>10.2f} s")
+    print(f"reason words ({words:,})  {t4 - t3:>10.2f} s")
+    print(f"grading total          {t4 - t1:>10.2f} s wall, {cpu4 - cpu1:.2f} s CPU")
+    print(f"peak RSS               {_peak_rss_mib():>10.0f} MiB")
+    print(
+        "grade mix              " + "  ".join(f"{g} {c / n:.1%}" for g, c in result.mix().items())
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Grade A (low) … D (high) from credit × risk, as SAMR's credit-risk classification does.
+
+``grade(inputs, config)`` is the whole grading: credit, the relation graph, risk, the
+matrix, the per-kind floors (an enterprise on the 严重违法失信名单 is D) and the reasons.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jointinspect.risk.config import GRADES, GradeConfig, GradingConfig
+from jointinspect.risk.contagion import (
+    EdgeArrays,
+    marked_neighbours,
+    relation_edges,
+)
+from jointinspect.risk.credit import CreditScores, credit_scores
+from jointinspect.risk.inputs import CREDIT_KINDS, GradingInputs, IntArray
+from jointinspect.risk.reasons import Reason, ReasonTable, reason_table, render
+from jointinspect.risk.risk_score import RiskFactors, risk_factors
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    uscc: str
+    credit: float
+    risk: float
+    grade: str
+    reasons: list[Reason]
+
+
+@dataclass(frozen=True)
+class GradingResult:
+    inputs: GradingInputs
+    config: GradingConfig
+    credit: NDArray[np.float64]  # rounded as reported
+    risk: NDArray[np.float64]  # rounded as reported
+    grade: IntArray  # 0 = A … 3 = D
+    credit_scores: CreditScores
+    factors: RiskFactors
+    edges: EdgeArrays
+    marked_neighbours: IntArray
+    reasons: ReasonTable
+
+    def letter(self, i: int) -> str:
+        return GRADES[int(self.grade[i])]
+
+    def mix(self) -> dict[str, int]:
+        """How many enterprises have each grade."""
+        counts = np.bincount(self.grade, minlength=len(GRADES))
+        return {g: int(c) for g, c in zip(GRADES, counts, strict=True)}
+
+    def row(self, i: int) -> GradeRow:
+        return GradeRow(
+            uscc=str(self.inputs.uscc[i]),
+            credit=float(self.credit[i]),
+            risk=float(self.risk[i]),
+            grade=self.letter(i),
+            reasons=render(self, i),
+        )
+
+    def rows(self) -> Iterator[GradeRow]:
+        """Every enterprise, in USCC order."""
+        for i in range(self.inputs.size):
+            yield self.row(i)
+
+
+def band_of_credit(credit: NDArray[np.float64], config: GradeConfig) -> IntArray:
+    """0 = the best credit band … len(bands) = the worst."""
+    bands = np.zeros(len(credit), dtype=np.int64)
+    for threshold in config.credit_bands:
+        bands += credit < threshold
+    return bands
+
+
+def band_of_risk(risk: NDArray[np.float64], config: GradeConfig) -> IntArray:
+    """0 = the lowest risk band … len(bands) = the highest."""
+    bands = np.zeros(len(risk), dtype=np.int64)
+    for threshold in config.risk_bands:
+        bands += risk >= threshold
+    return bands
+
+
+def grade_from_matrix(
+    credit: NDArray[np.float64], risk: NDArray[np.float64], config: GradeConfig
+) -> IntArray:
+    matrix = np.array([[GRADES.index(g) for g in row] for row in config.matrix], dtype=np.int64)
+    return matrix[band_of_credit(credit, config), band_of_risk(risk, config)]
+
+
+def has_kind_in_effect(
+    inputs: GradingInputs, scores: CreditScores, kinds: tuple[int, ...]
+) -> NDArray[np.bool_]:
+    ev = inputs.credit_events
+    hit = scores.in_effect & np.isin(ev.code, np.asarray(kinds, dtype=np.int64))
+    flags = np.zeros(inputs.size, dtype=bool)
+    flags[ev.ent[hit]] = True
+    return flags
+
+
+def grade(inputs: GradingInputs, config: GradingConfig) -> GradingResult:
+    """Credit, risk, grade and reasons of every enterprise as of ``inputs.as_of``."""
+    scores = credit_scores(inputs, config.credit)
+    edges = relation_edges(inputs.relations, config.risk.contagion.kinds)
+    marked = has_kind_in_effect(
+        inputs,
+        scores,
+        tuple(CREDIT_KINDS.index(k) for k in config.risk.contagion.marked_kinds),
+    )
+    factors = risk_factors(inputs, scores.credit, marked, edges, config.risk)
+    decimals = config.grade.score_decimals
+    credit = np.round(scores.credit, decimals)
+    risk = np.round(factors.risk, decimals)
+    grades = grade_from_matrix(credit, risk, config.grade)
+    for kind, worst in config.grade.worst_by_kind.items():
+        floor = has_kind_in_effect(inputs, scores, (CREDIT_KINDS.index(kind),))
+        grades = np.where(floor, np.maximum(grades, GRADES.index(worst)), grades)
+    neighbours = marked_neighbours(edges, marked)
+    table = reason_table(inputs, config, scores, factors, neighbours, grades)
+    return GradingResult(
+        inputs=inputs,
+        config=config,
+        credit=credit,
+        risk=risk,
+        grade=grades,
+        credit_scores=scores,
+        factors=factors,
+        edges=edges,
+        marked_neighbours=neighbours,
+        reasons=table,
+    )

@@ -1,0 +1,340 @@
+"""The strongest reasons for each grade, in Chinese with English: what a coordinator reads
+out when an enterprise asks "why am I D?".
+
+Every credit event in effect and every risk factor is a candidate reason, weighed in score
+points (its share of the credit or of the risk). For grades B–D the adverse reasons come
+first; for A the favourable ones (a good tax grade, a clean record, a low-risk trade).
+Reasons are chosen with numpy for all enterprises at once; the words are only made for
+the enterprises someone reads.
+"""
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jointinspect.models.enums import CreditEventKind
+from jointinspect.risk.config import GradingConfig
+from jointinspect.risk.credit import CreditScores
+from jointinspect.risk.inputs import CREDIT_KINDS, FloatArray, GradingInputs, IntArray
+from jointinspect.risk.risk_score import RISK_SCALE, RiskFactors, industry_entry
+
+if TYPE_CHECKING:
+    from jointinspect.risk.grade import GradingResult
+
+_DAYS_PER_YEAR = 365.25
+_DAYS_PER_MONTH = _DAYS_PER_YEAR / 12
+_GRADE_A = 0
+
+KIND_WORDS: dict[CreditEventKind, tuple[str, str]] = {
+    CreditEventKind.PENALTY: ("行政处罚", "administrative penalty"),
+    CreditEventKind.ABNORMAL_LIST: ("列入经营异常名录", "listed as operating abnormally"),
+    CreditEventKind.SERIOUS_DISHONEST: (
+        "列入严重违法失信名单",
+        "on the list of serious illegality and dishonesty",
+    ),
+    CreditEventKind.COURT_DISHONEST: ("失信被执行人", "dishonest judgment debtor"),
+    CreditEventKind.TAX_GRADE_A: ("纳税信用A级", "tax credit grade A"),
+    CreditEventKind.TAX_GRADE_D: ("纳税信用D级", "tax credit grade D"),
+    CreditEventKind.SOCIAL_INSURANCE_ARREARS: ("欠缴社会保险费", "social insurance arrears"),
+    CreditEventKind.COMMITMENT_BREACH: ("告知承诺失信", "breach of a notification commitment"),
+    CreditEventKind.COMMENDATION: ("表彰奖励", "commendation"),
+}
+SEVERITY_WORDS = (("轻微", "minor"), ("严重", "serious"), ("特别严重", "grave"))
+
+
+class ReasonType(IntEnum):
+    CREDIT_EVENT = 0
+    INDUSTRY_CREDIT = 1
+    INHERENT = 2
+    HISTORY = 3
+    TRIGGERS = 4
+    INSPECTION_GAP = 5
+    CONTAGION = 6
+
+
+class Reason(NamedTuple):
+    """One reason in words (a tuple: made by the million at district scale)."""
+
+    code: str
+    zh: str
+    en: str
+    weight: float  # score points
+    adverse: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "zh": self.zh,
+            "en": self.en,
+            "weight": self.weight,
+            "adverse": self.adverse,
+        }
+
+
+@dataclass(frozen=True)
+class ReasonTable:
+    """The chosen reasons of all enterprises, sorted by enterprise then rank."""
+
+    ent: IntArray
+    type: IntArray
+    ref: IntArray  # the credit event's number for CREDIT_EVENT, else −1
+    weight: FloatArray
+    adverse: NDArray[np.bool_]
+
+    def rows_of(self, i: int) -> range:
+        lo, hi = np.searchsorted(self.ent, [i, i + 1])
+        return range(int(lo), int(hi))
+
+
+def reason_table(
+    inputs: GradingInputs,
+    config: GradingConfig,
+    scores: CreditScores,
+    factors: RiskFactors,
+    marked_neighbours: IntArray,
+    grades: IntArray,
+) -> ReasonTable:
+    """Choose each enterprise's strongest reasons (``config.reasons.count`` at most)."""
+    n = inputs.size
+    everyone = np.arange(n, dtype=np.int64)
+    share = scores.industry_share(config.credit.industry_blend)
+    ev = inputs.credit_events
+    weighted = factors.weighted(config.risk)
+    scale = RISK_SCALE / config.risk.weights.total
+    industry_gap = np.nan_to_num(scores.composite - scores.industry)
+
+    parts: list[tuple[IntArray, int, IntArray, FloatArray]] = [
+        (
+            ev.ent,
+            ReasonType.CREDIT_EVENT,
+            np.arange(len(ev.ent)),
+            scores.event_points * -1.0 * share[ev.ent],
+        ),
+    ]
+    signed = {
+        ReasonType.INDUSTRY_CREDIT: config.credit.industry_blend * industry_gap,
+        ReasonType.INHERENT: scale
+        * config.risk.weights.inherent
+        * (factors.inherent - config.risk.industry_default),
+        ReasonType.HISTORY: np.where(
+            factors.history.inspections > 0,
+            scale
+            * config.risk.weights.history
+            * (factors.history.rate - config.risk.history.prior_mean),
+            0.0,
+        ),
+        ReasonType.TRIGGERS: weighted["triggers"],
+        ReasonType.INSPECTION_GAP: weighted["inspection_gap"],
+        ReasonType.CONTAGION: weighted["contagion"],
+    }
+    for reason_type, values in signed.items():
+        parts.append((everyone, reason_type, np.full(n, -1, dtype=np.int64), values))
+
+    ent = np.concatenate([p[0] for p in parts])
+    kind = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int64) for p in parts])
+    ref = np.concatenate([p[2] for p in parts]).astype(np.int64)
+    signed_weight = np.concatenate([p[3] for p in parts])
+    weight = np.abs(signed_weight)
+    keep = weight >= max(config.reasons.min_points, np.finfo(float).tiny)
+    ent, kind, ref, weight, adverse = (
+        ent[keep],
+        kind[keep],
+        ref[keep],
+        weight[keep],
+        signed_weight[keep] > 0,
+    )
+    # Grades B–D explain what is wrong first; grade A what is right.
+    first = np.where(grades[ent] == _GRADE_A, ~adverse, adverse)
+    order = np.lexsort((ref, kind, -weight, ~first, ent))
+    ent, kind, ref, weight, adverse = (x[order] for x in (ent, kind, ref, weight, adverse))
+    starts = np.searchsorted(ent, ent, side="left")
+    rank = np.arange(len(ent)) - starts
+    chosen = rank < config.reasons.count
+    return ReasonTable(
+        ent=ent[chosen],
+        type=kind[chosen],
+        ref=ref[chosen],
+        weight=weight[chosen],
+        adverse=adverse[chosen],
+    )
+
+
+def render(result: "GradingResult", i: int) -> list[Reason]:
+    """The reasons of enterprise ``i`` in words."""
+    rows = result.reasons.rows_of(i)
+    return _render_rows(result, np.arange(rows.start, rows.stop, dtype=np.int64))
+
+
+def render_all(result: "GradingResult") -> list[list[Reason]]:
+    """The reasons of every enterprise in words, in enterprise order.
+
+    Reasons repeat a lot (the same trade, the same month and kind of penalty …), so each
+    distinct wording is made once and shared.
+    """
+    table = result.reasons
+    reasons = _render_rows(result, np.arange(len(table.ent), dtype=np.int64))
+    out: list[list[Reason]] = [[] for _ in range(result.inputs.size)]
+    for i, reason in zip(table.ent.tolist(), reasons, strict=True):
+        out[i].append(reason)
+    return out
+
+
+# Bits of each part of a wording key: (type, adverse, a, b, c) packed into one int64.
+_PART_BITS = 19
+_PART_LIMIT = (1 << _PART_BITS) - 1
+
+
+def _render_rows(result: "GradingResult", rows: IntArray) -> list[Reason]:
+    table = result.reasons
+    kind = table.type[rows]
+    adverse = table.adverse[rows]
+    classes, class_number = np.unique(result.inputs.industry, return_inverse=True)
+    a, b, c = _wording_parts(result, rows, class_number.ravel())
+    packed = kind * 2 + adverse
+    for part in (a, b, c):
+        packed = (packed << _PART_BITS) | np.clip(part, 0, _PART_LIMIT)
+    keys, inverse = np.unique(packed, return_inverse=True)
+    texts = [_text_of_key(result, classes, int(k)) for k in keys]
+    weights = np.round(table.weight[rows], 2).tolist()
+    return [
+        Reason(code=texts[j][2], zh=texts[j][0], en=texts[j][1], weight=w, adverse=adv)
+        for j, w, adv in zip(inverse.ravel().tolist(), weights, adverse.tolist(), strict=True)
+    ]
+
+
+def _wording_parts(
+    result: "GradingResult", rows: IntArray, class_number: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """What each reason's words depend on, as three small integers per reason."""
+    table = result.reasons
+    kind, ent, ref = table.type[rows], table.ent[rows], table.ref[rows]
+    factors = result.factors
+    zero = np.zeros(len(rows), dtype=np.int64)
+    a, b, c = zero.copy(), zero.copy(), zero.copy()
+
+    is_event = kind == ReasonType.CREDIT_EVENT
+    ev = result.inputs.credit_events
+    refs = ref[is_event]
+    month = ev.day[refs].astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    event_kind = ev.code[refs]
+    scaled = np.array(
+        [result.config.credit.kinds[k].severity_scaled for k in CREDIT_KINDS], dtype=bool
+    )[event_kind]
+    a[is_event] = month
+    b[is_event] = event_kind
+    c[is_event] = np.where(scaled, ev.severity[refs], 0)
+
+    is_industry = kind == ReasonType.INDUSTRY_CREDIT
+    a[is_industry] = np.rint(np.nan_to_num(result.credit_scores.industry[ent[is_industry]]))
+
+    is_inherent = kind == ReasonType.INHERENT
+    a[is_inherent] = class_number[ent[is_inherent]]
+
+    is_history = kind == ReasonType.HISTORY
+    a[is_history] = factors.history.inspections[ent[is_history]]
+    b[is_history] = factors.history.violations[ent[is_history]]
+    c[is_history] = factors.history.minors[ent[is_history]]
+
+    is_trigger = kind == ReasonType.TRIGGERS
+    a[is_trigger] = factors.trigger_counts[ent[is_trigger]]
+
+    is_gap = kind == ReasonType.INSPECTION_GAP
+    gap = factors.gap_days[ent[is_gap]]
+    a[is_gap] = np.where(gap >= 0, (gap // _DAYS_PER_MONTH).astype(np.int64), 0)
+    b[is_gap] = np.where(
+        gap >= 0,
+        _GAP_MONTHS,
+        np.where(factors.history.inspections[ent[is_gap]] == 0, _GAP_NEVER, _GAP_NO_CLEAN),
+    )
+
+    is_contagion = kind == ReasonType.CONTAGION
+    a[is_contagion] = result.marked_neighbours[ent[is_contagion]]
+    return a, b, c
+
+
+_GAP_MONTHS, _GAP_NEVER, _GAP_NO_CLEAN = 0, 1, 2
+
+
+def _text_of_key(
+    result: "GradingResult", classes: NDArray[np.str_], key: int
+) -> tuple[str, str, str]:
+    c = key & _PART_LIMIT
+    b = (key >> _PART_BITS) & _PART_LIMIT
+    a = (key >> (2 * _PART_BITS)) & _PART_LIMIT
+    head = key >> (3 * _PART_BITS)
+    return _text(result, classes, ReasonType(head >> 1), bool(head & 1), a, b, c)
+
+
+def _text(
+    result: "GradingResult",
+    classes: NDArray[np.str_],
+    kind: ReasonType,
+    adverse: bool,
+    a: int,
+    b: int,
+    c: int,
+) -> tuple[str, str, str]:
+    """(zh, en, code) of a reason from its wording parts (see :func:`_wording_parts`)."""
+    config = result.config
+    if kind is ReasonType.CREDIT_EVENT:
+        event_kind = CREDIT_KINDS[b]
+        month = str(np.datetime64(a, "M"))
+        zh, en = KIND_WORDS[event_kind]
+        if c:
+            sev_zh, sev_en = SEVERITY_WORDS[c - 1]
+            return f"{month} {zh}（{sev_zh}）", f"{month} {en} ({sev_en})", event_kind.value
+        return f"{month} {zh}", f"{month} {en}", event_kind.value
+    if kind is ReasonType.INDUSTRY_CREDIT:
+        if adverse:
+            return (
+                f"行业信用评价偏低（{a}分）",
+                f"low industry credit rating ({a})",
+                "industry_credit",
+            )
+        return f"行业信用评价良好（{a}分）", f"good industry credit rating ({a})", "industry_credit"
+    if kind is ReasonType.INHERENT:
+        industry = str(classes[a])
+        key = industry_entry(industry, config.risk.industry_table)
+        entry = config.risk.industry_table[key] if key else None
+        name_zh = entry.zh if entry else industry
+        name_en = entry.en if entry else f"industry {industry}"
+        if adverse:
+            return (
+                f"行业固有风险高：{name_zh}",
+                f"high inherent risk of the trade: {name_en}",
+                "inherent",
+            )
+        return f"低风险行业：{name_zh}", f"low-risk trade: {name_en}", "inherent"
+    if kind is ReasonType.HISTORY:
+        years = round(config.risk.history.max_age_days / _DAYS_PER_YEAR)
+        minor_zh = f"、{c}次轻微违法" if c else ""
+        minor_en = f", {c} minor" if c else ""
+        prefix_zh, prefix_en = ("", "") if adverse else ("检查记录良好：", "good record: ")
+        return (
+            f"{prefix_zh}近{years}年检查{a}次中{b}次违法{minor_zh}",
+            f"{prefix_en}{b} violations{minor_en} in {a} inspections in {years} years",
+            "history",
+        )
+    if kind is ReasonType.TRIGGERS:
+        days = config.risk.triggers.window_days
+        return (
+            f"近{days}天投诉举报、预警等{a}次",
+            f"{a} complaints, alerts or referrals in the last {days} days",
+            "triggers",
+        )
+    if kind is ReasonType.INSPECTION_GAP:
+        if b == _GAP_NEVER:
+            return "从未接受检查", "never inspected", "inspection_gap"
+        if b == _GAP_NO_CLEAN:
+            return "无检查合格记录", "no clean inspection on record", "inspection_gap"
+        return f"已{a}个月未经检查合格", f"no clean inspection for {a} months", "inspection_gap"
+    if a:
+        return (
+            f"关联{a}家严重违法失信企业",
+            f"related to {a} {'enterprise' if a == 1 else 'enterprises'} on the dishonesty lists",
+            "contagion",
+        )
+    return "关联企业风险较高", "related enterprises carry high risk", "contagion"
