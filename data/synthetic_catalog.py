@@ -444,14 +444,14 @@ _GRAVE = ((0.0, 0.0, 1.0),) * 4
 CREDIT_EVENTS: tuple[EventRates, ...] = (
     EventRates(
         CreditEventKind.PENALTY,
-        (0.01, 0.09, 0.4, 0.9),
+        (0.01, 0.15, 0.6, 1.0),
         ((0.9, 0.1, 0.0), (0.8, 0.18, 0.02), (0.55, 0.37, 0.08), (0.35, 0.45, 0.2)),
         "industry",
         "行政处罚决定书",
     ),
     EventRates(
         CreditEventKind.ABNORMAL_LIST,
-        (0.004, 0.04, 0.15, 0.35),
+        (0.01, 0.2, 0.35, 0.5),
         ((1.0, 0.0, 0.0),) * 2 + ((0.8, 0.2, 0.0), (0.6, 0.4, 0.0)),
         "SCJ",
         "未按规定报送年度报告，列入经营异常名录",
@@ -465,7 +465,7 @@ CREDIT_EVENTS: tuple[EventRates, ...] = (
     ),
     EventRates(
         CreditEventKind.COURT_DISHONEST,
-        (0.0005, 0.006, 0.04, 0.18),
+        (0.0005, 0.006, 0.06, 0.2),
         _SERIOUS,
         "",
         "列入失信被执行人名单",
@@ -475,21 +475,21 @@ CREDIT_EVENTS: tuple[EventRates, ...] = (
     ),
     EventRates(
         CreditEventKind.TAX_GRADE_D,
-        (0.001, 0.012, 0.08, 0.3),
+        (0.001, 0.02, 0.15, 0.35),
         _SERIOUS,
         "",
         "纳税信用等级评定为D级",
     ),
     EventRates(
         CreditEventKind.SOCIAL_INSURANCE_ARREARS,
-        (0.004, 0.03, 0.1, 0.25),
+        (0.005, 0.1, 0.25, 0.35),
         ((1.0, 0.0, 0.0), (0.9, 0.1, 0.0), (0.7, 0.3, 0.0), (0.5, 0.4, 0.1)),
         "RS",
         "欠缴社会保险费",
     ),
     EventRates(
         CreditEventKind.COMMITMENT_BREACH,
-        (0.001, 0.01, 0.05, 0.15),
+        (0.001, 0.03, 0.08, 0.15),
         ((1.0, 0.0, 0.0), (0.9, 0.1, 0.0), (0.7, 0.3, 0.0), (0.5, 0.4, 0.1)),
         "industry",
         "告知承诺事项核查不符",
@@ -526,7 +526,7 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
 )
 
 #: Mean and spread of an indicator value (0–100, higher is better) per latent class.
-INDICATOR_MEAN = (88.0, 76.0, 60.0, 42.0)
+INDICATOR_MEAN = (88.0, 72.0, 55.0, 40.0)
 INDICATOR_SD = 7.0
 
 #: Violation propensity per inspection by latent class (before trade and personal noise).
