@@ -5,7 +5,15 @@ from typing import Annotated
 import typer
 
 from jointinspect import __version__
-from jointinspect.cli import commands_base, commands_generate, commands_plan
+from jointinspect.cli import (
+    commands_base,
+    commands_export,
+    commands_file,
+    commands_generate,
+    commands_plan,
+    commands_push,
+    commands_verify,
+)
 from jointinspect.cli.context import AppState
 
 app = typer.Typer(
@@ -45,6 +53,10 @@ def root(
 commands_base.register(app)
 commands_plan.register(app)
 commands_generate.register(app)
+commands_file.register(app)
+commands_verify.register(app)
+commands_export.register(app)
+commands_push.register(app)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ Nothing below ``cli/`` reads the environment: values are passed down explicitly.
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jointinspect.models import DEFAULT_DB_URL
@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     trigger_response_days: int = Field(default=10, ge=1, le=60)
     pin_working_days: int = Field(default=2, ge=0, le=20)
     district_prefix: str = Field(default="FX", description="plan ids are PREFIX-YYYYQn")
+    key: SecretStr | None = Field(
+        default=None, description="code keys as KEYID:HEX[;KEYID:HEX…] instead of key_file"
+    )
+    verify_base_url: str | None = Field(
+        default=None, description="QR codes hold {verify_base_url}/v/CODE instead of the code"
+    )
+    endpoints_file: Path = Field(
+        default=Path("endpoints.toml"), description="department push endpoints (TOML)"
+    )
     scheduler_file: Path | None = Field(
         default=None, description="TOML overriding the shipped scheduler parameters (caps, budget)"
     )

@@ -1,0 +1,53 @@
+"""``file --quarter Q``: file (备案) the latest draft and issue inspection codes."""
+
+import datetime as dt
+import getpass
+from typing import Annotated
+
+import typer
+
+from jointinspect.cli import hard_rules
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.keyring import load_keys
+from jointinspect.data.filing import file_plan
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("file")
+    @reports_errors
+    def file_command(
+        ctx: typer.Context,
+        quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")],
+        by: Annotated[
+            str | None,
+            typer.Option("--by", help="Who files (recorded); default: the login name."),
+        ] = None,
+        db: DbOption = None,
+    ) -> None:
+        """File the latest draft of a quarter's plan and issue its inspection codes.
+
+        Refuses a draft that breaks a hard rule or plans exactly what is already filed.
+        The previously filed revision is superseded; codes of visits that changed are
+        revoked and name their replacement.
+        """
+        settings = settings_for(ctx, db)
+        keys = load_keys(settings)
+        engine = open_engine(settings)
+        try:
+            result = file_plan(
+                quarter.strip().upper(),
+                engine=engine,
+                key=keys.current,
+                filed_by=by or getpass.getuser(),
+                now=dt.datetime.now(dt.UTC),
+                check=hard_rules.hard_rule_check(settings),
+            )
+        finally:
+            engine.dispose()
+        typer.echo(
+            f"Filed {result.plan_id} revision {result.revision} by {result.filed_by}: "
+            f"{result.codes_issued} new codes, {result.codes_kept} kept, "
+            f"{result.codes_revoked} revoked."
+        )
+        if result.superseded_revision is not None:
+            typer.echo(f"Revision {result.superseded_revision} is superseded.")
