@@ -2,73 +2,63 @@
 the stored draft, against the planning problem rebuilt from the database and the draft's
 seed. Lives in ``cli`` because it joins ``data`` and ``scheduler``.
 
-The planner's glue is looked up when the check runs, so that ``file`` fails closed with a
-clear message — never files unchecked — where the checker is not installed.
+The problem is rebuilt from what the database holds now: a draft planned before new
+triggers or regrading no longer covers every demand, and filing it is refused (replan).
 """
 
-import importlib
 from collections.abc import Sequence
-from typing import Any
 
 from sqlmodel import Session
 
+from jointinspect.cli.plan_glue import build_problem, draw_sample
 from jointinspect.cli.settings import Settings
 from jointinspect.data.filing import HardRuleCheck
 from jointinspect.data.plan_document import PlanDocument, load_plan_document
+from jointinspect.data.planning_io import load_planning_inputs
 from jointinspect.models.enums import DemandSource
-from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.scheduler.checker import check as check_plan
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.result import (
+    OfficerRef,
+    OffsiteResult,
+    PlanResult,
+    TaskRef,
+    UnscheduledResult,
+    VisitResult,
+)
 
 
-class CheckerUnavailableError(JointInspectError):
-    """The planner's hard-rule checker cannot be loaded, so nothing can be filed."""
-
-
-def _module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        raise CheckerUnavailableError(
-            f"the hard-rule checker is not available ({exc.name} is missing); "
-            "a plan is never filed unchecked",
-        ) from exc
-
-
-def plan_result(doc: PlanDocument, result_module: Any) -> Any:
+def plan_result(doc: PlanDocument) -> PlanResult:
     """The stored revision as the scheduler's ``PlanResult``."""
     seen: dict[str, int] = {}
     visits = []
     for v in doc.visits:
         seen[v.uscc] = seen.get(v.uscc, 0) + 1
         visits.append(
-            result_module.VisitResult(
+            VisitResult(
                 key=f"{v.uscc}/{seen[v.uscc]}",
                 uscc=v.uscc,
                 date=v.date,
                 town=v.town,
                 triggered=any(DemandSource(t.source).triggered for t in v.tasks),
-                tasks=tuple(
-                    result_module.TaskRef(t.demand_id, t.department, t.item, t.source)
-                    for t in v.tasks
-                ),
-                inspectors=tuple(
-                    result_module.OfficerRef(o.id, o.department) for o in v.inspectors
-                ),
+                tasks=tuple(TaskRef(t.demand_id, t.department, t.item, t.source) for t in v.tasks),
+                inspectors=tuple(OfficerRef(o.id, o.department) for o in v.inspectors),
                 order=v.order,
                 mode=v.mode,
             )
         )
-    return result_module.PlanResult(
+    return PlanResult(
         quarter=doc.quarter,
         seed=doc.seed,
         visits=tuple(visits),
         offsite=tuple(
-            result_module.OffsiteResult(o.demand_id, o.uscc, o.department, o.item, o.source, o.due)
+            OffsiteResult(o.demand_id, o.uscc, o.department, o.item, o.source, o.due)
             for o in doc.offsite
         ),
         unscheduled=tuple(
-            result_module.UnscheduledResult(
+            UnscheduledResult(
                 u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail
             )
             for u in doc.unscheduled
@@ -79,30 +69,22 @@ def plan_result(doc: PlanDocument, result_module: Any) -> Any:
 
 def hard_rule_check(settings: Settings) -> HardRuleCheck:
     """A check for ``file_plan`` configured from ``settings``."""
+    params = (
+        SchedulerParams.from_toml(settings.scheduler_file)
+        if settings.scheduler_file
+        else SchedulerParams.default()
+    )
 
     def check(session: Session, revision_id: int) -> Sequence[str]:
-        glue = _module("jointinspect.cli.plan_glue")
-        io = _module("jointinspect.data.planning_io")
-        checker = _module("jointinspect.scheduler.checker")
-        result_module = _module("jointinspect.scheduler.result")
-        params_module = _module("jointinspect.scheduler.params")
         doc = load_plan_document(session=session, revision_id=revision_id)
-        quarter = Quarter.parse(doc.quarter)
         calendar = WorkingCalendar()
-        engine = session.get_bind()
-        inputs = io.load_planning_inputs(
-            quarter,
-            engine=engine,
+        inputs = load_planning_inputs(
+            Quarter.parse(doc.quarter),
+            engine=session.get_bind(),  # type: ignore[arg-type]
             calendar=calendar,
             trigger_response_days=settings.trigger_response_days,
         )
-        drawn = glue.draw_sample(inputs, doc.seed)
-        problem = glue.build_problem(inputs, doc.seed, calendar, drawn)
-        params = (
-            params_module.SchedulerParams.from_toml(settings.scheduler_file)
-            if settings.scheduler_file
-            else params_module.SchedulerParams.default()
-        )
-        return list(checker.check(problem, plan_result(doc, result_module), params))
+        problem = build_problem(inputs, doc.seed, calendar, draw_sample(inputs, doc.seed))
+        return check_plan(problem, plan_result(doc), params)
 
     return check
