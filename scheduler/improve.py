@@ -87,7 +87,7 @@ def _subproblems(
         groups[(problem.enterprises[p.draft.uscc].town, _week(problem, p.day))].append(i)
     out: list[tuple[int, tuple[object, ...], list[int]]] = []
     for key in sorted(groups):
-        graph: "nx.Graph[str]" = nx.Graph()
+        graph: nx.Graph[str] = nx.Graph()
         for i in groups[key]:
             depts = placed[i].draft.departments
             graph.add_nodes_from(depts)
@@ -144,11 +144,21 @@ def _solve(
     for i in members:
         for o in placed[i].officers:
             inside[(o, placed[i].day)] += 1
-    before = len(inside)
+    first = placed[members[0]]
+    # The subproblem's town: where its visits' officers work that day (one town a day).
+    town = roster.town_on[first.officers[0]][first.day]
+
+    def outside(o: int, d: int) -> int:
+        return roster.load[o][d] - inside.get((o, d), 0)
+
+    # Officer-days the subproblem can free: those with no visit outside it.
+    before = sum(1 for (o, d) in inside if outside(o, d) == 0)
 
     def usable(o: int, d: int) -> bool:
-        outside = roster.load[o][d] - inside.get((o, d), 0)
-        return bool(roster.can_work[o][d]) and outside == 0
+        """Free that day, or already working in this town (then at no extra cost)."""
+        if not roster.can_work[o][d]:
+            return False
+        return outside(o, d) == 0 or roster.town_on[o][d] == town
 
     m = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -181,8 +191,12 @@ def _solve(
                         m.add(a[(o, i)] + x[(i, d)] <= 1)
     w: dict[tuple[int, int], cp_model.IntVar] = {}
     for (o, d), vs in sorted(per_od.items()):
+        room = roster.officers[o].max_visits_per_day - outside(o, d)
+        if outside(o, d):
+            m.add(sum(vs) <= room)  # an officer-day spent anyway: no cost
+            continue
         w[(o, d)] = m.new_bool_var(f"w{o}_{d}")
-        m.add(sum(vs) <= roster.officers[o].max_visits_per_day * w[(o, d)])
+        m.add(sum(vs) <= room * w[(o, d)])
     m.minimize(sum(w.values()))
     for i in members:
         p = placed[i]

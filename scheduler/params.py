@@ -28,9 +28,9 @@ class SchedulerParams:
     year_caps: dict[str, int] = field(default_factory=dict)
     officers_per_department: int = 2
     ungraded_grade: str = "C"
-    deterministic_budget: float = 4.0
-    subproblem_deterministic_time: float = 0.5
-    subproblem_max_visits: int = 24
+    deterministic_budget: float = 3.0
+    subproblem_deterministic_time: float = 0.1
+    subproblem_max_visits: int = 12
     num_workers: int = 1
     two_opt_max_visits: int = 16
     #: Wall-clock safety cap in seconds (None: none). Reported when it bites; a run it
