@@ -42,6 +42,8 @@ from jointinspect.models.errors import JointInspectError
 HardRuleCheck = Callable[[Session, int], Sequence[str]]
 #: How many violations the refusal message names (the rest are counted).
 SHOWN_VIOLATIONS = 5
+#: Rows per ``IN (…)`` query.
+_CHUNK = 500
 
 
 class NothingToFileError(JointInspectError):
@@ -203,9 +205,10 @@ def _issue(
     carried = {e.binding.canonical(): e.code for e in old if e.code}
     carried_codes = set(carried.values())
     issued = kept = 0
-    for entry in entries:
-        code = carried.get(entry.binding.canonical()) or issue_code(entry.binding, key)
-        record = session.get(InspectionCode, code)
+    codes = [carried.get(e.binding.canonical()) or issue_code(e.binding, key) for e in entries]
+    existing = _existing_codes(session, codes)
+    for entry, code in zip(entries, codes, strict=True):
+        record = existing.get(code)
         if record is None:
             record = InspectionCode(
                 code=code, key_id=key.id, revision_id=revision_id, issued_at=now
@@ -226,6 +229,17 @@ def _issue(
         session.add(entry.row)
     session.flush()
     return issued, kept
+
+
+def _existing_codes(session: Session, codes: list[str]) -> dict[str, InspectionCode]:
+    """The issued codes among ``codes``, read in chunks rather than one query each."""
+    found: dict[str, InspectionCode] = {}
+    unique = sorted(set(codes))
+    for start in range(0, len(unique), _CHUNK):
+        part = unique[start : start + _CHUNK]
+        stmt = select(InspectionCode).where(InspectionCode.code.in_(part))  # type: ignore[attr-defined]
+        found.update((r.code, r) for r in session.exec(stmt))
+    return found
 
 
 def _revoke(session: Session, entries: list[_Entry], old: list[_Entry], *, now: dt.datetime) -> int:

@@ -1,11 +1,12 @@
 """The file / verify / export / push commands: messages and exit codes."""
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from plan_factory import sample_plan
+from plan_factory import USCC, add_revision, sample_plan, sample_spec
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -13,7 +14,9 @@ from jointinspect.cli import hard_rules
 from jointinspect.cli.app import app
 from jointinspect.cli.settings import Settings
 from jointinspect.data.filing import HardRuleCheck
-from jointinspect.models import create_schema, make_engine
+from jointinspect.data.keys import load_key_file
+from jointinspect.models import create_schema, make_engine, session_scope
+from jointinspect.models.codes import Binding, issue_code
 
 runner = CliRunner()
 
@@ -146,3 +149,29 @@ def test_push_reports_missing_tokens(setup: tuple[str, dict[str, str]], tmp_path
     )
     assert nothing_filed.exit_code == 1
     assert "Error: the plan for 2025Q3 has no filed revision to push" in nothing_filed.stderr
+
+
+def test_verify_revoked_and_unknown_exit_codes(
+    setup: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    url, env = setup
+    assert runner.invoke(app, ["file", "--quarter", "2025Q3"], env=env).exit_code == 0
+    old = _codes(tmp_path, env)
+    spec = sample_spec()
+    spec.visits[0].date = dt.date(2025, 7, 10)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        add_revision(session, spec, revision=2)
+    engine.dispose()
+    assert runner.invoke(app, ["file", "--quarter", "2025Q3"], env=env).exit_code == 0
+    revoked = runner.invoke(app, ["verify", old[0], "--json"], env=env)
+    assert revoked.exit_code == 2
+    data = json.loads(revoked.stdout)
+    assert data["status"] == "revoked" and data["replaced_by"] in _codes(tmp_path, env)
+    keys = load_key_file(Path(env["JOINTINSPECT_KEY_FILE"]))
+    stray = issue_code(
+        Binding("visit", USCC[0], dt.date(2025, 7, 1), ("SCJ",), (), ("x",), ("D-x",)),
+        keys.current,
+    )
+    unknown = runner.invoke(app, ["verify", stray, "--json"], env=env)
+    assert unknown.exit_code == 3 and json.loads(unknown.stdout)["status"] == "unknown"

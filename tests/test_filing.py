@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 
 import pytest
-from plan_factory import USCC, add_revision, sample_plan, sample_spec
+from plan_factory import USCC, OffsiteSpec, add_revision, sample_plan, sample_spec
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -285,3 +285,28 @@ def test_random_two_character_changes_never_verify_valid(sqlite_engine: Engine) 
         statuses[status] = statuses.get(status, 0) + 1
     assert "valid" not in statuses and "revoked" not in statuses
     assert statuses.get("malformed", 0) > 0.95 * 3000
+
+
+def test_replacement_follows_the_demand_and_a_code_can_come_back(sqlite_engine: Engine) -> None:
+    rid1 = sample_plan(sqlite_engine)
+    _file(sqlite_engine)
+    first = _codes_by_uscc(sqlite_engine, rid1)
+    # Revision 2: the WJ visit's demand is done off-site instead.
+    spec = sample_spec()
+    wj_visit = spec.visits[2]
+    offsite = OffsiteSpec("D-000300", wj_visit.uscc, "WJ", "WJ-HYG-01", dt.date(2025, 9, 30))
+    spec2 = dataclasses.replace(spec, visits=spec.visits[:2], offsite=[*spec.offsite, offsite])
+    with session_scope(sqlite_engine) as session:
+        rid2 = add_revision(session, spec2, revision=2)
+    _file(sqlite_engine)
+    second = _codes_by_uscc(sqlite_engine, rid2)
+    moved = verify_code(first[wj_visit.uscc], engine=sqlite_engine, keys=RING)
+    assert moved.status == "revoked" and moved.replaced_by == second["offsite:D-000300"]
+    # Revision 3 plans the visit again exactly as in revision 1: its old code is valid again.
+    with session_scope(sqlite_engine) as session:
+        rid3 = add_revision(session, sample_spec(), revision=3)
+    _file(sqlite_engine)
+    assert _codes_by_uscc(sqlite_engine, rid3) == first
+    assert verify_code(first[wj_visit.uscc], engine=sqlite_engine, keys=RING).status == "valid"
+    gone = verify_code(second["offsite:D-000300"], engine=sqlite_engine, keys=RING)
+    assert gone.status == "revoked" and gone.replaced_by == first[wj_visit.uscc]
