@@ -10,6 +10,7 @@ from jointinspect.cli import (
     commands_export,
     commands_file,
     commands_generate,
+    commands_import,
     commands_plan,
     commands_push,
     commands_verify,
@@ -53,6 +54,7 @@ def root(
 commands_base.register(app)
 commands_plan.register(app)
 commands_generate.register(app)
+commands_import.register(app)
 commands_file.register(app)
 commands_verify.register(app)
 commands_export.register(app)

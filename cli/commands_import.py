@@ -1,0 +1,121 @@
+"""``import DIR [--strict]``: validate a bundle (spec §1) and import it, all or nothing."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.data.import_errors import BundleInvalid, Problem
+from jointinspect.data.importer import ImportReport, check_bundle_dir, import_bundle
+from jointinspect.data.validation import ImportProgress, ProgressCallback
+
+#: How many warnings a successful import prints before it only counts the rest.
+WARNINGS_SHOWN = 20
+
+
+@contextmanager
+def _progress_display() -> Iterator[ProgressCallback | None]:
+    """A progress bar per file and phase on a terminal's stderr; nothing elsewhere."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    tasks: dict[tuple[str, str], TaskID] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bars:
+
+        def update(event: ImportProgress) -> None:
+            key = (event.phase, event.file)
+            if key not in tasks:
+                verb = "checking" if event.phase == "validate" else "writing"
+                tasks[key] = bars.add_task(f"{verb} {event.file}", total=event.total)
+            bars.update(tasks[key], completed=event.done, total=event.total)
+
+        yield update
+
+
+def _print_warnings(warnings: tuple[Problem, ...]) -> None:
+    if not warnings:
+        return
+    noun = "warning" if len(warnings) == 1 else "warnings"
+    typer.echo(f"{len(warnings)} {noun} (imported all the same):", err=True)
+    for warning in warnings[:WARNINGS_SHOWN]:
+        typer.echo(f"  {warning}", err=True)
+    if len(warnings) > WARNINGS_SHOWN:
+        typer.echo(f"  … and {len(warnings) - WARNINGS_SHOWN} more", err=True)
+
+
+def _print_summary(report: ImportReport) -> None:
+    table = Table(title="Imported", title_justify="left")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    table.add_column("inserted", justify="right")
+    table.add_column("updated", justify="right")
+    for summary in report.files:
+        table.add_row(
+            summary.file, f"{summary.rows:,}", f"{summary.inserted:,}", f"{summary.updated:,}"
+        )
+    table.add_row(
+        "total",
+        f"{report.rows:,}",
+        f"{sum(s.inserted for s in report.files):,}",
+        f"{sum(s.updated for s in report.files):,}",
+        style="bold",
+    )
+    Console(soft_wrap=True).print(table)
+    typer.echo(f"Done in {report.seconds:.1f} s.")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    @reports_errors
+    def import_(
+        ctx: typer.Context,
+        bundle: Annotated[
+            Path,
+            typer.Argument(
+                help="Folder with the bundle's CSV files (departments.csv, enterprises.csv …).",
+                show_default=False,
+            ),
+        ],
+        strict: Annotated[
+            bool,
+            typer.Option(
+                "--strict",
+                help="Refuse USCCs with a wrong GB 32100 check character (a warning otherwise),"
+                " and outcomes or feedback on revoked codes.",
+            ),
+        ] = False,
+        db: DbOption = None,
+    ) -> None:
+        """Import a bundle (spec §1): every row is checked, and nothing is written unless the
+        whole bundle is valid. Re-importing the same bundle changes nothing; a later bundle
+        may hold only what changed (new triggers, outcomes …)."""
+        check_bundle_dir(bundle)
+        settings = settings_for(ctx, db)
+        engine = open_engine(settings)
+        try:
+            with _progress_display() as progress:
+                report = import_bundle(bundle, engine=engine, strict=strict, progress=progress)
+        except BundleInvalid as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            if exc.warnings:
+                typer.echo(f"({len(exc.warnings)} warnings besides)", err=True)
+            raise typer.Exit(1) from None
+        finally:
+            engine.dispose()
+        _print_warnings(report.warnings)
+        _print_summary(report)
