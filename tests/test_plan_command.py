@@ -258,5 +258,26 @@ def _as_result(doc) -> PlanResult:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _seeded(request: pytest.FixtureRequest, engine: Engine) -> None:
-    if request.node.name.startswith(("test_plan_writes", "test_same_seed")):
+    if request.node.name.startswith(("test_plan_writes", "test_same_seed", "test_explain")):
         _district(engine)
+
+
+def test_explain_demand_and_visit_from_the_stored_draft(engine: Engine, sqlite_url: str) -> None:
+    from jointinspect.cli.explain_plan import explain_demand_lines, explain_visit_lines
+    from jointinspect.models import Visit, VisitTask
+
+    assert _plan(sqlite_url).exit_code == 0
+    kw = {"engine": engine, "calendar": WorkingCalendar(), "trigger_response_days": 10}
+    joint = "\n".join(explain_demand_lines("D-2", **kw))  # type: ignore[arg-type]
+    assert "FX-2025Q4 revision 1 (draft" in joint
+    assert "综合查一次: 1 other task(s) (WJ)" in joint
+    assert "Window: 2025-11-01 – 2025-11-30." in joint
+    quiet = "\n".join(explain_demand_lines("D-3", **kw))  # type: ignore[arg-type]
+    assert "Unscheduled (no_disturb_enterprise)" in quiet
+    with Session(engine) as s:
+        visit_id = s.exec(select(VisitTask.visit_id).where(VisitTask.demand_id == "T-1")).one()
+        assert s.get(Visit, visit_id) is not None
+    text = "\n".join(explain_visit_lines(str(visit_id), **kw))  # type: ignore[arg-type]
+    assert "a triggered visit (not capped)" in text
+    assert "T-1 (WJ WJ-HYG, complaint)" in text
+    assert "双随机" in text
