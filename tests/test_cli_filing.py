@@ -175,3 +175,19 @@ def test_verify_revoked_and_unknown_exit_codes(
     )
     unknown = runner.invoke(app, ["verify", stray, "--json"], env=env)
     assert unknown.exit_code == 3 and json.loads(unknown.stdout)["status"] == "unknown"
+
+
+def test_key_never_reaches_database_or_exports(
+    setup: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    _url, env = setup
+    assert runner.invoke(app, ["file", "--quarter", "2025Q3"], env=env).exit_code == 0
+    for fmt, out in (("json", "k.json"), ("csv", "k.csv"), ("xlsx", "k.xlsx"), ("ics", "kics")):
+        args = ["export", "--quarter", "2025Q3", "--format", fmt, "--out", str(tmp_path / out)]
+        assert runner.invoke(app, args, env=env).exit_code == 0
+    secret = load_key_file(Path(env["JOINTINSPECT_KEY_FILE"])).current.secret
+    files = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "ji.key"]
+    assert any(p.suffix == ".db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert secret not in data and secret.hex().encode() not in data, path
