@@ -1,13 +1,12 @@
 """``verify CODE [--json]``: check an inspection code (contract §6)."""
 
-import json
 from typing import Annotated
 
 import typer
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
 from jointinspect.cli.keyring import load_keys
-from jointinspect.data.verification import Verification, verify_code
+from jointinspect.data.verification import Verification, verification_json, verify_code
 
 #: Exit status per verification status: 0 only for valid (1 stays for errors).
 EXIT_CODES = {"valid": 0, "revoked": 2, "unknown": 3, "forged": 4, "malformed": 5}
@@ -37,7 +36,7 @@ def register(app: typer.Typer) -> None:
         finally:
             engine.dispose()
         if as_json:
-            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            typer.echo(verification_json(result))
         else:
             _show(result)
         raise typer.Exit(EXIT_CODES[result.status])

@@ -6,6 +6,7 @@ guessing codes reveals nothing about the plan.
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,10 +159,7 @@ def _on_record(session: Session, record: InspectionCode) -> tuple[Binding | None
         "departments": [
             {"code": d, "name": _name(session, Department, d)} for d in binding.departments
         ],
-        "officers": [
-            {"id": i, "department": d, "name": _name(session, Inspector, i)}
-            for d, i in binding.officers
-        ],
+        "officers": [_officer(session, d, i) for d, i in binding.officers],
         "items": [
             {"code": i, "department": d, "name": _name(session, Item, i)} for d, i in demand_items
         ],
@@ -169,6 +167,22 @@ def _on_record(session: Session, record: InspectionCode) -> tuple[Binding | None
         "revision": revision.revision if revision else None,
     }
     return binding, details
+
+
+def _officer(session: Session, department: str, inspector_id: str) -> dict[str, str]:
+    """An officer as the enterprise checks them at the door: name and 执法证号."""
+    row = session.get(Inspector, inspector_id)
+    return {
+        "id": inspector_id,
+        "department": department,
+        "name": row.name if row else inspector_id,
+        "cert_no": row.cert_no if row else "",
+    }
+
+
+def verification_json(result: Verification) -> str:
+    """The one JSON text of a verification, shared by ``verify --json`` and the web API."""
+    return json.dumps(result.to_json(), ensure_ascii=False)
 
 
 def _name(
