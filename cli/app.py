@@ -7,9 +7,11 @@ import typer
 from jointinspect import __version__
 from jointinspect.cli import (
     commands_base,
+    commands_explain,
     commands_export,
     commands_file,
     commands_generate,
+    commands_grade,
     commands_import,
     commands_plan,
     commands_push,
@@ -59,6 +61,8 @@ commands_file.register(app)
 commands_verify.register(app)
 commands_export.register(app)
 commands_push.register(app)
+commands_grade.register(app)
+commands_explain.register(app)
 
 
 def main() -> None:

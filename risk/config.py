@@ -68,6 +68,7 @@ class HistoryConfig:
     minor_weight: float
     half_life_days: float
     max_age_days: int
+    sanctions: Mapping[CreditEventKind, float]  # violation evidence per credit-event kind
 
     @property
     def prior_mean(self) -> float:
@@ -170,7 +171,11 @@ def _overlay(base: dict[str, Any], user: Mapping[str, Any], path: str) -> dict[s
 
 def _open_table(path: str) -> bool:
     # Tables whose keys are data (industry classes, event kinds): a user may add keys.
-    return path in {"grading.risk.industry.table", "grading.grade.worst_by_kind"}
+    return path in {
+        "grading.risk.industry.table",
+        "grading.grade.worst_by_kind",
+        "grading.risk.history.sanctions",
+    }
 
 
 class _Table:
@@ -342,14 +347,24 @@ def _risk(t: _Table) -> RiskConfig:
 
     h = t.table("history")
     h.only(
-        "prior_violations", "prior_inspections", "minor_weight", "half_life_days", "max_age_days"
+        "prior_violations",
+        "prior_inspections",
+        "minor_weight",
+        "half_life_days",
+        "max_age_days",
+        "sanctions",
     )
+    sanctions_t = h.table("sanctions")
     history = HistoryConfig(
         prior_violations=h.number("prior_violations", low=0, low_open=True),
         prior_inspections=h.number("prior_inspections", low=0, low_open=True),
         minor_weight=h.number("minor_weight", low=0, high=1),
         half_life_days=h.number("half_life_days", low=0, low_open=True),
         max_age_days=h.integer("max_age_days", low=0),
+        sanctions={
+            _credit_kind(h, "sanctions", k): sanctions_t.number(k, low=0, high=1)
+            for k in sorted(sanctions_t.data)
+        },
     )
     if history.prior_violations >= history.prior_inspections:
         raise GradingConfigError(

@@ -120,7 +120,7 @@ def reason_table(
         * config.risk.weights.inherent
         * (factors.inherent - config.risk.industry_default),
         ReasonType.HISTORY: np.where(
-            factors.history.inspections > 0,
+            (factors.history.inspections + factors.history.sanctions) > 0,
             scale
             * config.risk.weights.history
             * (factors.history.rate - config.risk.history.prior_mean),
@@ -182,8 +182,10 @@ def render_all(result: "GradingResult") -> list[list[Reason]]:
     return out
 
 
-# Bits of each part of a wording key: (type, adverse, a, b, c) packed into one int64.
-_PART_BITS = 19
+# Bits of each part of a wording key: (type, adverse, a, b, c, d) packed into one int64;
+# counts beyond 16,383 would be shown clipped.
+_PART_BITS = 14
+_PARTS = 4
 _PART_LIMIT = (1 << _PART_BITS) - 1
 
 
@@ -192,9 +194,9 @@ def _render_rows(result: "GradingResult", rows: IntArray) -> list[Reason]:
     kind = table.type[rows]
     adverse = table.adverse[rows]
     classes, class_number = np.unique(result.inputs.industry, return_inverse=True)
-    a, b, c = _wording_parts(result, rows, class_number.ravel())
+    parts = _wording_parts(result, rows, class_number.ravel())
     packed = kind * 2 + adverse
-    for part in (a, b, c):
+    for part in parts:
         packed = (packed << _PART_BITS) | np.clip(part, 0, _PART_LIMIT)
     keys, inverse = np.unique(packed, return_inverse=True)
     texts = [_text_of_key(result, classes, int(k)) for k in keys]
@@ -207,13 +209,13 @@ def _render_rows(result: "GradingResult", rows: IntArray) -> list[Reason]:
 
 def _wording_parts(
     result: "GradingResult", rows: IntArray, class_number: IntArray
-) -> tuple[IntArray, IntArray, IntArray]:
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """What each reason's words depend on, as three small integers per reason."""
     table = result.reasons
     kind, ent, ref = table.type[rows], table.ent[rows], table.ref[rows]
     factors = result.factors
     zero = np.zeros(len(rows), dtype=np.int64)
-    a, b, c = zero.copy(), zero.copy(), zero.copy()
+    a, b, c, d = zero.copy(), zero.copy(), zero.copy(), zero.copy()
 
     is_event = kind == ReasonType.CREDIT_EVENT
     ev = result.inputs.credit_events
@@ -237,6 +239,7 @@ def _wording_parts(
     a[is_history] = factors.history.inspections[ent[is_history]]
     b[is_history] = factors.history.violations[ent[is_history]]
     c[is_history] = factors.history.minors[ent[is_history]]
+    d[is_history] = factors.history.sanctions[ent[is_history]]
 
     is_trigger = kind == ReasonType.TRIGGERS
     a[is_trigger] = factors.trigger_counts[ent[is_trigger]]
@@ -252,7 +255,7 @@ def _wording_parts(
 
     is_contagion = kind == ReasonType.CONTAGION
     a[is_contagion] = result.marked_neighbours[ent[is_contagion]]
-    return a, b, c
+    return a, b, c, d
 
 
 _GAP_MONTHS, _GAP_NEVER, _GAP_NO_CLEAN = 0, 1, 2
@@ -261,11 +264,9 @@ _GAP_MONTHS, _GAP_NEVER, _GAP_NO_CLEAN = 0, 1, 2
 def _text_of_key(
     result: "GradingResult", classes: NDArray[np.str_], key: int
 ) -> tuple[str, str, str]:
-    c = key & _PART_LIMIT
-    b = (key >> _PART_BITS) & _PART_LIMIT
-    a = (key >> (2 * _PART_BITS)) & _PART_LIMIT
-    head = key >> (3 * _PART_BITS)
-    return _text(result, classes, ReasonType(head >> 1), bool(head & 1), a, b, c)
+    a, b, c, d = ((key >> (k * _PART_BITS)) & _PART_LIMIT for k in range(_PARTS - 1, -1, -1))
+    head = key >> (_PARTS * _PART_BITS)
+    return _text(result, classes, ReasonType(head >> 1), bool(head & 1), a, b, c, d)
 
 
 def _text(
@@ -276,6 +277,7 @@ def _text(
     a: int,
     b: int,
     c: int,
+    d: int,
 ) -> tuple[str, str, str]:
     """(zh, en, code) of a reason from its wording parts (see :func:`_wording_parts`)."""
     config = result.config
@@ -312,10 +314,12 @@ def _text(
         years = round(config.risk.history.max_age_days / _DAYS_PER_YEAR)
         minor_zh = f"、{c}次轻微违法" if c else ""
         minor_en = f", {c} minor" if c else ""
+        sanction_zh = f"，受处罚{d}次" if d else ""
+        sanction_en = f"; {d} sanctions" if d else ""
         prefix_zh, prefix_en = ("", "") if adverse else ("检查记录良好：", "good record: ")
         return (
-            f"{prefix_zh}近{years}年检查{a}次中{b}次违法{minor_zh}",
-            f"{prefix_en}{b} violations{minor_en} in {a} inspections in {years} years",
+            f"{prefix_zh}近{years}年检查{a}次中{b}次违法{minor_zh}{sanction_zh}",
+            f"{prefix_en}{b} violations{minor_en} in {a} inspections{sanction_en} in {years} years",
             "history",
         )
     if kind is ReasonType.TRIGGERS:

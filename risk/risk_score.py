@@ -2,7 +2,8 @@
 
 - inherent: the industry's inherent risk (longest matching GB/T 4754 prefix).
 - history: the recency-weighted violation rate under a Beta prior, so one inspection
-  does not swing it and an old violation fades.
+  does not swing it and an old violation fades; sanctions on the credit record
+  (行政处罚 …) count as violations found.
 - triggers: recent complaints, alerts, accidents and referrals, decayed and saturating.
 - inspection_gap: how long since the last clean (compliant or minor) inspection. A
   violation found does not reset it, so finding a violation never lowers the risk.
@@ -19,7 +20,13 @@ from jointinspect.models.enums import InspectionResult
 from jointinspect.risk.config import IndustryRisk, RiskConfig
 from jointinspect.risk.contagion import EdgeArrays, exposure
 from jointinspect.risk.credit import age_days, half_life_decay
-from jointinspect.risk.inputs import INSPECTION_RESULTS, TRIGGER_KINDS, FloatArray, GradingInputs
+from jointinspect.risk.inputs import (
+    CREDIT_KINDS,
+    INSPECTION_RESULTS,
+    TRIGGER_KINDS,
+    FloatArray,
+    GradingInputs,
+)
 
 RISK_SCALE = 100.0
 _VIOLATION = INSPECTION_RESULTS.index(InspectionResult.VIOLATION)
@@ -32,6 +39,7 @@ class HistoryFactor:
     inspections: NDArray[np.int64]  # counted inspections (within max age)
     violations: NDArray[np.int64]  # of which violations
     minors: NDArray[np.int64]  # of which minor (轻微不罚)
+    sanctions: NDArray[np.int64]  # credit events counted as violations found (行政处罚 …)
 
 
 @dataclass(frozen=True)
@@ -91,13 +99,25 @@ def history_factor(inputs: GradingInputs, config: RiskConfig) -> HistoryFactor:
     ent, code = ins.ent[keep], ins.code[keep]
     weight = half_life_decay(age[keep], h.half_life_days)
     badness = np.where(code == _VIOLATION, 1.0, np.where(code == _MINOR, h.minor_weight, 0.0))
-    bad = np.bincount(ent, weight * badness, minlength=n)
-    seen = np.bincount(ent, weight, minlength=n)
+    # A sanction (e.g. 行政处罚) is a violation a department established, inspected or not:
+    # it counts as `evidence` of a violation found, so it only ever raises the rate.
+    ev = inputs.credit_events
+    ev_age = age_days(ev, inputs)
+    evidence = np.array([h.sanctions.get(k, 0.0) for k in CREDIT_KINDS])[ev.code]
+    sanctioned = (ev_age <= h.max_age_days) & (evidence > 0)
+    ev_weight = half_life_decay(ev_age[sanctioned], h.half_life_days) * evidence[sanctioned]
+    bad = np.bincount(ent, weight * badness, minlength=n) + np.bincount(
+        ev.ent[sanctioned], ev_weight, minlength=n
+    )
+    seen = np.bincount(ent, weight, minlength=n) + np.bincount(
+        ev.ent[sanctioned], ev_weight, minlength=n
+    )
     return HistoryFactor(
         rate=(h.prior_violations + bad) / (h.prior_inspections + seen),
         inspections=np.bincount(ent, minlength=n).astype(np.int64),
         violations=np.bincount(ent[code == _VIOLATION], minlength=n).astype(np.int64),
         minors=np.bincount(ent[code == _MINOR], minlength=n).astype(np.int64),
+        sanctions=np.bincount(ev.ent[sanctioned], minlength=n).astype(np.int64),
     )
 
 

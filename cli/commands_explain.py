@@ -1,0 +1,170 @@
+"""``explain (--visit CODE | --enterprise USCC | --demand ID)``: say in words why.
+
+``--enterprise`` explains a grade from what the last grading run stored. ``--visit`` and
+``--demand`` explain plans from the newest revision that holds them (``explain_plan``).
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from sqlalchemy.engine import Engine
+
+from jointinspect.cli.commands_grade import grading_config
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.explain_plan import explain_demand_lines, explain_visit_lines
+from jointinspect.data.grading_io import StoredGrade, enterprise_name, load_grade
+from jointinspect.models.errors import JointInspectError
+from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.risk.config import GRADES, GradingConfig
+from jointinspect.risk.grade import band_of_credit, band_of_risk, grade_from_matrix
+
+CREDIT_BAND_NAMES = (("良好", "good"), ("一般", "fair"), ("较差", "poor"), ("差", "bad"))
+RISK_BAND_NAMES = (("低", "low"), ("中", "medium"), ("较高", "high"), ("高", "very high"))
+
+
+class ExplainUsageError(JointInspectError):
+    """``explain`` needs exactly one of --visit, --enterprise, --demand."""
+
+
+class UnknownEnterpriseError(JointInspectError):
+    """The enterprise is not in the register."""
+
+
+class NotGradedError(JointInspectError):
+    """The enterprise has no stored grade yet."""
+
+
+def _band_name(names: tuple[tuple[str, str], ...], band: int, bands: int) -> str:
+    if bands == len(names):
+        zh, en = names[band]
+        return f"{en} ({zh})"
+    return f"band {band + 1} of {bands}"
+
+
+def _band_limits(thresholds: tuple[float, ...], band: int, descending: bool) -> str:
+    edges = list(thresholds)
+    if descending:  # credit: band 0 is ≥ the first threshold
+        upper = edges[band - 1] if band > 0 else None
+        lower = edges[band] if band < len(edges) else None
+    else:  # risk: band 0 is < the first threshold
+        lower = edges[band - 1] if band > 0 else None
+        upper = edges[band] if band < len(edges) else None
+    if lower is not None and upper is not None:
+        return f"{lower:g} ≤ x < {upper:g}"
+    if lower is not None:
+        return f"x ≥ {lower:g}"
+    return f"x < {upper:g}"
+
+
+def explain_grade(stored: StoredGrade, name: str, config: GradingConfig) -> list[str]:
+    """The lines that say why an enterprise has its grade."""
+    g = config.grade
+    credit = np.array([stored.credit])
+    risk = np.array([stored.risk])
+    cb = int(band_of_credit(credit, g)[0])
+    rb = int(band_of_risk(risk, g)[0])
+    from_matrix = GRADES[int(grade_from_matrix(credit, risk, g)[0])]
+    credit_band = _band_name(CREDIT_BAND_NAMES, cb, len(g.credit_bands) + 1)
+    risk_band = _band_name(RISK_BAND_NAMES, rb, len(g.risk_bands) + 1)
+    lines = [
+        f"{stored.uscc} {name}",
+        f"Grade {stored.grade} (信用风险分类 {stored.grade}) as of {stored.as_of}.",
+        f"Credit {stored.credit:g} of 100 (higher is better): {credit_band}, "
+        f"{_band_limits(g.credit_bands, cb, descending=True).replace('x', 'credit')}.",
+        f"Risk {stored.risk:g} of 100 (higher is riskier): {risk_band}, "
+        f"{_band_limits(g.risk_bands, rb, descending=False).replace('x', 'risk')}.",
+        f"The grading matrix puts {credit_band.split(' (')[0]} credit with "
+        f"{risk_band.split(' (')[0]} risk at {from_matrix}.",
+    ]
+    if GRADES.index(stored.grade) > GRADES.index(from_matrix):
+        floors = [
+            f"{kind.value} (at least {worst})"
+            for kind, worst in g.worst_by_kind.items()
+            if any(r.get("code") == kind.value for r in stored.reasons)
+        ]
+        because = f": {', '.join(floors)}" if floors else ""
+        lines.append(
+            f"It is {stored.grade}, not {from_matrix}, because an event in effect sets a "
+            f"floor on the grade{because}."
+        )
+    if stored.reasons:
+        lines.append("Strongest reasons:")
+        for k, r in enumerate(stored.reasons, start=1):
+            sign = "+" if r.get("adverse", True) else "−"
+            weight = f"{sign}{r.get('weight', 0):g} points"
+            lines.append(f"  {k}. {r.get('zh', '')} — {r.get('en', '')} ({weight})")
+    else:
+        lines.append("No single event or factor stands out.")
+    return lines
+
+
+def explain_enterprise(uscc: str, *, engine: Engine, config: GradingConfig) -> list[str]:
+    name = enterprise_name(engine=engine, uscc=uscc)
+    if name is None:
+        raise UnknownEnterpriseError(f"enterprise {uscc} is not in the register")
+    stored = load_grade(engine=engine, uscc=uscc)
+    if stored is None:
+        raise NotGradedError(
+            f"enterprise {uscc} has not been graded yet", hint="run `jointinspect grade` first"
+        )
+    return explain_grade(stored, name, config)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @reports_errors
+    def explain(
+        ctx: typer.Context,
+        visit: Annotated[
+            str | None,
+            typer.Option("--visit", help="Why this visit (inspection code; a draft's visit id)."),
+        ] = None,
+        enterprise: Annotated[
+            str | None, typer.Option("--enterprise", help="Why this enterprise has its grade.")
+        ] = None,
+        demand: Annotated[
+            str | None, typer.Option("--demand", help="What became of this demand, and why.")
+        ] = None,
+        config_file: Annotated[
+            Path | None,
+            typer.Option("--config", help="TOML overriding the shipped grading weights."),
+        ] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Say in words why: a visit, an enterprise's grade, or a demand's fate."""
+        given = [
+            name
+            for name, v in (("--visit", visit), ("--enterprise", enterprise), ("--demand", demand))
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ExplainUsageError(
+                "give exactly one of --visit CODE, --enterprise USCC, --demand ID"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        settings = settings_for(ctx, db)
+        if enterprise is None:
+            engine = open_engine(settings)
+            explain_in_plan = explain_visit_lines if visit is not None else explain_demand_lines
+            try:
+                lines = explain_in_plan(
+                    (visit or demand or "").strip(),
+                    engine=engine,
+                    calendar=WorkingCalendar(),
+                    trigger_response_days=settings.trigger_response_days,
+                )
+            finally:
+                engine.dispose()
+            for line in lines:
+                typer.echo(line)
+            return
+        config = grading_config(settings, config_file)
+        engine = open_engine(settings)
+        try:
+            lines = explain_enterprise(enterprise.strip(), engine=engine, config=config)
+        finally:
+            engine.dispose()
+        for line in lines:
+            typer.echo(line)

@@ -1,0 +1,284 @@
+"""``grade [--as-of DATE] [--out FILE] [--evaluate] [--config FILE]``: grade every enterprise.
+
+The work is in plain functions (``grade_district``, ``evaluate_district``, ``write_csv``)
+so that other commands (``demo``) and tests call them directly.
+"""
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import Engine
+
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.settings import Settings
+from jointinspect.data.grading_io import (
+    GradingTables,
+    last_inspection_date,
+    load_grading_tables,
+    load_inspections,
+    write_grades,
+)
+from jointinspect.models.errors import JointInspectError
+from jointinspect.risk.config import GRADES, GradingConfig, load_config
+from jointinspect.risk.evaluation import Evaluation, evaluate
+from jointinspect.risk.grade import GradingResult, grade
+from jointinspect.risk.inputs import (
+    CreditEventColumns,
+    EnterpriseColumns,
+    GradingInputs,
+    IndustryRecordColumns,
+    InspectionColumns,
+    RelationColumns,
+    TriggerColumns,
+    build_inputs,
+)
+from jointinspect.risk.reasons import Reason, render_all
+
+CHINA = ZoneInfo("Asia/Shanghai")
+CSV_HEADER = ("uscc", "credit", "risk", "grade", "reasons")
+REASON_SEPARATOR = "; "
+LANGUAGE_SEPARATOR = " / "
+
+
+class GradingConfigFileError(JointInspectError):
+    """The user's grading configuration file cannot be read."""
+
+
+class NothingToEvaluateError(JointInspectError):
+    """There are no inspections after the evaluation's cut-off date."""
+
+
+def grading_config(settings: Settings, config_file: Path | None = None) -> GradingConfig:
+    """The shipped grading weights, overridden by ``--config`` or the settings' file."""
+    path = config_file or settings.grading_file
+    if path is None:
+        return load_config()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GradingConfigFileError(
+            f"cannot read the grading configuration {path}: {exc}",
+            hint="give a UTF-8 TOML file; see risk/grading.toml for every key",
+        ) from exc
+    return load_config(text, source=str(path))
+
+
+def inputs_from_tables(tables: GradingTables, as_of: dt.date) -> GradingInputs:
+    return build_inputs(
+        as_of=as_of,
+        enterprises=EnterpriseColumns(**tables.enterprises),
+        credit_events=CreditEventColumns(**tables.credit_events),
+        industry_records=IndustryRecordColumns(**tables.industry_records),
+        inspections=InspectionColumns(**tables.inspections),
+        triggers=TriggerColumns(**tables.triggers),
+        relations=RelationColumns(**tables.relations),
+    )
+
+
+def grade_district(*, engine: Engine, as_of: dt.date, config: GradingConfig) -> GradingResult:
+    """Grade every enterprise in the database as of ``as_of`` (later events do not count)."""
+    tables = load_grading_tables(engine=engine, as_of=as_of)
+    return grade(inputs_from_tables(tables, as_of), config)
+
+
+def store_grades(
+    result: GradingResult, *, engine: Engine, reasons: list[list[Reason]] | None = None
+) -> int:
+    """Upsert the grades (with their reasons) into ``enterprise_grade``."""
+    words = reasons if reasons is not None else render_all(result)
+    inputs = result.inputs
+    rows = (
+        (
+            str(inputs.uscc[i]),
+            float(result.credit[i]),
+            float(result.risk[i]),
+            GRADES[int(result.grade[i])],
+            [r._asdict() for r in words[i]],
+        )
+        for i in range(inputs.size)
+    )
+    return write_grades(engine=engine, as_of=inputs.as_of, rows=rows)
+
+
+def write_csv(result: GradingResult, path: Path, reasons: list[list[Reason]] | None = None) -> None:
+    """``uscc,credit,risk,grade,reasons`` (spec §7), one row per enterprise in USCC order."""
+    words = reasons if reasons is not None else render_all(result)
+    decimals = result.config.grade.score_decimals
+    credit = [f"{v:.{decimals}f}" for v in result.credit.tolist()]
+    risk = [f"{v:.{decimals}f}" for v in result.risk.tolist()]
+    with Path(path).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_HEADER)
+        for i, uscc in enumerate(result.inputs.uscc.tolist()):
+            writer.writerow(
+                (
+                    uscc,
+                    credit[i],
+                    risk[i],
+                    GRADES[int(result.grade[i])],
+                    REASON_SEPARATOR.join(f"{r.zh}{LANGUAGE_SEPARATOR}{r.en}" for r in words[i]),
+                )
+            )
+
+
+def evaluation_cutoff(
+    *, engine: Engine, as_of: dt.date | None, config: GradingConfig
+) -> tuple[dt.date, dt.date]:
+    """(T, last inspection date): T defaults to ``holdout_days`` before the last inspection."""
+    last = last_inspection_date(engine=engine)
+    if last is None:
+        raise NothingToEvaluateError(
+            "there are no inspections to evaluate the grades against",
+            hint="import history.csv or outcomes.csv first",
+        )
+    cutoff = as_of or last - dt.timedelta(days=config.evaluation.holdout_days)
+    if cutoff >= last:
+        raise NothingToEvaluateError(
+            f"there are no inspections after {cutoff} (the last is on {last})",
+            hint="choose an earlier --as-of",
+        )
+    return cutoff, last
+
+
+def evaluate_district(
+    *, engine: Engine, cutoff: dt.date, config: GradingConfig
+) -> tuple[GradingResult, Evaluation]:
+    """Grade as of ``cutoff`` from data up to it; score against inspections after it."""
+    result = grade_district(engine=engine, as_of=cutoff, config=config)
+    later = load_inspections(engine=engine, after=cutoff)
+    number = {u: i for i, u in enumerate(result.inputs.uscc.tolist())}
+    known = [k for k, u in enumerate(later["uscc"]) if u in number]
+    ent = np.array([number[later["uscc"][k]] for k in known], dtype=np.int64)
+    violation = np.array([later["result"][k] == "violation" for k in known], dtype=bool)
+    return result, evaluate(result.grade, result.risk, ent, violation, config.evaluation)
+
+
+def _parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=option) from None
+
+
+def print_mix(result: GradingResult, console: Console) -> None:
+    n = result.inputs.size
+    table = Table("grade", "enterprises", "share", title=f"Grades as of {result.inputs.as_of}")
+    for letter, count in result.mix().items():
+        table.add_row(letter, f"{count:,}", f"{count / n:.1%}" if n else "–")
+    table.add_row("all", f"{n:,}", "100.0%" if n else "–")
+    console.print(table)
+
+
+def print_evaluation(
+    evaluation: Evaluation, cutoff: dt.date, last: dt.date, console: Console
+) -> None:
+    table = Table(
+        "grade",
+        "enterprises",
+        "inspected after T",
+        "inspections",
+        "violations",
+        "violation rate",
+        title=f"Grades as of T = {cutoff}, scored on inspections "
+        f"{cutoff + dt.timedelta(days=1)} … {last}",
+    )
+    for row in evaluation.per_grade:
+        rate = f"{row.rate:.1%}" if row.rate is not None else "–"
+        table.add_row(
+            row.grade,
+            f"{row.enterprises:,}",
+            f"{row.inspected:,}",
+            f"{row.inspections:,}",
+            f"{row.violations:,}",
+            rate,
+        )
+    console.print(table)
+    auc = f"{evaluation.auc:.3f}" if evaluation.auc is not None else "– (one class only)"
+    console.print(f"AUC of the risk score (enterprise found violating after T): {auc}")
+    console.print(
+        "Violation rate rises strictly from A to D: "
+        + ("yes" if evaluation.strictly_rising else "no")
+    )
+    grades = "+".join(evaluation.targeted_grades)
+    if evaluation.hit_rate is not None and evaluation.base_rate is not None:
+        lift = f"{evaluation.lift:.2f}×" if evaluation.lift is not None else "–"
+        console.print(
+            f"Graded selection ({grades}, {evaluation.selected:,} inspected enterprises): "
+            f"{evaluation.hit_rate:.1%} found violating, against {evaluation.base_rate:.1%} for "
+            f"a random selection of the same size — lift {lift}"
+        )
+    else:
+        console.print(f"Graded selection ({grades}): no inspected enterprise in these grades")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("grade")
+    @reports_errors
+    def grade_command(
+        ctx: typer.Context,
+        as_of: Annotated[
+            str | None,
+            typer.Option(
+                "--as-of",
+                help="Grade as of this date (YYYY-MM-DD; default today): later events do not "
+                "count. With --evaluate: the cut-off date T.",
+                show_default=False,
+            ),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="Write uscc,credit,risk,grade,reasons as CSV here."),
+        ] = None,
+        evaluate_flag: Annotated[
+            bool,
+            typer.Option(
+                "--evaluate",
+                help="Grade as of T (--as-of, default a year before the last inspection) from "
+                "data up to T, and score the grades against the inspections after T. "
+                "Stored grades are left as they are.",
+            ),
+        ] = False,
+        config_file: Annotated[
+            Path | None,
+            typer.Option("--config", help="TOML overriding the shipped grading weights."),
+        ] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Grade every enterprise by credit and risk (A low … D high), with reasons."""
+        settings = settings_for(ctx, db)
+        config = grading_config(settings, config_file)
+        day = _parse_date(as_of, "--as-of")
+        console = Console(soft_wrap=True)
+        engine = open_engine(settings)
+        try:
+            if evaluate_flag:
+                cutoff, last = evaluation_cutoff(engine=engine, as_of=day, config=config)
+                result, evaluation = evaluate_district(engine=engine, cutoff=cutoff, config=config)
+                print_mix(result, console)
+                print_evaluation(evaluation, cutoff, last, console)
+                if out is not None:
+                    write_csv(result, out)
+                    console.print(f"Grades as of {cutoff} written to {out}")
+                console.print("Stored grades were not changed (evaluation only).")
+                return
+            today = day or dt.datetime.now(CHINA).date()
+            result = grade_district(engine=engine, as_of=today, config=config)
+            reasons = render_all(result)
+            stored = store_grades(result, engine=engine, reasons=reasons)
+            if out is not None:
+                write_csv(result, out, reasons)
+        finally:
+            engine.dispose()
+        print_mix(result, console)
+        console.print(f"{stored:,} grades stored.")
+        if out is not None:
+            console.print(f"Written to {out}")

@@ -1,0 +1,251 @@
+"""Everything grading reads from the database, and the grades it writes back.
+
+Reads are Core selects of plain columns (no ORM objects: a district has hundreds of
+thousands of enterprises and millions of events), and respect ``as_of``: nothing dated
+after it is loaded. Inspections come from ``history`` and from ``outcome`` joined through
+the inspection code to its visit or off-site check. Grades are written with one bulk
+upsert per chunk.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, func, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from jointinspect.models import (
+    CreditEvent,
+    Enterprise,
+    EnterpriseGrade,
+    History,
+    IndustryRecord,
+    InspectionCode,
+    OffsiteCheck,
+    Outcome,
+    Relation,
+    Trigger,
+    Visit,
+)
+from jointinspect.models.enums import EnterpriseStatus, InspectionResult
+from jointinspect.models.errors import JointInspectError
+
+CHINA = ZoneInfo("Asia/Shanghai")
+#: Rows per upsert statement: large enough to be fast, small enough for SQLite's
+#: variable limit and PostgreSQL's parameter limit (7 columns × 5,000 < 65,535).
+WRITE_CHUNK = 5_000
+
+Columns = dict[str, list[Any]]
+
+
+class UnsupportedGradeDatabase(JointInspectError):
+    """Grades can be written to SQLite and PostgreSQL only."""
+
+
+@dataclass(frozen=True)
+class GradingTables:
+    """Plain columns keyed by name, ready for ``risk.inputs`` (``CreditEventColumns(**…)``)."""
+
+    enterprises: Columns
+    credit_events: Columns
+    industry_records: Columns
+    inspections: Columns
+    triggers: Columns
+    relations: Columns
+
+
+@dataclass(frozen=True)
+class StoredGrade:
+    uscc: str
+    credit: float
+    risk: float
+    grade: str
+    reasons: list[dict[str, Any]]
+    as_of: dt.date
+
+
+def _t(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _columns(conn: Connection, query: Any, names: Sequence[str]) -> Columns:
+    rows = conn.execute(query).all()
+    if not rows:
+        return {name: [] for name in names}
+    return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
+
+
+def load_grading_tables(*, engine: Engine, as_of: dt.date) -> GradingTables:
+    """Enterprises, relations and everything dated up to ``as_of`` that grading uses."""
+    with engine.connect() as conn:
+        e = _t(Enterprise).c
+        enterprises = _columns(
+            conn, select(e.uscc, e.industry, e.status), ("uscc", "industry", "active")
+        )
+        enterprises["active"] = [s == EnterpriseStatus.ACTIVE.value for s in enterprises["active"]]
+        ce = _t(CreditEvent).c
+        credit_events = _columns(
+            conn,
+            select(ce.uscc, ce.kind, ce.date, ce.severity).where(ce.date <= as_of),
+            ("uscc", "kind", "date", "severity"),
+        )
+        ir = _t(IndustryRecord).c
+        industry_records = _columns(
+            conn,
+            select(ir.uscc, ir.department, ir.indicator, ir.value, ir.date).where(ir.date <= as_of),
+            ("uscc", "department", "indicator", "value", "date"),
+        )
+        inspections = _inspections(conn, after=None, until=as_of)
+        r = _t(Relation).c
+        relations = _columns(conn, select(r.uscc_a, r.uscc_b, r.kind), ("uscc_a", "uscc_b", "kind"))
+        triggers = _triggers(conn, as_of)
+    return GradingTables(
+        enterprises=enterprises,
+        credit_events=credit_events,
+        industry_records=industry_records,
+        inspections=inspections,
+        triggers=triggers,
+        relations=relations,
+    )
+
+
+def load_inspections(*, engine: Engine, after: dt.date, until: dt.date | None = None) -> Columns:
+    """Inspections dated after ``after`` (and up to ``until``): what an evaluation scores."""
+    with engine.connect() as conn:
+        return _inspections(conn, after=after, until=until)
+
+
+def last_inspection_date(*, engine: Engine) -> dt.date | None:
+    """The latest date in ``history`` and ``outcome``."""
+    with engine.connect() as conn:
+        latest = [
+            conn.execute(select(func.max(_t(History).c.date))).scalar_one_or_none(),
+            conn.execute(select(func.max(_t(Outcome).c.date))).scalar_one_or_none(),
+        ]
+    dates = [d for d in latest if d is not None]
+    return max(dates) if dates else None
+
+
+def _inspections(conn: Connection, *, after: dt.date | None, until: dt.date | None) -> Columns:
+    h, o = _t(History).c, _t(Outcome).c
+    code, visit, offsite = _t(InspectionCode).c, _t(Visit).c, _t(OffsiteCheck).c
+    history = select(h.uscc, h.date, h.result)
+    # An outcome names its inspection code; the code belongs to a visit or an off-site check.
+    outcomes = (
+        select(func.coalesce(visit.uscc, offsite.uscc).label("uscc"), o.date, o.result)
+        .select_from(
+            _t(Outcome)
+            .join(_t(InspectionCode), code.code == o.code)
+            .outerjoin(_t(Visit), visit.id == code.visit_id)
+            .outerjoin(_t(OffsiteCheck), offsite.id == code.offsite_id)
+        )
+        .where(o.result != InspectionResult.NOT_DONE.value)
+    )
+    if after is not None:
+        history = history.where(h.date > after)
+        outcomes = outcomes.where(o.date > after)
+    if until is not None:
+        history = history.where(h.date <= until)
+        outcomes = outcomes.where(o.date <= until)
+    query = union_all(history, outcomes)
+    columns = _columns(conn, query, ("uscc", "date", "result"))
+    keep = [u is not None for u in columns["uscc"]]
+    return {
+        name: [v for v, k in zip(values, keep, strict=True) if k]
+        for name, values in columns.items()
+    }
+
+
+def _china_date(stamp: dt.datetime) -> dt.date:
+    # Naive timestamps come back from SQLite and are stored in UTC.
+    aware = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=dt.UTC)
+    return aware.astimezone(CHINA).date()
+
+
+def _triggers(conn: Connection, as_of: dt.date) -> Columns:
+    t = _t(Trigger).c
+    # A day's margin in SQL; the exact cut is on the received date in China time below.
+    margin = dt.datetime.combine(as_of + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC)
+    rows = conn.execute(
+        select(t.uscc, t.kind, t.received_at, t.severity).where(t.received_at < margin)
+    ).all()
+    out: Columns = {"uscc": [], "kind": [], "date": [], "severity": []}
+    for uscc, kind, received_at, severity in rows:
+        day = _china_date(received_at)
+        if day <= as_of:
+            out["uscc"].append(uscc)
+            out["kind"].append(kind)
+            out["date"].append(day)
+            out["severity"].append(severity)
+    return out
+
+
+def write_grades(
+    *,
+    engine: Engine,
+    as_of: dt.date,
+    rows: Iterable[tuple[str, float, float, str, list[dict[str, Any]]]],
+) -> int:
+    """Upsert ``(uscc, credit, risk, grade, reasons)`` rows into ``enterprise_grade``."""
+    table = _t(EnterpriseGrade)
+    dialect = engine.dialect.name
+    if dialect == "sqlite":
+        lite = sqlite.insert(table)
+        statement: Any = lite.on_conflict_do_update(
+            index_elements=["uscc"],
+            set_={n: lite.excluded[n] for n in ("credit", "risk", "grade", "reasons", "as_of")},
+        )
+    elif dialect == "postgresql":
+        pg = postgresql.insert(table)
+        statement = pg.on_conflict_do_update(
+            index_elements=["uscc"],
+            set_={n: pg.excluded[n] for n in ("credit", "risk", "grade", "reasons", "as_of")},
+        )
+    else:
+        raise UnsupportedGradeDatabase(f"cannot write grades to a {dialect} database")
+    written = 0
+    chunk: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        for uscc, credit, risk, grade, reasons in rows:
+            chunk.append(
+                {
+                    "uscc": uscc,
+                    "credit": credit,
+                    "risk": risk,
+                    "grade": grade,
+                    "reasons": reasons,
+                    "as_of": as_of,
+                }
+            )
+            if len(chunk) == WRITE_CHUNK:
+                conn.execute(statement, chunk)
+                written += len(chunk)
+                chunk = []
+        if chunk:
+            conn.execute(statement, chunk)
+            written += len(chunk)
+    return written
+
+
+def load_grade(*, engine: Engine, uscc: str) -> StoredGrade | None:
+    """The stored grade of one enterprise, if it has been graded."""
+    g = _t(EnterpriseGrade).c
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(g.uscc, g.credit, g.risk, g.grade, g.reasons, g.as_of).where(g.uscc == uscc)
+        ).first()
+    if row is None:
+        return None
+    return StoredGrade(row[0], row[1], row[2], row[3], list(row[4] or []), row[5])
+
+
+def enterprise_name(*, engine: Engine, uscc: str) -> str | None:
+    """The enterprise's name, or None when the register does not hold it."""
+    e = _t(Enterprise).c
+    with engine.connect() as conn:
+        name: str | None = conn.execute(select(e.name).where(e.uscc == uscc)).scalar_one_or_none()
+    return name
