@@ -74,6 +74,14 @@ def test_a_user_file_overrides_only_what_it_sets() -> None:
         ),
         ("[credit.severity]\ngrave = 0.5", "grading.credit.severity must not decrease"),
         ("[credit", "is not valid TOML"),
+        (
+            "[risk.history.sanctions]\nbribery = 1.0",
+            "grading.risk.history.sanctions: 'bribery' is not a credit-event kind",
+        ),
+        (
+            "[risk.history.sanctions]\npenalty = 2.0",
+            "grading.risk.history.sanctions.penalty must be <= 1",
+        ),
     ],
 )
 def test_invalid_values_are_rejected_naming_the_key(toml: str, message: str) -> None:

@@ -182,3 +182,13 @@ def test_risk_stays_within_0_and_100() -> None:
     risk = _risk(world)
     assert 0 <= risk <= 100
     assert risk > 60
+
+
+def test_a_penalty_counts_as_a_violation_found() -> None:
+    world = World().firm(FIRM)
+    penalised = world.event(FIRM, "penalty", days_before(60), 1).grade()
+    assert penalised.factors.history.rate[0] > world.grade().factors.history.rate[0]
+    assert penalised.factors.history.sanctions[0] == 1
+    # A commendation is no violation.
+    praised = world.event(FIRM, "commendation", days_before(60)).grade()
+    assert praised.factors.history.rate[0] == world.grade().factors.history.rate[0]
