@@ -7,6 +7,7 @@ import typer
 from jointinspect import __version__
 from jointinspect.cli import (
     commands_base,
+    commands_demo,
     commands_explain,
     commands_export,
     commands_file,
@@ -54,6 +55,7 @@ def root(
 
 
 commands_base.register(app)
+commands_demo.register(app)
 commands_plan.register(app)
 commands_generate.register(app)
 commands_import.register(app)

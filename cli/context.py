@@ -12,8 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from jointinspect.cli.settings import Settings, load_settings
+from jointinspect.data.calendar_file import load_calendar
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.workdays import WorkingCalendar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,6 +49,13 @@ def open_engine(settings: Settings, *, create: bool = True) -> Engine:
     if create:
         create_schema(engine)
     return engine
+
+
+def working_calendar(settings: Settings) -> WorkingCalendar:
+    """The official calendar with the district's override file, when one is set."""
+    if settings.calendar_file is None:
+        return WorkingCalendar()
+    return load_calendar(settings.calendar_file)
 
 
 def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:
