@@ -16,6 +16,7 @@ from jointinspect.cli import (
     commands_import,
     commands_plan,
     commands_push,
+    commands_serve,
     commands_verify,
 )
 from jointinspect.cli.context import AppState
@@ -63,6 +64,7 @@ commands_file.register(app)
 commands_verify.register(app)
 commands_export.register(app)
 commands_push.register(app)
+commands_serve.register(app)
 commands_grade.register(app)
 commands_explain.register(app)
 

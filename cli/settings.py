@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     scheduler_file: Path | None = Field(
         default=None, description="TOML overriding the shipped scheduler parameters (caps, budget)"
     )
+    web_rate_limit: str = Field(
+        default="30/minute",
+        description="serve: code look-ups per client, like 30/minute; 'off' only for benchmarks",
+    )
+    web_secret: SecretStr | None = Field(
+        default=None,
+        description="serve: CSRF signing secret shared by several workers (default: random)",
+    )
 
 
 def load_settings(**overrides: object) -> Settings:
