@@ -7,11 +7,12 @@ guessing codes reveals nothing about the plan.
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from jointinspect.data.bindings import OFFSITE, VISIT, offsite_binding, visit_bindings
 from jointinspect.data.keys import KeyRing
@@ -22,7 +23,6 @@ from jointinspect.models import (
     Inspector,
     Item,
     OffsiteCheck,
-    Plan,
     PlanRevision,
     Visit,
     VisitTask,
@@ -147,7 +147,15 @@ def _on_record(session: Session, record: InspectionCode) -> tuple[Binding | None
         return None, {}
     enterprise = session.get(Enterprise, binding.uscc)
     revision = session.get(PlanRevision, record.revision_id)
-    plan = session.get(Plan, revision.plan_id) if revision is not None else None
+    # One query per table rather than one per row: verification is the web service's hot
+    # path (benchmarks/bench_verify.py).
+    departments = _names(session, Department, Department.code, binding.departments)
+    items = _names(session, Item, Item.code, [i for _d, i in demand_items])
+    officer_ids = sorted({i for _d, i in binding.officers})
+    officers = {
+        row.id: row
+        for row in session.exec(select(Inspector).where(col(Inspector.id).in_(officer_ids)))
+    }
     details: dict[str, Any] = {
         "kind": kind,
         "enterprise": {
@@ -156,22 +164,17 @@ def _on_record(session: Session, record: InspectionCode) -> tuple[Binding | None
             "address": enterprise.address if enterprise else None,
         },
         "date": binding.date,
-        "departments": [
-            {"code": d, "name": _name(session, Department, d)} for d in binding.departments
-        ],
-        "officers": [_officer(session, d, i) for d, i in binding.officers],
-        "items": [
-            {"code": i, "department": d, "name": _name(session, Item, i)} for d, i in demand_items
-        ],
-        "plan_id": plan.id if plan else None,
+        "departments": [{"code": d, "name": departments.get(d, d)} for d in binding.departments],
+        "officers": [_officer(officers.get(i), d, i) for d, i in binding.officers],
+        "items": [{"code": i, "department": d, "name": items.get(i, i)} for d, i in demand_items],
+        "plan_id": revision.plan_id if revision else None,
         "revision": revision.revision if revision else None,
     }
     return binding, details
 
 
-def _officer(session: Session, department: str, inspector_id: str) -> dict[str, str]:
+def _officer(row: Inspector | None, department: str, inspector_id: str) -> dict[str, str]:
     """An officer as the enterprise checks them at the door: name and 执法证号."""
-    row = session.get(Inspector, inspector_id)
     return {
         "id": inspector_id,
         "department": department,
@@ -185,8 +188,14 @@ def verification_json(result: Verification) -> str:
     return json.dumps(result.to_json(), ensure_ascii=False)
 
 
-def _name(
-    session: Session, table: type[Department] | type[Inspector] | type[Item], key: str
-) -> str:
-    row = session.get(table, key)
-    return str(getattr(row, "name", key))
+def _names(
+    session: Session,
+    table: type[Department] | type[Item],
+    key: Any,
+    codes: Sequence[str],
+) -> dict[str, str]:
+    """``{code: name}`` for the rows of ``table`` whose ``key`` column is in ``codes``."""
+    if not codes:
+        return {}
+    rows = session.exec(select(key, table.name).where(col(key).in_(sorted(set(codes)))))
+    return {code: name for code, name in rows}
