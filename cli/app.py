@@ -16,6 +16,7 @@ from jointinspect.cli import (
     commands_import,
     commands_plan,
     commands_push,
+    commands_report,
     commands_serve,
     commands_verify,
 )
@@ -64,6 +65,7 @@ commands_file.register(app)
 commands_verify.register(app)
 commands_export.register(app)
 commands_push.register(app)
+commands_report.register(app)
 commands_serve.register(app)
 commands_grade.register(app)
 commands_explain.register(app)

@@ -1,0 +1,102 @@
+"""``report --quarter Q --out FILE.html [--lang zh|en]``: the efficiency report (效能评估)."""
+
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jointinspect.cli.commands_grade import grading_config
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.report_glue import ReportRun, make_report, write_report
+from jointinspect.models.quarter import Quarter, QuarterFormatError
+
+__all__ = ["register", "write_report"]
+
+
+class ReportLang(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    @reports_errors
+    def report_command(
+        ctx: typer.Context,
+        quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")],
+        out: Annotated[
+            Path, typer.Option("--out", help="The HTML file to write (self-contained).")
+        ],
+        lang: Annotated[
+            ReportLang, typer.Option("--lang", help="Language of the labels: zh or en.")
+        ] = ReportLang.ZH,
+        db: DbOption = None,
+    ) -> None:
+        """Write the efficiency report (效能评估) of a quarter's newest plan revision.
+
+        One HTML page that opens offline: visits against departments planning alone and the
+        lower bound, off-site shares, no-disturb respected, burden by grade, findings per
+        visit and lift, officer workload, visits by town, enterprise ratings, revisions.
+        """
+        settings = settings_for(ctx, db)
+        try:
+            q = Quarter.parse(quarter.strip().upper())
+        except QuarterFormatError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--quarter") from None
+        config = grading_config(settings)
+        engine = open_engine(settings)
+        started = time.monotonic()
+
+        def progress(message: str) -> None:
+            typer.echo(f"[{time.monotonic() - started:6.1f}s] {message}", err=True)
+
+        try:
+            run = make_report(
+                q, engine=engine, out=out, lang=lang.value, config=config, progress=progress
+            )
+        finally:
+            engine.dispose()
+        for warning in run.rendered.warnings:
+            typer.echo(f"Warning: {warning}", err=True)
+        print_summary(run, time.monotonic() - started)
+
+
+def print_summary(run: ReportRun, seconds: float) -> None:
+    d = run.data
+    c = d.consolidation
+    demands = int(d.metrics.get("demands", 0))
+    offsite = int(d.metrics.get("offsite_checks", 0))
+    e = d.evaluation
+    table = Table("figure", "value", title=f"Efficiency report {d.plan_id} r{d.revision}")
+    rows = [
+        ("on-site visits (this plan)", f"{c.onsite_visits:,}"),
+        ("visits if departments planned alone", f"{c.departments_alone:,}"),
+        ("consolidation lower bound", f"{c.lower_bound:,}"),
+        ("visits saved (综合查一次)", f"{c.visits_saved:,}"),
+        ("off-site share of demands", f"{offsite / demands:.1%}" if demands else "–"),
+        ("no-disturb violations", f"{d.no_disturb.violations:,}"),
+        ("on-site visits with findings", f"{d.outcomes_total.visits:,}"),
+        (
+            "violations per visit",
+            f"{d.outcomes_total.violations_per_visit:.2f}"
+            if d.outcomes_total.violations_per_visit is not None
+            else "–",
+        ),
+        ("lift of the graded selection", f"{e.lift:.2f}×" if e and e.lift else "–"),
+        (
+            "mean rating (扫码评价)",
+            f"{d.ratings.mean:.2f} ({d.ratings.rated:,} ratings)" if d.ratings.mean else "–",
+        ),
+        ("revisions", f"{len(d.revisions)}" + ("" if d.replanned else " (no replans yet)")),
+        ("charts", f"{len(run.rendered.charts)}"),
+        ("chart font", run.rendered.font.family if run.rendered.font else "none (English)"),
+        ("written", f"{run.path} ({run.bytes_written / 1024:,.0f} KiB)"),
+        ("time", f"{seconds:.1f} s"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    Console(soft_wrap=True).print(table)

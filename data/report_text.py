@@ -1,0 +1,160 @@
+"""The words of the efficiency report in Chinese and English, in one table.
+
+Charts and page share these labels, so a label changes in one place. ``text(key, lang)``
+picks the language; every key has both.
+"""
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # page
+    "title": ("检查效能评估报告", "Inspection efficiency report"),
+    "subtitle": (
+        "{plan_id} · 第 {revision} 版（{status}）· 随机种子 {seed}",
+        "{plan_id} · revision {revision} ({status}) · seed {seed}",
+    ),
+    "generated": ("计划生成于 {when}", "plan generated {when}"),
+    "status_draft": ("草稿", "draft"),
+    "status_filed": ("已备案", "filed"),
+    "status_superseded": ("已被替代", "superseded"),
+    "none": ("无", "none"),
+    "no_data": ("暂无数据", "no data yet"),
+    "item": ("指标", "figure"),
+    "value": ("数值", "value"),
+    "count": ("数量", "count"),
+    "share": ("占比", "share"),
+    "total": ("合计", "total"),
+    "summary": ("概览", "Summary"),
+    "font_note": ("图表字体：{font}", "chart font: {font}"),
+    # consolidation
+    "sec_consolidation": ("综合查一次：现场检查次数", "Joint visits: on-site visits"),
+    "alone": ("各部门单独检查", "departments alone"),
+    "plan": ("本计划", "this plan"),
+    "bound": ("合并下界", "lower bound"),
+    "saved": ("减少现场检查", "visits saved"),
+    "visits": ("现场检查次数", "on-site visits"),
+    "demands": ("检查任务", "demands"),
+    "drawn": ("其中双随机抽取", "of which drawn (双随机)"),
+    "officer_days": ("执法人员人日", "officer-days"),
+    "km": ("路程（公里）", "distance (km)"),
+    "solve_time": ("求解时间（秒）", "solve time (s)"),
+    "ratio_bound": ("相对下界", "× lower bound"),
+    # departments
+    "sec_offsite": ("各部门非现场检查占比", "Off-site share by department"),
+    "department": ("部门", "department"),
+    "onsite": ("现场", "on-site"),
+    "offsite": ("非现场", "off-site"),
+    "unscheduled": ("未安排", "unscheduled"),
+    "offsite_share": ("非现场占比", "off-site share"),
+    # no-disturb
+    "sec_no_disturb": ("无事不扰：名单企业与事项", "No-disturb enterprises and items respected"),
+    "nd_listed": ("无感监管名单企业", "enterprises on the no-disturb list"),
+    "nd_items": ("无事不扰事项", "no-disturb items"),
+    "nd_offsite_ent": ("名单企业改为非现场", "listed enterprises: done off-site"),
+    "nd_offsite_item": ("无事不扰事项改为非现场", "no-disturb items: done off-site"),
+    "nd_unsched_ent": ("因名单企业未安排", "unscheduled: no-disturb enterprise"),
+    "nd_unsched_item": ("因无事不扰事项未安排", "unscheduled: no-disturb item"),
+    "nd_triggered": ("名单企业的触发性现场检查（允许）", "triggered visits to listed (allowed)"),
+    "nd_violations": ("违反无事不扰的检查", "visits breaking no-disturb"),
+    # burden
+    "sec_burden": (
+        "企业负担：各等级检查频次与重复检查",
+        "Burden: visits per enterprise by grade, repeat visits",
+    ),
+    "grade": ("信用风险等级", "grade"),
+    "grade_x": ("{g} 级", "grade {g}"),
+    "enterprises": ("企业数", "enterprises"),
+    "visited": ("被检查企业", "visited"),
+    "per_enterprise": ("每户现场检查次数", "visits per enterprise"),
+    "repeat": ("重复检查企业（≥2 次）", "repeat-visit enterprises (≥2)"),
+    "multi_dept": ("多部门需检查企业（单独检查将多头查）", "enterprises several departments need"),
+    "visits_n": ("本季度检查 {n} 次的企业", "enterprises visited {n}×"),
+    # outcomes
+    "sec_outcomes": (
+        "检查发现：每次现场检查发现的违法行为",
+        "Findings: violations per on-site visit",
+    ),
+    "by_grade": ("按等级", "by grade"),
+    "by_source": ("按来源", "by source"),
+    "source": ("任务来源", "source"),
+    "checks": ("检查事项", "checks"),
+    "violations": ("违法", "violations"),
+    "minor": ("轻微不罚", "minor (not penalised)"),
+    "compliant": ("合规", "compliant"),
+    "not_done": ("未检查", "not done"),
+    "per_visit": ("每次检查违法数", "violations per visit"),
+    "violation_rate": ("违法率", "violation rate"),
+    "minor_share": ("轻微不罚占比", "minor share"),
+    "overall_rate": ("总体（随机选择期望）", "overall (random selection)"),
+    "lift_title": ("分级靶向与随机选择比较", "Graded selection against random selection"),
+    "targeted": ("靶向等级 {grades} 的违法企业比例", "violating share in grades {grades}"),
+    "base_rate": ("随机选择同样多企业的期望比例", "expected share, random selection"),
+    "lift": ("提升倍数", "lift"),
+    "auc": ("风险分 AUC", "AUC of the risk score"),
+    "inspected": ("被检查企业（有结果）", "inspected enterprises (with findings)"),
+    # workload
+    "sec_workload": ("执法人员工作量分布", "Officer workload"),
+    "officers": ("执法人员", "officers"),
+    "visits_per_officer": ("每名执法人员现场检查次数", "visits per officer"),
+    "min": ("最少", "min"),
+    "median": ("中位数", "median"),
+    "max": ("最多", "max"),
+    # towns
+    "sec_towns": ("各街镇现场检查分布", "Visits by town"),
+    "town": ("街镇", "town"),
+    "triggered": ("触发性检查", "triggered"),
+    "routine": ("日常检查", "routine"),
+    "lon": ("经度", "longitude"),
+    "lat": ("纬度", "latitude"),
+    # ratings
+    "sec_ratings": ("企业扫码评价", "Enterprise ratings (scan-to-rate)"),
+    "rating": ("评分", "rating"),
+    "stars": ("{n} 星", "{n}★"),
+    "rated": ("已评价检查", "rated visits"),
+    "rateable": ("可评价检查（有效检查码）", "rateable visits (valid code)"),
+    "mean_rating": ("平均评分", "mean rating"),
+    "response_rate": ("评价率", "response rate"),
+    # revisions
+    "sec_revisions": (
+        "版本记录：夜间重新规划的变化",
+        "Revision history: what nightly replanning changed",
+    ),
+    "revision": ("版本", "revision"),
+    "status": ("状态", "status"),
+    "generated_at": ("生成时间", "generated"),
+    "filed_at": ("备案时间", "filed"),
+    "changes": ("变化", "changes"),
+    "no_replans": ("尚无重新规划", "no replans yet"),
+    # sources
+    "src_plan": ("部门计划", "department plan"),
+    "src_key": ("重点监管", "key supervision"),
+    "src_license": ("许可核查", "licence check"),
+    "src_random": ("双随机", "random draw"),
+    "src_complaint": ("投诉举报", "complaint"),
+    "src_alert": ("非现场预警", "alert"),
+    "src_accident": ("事故", "accident"),
+    "src_referral": ("移送", "referral"),
+    "src_followup": ("非现场发现后核查", "follow-up"),
+    # warnings
+    "warn_no_cjk": (
+        "未找到可显示中文的字体（请安装 fonts-noto-cjk），图表改用英文标签",
+        "no font that renders Chinese was found (install fonts-noto-cjk); "
+        "chart labels are in English",
+    ),
+}
+
+
+def text(key: str, lang: Lang, **values: object) -> str:
+    """The label ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
+    zh, en = TEXT[key]
+    words = zh if lang == "zh" else en
+    return words.format(**values) if values else words
+
+
+def source_label(source: str, lang: Lang) -> str:
+    """A demand source in words (the code itself when it is not a known source)."""
+    key = f"src_{source}"
+    return text(key, lang) if key in TEXT else source

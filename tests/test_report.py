@@ -1,0 +1,342 @@
+"""The efficiency report: its figures equal the planner's metrics and the outcome
+evaluation, the page is well-formed XML with every chart, Chinese is drawn with real
+glyphs (or, without a Chinese font, in English with a warning), and a real headless
+browser renders it."""
+
+import dataclasses
+import datetime as dt
+import re
+import shutil
+import subprocess
+import warnings
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import font_manager
+from matplotlib.font_manager import FontProperties
+from plan_factory import sample_plan
+from report_world import QUARTER, ReportWorld, build_world
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from jointinspect.cli.app import app
+from jointinspect.cli.report_glue import build_report_data, write_report
+from jointinspect.data.grading_io import load_inspections
+from jointinspect.data.report_charts import CHART_IDS, chart_texts
+from jointinspect.data.report_data import ReportData
+from jointinspect.data.report_fonts import cjk_characters, find_cjk_font, missing_glyphs
+from jointinspect.data.report_render import RenderedReport, render_report
+from jointinspect.data.report_style import ReportStyle
+from jointinspect.data.report_text import TEXT
+from jointinspect.models import EnterpriseGrade, session_scope
+from jointinspect.risk.config import load_config
+from jointinspect.risk.evaluation import evaluate, grade_numbers
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+#: What matplotlib draws (and says) when a font has no glyph for a character: a box.
+TOFU_FONT = "LastResort"
+MISSING_GLYPH = "missing from font"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportWorld]:
+    w = build_world(tmp_path_factory.mktemp("report-world"))
+    yield w
+    w.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def data(world: ReportWorld) -> ReportData:
+    return build_report_data(QUARTER, engine=world.engine)
+
+
+@pytest.fixture(scope="module")
+def rendered(data: ReportData) -> RenderedReport:
+    return _render_quietly(data)
+
+
+def _render_quietly(data: ReportData, **kwargs: object) -> RenderedReport:
+    """Render, failing on any matplotlib warning (a missing glyph is one)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return render_report(data, **kwargs)  # type: ignore[arg-type]
+
+
+def _cjk_font_or_skip() -> None:
+    style = ReportStyle.default()
+    if find_cjk_font(style.cjk_families, "检查") is None:
+        pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
+
+
+def _page(html: str) -> ET.Element:
+    """Parse the page strictly as XML (the DOCTYPE line is HTML-only)."""
+    assert html.startswith("<!DOCTYPE html>\n")
+    return ET.fromstring(html.removeprefix("<!DOCTYPE html>\n"))
+
+
+# --- the figures are the planner's and the evaluation's ----------------------------------
+
+
+def test_figures_equal_the_plan_metrics(data: ReportData) -> None:
+    m = data.metrics
+    c = data.consolidation
+    assert c.onsite_visits == m["onsite_visits"] == c.visits_stored
+    assert c.lower_bound == m["consolidation_lower_bound"]
+    assert c.departments_alone == m["visits_if_departments_alone"]
+    assert c.visits_saved == m["visits_saved"] == c.departments_alone - c.onsite_visits
+    assert c.departments_alone > c.onsite_visits >= c.lower_bound > 0
+    by_mode = Counter[str]()
+    for counts in m["demands_by_source"].values():
+        by_mode.update(counts)
+    assert sum(d.onsite for d in data.departments) == by_mode["onsite"]
+    assert sum(d.offsite for d in data.departments) == by_mode["offsite"] == m["offsite_checks"]
+    assert sum(d.unscheduled for d in data.departments) == m["unscheduled"]
+    assert sum(d.demands for d in data.departments) == m["demands"]
+    reasons = m["unscheduled_by_reason"]
+    assert data.no_disturb.unscheduled_enterprise == reasons.get("no_disturb_enterprise", 0)
+    assert data.no_disturb.unscheduled_item == reasons.get("no_disturb_item", 0)
+    assert data.no_disturb.violations == 0
+    assert sum(w.officer_days for w in data.workload) == m["officer_days"]
+    # Every visit has two officers per department it serves.
+    assert sum(sum(w.visits) for w in data.workload) >= 2 * c.onsite_visits
+    assert sum(b.visits for b in data.burden) == c.onsite_visits
+    assert sum(data.visits_per_enterprise.values()) == sum(b.visited for b in data.burden)
+    assert sum(t.visits for t in data.towns) == c.onsite_visits
+    assert len(data.points) == c.onsite_visits
+    assert [r.revision for r in data.revisions] == [1]
+    assert data.revisions[0].onsite_visits == m["onsite_visits"]
+    assert not data.replanned
+
+
+def test_findings_equal_the_outcome_evaluation(world: ReportWorld, data: ReportData) -> None:
+    # The evaluation recomputed on its own path: grading_io's outcome join, stored grades.
+    later = load_inspections(engine=world.engine, after=QUARTER.first_day - dt.timedelta(days=1))
+    with session_scope(world.engine) as session:
+        graded = session.exec(
+            select(EnterpriseGrade.uscc, EnterpriseGrade.grade, EnterpriseGrade.risk).order_by(
+                EnterpriseGrade.uscc
+            )
+        ).all()
+    number = {u: i for i, (u, _, _) in enumerate(graded)}
+    ent = np.array([number[u] for u in later["uscc"]], dtype=np.int64)
+    violation = np.array([r == "violation" for r in later["result"]], dtype=bool)
+    expected = evaluate(
+        grade_numbers([g for _, g, _ in graded]),
+        np.array([r for _, _, r in graded]),
+        ent,
+        violation,
+        load_config().evaluation,
+    )
+    got = data.evaluation
+    assert got is not None and expected.inspected > 0
+    assert got.per_grade == tuple(
+        (r.grade, r.inspections, r.violations) for r in expected.per_grade
+    )
+    assert got.lift == expected.lift and got.auc == expected.auc
+    assert got.hit_rate == expected.hit_rate and got.base_rate == expected.base_rate
+    # The findings tables count the same checks and violations per grade.
+    table = {o.key: (o.checks, o.violations) for o in data.outcomes_by_grade}
+    for grade, inspections, violations in got.per_grade:
+        assert table.get(grade, (0, 0)) == (inspections, violations)
+    total = data.outcomes_total
+    assert total.checks == len(later["uscc"]) and total.violations == int(violation.sum())
+    assert sum(o.checks for o in data.outcomes_by_source) == total.checks
+    assert 0 < total.minor < total.checks and total.not_done > 0
+    assert data.ratings.rated > 0 and 1 <= (data.ratings.mean or 0) <= 5
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def test_page_is_well_formed_with_every_chart_and_table(rendered: RenderedReport) -> None:
+    root = _page(rendered.html)
+    images = {img.get("id"): img for img in root.iter(f"{XHTML}img") if img.get("class") == "chart"}
+    assert list(images) == list(CHART_IDS)
+    for chart in rendered.charts:
+        assert images[chart.id].get("src", "").startswith("data:image/svg+xml;base64,")
+        svg = ET.fromstring(chart.svg)  # each chart is well-formed SVG too
+        assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+        assert len(list(svg.iter("{http://www.w3.org/2000/svg}path"))) > 10
+    tables = {t.get("id") for t in root.iter(f"{XHTML}table")}
+    assert {"table-consolidation", "table-offsite", "table-no-disturb", "table-burden"} <= tables
+    assert {"table-outcomes-grade", "table-outcomes-source", "table-lift"} <= tables
+    assert {"table-workload", "table-towns", "table-ratings", "table-revisions"} <= tables
+    # Nothing is fetched from anywhere: no external src/href.
+    assert not re.search(r'(src|href)="(https?:)?//', rendered.html)
+    assert root.get("lang") == "zh-CN"
+
+
+def test_page_numbers_are_the_figures(data: ReportData, rendered: RenderedReport) -> None:
+    root = _page(rendered.html)
+    table = next(t for t in root.iter(f"{XHTML}table") if t.get("id") == "table-consolidation")
+    cells = {
+        row[0].text: row[1].text
+        for row in table.iter(f"{XHTML}tr")
+        if len(row) == 2 and row[0].text
+    }
+    c = data.consolidation
+    assert cells[TEXT["alone"][0]] == f"{c.departments_alone:,}"
+    assert cells[TEXT["plan"][0]] == f"{c.onsite_visits:,}"
+    assert cells[TEXT["bound"][0]] == f"{c.lower_bound:,}"
+    assert cells[TEXT["saved"][0]] == f"{c.visits_saved:,}"
+
+
+def test_english_labels(data: ReportData) -> None:
+    page = _render_quietly(data, lang="en")
+    root = _page(page.html)
+    assert root.get("lang") == "en"
+    headings = [h.text for h in root.iter(f"{XHTML}h2")]
+    assert "Joint visits: on-site visits" in headings and "Officer workload" in headings
+    assert page.chart_lang == "en" and not page.warnings
+
+
+def test_revision_history_shows_replans(data: ReportData) -> None:
+    first = data.revisions[0]
+    second = dataclasses.replace(
+        first,
+        revision=2,
+        diff={"moved": ["a", "b"], "added": ["c"], "revoked_codes": 3},
+    )
+    replanned = dataclasses.replace(
+        data, revisions=(dataclasses.replace(first, status="superseded"), second)
+    )
+    html = _render_quietly(replanned).html
+    assert "added: 1; moved: 2; revoked_codes: 3" in html
+    assert TEXT["no_replans"][0] not in html
+    assert TEXT["no_replans"][0] in _render_quietly(data).html
+
+
+# --- Chinese glyphs, not boxes -------------------------------------------------------------
+
+
+def test_charts_draw_chinese_with_real_glyphs(data: ReportData, rendered: RenderedReport) -> None:
+    _cjk_font_or_skip()
+    font = rendered.font
+    assert font is not None and rendered.chart_lang == "zh" and not rendered.warnings
+    used = cjk_characters([*(zh for zh, _ in TEXT.values()), *chart_texts(data)])
+    assert "检" in used and not missing_glyphs(font, used)
+    # matplotlib resolves the family to that very file.
+    resolved = font_manager.fontManager.findfont(
+        FontProperties(family=font.family), fallback_to_default=False
+    )
+    assert Path(resolved) == Path(font.path)
+    glyph_ids = [i for c in rendered.charts for i in re.findall(r'<path id="([^"]+)"', c.svg)]
+    assert any(i.startswith("NotoSansCJK") or "CJK" in i or "Han" in i for i in glyph_ids)
+    assert not [i for i in glyph_ids if TOFU_FONT in i]
+
+
+def test_the_tofu_detector_fires_on_a_latin_only_font(data: ReportData) -> None:
+    # The check above can fail: forcing Chinese labels onto a Latin font draws boxes.
+    from jointinspect.data.report_charts import ChartContext, draw_charts
+
+    style = ReportStyle.default()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts = draw_charts(ChartContext(data, "zh", style, None))
+    assert any(MISSING_GLYPH in str(w.message) for w in caught)
+    assert any(TOFU_FONT in c.svg for c in charts)
+
+
+def test_without_a_chinese_font_charts_fall_back_to_english(data: ReportData) -> None:
+    style = dataclasses.replace(ReportStyle.default(), cjk_families=("No Such Font CJK",))
+    page = _render_quietly(data, style=style)
+    assert page.font is None and page.chart_lang == "en"
+    assert page.warnings and "fonts-noto-cjk" in page.warnings[0]
+    assert not any(TOFU_FONT in c.svg for c in page.charts)
+    _page(page.html)  # still a complete page, all charts present
+    assert len(page.charts) == len(CHART_IDS)
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def test_report_command_writes_the_page_and_a_summary(world: ReportWorld, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(
+        app, ["report", "--quarter", "2025q4", "--out", str(out), "--db", world.url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "visits if departments planned alone" in result.stdout
+    assert "gathering the figures" in result.output
+    _page(out.read_text(encoding="utf-8"))
+
+
+def test_report_command_without_a_plan_says_so(world: ReportWorld, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["report", "--quarter", "2026Q1", "--out", str(tmp_path / "x.html"), "--db", world.url]
+    )
+    assert result.exit_code == 1
+    assert "Error: there is no plan for 2026Q1" in result.output
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_a_plan_without_grades_or_findings_still_reports(
+    sqlite_engine: object, tmp_path: Path
+) -> None:
+    sample_plan(sqlite_engine)  # type: ignore[arg-type]
+    path = write_report("2025Q3", engine=sqlite_engine, out=tmp_path / "s.html")  # type: ignore[arg-type]
+    root = _page(path.read_text(encoding="utf-8"))
+    assert len([i for i in root.iter(f"{XHTML}img") if i.get("class") == "chart"]) == len(CHART_IDS)
+    data = build_report_data("2025Q3", engine=sqlite_engine)  # type: ignore[arg-type]
+    assert data.evaluation is None and data.outcomes_total.checks == 0
+    assert [b.grade for b in data.burden] == ["A", "B", "C", "D", "-"]
+
+
+# --- a real browser ------------------------------------------------------------------------
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
+
+
+def test_chromium_renders_every_chart(rendered: RenderedReport, tmp_path: Path) -> None:
+    browser = _chromium()
+    page = tmp_path / "report.html"
+    page.write_text(rendered.html, encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    common = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    subprocess.run(
+        [*common, f"--screenshot={shot}", "--window-size=1280,4000", page.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    dom = subprocess.run(
+        [*common, "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        text=True,
+    ).stdout
+    # Every chart image was decoded by the browser (the page's script marks them).
+    for chart_id in CHART_IDS:
+        tag = re.search(rf'<img[^>]*id="{chart_id}"[^>]*>', dom)
+        assert tag is not None, f"{chart_id} missing from the rendered DOM"
+        assert 'data-rendered="yes"' in tag.group(0), f"{chart_id} was not decoded"
+    from matplotlib import image
+
+    pixels = image.imread(shot)
+    assert pixels.shape[0] >= 4000 and pixels.shape[1] >= 1280
+    rgb = pixels[..., :3]
+    not_white = (rgb < 0.95).any(axis=-1).mean()
+    assert not_white > 0.03, f"screenshot nearly blank ({not_white:.1%} non-white)"
+    colours = {tuple(c) for c in (rgb[::8, ::8].reshape(-1, 3) * 31).astype(int).tolist()}
+    assert len(colours) > 20
