@@ -14,6 +14,7 @@ peak memory under 4 GiB.
 import argparse
 import csv
 import datetime as dt
+import os
 import random
 import resource
 import subprocess
@@ -259,14 +260,19 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=650_000)
     parser.add_argument("--source", choices=["auto", "synthetic", "stdlib"], default="auto")
     parser.add_argument("--keep", type=Path, help="write the bundle and database here and keep")
+    parser.add_argument("--bundle", type=Path, help="import this bundle instead of generating")
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="ji-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    kind, _, where = _generate(work / "district", args.enterprises, args.source).partition(":")
-    bundle = Path(where)
-    print(f"generated ({kind}) {bundle} in {time.perf_counter() - started:.1f} s")
+    if args.bundle is not None:
+        bundle = args.bundle
+    else:
+        started = time.perf_counter()
+        made = _generate(work / "district", args.enterprises, args.source)
+        kind, _, where = made.partition(":")
+        bundle = Path(where)
+        print(f"generated ({kind}) {bundle} in {time.perf_counter() - started:.1f} s")
 
     db = work / "bench.db"
     db.unlink(missing_ok=True)
@@ -281,11 +287,15 @@ def main() -> None:
             last[0] = now
             print(f"  {event.phase:8} {event.file:22} {event.done:>9,}/{event.total:,}")
 
+    load_before = os.getloadavg()[0]
+    cpu_before = os.times()
     try:
         report = import_bundle(bundle, engine=engine, progress=progress)
     except BundleInvalid as exc:
         print(f"{exc}:", *exc.problems[:20], sep="\n")
         raise SystemExit(1) from None
+    cpu_after = os.times()
+    cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"\n{'file':22} {'rows':>10} {'validate s':>10} {'write s':>8} {'rows/s':>10}")
     for f in report.files:
@@ -300,6 +310,8 @@ def main() -> None:
     print(f"\nenterprise rows/s (validate + write): {enterprises.rows / spent:,.0f}")
     rate = report.rows / report.seconds
     print(f"all rows: {report.rows:,} in {report.seconds:.1f} s ({rate:,.0f}/s)")
+    print(f"CPU time of the import: {cpu:.1f} s (wall {report.seconds:.1f} s)")
+    print(f"load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} on 2 cores")
     print(f"warnings: {len(report.warnings)}")
     print(f"peak RSS of the import process: {peak_kib / 1024**2:.2f} GiB")
     engine.dispose()

@@ -91,7 +91,7 @@ class _Findings:
 
     def sorted(self, problems: list[Problem]) -> list[Problem]:
         # Stable: within a line, problems keep the order of the columns that found them.
-        return sorted(problems, key=lambda p: (_FILE_RANK.get(p.file, -1), p.file, p.line))
+        return sorted(problems, key=lambda p: (_FILE_RANK.get(p.file, len(FILES)), p.file, p.line))
 
 
 class _References:
@@ -227,14 +227,15 @@ def _parse_column(
         if max_length is not None and stripped and max(map(len, stripped)) > max_length:
             _too_long(set(stripped), max_length, bad)
     else:
-        distinct = set(stripped)
         batch = getattr(col.parse, "batch", None)
-        if batch is not None and "" not in distinct:
+        if batch is not None and "" not in stripped:
+            # Mostly distinct values (coordinates): one pass over the column, no set.
             values = batch(stripped)  # None when some value is bad: found one by one below
         if values is None:
+            distinct = set(stripped)
             values = _parse_distinct(stripped, distinct, col, bad)
-        if max_length is not None:
-            _too_long(distinct, max_length, bad)
+            if max_length is not None:
+                _too_long(distinct, max_length, bad)
     if bad:
         for index in _locate(stripped, bad):
             check.error(index, col.name, bad[stripped[index]])
@@ -311,7 +312,7 @@ def duplicate_keys(check: _FileCheck) -> None:
         return
     first: dict[Any, int] = {}
     for index, key in enumerate(keys):
-        if key is None or (isinstance(key, tuple) and None in key):
+        if not key or (isinstance(key, tuple) and (None in key or "" in key)):
             continue  # already reported as empty or bad
         if key in first:
             shown = (
@@ -368,12 +369,19 @@ def _uscc_problems(values: Sequence[str | None]) -> dict[int, uscc.UsccProblem]:
     The check characters of all 18-character values are computed at once with numpy;
     only the suspects go through ``models.uscc.validate`` for their message.
     """
-    present = [i for i, v in enumerate(values) if v] if None in values else range(len(values))
-    candidates = [i for i in present if len(values[i] or "") == uscc.LENGTH]
-    suspects = set(present) - set(candidates) if len(candidates) != len(present) else set()
+    if None in values or "" in values:
+        present = [i for i, value in enumerate(values) if value]
+    else:
+        present = list(range(len(values)))
+    texts: list[str] = [values[i] or "" for i in present]
+    if set(map(len, texts)) <= {uscc.LENGTH}:  # the usual case: every code has 18 characters
+        candidates, suspects = present, set()
+    else:
+        candidates = [i for i in present if len(values[i] or "") == uscc.LENGTH]
+        suspects = set(present) - set(candidates)
+        texts = [values[i] or "" for i in candidates]
     if candidates:
-        joined = "".join(values[i] or "" for i in candidates)
-        raw = np.frombuffer(joined.encode("ascii", "replace"), dtype=np.uint8)
+        raw = np.frombuffer("".join(texts).encode("ascii", "replace"), dtype=np.uint8)
         codes = _USCC_VALUE[raw.reshape(-1, uscc.LENGTH)]
         invalid = (codes == 255).any(axis=1)
         total = codes[:, : uscc.LENGTH - 1].astype(np.int64) @ _USCC_WEIGHTS
@@ -398,7 +406,7 @@ def known_references(check: _FileCheck) -> None:
         if col.ref is None or col.name not in check.cols:
             continue
         values = check.cols[col.name]
-        missing = check.refs.missing(col.ref, set(values) - {None})
+        missing = check.refs.missing(col.ref, set(values) - {None, ""})
         if not missing:
             continue
         where = (
@@ -421,7 +429,7 @@ def item_of_rows_department(check: _FileCheck) -> None:
         return
     departments, items = check.cols["department"], check.cols["item"]
     for index, (department, item) in enumerate(zip(departments, items, strict=True)):
-        if department is None or item is None:
+        if not department or not item:
             continue
         info = check.refs.item(item)
         if info is not None and info[0] is not None and info[0] != department:
@@ -576,7 +584,7 @@ def credit_event_department_known(check: _FileCheck) -> None:
     if not check.parsed.has("department"):
         return
     values = check.cols["department"]
-    missing = check.refs.missing(Ref.DEPARTMENT, set(values) - {None})
+    missing = check.refs.missing(Ref.DEPARTMENT, set(values) - {None, ""})
     for index in _locate(values, missing or set()):
         check.warn(
             index,
@@ -653,9 +661,7 @@ def _remember_keys(parsed: ParsedFile, refs: _References) -> None:
     for ref, file in REF_FILES.items():
         if file == name:
             key = parsed.spec.key[0]
-            refs.bundle[ref] = (
-                {v for v in parsed.columns[key] if v is not None} if parsed.has(key) else None
-            )
+            refs.bundle[ref] = {v for v in parsed.columns[key] if v} if parsed.has(key) else None
     if name == "items.csv" and parsed.has("code"):
         departments = parsed.columns.get("department", [None] * parsed.size)
         modes = parsed.columns.get("mode", [None] * parsed.size)

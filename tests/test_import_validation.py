@@ -440,6 +440,15 @@ def test_bad_quoting_names_the_line(loaded: Engine, tmp_path: Path) -> None:
     assert lines[0].startswith("departments.csv:3: -: the CSV cannot be read"), lines
 
 
+def test_an_empty_key_is_reported_once_not_as_a_duplicate(loaded: Engine, tmp_path: Path) -> None:
+    text = "code,name\n,市场监管局\n,消防\n"
+    lines = _problems(loaded, write_bundle(tmp_path / "b", {"departments.csv": text}))
+    assert [line.split(": ")[:2] for line in lines] == [
+        ["departments.csv:2", "code"],
+        ["departments.csv:3", "code"],
+    ]
+
+
 def test_duplicate_column_in_header(loaded: Engine, tmp_path: Path) -> None:
     text = "code,name,name\nSCJ,a,b\n"
     lines = _problems(loaded, write_bundle(tmp_path / "b", {"departments.csv": text}))
