@@ -26,6 +26,8 @@ from jointinspect.data.report_text import Lang, source_label, text
 SVG_SALT = "jointinspect-report"
 #: Stars on the rating chart.
 STARS = (1, 2, 3, 4, 5)
+#: Room for this many revisions on the history chart, however few there are.
+MIN_REVISION_SLOTS = 4
 
 
 @dataclass(frozen=True)
@@ -186,43 +188,43 @@ def burden(ctx: ChartContext, fig: Figure) -> None:
 def outcomes(ctx: ChartContext, fig: Figure) -> None:
     by_grade = [o for o in ctx.data.outcomes_by_grade if o.visits]
     by_source = [o for o in ctx.data.outcomes_by_source if o.visits]
-    left, right = fig.subplots(1, 2, sharey=True)
+    left, right = fig.subplots(1, 2, width_ratios=(2, 3))
     if not by_grade:
         _no_data(ctx, left)
         _no_data(ctx, right)
         return
     overall = ctx.data.outcomes_total.violations_per_visit or 0.0
-    for ax, rows, names, title in (
-        (left, by_grade, [ctx.t("grade_x", g=o.key) for o in by_grade], ctx.t("by_grade")),
-        (right, by_source, [source_label(o.key, ctx.lang) for o in by_source], ctx.t("by_source")),
-    ):
-        values = [o.violations_per_visit or 0.0 for o in rows]
-        minor = [o.minor / o.visits for o in rows]
-        bars = ax.bar(names, values, color=ctx.style.colors[4], label=ctx.t("violations"))
-        ax.bar(names, minor, bottom=values, color=ctx.style.colors[1], label=ctx.t("minor"))
-        ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], padding=2)
-        ax.axhline(overall, color=ctx.style.colors[5], linestyle="--", linewidth=1)
-        ax.set_title(title, fontsize=ctx.style.font_size)
-        ax.tick_params(axis="x", labelrotation=30 if ax is right else 0)
+    violation_color, minor_color = ctx.style.colors[4], ctx.style.colors[1]
+    line = {"color": ctx.style.colors[5], "linestyle": "--", "linewidth": 1}
+    # By grade: upright bars, violations with the 轻微不罚 findings stacked on top.
+    names = [ctx.t("grade_x", g=o.key) for o in by_grade]
+    values = [o.violations_per_visit or 0.0 for o in by_grade]
+    bars = left.bar(names, values, color=violation_color, label=ctx.t("violations"))
+    left.bar(
+        names,
+        [o.minor / o.visits for o in by_grade],
+        bottom=values,
+        color=minor_color,
+        label=ctx.t("minor"),
+    )
+    left.bar_label(bars, labels=[f"{v:.2f}" for v in values], label_type="center", color="white")
+    left.axhline(overall, label=ctx.t("overall_rate"), **line)
     left.set_ylabel(ctx.t("per_visit"))
+    left.set_title(ctx.t("by_grade"), fontsize=ctx.style.font_size)
+    # By source: sideways bars, so the sources' names stay readable.
+    names = [source_label(o.key, ctx.lang) for o in by_source][::-1]
+    values = [o.violations_per_visit or 0.0 for o in by_source][::-1]
+    minor = [o.minor / o.visits for o in by_source][::-1]
+    bars = right.barh(names, values, color=violation_color)
+    right.barh(names, minor, left=values, color=minor_color)
+    right.bar_label(bars, labels=[f"{v:.2f}" for v in values], padding=2)
+    right.axvline(overall, **line)
+    right.set_xlabel(ctx.t("per_visit"))
+    right.set_title(ctx.t("by_source"), fontsize=ctx.style.font_size)
+    right.margins(x=0.15)
     handles, labels = left.get_legend_handles_labels()
     fig.legend(
-        handles,
-        [*labels],
-        loc="outside upper center",
-        ncols=2,
-        frameon=False,
-        fontsize="small",
-    )
-    right.text(
-        1.0,
-        overall,
-        ctx.t("overall_rate"),
-        transform=right.get_yaxis_transform(),
-        ha="right",
-        va="bottom",
-        fontsize=ctx.style.font_size - 2,
-        color=ctx.style.colors[5],
+        handles, labels, loc="outside upper center", ncols=3, frameon=False, fontsize="small"
     )
 
 
@@ -297,29 +299,30 @@ def ratings(ctx: ChartContext, fig: Figure) -> None:
 def revisions(ctx: ChartContext, fig: Figure) -> None:
     revs = ctx.data.revisions
     ax = fig.add_subplot()
-    names = [f"r{r.revision}" for r in revs]
-    onsite = [r.onsite_visits or 0 for r in revs]
-    offsite = [r.offsite_checks or 0 for r in revs]
-    x = range(len(revs))
-    width = 0.4
-    bars = ax.bar(
-        [i - width / 2 for i in x], onsite, width, label=ctx.t("onsite"), color=ctx.style.colors[0]
+    x = list(range(len(revs)))
+    width = 0.25
+    series = (
+        ("onsite", [r.onsite_visits or 0 for r in revs], 0),
+        ("offsite", [r.offsite_checks or 0 for r in revs], 2),
+        ("unscheduled", [r.unscheduled or 0 for r in revs], 5),
     )
-    ax.bar_label(bars, labels=[f"{v:,}" for v in onsite], padding=2)
-    bars = ax.bar(
-        [i + width / 2 for i in x],
-        offsite,
-        width,
-        label=ctx.t("offsite"),
-        color=ctx.style.colors[2],
-    )
-    ax.bar_label(bars, labels=[f"{v:,}" for v in offsite], padding=2)
-    ax.set_xticks(list(x), names)
+    for k, (key, values, color) in enumerate(series):
+        bars = ax.bar(
+            [i + (k - 1) * width for i in x],
+            values,
+            width,
+            label=ctx.t(key),
+            color=ctx.style.colors[color],
+        )
+        ax.bar_label(bars, labels=[f"{v:,}" for v in values], padding=2)
+    ax.set_xticks(x, [f"r{r.revision}" for r in revs])
+    # Keep bars narrow when there are few revisions.
+    ax.set_xlim(-0.6, max(len(revs), MIN_REVISION_SLOTS) - 0.4)
     ax.set_xlabel(ctx.t("revision"))
     if not ctx.data.replanned:
         ax.set_title(ctx.t("no_replans"), loc="left", fontsize=ctx.style.font_size)
-    ax.legend(loc="lower right", fontsize="small")
-    ax.margins(y=0.15)
+    ax.legend(loc="upper right", fontsize="small", frameon=False)
+    ax.margins(y=0.2)
 
 
 #: (id, drawing function, tall) in page order.

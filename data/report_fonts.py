@@ -53,8 +53,34 @@ def missing_glyphs(choice: FontChoice, chars: Iterable[str]) -> frozenset[str]:
 
 
 def find_cjk_font(families: Sequence[str], chars: Iterable[str]) -> FontChoice | None:
-    """The first of ``families`` installed (as matplotlib sees fonts) covering ``chars``."""
+    """The first of ``families`` installed (as matplotlib sees fonts) covering ``chars``.
+
+    matplotlib keeps its font list in a cache built the first time it ran; fonts installed
+    later (``apt-get install fonts-noto-cjk`` after matplotlib was used) are missing from
+    it, so on a miss the system's fonts are looked up once more before giving up.
+    """
     needed = frozenset(chars)
+    found = _first_covering(families, needed)
+    if found is None and _add_new_system_fonts():
+        found = _first_covering(families, needed)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _add_new_system_fonts() -> bool:
+    """Add system fonts matplotlib's cache does not know; True when there were any."""
+    manager = font_manager.fontManager
+    known = {str(e.fname) for e in manager.ttflist}
+    new = sorted(p for p in font_manager.findSystemFonts() if p not in known)
+    for path in new:
+        try:
+            manager.addfont(path)
+        except (OSError, RuntimeError, ValueError):
+            continue  # an unreadable font file is skipped, as matplotlib itself does
+    return bool(new)
+
+
+def _first_covering(families: Sequence[str], needed: frozenset[str]) -> FontChoice | None:
     entries = font_manager.fontManager.ttflist
     for family in families:
         # Regular weight first: the report's labels are not bold.

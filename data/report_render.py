@@ -43,6 +43,7 @@ table { border-collapse: collapse; font-size: 13px; margin: 0 0 10px 0; }
 th, td { border: 1px solid #cbd5e0; padding: 3px 8px; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #edf2f7; }
+td:first-child, th:first-child { white-space: nowrap; }
 tr.total td { font-weight: bold; }
 .ok { color: #2f855a; font-weight: bold; }
 .bad { color: #c53030; font-weight: bold; }
@@ -250,8 +251,9 @@ class _Page:
             (self.t("drawn"), _int(m.get("drawn"))),
             (self.t("officer_days"), _int(m.get("officer_days"))),
             (self.t("km"), _dec(m.get("km"), 1)),
-            (self.t("solve_time"), _dec(m.get("solve_seconds"), 1)),
         ]
+        if "solve_seconds" in m:  # stored by planners that keep their timing with the metrics
+            rows.append((self.t("solve_time"), _dec(m["solve_seconds"], 1)))
         sources = m.get("demands_by_source", {})
         source_rows = [
             (
