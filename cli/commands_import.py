@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
@@ -21,26 +21,29 @@ WARNINGS_SHOWN = 20
 
 @contextmanager
 def _progress_display() -> Iterator[ProgressCallback | None]:
-    """A progress bar per file and phase on a terminal's stderr; nothing elsewhere."""
+    """One progress bar on a terminal's stderr (file by file, rows while writing);
+    nothing when stderr is not a terminal."""
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
         return
-    tasks: dict[tuple[str, str], TaskID] = {}
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description:<32}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=console,
         transient=True,
     ) as bars:
+        task = bars.add_task("reading the bundle", total=None)
 
         def update(event: ImportProgress) -> None:
-            key = (event.phase, event.file)
-            if key not in tasks:
-                verb = "checking" if event.phase == "validate" else "writing"
-                tasks[key] = bars.add_task(f"{verb} {event.file}", total=event.total)
-            bars.update(tasks[key], completed=event.done, total=event.total)
+            verb = "checked" if event.phase == "validate" else "writing"
+            bars.update(
+                task,
+                description=f"{verb} {event.file}",
+                completed=event.done,
+                total=event.total,
+            )
 
         yield update
 

@@ -40,6 +40,18 @@ EMPTY_REQUIRED = "required value is empty; fill it in"
 _ONSITE_SOURCES = frozenset({DemandSource.FOLLOWUP.value, DemandSource.ACCIDENT.value})
 _ONSITE_TRIGGER_KINDS = frozenset({TriggerKind.ACCIDENT.value})
 _FILE_RANK = {spec.name: rank for rank, spec in enumerate(FILES)}
+_COLUMN_RANK = {spec.name: {n: r for r, n in enumerate(spec.column_names)} for spec in FILES}
+
+
+def _problem_order(problem: Problem) -> tuple[int, str, int, int]:
+    """Files in foreign-key order, then lines, then columns in the order spec §1 lists them."""
+    columns = _COLUMN_RANK.get(problem.file, {})
+    return (
+        _FILE_RANK.get(problem.file, len(FILES)),
+        problem.file,
+        problem.line,
+        columns.get(problem.column, -1),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +103,7 @@ class _Findings:
 
     def sorted(self, problems: list[Problem]) -> list[Problem]:
         # Stable: within a line, problems keep the order of the columns that found them.
-        return sorted(problems, key=lambda p: (_FILE_RANK.get(p.file, len(FILES)), p.file, p.line))
+        return sorted(problems, key=_problem_order)
 
 
 class _References:
