@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.report_data import EvaluationFigures, ReportData, load_report_data
+from jointinspect.data.report_data import load_report_data
+from jointinspect.data.report_figures import EvaluationFigures, ReportData
 from jointinspect.data.report_render import RenderedReport, render_report, write_html
 from jointinspect.data.report_text import Lang
 from jointinspect.models.enums import InspectionResult

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
-from jointinspect.data.report_data import ReportData
+from jointinspect.data.report_figures import ReportData
 from jointinspect.data.report_fonts import FontChoice
 from jointinspect.data.report_style import ReportStyle
 from jointinspect.data.report_text import Lang, source_label, text

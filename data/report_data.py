@@ -13,16 +13,32 @@ here — ``data`` may not import ``risk`` — but everything it needs is: ``insp
 ``grades``.
 """
 
-import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Integer, Table, and_, distinct, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.plan_document import latest_revision
+from jointinspect.data.report_figures import (
+    GRADES,
+    RATINGS,
+    UNGRADED,
+    Consolidation,
+    DepartmentModes,
+    GradeBurden,
+    GradeColumns,
+    NoDisturbFigures,
+    OfficerLoad,
+    OutcomeCounts,
+    Ratings,
+    ReportData,
+    RevisionRow,
+    TownVisits,
+    VisitPoint,
+)
 from jointinspect.models import (
     Department,
     Enterprise,
@@ -45,231 +61,15 @@ from jointinspect.models.enums import (
     TRIGGERED_SOURCES,
     CodeStatus,
     DemandSource,
-    Grade,
     InspectionResult,
     UnscheduledReason,
 )
 from jointinspect.models.quarter import Quarter
 
-#: Grades in report order; enterprises without a grade are shown under this label.
-GRADES: tuple[str, ...] = tuple(g.value for g in Grade)
-UNGRADED = "-"
 ROUTINE_SOURCES = tuple(sorted(s.value for s in DemandSource if s not in TRIGGERED_SOURCES))
 #: Order in which a source is credited with an outcome when a visit holds the same item
 #: twice (a drawn demand and a complaint, say): the triggered source is why it was visited.
 SOURCE_ORDER: tuple[str, ...] = tuple(s.value for s in DemandSource)
-RATINGS = (1, 2, 3, 4, 5)
-
-
-@dataclass(frozen=True)
-class Consolidation:
-    """On-site visits of the plan against the counterfactual and the lower bound."""
-
-    onsite_visits: int
-    lower_bound: int
-    departments_alone: int
-    visits_saved: int
-    #: Visits counted in the visit table (equals ``onsite_visits`` for an intact revision).
-    visits_stored: int
-
-
-@dataclass(frozen=True)
-class DepartmentModes:
-    department: str
-    name: str
-    onsite: int
-    offsite: int
-    unscheduled: int
-
-    @property
-    def demands(self) -> int:
-        return self.onsite + self.offsite + self.unscheduled
-
-    @property
-    def offsite_share(self) -> float | None:
-        return self.offsite / self.demands if self.demands else None
-
-
-@dataclass(frozen=True)
-class NoDisturbFigures:
-    """无感监管 enterprises and 无事不扰 items, and how the plan left them alone."""
-
-    listed_enterprises: int  # on the list on some day of the quarter
-    flagged_items: int
-    offsite_at_listed: int  # demands at listed enterprises done off-site instead
-    offsite_of_items: int  # routine demands of no-disturb items done off-site
-    unscheduled_enterprise: int  # reason no_disturb_enterprise
-    unscheduled_item: int  # reason no_disturb_item
-    triggered_visits_at_listed: int  # allowed by rule 4: a triggered task
-    #: Rule 4 broken: a routine visit to an enterprise listed on the visit date.
-    violations_enterprise: int
-    #: Rule 5 broken: a routine task of a no-disturb item done on-site.
-    violations_item: int
-
-    @property
-    def violations(self) -> int:
-        return self.violations_enterprise + self.violations_item
-
-
-@dataclass(frozen=True)
-class GradeBurden:
-    grade: str
-    enterprises: int
-    visited: int
-    visits: int
-    repeat: int  # enterprises with two or more visits this quarter
-    multi_department: int  # visited enterprises whose on-site tasks span departments
-
-    @property
-    def visits_per_enterprise(self) -> float | None:
-        return self.visits / self.enterprises if self.enterprises else None
-
-
-@dataclass(frozen=True)
-class OutcomeCounts:
-    """Findings of on-site checks (one per outcome row, i.e. per item of a visit)."""
-
-    key: str  # a grade or a source
-    visits: int  # distinct visits with at least one finding
-    checks: int  # outcome rows, ``not_done`` excluded
-    violations: int
-    minor: int
-    compliant: int
-    not_done: int
-
-    @property
-    def violations_per_visit(self) -> float | None:
-        return self.violations / self.visits if self.visits else None
-
-    @property
-    def violation_rate(self) -> float | None:
-        return self.violations / self.checks if self.checks else None
-
-    @property
-    def minor_share(self) -> float | None:
-        return self.minor / self.checks if self.checks else None
-
-
-@dataclass(frozen=True)
-class EvaluationFigures:
-    """``risk.evaluation`` on this plan's on-site findings (filled in by the cli)."""
-
-    per_grade: tuple[tuple[str, int, int], ...]  # (grade, inspections, violations)
-    auc: float | None
-    inspected: int
-    violators: int
-    selected: int
-    selected_violators: int
-    targeted_grades: tuple[str, ...]
-    base_rate: float | None
-    hit_rate: float | None
-    lift: float | None
-
-
-@dataclass(frozen=True)
-class OfficerLoad:
-    department: str
-    name: str
-    #: Visits of each rostered officer of the department (zeros included), ascending.
-    visits: tuple[int, ...]
-    officer_days: int
-
-    @property
-    def officers(self) -> int:
-        return len(self.visits)
-
-
-@dataclass(frozen=True)
-class TownVisits:
-    town: str
-    visits: int
-    triggered: int
-    enterprises: int
-    lat: float | None  # mean of the visited enterprises' coordinates
-    lon: float | None
-
-
-@dataclass(frozen=True)
-class VisitPoint:
-    lat: float
-    lon: float
-    triggered: bool
-
-
-@dataclass(frozen=True)
-class Ratings:
-    """扫码评价: the enterprises' ratings of this plan's visits."""
-
-    counts: tuple[int, ...]  # ratings 1 … 5
-    rateable: int  # on-site visits of the revision with a valid code
-
-    @property
-    def rated(self) -> int:
-        return sum(self.counts)
-
-    @property
-    def mean(self) -> float | None:
-        total = sum(r * c for r, c in zip(RATINGS, self.counts, strict=True))
-        return total / self.rated if self.rated else None
-
-    @property
-    def response_rate(self) -> float | None:
-        return self.rated / self.rateable if self.rateable else None
-
-
-@dataclass(frozen=True)
-class RevisionRow:
-    revision: int
-    status: str
-    generated_at: dt.datetime
-    filed_at: dt.datetime | None
-    onsite_visits: int | None
-    offsite_checks: int | None
-    unscheduled: int | None
-    diff: Mapping[str, Any] | None
-
-
-@dataclass(frozen=True)
-class GradeColumns:
-    """Current grades (for the evaluation): parallel lists, USCC order."""
-
-    uscc: list[str]
-    grade: list[str]
-    risk: list[float]
-
-
-@dataclass(frozen=True)
-class ReportData:
-    plan_id: str
-    quarter: str
-    revision: int
-    status: str
-    seed: str
-    generated_at: dt.datetime
-    #: The revision's metrics exactly as ``plan`` stored them.
-    metrics: Mapping[str, Any]
-    consolidation: Consolidation
-    departments: tuple[DepartmentModes, ...]
-    no_disturb: NoDisturbFigures
-    burden: tuple[GradeBurden, ...]
-    #: number of visits this quarter → enterprises visited that often.
-    visits_per_enterprise: Mapping[int, int]
-    outcomes_by_grade: tuple[OutcomeCounts, ...]
-    outcomes_by_source: tuple[OutcomeCounts, ...]
-    outcomes_total: OutcomeCounts
-    workload: tuple[OfficerLoad, ...]
-    towns: tuple[TownVisits, ...]
-    points: tuple[VisitPoint, ...]
-    ratings: Ratings
-    revisions: tuple[RevisionRow, ...]
-    #: Per outcome row of an on-site visit (``not_done`` excluded): (uscc, result).
-    inspections: tuple[tuple[str, str], ...]
-    grades: GradeColumns
-    evaluation: EvaluationFigures | None = field(default=None)
-
-    @property
-    def replanned(self) -> bool:
-        return any(r.diff for r in self.revisions)
 
 
 def load_report_data(quarter: Quarter, *, engine: Engine) -> ReportData:
@@ -438,13 +238,13 @@ def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
     )
     rows = conn.execute(
         select(
-            func.coalesce(g.grade, UNGRADED),
+            g.grade,
             func.count(),
             func.sum(per_enterprise.c.n),
             func.sum((per_enterprise.c.n >= 2).cast(Integer)),
         )
         .select_from(per_enterprise.outerjoin(_t(EnterpriseGrade), g.uscc == per_enterprise.c.uscc))
-        .group_by(func.coalesce(g.grade, UNGRADED))
+        .group_by(g.grade)
     ).all()
     depts = (
         select(v.uscc.label("uscc"))
@@ -454,14 +254,16 @@ def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
         .having(func.count(distinct(t.department)) >= 2)
         .subquery()
     )
-    multi: dict[str, int] = dict(
-        conn.execute(
-            select(func.coalesce(g.grade, UNGRADED), func.count())
+    multi = {
+        grade or UNGRADED: int(n)
+        for grade, n in conn.execute(
+            select(g.grade, func.count())
             .select_from(depts.outerjoin(_t(EnterpriseGrade), g.uscc == depts.c.uscc))
-            .group_by(func.coalesce(g.grade, UNGRADED))
-        ).all()
-    )
-    visited = {r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows}
+            .group_by(g.grade)
+        )
+    }
+    # An enterprise without a grade (outer join: NULL) is shown under UNGRADED.
+    visited = {r[0] or UNGRADED: (int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows}
     keys = [*GRADES, *sorted(k for k in visited.keys() | grade_sizes.keys() if k not in GRADES)]
     return tuple(
         GradeBurden(

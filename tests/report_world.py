@@ -58,8 +58,11 @@ def _draw(*parts: str) -> int:
     return int.from_bytes(digest[:4], "big") % 1000
 
 
-def build_world(folder: Path, enterprises: int = ENTERPRISES) -> ReportWorld:
-    url = f"sqlite:///{folder / 'report.db'}"
+def build_world(
+    folder: Path, enterprises: int = ENTERPRISES, url: str | None = None
+) -> ReportWorld:
+    """The world in ``url`` (default: a SQLite file in ``folder``)."""
+    url = url or f"sqlite:///{folder / 'report.db'}"
     engine = make_engine(url)
     create_schema(engine)
     generate_district(folder / "district", enterprises=enterprises, seed=SEED, quarter=QUARTER)

@@ -18,21 +18,24 @@ import numpy as np
 import pytest
 from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
-from plan_factory import sample_plan
+from plan_factory import USCC, sample_plan
 from report_world import QUARTER, ReportWorld, build_world
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
 from jointinspect.cli.report_glue import build_report_data, write_report
 from jointinspect.data.grading_io import load_inspections
 from jointinspect.data.report_charts import CHART_IDS, chart_texts
-from jointinspect.data.report_data import ReportData
+from jointinspect.data.report_data import load_report_data
+from jointinspect.data.report_figures import ReportData
 from jointinspect.data.report_fonts import cjk_characters, find_cjk_font, missing_glyphs
 from jointinspect.data.report_render import RenderedReport, render_report
 from jointinspect.data.report_style import ReportStyle
 from jointinspect.data.report_text import TEXT
-from jointinspect.models import EnterpriseGrade, session_scope
+from jointinspect.models import EnterpriseGrade, Item, NoDisturb, session_scope
+from jointinspect.models.quarter import Quarter
 from jointinspect.risk.config import load_config
 from jointinspect.risk.evaluation import evaluate, grade_numbers
 
@@ -285,13 +288,13 @@ def test_report_command_without_a_plan_says_so(world: ReportWorld, tmp_path: Pat
 
 
 def test_a_plan_without_grades_or_findings_still_reports(
-    sqlite_engine: object, tmp_path: Path
+    sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    sample_plan(sqlite_engine)  # type: ignore[arg-type]
-    path = write_report("2025Q3", engine=sqlite_engine, out=tmp_path / "s.html")  # type: ignore[arg-type]
+    sample_plan(sqlite_engine)
+    path = write_report("2025Q3", engine=sqlite_engine, out=tmp_path / "s.html")
     root = _page(path.read_text(encoding="utf-8"))
     assert len([i for i in root.iter(f"{XHTML}img") if i.get("class") == "chart"]) == len(CHART_IDS)
-    data = build_report_data("2025Q3", engine=sqlite_engine)  # type: ignore[arg-type]
+    data = build_report_data("2025Q3", engine=sqlite_engine)
     assert data.evaluation is None and data.outcomes_total.checks == 0
     assert [b.grade for b in data.burden] == ["A", "B", "C", "D", "-"]
 
@@ -340,3 +343,60 @@ def test_chromium_renders_every_chart(rendered: RenderedReport, tmp_path: Path) 
     assert not_white > 0.03, f"screenshot nearly blank ({not_white:.1%} non-white)"
     colours = {tuple(c) for c in (rgb[::8, ::8].reshape(-1, 3) * 31).astype(int).tolist()}
     assert len(colours) > 20
+
+
+# --- no-disturb: respected and broken ------------------------------------------------------
+
+
+def _listed(engine: Engine, uscc: str, since: dt.date, until: dt.date | None) -> None:
+    with session_scope(engine) as session:
+        session.add(NoDisturb(uscc=uscc, since=since, until=until, reason="无感监管"))
+
+
+def test_no_disturb_respected_counts_allowed_visits_only(sqlite_engine: Engine) -> None:
+    sample_plan(sqlite_engine)
+    # The routine visit of USCC[0] is on 2025-07-08: a listing ending the day before is kept.
+    _listed(sqlite_engine, USCC[0], dt.date(2025, 1, 1), dt.date(2025, 7, 7))
+    # USCC[1]'s visit on that day is a complaint: allowed on the list (rule 4).
+    _listed(sqlite_engine, USCC[1], dt.date(2025, 7, 1), None)
+    nd = load_report_data(Quarter.parse("2025Q3"), engine=sqlite_engine).no_disturb
+    assert (nd.listed_enterprises, nd.triggered_visits_at_listed) == (2, 1)
+    assert nd.violations == 0
+
+
+def test_no_disturb_broken_is_counted(sqlite_engine: Engine) -> None:
+    sample_plan(sqlite_engine)
+    # Listed from the very day of USCC[0]'s routine visit (since is inclusive) …
+    _listed(sqlite_engine, USCC[0], dt.date(2025, 7, 8), None)
+    # … and the drawn SCJ food check on that visit is a no-disturb item done on-site.
+    with session_scope(sqlite_engine) as session:
+        item = session.get(Item, "SCJ-FOOD-01")
+        assert item is not None
+        item.no_disturb = True
+        session.add(item)
+    data = load_report_data(Quarter.parse("2025Q3"), engine=sqlite_engine)
+    nd = data.no_disturb
+    assert (nd.violations_enterprise, nd.violations_item) == (1, 1)
+    assert nd.unscheduled_item == 1  # the sample's unscheduled SCJ food demand
+    assert "bad" in _render_quietly(data).html
+
+
+# --- PostgreSQL gives the same figures -----------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_same_figures_on_postgresql(pg_url: str, data: ReportData, tmp_path: Path) -> None:
+    world = build_world(tmp_path, url=pg_url)
+    try:
+        pg = build_report_data(QUARTER, engine=world.engine)
+    finally:
+        world.engine.dispose()
+    for name in ("metrics", "consolidation", "departments", "no_disturb", "burden"):
+        assert getattr(pg, name) == getattr(data, name), name
+    for name in ("visits_per_enterprise", "outcomes_by_grade", "outcomes_by_source"):
+        assert getattr(pg, name) == getattr(data, name), name
+    for name in ("workload", "ratings", "points", "evaluation", "inspections"):
+        assert getattr(pg, name) == getattr(data, name), name
+    assert [(t.town, t.visits, t.triggered) for t in pg.towns] == [
+        (t.town, t.visits, t.triggered) for t in data.towns
+    ]
