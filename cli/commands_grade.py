@@ -39,7 +39,7 @@ from jointinspect.risk.inputs import (
     TriggerColumns,
     build_inputs,
 )
-from jointinspect.risk.reasons import Reason, render_all
+from jointinspect.risk.reasons import reason_cells, reason_json
 
 CHINA = ZoneInfo("Asia/Shanghai")
 CSV_HEADER = ("uscc", "credit", "risk", "grade", "reasons")
@@ -88,44 +88,37 @@ def grade_district(*, engine: Engine, as_of: dt.date, config: GradingConfig) -> 
     return grade(inputs_from_tables(tables, as_of), config)
 
 
-def store_grades(
-    result: GradingResult, *, engine: Engine, reasons: list[list[Reason]] | None = None
-) -> int:
+def store_grades(result: GradingResult, *, engine: Engine) -> int:
     """Upsert the grades (with their reasons) into ``enterprise_grade``."""
-    words = reasons if reasons is not None else render_all(result)
     inputs = result.inputs
-    rows = (
-        (
-            str(inputs.uscc[i]),
-            float(result.credit[i]),
-            float(result.risk[i]),
-            GRADES[int(result.grade[i])],
-            [r._asdict() for r in words[i]],
-        )
-        for i in range(inputs.size)
+    rows = zip(
+        inputs.uscc.tolist(),
+        result.credit.tolist(),
+        result.risk.tolist(),
+        [GRADES[g] for g in result.grade.tolist()],
+        reason_json(result),
+        strict=True,
     )
     return write_grades(engine=engine, as_of=inputs.as_of, rows=rows)
 
 
-def write_csv(result: GradingResult, path: Path, reasons: list[list[Reason]] | None = None) -> None:
+def write_csv(result: GradingResult, path: Path) -> None:
     """``uscc,credit,risk,grade,reasons`` (spec §7), one row per enterprise in USCC order."""
-    words = reasons if reasons is not None else render_all(result)
+    cells = reason_cells(result, join=REASON_SEPARATOR, between=LANGUAGE_SEPARATOR)
     decimals = result.config.grade.score_decimals
-    credit = [f"{v:.{decimals}f}" for v in result.credit.tolist()]
-    risk = [f"{v:.{decimals}f}" for v in result.risk.tolist()]
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
-        for i, uscc in enumerate(result.inputs.uscc.tolist()):
-            writer.writerow(
-                (
-                    uscc,
-                    credit[i],
-                    risk[i],
-                    GRADES[int(result.grade[i])],
-                    REASON_SEPARATOR.join(f"{r.zh}{LANGUAGE_SEPARATOR}{r.en}" for r in words[i]),
-                )
+        writer.writerows(
+            zip(
+                result.inputs.uscc.tolist(),
+                [f"{v:.{decimals}f}" for v in result.credit.tolist()],
+                [f"{v:.{decimals}f}" for v in result.risk.tolist()],
+                [GRADES[g] for g in result.grade.tolist()],
+                cells,
+                strict=True,
             )
+        )
 
 
 def evaluation_cutoff(
@@ -272,10 +265,9 @@ def register(app: typer.Typer) -> None:
                 return
             today = day or dt.datetime.now(CHINA).date()
             result = grade_district(engine=engine, as_of=today, config=config)
-            reasons = render_all(result)
-            stored = store_grades(result, engine=engine, reasons=reasons)
+            stored = store_grades(result, engine=engine)
             if out is not None:
-                write_csv(result, out, reasons)
+                write_csv(result, out)
         finally:
             engine.dispose()
         print_mix(result, console)

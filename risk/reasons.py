@@ -8,6 +8,8 @@ Reasons are chosen with numpy for all enterprises at once; the words are only ma
 the enterprises someone reads.
 """
 
+import itertools
+import json
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
@@ -165,21 +167,65 @@ def reason_table(
 def render(result: "GradingResult", i: int) -> list[Reason]:
     """The reasons of enterprise ``i`` in words."""
     rows = result.reasons.rows_of(i)
-    return _render_rows(result, np.arange(rows.start, rows.stop, dtype=np.int64))
+    return _wordings(result, np.arange(rows.start, rows.stop, dtype=np.int64)).reasons()
 
 
 def render_all(result: "GradingResult") -> list[list[Reason]]:
-    """The reasons of every enterprise in words, in enterprise order.
-
-    Reasons repeat a lot (the same trade, the same month and kind of penalty …), so each
-    distinct wording is made once and shared.
-    """
-    table = result.reasons
-    reasons = _render_rows(result, np.arange(len(table.ent), dtype=np.int64))
+    """The reasons of every enterprise in words, in enterprise order."""
     out: list[list[Reason]] = [[] for _ in range(result.inputs.size)]
-    for i, reason in zip(table.ent.tolist(), reasons, strict=True):
+    wordings = _wordings(result, np.arange(len(result.reasons.ent), dtype=np.int64))
+    for i, reason in zip(result.reasons.ent.tolist(), wordings.reasons(), strict=True):
         out[i].append(reason)
     return out
+
+
+def reason_cells(result: "GradingResult", *, join: str, between: str) -> list[str]:
+    """Each enterprise's reasons as one text cell: ``zh{between}en`` joined by ``join``."""
+    wordings = _wordings(result, np.arange(len(result.reasons.ent), dtype=np.int64))
+    pieces = [f"{zh}{between}{en}" for zh, en, _ in wordings.texts]
+    return _per_enterprise(result, [pieces[j] for j in wordings.text_of_row], join, "", "")
+
+
+def reason_json(result: "GradingResult") -> list[str]:
+    """Each enterprise's reasons as a JSON array of ``{code, zh, en, weight, adverse}``."""
+    wordings = _wordings(result, np.arange(len(result.reasons.ent), dtype=np.int64))
+    heads = [
+        f'{{"code": {json.dumps(code)}, "zh": {json.dumps(zh, ensure_ascii=False)}, '
+        f'"en": {json.dumps(en, ensure_ascii=False)}, "weight": '
+        for zh, en, code in wordings.texts
+    ]
+    rows = [
+        f'{heads[j]}{w}, "adverse": {"true" if adverse else "false"}}}'
+        for j, w, adverse in zip(
+            wordings.text_of_row, wordings.weights, wordings.adverse, strict=True
+        )
+    ]
+    return _per_enterprise(result, rows, ", ", "[", "]")
+
+
+def _per_enterprise(
+    result: "GradingResult", rows: list[str], join: str, open_: str, close: str
+) -> list[str]:
+    ent = result.reasons.ent
+    bounds = np.searchsorted(ent, np.arange(result.inputs.size + 1)).tolist()
+    return [open_ + join.join(rows[lo:hi]) + close for lo, hi in itertools.pairwise(bounds)]
+
+
+@dataclass(frozen=True)
+class _Wordings:
+    """Reasons in words: each distinct wording once, and which one each row uses."""
+
+    texts: list[tuple[str, str, str]]  # (zh, en, code)
+    text_of_row: list[int]
+    weights: list[float]
+    adverse: list[bool]
+
+    def reasons(self) -> list[Reason]:
+        t = self.texts
+        return [
+            Reason(code=t[j][2], zh=t[j][0], en=t[j][1], weight=w, adverse=adv)
+            for j, w, adv in zip(self.text_of_row, self.weights, self.adverse, strict=True)
+        ]
 
 
 # Bits of each part of a wording key: (type, adverse, a, b, c, d) packed into one int64;
@@ -189,7 +235,9 @@ _PARTS = 4
 _PART_LIMIT = (1 << _PART_BITS) - 1
 
 
-def _render_rows(result: "GradingResult", rows: IntArray) -> list[Reason]:
+def _wordings(result: "GradingResult", rows: IntArray) -> _Wordings:
+    # Reasons repeat a lot (the same trade, the same month and kind of penalty …): each
+    # distinct wording is made once, keyed by what its words depend on.
     table = result.reasons
     kind = table.type[rows]
     adverse = table.adverse[rows]
@@ -199,12 +247,12 @@ def _render_rows(result: "GradingResult", rows: IntArray) -> list[Reason]:
     for part in parts:
         packed = (packed << _PART_BITS) | np.clip(part, 0, _PART_LIMIT)
     keys, inverse = np.unique(packed, return_inverse=True)
-    texts = [_text_of_key(result, classes, int(k)) for k in keys]
-    weights = np.round(table.weight[rows], 2).tolist()
-    return [
-        Reason(code=texts[j][2], zh=texts[j][0], en=texts[j][1], weight=w, adverse=adv)
-        for j, w, adv in zip(inverse.ravel().tolist(), weights, adverse.tolist(), strict=True)
-    ]
+    return _Wordings(
+        texts=[_text_of_key(result, classes, int(k)) for k in keys],
+        text_of_row=inverse.ravel().tolist(),
+        weights=np.round(table.weight[rows], 2).tolist(),
+        adverse=adverse.tolist(),
+    )
 
 
 def _wording_parts(

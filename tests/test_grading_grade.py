@@ -1,11 +1,13 @@
 """Grades from the credit × risk matrix, the per-kind floor, and the reasons in words."""
 
+import json
+
 import numpy as np
 import pytest
 from grading_world import CATERING, KTV, World, days_before
 
 from jointinspect.risk.grade import band_of_credit, band_of_risk, grade_from_matrix
-from jointinspect.risk.reasons import render, render_all
+from jointinspect.risk.reasons import reason_cells, reason_json, render, render_all
 
 FIRM = "91310120MA1H00001A"
 
@@ -95,6 +97,24 @@ def test_render_all_matches_render_one_by_one() -> None:
     )
     result = world.grade()
     assert render_all(result) == [render(result, i) for i in range(result.inputs.size)]
+
+
+def test_reason_cells_and_json_say_what_render_says() -> None:
+    world = (
+        World()
+        .firm(FIRM, KTV)
+        .firm("91310120MA1H00002B")
+        .firm("91310120MA1H00003C", "0111")
+        .event(FIRM, "penalty", days_before(100), 3)
+        .event("91310120MA1H00002B", "tax_grade_a", days_before(10))
+        .related(FIRM, "91310120MA1H00002B", "branch")
+    )
+    result = world.grade()
+    everyone = render_all(result)
+    cells = reason_cells(result, join="; ", between=" / ")
+    assert cells == ["; ".join(f"{r.zh} / {r.en}" for r in rs) for rs in everyone]
+    as_json = [json.loads(text) for text in reason_json(result)]
+    assert as_json == [[r._asdict() for r in rs] for rs in everyone]
 
 
 def test_mix_counts_every_enterprise() -> None:

@@ -2,6 +2,7 @@
 on SQLite and on PostgreSQL."""
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -148,6 +149,7 @@ def test_loads_only_what_is_dated_up_to_as_of(db_url: str) -> None:
         B: False,
     }
     assert tables.credit_events["kind"] == ["penalty"]
+    assert tables.credit_events["date"].tolist() == [dt.date(2025, 3, 1)]
     assert tables.industry_records["value"] == [60.0]
     assert tables.relations == {"uscc_a": [A], "uscc_b": [B], "kind": ["legal_rep"]}
     assert tables.triggers == {
@@ -159,7 +161,7 @@ def test_loads_only_what_is_dated_up_to_as_of(db_url: str) -> None:
     inspections = sorted(
         zip(
             tables.inspections["uscc"],
-            tables.inspections["date"],
+            tables.inspections["date"].tolist(),
             tables.inspections["result"],
             strict=True,
         )
@@ -169,7 +171,11 @@ def test_loads_only_what_is_dated_up_to_as_of(db_url: str) -> None:
         (B, dt.date(2025, 5, 6), "violation"),  # from the outcome of visit K1
     ]
     later = load_inspections(engine=engine, after=AS_OF)
-    assert later == {"uscc": [A], "date": [dt.date(2025, 9, 1)], "result": ["compliant"]}
+    assert (later["uscc"], later["date"].tolist(), later["result"]) == (
+        [A],
+        [dt.date(2025, 9, 1)],
+        ["compliant"],
+    )
     assert last_inspection_date(engine=engine) == dt.date(2025, 9, 1)
     engine.dispose()
 
@@ -178,11 +184,12 @@ def test_grades_are_upserted(db_url: str) -> None:
     engine = make_engine(db_url)
     small_district(engine)
     reasons = [{"code": "penalty", "zh": "2025-03 行政处罚（严重）", "en": "x", "weight": 1.5}]
-    assert write_grades(engine=engine, as_of=AS_OF, rows=[(A, 70.0, 40.0, "C", reasons)]) == 1
+    text = json.dumps(reasons, ensure_ascii=False)
+    assert write_grades(engine=engine, as_of=AS_OF, rows=[(A, 70.0, 40.0, "C", text)]) == 1
     write_grades(
         engine=engine,
         as_of=dt.date(2025, 7, 1),
-        rows=[(A, 80.0, 20.0, "A", []), (B, 1, 2, "D", [])],
+        rows=[(A, 80.0, 20.0, "A", "[]"), (B, 1, 2, "D", "[]")],
     )
     stored = load_grade(engine=engine, uscc=A)
     assert stored is not None
@@ -195,7 +202,7 @@ def test_grades_are_upserted(db_url: str) -> None:
     assert load_grade(engine=engine, uscc="nobody") is None
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(EnterpriseGrade)).scalar_one() == 2
-    write_grades(engine=engine, as_of=AS_OF, rows=[(A, 70.0, 40.0, "C", reasons)])
+    write_grades(engine=engine, as_of=AS_OF, rows=[(A, 70.0, 40.0, "C", text)])
     again = load_grade(engine=engine, uscc=A)
     assert again is not None and again.reasons == reasons
     engine.dispose()
