@@ -82,7 +82,8 @@ def load_report_data(quarter: Quarter, *, engine: Engine) -> ReportData:
         head = (revision.revision, revision.status, revision.seed, revision.generated_at)
         metrics = dict(revision.metrics or {})
     with engine.connect() as conn:
-        grade_of = _grade_of(conn)
+        grades = _grade_columns(conn)
+        grade_of = dict(zip(grades.uscc, grades.grade, strict=True))
         outcome_rows = _outcome_rows(conn, plan_id)
         return ReportData(
             plan_id=plan_id,
@@ -110,7 +111,7 @@ def load_report_data(quarter: Quarter, *, engine: Engine) -> ReportData:
                 for r in outcome_rows
                 if r.result != InspectionResult.NOT_DONE.value
             ),
-            grades=_grade_columns(conn),
+            grades=grades,
         )
 
 
@@ -212,11 +213,6 @@ def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigure
         violations_enterprise=by_trigger.get(False, 0),
         violations_item=int(item_violations),
     )
-
-
-def _grade_of(conn: Connection) -> dict[str, str]:
-    g = _t(EnterpriseGrade).c
-    return dict(conn.execute(select(g.uscc, g.grade)).all())
 
 
 def _grade_columns(conn: Connection) -> GradeColumns:
