@@ -161,7 +161,9 @@ def main() -> None:
     parser.add_argument("--source", choices=("district", "memory"), default="district")
     parser.add_argument("--quarter", default="2025Q4")
     parser.add_argument("--seed", default="bench")
-    parser.add_argument("--keep", type=Path, help="keep the database in this folder")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the database in this folder (reused when there)"
+    )
     args = parser.parse_args()
     if args.source == "memory":
         figures = run_in_memory(args.enterprises)
@@ -169,7 +171,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = args.keep or Path(tmp)
             folder.mkdir(parents=True, exist_ok=True)
-            url = prepare_district(folder, args.enterprises, args.quarter, args.seed)
+            db = folder / "bench.db"
+            if args.keep and db.exists():  # reuse a prepared district (fresh plan only)
+                url = f"sqlite:///{db}"
+            else:
+                url = prepare_district(folder, args.enterprises, args.quarter, args.seed)
             figures = run_plan_command(url, args.quarter, args.seed)
     print(f"{args.enterprises:,} enterprises ({args.source})")
     print(summary(figures))

@@ -11,6 +11,7 @@ draws (:mod:`officer_draw`). CP-SAT then improves the result on small subproblem
 (:mod:`improve`).
 """
 
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,8 +52,9 @@ class Roster:
             self.by_dept[o.department].append(i)
             for uscc in o.conflicts:
                 self.conflicts[uscc].add(i)
-        self.free = {
-            dept: [sum(self.can_work[o][d] for o in members) for d in range(n_days)]
+        # Officers with no visit yet that day who may work it: (dept) → per day a set.
+        self.idle: dict[str, list[set[int]]] = {
+            dept: [{o for o in members if self.can_work[o][d]} for d in range(n_days)]
             for dept, members in self.by_dept.items()
         }
         # Officers working in a town on a day with room for more: (dept, town, day) → ids.
@@ -68,7 +70,7 @@ class Roster:
         cap = self.officers[o].max_visits_per_day
         if self.load[o][day] == 0:
             self.town_on[o][day] = town
-            self.free[dept][day] -= 1
+            self.idle[dept][day].discard(o)
             if cap > 1:
                 self.open[(dept, town, day)].append(o)
                 self.open_days[(dept, town)].add(day)
@@ -93,7 +95,8 @@ class Roster:
         key = (dept, town, day)
         if self.load[o][day] == 0:
             self.town_on[o][day] = None
-            self.free[dept][day] += 1
+            if self.can_work[o][day]:
+                self.idle[dept][day].add(o)
             if o in self.open[key]:
                 self.open[key].remove(o)
         elif was_full and cap > 1:
@@ -216,7 +219,8 @@ class Construction:
         for dept in draft.departments:
             have = min(r.need, len(self._open_eligible(dept, town, day, draft.uscc)))
             missing = r.need - have
-            free = r.free.get(dept, [0] * len(r.days))[day]
+            idle = r.idle.get(dept)
+            free = len(idle[day]) if idle is not None else 0
             if free < missing:
                 return None
             cost += missing
@@ -235,11 +239,23 @@ class Construction:
                 cost = self._day_cost(draft, ent.town, day)
                 if cost is not None and cost[0] == 0:
                     return day
+        # Days with some officer already in the town are costed in full; on the others
+        # every department needs fresh officers, so only the idle counts matter.
+        partly: set[int] = set()
+        for dept in draft.departments:
+            partly |= r.open_days.get((dept, ent.town), set())
+        fresh_cost = r.need * len(draft.departments)
+        idle = [r.idle.get(dept) for dept in draft.departments]
         best: tuple[int, int, int] | None = None
         for day in dayset.days(draft.days):
-            cost = self._day_cost(draft, ent.town, day)
-            if cost is not None and (best is None or (*cost, day) < best):
-                best = (*cost, day)
+            if day in partly:
+                cost = self._day_cost(draft, ent.town, day)
+                if cost is not None and (best is None or (*cost, day) < best):
+                    best = (*cost, day)
+                continue
+            free = min((len(per_day[day]) if per_day else 0) for per_day in idle)
+            if free >= r.need and (best is None or (fresh_cost, r.need - free, day) < best):
+                best = (fresh_cost, r.need - free, day)
         return None if best is None else best[2]
 
     def _pick(
@@ -248,17 +264,14 @@ class Construction:
         r = self.roster
         opened = self._open_eligible(dept, ent.town, day, draft.uscc)
         # Fill the fullest officer-days first so that pairs stay together.
-        opened.sort(key=lambda o: (-r.load[o][day], r.officers[o].id))
         chosen = self._draw_tied(
             draft, dept, opened, lambda o: (-r.load[o][day], 0), min(r.need, len(opened))
         )
         missing = r.need - len(chosen)
         if missing:
-            fresh = [
-                o
-                for o in r.by_dept.get(dept, ())
-                if r.load[o][day] == 0 and r.eligible(o, day, draft.uscc)
-            ]
+            idle = r.idle.get(dept)
+            barred = r.conflicts.get(draft.uscc, set())
+            fresh = [o for o in (idle[day] if idle else ()) if o not in barred]
             if len(fresh) < missing:
                 return None
 
@@ -279,11 +292,11 @@ class Construction:
         """The ``k`` best by ``merit``; the seed draws among officers tied at the cut."""
         if k <= 0:
             return []
-        ranked = sorted(pool, key=lambda o: (merit(o), self.roster.officers[o].id))
-        cut = merit(ranked[k - 1])
-        sure = [o for o in ranked if merit(o) < cut]
-        tied = [o for o in ranked if merit(o) == cut]
-        ids = {self.roster.officers[o].id: o for o in tied}
+        # Officer indices follow id order, so (merit, index) orders as (merit, id).
+        scored = [(merit(o), o) for o in pool]
+        cut = heapq.nsmallest(k, scored)[-1][0]
+        sure = sorted(o for m, o in scored if m < cut)
+        ids = {self.roster.officers[o].id: o for m, o in scored if m == cut}
         drawn = officer_draw.draw(self.problem.seed, draft.key, dept, sorted(ids), k - len(sure))
         return sure + [ids[i] for i in drawn]
 

@@ -65,6 +65,8 @@ def plain_window(d: ModeDecision) -> DaySet:
 
 def stab(decisions: Sequence[ModeDecision], window: Window = plain_window) -> list[_Group]:
     """Greedy minimum stabbing: exact for intervals, a good heuristic for unions of them."""
+    if window is plain_window:
+        return _stab_intervals(decisions)
     pending = sorted(
         ((window(d), d) for d in decisions),
         key=lambda p: (dayset.last(p[0]), dayset.first(p[0]), p[1].demand.id),
@@ -78,6 +80,19 @@ def stab(decisions: Sequence[ModeDecision], window: Window = plain_window) -> li
         for w, _ in hit[1:]:
             common = dayset.intersect(common, w)
         groups.append(_Group(common, [d for _, d in hit]))
+    return groups
+
+
+def _stab_intervals(decisions: Sequence[ModeDecision]) -> list[_Group]:
+    """The same greedy on plain intervals, with integers only (the common, hot case)."""
+    pending = sorted(decisions, key=lambda d: (d.hi, d.lo, d.demand.id))
+    groups: list[_Group] = []
+    while pending:
+        point = pending[0].hi
+        hit = [d for d in pending if d.lo <= point]
+        pending = [d for d in pending if d.lo > point]
+        lo = max(d.lo for d in hit)
+        groups.append(_Group(((lo, point),), hit))
     return groups
 
 

@@ -28,7 +28,7 @@ class SchedulerParams:
     year_caps: dict[str, int] = field(default_factory=dict)
     officers_per_department: int = 2
     ungraded_grade: str = "C"
-    deterministic_budget: float = 3.0
+    deterministic_budget: float = 1.0
     subproblem_deterministic_time: float = 0.1
     subproblem_max_visits: int = 12
     num_workers: int = 1

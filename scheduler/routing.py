@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from jointinspect.scheduler.assignment import Placed, Roster
 from jointinspect.scheduler.problem import EnterpriseInfo
 
@@ -123,38 +125,66 @@ def _tour(
     enterprises: Mapping[str, EnterpriseInfo],
     two_opt_max: int,
 ) -> list[int]:
+    """One tour over the group: ordered on a local flat projection (within a day's
+    reach its error is far below the choices it makes); km are measured great-circle."""
+    order = sorted(group, key=lambda i: placed[i].draft.key)
     start = _home(roster, min(o for i in group for o in placed[i].officers))
-    points = {i: _where(enterprises, placed[i]) for i in group}
-    todo = list(group)
+    known = [_where(enterprises, placed[i]) for i in order]
+    anchor = start or next((p for p in known if p is not None), None)
+    if anchor is None:
+        return order
+    scale = math.cos(math.radians(anchor[0]))
+    xy = [(p[1] * scale, p[0]) if p else (anchor[1] * scale, anchor[0]) for p in known]
+    origin = (anchor[1] * scale, anchor[0])
+    if len(order) > two_opt_max:
+        return [order[k] for k in _sweep(xy, origin)]
+    todo = list(range(len(order)))
     tour: list[int] = []
-    here = start
+    here = origin
     while todo:
-        nxt = min(todo, key=lambda i: (great_circle_km(here, points[i]), placed[i].draft.key))
+        # min() keeps the first of equals: ties go to the smaller visit key.
+        nxt = min(todo, key=lambda k: math.dist(here, xy[k]))
         tour.append(nxt)
         todo.remove(nxt)
-        here = points[nxt]
-    if len(tour) <= two_opt_max:
-        tour = _two_opt(tour, start, points)
+        here = xy[nxt]
+    return [order[k] for k in _two_opt(tour, origin, xy)]
+
+
+def _sweep(xy: Sequence[tuple[float, float]], origin: tuple[float, float]) -> list[int]:
+    """Nearest neighbour, vectorised, for large groups."""
+    points = np.array(xy)
+    here = np.array(origin)
+    left = np.ones(len(xy), dtype=bool)
+    tour: list[int] = []
+    for _ in range(len(xy)):
+        d = ((points - here) ** 2).sum(axis=1)
+        d[~left] = np.inf
+        k = int(np.argmin(d))
+        tour.append(k)
+        left[k] = False
+        here = points[k]
     return tour
 
 
-def _two_opt(tour: list[int], start: Point, points: Mapping[int, Point]) -> list[int]:
-    """Reverse segments while that shortens the open path from ``start``."""
+def _two_opt(
+    tour: list[int], origin: tuple[float, float], xy: Sequence[tuple[float, float]]
+) -> list[int]:
+    """Reverse segments while that shortens the open path from ``origin``."""
 
-    def at(k: int) -> Point:
-        return start if k < 0 else points[tour[k]]
+    def at(k: int) -> tuple[float, float]:
+        return origin if k < 0 else xy[tour[k]]
 
     improved = True
     while improved:
         improved = False
         for a in range(len(tour) - 1):
             for b in range(a + 1, len(tour)):
-                before = great_circle_km(at(a - 1), at(a))
-                after = great_circle_km(at(a - 1), at(b))
+                before = math.dist(at(a - 1), at(a))
+                after = math.dist(at(a - 1), at(b))
                 if b + 1 < len(tour):
-                    before += great_circle_km(at(b), at(b + 1))
-                    after += great_circle_km(at(a), at(b + 1))
-                if after < before - 1e-9:
+                    before += math.dist(at(b), at(b + 1))
+                    after += math.dist(at(a), at(b + 1))
+                if after < before - 1e-12:
                     tour[a : b + 1] = reversed(tour[a : b + 1])
                     improved = True
     return tour
