@@ -150,6 +150,22 @@ def build_database(path: Path, visits: int) -> list[str]:
     return codes
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and its live descendants, from /proc (Linux).
+
+    Requests per CPU-second do not depend on what else the machine is running, which
+    requests/s on a shared machine do."""
+    proc = Path(f"/proc/{pid}")
+    if not proc.exists():
+        return 0.0
+    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in (proc / "task").iterdir():
+        children = (task / "children").read_text().split()
+        total += sum(cpu_seconds(int(child)) for child in children)
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -285,10 +301,13 @@ def main() -> None:
                 # A short untimed run first: the server's first requests warm SQLite's page
                 # cache, the connection pool and Jinja's compiled templates.
                 for seconds in (WARM_UP_SECONDS, args.seconds):
+                    cpu_before = cpu_seconds(server.pid)
                     if client == "wrk":
                         result = run_wrk(base, paths, seconds, args.connections, tmp)
                     else:
                         result = asyncio.run(_httpx_load(base, paths, seconds, args.connections))
+                requests = result["rps"] * args.seconds
+                cpu_ms = 1000 * (cpu_seconds(server.pid) - cpu_before) / max(requests, 1)
                 verdict = "meets" if result["rps"] >= 500 and result["p99"] <= 50 else "misses"
                 print(
                     f"{label:22s} {result['rps']:8.0f} req/s  p50 {result['p50']:6.1f} ms  "
@@ -297,6 +316,10 @@ def main() -> None:
                     f"{args.seconds} s; "
                     f"{verdict} ≥ 500 req/s at p99 ≤ 50 ms)"
                 )
+                print(f"{'':22s} server CPU {cpu_ms:.2f} ms per request")
+            print(
+                f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+            )
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -148,6 +148,7 @@ def create_app(
     limiter = ClientRateLimiter(config.rate_limit)
     csrf = CsrfGuard(config.csrf_secret)
     templates = Jinja2Templates(directory=_HERE / "templates")
+    templates.env.auto_reload = False  # shipped templates do not change: no stat per render
     app = FastAPI(
         title="JointInspect verification",
         openapi_url=None,  # no schema or docs pages: nothing to explore
