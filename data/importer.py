@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Float, Index, Table
+from sqlalchemy import Connection, Float, Index, Table, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
@@ -249,7 +249,8 @@ def _write_file(
             if done == 0 and parsed.size >= DEFER_INDEXES_ROWS and db.is_empty(table):
                 # After the first chunk, so that the transaction has begun (SQLite's driver
                 # opens it at the first INSERT) and a failure rolls the DROP back too.
-                deferred = [index for index in table.indexes if not index.unique]
+                present = {found["name"] for found in inspect(conn).get_indexes(table.name)}
+                deferred = [i for i in table.indexes if not i.unique and i.name in present]
                 for index in deferred:
                     index.drop(conn)
             done += len(chunk)

@@ -242,6 +242,31 @@ def test_large_file_into_empty_table_defers_and_rebuilds_indexes(
     assert {"ix_enterprise_industry", "ix_enterprise_town", "ix_history_date"} <= names
 
 
+def test_a_write_that_fails_after_dropping_indexes_rolls_everything_back(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import Index
+    from sqlalchemy.exc import DataError
+
+    from jointinspect.data import importer
+
+    monkeypatch.setattr(importer, "DEFER_INDEXES_ROWS", 2)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 1)
+
+    def refuse(self: Index, bind: object, checkfirst: bool = False) -> None:
+        raise DataError("CREATE INDEX", {}, Exception("disk full"))
+
+    monkeypatch.setattr(Index, "create", refuse)
+    before = snapshot(sqlite_engine)
+    with sqlite_engine.connect() as conn:
+        schema = sorted(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
+    with pytest.raises(importer.ImportWriteFailed, match="disk full"):
+        import_bundle(write_bundle(tmp_path / "b", full_bundle()), engine=sqlite_engine)
+    assert snapshot(sqlite_engine) == before
+    with sqlite_engine.connect() as conn:
+        assert sorted(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars()) == schema
+
+
 def test_batch_uscc_check_agrees_with_the_reference() -> None:
     import random
 
