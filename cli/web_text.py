@@ -14,6 +14,7 @@ TEXT: dict[str, dict[str, str]] = {
         "site": "奉贤区涉企联合检查 · 检查码核验",
         "switch": "English",
         "switch_lang": "en",
+        "colon": "：",
         "valid_head": "✓ 检查码有效",
         "valid_body": "这是本区已备案检查计划中的检查。请核对上门人员的姓名和执法证号。",
         "revoked_head": "✕ 此检查码已作废",
@@ -79,6 +80,7 @@ TEXT: dict[str, dict[str, str]] = {
         "site": "Fengxian joint inspections · code check",
         "switch": "中文",
         "switch_lang": "zh",
+        "colon": ": ",
         "valid_head": "✓ Valid inspection code",
         "valid_body": (
             "This inspection is on the district's filed plan. Check the officers' names and "
