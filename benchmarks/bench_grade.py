@@ -38,7 +38,7 @@ from jointinspect.risk.inputs import (
     TriggerColumns,
     build_inputs,
 )
-from jointinspect.risk.reasons import render_all
+from jointinspect.risk.reasons import reason_cells
 
 AS_OF = dt.date(2025, 6, 30)
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -200,7 +200,8 @@ def main() -> None:
     t2 = time.perf_counter()
     result = grade(inputs, config)
     t3 = time.perf_counter()
-    words = sum(len(r) for r in render_all(result))
+    cells = reason_cells(result, join="; ", between=" / ")  # what --out writes
+    words = len(result.reasons.ent)
     t4 = time.perf_counter()
     cpu4 = _cpu_seconds()
     n = inputs.size
@@ -214,7 +215,7 @@ def main() -> None:
     print(f"load inputs            {t1 - t0:>10.2f} s (generation/CSV reading, not grading)")
     print(f"build inputs           {t2 - t1:>10.2f} s")
     print(f"grade (scores+reasons) {t3 - t2:>10.2f} s")
-    print(f"reason words ({words:,})  {t4 - t3:>10.2f} s")
+    print(f"reason words ({words:,}, {len(cells):,} cells)  {t4 - t3:>10.2f} s")
     print(f"grading total          {t4 - t1:>10.2f} s wall, {cpu4 - cpu1:.2f} s CPU")
     print(f"peak RSS               {_peak_rss_mib():>10.0f} MiB")
     print(
