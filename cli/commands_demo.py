@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         db: DbOption = None,
     ) -> None:
-        """Generate a synthetic district, import, grade, plan, file and export it.
+        """Generate a synthetic district; import, grade, plan, file, export and report on it.
 
         Everything goes into the database (--db, default ./jointinspect.db) and the folder
         --out; run it again and it replans the same district.
@@ -102,7 +102,9 @@ def print_summary(summary: DemoSummary, *, seconds: float) -> None:
         grades.add_row(letter, f"{count:,}", f"{count / total:.1%}")
     console.print(grades)
 
-    plan = Table("", "", title="The joint plan (综合查一次)")
+    plan = Table(title="The joint plan (综合查一次)", show_header=False)
+    plan.add_column("figure")
+    plan.add_column("value", justify="right")
     bound = m["consolidation_lower_bound"]
     plan.add_row("demands (incl. 双随机 draw)", f"{m['demands']:,} ({summary.plan.drawn:,} drawn)")
     plan.add_row("on-site visits", f"{m['onsite_visits']:,}")
@@ -128,5 +130,7 @@ def print_summary(summary: DemoSummary, *, seconds: float) -> None:
         where = paths[0] if len(paths) == 1 else f"{paths[0].parent} ({len(paths)} files)"
         files.add_row(fmt, str(where))
     console.print(files)
+    if summary.report is not None:
+        console.print(f"Efficiency report (效能评估): {summary.report}")
     if summary.sample_code:
         console.print(f"Try: jointinspect verify {summary.sample_code}")

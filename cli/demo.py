@@ -1,8 +1,8 @@
 """``demo`` as a Python call: the whole product on a synthetic district, start to finish.
 
-generate → init → import → grade → 双随机 draw and plan → file (codes) → exports. Each
-stage reports through a callback so the command can show progress; the summary carries
-every figure and path the command prints.
+generate → init → import → grade → 双随机 draw and plan → file (codes) → exports →
+the efficiency report. Each stage reports through a callback so the command can show
+progress; the summary carries every figure and path the command prints.
 """
 
 import datetime as dt
@@ -20,6 +20,7 @@ from jointinspect.cli.commands_base import create_key_file
 from jointinspect.cli.commands_grade import grade_district, grading_config, store_grades
 from jointinspect.cli.keyring import load_keys
 from jointinspect.cli.plan_glue import PlanRun, make_plan
+from jointinspect.cli.report_glue import write_report
 from jointinspect.cli.settings import Settings
 from jointinspect.data.drafts import discard_latest_draft
 from jointinspect.data.export_plan import export_plan
@@ -66,6 +67,7 @@ class DemoSummary:
     exports: dict[str, list[Path]] = field(default_factory=dict)
     sample_code: str | None = None
     uncovered_years: list[int] = field(default_factory=list)
+    report: Path | None = None
 
 
 def run_demo(
@@ -148,6 +150,8 @@ def run_demo(
         )
         summary.exports[fmt] = result.paths
     summary.sample_code = _first_code(exports_dir / "plan.json")
+    stage("writing the efficiency report (效能评估)")
+    summary.report = write_report(quarter, engine=engine, out=out / "report.html", warn=stage)
     return summary
 
 

@@ -39,6 +39,9 @@ def test_demo_runs_the_whole_pipeline_and_reruns_cleanly(tmp_path: Path) -> None
     assert any((exports / "qr").iterdir())
     assert any((exports / "calendars").iterdir())
     assert (tmp_path / "demo.key").exists()
+    report = tmp_path / "out" / "report.html"
+    assert report.stat().st_size > 0
+    assert f"Efficiency report (效能评估): {report}" in output.replace("\n", "")
 
     code, output = _demo(tmp_path, db)
     assert code == 0, output
