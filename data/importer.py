@@ -249,7 +249,7 @@ def _write_file(
             if done == 0 and parsed.size >= DEFER_INDEXES_ROWS and db.is_empty(table):
                 # After the first chunk, so that the transaction has begun (SQLite's driver
                 # opens it at the first INSERT) and a failure rolls the DROP back too.
-                present = {found["name"] for found in inspect(conn).get_indexes(table.name)}
+                present = {f["name"] for f in inspect(conn).get_indexes(table.name) if f["name"]}
                 deferred = [i for i in table.indexes if not i.unique and i.name in present]
                 for index in deferred:
                     index.drop(conn)
