@@ -4,7 +4,7 @@ rating rules, CSRF, the rate limit, the security headers and what the page must 
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,9 +50,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> WebWorld:
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> WebWorld:
-    """A world of its own, for tests that write ratings."""
-    return build_world(f"sqlite:///{tmp_path / 'web.db'}")
+def fresh(db_url: str) -> Iterator[WebWorld]:
+    """A world of its own for tests that write ratings, on SQLite and PostgreSQL."""
+    world = build_world(db_url)
+    yield world
+    world.engine.dispose()
 
 
 def client_for(
