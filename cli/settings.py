@@ -28,6 +28,25 @@ class Settings(BaseSettings):
     )
     trigger_response_days: int = Field(default=10, ge=1, le=60)
     pin_working_days: int = Field(default=2, ge=0, le=20)
+    inbox_dir: Path | None = Field(
+        default=None, description="replan: bundle folders dropped here are imported first"
+    )
+    replan_cron: str = Field(
+        default="0 2 * * *", description="daemon: when to replan (crontab, replan_timezone)"
+    )
+    replan_timezone: str = Field(default="Asia/Shanghai", description="daemon: cron's zone")
+    replan_interval_seconds: float | None = Field(
+        default=None, gt=0, description="daemon: replan every N seconds instead (tests, demos)"
+    )
+    replan_misfire_grace_seconds: int = Field(
+        default=3600, ge=1, description="daemon: a run missed by at most this much still runs"
+    )
+    replan_lock_timeout: float = Field(
+        default=60.0, ge=0, description="replan: seconds to wait for another replan to finish"
+    )
+    daemon_export_dir: Path | None = Field(
+        default=None, description="daemon: write each new revision's JSON export here"
+    )
     district_prefix: str = Field(default="FX", description="plan ids are PREFIX-YYYYQn")
     key: SecretStr | None = Field(
         default=None, description="code keys as KEYID:HEX[;KEYID:HEX…] instead of key_file"

@@ -1,0 +1,191 @@
+"""Benchmark: the nightly replan of a 650,000-enterprise district with 1 % new triggers.
+
+    /tmp/venv/bin/python benchmarks/bench_replan.py [--enterprises N] [--keep DIR]
+        [--prepare-only]
+
+Preparation (untimed, minutes at full scale; reused from ``--keep DIR`` when there):
+generate the synthetic district (2025Q4) → import → grade → plan → file, into
+``DIR/base.db``. The timed part copies that database and runs what the daemon runs each
+night — ``replan`` with new complaint triggers for 1 % of the plan's visits dropped into
+the inbox: import the bundle, regrade, replan with the previous revision pinned and
+penalised, file (codes kept or revoked). Reported: wall time per stage, the share of
+visits changed, pinned visits changed (must be 0). Goal (issue 6): ≤ 15 s.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+QUARTER = "2025Q4"
+SEED = "bench"
+#: The replan's date: a Monday inside the quarter, so history, pinned days and the rest
+#: of the quarter are all present.
+AS_OF = dt.date(2025, 11, 3)
+TRIGGER_SHARE = 0.01
+
+
+def _settings(folder: Path, db: Path) -> Any:
+    from jointinspect.cli.settings import Settings
+
+    return Settings(
+        db=f"sqlite:///{db}",
+        key_file=folder / "bench.key",
+        inbox_dir=folder / "inbox",  # type: ignore[call-arg]
+    )
+
+
+def prepare(folder: Path, enterprises: int) -> Path:
+    from jointinspect.cli import hard_rules
+    from jointinspect.cli.commands_base import create_key_file
+    from jointinspect.cli.commands_grade import grade_district, grading_config, store_grades
+    from jointinspect.cli.keyring import load_keys
+    from jointinspect.cli.plan_glue import make_plan
+    from jointinspect.data.filing import file_plan
+    from jointinspect.data.importer import import_bundle
+    from jointinspect.data.synthetic import generate_district
+    from jointinspect.models import create_schema, make_engine
+    from jointinspect.models.quarter import Quarter
+    from jointinspect.models.workdays import WorkingCalendar
+    from jointinspect.scheduler.params import SchedulerParams
+
+    base = folder / "base.db"
+    if base.exists():
+        return base
+    quarter = Quarter.parse(QUARTER)
+    settings = _settings(folder, folder / "prep.db")
+    create_key_file(settings.key_file)
+    marks = [time.monotonic()]
+    district = folder / "district"
+    if not (district / "bundle" / "enterprises.csv").exists():
+        generate_district(district, enterprises=enterprises, seed=SEED, quarter=quarter)
+    marks.append(time.monotonic())
+    engine = make_engine(settings.db)
+    create_schema(engine)
+    import_bundle(district / "bundle", engine=engine)
+    marks.append(time.monotonic())
+    as_of = quarter.first_day - dt.timedelta(days=1)
+    store_grades(
+        grade_district(engine=engine, as_of=as_of, config=grading_config(settings)),
+        engine=engine,
+    )
+    marks.append(time.monotonic())
+    make_plan(
+        quarter,
+        f"{QUARTER}-{SEED}",
+        engine=engine,
+        calendar=WorkingCalendar(),
+        trigger_response_days=settings.trigger_response_days,
+        prefix=settings.district_prefix,
+        params=SchedulerParams.default(),
+    )
+    marks.append(time.monotonic())
+    file_plan(
+        QUARTER,
+        engine=engine,
+        key=load_keys(settings).current,
+        filed_by="bench",
+        now=dt.datetime.now(dt.UTC),
+        check=hard_rules.hard_rule_check(settings),
+    )
+    marks.append(time.monotonic())
+    engine.dispose()
+    stages = ("generate", "import", "grade", "plan", "file")
+    took = {s: round(b - a, 1) for s, a, b in zip(stages, marks, marks[1:], strict=False)}
+    print(f"prepared {enterprises:,} enterprises: {took}", file=sys.stderr)
+    (folder / "prep.db").rename(base)
+    return base
+
+
+def write_triggers(folder: Path, db: Path, share: float) -> int:
+    """A bundle of complaint triggers for ``share`` of the filed visits' enterprises."""
+    import hashlib
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        visits = conn.execute(
+            text(
+                "SELECT v.uscc, t.department, t.item FROM visit v "
+                "JOIN plan_revision r ON r.id = v.revision_id "
+                "JOIN visit_task t ON t.visit_id = v.id "
+                "JOIN item i ON i.code = t.item "
+                "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"
+            )
+        ).all()
+    engine.dispose()
+    one_per_visit: dict[str, tuple[str, str]] = {}
+    for uscc, dept, item in visits:
+        one_per_visit.setdefault(uscc, (dept, item))
+    ranked = sorted(one_per_visit, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
+    chosen = ranked[: max(1, round(share * len(one_per_visit)))]
+    bundle = folder / "inbox" / "night-1"
+    bundle.mkdir(parents=True, exist_ok=True)
+    received = dt.datetime.combine(AS_OF, dt.time(9), dt.timezone(dt.timedelta(hours=8)))
+    with (bundle / "triggers.csv").open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["id", "uscc", "kind", "received_at", "department", "item", "severity"])
+        for n, uscc in enumerate(chosen, start=1):
+            dept, item = one_per_visit[uscc]
+            out.writerow(
+                [f"BENCH-C{n:06d}", uscc, "complaint", received.isoformat(), dept, item, 2]
+            )
+    return len(chosen)
+
+
+def run_replan(folder: Path, db: Path) -> dict[str, Any]:
+    from jointinspect.cli.replan_glue import replan_quarter
+    from jointinspect.models import make_engine
+
+    settings = _settings(folder, db)
+    engine = make_engine(settings.db)
+    started = time.monotonic()
+    run = replan_quarter(QUARTER, settings=settings, engine=engine, as_of=AS_OF)
+    wall = time.monotonic() - started
+    engine.dispose()
+    return {"wall_seconds": round(wall, 2), "run": run}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=650_000)
+    parser.add_argument("--keep", type=Path, default=ROOT / "benchmarks" / "out" / "replan650k")
+    parser.add_argument("--prepare-only", action="store_true")
+    args = parser.parse_args()
+    folder: Path = args.keep
+    folder.mkdir(parents=True, exist_ok=True)
+    base = prepare(folder, args.enterprises)
+    if args.prepare_only:
+        return
+    work = folder / "work.db"
+    shutil.copyfile(base, work)
+    shutil.rmtree(folder / "inbox", ignore_errors=True)
+    triggers = write_triggers(folder, work, TRIGGER_SHARE)
+    figures = run_replan(folder, work)
+    run = figures["run"]
+    diff = run.diff
+    counts = diff["counts"]
+    previous = counts["previous_visits"]
+    changed = counts["changed_visits"]
+    print(f"{args.enterprises:,} enterprises, {triggers:,} new complaint triggers")
+    print(f"replan wall time      {figures['wall_seconds']:>8} s  (goal ≤ 15 s)")
+    print(f"stages                {json.dumps(run.seconds)}")
+    print(f"previous visits       {previous:>8,}")
+    print(
+        f"changed visits        {changed:>8,}  ({changed / max(previous, 1):.2%} of the plan; "
+        f"added {counts['added']}, moved {counts['moved']}, re-staffed {counts['restaffed']}, "
+        f"re-tasked {counts['retasked']}, cancelled {counts['cancelled']})"
+    )
+    print(f"pinned visits changed {counts['pinned_changed']:>8}")
+    print(f"filed revision        {run.filing.revision if run.filing else '-'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""``replan`` as a Python call: inbox → follow-ups → regrade → replan → file.
+
+Everything runs under the database's replan lock (``data/replan_lock``), so a manual
+``replan`` and the nightly daemon never overlap. Each revision is written in one
+transaction and filed in another; the filed revision it starts from is never touched
+before the new one is filed, so a crash at any point leaves it intact. A draft a crashed
+run left behind is discarded by the next run.
+
+The 双随机 draw is the one published with the quarter's plan: replanning keeps the drawn
+demands of the filed revision (regrading during the quarter does not redraw), and the
+hard-rule check at filing is the planner's checker on that same problem, excusing only
+the rule-7 findings that visits already made or pinned explain (``replan_check``).
+"""
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from jointinspect.cli.commands_grade import grade_district, grading_config
+from jointinspect.cli.context import working_calendar
+from jointinspect.cli.hard_rules import plan_result
+from jointinspect.cli.keyring import load_keys
+from jointinspect.cli.plan_glue import build_problem
+from jointinspect.cli.settings import Settings
+from jointinspect.data.drafts import discard_latest_draft
+from jointinspect.data.filing import FilingResult, UnchangedPlanError, file_plan
+from jointinspect.data.followups import FollowupReport, derive_followups
+from jointinspect.data.grading_io import write_grades
+from jointinspect.data.inbox import InboxItem, take_inbox
+from jointinspect.data.plan_document import PlanDocument, load_plan_document
+from jointinspect.data.plan_store import StoredRevision, store_draft
+from jointinspect.data.planning_io import load_planning_inputs
+from jointinspect.data.replan_lock import replan_lock
+from jointinspect.data.replan_store import (
+    REPLAN_MARK,
+    filed_plan,
+    leftover_draft,
+    record_replan,
+)
+from jointinspect.models import Demand, Trigger
+from jointinspect.models.quarter import Quarter
+from jointinspect.risk.config import GRADES
+from jointinspect.risk.reasons import reason_json
+from jointinspect.risk.sampling import Draw
+from jointinspect.scheduler.change_cost import ChangeCosts
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.plan_diff import is_empty
+from jointinspect.scheduler.problem import PlanningProblem
+from jointinspect.scheduler.replan import replan
+from jointinspect.scheduler.replan_check import check_replanned
+
+CHINA = ZoneInfo("Asia/Shanghai")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ReplanRun:
+    quarter: str
+    as_of: dt.date
+    inbox: list[InboxItem] = field(default_factory=list)
+    followups: FollowupReport | None = None
+    regraded: int = 0
+    diff: dict[str, Any] | None = None
+    stored: StoredRevision | None = None
+    filing: FilingResult | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.filing is not None
+
+
+def scheduler_params(settings: Settings) -> SchedulerParams:
+    if settings.scheduler_file:
+        return SchedulerParams.from_toml(settings.scheduler_file)
+    return SchedulerParams.default()
+
+
+def replan_quarter(
+    quarter: str,
+    *,
+    settings: Settings,
+    engine: Engine,
+    as_of: dt.date | None = None,
+    now: dt.datetime | None = None,
+    filed_by: str = "replan",
+    progress: Progress | None = None,
+) -> ReplanRun:
+    """Take in what arrived, make the next revision of ``quarter`` and file it."""
+    say = progress or (lambda _message: None)
+    now = now or dt.datetime.now(dt.UTC)
+    as_of = as_of or now.astimezone(CHINA).date()
+    q = Quarter.parse(quarter)
+    run = ReplanRun(str(q), as_of)
+    calendar = working_calendar(settings)
+    params = scheduler_params(settings)
+    key = load_keys(settings).current
+    clock = _Clock(run.seconds)
+    say("waiting for the replan lock")
+    with replan_lock(engine, timeout=settings.replan_lock_timeout):
+        clock.lap("lock")
+        if settings.inbox_dir is not None:
+            run.inbox = take_inbox(settings.inbox_dir, engine=engine, now=now)
+            say(
+                f"inbox: {sum(i.imported for i in run.inbox)} imported, "
+                f"{sum(not i.imported for i in run.inbox)} refused"
+            )
+        clock.lap("inbox")
+        run.followups = derive_followups(
+            engine=engine, calendar=calendar, response_days=settings.trigger_response_days
+        )
+        clock.lap("followups")
+        if leftover_draft(run.quarter, engine=engine):
+            say("discarding the draft a crashed replan left behind")
+            discard_latest_draft(run.quarter, engine=engine)
+        filed = filed_plan(run.quarter, engine=engine)
+        clock.lap("load_filed")
+        touched = _touched(engine, filed.document)
+        if touched:
+            say(f"regrading ({len(touched)} enterprises with new demands)")
+            run.regraded = _regrade(engine, settings, as_of, touched)
+        clock.lap("regrade")
+        say("loading enterprises, officers and demands")
+        inputs = load_planning_inputs(
+            q,
+            engine=engine,
+            calendar=calendar,
+            trigger_response_days=settings.trigger_response_days,
+        )
+        problem = build_problem(inputs, filed.document.seed, calendar, frozen_draw(filed.document))
+        clock.lap("load_inputs")
+        say("replanning")
+        outcome = replan(
+            problem,
+            plan_result(filed.document),
+            as_of,
+            settings.pin_working_days,
+            params,
+            ChangeCosts.default(),
+        )
+        run.diff = _with_codes(outcome.diff, filed.document)
+        clock.lap("replan")
+        if is_empty(outcome.diff):
+            return run
+        say("writing the draft")
+        run.stored = store_draft(
+            outcome.result,
+            engine=engine,
+            prefix=settings.district_prefix,
+            generated_at=now,
+            extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
+        )
+        record_replan(run.stored.revision_id, engine=engine, as_of=as_of, diff=run.diff)
+        clock.lap("store")
+        fixed_until = outcome.pins.pinned_until or (as_of - dt.timedelta(days=1))
+        say("filing (hard rules, codes)")
+        try:
+            run.filing = file_plan(
+                run.quarter,
+                engine=engine,
+                key=key,
+                filed_by=filed_by,
+                now=now,
+                check=_check(problem, params, fixed_until),
+            )
+        except UnchangedPlanError:
+            discard_latest_draft(run.quarter, engine=engine)
+            run.stored = None
+        clock.lap("file")
+    return run
+
+
+def frozen_draw(doc: PlanDocument) -> list[Draw]:
+    """The drawn demands (``R:{department}:{item}:{uscc}``) of a filed revision."""
+    seen: dict[str, Draw] = {}
+    tasks = [(t.demand_id, v.uscc) for v in doc.visits for t in v.tasks]
+    tasks += [(o.demand_id, o.uscc) for o in doc.offsite]
+    tasks += [(u.demand_id, u.uscc) for u in doc.unscheduled]
+    for demand_id, uscc in tasks:
+        if demand_id.startswith("R:") and demand_id.count(":") >= 3:
+            _, department, item, _ = demand_id.split(":", 3)
+            seen[demand_id] = Draw(department, item, uscc, "")
+    return [seen[k] for k in sorted(seen)]
+
+
+def _check(
+    problem: PlanningProblem, params: SchedulerParams, fixed_until: dt.date
+) -> Callable[[Session, int], Sequence[str]]:
+    def check(session: Session, revision_id: int) -> Sequence[str]:
+        doc = load_plan_document(session=session, revision_id=revision_id)
+        return check_replanned(problem, plan_result(doc), params, fixed_until)
+
+    return check
+
+
+def _touched(engine: Engine, doc: PlanDocument) -> set[str]:
+    """Enterprises with a demand or trigger the filed revision does not hold yet."""
+    known = {t.demand_id for v in doc.visits for t in v.tasks}
+    known |= {o.demand_id for o in doc.offsite}
+    known |= {u.demand_id for u in doc.unscheduled}
+    d, t = Demand.__table__.c, Trigger.__table__.c  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        rows = list(conn.execute(select(d.id, d.uscc)))
+        rows += list(conn.execute(select(t.id, t.uscc)))
+    return {uscc for did, uscc in rows if did not in known}
+
+
+def _regrade(engine: Engine, settings: Settings, as_of: dt.date, touched: set[str]) -> int:
+    """Grade the district as of ``as_of`` (relations need all of it) and store the new
+    grades of the touched enterprises only: the rest keep the quarter's grades."""
+    result = grade_district(engine=engine, as_of=as_of, config=grading_config(settings))
+    usccs = result.inputs.uscc.tolist()
+    reasons = reason_json(result)
+    rows = [
+        (u, c, r, GRADES[g], why)
+        for u, c, r, g, why in zip(
+            usccs,
+            result.credit.tolist(),
+            result.risk.tolist(),
+            result.grade.tolist(),
+            reasons,
+            strict=True,
+        )
+        if u in touched
+    ]
+    return write_grades(engine=engine, as_of=as_of, rows=rows)
+
+
+def _with_codes(diff: dict[str, Any], doc: PlanDocument) -> dict[str, Any]:
+    """Name each changed filed visit by the code it was filed with."""
+    for kind in ("moved", "restaffed", "retasked", "cancelled"):
+        for entry in diff[kind]:
+            entry["code"] = doc.visits[entry.pop("previous_index")].code
+    return diff
+
+
+class _Clock:
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        self.mark = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.seconds[name] = round(now - self.mark, 3)
+        self.mark = now

@@ -1,0 +1,102 @@
+"""One replan at a time per database: a manual ``replan`` and the nightly daemon never
+overlap.
+
+- PostgreSQL: a session-level advisory lock (``pg_advisory_lock``) held on a connection
+  of its own for the whole run. The wait is bounded by ``lock_timeout``; the lock goes
+  with the connection, so a crashed run cannot leave it behind.
+- SQLite: an exclusive OS file lock (``fcntl.flock``) on ``<database>.replan-lock`` next
+  to the database file. SQLite's own write lock cannot be held for a whole run (the run
+  writes through other connections and would block itself), and a lock row would
+  survive a crash; a file lock dies with its process, like the advisory lock. In-memory
+  databases live in one process and need no lock.
+"""
+
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from jointinspect.models.errors import JointInspectError
+
+#: The advisory-lock key: a stable 63-bit number derived from the lock's name.
+LOCK_NAME = "jointinspect.replan"
+_PG_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big") >> 1
+#: How often the SQLite file lock is tried again while waiting (seconds).
+_FILE_POLL = 0.1
+
+
+class ReplanRunningError(JointInspectError):
+    """Another replan holds the database's replan lock."""
+
+
+def _busy(timeout: float) -> ReplanRunningError:
+    return ReplanRunningError(
+        f"another replan is running on this database (waited {timeout:g} s for it)",
+        hint="wait for it to finish (the daemon runs nightly), or raise replan_lock_timeout",
+    )
+
+
+@contextmanager
+def replan_lock(
+    engine: Engine, *, timeout: float, clock: Callable[[], float] = time.monotonic
+) -> Iterator[None]:
+    """Hold the replan lock of ``engine``'s database, waiting at most ``timeout`` seconds."""
+    if engine.dialect.name == "postgresql":
+        with _advisory_lock(engine, timeout):
+            yield
+    elif engine.dialect.name == "sqlite":
+        path = engine.url.database
+        if not path or path == ":memory:":
+            yield
+            return
+        with _file_lock(Path(path).with_name(Path(path).name + ".replan-lock"), timeout, clock):
+            yield
+    else:
+        raise JointInspectError(f"replanning does not support {engine.dialect.name} databases")
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, timeout: float) -> Iterator[None]:
+    with engine.connect() as conn:
+        # lock_timeout bounds the wait for any lock, advisory locks included.
+        conn.execute(text(f"SET lock_timeout = {max(1, round(timeout * 1000))}"))
+        try:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_KEY})
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+                raise _busy(timeout) from None
+            raise
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_KEY})
+            conn.commit()
+
+
+@contextmanager
+def _file_lock(path: Path, timeout: float, clock: Callable[[], float]) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = clock() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if clock() >= deadline:
+                    raise _busy(timeout) from None
+                time.sleep(_FILE_POLL)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -1,0 +1,267 @@
+"""Minimal change: CP-SAT on the chunks of the plan a replan touched, with a price on
+every change against the filed plan.
+
+The model is the planner's day-and-team model of one town × ISO week chunk (as
+:mod:`improve` builds it) with a different objective:
+
+    officer_day · officer-days used
+  + changed_visit · [visit differs from its filed version]
+  + changed_day · [visit is on another day than filed]
+  + changed_officer · (filed officers no longer on the visit)
+
+The filed plan (as repaired by the replan) is the full solution hint, so the solver
+starts from "change nothing more" and only moves what pays for itself. Determinism as in
+:mod:`improve`: one worker, a seed from the plan seed, deterministic-time limits only.
+"""
+
+import hashlib
+import tomllib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from jointinspect.scheduler import dayset
+from jointinspect.scheduler.assignment import Placed, Roster
+from jointinspect.scheduler.errors import InvalidParams
+
+
+@dataclass(frozen=True)
+class ChangeCosts:
+    """Objective weights of a replan and its search budget (``replan.toml``)."""
+
+    officer_day: int = 1
+    changed_visit: int = 4
+    changed_day: int = 3
+    changed_officer: int = 1
+    subproblem_deterministic_time: float = 0.05
+    deterministic_budget: float = 2.0
+    subproblem_max_visits: int = 12
+
+    def __post_init__(self) -> None:
+        weights = (self.officer_day, self.changed_visit, self.changed_day, self.changed_officer)
+        if any(not isinstance(w, int) or w < 0 for w in weights):
+            raise InvalidParams("replan cost weights must be whole numbers ≥ 0")
+        if self.subproblem_deterministic_time <= 0 or self.deterministic_budget < 0:
+            raise InvalidParams("replan deterministic budgets must be positive")
+        if self.subproblem_max_visits < 1:
+            raise InvalidParams("replan subproblem_max_visits must be at least 1")
+
+    @classmethod
+    def default(cls) -> "ChangeCosts":
+        text = resources.files("jointinspect.scheduler").joinpath("replan.toml").read_text("utf-8")
+        return cls.from_dict(tomllib.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ChangeCosts":
+        merged = {**data.get("costs", {}), **data.get("search", {})}
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(merged) - known)
+        if unknown:
+            raise InvalidParams(f"unknown replan parameter(s): {', '.join(unknown)}")
+        return cls(**merged)
+
+
+@dataclass(slots=True)
+class Filed:
+    """What a visit was in the filed plan (None for a new visit)."""
+
+    day: int
+    officers: frozenset[int]
+
+
+@dataclass(slots=True)
+class RebalanceStats:
+    chunks: int = 0
+    solved: int = 0
+    improved: int = 0
+    deterministic_time: float = 0.0
+    changed: set[int] = field(default_factory=set)
+
+
+def rebalance(
+    roster: Roster,
+    placed: list[Placed],
+    filed: Sequence[Filed | None],
+    chunks: Sequence[list[int]],
+    towns: Mapping[str, str],
+    movable_from: int,
+    costs: ChangeCosts,
+    seed: str,
+) -> RebalanceStats:
+    """Re-solve each chunk (indices into ``placed``) and apply what lowers the objective.
+
+    ``towns`` gives each enterprise's town; ``movable_from`` is the first day index a visit
+    may be moved to (pinned days and history are not).
+    """
+    stats = RebalanceStats(chunks=len(chunks))
+    solver_seed = int(hashlib.sha256(seed.encode()).hexdigest()[:7], 16)
+    for members in chunks:
+        if stats.deterministic_time >= costs.deterministic_budget:
+            break
+        town = towns[placed[members[0]].draft.uscc]
+        assignment, dtime = _solve_chunk(
+            roster, placed, filed, members, town, movable_from, costs, solver_seed
+        )
+        stats.solved += 1
+        stats.deterministic_time += dtime
+        if assignment is None:
+            continue
+        stats.improved += 1
+        for i in members:
+            for o in placed[i].officers:
+                roster.release(o, placed[i].day)
+        for i in members:
+            day, officers = assignment[i]
+            if (day, officers) != (placed[i].day, placed[i].officers):
+                stats.changed.add(i)
+            placed[i] = Placed(placed[i].draft, day, officers)
+            for o in officers:
+                roster.assign(o, day, town)
+    return stats
+
+
+def chunk_cost(
+    roster: Roster,
+    placed: Sequence[Placed],
+    filed: Sequence[Filed | None],
+    members: Sequence[int],
+    costs: ChangeCosts,
+) -> int:
+    """The objective of the chunk as it stands (officer-days it alone uses + changes)."""
+    inside: dict[tuple[int, int], int] = defaultdict(int)
+    for i in members:
+        for o in placed[i].officers:
+            inside[(o, placed[i].day)] += 1
+    days = sum(1 for (o, d), n in inside.items() if roster.load[o][d] == n)
+    return costs.officer_day * days + sum(
+        _change_cost(filed[i], placed[i].day, frozenset(placed[i].officers), costs) for i in members
+    )
+
+
+def _change_cost(
+    before: Filed | None, day: int, officers: frozenset[int], costs: ChangeCosts
+) -> int:
+    if before is None:
+        return 0
+    lost = len(before.officers - officers)
+    moved = day != before.day
+    if not lost and not moved:
+        return 0
+    return costs.changed_visit + costs.changed_day * moved + costs.changed_officer * lost
+
+
+def _solve_chunk(
+    roster: Roster,
+    placed: Sequence[Placed],
+    filed: Sequence[Filed | None],
+    members: list[int],
+    town: str,
+    movable_from: int,
+    costs: ChangeCosts,
+    solver_seed: int,
+) -> tuple[dict[int, tuple[int, tuple[int, ...]]] | None, float]:
+    need = roster.need
+    pool = sorted({o for i in members for o in placed[i].officers})
+    inside: dict[tuple[int, int], int] = defaultdict(int)
+    for i in members:
+        for o in placed[i].officers:
+            inside[(o, placed[i].day)] += 1
+
+    def outside(o: int, d: int) -> int:
+        return roster.load[o][d] - inside.get((o, d), 0)
+
+    def usable(o: int, d: int) -> bool:
+        if not roster.can_work[o][d]:
+            return False
+        return outside(o, d) == 0 or roster.town_on[o][d] == town
+
+    m = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    a: dict[tuple[int, int], cp_model.IntVar] = {}
+    per_od: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    penalties: list[Any] = []
+    for i in members:
+        p = placed[i]
+        week = roster.days[p.day].isocalendar()[:2]
+        days = [
+            d
+            for d in dayset.days(p.draft.days)
+            if (d >= movable_from or d == p.day) and roster.days[d].isocalendar()[:2] == week
+        ]
+        for d in days:
+            x[(i, d)] = m.new_bool_var(f"x{i}_{d}")
+        m.add_exactly_one(x[(i, d)] for d in days)
+        for dept in p.draft.departments:
+            cands = [
+                o
+                for o in pool
+                if roster.officers[o].department == dept
+                and o not in roster.conflicts.get(p.draft.uscc, ())
+            ]
+            for o in cands:
+                a[(o, i)] = m.new_bool_var(f"a{o}_{i}")
+            m.add(sum(a[(o, i)] for o in cands) == need)
+            for o in cands:
+                for d in days:
+                    if usable(o, d):
+                        v = m.new_bool_var(f"z{o}_{i}_{d}")
+                        m.add(v >= a[(o, i)] + x[(i, d)] - 1)
+                        per_od[(o, d)].append(v)
+                    else:
+                        m.add(a[(o, i)] + x[(i, d)] <= 1)
+        before = filed[i]
+        if before is None:
+            continue
+        changed = m.new_bool_var(f"c{i}")
+        penalties.append(costs.changed_visit * changed)
+        if (i, before.day) in x:
+            moved = x[(i, before.day)].Not()
+            m.add_implication(moved, changed)
+            penalties.append(costs.changed_day * moved)
+        else:
+            m.add(changed == 1)
+            penalties.append(costs.changed_day)
+        for o in sorted(before.officers):
+            var = a.get((o, i))
+            if var is None:
+                m.add(changed == 1)
+                penalties.append(costs.changed_officer)
+            else:
+                m.add_implication(var.Not(), changed)
+                penalties.append(costs.changed_officer * var.Not())
+    w: list[cp_model.IntVar] = []
+    for (o, d), vs in sorted(per_od.items()):
+        room = roster.officers[o].max_visits_per_day - outside(o, d)
+        if outside(o, d):
+            m.add(sum(vs) <= room)
+            continue
+        used = m.new_bool_var(f"w{o}_{d}")
+        m.add(sum(vs) <= room * used)
+        w.append(used)
+    m.minimize(costs.officer_day * sum(w) + sum(penalties))
+    for (i, d), var in x.items():
+        m.add_hint(var, d == placed[i].day)
+    for (o, i), var in a.items():
+        m.add_hint(var, o in placed[i].officers)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = solver_seed
+    solver.parameters.max_deterministic_time = costs.subproblem_deterministic_time
+    status = solver.solve(m)
+    dtime = float(solver.response_proto.deterministic_time)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, dtime
+    if round(solver.objective_value) >= chunk_cost(roster, placed, filed, members, costs):
+        return None, dtime
+    assignment: dict[int, tuple[int, tuple[int, ...]]] = {}
+    for i in members:
+        day = next(d for (j, d), var in x.items() if j == i and solver.boolean_value(var))
+        officers = tuple(
+            sorted(o for (o, j), var in a.items() if j == i and solver.boolean_value(var))
+        )
+        assignment[i] = (day, officers)
+    return assignment, dtime

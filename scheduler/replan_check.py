@@ -1,0 +1,87 @@
+"""The hard-rule check of a replanned revision: the planner's checker, knowing history.
+
+Rule 7 asks for as few visits per enterprise as the windows allow. A replan cannot merge
+a new complaint into a visit that already happened or is pinned (it stays as filed), so
+an enterprise may then have one visit more than a plan made from scratch would. Those
+findings — and only those — are excused: the visits after the fixed ones must still be as
+few as their own tasks allow, and routine visits after them must fit what the caps leave.
+Every other rule is checked exactly as for a fresh plan.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from jointinspect.scheduler.checker import check
+from jointinspect.scheduler.consolidation import minimum_visits
+from jointinspect.scheduler.modes import ModeDecision, Placement, window_indices
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.problem import PlanningProblem
+from jointinspect.scheduler.result import PlanResult, VisitResult
+
+
+def check_replanned(
+    problem: PlanningProblem,
+    plan: PlanResult,
+    params: SchedulerParams | None,
+    fixed_until: dt.date | None,
+) -> list[str]:
+    """Every violation, less the rule-7 ones explained by visits dated ≤ ``fixed_until``."""
+    params = params or SchedulerParams.default()
+    found = check(problem, plan, params)
+    if fixed_until is None:
+        return found
+    excused = _excused(problem, plan, params, fixed_until)
+    return [f for f in found if not any(f.startswith(e) for e in excused)]
+
+
+def _name(v: VisitResult) -> str:
+    return f"visit {v.key} ({v.uscc} on {v.date})"
+
+
+def _excused(
+    problem: PlanningProblem, plan: PlanResult, params: SchedulerParams, fixed_until: dt.date
+) -> set[str]:
+    demands = {d.id: d for d in problem.demands}
+    by_ent: dict[str, list[VisitResult]] = defaultdict(list)
+    for v in plan.visits:
+        by_ent[v.uscc].append(v)
+    out: set[str] = set()
+    for uscc, visits in by_ent.items():
+        fixed = [v for v in visits if v.date <= fixed_until]
+        if not fixed:
+            continue
+        later = [v for v in visits if v.date > fixed_until]
+        tasks = [
+            ModeDecision(
+                demands[t.demand_id],
+                Placement.ONSITE,
+                *window_indices(demands[t.demand_id], problem.workdays),
+                None,
+                "",
+            )
+            for v in later
+            for t in v.tasks
+            if t.demand_id in demands
+        ]
+        if len(later) <= minimum_visits(tasks):
+            out.add(f"rule 7: {uscc} gets ")
+            out.update(
+                f"rule 7: {_name(a)} and {_name(b)} could be one visit"
+                for i, a in enumerate(visits)
+                for b in visits[i + 1 :]
+                if a in fixed or b in fixed
+            )
+        ent = problem.enterprises.get(uscc)
+        if ent is None:
+            continue
+        used = problem.routine_visits_this_year.get(uscc, 0)
+
+        def routine(v: VisitResult) -> bool:
+            return not any(
+                t.demand_id in demands and demands[t.demand_id].triggered for t in v.tasks
+            )
+
+        left = max(0, params.cap_for(ent.grade, used) - sum(1 for v in fixed if routine(v)))
+        if sum(1 for v in later if routine(v)) <= left:
+            out.add(f"rule 7: {uscc} has ")
+    return out
