@@ -16,6 +16,7 @@ from jointinspect.cli import (
     commands_import,
     commands_plan,
     commands_push,
+    commands_replan,
     commands_report,
     commands_serve,
     commands_verify,
@@ -69,6 +70,7 @@ commands_report.register(app)
 commands_serve.register(app)
 commands_grade.register(app)
 commands_explain.register(app)
+commands_replan.register(app)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 Nothing below ``cli/`` reads the environment: values are passed down explicitly.
 """
 
+import datetime as dt
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     )
     replan_lock_timeout: float = Field(
         default=60.0, ge=0, description="replan: seconds to wait for another replan to finish"
+    )
+    replan_as_of: dt.date | None = Field(
+        default=None, description="daemon: replan as if today were this date (rehearsals, tests)"
     )
     daemon_export_dir: Path | None = Field(
         default=None, description="daemon: write each new revision's JSON export here"

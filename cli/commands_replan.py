@@ -1,0 +1,126 @@
+"""``replan --quarter Q [--as-of DATE]`` and ``daemon``: nightly replanning."""
+
+import datetime as dt
+import getpass
+import logging
+import time
+from typing import Annotated
+
+import typer
+
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.daemon import describe, run_daemon
+from jointinspect.cli.replan_glue import ReplanRun, replan_quarter
+from jointinspect.models.quarter import Quarter, QuarterFormatError
+
+#: Changed visits listed one per line before the rest are counted.
+SHOWN_CHANGES = 20
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @reports_errors
+    def replan(
+        ctx: typer.Context,
+        quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")],
+        as_of: Annotated[
+            str | None,
+            typer.Option(
+                "--as-of",
+                help="Replan from this date (YYYY-MM-DD; default today in China): visits "
+                "before it are history, filed visits in the next pin_working_days are pinned.",
+            ),
+        ] = None,
+        db: DbOption = None,
+    ) -> None:
+        """Take in new triggers and outcomes, make the next revision and file it.
+
+        Imports bundles waiting in the inbox (setting inbox_dir), turns off-site
+        violations into follow-up demands, regrades the enterprises with new demands,
+        replans with as little change as possible and files the revision (new codes for
+        changed visits, old ones revoked). Prints what changed.
+        """
+        settings = settings_for(ctx, db)
+        try:
+            q = Quarter.parse(quarter)
+        except QuarterFormatError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--quarter") from None
+        day = _date(as_of)
+        engine = open_engine(settings)
+        started = time.monotonic()
+
+        def progress(message: str) -> None:
+            typer.echo(f"[{time.monotonic() - started:6.1f}s] {message}", err=True)
+
+        try:
+            run = replan_quarter(
+                str(q),
+                settings=settings,
+                engine=engine,
+                as_of=day,
+                filed_by=getpass.getuser(),
+                progress=progress,
+            )
+        finally:
+            engine.dispose()
+        print_run(run)
+
+    @app.command()
+    @reports_errors
+    def daemon(ctx: typer.Context, db: DbOption = None) -> None:
+        """Run the nightly replanning on its schedule until stopped (SIGTERM, Ctrl-C).
+
+        Schedule: setting replan_cron (default 02:00 Asia/Shanghai) or
+        replan_interval_seconds; the job is kept in the database (apscheduler_jobs).
+        Each run replans and files the current quarter, exports and pushes the changes,
+        and logs one line.
+        """
+        settings = settings_for(ctx, db)
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        engine = open_engine(settings)
+        try:
+            run_daemon(settings, engine)
+        finally:
+            engine.dispose()
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date YYYY-MM-DD", param_hint="--as-of"
+        ) from None
+
+
+def print_run(run: ReplanRun) -> None:
+    for item in run.inbox:
+        state = f"imported ({item.rows} rows)" if item.imported else f"refused: {item.error}"
+        typer.echo(f"inbox {item.name}: {state} → {item.moved_to}")
+    if run.followups and run.followups.skipped:
+        typer.echo(
+            f"{len(run.followups.skipped)} off-site violation(s) got no follow-up: the "
+            "department has no item that may be checked on-site for that industry"
+        )
+    diff = run.diff
+    if run.filing is None or diff is None:
+        typer.echo(f"Replan of {run.quarter} as of {run.as_of}: no change; nothing filed.")
+        return
+    shown = 0
+    for kind in ("added", "moved", "restaffed", "retasked", "cancelled"):
+        for entry in diff[kind]:
+            if shown == SHOWN_CHANGES:
+                break
+            shown += 1
+            when = entry.get("date") or f"{entry['from']} → {entry.get('to', '-')}"
+            why = "; ".join(entry["reasons"]) or "-"
+            typer.echo(f"{kind:<10} {entry['uscc']} {when}: {why}")
+    more = diff["counts"]["changed_visits"] - shown
+    if more > 0:
+        typer.echo(f"… and {more} more (stored with the revision)")
+    typer.echo(describe(run))

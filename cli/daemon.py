@@ -1,0 +1,166 @@
+"""The nightly replanning daemon: APScheduler 3.x in the foreground.
+
+A ``BlockingScheduler`` keeps its one job in a ``SQLAlchemyJobStore`` table
+(``apscheduler_jobs``) of the project database, so the schedule and the next run time
+survive restarts. The job is stored by textual reference (``JOB_FUNC``), with no
+arguments — no URL or secret goes into the job store; the running daemon hands its
+settings to the job through :data:`_RUNTIME`.
+
+- trigger: ``replan_cron`` (crontab, default ``0 2 * * *``) in ``replan_timezone``
+  (Asia/Shanghai), or every ``replan_interval_seconds`` when that is set (tests, demos);
+- ``coalesce``: runs missed while the daemon was down collapse into one;
+- ``max_instances=1``: never two runs at once in this daemon (the replan lock also keeps
+  a manual ``replan`` out);
+- ``misfire_grace_time``: a run late by at most ``replan_misfire_grace_seconds``
+  (default an hour) still runs; later than that it waits for the next night.
+
+Each run: replan the quarter containing today (China time) → file → export the new
+revision (``daemon_export_dir``) and push department shares (when ``endpoints_file``
+exists) → one log line with the diff. SIGTERM and SIGINT shut the scheduler down cleanly,
+letting a running replan finish its transaction.
+"""
+
+import datetime as dt
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import Engine
+
+from jointinspect.cli.replan_glue import ReplanRun, replan_quarter
+from jointinspect.cli.settings import Settings
+from jointinspect.data.export_plan import export_plan
+from jointinspect.data.push import load_endpoint_specs, push_plan, resolve_tokens
+from jointinspect.data.replan_store import NoFiledPlanError
+from jointinspect.models.errors import JointInspectError
+from jointinspect.models.quarter import Quarter
+from jointinspect.scheduler.plan_diff import summary_line
+
+log = logging.getLogger("jointinspect.daemon")
+
+JOB_ID = "jointinspect-nightly-replan"
+JOB_FUNC = "jointinspect.cli.daemon:nightly_replan"
+JOBS_TABLE = "apscheduler_jobs"
+
+
+@dataclass
+class _Runtime:
+    settings: Settings
+    engine: Engine
+
+
+#: Set by :func:`run_daemon` for the job it schedules (the job store holds no settings).
+_RUNTIME: _Runtime | None = None
+
+
+class DaemonNotRunningError(JointInspectError):
+    """The nightly job ran outside a daemon that configured it."""
+
+
+def make_trigger(settings: Settings) -> CronTrigger | IntervalTrigger:
+    zone = ZoneInfo(settings.replan_timezone)
+    if settings.replan_interval_seconds is not None:
+        return IntervalTrigger(seconds=settings.replan_interval_seconds, timezone=zone)
+    try:
+        return CronTrigger.from_crontab(settings.replan_cron, timezone=zone)
+    except ValueError as exc:
+        raise JointInspectError(
+            f"replan_cron {settings.replan_cron!r} is not a crontab expression: {exc}",
+            hint="five fields: minute hour day month weekday, e.g. '0 2 * * *'",
+        ) from None
+
+
+def make_scheduler(settings: Settings, engine: Engine) -> BlockingScheduler:
+    """The scheduler with its job store in the project database and the nightly job."""
+    scheduler = BlockingScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
+        timezone=ZoneInfo(settings.replan_timezone),
+    )
+    scheduler.add_job(
+        JOB_FUNC,
+        trigger=make_trigger(settings),
+        id=JOB_ID,
+        name="nightly replan",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=settings.replan_misfire_grace_seconds,
+    )
+    return scheduler
+
+
+def run_daemon(settings: Settings, engine: Engine) -> None:
+    """Run until SIGTERM or SIGINT."""
+    global _RUNTIME
+    _RUNTIME = _Runtime(settings, engine)
+    scheduler = make_scheduler(settings, engine)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s; shutting down", signal.Signals(signum).name)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("daemon started (pid %d); job %s: %s", os.getpid(), JOB_ID, make_trigger(settings))
+    scheduler.start()
+    log.info("daemon stopped")
+
+
+def nightly_replan() -> None:
+    """The scheduled job: one replan of the current quarter, then exports and pushes."""
+    if _RUNTIME is None:
+        raise DaemonNotRunningError("the nightly replan runs inside `jointinspect daemon`")
+    settings, engine = _RUNTIME.settings, _RUNTIME.engine
+    now = dt.datetime.now(dt.UTC)
+    today = settings.replan_as_of or now.astimezone(ZoneInfo(settings.replan_timezone)).date()
+    quarter = str(Quarter.containing(today))
+    try:
+        run = replan_quarter(
+            quarter, settings=settings, engine=engine, as_of=today, now=now, filed_by="daemon"
+        )
+        if run.filing is not None:
+            _deliver(run, settings, engine)
+    except NoFiledPlanError:
+        log.info("replan %s: no filed plan for the quarter; nothing to do", quarter)
+        return
+    except JointInspectError as exc:
+        log.error("replan %s failed: %s", quarter, exc)
+        return
+    log.info("%s", describe(run))
+
+
+def describe(run: ReplanRun) -> str:
+    """The run in one line (the daemon's log and the command's last line)."""
+    head = f"replan {run.quarter} as of {run.as_of}"
+    inbox = sum(i.imported for i in run.inbox)
+    followups = len(run.followups.created) if run.followups else 0
+    extras = f"inbox {inbox} bundle(s), {followups} follow-up(s)"
+    if run.filing is None:
+        return f"{head}: no change ({extras})"
+    assert run.diff is not None
+    return (
+        f"{head}: filed revision {run.filing.revision}: {summary_line(run.diff)}; "
+        f"codes {run.filing.codes_issued} new, {run.filing.codes_revoked} revoked ({extras})"
+    )
+
+
+def _deliver(run: ReplanRun, settings: Settings, engine: Engine) -> None:
+    if settings.daemon_export_dir is not None:
+        assert run.filing is not None
+        out = settings.daemon_export_dir / f"{run.filing.plan_id}-r{run.filing.revision}.json"
+        export_plan(run.quarter, engine=engine, fmt="json", out=out)
+    if settings.endpoints_file.exists():
+        specs = load_endpoint_specs(settings.endpoints_file)
+        targets = resolve_tokens(specs, dict(os.environ))
+        report = push_plan(
+            run.quarter, engine=engine, endpoints=targets, now=lambda: dt.datetime.now(dt.UTC)
+        )
+        for failure in report.failures:
+            log.error("push to %s failed: %s", failure.department, failure.error)
