@@ -12,11 +12,16 @@ import typer
 from sqlalchemy.engine import Engine
 
 from jointinspect.cli.commands_grade import grading_config
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import (
+    DbOption,
+    open_engine,
+    reports_errors,
+    settings_for,
+    working_calendar,
+)
 from jointinspect.cli.explain_plan import explain_demand_lines, explain_visit_lines
 from jointinspect.data.grading_io import StoredGrade, enterprise_name, load_grade
 from jointinspect.models.errors import JointInspectError
-from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.risk.config import GRADES, GradingConfig
 from jointinspect.risk.grade import band_of_credit, band_of_risk, grade_from_matrix
 
@@ -152,7 +157,7 @@ def register(app: typer.Typer) -> None:
                 lines = explain_in_plan(
                     (visit or demand or "").strip(),
                     engine=engine,
-                    calendar=WorkingCalendar(),
+                    calendar=working_calendar(settings),
                     trigger_response_days=settings.trigger_response_days,
                 )
             finally:

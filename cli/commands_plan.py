@@ -7,10 +7,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import (
+    DbOption,
+    open_engine,
+    reports_errors,
+    settings_for,
+    working_calendar,
+)
 from jointinspect.cli.plan_glue import PlanRun, make_plan
 from jointinspect.models.quarter import Quarter, QuarterFormatError
-from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.scheduler.params import SchedulerParams
 
 
@@ -43,7 +48,7 @@ def register(app: typer.Typer) -> None:
             q = Quarter.parse(quarter)
         except QuarterFormatError as exc:
             raise typer.BadParameter(str(exc), param_hint="--quarter") from None
-        calendar = WorkingCalendar()
+        calendar = working_calendar(settings)
         uncovered = calendar.uncovered_years(q.first_day, q.last_day)
         if uncovered:
             typer.echo(

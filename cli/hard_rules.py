@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
+from jointinspect.cli.context import working_calendar
 from jointinspect.cli.plan_glue import build_problem, draw_sample
 from jointinspect.cli.settings import Settings
 from jointinspect.data.filing import HardRuleCheck
@@ -17,7 +18,6 @@ from jointinspect.data.plan_document import PlanDocument, load_plan_document
 from jointinspect.data.planning_io import load_planning_inputs
 from jointinspect.models.enums import DemandSource
 from jointinspect.models.quarter import Quarter
-from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.scheduler.checker import check as check_plan
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.result import (
@@ -77,7 +77,7 @@ def hard_rule_check(settings: Settings) -> HardRuleCheck:
 
     def check(session: Session, revision_id: int) -> Sequence[str]:
         doc = load_plan_document(session=session, revision_id=revision_id)
-        calendar = WorkingCalendar()
+        calendar = working_calendar(settings)
         inputs = load_planning_inputs(
             Quarter.parse(doc.quarter),
             engine=session.get_bind(),  # type: ignore[arg-type]

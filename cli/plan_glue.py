@@ -6,8 +6,6 @@ the store writes the draft. Each step reports progress through a callback.
 """
 
 import datetime as dt
-import hashlib
-import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,10 +20,9 @@ from jointinspect.data.planning_io import (
 )
 from jointinspect.models.enums import DemandSource, ItemMode
 from jointinspect.models.errors import JointInspectError
-from jointinspect.models.industry import applies
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
-from jointinspect.risk.sampling import Candidate, Draw, SamplingRuleSpec, sample_size
+from jointinspect.risk.sampling import Candidate, Draw, SamplingRuleSpec, draw
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.problem import (
     DemandInfo,
@@ -121,41 +118,7 @@ def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
                 item.mode == ItemMode.ONSITE.value,
             )
         )
-    return draw_quickly(seed, rules, candidates)
-
-
-def draw_quickly(
-    seed: str, rules: list[SamplingRuleSpec], candidates: list[Candidate]
-) -> list[Draw]:
-    """Exactly ``risk.sampling.draw`` (a test holds them equal), made fast for a district:
-    each rule's population is narrowed by grade and by industry (one ``applies`` per
-    distinct industry), the shared ``seed|department|item|`` prefix is hashed once and
-    copied, and only the k smallest digests are kept instead of sorting them all."""
-    by_grade: dict[str, list[Candidate]] = {}
-    for c in candidates:
-        by_grade.setdefault(c.grade, []).append(c)
-    industries = sorted({c.industry for c in candidates})
-    result: list[Draw] = []
-    for rule in sorted(rules, key=lambda r: (r.department, r.item, r.grade)):
-        fits = {i for i in industries if applies(rule.item_industries, i)}
-        pool = sorted(
-            c.uscc
-            for c in by_grade.get(rule.grade, [])
-            if c.active
-            and c.industry in fits
-            and not (rule.item_onsite_only and c.no_disturb_on_quarter_start)
-        )
-        k = sample_size(rule.ratio, len(pool))
-        prefix = hashlib.sha256(f"{seed}|{rule.department}|{rule.item}|".encode())
-
-        def keyed(uscc: str, prefix: "hashlib._Hash" = prefix) -> tuple[str, str]:
-            h = prefix.copy()
-            h.update(uscc.encode())
-            return h.hexdigest(), uscc
-
-        chosen = heapq.nsmallest(k, map(keyed, pool))
-        result.extend(Draw(rule.department, rule.item, u, d) for d, u in chosen)
-    return result
+    return draw(seed, rules, candidates)
 
 
 def build_problem(

@@ -281,25 +281,3 @@ def test_explain_demand_and_visit_from_the_stored_draft(engine: Engine, sqlite_u
     assert "a triggered visit (not capped)" in text
     assert "T-1 (WJ WJ-HYG, complaint)" in text
     assert "双随机" in text
-
-
-def test_quick_draw_equals_the_spec_draw() -> None:
-    from jointinspect.cli.plan_glue import draw_quickly
-    from jointinspect.risk.sampling import Candidate, SamplingRuleSpec, draw
-
-    candidates = [
-        Candidate(
-            _uscc(k),
-            ("5211", "8411", "5212", "1491")[k % 4],
-            "ABCD"[k % 3],
-            k % 7 != 0,
-            k % 11 == 0,
-        )
-        for k in range(400)
-    ]
-    rules = [
-        SamplingRuleSpec("SCJ", "SCJ-FOOD", "A", "0.3", "52", True),
-        SamplingRuleSpec("SCJ", "SCJ-ALL", "B", "0.07", "*", False),
-        SamplingRuleSpec("WJ", "WJ-X", "C", "1", "84;149", True),
-    ]
-    assert draw_quickly("s", rules, candidates) == draw("s", rules, candidates)

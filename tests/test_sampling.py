@@ -20,12 +20,14 @@ Grade-A rule, ratio 1: N = 1 → 139f… (6F).
 
 import pytest
 
+from jointinspect.models import uscc
 from jointinspect.risk.sampling import (
     Candidate,
     SamplingRuleError,
     SamplingRuleSpec,
     digest,
     draw,
+    draw_for_rule,
     sample_size,
 )
 
@@ -93,3 +95,28 @@ def test_sample_size_uses_exact_decimals(ratio: str, population: int, expected: 
 def test_bad_ratio_is_rejected(ratio: str) -> None:
     with pytest.raises(SamplingRuleError):
         sample_size(ratio, 10)
+
+
+def test_fast_draw_equals_the_rule_by_rule_spec_reading() -> None:
+    candidates = [
+        Candidate(
+            uscc.complete(f"91310120MA{k:07d}"),
+            ("5211", "8411", "5212", "1491")[k % 4],
+            "ABCD"[k % 3],
+            k % 7 != 0,
+            k % 11 == 0,
+        )
+        for k in range(400)
+    ]
+    rules = [
+        SamplingRuleSpec("SCJ", "SCJ-FOOD", "A", "0.3", "52", True),
+        SamplingRuleSpec("SCJ", "SCJ-ALL", "B", "0.07", "*", False),
+        SamplingRuleSpec("WJ", "WJ-X", "C", "1", "84;149", True),
+    ]
+    by_rule = [
+        d
+        for rule in sorted(rules, key=lambda r: (r.department, r.item, r.grade))
+        for d in draw_for_rule("s", rule, candidates)
+    ]
+    assert draw("s", rules, candidates) == by_rule
+    assert len(by_rule) > 10
