@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from jointinspect.data.import_errors import BundleInvalid
 from jointinspect.data.importer import import_bundle
 from jointinspect.models.errors import JointInspectError
 
@@ -51,8 +52,12 @@ def take_inbox(inbox: Path, *, engine: Engine, now: dt.datetime) -> list[InboxIt
             report = import_bundle(bundle, engine=engine)
         except JointInspectError as exc:
             target = _move(bundle, inbox / FAILED / stamp)
-            message = str(exc) + (f"\nHint: {exc.hint}" if exc.hint else "")
-            (target / ERRORS_FILE).write_text(message + "\n", encoding="utf-8")
+            lines = [str(exc)]
+            if isinstance(exc, BundleInvalid):
+                lines += [str(p) for p in exc.problems]
+            if exc.hint:
+                lines.append(f"Hint: {exc.hint}")
+            (target / ERRORS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
             out.append(InboxItem(bundle.name, False, target, error=str(exc)))
             continue
         target = _move(bundle, inbox / DONE / stamp)

@@ -146,8 +146,9 @@ class _Replan:
         """Why the enterprise's filed visits cannot simply stay (None: they can)."""
         ids = {d.demand.id for d in decs}
         held = set().union(*(self.task_ids(i) for i in visits)) if visits else set()
-        waiting = {d for d, u in carried.items() if u.reason in _CARRIED_REASONS}
-        new = sorted(ids - held - waiting)
+        new = sorted(
+            d for d in ids - held if d not in carried or carried[d].reason not in _CARRIED_REASONS
+        )
         if new:
             return f"new demand {', '.join(new)}"
         ent = self.problem.enterprises.get(uscc)
