@@ -66,9 +66,12 @@ def derive_followups(
         ).all()
         if not found:
             return FollowupReport([], [])
-        items = conn.execute(
-            select(i.code, i.department, i.mode, i.industries).order_by(i.code)
-        ).all()
+        items = [
+            (str(a), str(b), str(m), str(n))
+            for a, b, m, n in conn.execute(
+                select(i.code, i.department, i.mode, i.industries).order_by(i.code)
+            )
+        ]
         existing = set(
             conn.execute(select(d.id).where(d.id.startswith(PREFIX, autoescape=True))).scalars()
         )

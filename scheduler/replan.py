@@ -531,8 +531,8 @@ def _visits(
         )
         entries.append((p, meta, order))
         if order is not None:
-            for o in p.officers:
-                key = (state.roster.officers[o].id, problem.workdays[p.day])
+            for k in p.officers:
+                key = (state.roster.officers[k].id, problem.workdays[p.day])
                 top[key] = max(top[key], order)
     visits = list(state.history)
     provenance = []
@@ -542,11 +542,11 @@ def _visits(
     entries.sort(key=lambda e: (e[0].day, state.town(e[0].draft.uscc), e[0].draft.key))
     for p, meta, order in entries:
         date = problem.workdays[p.day]
-        ids = [state.roster.officers[o].id for o in p.officers]
+        ids = [state.roster.officers[k].id for k in p.officers]
         if order is None:
-            order = 1 + max((top[(o, date)] for o in ids), default=0)
-            for o in ids:
-                top[(o, date)] = order
+            order = 1 + max((top[(oid, date)] for oid in ids), default=0)
+            for oid in ids:
+                top[(oid, date)] = order
         v = VisitResult(
             key=p.draft.key,
             uscc=p.draft.uscc,
@@ -645,8 +645,8 @@ def _metrics(
     alone = 0
     for ts in per_enterprise.values():
         by_dept: dict[str, list[ModeDecision]] = defaultdict(list)
-        for t in ts:
-            by_dept[t.demand.department].append(t)
+        for dec in ts:
+            by_dept[dec.demand.department].append(dec)
         alone += sum(minimum_visits(g) for g in by_dept.values())
     stops: dict[tuple[str, dt.date], list[VisitResult]] = defaultdict(list)
     for v in visits:
@@ -655,10 +655,10 @@ def _metrics(
     homes = {o.id: o for o in state.roster.officers}
     km = 0.0
     for (oid, _), seq in sorted(stops.items()):
-        o = homes.get(oid)
+        info = homes.get(oid)
         home = (
-            (o.home_lat, o.home_lon)
-            if o and o.home_lat is not None and o.home_lon is not None
+            (info.home_lat, info.home_lon)
+            if info and info.home_lat is not None and info.home_lon is not None
             else None
         )
         points = [home] if home else []
