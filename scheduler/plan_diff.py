@@ -38,10 +38,12 @@ def kind_of(before: VisitResult, after: VisitResult) -> str | None:
     """The change from ``before`` to ``after`` (None: unchanged)."""
     if before.date != after.date:
         return "moved"
-    if _officers(before) != _officers(after):
+    if set(_officers(before)) - set(_officers(after)):
         return "restaffed"
     if _ids(before) != _ids(after):
-        return "retasked"
+        return "retasked"  # officers of a department that joined may come along
+    if _officers(before) != _officers(after):
+        return "restaffed"
     return None
 
 
