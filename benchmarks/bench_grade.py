@@ -2,6 +2,7 @@
 
     /tmp/venv/bin/python benchmarks/bench_grade.py [--enterprises N] [--seed S]
         [--source generator|memory] [--keep DIR]
+    /tmp/venv/bin/python benchmarks/bench_grade.py --db sqlite:///PATH [--as-of DATE]
 
 ``--source generator`` (default) grades the synthetic district of ``data/synthetic.py``
 (generated in a child process into DIR, or reused from it, and read from its CSV files);
@@ -9,6 +10,13 @@
 Shanghai district's. The timed part is what ``jointinspect grade`` does after loading:
 building the inputs, credit, the relation graph, risk, grades, the choice of reasons and
 the words of every reason (as ``--out`` writes them). Goal (issue 3): ≤ 20 s, ≤ 4 GiB.
+
+``--db URL`` times the whole of ``jointinspect grade --as-of DATE --out FILE`` on an
+imported district instead, phase by phase (load, build inputs, grade, store, CSV) in this
+process, then the command itself in a child process (wall clock, CPU and peak memory,
+start-up included). Make the database once, e.g. ``jointinspect generate DIR -n 650000
+--seed bench-grade --quarter 2025Q3``, ``init`` and ``import DIR/bundle`` (a few minutes),
+and reuse it: the grades are upserted, so runs can be repeated.
 """
 
 import argparse
@@ -24,6 +32,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from jointinspect.cli.commands_grade import inputs_from_tables, store_grades, write_csv
+from jointinspect.data.grading_io import load_grading_tables
+from jointinspect.models import make_engine
 from jointinspect.risk.config import load_config
 from jointinspect.risk.grade import grade
 from jointinspect.risk.inputs import (
@@ -180,13 +191,67 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def command_phases(url: str, as_of: dt.date, out: Path) -> None:
+    """Time what ``grade --as-of --out`` does, phase by phase, then the command itself."""
+    config = load_config()
+    engine = make_engine(url)
+    cpu0, t0 = _cpu_seconds(), time.perf_counter()
+    tables = load_grading_tables(engine=engine, as_of=as_of)
+    t1 = time.perf_counter()
+    inputs = inputs_from_tables(tables, as_of)
+    del tables
+    t2 = time.perf_counter()
+    result = grade(inputs, config)
+    t3 = time.perf_counter()
+    stored = store_grades(result, engine=engine)
+    t4 = time.perf_counter()
+    write_csv(result, out)
+    t5 = time.perf_counter()
+    cpu5 = _cpu_seconds()
+    engine.dispose()
+    print(f"enterprises            {inputs.size:>12,} ({stored:,} grades stored)")
+    print(f"load from the database {t1 - t0:>10.2f} s")
+    print(f"build inputs           {t2 - t1:>10.2f} s")
+    print(f"grade (scores+reasons) {t3 - t2:>10.2f} s")
+    print(f"store grades (upsert)  {t4 - t3:>10.2f} s")
+    print(f"write the CSV          {t5 - t4:>10.2f} s")
+    print(f"in-process total       {t5 - t0:>10.2f} s wall, {cpu5 - cpu0:.2f} s CPU")
+    print(f"peak RSS (this process){_peak_rss_mib():>10.0f} MiB")
+    command = [
+        str(Path(sys.executable).parent / "jointinspect"),
+        "grade",
+        "--db",
+        url,
+        "--as-of",
+        as_of.isoformat(),
+        "--out",
+        str(out),
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t6 = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    t7 = time.perf_counter()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(
+        f"`grade --out` command  {t7 - t6:>10.2f} s wall, {cpu:.2f} s CPU, "
+        f"peak RSS {after.ru_maxrss / 1024:.0f} MiB (start-up included)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=650_000)
     parser.add_argument("--seed", default="bench-grade")
     parser.add_argument("--source", choices=("generator", "memory"), default="generator")
     parser.add_argument("--keep", type=Path, default=Path("benchmarks/out/grade"))
+    parser.add_argument("--db", help="time the whole `grade --out` on this imported database")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
     args = parser.parse_args()
+    if args.db:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        command_phases(args.db, args.as_of, args.keep / "grades.csv")
+        return
 
     config = load_config()
     t0 = time.perf_counter()

@@ -36,7 +36,7 @@ from jointinspect.models.errors import JointInspectError
 
 CHINA = ZoneInfo("Asia/Shanghai")
 #: Rows per executemany batch of the grade upsert.
-WRITE_CHUNK = 20_000
+WRITE_CHUNK = 50_000
 
 Columns = dict[str, Any]  # name → list, or numpy array for dates
 
@@ -72,17 +72,44 @@ def _t(model: Any) -> Table:
     return table
 
 
+def _fetch(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as the driver's own tuples.
+
+    SQLAlchemy binds the parameters; the rows are read from the DB-API cursor directly,
+    since making a ``Row`` per row cost more than the query at district scale (650,000
+    enterprises, millions of events). Only plain text and numbers are selected this way.
+    """
+    result = conn.execute(query)
+    try:
+        rows = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    return rows
+
+
 def _columns(conn: Connection, query: Any, names: Sequence[str]) -> Columns:
-    rows = conn.execute(query).all()
-    if not rows:
-        columns: Columns = {name: [] for name in names}
-    else:
-        columns = {
-            name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)
-        }
+    rows = _fetch(conn, query)
+    # One comprehension per column: several times faster than transposing with zip(*rows).
+    columns: Columns = {name: [row[k] for row in rows] for k, name in enumerate(names)}
     if "date" in columns:
         columns["date"] = np.array(columns["date"], dtype="datetime64[D]")
     return columns
+
+
+def _up_to(columns: Columns, as_of: dt.date) -> Columns:
+    """The rows dated up to ``as_of``, cut in numpy.
+
+    Cheaper than a ``WHERE date <= …`` that SQLite answers through the date index when
+    nearly every row qualifies (a random read per row instead of one scan).
+    """
+    keep = columns["date"] <= np.datetime64(as_of, "D")
+    if keep.all():
+        return columns
+    index = np.flatnonzero(keep).tolist()
+    return {
+        name: values[keep] if name == "date" else [values[i] for i in index]
+        for name, values in columns.items()
+    }
 
 
 def _day(column: Any) -> Any:
@@ -98,22 +125,28 @@ def load_grading_tables(*, engine: Engine, as_of: dt.date) -> GradingTables:
         enterprises = _columns(
             conn, select(e.uscc, e.industry, e.status), ("uscc", "industry", "active")
         )
-        enterprises["active"] = [s == EnterpriseStatus.ACTIVE.value for s in enterprises["active"]]
+        enterprises["active"] = (
+            np.asarray(enterprises["active"], dtype=str) == EnterpriseStatus.ACTIVE.value
+        )
         ce = _t(CreditEvent).c
-        credit_events = _columns(
-            conn,
-            select(ce.uscc, ce.kind, _day(ce.date), ce.severity).where(ce.date <= as_of),
-            ("uscc", "kind", "date", "severity"),
+        credit_events = _up_to(
+            _columns(
+                conn,
+                select(ce.uscc, ce.kind, _day(ce.date), ce.severity),
+                ("uscc", "kind", "date", "severity"),
+            ),
+            as_of,
         )
         ir = _t(IndustryRecord).c
-        industry_records = _columns(
-            conn,
-            select(ir.uscc, ir.department, ir.indicator, ir.value, _day(ir.date)).where(
-                ir.date <= as_of
+        industry_records = _up_to(
+            _columns(
+                conn,
+                select(ir.uscc, ir.department, ir.indicator, ir.value, _day(ir.date)),
+                ("uscc", "department", "indicator", "value", "date"),
             ),
-            ("uscc", "department", "indicator", "value", "date"),
+            as_of,
         )
-        inspections = _inspections(conn, after=None, until=as_of)
+        inspections = _up_to(_inspections(conn, after=None, until=None), as_of)
         r = _t(Relation).c
         relations = _columns(conn, select(r.uscc_a, r.uscc_b, r.kind), ("uscc_a", "uscc_b", "kind"))
         triggers = _triggers(conn, as_of)
@@ -230,14 +263,14 @@ def write_grades(
     # SQLite keeps dates as ISO text, as SQLAlchemy's Date type writes them.
     day: Any = as_of.isoformat() if dialect == "sqlite" else as_of
     written = 0
+    # Each row gets the day appended in C (map over tuple.__add__), not in a Python loop.
+    with_day = map(tuple.__add__, rows, itertools.repeat((day,)))
     with engine.begin() as conn:
-        batch = list(itertools.islice(iter_rows := iter(rows), WRITE_CHUNK))
+        batch = list(itertools.islice(with_day, WRITE_CHUNK))
         while batch:
-            conn.exec_driver_sql(
-                _UPSERT[dialect], [(u, c, r, g, reasons, day) for u, c, r, g, reasons in batch]
-            )
+            conn.exec_driver_sql(_UPSERT[dialect], batch)
             written += len(batch)
-            batch = list(itertools.islice(iter_rows, WRITE_CHUNK))
+            batch = list(itertools.islice(with_day, WRITE_CHUNK))
     return written
 
 

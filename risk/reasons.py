@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 _DAYS_PER_YEAR = 365.25
 _DAYS_PER_MONTH = _DAYS_PER_YEAR / 12
 _GRADE_A = 0
+#: Reason weights are reported to two decimals (hundredths of a score point).
+_WEIGHT_DECIMALS = 2
+_WEIGHT_SCALE = 10**_WEIGHT_DECIMALS
 
 KIND_WORDS: dict[CreditEventKind, tuple[str, str]] = {
     CreditEventKind.PENALTY: ("行政处罚", "administrative penalty"),
@@ -194,13 +197,22 @@ def reason_json(result: "GradingResult") -> list[str]:
         f'"en": {json.dumps(en, ensure_ascii=False)}, "weight": '
         for zh, en, code in wordings.texts
     ]
-    rows = [
-        f'{heads[j]}{w}, "adverse": {"true" if adverse else "false"}}}'
-        for j, w, adverse in zip(
-            wordings.text_of_row, wordings.weights, wordings.adverse, strict=True
+    # Each distinct (wording, weight, adverse) object is made once: far fewer than rows.
+    text = np.asarray(wordings.text_of_row, dtype=np.int64)
+    hundredths = np.rint(np.asarray(wordings.weights) * _WEIGHT_SCALE).astype(np.int64)
+    adverse = np.asarray(wordings.adverse, dtype=bool)
+    key = (text * (int(hundredths.max(initial=0)) + 1) + hundredths) * 2 + adverse
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    objects = [
+        f'{heads[j]}{w}, "adverse": {"true" if adv else "false"}}}'
+        for j, w, adv in zip(
+            text[first].tolist(),
+            np.asarray(wordings.weights)[first].tolist(),
+            adverse[first].tolist(),
+            strict=True,
         )
     ]
-    return _per_enterprise(result, rows, ", ", "[", "]")
+    return _per_enterprise(result, [objects[k] for k in inverse.ravel().tolist()], ", ", "[", "]")
 
 
 def _per_enterprise(
@@ -250,7 +262,7 @@ def _wordings(result: "GradingResult", rows: IntArray) -> _Wordings:
     return _Wordings(
         texts=[_text_of_key(result, classes, int(k)) for k in keys],
         text_of_row=inverse.ravel().tolist(),
-        weights=np.round(table.weight[rows], 2).tolist(),
+        weights=np.round(table.weight[rows], _WEIGHT_DECIMALS).tolist(),
         adverse=adverse.tolist(),
     )
 
