@@ -139,9 +139,10 @@ def nightly_replan() -> None:
 def describe(run: ReplanRun) -> str:
     """The run in one line (the daemon's log and the command's last line)."""
     head = f"replan {run.quarter} as of {run.as_of}"
-    inbox = sum(i.imported for i in run.inbox)
+    imported = sum(i.imported for i in run.inbox)
+    refused = len(run.inbox) - imported
     followups = len(run.followups.created) if run.followups else 0
-    extras = f"inbox {inbox} bundle(s), {followups} follow-up(s)"
+    extras = f"inbox {imported} bundle(s) imported, {refused} refused; {followups} follow-up(s)"
     if run.filing is None:
         return f"{head}: no change ({extras})"
     assert run.diff is not None

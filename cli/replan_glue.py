@@ -34,7 +34,7 @@ from jointinspect.data.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.followups import FollowupReport, derive_followups
 from jointinspect.data.grading_io import write_grades
 from jointinspect.data.inbox import InboxItem, take_inbox
-from jointinspect.data.plan_document import PlanDocument, load_plan_document
+from jointinspect.data.plan_document import PlanDocument
 from jointinspect.data.plan_store import StoredRevision, store_draft
 from jointinspect.data.planning_io import load_planning_inputs
 from jointinspect.data.replan_lock import replan_lock
@@ -42,6 +42,7 @@ from jointinspect.data.replan_store import (
     REPLAN_MARK,
     filed_plan,
     leftover_draft,
+    read_plan_document,
     record_replan,
 )
 from jointinspect.models import Demand, Trigger
@@ -194,7 +195,7 @@ def _check(
     problem: PlanningProblem, params: SchedulerParams, fixed_until: dt.date
 ) -> Callable[[Session, int], Sequence[str]]:
     def check(session: Session, revision_id: int) -> Sequence[str]:
-        doc = load_plan_document(session=session, revision_id=revision_id)
+        doc = read_plan_document(session.connection(), revision_id)
         return check_replanned(problem, plan_result(doc), params, fixed_until)
 
     return check

@@ -2,14 +2,36 @@
 from, the date and diff of the revision it makes, and a draft a crashed run left behind."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
-from jointinspect.data.plan_document import PlanDocument, latest_revision, load_plan_document
-from jointinspect.models import Plan, PlanRevision, session_scope
+from jointinspect.data.plan_document import (
+    OfficerDoc,
+    OffsiteDoc,
+    PlanDocument,
+    PlanNotFoundError,
+    TaskDoc,
+    UnscheduledDoc,
+    VisitDoc,
+    as_aware,
+    latest_revision,
+)
+from jointinspect.models import (
+    OffsiteCheck,
+    Plan,
+    PlanRevision,
+    UnscheduledDemand,
+    Visit,
+    VisitOfficer,
+    VisitTask,
+    session_scope,
+)
 from jointinspect.models.enums import RevisionStatus
 from jointinspect.models.errors import JointInspectError
 
@@ -42,7 +64,7 @@ def filed_plan(quarter: str, *, engine: Engine) -> FiledPlan:
                 hint=f"plan and file it first: `jointinspect plan --quarter {quarter} --seed …` "
                 f"then `jointinspect file --quarter {quarter}`",
             )
-        doc = load_plan_document(session=session, revision_id=revision.id)
+        doc = read_plan_document(session.connection(), revision.id)
         return FiledPlan(doc, revision.id, revision.as_of)
 
 
@@ -86,3 +108,85 @@ def _filed(session: Session, quarter: str) -> PlanRevision | None:
         .where(PlanRevision.plan_id == plan.id, PlanRevision.status == RevisionStatus.FILED.value)
         .order_by(col(PlanRevision.revision).desc())
     ).first()
+
+
+def read_plan_document(conn: Connection, revision_id: int) -> PlanDocument:
+    """``load_plan_document`` with plain Core rows instead of ORM objects (the same
+    document, in the same order): a 50,000-visit revision reads in seconds, not tens of
+    seconds. The metrics are the stored ones."""
+    r, p = _table(PlanRevision).c, _table(Plan).c
+    v, t, o = _table(Visit).c, _table(VisitTask).c, _table(VisitOfficer).c
+    found = conn.execute(
+        core_select(p.id, p.quarter, r.revision, r.status, r.seed, r.generated_at, r.metrics)
+        .join_from(_table(PlanRevision), _table(Plan), r.plan_id == p.id)
+        .where(r.id == revision_id)
+    ).first()
+    if found is None:
+        raise PlanNotFoundError(f"there is no plan revision with id {revision_id}")
+    plan_id, quarter, number, status, seed, generated_at, metrics = found
+    tasks: dict[int, list[TaskDoc]] = defaultdict(list)
+    for vid, *row in conn.execute(
+        core_select(t.visit_id, t.demand_id, t.department, t.item, t.source)
+        .join_from(_table(VisitTask), _table(Visit), v.id == t.visit_id)
+        .where(v.revision_id == revision_id)
+    ):
+        tasks[vid].append(TaskDoc(*row))
+    officers: dict[int, list[OfficerDoc]] = defaultdict(list)
+    for vid, *row in conn.execute(
+        core_select(o.visit_id, o.inspector_id, o.department)
+        .join_from(_table(VisitOfficer), _table(Visit), v.id == o.visit_id)
+        .where(v.revision_id == revision_id)
+    ):
+        officers[vid].append(OfficerDoc(*row))
+    visits = [
+        VisitDoc(
+            code=code,
+            uscc=uscc,
+            date=date,
+            town=town,
+            mode=mode,
+            tasks=tuple(sorted(tasks[vid], key=lambda x: (x.demand_id, x.department))),
+            inspectors=tuple(sorted(officers[vid], key=lambda x: (x.department, x.id))),
+            order=order,
+        )
+        for vid, code, uscc, date, town, mode, order in conn.execute(
+            core_select(v.id, v.code, v.uscc, v.date, v.town, v.mode, v["order"]).where(
+                v.revision_id == revision_id
+            )
+        )
+    ]
+    c = _table(OffsiteCheck).c
+    offsite = [
+        OffsiteDoc(*row)
+        for row in conn.execute(
+            core_select(c.code, c.uscc, c.department, c.item, c.demand_id, c.source, c.due).where(
+                c.revision_id == revision_id
+            )
+        )
+    ]
+    u = _table(UnscheduledDemand).c
+    unscheduled = [
+        UnscheduledDoc(*row)
+        for row in conn.execute(
+            core_select(
+                u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail
+            ).where(u.revision_id == revision_id)
+        )
+    ]
+    return PlanDocument(
+        plan_id=plan_id,
+        quarter=quarter,
+        revision=number,
+        status=status,
+        seed=seed,
+        generated_at=as_aware(generated_at),
+        visits=tuple(sorted(visits, key=VisitDoc.sort_key)),
+        offsite=tuple(sorted(offsite, key=OffsiteDoc.sort_key)),
+        unscheduled=tuple(sorted(unscheduled, key=lambda x: x.demand_id)),
+        metrics=dict(metrics or {}),
+    )
+
+
+def _table(model: object) -> Table:
+    """The Core table of a SQLModel class (typed)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from jointinspect.cli.replan_glue import replan_quarter
 from jointinspect.data.followups import followup_id
 from jointinspect.data.plan_document import PlanDocument, VisitDoc, load_plan_document
+from jointinspect.data.replan_store import read_plan_document
 from jointinspect.models import (
     Demand,
     Enterprise,
@@ -101,6 +102,24 @@ def test_pin_window_history_pinned_free() -> None:
     assert pins.status(days.index(TOMORROW)) == DayStatus.PINNED
     assert pins.status(days.index(TOMORROW) + 1) == DayStatus.FREE
     assert pin_window(days, AS_OF, 0).pinned_until is None
+
+
+def test_fast_reader_gives_the_stored_document(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        slow = load_plan_document(session=session, revision_id=1)
+        fast = read_plan_document(session.connection(), 1)
+    assert len(fast.visits) > 50
+    assert (fast.visits, fast.offsite, fast.unscheduled) == (
+        slow.visits,
+        slow.offsite,
+        slow.unscheduled,
+    )
+    assert (fast.plan_id, fast.revision, fast.seed, fast.status) == (
+        slow.plan_id,
+        slow.revision,
+        slow.seed,
+        slow.status,
+    )
 
 
 def test_nothing_new_means_no_change_and_no_draft(world: World, engine: Engine) -> None:
