@@ -13,7 +13,9 @@ import pytest
 from replan_world import AS_OF, QUARTER, World, build_filed_world, write_bundle
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 
+from jointinspect.cli.app import app
 from jointinspect.cli.replan_glue import replan_quarter
 from jointinspect.data.followups import followup_id
 from jointinspect.data.plan_document import PlanDocument, VisitDoc, load_plan_document
@@ -271,3 +273,41 @@ def test_inbox_files_bundles_under_done_and_failed(world: World, engine: Engine)
     report = (outcome["bad"].moved_to / "errors.txt").read_text(encoding="utf-8")
     assert "triggers.csv:2: uscc" in report
     assert not (inbox / "good").exists() and not (inbox / "bad").exists()
+
+
+def test_a_crash_before_filing_leaves_the_filed_revision_and_the_next_run_recovers(
+    world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_bundle(world.district / "inbox" / "complaints", "triggers.csv", _complaints(engine, 0.01))
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("power cut while filing")
+
+    monkeypatch.setattr("jointinspect.cli.replan_glue.file_plan", crash)
+    with pytest.raises(RuntimeError):
+        _replan(world, engine)
+    assert [(r.revision, r.status) for r in _revisions(engine)] == [(1, "filed"), (2, "draft")]
+    before = _doc(engine, 1)
+    assert all(v.code for v in before.visits)
+    monkeypatch.undo()
+    run = _replan(world, engine)
+    assert run.filing is not None and run.filing.revision == 2  # type: ignore[attr-defined]
+    assert [(r.revision, r.status) for r in _revisions(engine)] == [
+        (1, "superseded"),
+        (2, "filed"),
+    ]
+
+
+def test_replan_command_says_no_change(world: World) -> None:
+    env = {
+        "JOINTINSPECT_DB": world.url,
+        "JOINTINSPECT_KEY_FILE": str(world.key_file),
+        "JOINTINSPECT_INBOX_DIR": str(world.district / "inbox"),
+    }
+    result = CliRunner().invoke(
+        app, ["replan", "--quarter", "2025Q4", "--as-of", AS_OF.isoformat()], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Replan of 2025Q4 as of 2025-11-03: no change; nothing filed."
+    bad = CliRunner().invoke(app, ["replan", "--quarter", "2025Q4", "--as-of", "3 Nov"], env=env)
+    assert bad.exit_code == 2 and "'3 Nov' is not a date YYYY-MM-DD" in bad.output
