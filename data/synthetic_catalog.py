@@ -442,16 +442,19 @@ _SERIOUS = ((0.0, 1.0, 0.0),) * 4
 _GRAVE = ((0.0, 0.0, 1.0),) * 4
 
 CREDIT_EVENTS: tuple[EventRates, ...] = (
+    # Minor penalties (简易程序 warnings and small fines) are common among middling
+    # enterprises: a B enterprise is fined about once in three years, mostly lightly.
     EventRates(
         CreditEventKind.PENALTY,
-        (0.01, 0.15, 0.6, 1.0),
-        ((0.9, 0.1, 0.0), (0.8, 0.18, 0.02), (0.55, 0.37, 0.08), (0.35, 0.45, 0.2)),
+        (0.02, 0.3, 0.7, 1.0),
+        ((0.9, 0.1, 0.0), (0.85, 0.14, 0.01), (0.55, 0.37, 0.08), (0.35, 0.45, 0.2)),
         "industry",
         "行政处罚决定书",
     ),
+    # A late or missing annual report (the usual cause) happens to good enterprises too.
     EventRates(
         CreditEventKind.ABNORMAL_LIST,
-        (0.01, 0.2, 0.35, 0.5),
+        (0.05, 0.4, 0.5, 0.6),
         ((1.0, 0.0, 0.0),) * 2 + ((0.8, 0.2, 0.0), (0.6, 0.4, 0.0)),
         "SCJ",
         "未按规定报送年度报告，列入经营异常名录",
@@ -471,25 +474,25 @@ CREDIT_EVENTS: tuple[EventRates, ...] = (
         "列入失信被执行人名单",
     ),
     EventRates(
-        CreditEventKind.TAX_GRADE_A, (0.3, 0.12, 0.03, 0.0), _MINOR, "", "纳税信用等级评定为A级"
+        CreditEventKind.TAX_GRADE_A, (0.3, 0.08, 0.02, 0.0), _MINOR, "", "纳税信用等级评定为A级"
     ),
     EventRates(
         CreditEventKind.TAX_GRADE_D,
-        (0.001, 0.02, 0.15, 0.35),
+        (0.002, 0.04, 0.2, 0.35),
         _SERIOUS,
         "",
         "纳税信用等级评定为D级",
     ),
     EventRates(
         CreditEventKind.SOCIAL_INSURANCE_ARREARS,
-        (0.005, 0.1, 0.25, 0.35),
+        (0.02, 0.25, 0.4, 0.45),
         ((1.0, 0.0, 0.0), (0.9, 0.1, 0.0), (0.7, 0.3, 0.0), (0.5, 0.4, 0.1)),
         "RS",
         "欠缴社会保险费",
     ),
     EventRates(
         CreditEventKind.COMMITMENT_BREACH,
-        (0.001, 0.03, 0.08, 0.15),
+        (0.002, 0.04, 0.1, 0.15),
         ((1.0, 0.0, 0.0), (0.9, 0.1, 0.0), (0.7, 0.3, 0.0), (0.5, 0.4, 0.1)),
         "industry",
         "告知承诺事项核查不符",
@@ -525,8 +528,9 @@ INDICATORS: tuple[IndicatorSpec, ...] = (
     IndicatorSpec("WL", "文化市场信用评价", "9011;9013;9019", 0.9),
 )
 
-#: Mean and spread of an indicator value (0–100, higher is better) per latent class.
-INDICATOR_MEAN = (88.0, 72.0, 55.0, 40.0)
+#: Mean and spread of an indicator value (0–100, higher is better) per latent class; weak
+#: ratings are common among middling (B) enterprises, not only among the bad ones.
+INDICATOR_MEAN = (86.0, 64.0, 50.0, 40.0)
 INDICATOR_SD = 7.0
 
 #: Violation propensity per inspection by latent class (before trade and personal noise).
