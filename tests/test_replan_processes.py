@@ -188,14 +188,20 @@ def _jobs(url: str) -> list[tuple[str, float | None]]:
     return [(str(i), t) for i, t in rows]
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(request: pytest.FixtureRequest) -> World:
+    """The filed world on SQLite, and on PostgreSQL where the server runs."""
+    return request.getfixturevalue(f"{'sqlite' if request.param == 'sqlite' else 'pg'}_world")  # type: ignore[no-any-return]
+
+
 def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
-    sqlite_world: World, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     inbox = tmp_path / "inbox"
-    _first_complaint_bundle(sqlite_world, inbox)
+    _first_complaint_bundle(world, inbox)
     log = tmp_path / "daemon.log"
     env = _env(
-        sqlite_world,
+        world,
         inbox,
         JOINTINSPECT_REPLAN_INTERVAL_SECONDS="1",
         JOINTINSPECT_REPLAN_AS_OF=AS_OF.isoformat(),
@@ -205,7 +211,7 @@ def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
             _cli("daemon"), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path
         )
         try:
-            _wait_for(lambda: (2, "filed") in _revisions(sqlite_world.url), "revision 2")
+            _wait_for(lambda: (2, "filed") in _revisions(world.url), "revision 2")
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(PROCESS_TIMEOUT) == 0
         finally:
@@ -214,7 +220,7 @@ def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
     text_ = log.read_text()
     assert "filed revision 2" in text_
     assert "received SIGTERM; shutting down" in text_ and "daemon stopped" in text_
-    assert [j for j, _ in _jobs(sqlite_world.url)] == [JOB_ID]
+    assert [j for j, _ in _jobs(world.url)] == [JOB_ID]
     # Restarted on the nightly cron: the same job row, now due at 02:00 China time.
     env.pop("JOINTINSPECT_REPLAN_INTERVAL_SECONDS")
     with log.open("w") as out:
@@ -228,8 +234,8 @@ def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
         finally:
             if proc.poll() is None:
                 proc.kill()
-    (job,) = _jobs(sqlite_world.url)
+    (job,) = _jobs(world.url)
     assert job[0] == JOB_ID and job[1] is not None
     due = time.gmtime(job[1])
     assert (due.tm_hour, due.tm_min) == (18, 0)  # 02:00 Asia/Shanghai
-    assert _revisions(sqlite_world.url) == [(1, "superseded"), (2, "filed")]
+    assert _revisions(world.url) == [(1, "superseded"), (2, "filed")]
