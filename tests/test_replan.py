@@ -23,6 +23,7 @@ from jointinspect.data.replan_store import read_plan_document
 from jointinspect.models import (
     Demand,
     Enterprise,
+    EnterpriseGrade,
     Item,
     OffsiteCheck,
     PlanRevision,
@@ -192,6 +193,14 @@ def test_one_percent_new_complaints_change_little_and_no_pinned_visit(
     stored = _revisions(engine)[-1]
     assert stored.diff is not None and stored.diff["counts"] == counts
     assert stored.as_of == AS_OF
+    # The complained-about enterprises were regraded as of the replan; the rest were not.
+    with session_scope(engine) as session:
+        graded = {
+            g.uscc: g.as_of
+            for g in session.exec(select(EnterpriseGrade)).scalars()  # type: ignore[call-overload]
+        }
+    assert {graded[r["uscc"]] for r in rows} == {AS_OF}
+    assert sum(1 for day in graded.values() if day == AS_OF) == len({r["uscc"] for r in rows})
 
 
 def test_unavailable_officer_is_replaced_on_exactly_their_visits(

@@ -138,3 +138,13 @@ def test_history_is_copied_as_it_was() -> None:
     out = _replanned(p, filed, as_of=later)
     assert _visit(out.result, E2) == _visit(filed, E2)
     assert out.diff["counts"]["changed_visits"] == 0
+
+
+def test_same_inputs_same_replan() -> None:
+    p = _world()
+    filed = _filed_on(p, MID_DECEMBER)
+    complaint = demand("C1", "WJ", "WJ-1", E1, source="complaint", earliest=AS_OF, latest=AS_OF)
+    q = _with(p, complaint)
+    first, second = replan(q, filed, AS_OF, 2), replan(q, filed, AS_OF, 2)
+    assert first.result.canonical() == second.result.canonical()
+    assert first.diff == second.diff
