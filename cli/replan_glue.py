@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -40,12 +39,12 @@ from jointinspect.data.planning_io import load_planning_inputs
 from jointinspect.data.replan_lock import replan_lock
 from jointinspect.data.replan_store import (
     REPLAN_MARK,
+    enterprises_with_news,
     filed_plan,
     leftover_draft,
     read_plan_document,
     record_replan,
 )
-from jointinspect.models import Demand, Trigger
 from jointinspect.models.quarter import Quarter
 from jointinspect.risk.config import GRADES
 from jointinspect.risk.reasons import reason_json
@@ -123,9 +122,13 @@ def replan_quarter(
             discard_latest_draft(run.quarter, engine=engine)
         filed = filed_plan(run.quarter, engine=engine)
         clock.lap("load_filed")
-        touched = _touched(engine, filed.document)
+        touched = enterprises_with_news(
+            engine=engine,
+            known_demands=_demand_ids(filed.document),
+            outcomes_since=filed.as_of or q.first_day,
+        )
         if touched:
-            say(f"regrading ({len(touched)} enterprises with new demands)")
+            say(f"regrading ({len(touched)} enterprises with new demands or outcomes)")
             run.regraded = _regrade(engine, settings, as_of, touched)
         clock.lap("regrade")
         say("loading enterprises, officers and demands")
@@ -201,16 +204,11 @@ def _check(
     return check
 
 
-def _touched(engine: Engine, doc: PlanDocument) -> set[str]:
-    """Enterprises with a demand or trigger the filed revision does not hold yet."""
+def _demand_ids(doc: PlanDocument) -> set[str]:
     known = {t.demand_id for v in doc.visits for t in v.tasks}
     known |= {o.demand_id for o in doc.offsite}
     known |= {u.demand_id for u in doc.unscheduled}
-    d, t = Demand.__table__.c, Trigger.__table__.c  # type: ignore[attr-defined]
-    with engine.connect() as conn:
-        rows = list(conn.execute(select(d.id, d.uscc)))
-        rows += list(conn.execute(select(t.id, t.uscc)))
-    return {uscc for did, uscc in rows if did not in known}
+    return known
 
 
 def _regrade(engine: Engine, settings: Settings, as_of: dt.date, touched: set[str]) -> int:

@@ -23,9 +23,12 @@ from jointinspect.data.plan_document import (
     latest_revision,
 )
 from jointinspect.models import (
+    Demand,
     OffsiteCheck,
+    Outcome,
     Plan,
     PlanRevision,
+    Trigger,
     UnscheduledDemand,
     Visit,
     VisitOfficer,
@@ -190,3 +193,28 @@ def read_plan_document(conn: Connection, revision_id: int) -> PlanDocument:
 def _table(model: object) -> Table:
     """The Core table of a SQLModel class (typed)."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def enterprises_with_news(
+    *, engine: Engine, known_demands: set[str], outcomes_since: dt.date
+) -> set[str]:
+    """Enterprises a replan should regrade: those with a demand or trigger that
+    ``known_demands`` (the filed revision's) does not hold, and those with an outcome
+    dated on or after ``outcomes_since`` (outcomes carry no import time, so their date
+    stands in for "new")."""
+    d, t, o = _table(Demand).c, _table(Trigger).c, _table(Outcome).c
+    v, c = _table(Visit).c, _table(OffsiteCheck).c
+    with engine.connect() as conn:
+        rows = list(conn.execute(core_select(d.id, d.uscc)))
+        rows += list(conn.execute(core_select(t.id, t.uscc)))
+        found = {uscc for did, uscc in rows if did not in known_demands}
+        for table, cols in ((_table(Visit), v), (_table(OffsiteCheck), c)):
+            found.update(
+                conn.execute(
+                    core_select(cols.uscc)
+                    .distinct()
+                    .join_from(_table(Outcome), table, cols.code == o.code)
+                    .where(o.date >= outcomes_since)
+                ).scalars()
+            )
+    return found
