@@ -150,7 +150,9 @@ def evaluate_district(
     known = [k for k, u in enumerate(later["uscc"]) if u in number]
     ent = np.array([number[later["uscc"][k]] for k in known], dtype=np.int64)
     violation = np.array([later["result"][k] == "violation" for k in known], dtype=bool)
-    return result, evaluate(result.grade, result.risk, ent, violation, config.evaluation)
+    return result, evaluate(
+        result.grade, result.risk, ent, violation, config.evaluation, result.priority()
+    )
 
 
 def _parse_date(value: str | None, option: str) -> dt.date | None:
@@ -195,8 +197,12 @@ def print_evaluation(
             rate,
         )
     console.print(table)
-    auc = f"{evaluation.auc:.3f}" if evaluation.auc is not None else "– (one class only)"
-    console.print(f"AUC of the risk score (enterprise found violating after T): {auc}")
+    for label, value in (
+        ("risk score", evaluation.auc),
+        ("priority score (grade, then risk and credit)", evaluation.priority_auc),
+    ):
+        shown = f"{value:.3f}" if value is not None else "– (one class only)"
+        console.print(f"AUC of the {label} (enterprise found violating after T): {shown}")
     console.print(
         "Violation rate rises strictly from A to D: "
         + ("yes" if evaluation.strictly_rising else "no")

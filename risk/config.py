@@ -127,12 +127,25 @@ class EvaluationConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PriorityConfig:
+    """The composite that orders enterprises within a grade (see ``grade.priority``)."""
+
+    risk_weight: float
+    credit_weight: float
+
+    @property
+    def total(self) -> float:
+        return self.risk_weight + self.credit_weight
+
+
+@dataclass(frozen=True, slots=True)
 class GradingConfig:
     credit: CreditConfig
     risk: RiskConfig
     grade: GradeConfig
     reasons: ReasonsConfig
     evaluation: EvaluationConfig
+    priority: PriorityConfig
 
 
 def default_config_text() -> str:
@@ -268,13 +281,14 @@ class _Table:
 
 
 def _build(root: _Table) -> GradingConfig:
-    root.only("credit", "risk", "grade", "reasons", "evaluation")
+    root.only("credit", "risk", "grade", "reasons", "evaluation", "priority")
     return GradingConfig(
         credit=_credit(root.table("credit")),
         risk=_risk(root.table("risk")),
         grade=_grade(root.table("grade")),
         reasons=_reasons(root.table("reasons")),
         evaluation=_evaluation(root.table("evaluation")),
+        priority=_priority(root.table("priority")),
     )
 
 
@@ -487,3 +501,14 @@ def _evaluation(t: _Table) -> EvaluationConfig:
     if not targeted:
         raise GradingConfigError(f"{t.key('targeted_grades')} must name at least one grade")
     return EvaluationConfig(holdout_days=t.integer("holdout_days", low=1), targeted_grades=targeted)
+
+
+def _priority(t: _Table) -> PriorityConfig:
+    t.only("risk_weight", "credit_weight")
+    priority = PriorityConfig(
+        risk_weight=t.number("risk_weight", low=0),
+        credit_weight=t.number("credit_weight", low=0),
+    )
+    if priority.total <= 0:
+        raise GradingConfigError(f"{t.path}: risk_weight and credit_weight must not both be zero")
+    return priority

@@ -2,8 +2,9 @@
 date T from data up to T, scored against inspections after T.
 
 - violation rate per grade: violations / inspections after T, by the grade as of T;
-- AUC of the risk score: per enterprise inspected after T, whether any inspection found
-  a violation (Mann–Whitney, ties counted half);
+- AUC of the risk score and of the priority score (grade first, then the composite of
+  risk and credit within the grade: the order coordinators work in): per enterprise
+  inspected after T, whether any inspection found a violation (Mann–Whitney, ties half);
 - lift: the violation rate of the enterprises in the targeted grades (e.g. C and D)
   against a random selection of the same size from the inspected enterprises, whose
   expected rate is the overall rate.
@@ -36,7 +37,8 @@ class GradeRate:
 @dataclass(frozen=True, slots=True)
 class Evaluation:
     per_grade: tuple[GradeRate, ...]
-    auc: float | None  # None when the inspected are all violators or all clean
+    auc: float | None  # of the risk score; None when the inspected are all violators or clean
+    priority_auc: float | None  # of the priority score (grade, then composite); None likewise
     inspected: int  # enterprises inspected after T
     violators: int  # of which found violating at least once
     selected: int  # inspected enterprises in the targeted grades
@@ -93,8 +95,9 @@ def evaluate(
     inspected_ent: IntArray,
     violation: NDArray[np.bool_],
     config: EvaluationConfig,
+    priority: NDArray[np.float64] | None = None,
 ) -> Evaluation:
-    """Score grades (0 = A …) and risk made as of T against inspections after T.
+    """Score grades (0 = A …), risk and priority made as of T against inspections after T.
 
     ``inspected_ent[k]`` is the enterprise number of inspection k after T and
     ``violation[k]`` whether it found a violation.
@@ -120,6 +123,9 @@ def evaluate(
     return Evaluation(
         per_grade=tuple(per_grade),
         auc=auc(risk[was_inspected], violator[was_inspected]),
+        priority_auc=(
+            auc(priority[was_inspected], violator[was_inspected]) if priority is not None else None
+        ),
         inspected=int(was_inspected.sum()),
         violators=int(violator.sum()),
         selected=int((targeted & was_inspected).sum()),

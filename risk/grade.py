@@ -10,13 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from jointinspect.risk.config import GRADES, GradeConfig, GradingConfig
+from jointinspect.risk.config import GRADES, GradeConfig, GradingConfig, PriorityConfig
 from jointinspect.risk.contagion import (
     EdgeArrays,
     marked_neighbours,
     relation_edges,
 )
-from jointinspect.risk.credit import CreditScores, credit_scores
+from jointinspect.risk.credit import SCORE_MAX, CreditScores, credit_scores
 from jointinspect.risk.inputs import CREDIT_KINDS, GradingInputs, IntArray
 from jointinspect.risk.reasons import Reason, ReasonTable, reason_table, render
 from jointinspect.risk.risk_score import RiskFactors, risk_factors
@@ -46,6 +46,10 @@ class GradingResult:
 
     def letter(self, i: int) -> str:
         return GRADES[int(self.grade[i])]
+
+    def priority(self) -> NDArray[np.float64]:
+        """Each enterprise's place in the coordinators' order (see :func:`priority`)."""
+        return priority(self.grade, self.credit, self.risk, self.config.priority)
 
     def mix(self) -> dict[str, int]:
         """How many enterprises have each grade."""
@@ -88,6 +92,29 @@ def grade_from_matrix(
 ) -> IntArray:
     matrix = np.array([[GRADES.index(g) for g in row] for row in config.matrix], dtype=np.int64)
     return matrix[band_of_credit(credit, config), band_of_risk(risk, config)]
+
+
+#: Priority points per grade step: the composite (0–100) never outweighs one step.
+PRIORITY_PER_GRADE = SCORE_MAX
+
+
+def priority(
+    grades: IntArray,
+    credit: NDArray[np.float64],
+    risk: NDArray[np.float64],
+    config: PriorityConfig,
+) -> NDArray[np.float64]:
+    """Higher first: grade (D before C …), then within a grade the weighted composite of
+    risk and credit shortfall (100 − credit), 0–100.
+
+    Both axes move the composite the way they move the grade matrix (more risk or less
+    credit never makes a grade better), so ordering by it never contradicts the grades.
+    """
+    composite = (
+        config.risk_weight * risk + config.credit_weight * (SCORE_MAX - credit)
+    ) / config.total
+    scores = PRIORITY_PER_GRADE * grades + np.clip(composite, 0.0, SCORE_MAX)
+    return np.asarray(scores, dtype=np.float64)
 
 
 def has_kind_in_effect(

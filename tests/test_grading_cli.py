@@ -79,6 +79,7 @@ def test_evaluate_grades_as_of_t_and_scores_later_inspections(tmp_path: Path) ->
         in result.output
     )
     assert "AUC of the risk score" in result.output
+    assert "AUC of the priority score (grade, then risk and credit)" in result.output
     assert "Stored grades were not changed" in result.output
     too_late = runner.invoke(app, ["grade", "--db", url, "--evaluate", "--as-of", "2025-09-01"])
     assert too_late.exit_code == 1

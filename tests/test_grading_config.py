@@ -68,6 +68,11 @@ def test_a_user_file_overrides_only_what_it_sets() -> None:
         ("[grade.worst_by_kind]\nbribery = 'D'", "'bribery' is not a credit-event kind"),
         ("[grade.worst_by_kind]\npenalty = 'E'", "grading.grade.worst_by_kind.penalty"),
         ("[evaluation]\ntargeted_grades = ['E']", "grading.evaluation.targeted_grades"),
+        ("[priority]\nrisk_weight = -1.0", "grading.priority.risk_weight must be >= 0"),
+        (
+            "[priority]\nrisk_weight = 0\ncredit_weight = 0",
+            "grading.priority: risk_weight and credit_weight must not both be zero",
+        ),
         (
             "[risk.history]\nprior_violations = 9.0",
             "grading.risk.history.prior_violations must be less than",

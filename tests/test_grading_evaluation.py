@@ -56,3 +56,17 @@ def test_strictly_rising_ignores_grades_without_inspections() -> None:
     )
     assert result.strictly_rising
     assert result.per_grade[2].rate is None
+
+
+def test_priority_auc_is_reported_beside_the_risk_auc() -> None:
+    # The same three enterprises: risk orders the violator (2) last, priority first.
+    grades = grade_numbers(["A", "A", "C"])
+    risk = np.array([30.0, 20.0, 10.0])
+    priority = np.array([10.0, 20.0, 230.0])
+    inspected = np.array([0, 1, 2])
+    violation = np.array([False, False, True])
+    config = load_config().evaluation
+    result = evaluate(grades, risk, inspected, violation, config, priority)
+    assert result.auc == pytest.approx(0.0)
+    assert result.priority_auc == pytest.approx(1.0)
+    assert evaluate(grades, risk, inspected, violation, config).priority_auc is None

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from grading_world import CATERING, KTV, World, days_before
 
-from jointinspect.risk.grade import band_of_credit, band_of_risk, grade_from_matrix
+from jointinspect.risk.config import PriorityConfig
+from jointinspect.risk.grade import band_of_credit, band_of_risk, grade_from_matrix, priority
 from jointinspect.risk.reasons import reason_cells, reason_json, render, render_all
 
 FIRM = "91310120MA1H00001A"
@@ -20,6 +21,33 @@ def test_bands_and_matrix() -> None:
     assert band_of_risk(risk, config).tolist() == [0, 0, 1, 3, 3]
     grades = grade_from_matrix(credit, risk, config)
     assert ["ABCD"[g] for g in grades] == ["A", "A", "B", "D", "D"]
+
+
+def test_priority_puts_the_grade_first_then_risk_and_credit() -> None:
+    equal = PriorityConfig(risk_weight=1.0, credit_weight=1.0)
+    grades = np.array([2, 3, 2, 2, 0])  # C D C C A
+    credit = np.array([0.0, 100.0, 60.0, 60.0, 0.0])
+    risk = np.array([100.0, 0.0, 30.0, 50.0, 100.0])
+    scores = priority(grades, credit, risk, equal)
+    # The worst possible C (composite 100) at most ties the best possible D (composite 0);
+    # within C more risk comes first; an A never outranks a C.
+    assert scores.tolist() == [300.0, 300.0, 235.0, 245.0, 100.0]
+    assert np.argsort(-scores, kind="stable").tolist() == [0, 1, 3, 2, 4]
+    risk_only = priority(grades, credit, risk, PriorityConfig(risk_weight=1.0, credit_weight=0.0))
+    assert risk_only.tolist() == [300.0, 300.0, 230.0, 250.0, 100.0]
+
+
+def test_priority_never_improves_with_more_risk_or_less_credit() -> None:
+    config = World().config
+    grades = np.array([1, 1])
+    assert np.all(
+        np.diff(priority(grades, np.array([80.0, 80.0]), np.array([20.0, 30.0]), config.priority))
+        > 0
+    )
+    assert np.all(
+        np.diff(priority(grades, np.array([80.0, 70.0]), np.array([20.0, 20.0]), config.priority))
+        > 0
+    )
 
 
 def test_a_clean_enterprise_in_a_quiet_trade_is_a() -> None:
