@@ -540,6 +540,7 @@ def _visits(
     for v in state.history:
         provenance.append(Provenance(v, history_origin[id(v)], ()))
     entries.sort(key=lambda e: (e[0].day, state.town(e[0].draft.uscc), e[0].draft.key))
+    refs = [OfficerRef(o.id, o.department) for o in state.roster.officers]
     for p, meta, order in entries:
         date = problem.workdays[p.day]
         ids = [state.roster.officers[k].id for k in p.officers]
@@ -557,15 +558,7 @@ def _visits(
                 TaskRef(t.demand.id, t.demand.department, t.demand.item, t.demand.source.value)
                 for t in p.draft.tasks
             ),
-            inspectors=tuple(
-                sorted(
-                    (
-                        OfficerRef(state.roster.officers[o].id, state.roster.officers[o].department)
-                        for o in p.officers
-                    ),
-                    key=lambda r: (r.department, r.id),
-                )
-            ),
+            inspectors=tuple(sorted((refs[o] for o in p.officers), key=_by_department)),
             order=order,
         )
         visits.append(v)
@@ -579,6 +572,10 @@ def _visits(
     provenance = [Provenance(renamed[id(p.visit)], p.origin, p.reasons) for p in provenance]
     out = sorted(renamed.values(), key=lambda v: (v.date, v.town, v.uscc, v.key))
     return out, provenance
+
+
+def _by_department(ref: OfficerRef) -> tuple[str, str]:
+    return (ref.department, ref.id)
 
 
 def _with_key(v: VisitResult, key: str) -> VisitResult:
