@@ -215,7 +215,12 @@ def rule7_consolidation_and_caps(ctx: _Context) -> list[str]:
     for v in ctx.plan.visits:
         by_ent[v.uscc].append(v)
     for uscc, visits in sorted(by_ent.items()):
-        ent = ctx.problem.enterprises[uscc]
+        ent = ctx.problem.enterprises.get(uscc)
+        if ent is None:
+            out.append(f"{_name(visits[0])}: {uscc} is not an enterprise of the problem")
+            continue
+        if any(t.demand_id not in ctx.demands for v in visits for t in v.tasks):
+            continue  # unknown demands are reported by every_demand_exactly_once
         routine = [v for v in visits if not any(_triggered(ctx, t.demand_id) for t in v.tasks)]
         used = ctx.problem.routine_visits_this_year.get(uscc, 0)
         cap = ctx.params.cap_for(ent.grade, used)

@@ -174,3 +174,13 @@ def test_officer_draw_depends_on_seed_only() -> None:
     assert len(drawn) > 1
     again = solved(dataclasses.replace(p, seed="s3")).visits[0].inspectors
     assert again == solved(dataclasses.replace(p, seed="s3")).visits[0].inspectors
+
+
+def test_a_tampered_plan_is_reported_not_crashed_on(base) -> None:  # type: ignore[no-untyped-def]
+    """Filing runs the checker on stored plans: foreign rows must be findings, not errors."""
+    problem, plan = base
+    stranger = _replace_visit(plan, 0, uscc="91310120MA00000000")
+    assert any("is not an enterprise of the problem" in v for v in check(problem, stranger))
+    task = dataclasses.replace(plan.visits[0].tasks[0], demand_id="NO-SUCH-DEMAND")
+    unknown = _replace_visit(plan, 0, tasks=(task, *plan.visits[0].tasks[1:]))
+    assert any("NO-SUCH-DEMAND is not a demand" in v for v in check(problem, unknown))
