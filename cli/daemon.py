@@ -15,9 +15,9 @@ settings to the job through :data:`_RUNTIME`.
   (default an hour) still runs; later than that it waits for the next night.
 
 Each run: replan the quarter containing today (China time) → file → export the new
-revision (``daemon_export_dir``) and push department shares (when ``endpoints_file``
-exists) → one log line with the diff. SIGTERM and SIGINT shut the scheduler down cleanly,
-letting a running replan finish its transaction.
+revision (``daemon_export_dir``) and push the shares of the departments the diff
+touched (when ``endpoints_file`` exists) → one log line with the diff. SIGTERM and
+SIGINT shut the scheduler down cleanly, letting a running replan finish its transaction.
 """
 
 import datetime as dt
@@ -158,7 +158,11 @@ def _deliver(run: ReplanRun, settings: Settings, engine: Engine) -> None:
         out = settings.daemon_export_dir / f"{run.filing.plan_id}-r{run.filing.revision}.json"
         export_plan(run.quarter, engine=engine, fmt="json", out=out)
     if settings.endpoints_file.exists():
-        specs = load_endpoint_specs(settings.endpoints_file)
+        assert run.diff is not None
+        changed = set(run.diff["departments"])
+        # Only departments whose share changed get the new revision; the others' shares
+        # (and codes) are as they received them.
+        specs = [s for s in load_endpoint_specs(settings.endpoints_file) if s.department in changed]
         targets = resolve_tokens(specs, dict(os.environ))
         report = push_plan(
             run.quarter, engine=engine, endpoints=targets, now=lambda: dt.datetime.now(dt.UTC)

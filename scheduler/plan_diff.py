@@ -57,10 +57,12 @@ def plan_diff(
     """The diff as JSON-ready data: ``counts`` and one list per kind of change."""
     out: dict[str, Any] = {k: [] for k in KINDS}
     grown = {p.origin: p for p in provenance if p.origin is not None}
+    departments: set[str] = set()
     pinned_changed = 0
     for p in sorted(provenance, key=lambda p: (p.visit.date, p.visit.uscc, _ids(p.visit))):
         after = p.visit
         if p.origin is None:
+            departments.update(t.department for t in after.tasks)
             out["added"].append(
                 {
                     "uscc": after.uscc,
@@ -75,6 +77,7 @@ def plan_diff(
         kind = kind_of(before, after)
         if kind is None:
             continue
+        departments.update(t.department for t in (*before.tasks, *after.tasks))
         if pins.as_of <= before.date and (
             pins.pinned_until is not None and before.date <= pins.pinned_until
         ):
@@ -97,6 +100,7 @@ def plan_diff(
             continue
         if pins.pinned_until is not None and before.date <= pins.pinned_until:
             pinned_changed += 1
+        departments.update(t.department for t in before.tasks)
         out["cancelled"].append(
             {
                 "previous_index": i,
@@ -118,6 +122,17 @@ def plan_diff(
         ],
         "removed": sorted(set(old_un) - set(new_un)),
     }
+    moved_off = set(out["offsite"]["added"]) | set(out["offsite"]["removed"])
+    moved_un = {u["demand_id"] for u in out["unscheduled"]["added"]}
+    moved_un |= set(out["unscheduled"]["removed"])
+    departments.update(
+        x.department for x in (*previous.offsite, *new.offsite) if x.demand_id in moved_off
+    )
+    departments.update(
+        x.department for x in (*previous.unscheduled, *new.unscheduled) if x.demand_id in moved_un
+    )
+    #: Departments whose share of the plan changed (the daemon pushes only theirs).
+    out["departments"] = sorted(departments)
     counts = {k: len(out[k]) for k in KINDS}
     counts["previous_visits"] = len(previous.visits)
     counts["visits"] = len(new.visits)

@@ -65,7 +65,7 @@ def test_nothing_new_changes_nothing() -> None:
     filed = _filed_on(p, MID_DECEMBER)
     out = _replanned(p, filed)
     assert out.result.visits == filed.visits
-    assert out.diff["counts"]["changed_visits"] == 0
+    assert out.diff["counts"]["changed_visits"] == 0 and out.diff["departments"] == []
 
 
 def test_new_complaint_joins_the_filed_visit_of_its_enterprise() -> None:
@@ -81,6 +81,7 @@ def test_new_complaint_joins_the_filed_visit_of_its_enterprise() -> None:
     scj = [o for o in after.inspectors if o.department == "SCJ"]
     assert scj == [o for o in before.inspectors if o.department == "SCJ"]
     assert out.diff["counts"]["retasked"] == 1 and out.diff["counts"]["changed_visits"] == 1
+    assert out.diff["departments"] == ["SCJ", "WJ"]
 
 
 def test_complaint_outside_the_filed_day_moves_the_visit_into_its_window() -> None:
