@@ -1,6 +1,7 @@
 """Replans in real processes: the lock between two of them (SQLite and PostgreSQL) and the
 daemon started, stopped with SIGTERM and restarted with its job store in the database."""
 
+import json
 import os
 import shutil
 import signal
@@ -205,6 +206,7 @@ def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
         inbox,
         JOINTINSPECT_REPLAN_INTERVAL_SECONDS="1",
         JOINTINSPECT_REPLAN_AS_OF=AS_OF.isoformat(),
+        JOINTINSPECT_DAEMON_EXPORT_DIR=str(tmp_path / "exports"),
     )
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -221,6 +223,8 @@ def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
     assert "filed revision 2" in text_
     assert "received SIGTERM; shutting down" in text_ and "daemon stopped" in text_
     assert [j for j, _ in _jobs(world.url)] == [JOB_ID]
+    exported = json.loads((tmp_path / "exports" / "FX-2025Q4-r2.json").read_text("utf-8"))
+    assert (exported["revision"], exported["status"]) == (2, "filed")
     # Restarted on the nightly cron: the same job row, now due at 02:00 China time.
     env.pop("JOINTINSPECT_REPLAN_INTERVAL_SECONDS")
     with log.open("w") as out:
