@@ -1,7 +1,8 @@
 """Write a plan as a new draft revision, in one transaction.
 
 The plan comes from the scheduler, which ``data`` may not import: what is written is
-described by the protocols below (the scheduler's ``PlanResult`` satisfies them). The
+described by the protocols of ``models.plan_shapes`` (the scheduler's ``PlanResult``
+satisfies them). The
 plan id is ``{prefix}-{quarter}`` (``FX-2025Q3``); each run adds revision n + 1 with status
 ``draft``. Rows are bulk-inserted with ids reserved up front, so that tens of thousands of
 visits and their tasks and officers are written in seconds; if anything fails nothing of
@@ -9,9 +10,9 @@ the revision remains.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
@@ -25,77 +26,12 @@ from jointinspect.models import (
     VisitOfficer,
     VisitTask,
 )
+from jointinspect.models.plan_shapes import (
+    PlanShape,
+)
 
 #: Rows per INSERT batch: large enough to be fast, small enough for any driver.
 BATCH = 5000
-
-
-class TaskLike(Protocol):
-    @property
-    def demand_id(self) -> str: ...
-    @property
-    def department(self) -> str: ...
-    @property
-    def item(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-
-
-class OfficerLike(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def department(self) -> str: ...
-
-
-class VisitLike(Protocol):
-    @property
-    def uscc(self) -> str: ...
-    @property
-    def date(self) -> dt.date: ...
-    @property
-    def town(self) -> str: ...
-    @property
-    def mode(self) -> str: ...
-    @property
-    def order(self) -> int: ...
-    @property
-    def triggered(self) -> bool: ...
-    @property
-    def tasks(self) -> Sequence[TaskLike]: ...
-    @property
-    def inspectors(self) -> Sequence[OfficerLike]: ...
-
-
-class OffsiteLike(TaskLike, Protocol):
-    @property
-    def uscc(self) -> str: ...
-    @property
-    def due(self) -> dt.date: ...
-
-
-class UnscheduledLike(TaskLike, Protocol):
-    @property
-    def uscc(self) -> str: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def detail(self) -> str: ...
-
-
-class PlanLike(Protocol):
-    @property
-    def quarter(self) -> str: ...
-    @property
-    def seed(self) -> str: ...
-    @property
-    def visits(self) -> Sequence[VisitLike]: ...
-    @property
-    def offsite(self) -> Sequence[OffsiteLike]: ...
-    @property
-    def unscheduled(self) -> Sequence[UnscheduledLike]: ...
-    @property
-    def metrics(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -112,7 +48,7 @@ def plan_id_for(prefix: str, quarter: str) -> str:
 
 
 def store_draft(
-    plan: PlanLike,
+    plan: PlanShape,
     *,
     engine: Engine,
     prefix: str,
@@ -207,7 +143,7 @@ def store_draft(
 
 def _new_revision(
     conn: Connection,
-    plan: PlanLike,
+    plan: PlanShape,
     plan_id: str,
     generated_at: dt.datetime,
     extra_metrics: dict[str, Any] | None,

@@ -1,49 +1,16 @@
 """Why a demand or a visit is where it is, in words a coordinator can repeat.
 
-Pure: it takes the stored plan's rows (anything shaped like the protocols below) and the
-demand's facts, and re-derives the reasons with the same rule functions the planner used
-(:mod:`modes`), so the explanation cannot drift from the plan.
+Pure: it takes the stored plan's rows (anything shaped like ``models.plan_shapes.VisitCore``)
+and the demand's facts, and re-derives the reasons with the same rule functions the
+planner used (:mod:`modes`), so the explanation cannot drift from the plan.
 """
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
+from jointinspect.models.plan_shapes import VisitCore
 from jointinspect.scheduler.modes import Placement, decide
 from jointinspect.scheduler.problem import DemandInfo, EnterpriseInfo, ItemInfo
-
-
-class TaskView(Protocol):
-    @property
-    def demand_id(self) -> str: ...
-    @property
-    def department(self) -> str: ...
-    @property
-    def item(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-
-
-class OfficerView(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def department(self) -> str: ...
-
-
-class VisitView(Protocol):
-    @property
-    def uscc(self) -> str: ...
-    @property
-    def date(self) -> dt.date: ...
-    @property
-    def town(self) -> str: ...
-    @property
-    def order(self) -> int: ...
-    @property
-    def tasks(self) -> Sequence[TaskView]: ...
-    @property
-    def inspectors(self) -> Sequence[OfficerView]: ...
 
 
 def explain_demand(
@@ -53,7 +20,7 @@ def explain_demand(
     workdays: Sequence[dt.date],
     quarter_last: dt.date,
     seed: str,
-    visit: VisitView | None = None,
+    visit: VisitCore | None = None,
     visit_name: str = "",
     offsite_due: dt.date | None = None,
     unscheduled: tuple[str, str] | None = None,
@@ -91,7 +58,7 @@ def explain_demand(
 
 
 def explain_visit(
-    visit: VisitView,
+    visit: VisitCore,
     *,
     name: str,
     demands: Mapping[str, DemandInfo],
@@ -126,7 +93,7 @@ def explain_visit(
     return lines
 
 
-def _officers_sentence(visit: VisitView, seed: str) -> str:
+def _officers_sentence(visit: VisitCore, seed: str) -> str:
     by_dept: dict[str, list[str]] = {}
     for o in visit.inspectors:
         by_dept.setdefault(o.department, []).append(o.id)
