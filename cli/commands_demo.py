@@ -3,7 +3,7 @@
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,8 +16,10 @@ from jointinspect.cli.context import (
     settings_for,
     working_calendar,
 )
-from jointinspect.cli.demo import DemoSummary, run_demo
 from jointinspect.models.quarter import Quarter, QuarterFormatError
+
+if TYPE_CHECKING:
+    from jointinspect.cli.demo import DemoSummary
 
 DEFAULT_ENTERPRISES = 5_000
 DEFAULT_SEED = "fengxian"
@@ -62,6 +64,10 @@ def register(app: typer.Typer) -> None:
         def stage(message: str) -> None:
             console.print(f"[dim][{time.monotonic() - started:6.1f}s][/dim] {message}")
 
+        # Imported here: the pipeline pulls in the solver, charts and all; `--help` and the
+        # other commands should not pay for that at start-up.
+        from jointinspect.cli.demo import run_demo
+
         try:
             summary = run_demo(
                 settings=settings,
@@ -82,7 +88,7 @@ def _next_quarter() -> Quarter:
     return Quarter.containing(dt.date.today()).next()
 
 
-def print_summary(summary: DemoSummary, *, seconds: float) -> None:
+def print_summary(summary: "DemoSummary", *, seconds: float) -> None:
     console = Console(soft_wrap=True)
     m = summary.plan.result.metrics
     console.print(
