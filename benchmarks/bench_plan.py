@@ -3,19 +3,16 @@
     /tmp/venv/bin/python benchmarks/bench_plan.py --enterprises 650000 [--source district|memory]
 
 ``district`` (default): the synthetic district generator writes a bundle, it is imported
-into a fresh SQLite database, grades are filled in, and then ``jointinspect plan`` runs in
-a child process — timed, with its peak memory (ru_maxrss of the child). ``memory``: a
+into a fresh SQLite database and graded (as ``jointinspect grade`` does, as of the day
+before the quarter), and then ``jointinspect plan`` runs in a child process — timed, with
+its peak memory (ru_maxrss of the child). ``memory``: a
 PlanningProblem synthesised in memory at the same scale (tests/planning_builders.py), to
 time the scheduler alone.
 
-Until the grading command stores grades, the district mode fills ``enterprise_grade`` with
-a stand-in: a grade per enterprise from the hash of its USCC (A 40 %, B 30 %, C 20 %,
-D 10 %). Everything after that is the real ``plan``.
 """
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import resource
 import subprocess
@@ -26,25 +23,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-GRADE_SHARES = (("A", 40), ("B", 30), ("C", 20), ("D", 10))
-
-
-def _stand_in_grade(uscc: str) -> str:
-    bucket = int(hashlib.sha256(uscc.encode()).hexdigest()[:8], 16) % 100
-    for grade, share in GRADE_SHARES:
-        if bucket < share:
-            return grade
-        bucket -= share
-    return "D"
 
 
 def prepare_district(folder: Path, enterprises: int, quarter: str, seed: str) -> str:
-    from sqlalchemy import insert, select
-
+    from jointinspect.cli.commands_grade import grade_district, store_grades
     from jointinspect.data.importer import import_bundle
     from jointinspect.data.synthetic import generate_district
-    from jointinspect.models import Enterprise, EnterpriseGrade, create_schema, make_engine
+    from jointinspect.models import create_schema, make_engine
     from jointinspect.models.quarter import Quarter
+    from jointinspect.risk.config import load_config
 
     url = f"sqlite:///{folder / 'bench.db'}"
     started = time.monotonic()
@@ -57,21 +44,8 @@ def prepare_district(folder: Path, enterprises: int, quarter: str, seed: str) ->
     import_bundle(district.bundle_dir, engine=engine)
     imported = time.monotonic()
     as_of = Quarter.parse(quarter).first_day - dt.timedelta(days=1)
-    with engine.begin() as conn:
-        usccs = [u for (u,) in conn.execute(select(Enterprise.__table__.c.uscc))]  # type: ignore[attr-defined]
-        rows = [
-            {
-                "uscc": u,
-                "credit": 70.0,
-                "risk": 30.0,
-                "grade": _stand_in_grade(u),
-                "reasons": [],
-                "as_of": as_of,
-            }
-            for u in usccs
-        ]
-        for start in range(0, len(rows), 20000):
-            conn.execute(insert(EnterpriseGrade.__table__), rows[start : start + 20000])  # type: ignore[attr-defined]
+    graded = grade_district(engine=engine, as_of=as_of, config=load_config())
+    store_grades(graded, engine=engine)
     engine.dispose()
     print(
         f"prepared: generate {generated - started:.1f} s, import {imported - generated:.1f} s, "
