@@ -1,8 +1,8 @@
 """Minimal change: CP-SAT on the chunks of the plan a replan touched, with a price on
 every change against the filed plan.
 
-The model is the planner's day-and-team model of one town × ISO week chunk (as
-:mod:`improve` builds it) with a different objective:
+The model is the planner's day-and-team model of one town × ISO week chunk
+(:mod:`chunk_model`, shared with :mod:`improve`) with a different objective:
 
     officer_day · officer-days used
   + changed_visit · [visit differs from its filed version]
@@ -16,7 +16,6 @@ starts from "change nothing more" and only moves what pays for itself. Determini
 
 import hashlib
 import tomllib
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,8 +23,14 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from jointinspect.scheduler import dayset
 from jointinspect.scheduler.assignment import Placed, Roster
+from jointinspect.scheduler.chunk_model import (
+    Assignment,
+    PenaltyTerms,
+    build_chunk_model,
+    freeable_officer_days,
+    solved_assignment,
+)
 from jointinspect.scheduler.errors import InvalidParams
 
 
@@ -132,11 +137,7 @@ def chunk_cost(
     costs: ChangeCosts,
 ) -> int:
     """The objective of the chunk as it stands (officer-days it alone uses + changes)."""
-    inside: dict[tuple[int, int], int] = defaultdict(int)
-    for i in members:
-        for o in placed[i].officers:
-            inside[(o, placed[i].day)] += 1
-    days = sum(1 for (o, d), n in inside.items() if roster.load[o][d] == n)
+    days = freeable_officer_days(roster, placed, members)
     return costs.officer_day * days + sum(
         _change_cost(filed[i], placed[i].day, frozenset(placed[i].officers), costs) for i in members
     )
@@ -154,68 +155,19 @@ def _change_cost(
     return costs.changed_visit + costs.changed_day * moved + costs.changed_officer * lost
 
 
-def _solve_chunk(
-    roster: Roster,
-    placed: Sequence[Placed],
-    filed: Sequence[Filed | None],
-    members: list[int],
-    town: str,
-    movable_from: int,
-    costs: ChangeCosts,
-    solver_seed: int,
-) -> tuple[dict[int, tuple[int, tuple[int, ...]]] | None, float]:
-    need = roster.need
-    pool = sorted({o for i in members for o in placed[i].officers})
-    inside: dict[tuple[int, int], int] = defaultdict(int)
-    for i in members:
-        for o in placed[i].officers:
-            inside[(o, placed[i].day)] += 1
+def _change_penalties(filed: Sequence[Filed | None], costs: ChangeCosts) -> PenaltyTerms:
+    """The model's change terms for a visit: :func:`_change_cost` as constraints."""
 
-    def outside(o: int, d: int) -> int:
-        return roster.load[o][d] - inside.get((o, d), 0)
-
-    def usable(o: int, d: int) -> bool:
-        if not roster.can_work[o][d]:
-            return False
-        return outside(o, d) == 0 or roster.town_on[o][d] == town
-
-    m = cp_model.CpModel()
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
-    a: dict[tuple[int, int], cp_model.IntVar] = {}
-    per_od: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
-    penalties: list[Any] = []
-    for i in members:
-        p = placed[i]
-        week = roster.days[p.day].isocalendar()[:2]
-        days = [
-            d
-            for d in dayset.days(p.draft.days)
-            if (d >= movable_from or d == p.day) and roster.days[d].isocalendar()[:2] == week
-        ]
-        for d in days:
-            x[(i, d)] = m.new_bool_var(f"x{i}_{d}")
-        m.add_exactly_one(x[(i, d)] for d in days)
-        for dept in p.draft.departments:
-            cands = [
-                o
-                for o in pool
-                if roster.officers[o].department == dept
-                and o not in roster.conflicts.get(p.draft.uscc, ())
-            ]
-            for o in cands:
-                a[(o, i)] = m.new_bool_var(f"a{o}_{i}")
-            m.add(sum(a[(o, i)] for o in cands) == need)
-            for o in cands:
-                for d in days:
-                    if usable(o, d):
-                        v = m.new_bool_var(f"z{o}_{i}_{d}")
-                        m.add(v >= a[(o, i)] + x[(i, d)] - 1)
-                        per_od[(o, d)].append(v)
-                    else:
-                        m.add(a[(o, i)] + x[(i, d)] <= 1)
+    def terms(
+        m: cp_model.CpModel,
+        i: int,
+        x: dict[tuple[int, int], cp_model.IntVar],
+        a: dict[tuple[int, int], cp_model.IntVar],
+    ) -> list[Any]:
         before = filed[i]
         if before is None:
-            continue
+            return []
+        penalties: list[Any] = []
         changed = m.new_bool_var(f"c{i}")
         penalties.append(costs.changed_visit * changed)
         if (i, before.day) in x:
@@ -233,19 +185,34 @@ def _solve_chunk(
             else:
                 m.add_implication(var.Not(), changed)
                 penalties.append(costs.changed_officer * var.Not())
-    w: list[cp_model.IntVar] = []
-    for (o, d), vs in sorted(per_od.items()):
-        room = roster.officers[o].max_visits_per_day - outside(o, d)
-        if outside(o, d):
-            m.add(sum(vs) <= room)
-            continue
-        used = m.new_bool_var(f"w{o}_{d}")
-        m.add(sum(vs) <= room * used)
-        w.append(used)
-    m.minimize(costs.officer_day * sum(w) + sum(penalties))
-    for (i, d), var in x.items():
+        return penalties
+
+    return terms
+
+
+def _solve_chunk(
+    roster: Roster,
+    placed: Sequence[Placed],
+    filed: Sequence[Filed | None],
+    members: list[int],
+    town: str,
+    movable_from: int,
+    costs: ChangeCosts,
+    solver_seed: int,
+) -> tuple[Assignment | None, float]:
+    chunk = build_chunk_model(
+        roster,
+        placed,
+        members,
+        town,
+        movable_from=movable_from,
+        penalties=_change_penalties(filed, costs),
+    )
+    m = chunk.model
+    m.minimize(costs.officer_day * sum(chunk.w.values()) + sum(chunk.penalties))
+    for (i, d), var in chunk.x.items():
         m.add_hint(var, d == placed[i].day)
-    for (o, i), var in a.items():
+    for (o, i), var in chunk.a.items():
         m.add_hint(var, o in placed[i].officers)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -257,11 +224,4 @@ def _solve_chunk(
         return None, dtime
     if round(solver.objective_value) >= chunk_cost(roster, placed, filed, members, costs):
         return None, dtime
-    assignment: dict[int, tuple[int, tuple[int, ...]]] = {}
-    for i in members:
-        day = next(d for (j, d), var in x.items() if j == i and solver.boolean_value(var))
-        officers = tuple(
-            sorted(o for (o, j), var in a.items() if j == i and solver.boolean_value(var))
-        )
-        assignment[i] = (day, officers)
-    return assignment, dtime
+    return solved_assignment(solver, chunk, members), dtime

@@ -2,9 +2,8 @@
 
 The whole quarter as one model would not scale, and most of it is already as good as it
 gets; the construction's officer-days are compared with a per-subproblem lower bound and
-only subproblems with slack are re-solved, worst first (see :func:`_subproblems`). A
-subproblem keeps its visits, officers and week; everything else the officers do is
-fixed, and an officer-day already spent in another town is not available.
+only subproblems with slack are re-solved, worst first (see :func:`_subproblems`), each
+with the day-and-team model of :mod:`chunk_model` minimising the officer-days it uses.
 
 Determinism: one worker (or a fixed count with ``interleave_search``), a fixed solver
 seed derived from the plan seed, and a deterministic-time limit per subproblem and in
@@ -23,8 +22,13 @@ from dataclasses import dataclass
 import networkx as nx
 from ortools.sat.python import cp_model
 
-from jointinspect.scheduler import dayset
 from jointinspect.scheduler.assignment import Placed, Roster
+from jointinspect.scheduler.chunk_model import (
+    Assignment,
+    build_chunk_model,
+    freeable_officer_days,
+    solved_assignment,
+)
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.problem import PlanningProblem
 
@@ -127,7 +131,7 @@ class _Outcome:
     after: int
     dtime: float
     cap_hit: bool
-    assignment: dict[int, tuple[int, tuple[int, ...]]] | None
+    assignment: Assignment | None
 
 
 def _solve(
@@ -138,72 +142,19 @@ def _solve(
     solver_seed: int,
     deadline: float | None,
 ) -> _Outcome:
-    need = roster.need
-    pool = sorted({o for i in members for o in placed[i].officers})
-    inside: dict[tuple[int, int], int] = defaultdict(int)
-    for i in members:
-        for o in placed[i].officers:
-            inside[(o, placed[i].day)] += 1
     first = placed[members[0]]
     # The subproblem's town: where its visits' officers work that day (one town a day).
     town = roster.town_on[first.officers[0]][first.day]
-
-    def outside(o: int, d: int) -> int:
-        return roster.load[o][d] - inside.get((o, d), 0)
-
-    # Officer-days the subproblem can free: those with no visit outside it.
-    before = sum(1 for (o, d) in inside if outside(o, d) == 0)
-
-    def usable(o: int, d: int) -> bool:
-        """Free that day, or already working in this town (then at no extra cost)."""
-        if not roster.can_work[o][d]:
-            return False
-        return outside(o, d) == 0 or roster.town_on[o][d] == town
-
-    m = cp_model.CpModel()
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
-    a: dict[tuple[int, int], cp_model.IntVar] = {}
-    per_od: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    before = freeable_officer_days(roster, placed, members)
+    chunk = build_chunk_model(roster, placed, members, town)
+    m = chunk.model
+    m.minimize(sum(chunk.w.values()))
     for i in members:
         p = placed[i]
-        # Any day of the visit's current week that its windows allow.
-        days = [d for d in dayset.days(p.draft.days) if _same_week(roster, d, p.day)]
-        for d in days:
-            x[(i, d)] = m.new_bool_var(f"x{i}_{d}")
-        m.add_exactly_one(x[(i, d)] for d in days)
-        for dept in p.draft.departments:
-            cands = [
-                o
-                for o in pool
-                if roster.officers[o].department == dept
-                and o not in roster.conflicts.get(p.draft.uscc, ())
-            ]
-            for o in cands:
-                a[(o, i)] = m.new_bool_var(f"a{o}_{i}")
-            m.add(sum(a[(o, i)] for o in cands) == need)
-            for o in cands:
-                for d in days:
-                    if usable(o, d):
-                        v = m.new_bool_var(f"z{o}_{i}_{d}")
-                        m.add(v >= a[(o, i)] + x[(i, d)] - 1)
-                        per_od[(o, d)].append(v)
-                    else:
-                        m.add(a[(o, i)] + x[(i, d)] <= 1)
-    w: dict[tuple[int, int], cp_model.IntVar] = {}
-    for (o, d), vs in sorted(per_od.items()):
-        room = roster.officers[o].max_visits_per_day - outside(o, d)
-        if outside(o, d):
-            m.add(sum(vs) <= room)  # an officer-day spent anyway: no cost
-            continue
-        w[(o, d)] = m.new_bool_var(f"w{o}_{d}")
-        m.add(sum(vs) <= room * w[(o, d)])
-    m.minimize(sum(w.values()))
-    for i in members:
-        p = placed[i]
-        for (j, d), var in x.items():
+        for (j, d), var in chunk.x.items():
             if j == i:
                 m.add_hint(var, d == p.day)
-        for (o, j), var in a.items():
+        for (o, j), var in chunk.a.items():
             if j == i:
                 m.add_hint(var, o in p.officers)
     solver = cp_model.CpSolver()
@@ -227,18 +178,7 @@ def _solve(
     after = round(solver.objective_value)
     if after >= before:
         return _Outcome(before, after, dtime, cap_hit, None)
-    assignment: dict[int, tuple[int, tuple[int, ...]]] = {}
-    for i in members:
-        day = next(d for (j, d), var in x.items() if j == i and solver.boolean_value(var))
-        officers = tuple(
-            sorted(o for (o, j), var in a.items() if j == i and solver.boolean_value(var))
-        )
-        assignment[i] = (day, officers)
-    return _Outcome(before, after, dtime, cap_hit, assignment)
-
-
-def _same_week(roster: Roster, d: int, ref: int) -> bool:
-    return roster.days[d].isocalendar()[:2] == roster.days[ref].isocalendar()[:2]
+    return _Outcome(before, after, dtime, cap_hit, solved_assignment(solver, chunk, members))
 
 
 def _apply(
@@ -246,7 +186,7 @@ def _apply(
     placed: list[Placed],
     problem: PlanningProblem,
     members: list[int],
-    assignment: dict[int, tuple[int, tuple[int, ...]]],
+    assignment: Assignment,
 ) -> None:
     for i in members:
         for o in placed[i].officers:

@@ -1,0 +1,151 @@
+"""The day-and-team CP-SAT model of one chunk of placed visits (one town × ISO week).
+
+One model serves the planner's improvement step (:mod:`improve`, officer-days only) and
+the replan's minimal-change step (:mod:`change_cost`, which adds a price on every change
+through the optional ``penalties`` term). A chunk keeps its visits, officers and week;
+everything else the officers do is fixed, and an officer-day already spent in another
+town is not available.
+
+Variables are made in a fixed order (visits in ``members`` order, then officer-days
+sorted), so the same chunk gives the same model and, with a fixed seed, the same answer.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from jointinspect.scheduler import dayset
+from jointinspect.scheduler.assignment import Placed, Roster
+
+#: Visit index → (day index, officer indices), the solved chunk.
+Assignment = dict[int, tuple[int, tuple[int, ...]]]
+
+#: (model, visit index, day vars, officer vars) → objective terms for that visit.
+PenaltyTerms = Callable[
+    [
+        cp_model.CpModel,
+        int,
+        dict[tuple[int, int], cp_model.IntVar],
+        dict[tuple[int, int], cp_model.IntVar],
+    ],
+    list[Any],
+]
+
+
+@dataclass(slots=True)
+class ChunkModel:
+    model: cp_model.CpModel
+    #: (visit, day) → the visit is on that day.
+    x: dict[tuple[int, int], cp_model.IntVar]
+    #: (officer, visit) → the officer is on the visit's team.
+    a: dict[tuple[int, int], cp_model.IntVar]
+    #: (officer, day) → the officer-day is spent on the chunk alone (the cost).
+    w: dict[tuple[int, int], cp_model.IntVar]
+    #: Terms ``penalties`` added, in visit order.
+    penalties: list[Any]
+
+
+def inside_load(placed: Sequence[Placed], members: Sequence[int]) -> dict[tuple[int, int], int]:
+    """Visits of the chunk per (officer, day) as it stands."""
+    inside: dict[tuple[int, int], int] = defaultdict(int)
+    for i in members:
+        for o in placed[i].officers:
+            inside[(o, placed[i].day)] += 1
+    return inside
+
+
+def freeable_officer_days(roster: Roster, placed: Sequence[Placed], members: Sequence[int]) -> int:
+    """Officer-days the chunk uses alone (no visit outside it): what it can free."""
+    inside = inside_load(placed, members)
+    return sum(1 for (o, d), n in inside.items() if roster.load[o][d] == n)
+
+
+def build_chunk_model(
+    roster: Roster,
+    placed: Sequence[Placed],
+    members: Sequence[int],
+    town: str | None,
+    *,
+    movable_from: int = 0,
+    penalties: PenaltyTerms | None = None,
+) -> ChunkModel:
+    """The chunk's model with its hard constraints; the caller sets objective and hints.
+
+    Each visit may take any day of its current week that its windows allow and that is
+    at or after ``movable_from`` (its own day always stays allowed).
+    """
+    need = roster.need
+    pool = sorted({o for i in members for o in placed[i].officers})
+    inside = inside_load(placed, members)
+
+    def outside(o: int, d: int) -> int:
+        return roster.load[o][d] - inside.get((o, d), 0)
+
+    def usable(o: int, d: int) -> bool:
+        """Free that day, or already working in this town (then at no extra cost)."""
+        if not roster.can_work[o][d]:
+            return False
+        return outside(o, d) == 0 or roster.town_on[o][d] == town
+
+    m = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    a: dict[tuple[int, int], cp_model.IntVar] = {}
+    per_od: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    terms: list[Any] = []
+    for i in members:
+        p = placed[i]
+        week = roster.days[p.day].isocalendar()[:2]
+        days = [
+            d
+            for d in dayset.days(p.draft.days)
+            if (d >= movable_from or d == p.day) and roster.days[d].isocalendar()[:2] == week
+        ]
+        for d in days:
+            x[(i, d)] = m.new_bool_var(f"x{i}_{d}")
+        m.add_exactly_one(x[(i, d)] for d in days)
+        for dept in p.draft.departments:
+            cands = [
+                o
+                for o in pool
+                if roster.officers[o].department == dept
+                and o not in roster.conflicts.get(p.draft.uscc, ())
+            ]
+            for o in cands:
+                a[(o, i)] = m.new_bool_var(f"a{o}_{i}")
+            m.add(sum(a[(o, i)] for o in cands) == need)
+            for o in cands:
+                for d in days:
+                    if usable(o, d):
+                        v = m.new_bool_var(f"z{o}_{i}_{d}")
+                        m.add(v >= a[(o, i)] + x[(i, d)] - 1)
+                        per_od[(o, d)].append(v)
+                    else:
+                        m.add(a[(o, i)] + x[(i, d)] <= 1)
+        if penalties is not None:
+            terms.extend(penalties(m, i, x, a))
+    w: dict[tuple[int, int], cp_model.IntVar] = {}
+    for (o, d), vs in sorted(per_od.items()):
+        room = roster.officers[o].max_visits_per_day - outside(o, d)
+        if outside(o, d):
+            m.add(sum(vs) <= room)  # an officer-day spent anyway: no cost
+            continue
+        w[(o, d)] = m.new_bool_var(f"w{o}_{d}")
+        m.add(sum(vs) <= room * w[(o, d)])
+    return ChunkModel(m, x, a, w, terms)
+
+
+def solved_assignment(
+    solver: cp_model.CpSolver, chunk: ChunkModel, members: Sequence[int]
+) -> Assignment:
+    """Each visit's day and (sorted) officers in the solver's solution."""
+    assignment: Assignment = {}
+    for i in members:
+        day = next(d for (j, d), var in chunk.x.items() if j == i and solver.boolean_value(var))
+        officers = tuple(
+            sorted(o for (o, j), var in chunk.a.items() if j == i and solver.boolean_value(var))
+        )
+        assignment[i] = (day, officers)
+    return assignment
