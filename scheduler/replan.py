@@ -25,22 +25,22 @@
 
 import datetime as dt
 import itertools
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jointinspect.models.enums import DemandSource
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler import dayset, officer_draw
 from jointinspect.scheduler.assignment import Construction, Placed, Roster
 from jointinspect.scheduler.change_cost import ChangeCosts, Filed, rebalance
-from jointinspect.scheduler.consolidation import VisitDraft, consolidate_enterprise, minimum_visits
+from jointinspect.scheduler.consolidation import VisitDraft, consolidate_enterprise
 from jointinspect.scheduler.errors import UnknownReference, UnplaceableDemand
 from jointinspect.scheduler.modes import ModeDecision, Placement, decide
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
+from jointinspect.scheduler.plan_figures import offsite_results, plan_metrics
 from jointinspect.scheduler.problem import PlanningProblem
 from jointinspect.scheduler.result import (
     OfficerRef,
@@ -584,18 +584,7 @@ def _with_key(v: VisitResult, key: str) -> VisitResult:
 
 def _result(state: _Replan, visits: list[VisitResult]) -> PlanResult:
     problem = state.problem
-    offsite = tuple(
-        OffsiteResult(
-            d.demand.id,
-            d.demand.uscc,
-            d.demand.department,
-            d.demand.item,
-            d.demand.source.value,
-            d.due or Quarter.parse(problem.quarter).last_day,
-        )
-        for d in state.decisions.values()
-        if d.placement == Placement.OFFSITE
-    )
+    offsite = offsite_results(state.decisions.values(), Quarter.parse(problem.quarter).last_day)
     rows = list(state.unscheduled)
     rows += [
         _unscheduled(d, d.reason.value, d.detail)
@@ -620,7 +609,6 @@ def _metrics(
     unscheduled: Sequence[UnscheduledResult],
 ) -> dict[str, Any]:
     """The planner's figures (``solve``'s metrics) for the replanned revision."""
-    by_source: dict[str, Counter[str]] = {s.value: Counter() for s in DemandSource}
     per_enterprise: dict[str, list[ModeDecision]] = defaultdict(list)
     onsite_ids = set()
     for v in visits:
@@ -629,22 +617,17 @@ def _metrics(
             if t.demand_id in state.decisions:
                 per_enterprise[v.uscc].append(state.decisions[t.demand_id])
     off = {o.demand_id for o in offsite}
-    for d in state.decisions.values():
-        mode = (
+    modes = [
+        (
+            d.demand.source.value,
             "onsite"
             if d.demand.id in onsite_ids
             else "offsite"
             if d.demand.id in off
-            else "unscheduled"
+            else "unscheduled",
         )
-        by_source[d.demand.source.value][mode] += 1
-    bound = sum(minimum_visits(ts) for ts in per_enterprise.values())
-    alone = 0
-    for ts in per_enterprise.values():
-        by_dept: dict[str, list[ModeDecision]] = defaultdict(list)
-        for dec in ts:
-            by_dept[dec.demand.department].append(dec)
-        alone += sum(minimum_visits(g) for g in by_dept.values())
+        for d in state.decisions.values()
+    ]
     stops: dict[tuple[str, dt.date], list[VisitResult]] = defaultdict(list)
     for v in visits:
         for o in v.inspectors:
@@ -666,21 +649,7 @@ def _metrics(
         if home:
             points.append(home)
         km += sum(great_circle_km(a, b) for a, b in itertools.pairwise(points))
-    reasons = Counter(u.reason for u in unscheduled)
     return {
-        "demands": len(state.decisions),
-        "onsite_visits": len(visits),
-        "offsite_checks": len(offsite),
-        "unscheduled": len(unscheduled),
-        "demands_by_source": {
-            s: {m: c[m] for m in ("onsite", "offsite", "unscheduled")}
-            for s, c in by_source.items()
-            if c
-        },
-        "unscheduled_by_reason": dict(sorted(reasons.items())),
-        "consolidation_lower_bound": bound,
-        "visits_if_departments_alone": alone,
-        "visits_saved": alone - len(visits),
-        "officer_days": len(stops),
+        **plan_metrics(modes, per_enterprise, len(visits), len(offsite), unscheduled, len(stops)),
         "km": round(km, 3),
     }

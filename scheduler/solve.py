@@ -6,11 +6,10 @@ officers → CP-SAT improvement on town-week subproblems → routes → result a
 
 import bisect
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from jointinspect.models.enums import DemandSource
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler import dayset
 from jointinspect.scheduler.assignment import Construction, Placed, Roster
@@ -18,12 +17,12 @@ from jointinspect.scheduler.consolidation import (
     Dropped,
     VisitDraft,
     consolidate_enterprise,
-    minimum_visits,
 )
 from jointinspect.scheduler.errors import UnknownReference
 from jointinspect.scheduler.improve import ImproveStats, improve
 from jointinspect.scheduler.modes import ModeDecision, Placement, decide
 from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.plan_figures import offsite_results, plan_metrics
 from jointinspect.scheduler.problem import EnterpriseInfo, PlanningProblem
 from jointinspect.scheduler.result import (
     OfficerRef,
@@ -79,18 +78,7 @@ def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> Pl
     t_improved = time.monotonic()
     routes = route(placed, roster, problem.enterprises, params.two_opt_max_visits)
     visit_results = _visits(problem, roster, placed, routes.order)
-    offsite = tuple(
-        OffsiteResult(
-            d.demand.id,
-            d.demand.uscc,
-            d.demand.department,
-            d.demand.item,
-            d.demand.source.value,
-            d.due or quarter_last,
-        )
-        for d in decisions
-        if d.placement == Placement.OFFSITE
-    )
+    offsite = offsite_results(decisions, quarter_last)
     unscheduled = _unscheduled(decisions, dropped)
     metrics = _metrics(problem, decisions, placed, offsite, unscheduled, routes.officer_days)
     metrics["km"] = routes.km
@@ -203,40 +191,17 @@ def _metrics(
     unscheduled: Sequence[UnscheduledResult],
     officer_days: int,
 ) -> dict[str, Any]:
-    by_source: dict[str, Counter[str]] = {s.value: Counter() for s in DemandSource}
     onsite_ids = set()
     per_enterprise: dict[str, list[ModeDecision]] = defaultdict(list)
     for p in placed:
         for t in p.draft.tasks:
             onsite_ids.add(t.demand.id)
             per_enterprise[p.draft.uscc].append(t)
+    modes = []
     for d in decisions:
         if d.demand.id in onsite_ids:
             mode = "onsite"
         else:
             mode = "offsite" if d.placement == Placement.OFFSITE else "unscheduled"
-        by_source[d.demand.source.value][mode] += 1
-    lower_bound = sum(minimum_visits(ts) for ts in per_enterprise.values())
-    alone = 0
-    for ts in per_enterprise.values():
-        by_dept: dict[str, list[ModeDecision]] = defaultdict(list)
-        for t in ts:
-            by_dept[t.demand.department].append(t)
-        alone += sum(minimum_visits(group) for group in by_dept.values())
-    reasons = Counter(u.reason for u in unscheduled)
-    return {
-        "demands": len(decisions),
-        "onsite_visits": len(placed),
-        "offsite_checks": len(offsite),
-        "unscheduled": len(unscheduled),
-        "demands_by_source": {
-            s: {m: c[m] for m in ("onsite", "offsite", "unscheduled")}
-            for s, c in by_source.items()
-            if c
-        },
-        "unscheduled_by_reason": dict(sorted(reasons.items())),
-        "consolidation_lower_bound": lower_bound,
-        "visits_if_departments_alone": alone,
-        "visits_saved": alone - len(placed),
-        "officer_days": officer_days,
-    }
+        modes.append((d.demand.source.value, mode))
+    return plan_metrics(modes, per_enterprise, len(placed), len(offsite), unscheduled, officer_days)
