@@ -11,8 +11,15 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, select
 from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.planning_io import DEFAULT_PRIORITY, RANDOM_PRIORITY, DemandRow, ItemRow
-from jointinspect.data.planning_io import trigger_window as _trigger_window
+from jointinspect.data.planning_io import (
+    RANDOM_PRIORITY,
+    DemandRow,
+    ItemRow,
+    demand_row,
+    demand_select,
+    trigger_row,
+    trigger_select,
+)
 from jointinspect.models import (
     Demand,
     Item,
@@ -189,42 +196,12 @@ def demand_rows(
     trigger_response_days: int,
 ) -> dict[str, DemandRow]:
     """The facts of some demands: ``demands.csv`` rows, triggers, or drawn ids (§2)."""
-    d, tr = _t(Demand).c, _t(Trigger).c
     out: dict[str, DemandRow] = {}
     with engine.connect() as conn:
-        for did, dept, item, uscc, source, earliest, latest, priority, required in conn.execute(
-            select(
-                d.id,
-                d.department,
-                d.item,
-                d.uscc,
-                d.source,
-                d.earliest,
-                d.latest,
-                d.priority,
-                d.onsite_required,
-            ).where(d.id.in_(ids))
-        ):
-            out[did] = DemandRow(
-                did,
-                dept,
-                item,
-                uscc,
-                source,
-                earliest or quarter.first_day,
-                latest or quarter.last_day,
-                priority or DEFAULT_PRIORITY,
-                bool(required),
-            )
-        for tid, dept, item, uscc, kind, received in conn.execute(
-            select(tr.id, tr.department, tr.item, tr.uscc, tr.kind, tr.received_at).where(
-                tr.id.in_(ids)
-            )
-        ):
-            opened, closes = _trigger_window(received, calendar, trigger_response_days)
-            out[tid] = DemandRow(
-                tid, dept, item, uscc, kind, opened, closes, DEFAULT_PRIORITY, False
-            )
+        for row in conn.execute(demand_select().where(_t(Demand).c.id.in_(ids))):
+            out[row[0]] = demand_row(row, quarter)
+        for row in conn.execute(trigger_select().where(_t(Trigger).c.id.in_(ids))):
+            out[row[0]] = trigger_row(row, calendar, trigger_response_days)
     for did in ids:
         if did.startswith("R:") and did not in out and did.count(":") >= 3:
             _, dept, item, uscc = did.split(":", 3)

@@ -13,11 +13,12 @@ them into a ``PlanningProblem`` and into the draw's candidates.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import Select, Table, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.models import (
@@ -213,34 +214,40 @@ def _inspectors(conn: Connection, quarter: Quarter) -> list[InspectorRow]:
 
 
 def _demands(conn: Connection, quarter: Quarter) -> list[DemandRow]:
+    rows = conn.execute(demand_select().order_by(_table(Demand).c.id))
+    return [demand_row(row, quarter) for row in rows]
+
+
+def demand_select() -> Select[Any]:
+    """The ``demands`` columns a :class:`DemandRow` is made of (see :func:`demand_row`)."""
     c = _table(Demand).c
-    rows = conn.execute(
-        select(
-            c.id,
-            c.department,
-            c.item,
-            c.uscc,
-            c.source,
-            c.earliest,
-            c.latest,
-            c.priority,
-            c.onsite_required,
-        ).order_by(c.id)
+    return select(
+        c.id,
+        c.department,
+        c.item,
+        c.uscc,
+        c.source,
+        c.earliest,
+        c.latest,
+        c.priority,
+        c.onsite_required,
     )
-    return [
-        DemandRow(
-            did,
-            dept,
-            item,
-            uscc,
-            source,
-            earliest or quarter.first_day,
-            latest or quarter.last_day,
-            priority or DEFAULT_PRIORITY,
-            bool(required),
-        )
-        for did, dept, item, uscc, source, earliest, latest, priority, required in rows
-    ]
+
+
+def demand_row(row: Sequence[Any], quarter: Quarter) -> DemandRow:
+    """A row of :func:`demand_select`; no window means the whole quarter (§2)."""
+    did, dept, item, uscc, source, earliest, latest, priority, required = row
+    return DemandRow(
+        did,
+        dept,
+        item,
+        uscc,
+        source,
+        earliest or quarter.first_day,
+        latest or quarter.last_day,
+        priority or DEFAULT_PRIORITY,
+        bool(required),
+    )
 
 
 def trigger_window(
@@ -253,16 +260,22 @@ def trigger_window(
 
 
 def _triggers(conn: Connection, calendar: WorkingCalendar, response_days: int) -> list[DemandRow]:
+    rows = conn.execute(trigger_select().order_by(_table(Trigger).c.id))
+    return [trigger_row(row, calendar, response_days) for row in rows]
+
+
+def trigger_select() -> Select[Any]:
+    """The ``triggers`` columns a trigger's :class:`DemandRow` is made of."""
     c = _table(Trigger).c
-    rows = conn.execute(
-        select(c.id, c.department, c.item, c.uscc, c.kind, c.received_at).order_by(c.id)
-    )
-    out = []
-    for tid, dept, item, uscc, kind, received in rows:
-        opened, closes = trigger_window(received, calendar, response_days)
-        # A trigger's urgency is its source; its priority only orders it among equals.
-        out.append(DemandRow(tid, dept, item, uscc, kind, opened, closes, DEFAULT_PRIORITY, False))
-    return out
+    return select(c.id, c.department, c.item, c.uscc, c.kind, c.received_at)
+
+
+def trigger_row(row: Sequence[Any], calendar: WorkingCalendar, response_days: int) -> DemandRow:
+    """A row of :func:`trigger_select`, its window from :func:`trigger_window`."""
+    tid, dept, item, uscc, kind, received = row
+    opened, closes = trigger_window(received, calendar, response_days)
+    # A trigger's urgency is its source; its priority only orders it among equals.
+    return DemandRow(tid, dept, item, uscc, kind, opened, closes, DEFAULT_PRIORITY, False)
 
 
 def _sampling_rules(conn: Connection) -> list[SamplingRuleRow]:
