@@ -28,13 +28,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from jointinspect.cli.commands_grade import inputs_from_tables, store_grades, write_csv
 from jointinspect.data.grading_io import load_grading_tables
 from jointinspect.models import make_engine
+from jointinspect.models.timezones import CHINA
 from jointinspect.risk.config import load_config
 from jointinspect.risk.grade import grade
 from jointinspect.risk.inputs import (
@@ -52,7 +52,6 @@ from jointinspect.risk.inputs import (
 from jointinspect.risk.reasons import reason_cells
 
 AS_OF = dt.date(2025, 6, 30)
-CHINA = ZoneInfo("Asia/Shanghai")
 YEARS_OF_HISTORY = 5
 # Volumes per enterprise, roughly a Shanghai district's registers.
 CREDIT_EVENTS_PER_ENTERPRISE = 0.3

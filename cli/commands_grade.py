@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import typer
@@ -26,6 +25,7 @@ from jointinspect.data.grading_io import (
     write_grades,
 )
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.timezones import CHINA
 from jointinspect.risk.config import GRADES, GradingConfig, load_config
 from jointinspect.risk.evaluation import Evaluation, evaluate
 from jointinspect.risk.grade import GradingResult, grade
@@ -41,7 +41,6 @@ from jointinspect.risk.inputs import (
 )
 from jointinspect.risk.reasons import reason_cells, reason_json
 
-CHINA = ZoneInfo("Asia/Shanghai")
 CSV_HEADER = ("uscc", "credit", "risk", "grade", "reasons")
 REASON_SEPARATOR = "; "
 LANGUAGE_SEPARATOR = " / "

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -46,6 +45,7 @@ from jointinspect.data.replan_store import (
     record_replan,
 )
 from jointinspect.models.quarter import Quarter
+from jointinspect.models.timezones import CHINA
 from jointinspect.risk.config import GRADES
 from jointinspect.risk.reasons import reason_json
 from jointinspect.risk.sampling import Draw
@@ -56,7 +56,6 @@ from jointinspect.scheduler.problem import PlanningProblem
 from jointinspect.scheduler.replan import replan
 from jointinspect.scheduler.replan_check import check_replanned
 
-CHINA = ZoneInfo("Asia/Shanghai")
 Progress = Callable[[str], None]
 
 

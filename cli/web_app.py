@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Form, Request
@@ -78,6 +77,7 @@ from jointinspect.data.verification import (
 )
 from jointinspect.models.codes import CODE_CHARS
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.timezones import CHINA
 
 HTTP_STATUS = {VALID: 200, REVOKED: 410, UNKNOWN: 404, FORGED: 404, MALFORMED: 400}
 #: Longest input looked at: a code is 20 characters, 23 with separators; anything much
@@ -91,7 +91,6 @@ DEFAULT_RATE_LIMIT = "30/minute"
 #: within the engine's pool (SQLAlchemy keeps 5 connections) means no request pays for
 #: opening a connection; the rest wait their turn in the event loop.
 DB_THREADS = 4
-CHINA = ZoneInfo("Asia/Shanghai")
 _HERE = Path(__file__).parent
 STYLESHEET = (_HERE / "templates" / "verify.css").read_text(encoding="utf-8")
 #: The stylesheet changes only with a release; browsers may keep it for a day.

@@ -12,7 +12,6 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import String, Table, cast, func, select, union_all
@@ -33,8 +32,8 @@ from jointinspect.models import (
 )
 from jointinspect.models.enums import EnterpriseStatus, InspectionResult
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.timezones import CHINA
 
-CHINA = ZoneInfo("Asia/Shanghai")
 #: Rows per executemany batch of the grade upsert.
 WRITE_CHUNK = 50_000
 

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -31,8 +30,8 @@ from jointinspect.models import (
     VisitTask,
 )
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.timezones import CHINA
 
-CHINA = ZoneInfo("Asia/Shanghai")
 #: The four counts the contract's ``metrics`` starts with; other metrics follow them.
 CORE_METRICS = ("demands", "onsite_visits", "offsite_checks", "unscheduled")
 

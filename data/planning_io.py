@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, Table, and_, func, select
 from sqlalchemy.engine import Connection, Engine
@@ -37,9 +36,9 @@ from jointinspect.models import (
     Visit,
 )
 from jointinspect.models.quarter import Quarter
+from jointinspect.models.timezones import CHINA
 from jointinspect.models.workdays import WorkingCalendar
 
-CHINA = ZoneInfo("Asia/Shanghai")
 #: Spec §3: a drawn demand's priority.
 RANDOM_PRIORITY = 2
 #: Spec §1: a demand's default priority.

@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jointinspect.data.report_charts import Chart, ChartContext, chart_texts, draw_charts
 from jointinspect.data.report_figures import RATINGS, OutcomeCounts, ReportData
 from jointinspect.data.report_fonts import FontChoice, cjk_characters, find_cjk_font
 from jointinspect.data.report_style import ReportStyle
 from jointinspect.data.report_text import TEXT, Lang, source_label, text
-
-CHINA = ZoneInfo("Asia/Shanghai")
+from jointinspect.models.timezones import CHINA
 
 CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
