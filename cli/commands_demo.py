@@ -12,11 +12,12 @@ from rich.table import Table
 from jointinspect.cli.context import (
     DbOption,
     open_engine,
+    parse_quarter,
     reports_errors,
     settings_for,
     working_calendar,
 )
-from jointinspect.models.quarter import Quarter, QuarterFormatError
+from jointinspect.models.quarter import Quarter
 
 if TYPE_CHECKING:
     from jointinspect.cli.demo import DemoSummary
@@ -53,10 +54,7 @@ def register(app: typer.Typer) -> None:
         --out; run it again and it replans the same district.
         """
         settings = settings_for(ctx, db)
-        try:
-            planned = Quarter.parse(quarter) if quarter else _next_quarter()
-        except QuarterFormatError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--quarter") from None
+        planned = parse_quarter(quarter) if quarter else _next_quarter()
         engine = open_engine(settings)
         started = time.monotonic()
         console = Console(stderr=True)

@@ -5,7 +5,13 @@ from typing import Annotated
 
 import typer
 
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import (
+    DbOption,
+    QuarterOption,
+    open_engine,
+    reports_errors,
+    settings_for,
+)
 from jointinspect.data.export_plan import FOLDER_FORMATS, FORMATS, export_plan
 
 
@@ -14,7 +20,7 @@ def register(app: typer.Typer) -> None:
     @reports_errors
     def export(
         ctx: typer.Context,
-        quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")],
+        quarter: QuarterOption,
         fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")],
         out: Annotated[
             Path, typer.Option("--out", help="File to write (a folder for ics and qr).")

@@ -7,7 +7,13 @@ from typing import Annotated
 import typer
 
 from jointinspect.cli import hard_rules
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import (
+    DbOption,
+    QuarterOption,
+    open_engine,
+    reports_errors,
+    settings_for,
+)
 from jointinspect.cli.keyring import load_keys
 from jointinspect.data.filing import file_plan
 
@@ -17,7 +23,7 @@ def register(app: typer.Typer) -> None:
     @reports_errors
     def file_command(
         ctx: typer.Context,
-        quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")],
+        quarter: QuarterOption,
         by: Annotated[
             str | None,
             typer.Option("--by", help="Who files (recorded); default: the login name."),

@@ -10,12 +10,12 @@ from rich.table import Table
 from jointinspect.cli.context import (
     DbOption,
     open_engine,
+    parse_quarter,
     reports_errors,
     settings_for,
     working_calendar,
 )
 from jointinspect.cli.plan_glue import PlanRun, make_plan
-from jointinspect.models.quarter import Quarter, QuarterFormatError
 from jointinspect.scheduler.params import SchedulerParams
 
 
@@ -44,10 +44,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Make a draft plan revision for a quarter and print its metrics."""
         settings = settings_for(ctx, db)
-        try:
-            q = Quarter.parse(quarter)
-        except QuarterFormatError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--quarter") from None
+        q = parse_quarter(quarter)
         calendar = working_calendar(settings)
         uncovered = calendar.uncovered_years(q.first_day, q.last_day)
         if uncovered:

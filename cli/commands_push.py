@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from jointinspect.cli.context import DbOption, fail, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import (
+    DbOption,
+    QuarterOption,
+    fail,
+    open_engine,
+    reports_errors,
+    settings_for,
+)
 from jointinspect.data.push import load_endpoint_specs, push_plan, resolve_tokens
 
 
@@ -16,7 +23,7 @@ def register(app: typer.Typer) -> None:
     @reports_errors
     def push(
         ctx: typer.Context,
-        quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")],
+        quarter: QuarterOption,
         endpoints: Annotated[
             Path | None,
             typer.Option(

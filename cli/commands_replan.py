@@ -8,10 +8,16 @@ from typing import Annotated
 
 import typer
 
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import (
+    DbOption,
+    QuarterOption,
+    open_engine,
+    parse_quarter,
+    reports_errors,
+    settings_for,
+)
 from jointinspect.cli.daemon import describe, run_daemon
 from jointinspect.cli.replan_glue import ReplanRun, replan_quarter
-from jointinspect.models.quarter import Quarter, QuarterFormatError
 
 #: Changed visits listed one per line before the rest are counted.
 SHOWN_CHANGES = 20
@@ -22,7 +28,7 @@ def register(app: typer.Typer) -> None:
     @reports_errors
     def replan(
         ctx: typer.Context,
-        quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")],
+        quarter: QuarterOption,
         as_of: Annotated[
             str | None,
             typer.Option(
@@ -41,10 +47,7 @@ def register(app: typer.Typer) -> None:
         changed visits, old ones revoked). Prints what changed.
         """
         settings = settings_for(ctx, db)
-        try:
-            q = Quarter.parse(quarter)
-        except QuarterFormatError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--quarter") from None
+        q = parse_quarter(quarter)
         day = _date(as_of)
         engine = open_engine(settings)
         started = time.monotonic()

@@ -10,9 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from jointinspect.cli.commands_grade import grading_config
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import (
+    DbOption,
+    QuarterOption,
+    open_engine,
+    parse_quarter,
+    reports_errors,
+    settings_for,
+)
 from jointinspect.cli.report_glue import ReportRun, make_report, write_report
-from jointinspect.models.quarter import Quarter, QuarterFormatError
 
 __all__ = ["register", "write_report"]
 
@@ -27,7 +33,7 @@ def register(app: typer.Typer) -> None:
     @reports_errors
     def report_command(
         ctx: typer.Context,
-        quarter: Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")],
+        quarter: QuarterOption,
         out: Annotated[
             Path, typer.Option("--out", help="The HTML file to write (self-contained).")
         ],
@@ -43,10 +49,7 @@ def register(app: typer.Typer) -> None:
         visit and lift, officer workload, visits by town, enterprise ratings, revisions.
         """
         settings = settings_for(ctx, db)
-        try:
-            q = Quarter.parse(quarter.strip().upper())
-        except QuarterFormatError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--quarter") from None
+        q = parse_quarter(quarter.strip().upper())
         config = grading_config(settings)
         engine = open_engine(settings)
         started = time.monotonic()

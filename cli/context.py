@@ -15,6 +15,7 @@ from jointinspect.cli.settings import Settings, load_settings
 from jointinspect.data.calendar_file import load_calendar
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.quarter import Quarter, QuarterFormatError
 from jointinspect.models.workdays import WorkingCalendar
 
 P = ParamSpec("P")
@@ -29,6 +30,18 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+#: ``--quarter`` of the commands that work on one quarter's plan (see :func:`parse_quarter`).
+QuarterOption = Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")]
+
+
+def parse_quarter(text: str) -> Quarter:
+    """The ``--quarter`` value as a Quarter; a malformed one is a usage error on the option."""
+    try:
+        return Quarter.parse(text)
+    except QuarterFormatError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--quarter") from None
 
 
 @dataclass
