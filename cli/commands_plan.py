@@ -9,6 +9,7 @@ from rich.table import Table
 
 from jointinspect.cli.context import (
     DbOption,
+    elapsed_progress,
     open_engine,
     parse_quarter,
     reports_errors,
@@ -60,9 +61,7 @@ def register(app: typer.Typer) -> None:
         ).with_time_limit(time_limit)
         engine = open_engine(settings)
         started = time.monotonic()
-
-        def progress(message: str) -> None:
-            typer.echo(f"[{time.monotonic() - started:6.1f}s] {message}", err=True)
+        progress = elapsed_progress(started)
 
         try:
             run = make_plan(

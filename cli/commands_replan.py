@@ -11,6 +11,7 @@ import typer
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
+    elapsed_progress,
     open_engine,
     parse_quarter,
     reports_errors,
@@ -51,9 +52,7 @@ def register(app: typer.Typer) -> None:
         day = _date(as_of)
         engine = open_engine(settings)
         started = time.monotonic()
-
-        def progress(message: str) -> None:
-            typer.echo(f"[{time.monotonic() - started:6.1f}s] {message}", err=True)
+        progress = elapsed_progress(started)
 
         try:
             run = replan_quarter(

@@ -13,6 +13,7 @@ from jointinspect.cli.commands_grade import grading_config
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
+    elapsed_progress,
     open_engine,
     parse_quarter,
     reports_errors,
@@ -53,9 +54,7 @@ def register(app: typer.Typer) -> None:
         config = grading_config(settings)
         engine = open_engine(settings)
         started = time.monotonic()
-
-        def progress(message: str) -> None:
-            typer.echo(f"[{time.monotonic() - started:6.1f}s] {message}", err=True)
+        progress = elapsed_progress(started)
 
         try:
             run = make_report(

@@ -1,6 +1,7 @@
 """What every command shares: the database option, settings, and error reporting."""
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,6 +99,15 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             sys.exit(130)
 
     return wrapper
+
+
+def elapsed_progress(started: float) -> Callable[[str], None]:
+    """A progress callback: ``[  12.3s] message`` on stderr, timed from ``started``."""
+
+    def progress(message: str) -> None:
+        typer.echo(f"[{time.monotonic() - started:6.1f}s] {message}", err=True)
+
+    return progress
 
 
 @contextmanager
