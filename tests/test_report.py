@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from headless_chromium import HEADLESS_FLAGS
 from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from plan_factory import USCC, sample_plan
@@ -43,16 +44,6 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 #: What matplotlib draws (and says) when a font has no glyph for a character: a box.
 TOFU_FONT = "LastResort"
 MISSING_GLYPH = "missing from font"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -315,7 +306,7 @@ def test_chromium_renders_every_chart(rendered: RenderedReport, tmp_path: Path) 
     page = tmp_path / "report.html"
     page.write_text(rendered.html, encoding="utf-8")
     shot = tmp_path / "shot.png"
-    common = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    common = [browser, *HEADLESS_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     subprocess.run(
         [*common, f"--screenshot={shot}", "--window-size=1280,4000", page.as_uri()],
         check=True,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from headless_chromium import HEADLESS_FLAGS
 from PIL import Image
 from plan_factory import ENTERPRISES, USCC
 from web_world import KEY_SETTING, WebWorld, build_world
@@ -79,14 +80,7 @@ def _chromium(args: list[str], url: str, profile: Path) -> subprocess.CompletedP
     return subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS_FLAGS,
             f"--user-data-dir={profile}",
             f"--window-size={PHONE[0]},{PHONE[1]}",
             *args,
