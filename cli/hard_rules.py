@@ -14,8 +14,9 @@ from jointinspect.cli.context import working_calendar
 from jointinspect.cli.plan_glue import build_problem, draw_sample
 from jointinspect.cli.settings import Settings
 from jointinspect.data.filing import HardRuleCheck
-from jointinspect.data.plan_document import PlanDocument, load_plan_document
+from jointinspect.data.plan_document import PlanDocument
 from jointinspect.data.planning_io import load_planning_inputs
+from jointinspect.data.replan_store import read_plan_document
 from jointinspect.models.enums import DemandSource
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler.checker import check as check_plan
@@ -76,7 +77,7 @@ def hard_rule_check(settings: Settings) -> HardRuleCheck:
     )
 
     def check(session: Session, revision_id: int) -> Sequence[str]:
-        doc = load_plan_document(session=session, revision_id=revision_id)
+        doc = read_plan_document(session.connection(), revision_id)
         calendar = working_calendar(settings)
         inputs = load_planning_inputs(
             Quarter.parse(doc.quarter),

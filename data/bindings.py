@@ -1,53 +1,47 @@
-"""What an inspection code binds, read from the planning tables: the enterprise, date,
-departments, officers, items and demands of one visit or one off-site check."""
+"""What an inspection code binds, from the planning tables' columns: the enterprise, date,
+departments, officers, items and demands of one visit or one off-site check.
 
-from collections import defaultdict
+Filing (issuing codes) and verification (recomputing a code's binding) both build bindings
+here, so the two can never disagree on what a code is bound to.
+"""
 
-from sqlmodel import Session, select
+import datetime as dt
+from collections.abc import Iterable
 
-from jointinspect.models import OffsiteCheck, Visit, VisitOfficer, VisitTask
 from jointinspect.models.codes import Binding
 
 VISIT = "visit"
 OFFSITE = "offsite"
 
 
-def offsite_binding(check: OffsiteCheck) -> Binding:
+def visit_binding(
+    uscc: str,
+    date: dt.date,
+    tasks: Iterable[tuple[str, str, str]],
+    officers: Iterable[tuple[str, str]],
+) -> Binding:
+    """A visit's binding from its tasks ``(department, item, demand id)`` and its officers
+    ``(department, inspector id)``, in any order."""
+    task_list = list(tasks)
     return Binding(
-        kind=OFFSITE,
-        uscc=check.uscc,
-        date=check.due,
-        departments=(check.department,),
-        officers=(),
-        items=(check.item,),
-        demand_ids=(check.demand_id,),
+        kind=VISIT,
+        uscc=uscc,
+        date=date,
+        departments=tuple(sorted({d for d, _i, _demand in task_list})),
+        officers=tuple(sorted(officers)),
+        items=tuple(sorted({i for _d, i, _demand in task_list})),
+        demand_ids=tuple(sorted(demand for _d, _i, demand in task_list)),
     )
 
 
-def visit_bindings(*, session: Session, visits: list[Visit]) -> dict[int, Binding]:
-    """The binding of every visit in ``visits``, keyed by visit id."""
-    ids = [v.id for v in visits if v.id is not None]
-    tasks: dict[int, list[VisitTask]] = defaultdict(list)
-    officers: dict[int, list[VisitOfficer]] = defaultdict(list)
-    chunk = 500
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        for t in session.exec(select(VisitTask).where(VisitTask.visit_id.in_(part))):  # type: ignore[attr-defined]
-            tasks[t.visit_id].append(t)
-        for o in session.exec(select(VisitOfficer).where(VisitOfficer.visit_id.in_(part))):  # type: ignore[attr-defined]
-            officers[o.visit_id].append(o)
-    result: dict[int, Binding] = {}
-    for v in visits:
-        if v.id is None:
-            continue
-        vt = tasks[v.id]
-        result[v.id] = Binding(
-            kind=VISIT,
-            uscc=v.uscc,
-            date=v.date,
-            departments=tuple(sorted({t.department for t in vt})),
-            officers=tuple(sorted((o.department, o.inspector_id) for o in officers[v.id])),
-            items=tuple(sorted({t.item for t in vt})),
-            demand_ids=tuple(sorted(t.demand_id for t in vt)),
-        )
-    return result
+def offsite_binding(uscc: str, due: dt.date, department: str, item: str, demand_id: str) -> Binding:
+    """An off-site check's binding."""
+    return Binding(
+        kind=OFFSITE,
+        uscc=uscc,
+        date=due,
+        departments=(department,),
+        officers=(),
+        items=(item,),
+        demand_ids=(demand_id,),
+    )

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, func, select
+from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.bindings import OFFSITE, VISIT, offsite_binding, visit_bindings
+from jointinspect.data.bindings import OFFSITE, VISIT, offsite_binding, visit_binding
 from jointinspect.data.keys import KeyRing
 from jointinspect.models import (
     Department,
@@ -25,8 +25,8 @@ from jointinspect.models import (
     OffsiteCheck,
     PlanRevision,
     Visit,
+    VisitOfficer,
     VisitTask,
-    session_scope,
 )
 from jointinspect.models.codes import (
     Binding,
@@ -94,93 +94,165 @@ def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
     key = authenticating_key(parsed, keys.keys)
     if key is None:
         return Verification(FORGED, shown, "this code was not issued with the district's key")
-    with session_scope(engine) as session:
-        record = session.get(InspectionCode, shown)
+    with engine.connect() as conn:
+        record = conn.execute(_RECORD.where(_CODES.c.code == shown)).first()
         if record is None:
             return Verification(
                 UNKNOWN,
                 shown,
                 "this code was issued with the district's key but is not in this database",
             )
-        binding, details = _on_record(session, record)
-        if binding is None or record.key_id != key.id or not binding_matches(parsed, binding, key):
-            return Verification(
-                FORGED,
-                shown,
-                "the check on record no longer matches this code: it was changed after filing",
-            )
-        if record.status == VALID:
-            message = "valid: this inspection is on the filed plan"
-        else:
-            message = "revoked: a later revision of the plan changed this inspection" + (
-                f"; its replacement is {record.replaced_by}" if record.replaced_by else ""
-            )
+        binding, details = _on_record(conn, record)
+    if binding is None or record.key_id != key.id or not binding_matches(parsed, binding, key):
         return Verification(
-            status=VALID if record.status == VALID else REVOKED,
-            code=shown,
-            message=message,
-            replaced_by=record.replaced_by if record.status != VALID else None,
-            **details,
+            FORGED,
+            shown,
+            "the check on record no longer matches this code: it was changed after filing",
         )
+    if record.status == VALID:
+        message = "valid: this inspection is on the filed plan"
+    else:
+        message = "revoked: a later revision of the plan changed this inspection" + (
+            f"; its replacement is {record.replaced_by}" if record.replaced_by else ""
+        )
+    return Verification(
+        status=VALID if record.status == VALID else REVOKED,
+        code=shown,
+        message=message,
+        replaced_by=record.replaced_by if record.status != VALID else None,
+        **details,
+    )
 
 
-def _on_record(session: Session, record: InspectionCode) -> tuple[Binding | None, dict[str, Any]]:
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+# Verification is the web service's hot path (benchmarks/bench_verify.py): a code is
+# answered with three plain Core queries — the record with its revision and its visit or
+# off-site check and enterprise, then the tasks and the officers with their names.
+_CODES, _REVISIONS = _table(InspectionCode), _table(PlanRevision)
+_VISITS, _CHECKS, _FIRMS = _table(Visit), _table(OffsiteCheck), _table(Enterprise)
+_TASKS, _OFFICERS = _table(VisitTask), _table(VisitOfficer)
+_DEPARTMENTS, _ITEMS, _INSPECTORS = _table(Department), _table(Item), _table(Inspector)
+_RECORD = select(
+    _CODES.c.key_id,
+    _CODES.c.status,
+    _CODES.c.replaced_by,
+    _CODES.c.visit_id,
+    _CODES.c.offsite_id,
+    _REVISIONS.c.plan_id,
+    _REVISIONS.c.revision,
+    _VISITS.c.uscc.label("visit_uscc"),
+    _VISITS.c.date.label("visit_date"),
+    _CHECKS.c.uscc.label("check_uscc"),
+    _CHECKS.c.due.label("check_due"),
+    _CHECKS.c.department.label("check_department"),
+    _CHECKS.c.item.label("check_item"),
+    _CHECKS.c.demand_id.label("check_demand"),
+    _FIRMS.c.name.label("firm_name"),
+    _FIRMS.c.address.label("firm_address"),
+).select_from(
+    _CODES.outerjoin(_REVISIONS, _REVISIONS.c.id == _CODES.c.revision_id)
+    .outerjoin(_VISITS, _VISITS.c.id == _CODES.c.visit_id)
+    .outerjoin(_CHECKS, _CHECKS.c.id == _CODES.c.offsite_id)
+    .outerjoin(_FIRMS, _FIRMS.c.uscc == func.coalesce(_VISITS.c.uscc, _CHECKS.c.uscc))
+)
+
+
+def _on_record(conn: Connection, record: Any) -> tuple[Binding | None, dict[str, Any]]:
     """The binding the database holds for the code, and the details to show."""
-    binding: Binding | None = None
-    demand_items: list[tuple[str, str]] = []
+    names: dict[str, str] = {}
+    item_names: dict[str, str] = {}
+    officers: list[dict[str, str]] = []
     if record.visit_id is not None:
-        visit = session.get(Visit, record.visit_id)
-        if visit is None:
+        if record.visit_uscc is None:
             return None, {}
-        binding = visit_bindings(session=session, visits=[visit])[record.visit_id]
-        tasks = session.exec(select(VisitTask).where(VisitTask.visit_id == record.visit_id))
+        tasks = conn.execute(
+            select(
+                _TASKS.c.department,
+                _TASKS.c.item,
+                _TASKS.c.demand_id,
+                _DEPARTMENTS.c.name,
+                _ITEMS.c.name,
+            )
+            .select_from(
+                _TASKS.outerjoin(
+                    _DEPARTMENTS, _DEPARTMENTS.c.code == _TASKS.c.department
+                ).outerjoin(_ITEMS, _ITEMS.c.code == _TASKS.c.item)
+            )
+            .where(_TASKS.c.visit_id == record.visit_id)
+        ).all()
+        team = conn.execute(
+            select(
+                _OFFICERS.c.department,
+                _OFFICERS.c.inspector_id,
+                _INSPECTORS.c.name,
+                _INSPECTORS.c.cert_no,
+            )
+            .select_from(
+                _OFFICERS.outerjoin(_INSPECTORS, _INSPECTORS.c.id == _OFFICERS.c.inspector_id)
+            )
+            .where(_OFFICERS.c.visit_id == record.visit_id)
+        ).all()
+        team = sorted(team, key=lambda o: (o.department, o.inspector_id))
+        binding = visit_binding(
+            record.visit_uscc,
+            record.visit_date,
+            ((t.department, t.item, t.demand_id) for t in tasks),
+            ((o.department, o.inspector_id) for o in team),
+        )
         demand_items = sorted({(t.department, t.item) for t in tasks})
+        for department, item, _demand, department_name, item_name in tasks:
+            if department_name is not None:
+                names[department] = department_name
+            if item_name is not None:
+                item_names[item] = item_name
+        officers = [
+            {
+                "id": inspector_id,
+                "department": department,
+                "name": name if name is not None else inspector_id,
+                "cert_no": cert_no if name is not None else "",
+            }
+            for department, inspector_id, name, cert_no in team
+        ]
         kind = VISIT
     elif record.offsite_id is not None:
-        check = session.get(OffsiteCheck, record.offsite_id)
-        if check is None:
+        if record.check_uscc is None:
             return None, {}
-        binding = offsite_binding(check)
-        demand_items = [(check.department, check.item)]
+        binding = offsite_binding(
+            record.check_uscc,
+            record.check_due,
+            record.check_department,
+            record.check_item,
+            record.check_demand,
+        )
+        demand_items = [(record.check_department, record.check_item)]
+        names = _names(conn, _DEPARTMENTS, binding.departments)
+        item_names = _names(conn, _ITEMS, binding.items)
         kind = OFFSITE
     else:
         return None, {}
-    enterprise = session.get(Enterprise, binding.uscc)
-    revision = session.get(PlanRevision, record.revision_id)
-    # One query per table rather than one per row: verification is the web service's hot
-    # path (benchmarks/bench_verify.py).
-    departments = _names(session, Department, Department.code, binding.departments)
-    items = _names(session, Item, Item.code, [i for _d, i in demand_items])
-    officer_ids = sorted({i for _d, i in binding.officers})
-    officers = {
-        row.id: row
-        for row in session.exec(select(Inspector).where(col(Inspector.id).in_(officer_ids)))
-    }
+    known = record.firm_name is not None
     details: dict[str, Any] = {
         "kind": kind,
         "enterprise": {
             "uscc": binding.uscc,
-            "name": enterprise.name if enterprise else None,
-            "address": enterprise.address if enterprise else None,
+            "name": record.firm_name if known else None,
+            "address": record.firm_address if known else None,
         },
         "date": binding.date,
-        "departments": [{"code": d, "name": departments.get(d, d)} for d in binding.departments],
-        "officers": [_officer(officers.get(i), d, i) for d, i in binding.officers],
-        "items": [{"code": i, "department": d, "name": items.get(i, i)} for d, i in demand_items],
-        "plan_id": revision.plan_id if revision else None,
-        "revision": revision.revision if revision else None,
+        "departments": [{"code": d, "name": names.get(d, d)} for d in binding.departments],
+        "officers": officers,
+        "items": [
+            {"code": i, "department": d, "name": item_names.get(i, i)} for d, i in demand_items
+        ],
+        "plan_id": record.plan_id,
+        "revision": record.revision,
     }
     return binding, details
-
-
-def _officer(row: Inspector | None, department: str, inspector_id: str) -> dict[str, str]:
-    """An officer as the enterprise checks them at the door: name and 执法证号."""
-    return {
-        "id": inspector_id,
-        "department": department,
-        "name": row.name if row else inspector_id,
-        "cert_no": row.cert_no if row else "",
-    }
 
 
 def verification_json(result: Verification) -> str:
@@ -188,14 +260,9 @@ def verification_json(result: Verification) -> str:
     return json.dumps(result.to_json(), ensure_ascii=False)
 
 
-def _names(
-    session: Session,
-    table: type[Department] | type[Item],
-    key: Any,
-    codes: Sequence[str],
-) -> dict[str, str]:
-    """``{code: name}`` for the rows of ``table`` whose ``key`` column is in ``codes``."""
-    if not codes:
-        return {}
-    rows = session.exec(select(key, table.name).where(col(key).in_(sorted(set(codes)))))
+def _names(conn: Connection, table: Table, codes: Sequence[str]) -> dict[str, str]:
+    """``{code: name}`` for the rows of ``table`` (departments or items) in ``codes``."""
+    rows = conn.execute(
+        select(table.c.code, table.c.name).where(table.c.code.in_(sorted(set(codes))))
+    )
     return {code: name for code, name in rows}

@@ -104,10 +104,15 @@ _WEIGHTS = tuple(_gf_pow(_ALPHA, i + 1) for i in range(CODE_CHARS))
 _CHECK_INVERSE = next(x for x in range(1, _FIELD) if _gf_mul(x, _WEIGHTS[-1]) == 1)
 
 
+# Products weight × value for every position and value, made once: the check character
+# is computed for every code filed (hundreds of thousands at district scale).
+_PRODUCTS = tuple(tuple(_gf_mul(weight, value) for value in range(_FIELD)) for weight in _WEIGHTS)
+
+
 def _weighted_sum(values: Iterable[int]) -> int:
     total = 0
-    for weight, value in zip(_WEIGHTS, values, strict=False):
-        total ^= _gf_mul(weight, value)
+    for products, value in zip(_PRODUCTS, values, strict=False):
+        total ^= products[value]
     return total
 
 
