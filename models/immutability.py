@@ -6,16 +6,28 @@ filing), and on an issued inspection code its status, revocation and the revisio
 points at (an unchanged visit carries its code into the next revision). An issued code is
 never deleted and its text, key id and issue time never change.
 
-The guard sees ORM flushes (``session.add``/``delete``); bulk Core statements
-(``session.execute(update(Visit)…)``) bypass it and must not be used on filed revisions.
+Where the guard stands, and what it cannot see:
+
+- ORM flushes (``session.add``/``delete``) are checked object by object (``_guard``).
+- ORM bulk statements (``session.execute(update(Visit).where(…))``, ``delete(…)``) are
+  checked before they run (``_guard_bulk``): the statement's own criteria select the
+  revisions it would touch, and it is refused if any of them is filed or superseded (an
+  inspection code is never bulk-deleted, and a bulk update may not set its text, key id or
+  issue time).
+- Core statements executed on a ``Connection`` (``conn.execute(update(table)…)``,
+  ``text(…)``) are below the ORM and not seen. They are the sanctioned bulk path of three
+  modules only, each of which checks the revision itself: ``data.plan_store`` (inserts a
+  new draft), ``data.drafts`` (deletes a draft) and ``data.filing`` (writes the codes of
+  the draft being filed and revokes superseded codes). ``tests/test_filing_bulk.py`` fails
+  when any other module writes the planning tables with Core.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import Table, event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, UOWTransaction
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
 
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.planning import (
@@ -161,10 +173,92 @@ def _check(obj: object, kind: str, statuses: _Statuses) -> None:
                 )
 
 
+def _guard_bulk(state: ORMExecuteState) -> None:
+    """Refuse an ORM bulk UPDATE/DELETE that would touch a filed or superseded revision."""
+    if not (state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    model = mapper.class_ if mapper is not None else None
+    if model is InspectionCode:
+        _check_bulk_codes(state)
+        return
+    if model not in _REVISION_OF:
+        return
+    statement: Any = state.statement
+    query = select(_REVISION_OF[model]).distinct()
+    if statement.whereclause is not None:
+        query = query.where(statement.whereclause)
+    ids = _bulk_ids(state)
+    if ids is not None:
+        query = query.where(_table(model).c.id.in_(ids))
+    session = state.session
+    with session.no_autoflush:
+        found = list(session.execute(query).scalars())
+        if model is PlanRevision:  # what was read is the revisions' status
+            if any(status in FROZEN_STATUSES for status in found):
+                raise _refuse(f"a bulk {_verb(state)} of plan revisions", None)
+            return
+        statuses = _Statuses(session)
+        if model in (VisitTask, VisitOfficer):  # what was read is the visit ids
+            statuses.preload_visits(v for v in found if v is not None)
+            found = [statuses.visit_revision(v) for v in found]
+        for rid in sorted({r for r in found if r is not None}):
+            if statuses.revision(rid) in FROZEN_STATUSES:
+                raise _refuse(f"a bulk {_verb(state)} of {_table(model).name} rows", rid)
+
+
+def _check_bulk_codes(state: ORMExecuteState) -> None:
+    if state.is_delete:
+        raise FiledRevisionImmutableError("inspection codes cannot be deleted")
+    statement: Any = state.statement
+    touched = {getattr(k, "key", k) for k in statement._values or {}}
+    params = state.parameters
+    if isinstance(params, list):
+        touched.update(k for row in params for k in row)
+    elif params:
+        touched.update(params)
+    fixed = sorted(set(_CODE_FIXED) & touched)
+    if fixed:
+        raise FiledRevisionImmutableError(
+            f"inspection codes: {', '.join(fixed)} cannot change (a bulk update)"
+        )
+
+
+def _bulk_ids(state: ORMExecuteState) -> list[Any] | None:
+    """Primary keys of a bulk update given as a list of rows (``update(Visit), [{…}]``)."""
+    params = state.parameters
+    if isinstance(params, list) and params and all("id" in row for row in params):
+        return [row["id"] for row in params]
+    return None
+
+
+def _verb(state: ORMExecuteState) -> str:
+    return "update" if state.is_update else "delete"
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+#: What a bulk statement's criteria select to find the revisions it would touch: a
+#: revision's status, a row's revision id, or (for tasks and officers) a visit id.
+_REVISION_OF: dict[Any, Any] = {
+    PlanRevision: _table(PlanRevision).c.status,
+    Visit: _table(Visit).c.revision_id,
+    OffsiteCheck: _table(OffsiteCheck).c.revision_id,
+    UnscheduledDemand: _table(UnscheduledDemand).c.revision_id,
+    VisitTask: _table(VisitTask).c.visit_id,
+    VisitOfficer: _table(VisitOfficer).c.visit_id,
+}
+
+
 def install() -> None:
-    """Register the guard on every ORM session (idempotent)."""
+    """Register the guards on every ORM session (idempotent)."""
     if not event.contains(OrmSession, "before_flush", _guard):
         event.listen(OrmSession, "before_flush", _guard)
+    if not event.contains(OrmSession, "do_orm_execute", _guard_bulk):
+        event.listen(OrmSession, "do_orm_execute", _guard_bulk)
 
 
 install()
