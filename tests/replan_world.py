@@ -6,6 +6,7 @@ and copy the file, which is much faster than building it again.
 
 import csv
 import datetime as dt
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,14 @@ def build_filed_world(folder: Path, url: str, district: Path | None = None) -> W
     )
     engine.dispose()
     return world
+
+
+def copy_world(template: World, folder: Path, district: Path | None = None) -> World:
+    """The template's SQLite world copied into ``folder`` (its district unless given)."""
+    shutil.copyfile(template.url.removeprefix("sqlite:///"), folder / "world.db")
+    return World(
+        f"sqlite:///{folder / 'world.db'}", template.key_file, district or template.district
+    )
 
 
 def write_bundle(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:

@@ -5,12 +5,11 @@ The filed world is built once per session on SQLite and copied for each test.
 
 import hashlib
 import math
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from replan_world import AS_OF, QUARTER, World, build_filed_world, write_bundle
+from replan_world import AS_OF, QUARTER, World, build_filed_world, copy_world, write_bundle
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
@@ -48,9 +47,7 @@ def filed_template(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 @pytest.fixture
 def world(filed_template: World, tmp_path: Path) -> World:
-    source = Path(filed_template.url.removeprefix("sqlite:///"))
-    shutil.copyfile(source, tmp_path / "world.db")
-    return World(f"sqlite:///{tmp_path / 'world.db'}", filed_template.key_file, tmp_path)
+    return copy_world(filed_template, tmp_path, district=tmp_path)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ daemon started, stopped with SIGTERM and restarted with its job store in the dat
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from replan_world import AS_OF, World, build_filed_world, write_bundle
+from replan_world import AS_OF, World, build_filed_world, copy_world, write_bundle
 from sqlalchemy import text
 
 from jointinspect.cli.daemon import JOB_ID, JOBS_TABLE
@@ -44,8 +43,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 @pytest.fixture
 def sqlite_world(template: World, tmp_path: Path) -> World:
-    shutil.copyfile(template.url.removeprefix("sqlite:///"), tmp_path / "world.db")
-    return World(f"sqlite:///{tmp_path / 'world.db'}", template.key_file, template.district)
+    return copy_world(template, tmp_path)
 
 
 @pytest.fixture
