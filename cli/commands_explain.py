@@ -4,14 +4,13 @@
 ``--demand`` explain plans from the newest revision that holds them (``explain_plan``).
 """
 
-from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
 from sqlalchemy.engine import Engine
 
-from jointinspect.cli.commands_grade import grading_config
+from jointinspect.cli.commands_grade import GradingConfigOption, grading_config
 from jointinspect.cli.context import (
     DbOption,
     open_engine,
@@ -132,10 +131,7 @@ def register(app: typer.Typer) -> None:
         demand: Annotated[
             str | None, typer.Option("--demand", help="What became of this demand, and why.")
         ] = None,
-        config_file: Annotated[
-            Path | None,
-            typer.Option("--config", help="TOML overriding the shipped grading weights."),
-        ] = None,
+        config_file: GradingConfigOption = None,
         db: DbOption = None,
     ) -> None:
         """Say in words why: a visit, an enterprise's grade, or a demand's fate."""

@@ -54,6 +54,13 @@ class NothingToEvaluateError(JointInspectError):
     """There are no inspections after the evaluation's cut-off date."""
 
 
+#: ``--config`` of the commands that grade (read by :func:`grading_config`).
+GradingConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML overriding the shipped grading weights."),
+]
+
+
 def grading_config(settings: Settings, config_file: Path | None = None) -> GradingConfig:
     """The shipped grading weights, overridden by ``--config`` or the settings' file."""
     path = config_file or settings.grading_file
@@ -245,10 +252,7 @@ def register(app: typer.Typer) -> None:
                 "Stored grades are left as they are.",
             ),
         ] = False,
-        config_file: Annotated[
-            Path | None,
-            typer.Option("--config", help="TOML overriding the shipped grading weights."),
-        ] = None,
+        config_file: GradingConfigOption = None,
         db: DbOption = None,
     ) -> None:
         """Grade every enterprise by credit and risk (A low … D high), with reasons."""
