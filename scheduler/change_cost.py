@@ -14,7 +14,6 @@ starts from "change nothing more" and only moves what pays for itself. Determini
 :mod:`improve`: one worker, a seed from the plan seed, deterministic-time limits only.
 """
 
-import hashlib
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,9 @@ from jointinspect.scheduler.assignment import Placed, Roster
 from jointinspect.scheduler.chunk_model import (
     Assignment,
     PenaltyTerms,
+    apply_assignment,
     build_chunk_model,
+    cp_sat_seed,
     freeable_officer_days,
     solved_assignment,
 )
@@ -103,7 +104,7 @@ def rebalance(
     may be moved to (pinned days and history are not).
     """
     stats = RebalanceStats(chunks=len(chunks))
-    solver_seed = int(hashlib.sha256(seed.encode()).hexdigest()[:7], 16)
+    solver_seed = cp_sat_seed(seed)
     for members in chunks:
         if stats.deterministic_time >= costs.deterministic_budget:
             break
@@ -116,16 +117,7 @@ def rebalance(
         if assignment is None:
             continue
         stats.improved += 1
-        for i in members:
-            for o in placed[i].officers:
-                roster.release(o, placed[i].day)
-        for i in members:
-            day, officers = assignment[i]
-            if (day, officers) != (placed[i].day, placed[i].officers):
-                stats.changed.add(i)
-            placed[i] = Placed(placed[i].draft, day, officers)
-            for o in officers:
-                roster.assign(o, day, town)
+        stats.changed |= apply_assignment(roster, placed, members, assignment, town)
     return stats
 
 

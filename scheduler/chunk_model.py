@@ -10,6 +10,7 @@ Variables are made in a fixed order (visits in ``members`` order, then officer-d
 sorted), so the same chunk gives the same model and, with a fixed seed, the same answer.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,11 @@ class ChunkModel:
     w: dict[tuple[int, int], cp_model.IntVar]
     #: Terms ``penalties`` added, in visit order.
     penalties: list[Any]
+
+
+def cp_sat_seed(seed: str) -> int:
+    """CP-SAT's random seed from the plan seed (sha256, never Python's ``hash``)."""
+    return int(hashlib.sha256(seed.encode()).hexdigest()[:7], 16)
 
 
 def inside_load(placed: Sequence[Placed], members: Sequence[int]) -> dict[tuple[int, int], int]:
@@ -149,3 +155,28 @@ def solved_assignment(
         )
         assignment[i] = (day, officers)
     return assignment
+
+
+def apply_assignment(
+    roster: Roster,
+    placed: list[Placed],
+    members: Sequence[int],
+    assignment: Assignment,
+    town: str,
+) -> set[int]:
+    """Move the chunk's visits (all in ``town``) to their solved day and team.
+
+    Returns the visits whose day or team changed.
+    """
+    for i in members:
+        for o in placed[i].officers:
+            roster.release(o, placed[i].day)
+    changed: set[int] = set()
+    for i in members:
+        day, officers = assignment[i]
+        if (day, officers) != (placed[i].day, placed[i].officers):
+            changed.add(i)
+        placed[i] = Placed(placed[i].draft, day, officers)
+        for o in officers:
+            roster.assign(o, day, town)
+    return changed

@@ -11,7 +11,6 @@ total (summing the solver's reported deterministic time) — never wall time, ex
 optional safety cap, which is reported when it bites.
 """
 
-import hashlib
 import itertools
 import math
 import time
@@ -25,7 +24,9 @@ from ortools.sat.python import cp_model
 from jointinspect.scheduler.assignment import Placed, Roster
 from jointinspect.scheduler.chunk_model import (
     Assignment,
+    apply_assignment,
     build_chunk_model,
+    cp_sat_seed,
     freeable_officer_days,
     solved_assignment,
 )
@@ -53,7 +54,7 @@ def improve(
     stats = ImproveStats()
     subs = _subproblems(problem, roster, placed, params)
     stats.subproblems = len(subs)
-    solver_seed = int(hashlib.sha256(problem.seed.encode()).hexdigest()[:7], 16)
+    solver_seed = cp_sat_seed(problem.seed)
     for _, members in subs:
         if stats.deterministic_time >= params.deterministic_budget:
             break
@@ -66,7 +67,9 @@ def improve(
         stats.safety_cap_hit |= outcome.cap_hit
         if outcome.assignment is not None:
             saved = outcome.before - outcome.after
-            _apply(roster, placed, problem, members, outcome.assignment)
+            # Subproblems are one town each (see _subproblems).
+            town = problem.enterprises[placed[members[0]].draft.uscc].town
+            apply_assignment(roster, placed, members, outcome.assignment, town)
             stats.improved += 1
             stats.officer_days_saved += saved
     return stats
@@ -179,21 +182,3 @@ def _solve(
     if after >= before:
         return _Outcome(before, after, dtime, cap_hit, None)
     return _Outcome(before, after, dtime, cap_hit, solved_assignment(solver, chunk, members))
-
-
-def _apply(
-    roster: Roster,
-    placed: list[Placed],
-    problem: PlanningProblem,
-    members: list[int],
-    assignment: Assignment,
-) -> None:
-    for i in members:
-        for o in placed[i].officers:
-            roster.release(o, placed[i].day)
-    for i in members:
-        day, officers = assignment[i]
-        town = problem.enterprises[placed[i].draft.uscc].town
-        for o in officers:
-            roster.assign(o, day, town)
-        placed[i] = Placed(placed[i].draft, day, officers)
