@@ -59,9 +59,9 @@ def root(
 
 commands_base.register(app)
 commands_demo.register(app)
-commands_plan.register(app)
 commands_generate.register(app)
 commands_import.register(app)
+commands_plan.register(app)
 commands_file.register(app)
 commands_verify.register(app)
 commands_export.register(app)
