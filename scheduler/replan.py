@@ -40,15 +40,20 @@ from jointinspect.scheduler.modes import ModeDecision, Placement, decide
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
-from jointinspect.scheduler.plan_figures import offsite_results, plan_metrics
 from jointinspect.scheduler.problem import PlanningProblem
 from jointinspect.scheduler.result import (
     OfficerRef,
     OffsiteResult,
     PlanResult,
-    TaskRef,
     UnscheduledResult,
     VisitResult,
+)
+from jointinspect.scheduler.result_parts import (
+    by_department,
+    offsite_results,
+    plan_metrics,
+    task_refs,
+    unscheduled_result,
 )
 from jointinspect.scheduler.routing import great_circle_km
 from jointinspect.scheduler.solve import cap_detail, no_disturb_days
@@ -249,7 +254,9 @@ class _Replan:
             cap,
             cap_detail(ent, self.params, cap_used),
         )
-        self.unscheduled += [_unscheduled(x.decision, x.reason.value, x.detail) for x in dropped]
+        self.unscheduled += [
+            unscheduled_result(x.decision, x.reason.value, x.detail) for x in dropped
+        ]
         matched = self.match(drafts, free)
         for draft in drafts:
             draft.key = self.key(uscc)
@@ -296,7 +303,7 @@ class _Replan:
         detail = f"its window closed before the replan date {self.pins.as_of}"
         if d.demand.source.never_dropped:
             raise UnplaceableDemand(d.demand.id, detail)
-        self.unscheduled.append(_unscheduled(d, "infeasible", detail))
+        self.unscheduled.append(unscheduled_result(d, "infeasible", detail))
 
     def key(self, uscc: str) -> str:
         return f"{uscc}/r{next(self.keys)}"
@@ -410,7 +417,7 @@ class _Replan:
         construction = Construction(self.problem, self.roster)
         construction.run(self.fresh)
         for x in construction.dropped:
-            self.unscheduled.append(_unscheduled(x.decision, x.reason.value, x.detail))
+            self.unscheduled.append(unscheduled_result(x.decision, x.reason.value, x.detail))
         for p in construction.placed:
             self.placed.append(p)
             self.meta.append(self.fresh_meta[p.draft.key])
@@ -468,13 +475,6 @@ def _clipped(d: ModeDecision, lo: int) -> ModeDecision:
     if lo == d.lo:
         return d
     return ModeDecision(d.demand, d.placement, lo, d.hi, d.reason, d.detail, d.due)
-
-
-def _unscheduled(d: ModeDecision, reason: str, detail: str) -> UnscheduledResult:
-    dem = d.demand
-    return UnscheduledResult(
-        dem.id, dem.uscc, dem.department, dem.item, dem.source.value, reason, detail
-    )
 
 
 def _filed_of(state: _Replan, meta: _Meta) -> Filed | None:
@@ -554,11 +554,8 @@ def _visits(
             date=date,
             town=state.town(p.draft.uscc),
             triggered=p.draft.triggered,
-            tasks=tuple(
-                TaskRef(t.demand.id, t.demand.department, t.demand.item, t.demand.source.value)
-                for t in p.draft.tasks
-            ),
-            inspectors=tuple(sorted((refs[o] for o in p.officers), key=_by_department)),
+            tasks=task_refs(p.draft),
+            inspectors=tuple(sorted((refs[o] for o in p.officers), key=by_department)),
             order=order,
         )
         visits.append(v)
@@ -574,10 +571,6 @@ def _visits(
     return out, provenance
 
 
-def _by_department(ref: OfficerRef) -> tuple[str, str]:
-    return (ref.department, ref.id)
-
-
 def _with_key(v: VisitResult, key: str) -> VisitResult:
     return VisitResult(key, v.uscc, v.date, v.town, v.triggered, v.tasks, v.inspectors, v.order)
 
@@ -587,7 +580,7 @@ def _result(state: _Replan, visits: list[VisitResult]) -> PlanResult:
     offsite = offsite_results(state.decisions.values(), Quarter.parse(problem.quarter).last_day)
     rows = list(state.unscheduled)
     rows += [
-        _unscheduled(d, d.reason.value, d.detail)
+        unscheduled_result(d, d.reason.value, d.detail)
         for d in state.decisions.values()
         if d.placement == Placement.UNSCHEDULED and d.reason is not None
     ]

@@ -22,15 +22,20 @@ from jointinspect.scheduler.errors import UnknownReference
 from jointinspect.scheduler.improve import ImproveStats, improve
 from jointinspect.scheduler.modes import ModeDecision, Placement, decide
 from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.plan_figures import offsite_results, plan_metrics
 from jointinspect.scheduler.problem import EnterpriseInfo, PlanningProblem
 from jointinspect.scheduler.result import (
     OfficerRef,
     OffsiteResult,
     PlanResult,
-    TaskRef,
     UnscheduledResult,
     VisitResult,
+)
+from jointinspect.scheduler.result_parts import (
+    by_department,
+    offsite_results,
+    plan_metrics,
+    task_refs,
+    unscheduled_result,
 )
 from jointinspect.scheduler.routing import route
 
@@ -139,17 +144,13 @@ def _visits(
     out = []
     for p, slot in zip(placed, order, strict=True):
         ent = problem.enterprises[p.draft.uscc]
-        tasks = tuple(
-            TaskRef(t.demand.id, t.demand.department, t.demand.item, t.demand.source.value)
-            for t in p.draft.tasks
-        )
         officers = tuple(
             sorted(
                 (
                     OfficerRef(roster.officers[o].id, roster.officers[o].department)
                     for o in p.officers
                 ),
-                key=lambda r: (r.department, r.id),
+                key=by_department,
             )
         )
         out.append(
@@ -159,7 +160,7 @@ def _visits(
                 problem.workdays[p.day],
                 ent.town,
                 p.draft.triggered,
-                tasks,
+                task_refs(p.draft),
                 officers,
                 slot,
             )
@@ -172,14 +173,14 @@ def _unscheduled(
     decisions: Sequence[ModeDecision], dropped: Sequence[Dropped]
 ) -> tuple[UnscheduledResult, ...]:
     rows = [
-        (d.demand, d.reason.value, d.detail)
+        (d, d.reason.value, d.detail)
         for d in decisions
         if d.placement == Placement.UNSCHEDULED and d.reason is not None
     ]
-    rows += [(x.decision.demand, x.reason.value, x.detail) for x in dropped]
+    rows += [(x.decision, x.reason.value, x.detail) for x in dropped]
     return tuple(
-        UnscheduledResult(dem.id, dem.uscc, dem.department, dem.item, dem.source.value, r, detail)
-        for dem, r, detail in sorted(rows, key=lambda row: row[0].id)
+        unscheduled_result(d, reason, detail)
+        for d, reason, detail in sorted(rows, key=lambda row: row[0].demand.id)
     )
 
 

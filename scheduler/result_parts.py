@@ -1,5 +1,6 @@
 """The parts of a :class:`PlanResult` the planner (:mod:`solve`) and the replan
-(:mod:`replan`) make the same way: off-site checks and the metrics figures.
+(:mod:`replan`) make the same way: a visit's tasks and officers, off-site checks,
+unscheduled demands and the metrics figures.
 
 Each caller decides where its demands went; these functions only shape the answer, so
 that a fresh plan and a replanned revision report the same figures under the same keys.
@@ -11,12 +12,32 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from jointinspect.models.enums import DemandSource
-from jointinspect.scheduler.consolidation import minimum_visits
+from jointinspect.scheduler.consolidation import VisitDraft, minimum_visits
 from jointinspect.scheduler.modes import ModeDecision, Placement
-from jointinspect.scheduler.result import OffsiteResult, UnscheduledResult
+from jointinspect.scheduler.result import OfficerRef, OffsiteResult, TaskRef, UnscheduledResult
 
 #: Where a demand went, as the metrics count it.
 MODES = ("onsite", "offsite", "unscheduled")
+
+
+def task_refs(draft: VisitDraft) -> tuple[TaskRef, ...]:
+    """The visit's tasks as the result lists them."""
+    return tuple(
+        TaskRef(t.demand.id, t.demand.department, t.demand.item, t.demand.source.value)
+        for t in draft.tasks
+    )
+
+
+def by_department(ref: OfficerRef) -> tuple[str, str]:
+    """The order of a visit's officers: by department, then id."""
+    return (ref.department, ref.id)
+
+
+def unscheduled_result(d: ModeDecision, reason: str, detail: str) -> UnscheduledResult:
+    dem = d.demand
+    return UnscheduledResult(
+        dem.id, dem.uscc, dem.department, dem.item, dem.source.value, reason, detail
+    )
 
 
 def offsite_results(
