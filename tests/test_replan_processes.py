@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -179,6 +179,23 @@ def _wait_for(predicate: object, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _daemon_until(
+    env: dict[str, str], log: Path, cwd: Path, ready: Callable[[], bool], what: str
+) -> None:
+    """Run the daemon (output to ``log``) until ``ready``, then stop it with SIGTERM."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            _cli("daemon"), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd
+        )
+        try:
+            _wait_for(ready, what)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(PROCESS_TIMEOUT) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
 def _jobs(url: str) -> list[tuple[str, float | None]]:
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -206,17 +223,7 @@ def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
         JOINTINSPECT_REPLAN_AS_OF=AS_OF.isoformat(),
         JOINTINSPECT_DAEMON_EXPORT_DIR=str(tmp_path / "exports"),
     )
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            _cli("daemon"), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path
-        )
-        try:
-            _wait_for(lambda: (2, "filed") in _revisions(world.url), "revision 2")
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(PROCESS_TIMEOUT) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+    _daemon_until(env, log, tmp_path, lambda: (2, "filed") in _revisions(world.url), "revision 2")
     text_ = log.read_text()
     assert "filed revision 2" in text_
     assert "received SIGTERM; shutting down" in text_ and "daemon stopped" in text_
@@ -225,17 +232,7 @@ def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
     assert (exported["revision"], exported["status"]) == (2, "filed")
     # Restarted on the nightly cron: the same job row, now due at 02:00 China time.
     env.pop("JOINTINSPECT_REPLAN_INTERVAL_SECONDS")
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            _cli("daemon"), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp_path
-        )
-        try:
-            _wait_for(lambda: "daemon started" in log.read_text(), "the restart")
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(PROCESS_TIMEOUT) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+    _daemon_until(env, log, tmp_path, lambda: "daemon started" in log.read_text(), "the restart")
     (job,) = _jobs(world.url)
     assert job[0] == JOB_ID and job[1] is not None
     due = time.gmtime(job[1])
