@@ -15,16 +15,15 @@ from numpy.typing import NDArray
 
 from jointinspect.data import synthetic_catalog as cat
 from jointinspect.models.industry import applies
-from jointinspect.models.uscc import CHARSET
+from jointinspect.models.uscc import CHARSET, ORG_CHARSET, ORG_WEIGHTS, WEIGHTS
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 _AREA = "310120"  # 上海市奉贤区
-_ORG_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_USCC_WEIGHTS = np.array((1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28))
-_ORG_WEIGHTS = np.array((3, 7, 9, 10, 5, 8, 4, 2))
+_USCC_WEIGHTS = np.array(WEIGHTS)
+_ORG_WEIGHTS = np.array(ORG_WEIGHTS)
 _MA_TAIL = 5  # characters after "MA1" in a 2015-style organisation code
 _DEDUPE_ROUNDS = 50
 #: Pre-2015 organisation codes of the district start with a non-zero digit.
@@ -235,7 +234,7 @@ def _usccs(rng: np.random.Generator, individual: BoolArray, opened: IntArray) ->
     body[ma, 1] = CHARSET.index("A")
     body[ma, 2] = CHARSET.index("1")
 
-    org_value = np.array([_ORG_CHARSET.index(ch) for ch in CHARSET])
+    org_value = np.array([ORG_CHARSET.index(ch) for ch in CHARSET])
     org = 11 - (org_value[body] * _ORG_WEIGHTS).sum(axis=1) % 11
     org_char = np.where(org == 10, CHARSET.index("X"), np.where(org == 11, CHARSET.index("0"), org))
     values = np.empty((n, 18), dtype=np.int64)

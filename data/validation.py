@@ -372,8 +372,7 @@ def uscc_form(check: _FileCheck) -> None:
 _USCC_VALUE = np.full(256, 255, dtype=np.uint8)
 for _value, _char in enumerate(uscc.CHARSET):
     _USCC_VALUE[ord(_char)] = _value
-#: GB 32100 weights are 3**i mod 31 for the first 17 positions.
-_USCC_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+_USCC_WEIGHTS = np.array(uscc.WEIGHTS, dtype=np.int64)
 
 
 def _uscc_problems(values: Sequence[str | None]) -> dict[int, uscc.UsccProblem]:

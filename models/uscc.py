@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(CHARSET)}
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_ORG_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # GB 11714 body characters
+#: GB 32100 weights of the first 17 characters (3**i mod 31).
+WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+#: GB 11714 weights of the organisation code body (characters 9–16).
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # GB 11714 body characters
 LENGTH = 18
 
 
@@ -25,13 +27,13 @@ class UsccProblem:
 
 def check_character(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters."""
-    total = sum(_VALUE[ch] * w for ch, w in zip(first17, _WEIGHTS, strict=True))
+    total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
     return CHARSET[(31 - total % 31) % 31]
 
 
 def org_check_character(first8: str) -> str:
     """The GB 11714 check character of an organisation code body (characters 9–16)."""
-    total = sum(_ORG_CHARSET.index(ch) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True))
+    total = sum(ORG_CHARSET.index(ch) * w for ch, w in zip(first8, ORG_WEIGHTS, strict=True))
     c = 11 - total % 11
     return "X" if c == 10 else "0" if c == 11 else str(c)
 
