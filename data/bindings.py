@@ -14,34 +14,56 @@ VISIT = "visit"
 OFFSITE = "offsite"
 
 
+#: A binding's fields in ``Binding`` order, as a plain tuple: cheap to make, hash and
+#: compare for the hundreds of thousands of visits and checks a filing handles.
+BindingFields = tuple[
+    str,
+    str,
+    dt.date,
+    tuple[str, ...],
+    tuple[tuple[str, str], ...],
+    tuple[str, ...],
+    tuple[str, ...],
+]
+
+
+def visit_fields(
+    uscc: str,
+    date: dt.date,
+    tasks: Iterable[tuple[str, str, str]],
+    officers: Iterable[tuple[str, str]],
+) -> BindingFields:
+    """A visit's binding fields from its tasks ``(department, item, demand id)`` and its
+    officers ``(department, inspector id)``, in any order."""
+    task_list = list(tasks)
+    return (
+        VISIT,
+        uscc,
+        date,
+        tuple(sorted({d for d, _i, _demand in task_list})),
+        tuple(sorted(officers)),
+        tuple(sorted({i for _d, i, _demand in task_list})),
+        tuple(sorted(demand for _d, _i, demand in task_list)),
+    )
+
+
+def offsite_fields(
+    uscc: str, due: dt.date, department: str, item: str, demand_id: str
+) -> BindingFields:
+    """An off-site check's binding fields."""
+    return (OFFSITE, uscc, due, (department,), (), (item,), (demand_id,))
+
+
 def visit_binding(
     uscc: str,
     date: dt.date,
     tasks: Iterable[tuple[str, str, str]],
     officers: Iterable[tuple[str, str]],
 ) -> Binding:
-    """A visit's binding from its tasks ``(department, item, demand id)`` and its officers
-    ``(department, inspector id)``, in any order."""
-    task_list = list(tasks)
-    return Binding(
-        kind=VISIT,
-        uscc=uscc,
-        date=date,
-        departments=tuple(sorted({d for d, _i, _demand in task_list})),
-        officers=tuple(sorted(officers)),
-        items=tuple(sorted({i for _d, i, _demand in task_list})),
-        demand_ids=tuple(sorted(demand for _d, _i, demand in task_list)),
-    )
+    """A visit's binding (see ``visit_fields``)."""
+    return Binding(*visit_fields(uscc, date, tasks, officers))
 
 
 def offsite_binding(uscc: str, due: dt.date, department: str, item: str, demand_id: str) -> Binding:
     """An off-site check's binding."""
-    return Binding(
-        kind=OFFSITE,
-        uscc=uscc,
-        date=due,
-        departments=(department,),
-        officers=(),
-        items=(item,),
-        demand_ids=(demand_id,),
-    )
+    return Binding(*offsite_fields(uscc, due, department, item, demand_id))

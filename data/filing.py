@@ -23,14 +23,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
-from jointinspect.data.bindings import OFFSITE, VISIT, offsite_binding, visit_binding
+from jointinspect.data.bindings import OFFSITE, VISIT, BindingFields, offsite_fields, visit_fields
 from jointinspect.data.plan_document import latest_revision
 from jointinspect.data.replan_store import RevisionRows, read_revision_rows
 from jointinspect.models import (
@@ -79,14 +79,17 @@ class FilingResult:
     superseded_revision: int | None
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """A visit or off-site check of a revision: its row id, binding and code (or "")."""
+class _Entry(NamedTuple):
+    """A visit or off-site check of a revision: its row id, binding fields and code (or "")."""
 
     kind: str
     row_id: int
-    binding: Binding
+    fields: BindingFields
     code: str
+
+    @property
+    def demand_ids(self) -> tuple[str, ...]:
+        return self.fields[6]
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,6 @@ class _Revision:
 
     entries: list[_Entry]
     content: tuple[list[Any], list[Any], list[Any]]
-
-
-@dataclass(frozen=True)
-class _Record:
-    """An issued code as the database holds it (the columns filing decides on)."""
-
-    status: str
 
 
 def file_plan(
@@ -146,7 +142,11 @@ def file_plan(
         stamp = now.astimezone(dt.UTC)
         old_entries = old.entries if old is not None else []
         codes = _codes(new.entries, old_entries, key)
-        records = _records(conn, [*codes, *(e.code for e in old_entries if e.code)])
+        records = _records(
+            conn,
+            [*codes, *(e.code for e in old_entries if e.code)],
+            previous.id if previous is not None else None,
+        )
         issued, kept = _issue(
             conn, new.entries, codes, old_entries, records, key=key, revision_id=draft.id, now=stamp
         )
@@ -218,7 +218,7 @@ def _entries(rows: RevisionRows) -> list[_Entry]:
         _Entry(
             VISIT,
             v.id,
-            visit_binding(
+            visit_fields(
                 v.uscc,
                 v.date,
                 ((t.department, t.item, t.demand_id) for t in rows.tasks[v.id]),
@@ -232,7 +232,7 @@ def _entries(rows: RevisionRows) -> list[_Entry]:
         _Entry(
             OFFSITE,
             c.id,
-            offsite_binding(c.uscc, c.due, c.department, c.item, c.demand_id),
+            offsite_fields(c.uscc, c.due, c.department, c.item, c.demand_id),
             c.code or "",
         )
         for c in rows.offsite
@@ -242,22 +242,27 @@ def _entries(rows: RevisionRows) -> list[_Entry]:
 
 def _codes(entries: list[_Entry], old: list[_Entry], key: CodeKey) -> list[str]:
     """Each entry's code: the previous revision's code for the same binding, else a new one."""
-    # Bindings built from rows (``data.bindings``) are already in canonical order, so the
-    # bindings themselves are compared — no need to serialise hundreds of thousands.
-    carried = {e.binding: e.code for e in old if e.code}
-    return [carried.get(e.binding) or issue_code(e.binding, key) for e in entries]
+    # Binding fields built from rows (``data.bindings``) are already in canonical order, so
+    # they are compared as they are — no need to serialise hundreds of thousands.
+    carried = {e.fields: e.code for e in old if e.code}
+    return [carried.get(e.fields) or issue_code(Binding(*e.fields), key) for e in entries]
 
 
-def _records(conn: Connection, codes: Iterable[str]) -> dict[str, _Record]:
-    """The issued codes among ``codes``, read in chunks rather than one query each."""
+def _records(conn: Connection, codes: Iterable[str], previous_id: int | None) -> dict[str, str]:
+    """The issued codes among ``codes``. Those pointing at the previous revision (most of
+    them, in a replan) come in one indexed query; the rest are read in chunks."""
     table = _table(InspectionCode)
-    found: dict[str, _Record] = {}
-    unique = sorted(set(codes))
+    wanted = set(codes)
+    found: dict[str, str] = {}
+    if previous_id is not None:
+        stmt = select(table.c.code, table.c.status).where(table.c.revision_id == previous_id)
+        found.update((code, status) for code, status in conn.execute(stmt) if code in wanted)
+    unique = sorted(wanted - found.keys())
     for start in range(0, len(unique), _CHUNK):
         stmt = select(table.c.code, table.c.status).where(
             table.c.code.in_(unique[start : start + _CHUNK])
         )
-        found.update((code, _Record(status)) for code, status in conn.execute(stmt))
+        found.update((code, status) for code, status in conn.execute(stmt))
     return found
 
 
@@ -266,7 +271,7 @@ def _issue(
     entries: list[_Entry],
     codes: list[str],
     old: list[_Entry],
-    records: dict[str, _Record],
+    records: dict[str, str],
     *,
     key: CodeKey,
     revision_id: int,
@@ -285,11 +290,11 @@ def _issue(
             "visit_id": entry.row_id if entry.kind == VISIT else None,
             "offsite_id": entry.row_id if entry.kind == OFFSITE else None,
         }
-        record = records.get(code)
-        if record is None:
+        status = records.get(code)
+        if status is None:
             fresh.append({"code": code, "key_id": key.id, "issued_at": now, **pointers})
             issued += 1
-        elif record.status == "valid" and code in carried_codes:
+        elif status == "valid" and code in carried_codes:
             moved.append({"b_code": code, **pointers})
             kept += 1
         else:
@@ -320,24 +325,21 @@ def _revoke(
     entries: list[_Entry],
     codes: list[str],
     old: list[_Entry],
-    records: dict[str, _Record],
+    records: dict[str, str],
     *,
     now: dt.datetime,
 ) -> int:
     """Revoke the previous revision's codes that did not carry over, naming replacements."""
     live = set(codes)
-    by_demand = {
-        d: code for e, code in zip(entries, codes, strict=True) for d in e.binding.demand_ids
-    }
+    by_demand = {d: code for e, code in zip(entries, codes, strict=True) for d in e.demand_ids}
     revocations: list[dict[str, Any]] = []
     for entry in old:
         if not entry.code or entry.code in live:
             continue
         live.add(entry.code)  # revoked once, even if two old rows shared the code
-        record = records.get(entry.code)
-        if record is None or record.status != "valid":
+        if records.get(entry.code) != "valid":
             continue
-        votes = Counter(by_demand[d] for d in entry.binding.demand_ids if d in by_demand)
+        votes = Counter(by_demand[d] for d in entry.demand_ids if d in by_demand)
         # Most shared demands wins; ties go to the smaller code so the choice is stable.
         best = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
         revocations.append({"b_code": entry.code, "replaced_by": best[0][0] if best else None})

@@ -43,8 +43,12 @@ def make_engine(url: str = DEFAULT_DB_URL, *, echo: bool = False) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet (idempotent)."""
+    """Create every table and index that does not exist yet (idempotent)."""
     SQLModel.metadata.create_all(engine)
+    # create_all makes a table's indexes only with the table: add those declared since.
+    for table in SQLModel.metadata.sorted_tables:
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            index.create(engine, checkfirst=True)
 
 
 @contextmanager

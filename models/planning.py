@@ -137,8 +137,10 @@ class InspectionCodeBase(SQLModel):
     code: str = Field(primary_key=True, max_length=64)
     key_id: str = Field(max_length=16)
     revision_id: int = Field(foreign_key="plan_revision.id", index=True)
-    visit_id: int | None = Field(default=None, foreign_key="visit.id")
-    offsite_id: int | None = Field(default=None, foreign_key="offsite_check.id")
+    # Indexed: deleting a draft's visits/checks makes the database look for codes that
+    # still point at them (foreign keys), hundreds of thousands of rows at district scale.
+    visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
+    offsite_id: int | None = Field(default=None, foreign_key="offsite_check.id", index=True)
     status: str = Field(default="valid", index=True, max_length=12)
     replaced_by: str | None = Field(default=None, max_length=64)
     issued_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
