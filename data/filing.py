@@ -92,14 +92,6 @@ class _Entry(NamedTuple):
         return self.fields[6]
 
 
-@dataclass(frozen=True)
-class _Revision:
-    """What filing needs of one revision: its entries and its content."""
-
-    entries: list[_Entry]
-    content: tuple[list[Any], list[Any], list[Any]]
-
-
 def file_plan(
     quarter: str,
     *,
@@ -123,9 +115,9 @@ def file_plan(
             )
         conn = session.connection()
         previous = _filed_revision(session, draft.plan_id)
-        new = _read(conn, draft.id)
-        old = _read(conn, previous.id) if previous is not None and previous.id else None
-        if previous is not None and old is not None and new.content == old.content:
+        new = read_revision_rows(conn, draft.id)
+        old = read_revision_rows(conn, previous.id) if previous and previous.id else None
+        if previous is not None and old is not None and _content(new) == _content(old):
             raise UnchangedPlanError(
                 f"revision {draft.revision} of {quarter} plans exactly what the filed "
                 f"revision {previous.revision} does; nothing to file",
@@ -140,17 +132,18 @@ def file_plan(
                 hint="fix the inputs and plan again; a plan that breaks hard rules is not filed",
             )
         stamp = now.astimezone(dt.UTC)
-        old_entries = old.entries if old is not None else []
-        codes = _codes(new.entries, old_entries, key)
+        entries = _entries(new)
+        old_entries = _entries(old) if old is not None else []
+        codes = _codes(entries, old_entries, key)
         records = _records(
             conn,
             [*codes, *(e.code for e in old_entries if e.code)],
             previous.id if previous is not None else None,
         )
         issued, kept = _issue(
-            conn, new.entries, codes, old_entries, records, key=key, revision_id=draft.id, now=stamp
+            conn, entries, codes, old_entries, records, key=key, revision_id=draft.id, now=stamp
         )
-        revoked = _revoke(conn, new.entries, codes, old_entries, records, now=stamp)
+        revoked = _revoke(conn, entries, codes, old_entries, records, now=stamp)
         if previous is not None:
             previous.status = "superseded"
             session.add(previous)
@@ -181,12 +174,6 @@ def _filed_revision(session: Session, plan_id: str) -> PlanRevision | None:
     ).first()
 
 
-def _read(conn: Connection, revision_id: int) -> _Revision:
-    """One revision's entries (visits then off-site checks, each in id order) and content."""
-    rows = read_revision_rows(conn, revision_id)
-    return _Revision(_entries(rows), _content(rows))
-
-
 def _content(rows: RevisionRows) -> tuple[list[Any], list[Any], list[Any]]:
     """What a revision plans, without codes, ids, numbering, timestamps or metrics: every
     visit (with its sorted tasks and officers), off-site check and unscheduled demand as a
@@ -214,6 +201,7 @@ def _content(rows: RevisionRows) -> tuple[list[Any], list[Any], list[Any]]:
 
 
 def _entries(rows: RevisionRows) -> list[_Entry]:
+    """The revision's visits, then its off-site checks, each in id order."""
     entries = [
         _Entry(
             VISIT,
