@@ -196,8 +196,13 @@ def _guard_bulk(state: ORMExecuteState) -> None:
         found = list(session.execute(query).scalars())
         if model is PlanRevision:  # what was read is the revisions' status
             if any(status in FROZEN_STATUSES for status in found):
-                raise _refuse(f"a bulk {_verb(state)} of plan revisions", None)
+                raise FiledRevisionImmutableError(
+                    f"a bulk {_verb(state)} of plan revisions: a filed revision cannot change",
+                    hint="make a new revision with `jointinspect replan` (or `plan`) and file that",
+                )
             return
+        # Rows moved into another revision (or visit) must not land in a filed one either.
+        found += [v for v in _assigned(state, _MOVE_COLUMN[model]) if isinstance(v, int)]
         statuses = _Statuses(session)
         if model in (VisitTask, VisitOfficer):  # what was read is the visit ids
             statuses.preload_visits(v for v in found if v is not None)
@@ -205,6 +210,19 @@ def _guard_bulk(state: ORMExecuteState) -> None:
         for rid in sorted({r for r in found if r is not None}):
             if statuses.revision(rid) in FROZEN_STATUSES:
                 raise _refuse(f"a bulk {_verb(state)} of {_table(model).name} rows", rid)
+
+
+def _assigned(state: ORMExecuteState, column: str) -> list[Any]:
+    """The values a bulk UPDATE sets ``column`` to (in ``.values()`` or per-row params)."""
+    statement: Any = state.statement
+    if not state.is_update:
+        return []
+    values = [v for k, v in (statement._values or {}).items() if getattr(k, "key", k) == column]
+    found = [getattr(v, "value", v) for v in values]  # bound parameters hold their value
+    params: Any = state.parameters
+    rows: list[Any] = params if isinstance(params, list) else [params] if params else []
+    found += [row[column] for row in rows if column in row]
+    return found
 
 
 def _check_bulk_codes(state: ORMExecuteState) -> None:
@@ -250,6 +268,15 @@ _REVISION_OF: dict[Any, Any] = {
     UnscheduledDemand: _table(UnscheduledDemand).c.revision_id,
     VisitTask: _table(VisitTask).c.visit_id,
     VisitOfficer: _table(VisitOfficer).c.visit_id,
+}
+#: The column that moves a row of each guarded table to another revision (or visit).
+_MOVE_COLUMN: dict[Any, str] = {
+    PlanRevision: "",
+    Visit: "revision_id",
+    OffsiteCheck: "revision_id",
+    UnscheduledDemand: "revision_id",
+    VisitTask: "visit_id",
+    VisitOfficer: "visit_id",
 }
 
 

@@ -137,6 +137,7 @@ def test_orm_bulk_statements_cannot_touch_a_filed_revision(engine: Engine) -> No
             col(VisitTask.visit_id).in_(select(Visit.id).where(col(Visit.revision_id) == rid))
         ),
         update(PlanRevision).where(col(PlanRevision.id) == rid).values(status="draft"),
+        update(Visit).where(col(Visit.revision_id) == draft).values(revision_id=rid),
         delete(InspectionCode),
         update(InspectionCode).values(key_id="k9"),
     ]
