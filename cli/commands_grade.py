@@ -6,6 +6,7 @@ so that other commands (``demo``) and tests call them directly.
 
 import csv
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated
 
@@ -22,11 +23,13 @@ from jointinspect.data.grading_io import (
     last_inspection_date,
     load_grading_tables,
     load_inspections,
+    load_relation_pairs,
     write_grades,
 )
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
 from jointinspect.risk.config import GRADES, GradingConfig, load_config
+from jointinspect.risk.contagion import neighbourhood
 from jointinspect.risk.evaluation import Evaluation, evaluate
 from jointinspect.risk.grade import GradingResult, grade
 from jointinspect.risk.inputs import (
@@ -91,6 +94,19 @@ def inputs_from_tables(tables: GradingTables, as_of: dt.date) -> GradingInputs:
 def grade_district(*, engine: Engine, as_of: dt.date, config: GradingConfig) -> GradingResult:
     """Grade every enterprise in the database as of ``as_of`` (later events do not count)."""
     tables = load_grading_tables(engine=engine, as_of=as_of)
+    return grade(inputs_from_tables(tables, as_of), config)
+
+
+def grade_enterprises(
+    *, engine: Engine, as_of: dt.date, config: GradingConfig, usccs: Collection[str]
+) -> GradingResult:
+    """Grade ``usccs`` exactly as :func:`grade_district` would, reading only their relation
+    neighbourhood (``contagion.hops`` relations; at least one, for the reasons' count of
+    marked neighbours). The result also holds the neighbours: take the ``usccs`` rows."""
+    uscc_a, uscc_b = load_relation_pairs(engine=engine)
+    hops = max(config.risk.contagion.hops, 1)
+    scope = neighbourhood(uscc_a, uscc_b, usccs, hops=hops)
+    tables = load_grading_tables(engine=engine, as_of=as_of, only=scope)
     return grade(inputs_from_tables(tables, as_of), config)
 
 

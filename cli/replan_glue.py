@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from jointinspect.cli.commands_grade import grade_district, grading_config
+from jointinspect.cli.commands_grade import grade_enterprises, grading_config
 from jointinspect.cli.context import working_calendar
 from jointinspect.cli.hard_rules import plan_result
 from jointinspect.cli.keyring import load_keys
@@ -211,9 +211,12 @@ def _demand_ids(doc: PlanDocument) -> set[str]:
 
 
 def _regrade(engine: Engine, settings: Settings, as_of: dt.date, touched: set[str]) -> int:
-    """Grade the district as of ``as_of`` (relations need all of it) and store the new
-    grades of the touched enterprises only: the rest keep the quarter's grades."""
-    result = grade_district(engine=engine, as_of=as_of, config=grading_config(settings))
+    """Grade the touched enterprises as of ``as_of`` (as the whole district's grading
+    would: their relation neighbourhood is read too) and store their new grades only:
+    the rest keep the quarter's grades."""
+    result = grade_enterprises(
+        engine=engine, as_of=as_of, config=grading_config(settings), usccs=touched
+    )
     usccs = result.inputs.uscc.tolist()
     reasons = reason_json(result)
     rows = [

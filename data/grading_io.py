@@ -9,12 +9,13 @@ upsert.
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, Table, cast, func, select, union_all
+from sqlalchemy import Column, MetaData, String, Table, cast, func, insert, select, union_all
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.models import (
@@ -117,12 +118,18 @@ def _day(column: Any) -> Any:
     return cast(column, String).label("date")
 
 
-def load_grading_tables(*, engine: Engine, as_of: dt.date) -> GradingTables:
-    """Enterprises, relations and everything dated up to ``as_of`` that grading uses."""
-    with engine.connect() as conn:
+def load_grading_tables(
+    *, engine: Engine, as_of: dt.date, only: Collection[str] | None = None
+) -> GradingTables:
+    """Enterprises, relations and everything dated up to ``as_of`` that grading uses.
+
+    With ``only``, just the rows of those enterprises (relations: both ends among them),
+    read through a temporary table of their USCCs and the tables' ``uscc`` indexes.
+    """
+    with engine.connect() as conn, _scope(conn, only) as keep:
         e = _t(Enterprise).c
         enterprises = _columns(
-            conn, select(e.uscc, e.industry, e.status), ("uscc", "industry", "active")
+            conn, keep(select(e.uscc, e.industry, e.status), e.uscc), ("uscc", "industry", "active")
         )
         enterprises["active"] = (
             np.asarray(enterprises["active"], dtype=str) == EnterpriseStatus.ACTIVE.value
@@ -131,7 +138,7 @@ def load_grading_tables(*, engine: Engine, as_of: dt.date) -> GradingTables:
         credit_events = _up_to(
             _columns(
                 conn,
-                select(ce.uscc, ce.kind, _day(ce.date), ce.severity),
+                keep(select(ce.uscc, ce.kind, _day(ce.date), ce.severity), ce.uscc),
                 ("uscc", "kind", "date", "severity"),
             ),
             as_of,
@@ -140,15 +147,21 @@ def load_grading_tables(*, engine: Engine, as_of: dt.date) -> GradingTables:
         industry_records = _up_to(
             _columns(
                 conn,
-                select(ir.uscc, ir.department, ir.indicator, ir.value, _day(ir.date)),
+                keep(
+                    select(ir.uscc, ir.department, ir.indicator, ir.value, _day(ir.date)), ir.uscc
+                ),
                 ("uscc", "department", "indicator", "value", "date"),
             ),
             as_of,
         )
-        inspections = _up_to(_inspections(conn, after=None, until=None), as_of)
+        inspections = _up_to(_inspections(conn, after=None, until=None, keep=keep), as_of)
         r = _t(Relation).c
-        relations = _columns(conn, select(r.uscc_a, r.uscc_b, r.kind), ("uscc_a", "uscc_b", "kind"))
-        triggers = _triggers(conn, as_of)
+        relations = _columns(
+            conn,
+            keep(keep(select(r.uscc_a, r.uscc_b, r.kind), r.uscc_a), r.uscc_b),
+            ("uscc_a", "uscc_b", "kind"),
+        )
+        triggers = _triggers(conn, as_of, keep)
     return GradingTables(
         enterprises=enterprises,
         credit_events=credit_events,
@@ -159,10 +172,47 @@ def load_grading_tables(*, engine: Engine, as_of: dt.date) -> GradingTables:
     )
 
 
+def load_relation_pairs(*, engine: Engine) -> tuple[list[str], list[str]]:
+    """Both ends of every relation (any kind): who is related to whom."""
+    r = _t(Relation).c
+    with engine.connect() as conn:
+        rows = _fetch(conn, select(r.uscc_a, r.uscc_b))
+    return [row[0] for row in rows], [row[1] for row in rows]
+
+
+def _everything(query: Any, _column: Any) -> Any:
+    return query
+
+
+@contextmanager
+def _scope(conn: Connection, only: Collection[str] | None) -> Iterator[Any]:
+    """A filter ``keep(query, uscc_column)``: the rows of ``only``'s enterprises, or all."""
+    if only is None:
+        yield _everything
+        return
+    scope = Table(
+        "grading_scope",
+        MetaData(),
+        Column("uscc", String, primary_key=True),
+        prefixes=["TEMPORARY"],
+    )
+    scope.create(conn)
+    try:
+        if only:
+            conn.execute(insert(scope), [{"uscc": u} for u in sorted(set(only))])
+        members = select(scope.c.uscc)
+        yield lambda query, column: query.where(column.in_(members))
+    finally:
+        scope.drop(conn)
+        # Committed: pysqlite runs the CREATE outside the transaction the INSERT opens, so
+        # a rollback would undo only the DROP and leave the table on the pooled connection.
+        conn.commit()
+
+
 def load_inspections(*, engine: Engine, after: dt.date, until: dt.date | None = None) -> Columns:
     """Inspections dated after ``after`` (and up to ``until``): what an evaluation scores."""
     with engine.connect() as conn:
-        return _inspections(conn, after=after, until=until)
+        return _inspections(conn, after=after, until=until, keep=_everything)
 
 
 def last_inspection_date(*, engine: Engine) -> dt.date | None:
@@ -176,20 +226,24 @@ def last_inspection_date(*, engine: Engine) -> dt.date | None:
     return max(dates) if dates else None
 
 
-def _inspections(conn: Connection, *, after: dt.date | None, until: dt.date | None) -> Columns:
+def _inspections(
+    conn: Connection, *, after: dt.date | None, until: dt.date | None, keep: Any
+) -> Columns:
     h, o = _t(History).c, _t(Outcome).c
     code, visit, offsite = _t(InspectionCode).c, _t(Visit).c, _t(OffsiteCheck).c
-    history = select(h.uscc, _day(h.date), h.result)
+    history = keep(select(h.uscc, _day(h.date), h.result), h.uscc)
     # An outcome names its inspection code; the code belongs to a visit or an off-site check.
-    outcomes = (
-        select(func.coalesce(visit.uscc, offsite.uscc).label("uscc"), _day(o.date), o.result)
+    inspected = func.coalesce(visit.uscc, offsite.uscc)
+    outcomes = keep(
+        select(inspected.label("uscc"), _day(o.date), o.result)
         .select_from(
             _t(Outcome)
             .join(_t(InspectionCode), code.code == o.code)
             .outerjoin(_t(Visit), visit.id == code.visit_id)
             .outerjoin(_t(OffsiteCheck), offsite.id == code.offsite_id)
         )
-        .where(o.result != InspectionResult.NOT_DONE.value)
+        .where(o.result != InspectionResult.NOT_DONE.value),
+        inspected,
     )
     if after is not None:
         history = history.where(h.date > after)
@@ -215,12 +269,14 @@ def _china_date(stamp: dt.datetime) -> dt.date:
     return aware.astimezone(CHINA).date()
 
 
-def _triggers(conn: Connection, as_of: dt.date) -> Columns:
+def _triggers(conn: Connection, as_of: dt.date, keep: Any) -> Columns:
     t = _t(Trigger).c
     # A day's margin in SQL; the exact cut is on the received date in China time below.
     margin = dt.datetime.combine(as_of + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC)
     rows = conn.execute(
-        select(t.uscc, t.kind, t.received_at, t.severity).where(t.received_at < margin)
+        keep(select(t.uscc, t.kind, t.received_at, t.severity), t.uscc).where(
+            t.received_at < margin
+        )
     ).all()
     out: Columns = {"uscc": [], "kind": [], "date": [], "severity": []}
     for uscc, kind, received_at, severity in rows:

@@ -14,7 +14,8 @@ neighbours (non-backtracking, so an enterprise's own risk does not echo back to 
 The exposure grows with every risky neighbour and never exceeds ``damping``.
 """
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -110,3 +111,25 @@ def marked_neighbours(edges: EdgeArrays, marked: np.ndarray) -> IntArray:
     n = len(marked)
     counts = np.bincount(edges.dst, marked[edges.src].astype(np.float64), minlength=n)
     return np.rint(counts).astype(np.int64)
+
+
+def neighbourhood(
+    uscc_a: Sequence[str], uscc_b: Sequence[str], seeds: Iterable[str], *, hops: int
+) -> set[str]:
+    """The seeds and every enterprise within ``hops`` relations of one (any kind).
+
+    The grade of a seed depends on nothing outside this set: :func:`exposure` passes a
+    signal at most ``hops`` relations, an enterprise's signal is its own (credit, history,
+    marks), and the enterprises nearer than ``hops`` have all their relations inside it.
+    So grading just these enterprises gives the seeds the grades a district grading does.
+    """
+    related: dict[str, list[str]] = defaultdict(list)
+    for a, b in zip(uscc_a, uscc_b, strict=True):
+        related[a].append(b)
+        related[b].append(a)
+    reached = set(seeds)
+    frontier = reached
+    for _ in range(hops):
+        frontier = {n for u in frontier for n in related.get(u, ())} - reached
+        reached |= frontier
+    return reached

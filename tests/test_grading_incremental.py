@@ -1,0 +1,83 @@
+"""Regrading a few enterprises (the nightly replan's touched ones) from their relation
+neighbourhood gives exactly the grades a whole-district grading gives them."""
+
+import datetime as dt
+import random
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from jointinspect.cli.commands_grade import grade_district, grade_enterprises, inputs_from_tables
+from jointinspect.data.grading_io import load_grading_tables
+from jointinspect.data.importer import import_bundle
+from jointinspect.data.synthetic import generate_district
+from jointinspect.models import create_schema, make_engine
+from jointinspect.models.quarter import Quarter
+from jointinspect.risk.config import load_config
+from jointinspect.risk.contagion import neighbourhood
+from jointinspect.risk.grade import GradingResult, grade
+from jointinspect.risk.reasons import reason_json
+
+ENTERPRISES = 2000
+AS_OF = dt.date(2025, 9, 1)
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    root = tmp_path_factory.mktemp("incremental")
+    made = generate_district(
+        root / "out", enterprises=ENTERPRISES, seed="incremental", quarter=Quarter.parse("2025Q3")
+    )
+    engine = make_engine(f"sqlite:///{root / 'district.db'}")
+    create_schema(engine)
+    import_bundle(made.bundle_dir, engine=engine)
+    return engine
+
+
+def _rows(result: GradingResult, usccs: set[str]) -> dict[str, tuple[Any, ...]]:
+    return {
+        u: row
+        for u, *row in zip(
+            result.inputs.uscc.tolist(),
+            result.credit.tolist(),
+            result.risk.tolist(),
+            result.grade.tolist(),
+            reason_json(result),
+            strict=True,
+        )
+        if u in usccs
+    }
+
+
+def test_neighbourhood_reaches_hops_relations_in_either_direction() -> None:
+    a, b = ["A", "C", "C", "E"], ["B", "B", "D", "F"]
+    assert neighbourhood(a, b, ["A"], hops=0) == {"A"}
+    assert neighbourhood(a, b, ["A"], hops=1) == {"A", "B"}
+    assert neighbourhood(a, b, ["A"], hops=3) == {"A", "B", "C", "D"}
+    assert neighbourhood(a, b, ["A", "X"], hops=9) == {"A", "B", "C", "D", "X"}
+
+
+def test_touched_enterprises_get_the_district_grades(district: Engine) -> None:
+    config = load_config()
+    full = grade_district(engine=district, as_of=AS_OF, config=config)
+    exposed = [
+        u
+        for u, c in zip(full.inputs.uscc.tolist(), full.factors.contagion.tolist(), strict=True)
+        if c > 0
+    ]
+    assert len(exposed) >= 10  # the district has contagion for the test to be about
+    pick = random.Random(7)
+    touched = set(pick.sample(exposed, 10)) | set(pick.sample(full.inputs.uscc.tolist(), 40))
+    touched.add("NOT-AN-ENTERPRISE")
+
+    part = grade_enterprises(engine=district, as_of=AS_OF, config=config, usccs=touched)
+
+    assert part.inputs.size < full.inputs.size / 2
+    assert _rows(part, touched) == _rows(full, touched)
+    # Without the neighbourhood the exposed enterprises' grades would be wrong.
+    alone = grade(
+        inputs_from_tables(load_grading_tables(engine=district, as_of=AS_OF, only=touched), AS_OF),
+        config,
+    )
+    assert _rows(alone, touched) != _rows(full, touched)
