@@ -148,11 +148,17 @@ def load_planning_inputs(
 
 def _enterprises(conn: Connection) -> dict[str, EnterpriseRow]:
     e, g = _table(Enterprise).c, _table(EnterpriseGrade).c
-    rows = conn.execute(
+    result = conn.execute(
         select(e.uscc, e.town, e.industry, e.lat, e.lon, e.status, g.grade)
         .select_from(_table(Enterprise).outerjoin(_table(EnterpriseGrade), e.uscc == g.uscc))
         .order_by(e.uscc)
     )
+    # The driver's own tuples (plain text and numbers only): a SQLAlchemy Row per
+    # enterprise cost more than the query at district scale.
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
     return {
         uscc: EnterpriseRow(uscc, town, industry, lat, lon, status == "active", grade)
         for uscc, town, industry, lat, lon, status, grade in rows

@@ -8,12 +8,20 @@ neither knows, Monday–Friday are working days and the calendar says so in
 """
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import chinese_calendar
 
 _KNOWN_YEARS = frozenset(d.year for d in chinese_calendar.holidays)
+
+
+@functools.cache
+def _official_workday(day: dt.date) -> bool:
+    # Cached: the library validates its argument on every call, and planning asks about
+    # the same few hundred days tens of thousands of times.
+    return bool(chinese_calendar.is_workday(day))
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class WorkingCalendar:
         if day in self.extra_workdays:
             return True
         if day.year in _KNOWN_YEARS:
-            return bool(chinese_calendar.is_workday(day))
+            return _official_workday(day)
         return day.weekday() < 5
 
     def covers(self, year: int) -> bool:
