@@ -149,46 +149,67 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
     """The rows of one revision with plain Core queries: one query per table."""
     v, t, o = _table(Visit).c, _table(VisitTask).c, _table(VisitOfficer).c
     tasks: dict[int, list[TaskDoc]] = defaultdict(list)
-    for vid, *row in conn.execute(
+    for vid, *row in _tuples(
+        conn,
         core_select(t.visit_id, t.demand_id, t.department, t.item, t.source)
         .join_from(_table(VisitTask), _table(Visit), v.id == t.visit_id)
-        .where(v.revision_id == revision_id)
+        .where(v.revision_id == revision_id),
     ):
         tasks[vid].append(TaskDoc(*row))
     officers: dict[int, list[OfficerDoc]] = defaultdict(list)
-    for vid, *row in conn.execute(
+    for vid, *row in _tuples(
+        conn,
         core_select(o.visit_id, o.inspector_id, o.department)
         .join_from(_table(VisitOfficer), _table(Visit), v.id == o.visit_id)
-        .where(v.revision_id == revision_id)
+        .where(v.revision_id == revision_id),
     ):
         officers[vid].append(OfficerDoc(*row))
     visits = [
-        VisitRow(*row)
-        for row in conn.execute(
+        VisitRow(vid, code, uscc, _date(day), town, mode, order)
+        for vid, code, uscc, day, town, mode, order in _tuples(
+            conn,
             core_select(v.id, v.code, v.uscc, v.date, v.town, v.mode, v["order"])
             .where(v.revision_id == revision_id)
-            .order_by(v.id)
+            .order_by(v.id),
         )
     ]
     c = _table(OffsiteCheck).c
     offsite = [
-        OffsiteRow(*row)
-        for row in conn.execute(
+        OffsiteRow(*row[:-1], _date(row[-1]))
+        for row in _tuples(
+            conn,
             core_select(c.id, c.code, c.uscc, c.department, c.item, c.demand_id, c.source, c.due)
             .where(c.revision_id == revision_id)
-            .order_by(c.id)
+            .order_by(c.id),
         )
     ]
     u = _table(UnscheduledDemand).c
     unscheduled = [
         UnscheduledDoc(*row)
-        for row in conn.execute(
+        for row in _tuples(
+            conn,
             core_select(
                 u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail
-            ).where(u.revision_id == revision_id)
+            ).where(u.revision_id == revision_id),
         )
     ]
     return RevisionRows(visits, tasks, officers, offsite, unscheduled)
+
+
+def _tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as the driver's own tuples: a SQLAlchemy ``Row`` per row cost
+    more than the query for a district's revision. Only text, numbers and dates (see
+    :func:`_date`) are selected this way."""
+    result = conn.execute(query)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+def _date(value: dt.date | str) -> dt.date:
+    # SQLite's driver gives the ISO text SQLAlchemy's Date type stored; PostgreSQL's a date.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def read_plan_document(conn: Connection, revision_id: int) -> PlanDocument:
