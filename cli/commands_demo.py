@@ -97,7 +97,8 @@ def print_summary(summary: "DemoSummary", *, seconds: float) -> None:
         years = ", ".join(map(str, summary.uncovered_years))
         console.print(
             f"[yellow]Note:[/yellow] the official holidays of {years} are not published in the "
-            "calendar package yet; Monday–Friday were taken as working days "
+            "calendar package yet; Monday–Friday less the statutory holidays were taken as "
+            "working days "
             "(see README: working-day calendar)."
         )
     grades = Table("grade", "enterprises", "share", title="Grades (信用风险分类)")

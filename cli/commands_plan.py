@@ -51,7 +51,8 @@ def register(app: typer.Typer) -> None:
         if uncovered:
             typer.echo(
                 f"Warning: the official holidays of {', '.join(map(str, uncovered))} are not "
-                "known; Monday–Friday are taken as working days.",
+                "known; Monday–Friday less the statutory holidays are taken as working days "
+                "(set JOINTINSPECT_CALENDAR_FILE to give the published days).",
                 err=True,
             )
         params = (

@@ -3,8 +3,12 @@
 The official calendar comes from ``chinese_calendar``, which knows each year once the
 State Council has published it. An override (holidays and make-up days given by the
 district, e.g. for a year the library does not know yet) takes precedence. For a year
-neither knows, Monday–Friday are working days and the calendar says so in
-``uncovered_years`` so that the caller can warn the coordinator.
+neither knows, Monday–Friday less the statutory holidays that the law fixes
+(全国年节及纪念日放假办法, as revised in 2024: New Year's Day, Spring Festival's eve and
+first three days, Qingming, 1–2 May, Dragon Boat, Mid-Autumn, 1–3 October) are working
+days; the State Council's yearly bridging days and make-up working days cannot be known
+before they are published, so the calendar says so in ``uncovered_years`` and the caller
+warns the coordinator.
 """
 
 import datetime as dt
@@ -13,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import chinese_calendar
+from lunar_python import Lunar
 
 _KNOWN_YEARS = frozenset(d.year for d in chinese_calendar.holidays)
 
@@ -22,6 +27,38 @@ def _official_workday(day: dt.date) -> bool:
     # Cached: the library validates its argument on every call, and planning asks about
     # the same few hundred days tens of thousands of times.
     return bool(chinese_calendar.is_workday(day))
+
+
+@functools.cache
+def statutory_holidays(year: int) -> frozenset[dt.date]:
+    """The days off that 全国年节及纪念日放假办法 (2024 revision, from 2025) fixes by law.
+
+    Lunar festivals are converted with ``lunar_python``; Qingming is the day of the solar
+    term 清明. These are the statutory days only, without the State Council's bridging.
+    """
+
+    def lunar(month: int, day: int) -> dt.date:
+        solar = Lunar.fromYmd(year, month, day).getSolar()
+        return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+    spring = lunar(1, 1)
+    qingming = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
+    days = {
+        dt.date(year, 1, 1),
+        spring - dt.timedelta(days=1),  # 除夕, the last day of the lunar year
+        spring,
+        spring + dt.timedelta(days=1),
+        spring + dt.timedelta(days=2),
+        dt.date(qingming.getYear(), qingming.getMonth(), qingming.getDay()),
+        dt.date(year, 5, 1),
+        dt.date(year, 5, 2),
+        lunar(5, 5),
+        lunar(8, 15),
+        dt.date(year, 10, 1),
+        dt.date(year, 10, 2),
+        dt.date(year, 10, 3),
+    }
+    return frozenset(days)
 
 
 @dataclass(frozen=True)
@@ -40,7 +77,7 @@ class WorkingCalendar:
             return True
         if day.year in _KNOWN_YEARS:
             return _official_workday(day)
-        return day.weekday() < 5
+        return day.weekday() < 5 and day not in statutory_holidays(day.year)
 
     def covers(self, year: int) -> bool:
         """True when the official holidays of ``year`` are known (library or override)."""

@@ -51,8 +51,29 @@ def test_calendar_knows_national_day_and_make_up_days() -> None:
 def test_calendar_override_and_uncovered_years() -> None:
     cal = WorkingCalendar()
     assert not cal.covers(2099)
-    assert cal.is_workday(dt.date(2099, 1, 1))  # weekday fallback (a Thursday)
-    cal = cal.with_overrides([dt.date(2099, 1, 1)], [dt.date(2099, 1, 3)], [2099])
+    assert cal.is_workday(dt.date(2099, 1, 2))  # weekday fallback (a Friday)
+    cal = cal.with_overrides([dt.date(2099, 1, 2)], [dt.date(2099, 1, 3)], [2099])
     assert cal.covers(2099)
-    assert not cal.is_workday(dt.date(2099, 1, 1))
+    assert not cal.is_workday(dt.date(2099, 1, 2))
     assert cal.is_workday(dt.date(2099, 1, 3))  # a Saturday made a working day
+
+
+def test_fallback_keeps_the_statutory_holidays_of_an_unpublished_year() -> None:
+    cal = WorkingCalendar()
+    assert not cal.covers(2027)
+    # Fixed by 全国年节及纪念日放假办法: 元旦; 除夕 and 春节 (初一 2027-02-06);
+    # 清明 (2027-04-05); 劳动节 1–2 May; 端午 (2027-06-09); 中秋 (2027-09-15); 国庆 1–3 Oct.
+    for day in (
+        "2027-01-01",
+        "2027-02-05",
+        "2027-02-08",
+        "2027-04-05",
+        "2027-06-09",
+        "2027-09-15",
+        "2027-10-01",
+    ):
+        assert not cal.is_workday(dt.date.fromisoformat(day)), day
+    assert cal.is_workday(dt.date(2027, 2, 9))  # a Tuesday after the statutory days
+    assert not cal.is_workday(dt.date(2027, 1, 2))  # a Saturday
+    # Where the library knows the year, its official calendar (bridging and 调休) rules.
+    assert cal.is_workday(dt.date(2026, 1, 4))  # Sunday, a make-up working day
