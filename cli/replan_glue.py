@@ -13,8 +13,10 @@ the rule-7 findings that visits already made or pinned explain (``replan_check``
 """
 
 import datetime as dt
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +105,7 @@ def replan_quarter(
     key = load_keys(settings).current
     clock = _Clock(run.seconds)
     say("waiting for the replan lock")
-    with replan_lock(engine, timeout=settings.replan_lock_timeout):
+    with replan_lock(engine, timeout=settings.replan_lock_timeout), _no_cyclic_gc():
         clock.lap("lock")
         if settings.inbox_dir is not None:
             run.inbox = take_inbox(settings.inbox_dir, engine=engine, now=now)
@@ -240,6 +242,24 @@ def _with_codes(diff: dict[str, Any], doc: PlanDocument) -> dict[str, Any]:
         for entry in diff[kind]:
             entry["code"] = doc.visits[entry.pop("previous_index")].code
     return diff
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the run.
+
+    A replan holds millions of long-lived objects (the register, the filed plan, the
+    problem); every full pass of the collector walks all of them and frees nothing, which
+    was a third of a district-scale run (31 s -> 21 s at 650,000 enterprises). Reference
+    counting still frees what the run drops; the collector is resumed afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Clock:
