@@ -175,8 +175,8 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
     ]
     c = _table(OffsiteCheck).c
     offsite = [
-        OffsiteRow(*row[:-1], _date(row[-1]))
-        for row in _tuples(
+        OffsiteRow(oid, code, uscc, department, item, demand_id, source, _date(due))
+        for oid, code, uscc, department, item, demand_id, source, due in _tuples(
             conn,
             core_select(c.id, c.code, c.uscc, c.department, c.item, c.demand_id, c.source, c.due)
             .where(c.revision_id == revision_id)
