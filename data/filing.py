@@ -31,6 +31,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from jointinspect.data.bindings import OFFSITE, VISIT, BindingFields, offsite_fields, visit_fields
+from jointinspect.data.bulk_write import execute_many
 from jointinspect.data.plan_document import latest_revision
 from jointinspect.data.replan_store import RevisionRows, read_revision_rows
 from jointinspect.models import (
@@ -344,7 +345,7 @@ def _revoke(
 
 def _executemany(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), _BATCH):
-        conn.execute(stmt, rows[start : start + _BATCH])
+        execute_many(conn, stmt, rows[start : start + _BATCH])
 
 
 def _table(model: Any) -> Table:

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from jointinspect.data.bulk_write import execute_many
 from jointinspect.models import (
     OffsiteCheck,
     Plan,
@@ -196,10 +197,10 @@ def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> Non
     for row in rows:
         batch.append(row)
         if len(batch) >= BATCH:
-            conn.execute(insert(table), batch)
+            execute_many(conn, insert(table), batch)
             batch = []
     if batch:
-        conn.execute(insert(table), batch)
+        execute_many(conn, insert(table), batch)
 
 
 def _table(model: Any) -> Table:
