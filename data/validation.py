@@ -129,7 +129,7 @@ class _References:
         if ref is Ref.DEPARTMENT:
             known: frozenset[object] | set[str] = self.db.departments()
         elif ref is Ref.ENTERPRISE:
-            known = self.db.enterprises()
+            return unknown - self.db.known_enterprises(unknown)
         elif ref is Ref.INSPECTOR:
             known = self.db.inspectors()
         elif ref is Ref.ITEM:
