@@ -125,6 +125,7 @@ def build_problem(
     inputs: PlanningInputs, seed: str, calendar: WorkingCalendar, drawn: list[Draw]
 ) -> PlanningProblem:
     q = inputs.quarter
+    first_day, last_day = q.first_day, q.last_day  # once, not per drawn demand
     demands = [
         DemandInfo(
             d.id,
@@ -146,8 +147,8 @@ def build_problem(
             x.item,
             x.uscc,
             DemandSource.RANDOM,
-            q.first_day,
-            q.last_day,
+            first_day,
+            last_day,
             RANDOM_PRIORITY,
             False,
         )

@@ -174,6 +174,7 @@ def replan_quarter(
                 filed_by=filed_by,
                 now=now,
                 check=_check(problem, outcome.result, params, fixed_until),
+                filed_rows=(filed.revision_id, filed.rows),
             )
         except UnchangedPlanError:
             discard_latest_draft(run.quarter, engine=engine)

@@ -101,8 +101,14 @@ def file_plan(
     filed_by: str,
     now: dt.datetime,
     check: HardRuleCheck,
+    filed_rows: tuple[int, RevisionRows] | None = None,
 ) -> FilingResult:
-    """File the latest draft of ``quarter``'s plan with codes made by ``key``."""
+    """File the latest draft of ``quarter``'s plan with codes made by ``key``.
+
+    ``filed_rows`` — (revision id, rows) of the filed revision, when the caller has read
+    them already (a replan has): a filed revision never changes, so they are used instead
+    of reading them again if it is still the filed one.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     with session_scope(engine) as session:
@@ -117,7 +123,13 @@ def file_plan(
         conn = session.connection()
         previous = _filed_revision(session, draft.plan_id)
         new = read_revision_rows(conn, draft.id)
-        old = read_revision_rows(conn, previous.id) if previous and previous.id else None
+        old = (
+            None
+            if previous is None or previous.id is None
+            else filed_rows[1]
+            if filed_rows is not None and filed_rows[0] == previous.id
+            else read_revision_rows(conn, previous.id)
+        )
         if previous is not None and old is not None and _content(new) == _content(old):
             raise UnchangedPlanError(
                 f"revision {draft.revision} of {quarter} plans exactly what the filed "
