@@ -133,13 +133,16 @@ def replan_quarter(
             run.regraded = _regrade(engine, settings, as_of, touched)
         clock.lap("regrade")
         say("loading enterprises, officers and demands")
+        drawn = frozen_draw(filed.document)
+        # Nothing is drawn anew, so the problem needs only the enterprises with demands.
         inputs = load_planning_inputs(
             q,
             engine=engine,
             calendar=calendar,
             trigger_response_days=settings.trigger_response_days,
+            only_enterprises_with_demands=[d.uscc for d in drawn],
         )
-        problem = build_problem(inputs, filed.document.seed, calendar, frozen_draw(filed.document))
+        problem = build_problem(inputs, filed.document.seed, calendar, drawn)
         clock.lap("load_inputs")
         say("replanning")
         outcome = replan(

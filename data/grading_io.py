@@ -9,15 +9,15 @@ upsert.
 
 import datetime as dt
 import itertools
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Column, MetaData, String, Table, cast, func, insert, select, union_all
+from sqlalchemy import String, Table, cast, func, select, union_all
 from sqlalchemy.engine import Connection, Engine
 
+from jointinspect.data.key_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
     CreditEvent,
     Enterprise,
@@ -126,7 +126,7 @@ def load_grading_tables(
     With ``only``, just the rows of those enterprises (relations: both ends among them),
     read through a temporary table of their USCCs and the tables' ``uscc`` indexes.
     """
-    with engine.connect() as conn, _scope(conn, only) as keep:
+    with engine.connect() as conn, uscc_scope(conn, only) as keep:
         e = _t(Enterprise).c
         enterprises = _columns(
             conn, keep(select(e.uscc, e.industry, e.status), e.uscc), ("uscc", "industry", "active")
@@ -180,39 +180,10 @@ def load_relation_pairs(*, engine: Engine) -> tuple[list[str], list[str]]:
     return [row[0] for row in rows], [row[1] for row in rows]
 
 
-def _everything(query: Any, _column: Any) -> Any:
-    return query
-
-
-@contextmanager
-def _scope(conn: Connection, only: Collection[str] | None) -> Iterator[Any]:
-    """A filter ``keep(query, uscc_column)``: the rows of ``only``'s enterprises, or all."""
-    if only is None:
-        yield _everything
-        return
-    scope = Table(
-        "grading_scope",
-        MetaData(),
-        Column("uscc", String, primary_key=True),
-        prefixes=["TEMPORARY"],
-    )
-    scope.create(conn)
-    try:
-        if only:
-            conn.execute(insert(scope), [{"uscc": u} for u in sorted(set(only))])
-        members = select(scope.c.uscc)
-        yield lambda query, column: query.where(column.in_(members))
-    finally:
-        scope.drop(conn)
-        # Committed: pysqlite runs the CREATE outside the transaction the INSERT opens, so
-        # a rollback would undo only the DROP and leave the table on the pooled connection.
-        conn.commit()
-
-
 def load_inspections(*, engine: Engine, after: dt.date, until: dt.date | None = None) -> Columns:
     """Inspections dated after ``after`` (and up to ``until``): what an evaluation scores."""
     with engine.connect() as conn:
-        return _inspections(conn, after=after, until=until, keep=_everything)
+        return _inspections(conn, after=after, until=until, keep=every_row)
 
 
 def last_inspection_date(*, engine: Engine) -> dt.date | None:
@@ -227,7 +198,7 @@ def last_inspection_date(*, engine: Engine) -> dt.date | None:
 
 
 def _inspections(
-    conn: Connection, *, after: dt.date | None, until: dt.date | None, keep: Any
+    conn: Connection, *, after: dt.date | None, until: dt.date | None, keep: Keep
 ) -> Columns:
     h, o = _t(History).c, _t(Outcome).c
     code, visit, offsite = _t(InspectionCode).c, _t(Visit).c, _t(OffsiteCheck).c
@@ -253,13 +224,13 @@ def _inspections(
         outcomes = outcomes.where(o.date <= until)
     query = union_all(history, outcomes)
     columns = _columns(conn, query, ("uscc", "date", "result"))
-    keep = [u is not None for u in columns["uscc"]]  # an outcome whose code has no visit
-    if all(keep):
+    present = [u is not None for u in columns["uscc"]]  # an outcome whose code has no visit
+    if all(present):
         return columns
     return {
-        "uscc": [u for u, k in zip(columns["uscc"], keep, strict=True) if k],
-        "date": columns["date"][np.array(keep, dtype=bool)],
-        "result": [r for r, k in zip(columns["result"], keep, strict=True) if k],
+        "uscc": [u for u, k in zip(columns["uscc"], present, strict=True) if k],
+        "date": columns["date"][np.array(present, dtype=bool)],
+        "result": [r for r, k in zip(columns["result"], present, strict=True) if k],
     }
 
 
@@ -269,7 +240,7 @@ def _china_date(stamp: dt.datetime) -> dt.date:
     return aware.astimezone(CHINA).date()
 
 
-def _triggers(conn: Connection, as_of: dt.date, keep: Any) -> Columns:
+def _triggers(conn: Connection, as_of: dt.date, keep: Keep) -> Columns:
     t = _t(Trigger).c
     # A day's margin in SQL; the exact cut is on the received date in China time below.
     margin = dt.datetime.combine(as_of + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC)

@@ -13,13 +13,14 @@ them into a ``PlanningProblem`` and into the draw's candidates.
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from jointinspect.data.key_scope import Keep, uscc_scope
 from jointinspect.models import (
     Availability,
     Conflict,
@@ -128,30 +129,46 @@ def load_planning_inputs(
     engine: Engine,
     calendar: WorkingCalendar,
     trigger_response_days: int,
+    only_enterprises_with_demands: Collection[str] | None = None,
 ) -> PlanningInputs:
-    """Everything ``plan`` needs for ``quarter``, in one read transaction."""
+    """Everything ``plan`` needs for ``quarter``, in one read transaction.
+
+    ``only_enterprises_with_demands``: load just the enterprises the demands name and
+    these (a replan's drawn ones), not the district's register — all that a problem is
+    built from when nothing is drawn anew (``graded`` then counts those only).
+    """
     with engine.connect() as conn:
-        enterprises = _enterprises(conn)
-        return PlanningInputs(
-            quarter=quarter,
-            enterprises=enterprises,
-            no_disturb=_no_disturb(conn),
-            items=_items(conn),
-            inspectors=_inspectors(conn, quarter),
-            demands=_demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days),
-            sampling_rules=_sampling_rules(conn),
-            routine_visits_this_year=routine_visits_this_year(conn, quarter),
-            town_centres=_town_centres(conn),
-            graded=sum(1 for e in enterprises.values() if e.grade is not None),
+        demands = _demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days)
+        wanted = (
+            None
+            if only_enterprises_with_demands is None
+            else {d.uscc for d in demands} | set(only_enterprises_with_demands)
         )
+        with uscc_scope(conn, wanted) as keep:
+            enterprises = _enterprises(conn, keep)
+            return PlanningInputs(
+                quarter=quarter,
+                enterprises=enterprises,
+                no_disturb=_no_disturb(conn),
+                items=_items(conn),
+                inspectors=_inspectors(conn, quarter),
+                demands=demands,
+                sampling_rules=_sampling_rules(conn),
+                routine_visits_this_year=routine_visits_this_year(conn, quarter),
+                town_centres=_town_centres(conn),
+                graded=sum(1 for e in enterprises.values() if e.grade is not None),
+            )
 
 
-def _enterprises(conn: Connection) -> dict[str, EnterpriseRow]:
+def _enterprises(conn: Connection, keep: Keep) -> dict[str, EnterpriseRow]:
     e, g = _table(Enterprise).c, _table(EnterpriseGrade).c
     result = conn.execute(
-        select(e.uscc, e.town, e.industry, e.lat, e.lon, e.status, g.grade)
-        .select_from(_table(Enterprise).outerjoin(_table(EnterpriseGrade), e.uscc == g.uscc))
-        .order_by(e.uscc)
+        keep(
+            select(e.uscc, e.town, e.industry, e.lat, e.lon, e.status, g.grade)
+            .select_from(_table(Enterprise).outerjoin(_table(EnterpriseGrade), e.uscc == g.uscc))
+            .order_by(e.uscc),
+            e.uscc,
+        )
     )
     # The driver's own tuples (plain text and numbers only): a SQLAlchemy Row per
     # enterprise cost more than the query at district scale.

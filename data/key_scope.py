@@ -1,0 +1,47 @@
+"""Reading the rows of a few hundred thousand enterprises out of a district's tables.
+
+The USCCs go into a temporary table, and each query keeps the rows whose USCC is in it
+(``keep(query, column)``): one indexed lookup per wanted enterprise instead of reading,
+and building a row for, every enterprise of the district.
+"""
+
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy.engine import Connection
+
+#: ``keep(query, uscc_column)``: ``query`` narrowed to the scope's enterprises.
+Keep = Callable[[Any, Any], Any]
+
+
+def every_row(query: Any, _column: Any) -> Any:
+    """The ``keep`` that keeps every row."""
+    return query
+
+
+@contextmanager
+def uscc_scope(conn: Connection, only: Collection[str] | None) -> Iterator[Keep]:
+    """A filter ``keep(query, uscc_column)``: the rows of ``only``'s enterprises, or all
+    rows when ``only`` is None."""
+    if only is None:
+        yield every_row
+        return
+    scope = Table(
+        "uscc_scope",
+        MetaData(),
+        Column("uscc", String, primary_key=True),
+        prefixes=["TEMPORARY"],
+    )
+    scope.create(conn)
+    try:
+        if only:
+            conn.execute(insert(scope), [{"uscc": u} for u in sorted(set(only))])
+        members = select(scope.c.uscc)
+        yield lambda query, column: query.where(column.in_(members))
+    finally:
+        scope.drop(conn)
+        # Committed: pysqlite runs the CREATE outside the transaction the INSERT opens, so
+        # a rollback would undo only the DROP and leave the table on the pooled connection.
+        conn.commit()
