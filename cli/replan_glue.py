@@ -45,8 +45,10 @@ from jointinspect.data.replan_store import (
     leftover_draft,
     record_replan,
 )
+from jointinspect.models.codes import CodeKey
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.timezones import CHINA
+from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.risk.config import GRADES
 from jointinspect.risk.reasons import reason_json
 from jointinspect.risk.sampling import Draw
@@ -106,84 +108,117 @@ def replan_quarter(
     clock = _Clock(run.seconds)
     say("waiting for the replan lock")
     with replan_lock(engine, timeout=settings.replan_lock_timeout), _no_cyclic_gc():
-        clock.lap("lock")
-        if settings.inbox_dir is not None:
-            run.inbox = take_inbox(settings.inbox_dir, engine=engine, now=now)
-            say(
-                f"inbox: {sum(i.imported for i in run.inbox)} imported, "
-                f"{sum(not i.imported for i in run.inbox)} refused"
-            )
-        clock.lap("inbox")
-        run.followups = derive_followups(
-            engine=engine, calendar=calendar, response_days=settings.trigger_response_days
-        )
-        clock.lap("followups")
-        if leftover_draft(run.quarter, engine=engine):
-            say("discarding the draft a crashed replan left behind")
-            discard_latest_draft(run.quarter, engine=engine)
-        filed = filed_plan(run.quarter, engine=engine)
-        clock.lap("load_filed")
-        touched = enterprises_with_news(
-            engine=engine,
-            known_demands=_demand_ids(filed.document),
-            outcomes_since=filed.as_of or q.first_day,
-        )
-        if touched:
-            say(f"regrading ({len(touched)} enterprises with new demands or outcomes)")
-            run.regraded = _regrade(engine, settings, as_of, touched)
-        clock.lap("regrade")
-        say("loading enterprises, officers and demands")
-        drawn = frozen_draw(filed.document)
-        # Nothing is drawn anew, so the problem needs only the enterprises with demands.
-        inputs = load_planning_inputs(
+        # In a function of its own, so that the run's big structures are freed before the
+        # collector resumes (else its first pass walks all of them).
+        _replan_locked(
+            run,
             q,
+            settings=settings,
             engine=engine,
+            now=now,
+            filed_by=filed_by,
+            say=say,
             calendar=calendar,
-            trigger_response_days=settings.trigger_response_days,
-            only_enterprises_with_demands=[d.uscc for d in drawn],
+            params=params,
+            key=key,
+            clock=clock,
         )
-        problem = build_problem(inputs, filed.document.seed, calendar, drawn)
-        clock.lap("load_inputs")
-        say("replanning")
-        outcome = replan(
-            problem,
-            plan_result(filed.document),
-            as_of,
-            settings.pin_working_days,
-            params,
-            ChangeCosts.default(),
-        )
-        run.diff = _with_codes(outcome.diff, filed.document)
-        clock.lap("replan")
-        if is_empty(outcome.diff):
-            return run
-        say("writing the draft")
-        run.stored = store_draft(
-            outcome.result,
-            engine=engine,
-            prefix=settings.district_prefix,
-            generated_at=now,
-            extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
-        )
-        record_replan(run.stored.revision_id, engine=engine, as_of=as_of, diff=run.diff)
-        clock.lap("store")
-        fixed_until = outcome.pins.pinned_until or (as_of - dt.timedelta(days=1))
-        say("filing (hard rules, codes)")
-        try:
-            run.filing = file_plan(
-                run.quarter,
-                engine=engine,
-                key=key,
-                filed_by=filed_by,
-                now=now,
-                check=_check(problem, outcome.result, params, fixed_until),
-                filed_rows=(filed.revision_id, filed.rows),
-            )
-        except UnchangedPlanError:
-            discard_latest_draft(run.quarter, engine=engine)
-            run.stored = None
-        clock.lap("file")
     return run
+
+
+def _replan_locked(
+    run: ReplanRun,
+    q: Quarter,
+    *,
+    settings: Settings,
+    engine: Engine,
+    now: dt.datetime,
+    filed_by: str,
+    say: Progress,
+    calendar: WorkingCalendar,
+    params: SchedulerParams,
+    key: CodeKey,
+    clock: "_Clock",
+) -> None:
+    """The run under the lock: inbox, follow-ups, regrade, replan, store, file."""
+    as_of = run.as_of
+    clock.lap("lock")
+    if settings.inbox_dir is not None:
+        run.inbox = take_inbox(settings.inbox_dir, engine=engine, now=now)
+        say(
+            f"inbox: {sum(i.imported for i in run.inbox)} imported, "
+            f"{sum(not i.imported for i in run.inbox)} refused"
+        )
+    clock.lap("inbox")
+    run.followups = derive_followups(
+        engine=engine, calendar=calendar, response_days=settings.trigger_response_days
+    )
+    clock.lap("followups")
+    if leftover_draft(run.quarter, engine=engine):
+        say("discarding the draft a crashed replan left behind")
+        discard_latest_draft(run.quarter, engine=engine)
+    filed = filed_plan(run.quarter, engine=engine)
+    clock.lap("load_filed")
+    touched = enterprises_with_news(
+        engine=engine,
+        known_demands=_demand_ids(filed.document),
+        outcomes_since=filed.as_of or q.first_day,
+    )
+    if touched:
+        say(f"regrading ({len(touched)} enterprises with new demands or outcomes)")
+        run.regraded = _regrade(engine, settings, as_of, touched)
+    clock.lap("regrade")
+    say("loading enterprises, officers and demands")
+    drawn = frozen_draw(filed.document)
+    # Nothing is drawn anew, so the problem needs only the enterprises with demands.
+    inputs = load_planning_inputs(
+        q,
+        engine=engine,
+        calendar=calendar,
+        trigger_response_days=settings.trigger_response_days,
+        only_enterprises_with_demands=[d.uscc for d in drawn],
+    )
+    problem = build_problem(inputs, filed.document.seed, calendar, drawn)
+    clock.lap("load_inputs")
+    say("replanning")
+    outcome = replan(
+        problem,
+        plan_result(filed.document),
+        as_of,
+        settings.pin_working_days,
+        params,
+        ChangeCosts.default(),
+    )
+    run.diff = _with_codes(outcome.diff, filed.document)
+    clock.lap("replan")
+    if is_empty(outcome.diff):
+        return
+    say("writing the draft")
+    run.stored = store_draft(
+        outcome.result,
+        engine=engine,
+        prefix=settings.district_prefix,
+        generated_at=now,
+        extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
+    )
+    record_replan(run.stored.revision_id, engine=engine, as_of=as_of, diff=run.diff)
+    clock.lap("store")
+    fixed_until = outcome.pins.pinned_until or (as_of - dt.timedelta(days=1))
+    say("filing (hard rules, codes)")
+    try:
+        run.filing = file_plan(
+            run.quarter,
+            engine=engine,
+            key=key,
+            filed_by=filed_by,
+            now=now,
+            check=_check(problem, outcome.result, params, fixed_until),
+            filed_rows=(filed.revision_id, filed.rows),
+        )
+    except UnchangedPlanError:
+        discard_latest_draft(run.quarter, engine=engine)
+        run.stored = None
+    clock.lap("file")
 
 
 def frozen_draw(doc: PlanDocument) -> list[Draw]:
