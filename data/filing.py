@@ -130,7 +130,7 @@ def file_plan(
             if filed_rows is not None and filed_rows[0] == previous.id
             else read_revision_rows(conn, previous.id)
         )
-        if previous is not None and old is not None and _content(new) == _content(old):
+        if previous is not None and old is not None and _same_content(new, old):
             raise UnchangedPlanError(
                 f"revision {draft.revision} of {quarter} plans exactly what the filed "
                 f"revision {previous.revision} does; nothing to file",
@@ -185,6 +185,16 @@ def _filed_revision(session: Session, plan_id: str) -> PlanRevision | None:
         .where(PlanRevision.plan_id == plan_id, PlanRevision.status == "filed")
         .order_by(col(PlanRevision.revision).desc())
     ).first()
+
+
+def _same_content(new: RevisionRows, old: RevisionRows) -> bool:
+    """Whether two revisions plan the same (:func:`_content`); revisions with different
+    numbers of visits, checks or unscheduled demands (most replans) are told apart
+    without building and sorting their contents."""
+    sizes = (len(new.visits), len(new.offsite), len(new.unscheduled))
+    if sizes != (len(old.visits), len(old.offsite), len(old.unscheduled)):
+        return False
+    return _content(new) == _content(old)
 
 
 def _content(rows: RevisionRows) -> tuple[list[Any], list[Any], list[Any]]:
