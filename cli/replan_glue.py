@@ -214,6 +214,9 @@ def _replan_locked(
             now=now,
             check=_check(problem, outcome.result, params, fixed_until),
             filed_rows=(filed.revision_id, filed.rows),
+            draft_rows=(
+                (run.stored.revision_id, run.stored.rows) if run.stored.rows is not None else None
+            ),
         )
     except UnchangedPlanError:
         discard_latest_draft(run.quarter, engine=engine)

@@ -102,12 +102,14 @@ def file_plan(
     now: dt.datetime,
     check: HardRuleCheck,
     filed_rows: tuple[int, RevisionRows] | None = None,
+    draft_rows: tuple[int, RevisionRows] | None = None,
 ) -> FilingResult:
     """File the latest draft of ``quarter``'s plan with codes made by ``key``.
 
     ``filed_rows`` — (revision id, rows) of the filed revision, when the caller has read
     them already (a replan has): a filed revision never changes, so they are used instead
-    of reading them again if it is still the filed one.
+    of reading them again if it is still the filed one. ``draft_rows`` — likewise the
+    rows ``store_draft`` wrote for the draft, used if it is the latest draft.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -122,7 +124,11 @@ def file_plan(
             )
         conn = session.connection()
         previous = _filed_revision(session, draft.plan_id)
-        new = read_revision_rows(conn, draft.id)
+        new = (
+            draft_rows[1]
+            if draft_rows is not None and draft_rows[0] == draft.id
+            else read_revision_rows(conn, draft.id)
+        )
         old = (
             None
             if previous is None or previous.id is None

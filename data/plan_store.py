@@ -10,14 +10,17 @@ the revision remains.
 """
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.bulk_write import execute_many
+from jointinspect.data.plan_document import OfficerDoc, TaskDoc, UnscheduledDoc
+from jointinspect.data.replan_store import OffsiteRow, RevisionRows, VisitRow
 from jointinspect.models import (
     OffsiteCheck,
     Plan,
@@ -42,6 +45,9 @@ class StoredRevision:
     revision: int
     revision_id: int
     visits: int
+    #: The rows as written (what ``read_revision_rows`` reads back), for filing it
+    #: without reading hundreds of thousands of rows again.
+    rows: RevisionRows | None = field(default=None, compare=False, repr=False)
 
 
 def plan_id_for(prefix: str, quarter: str) -> str:
@@ -139,7 +145,52 @@ def store_draft(
                 for u in plan.unscheduled
             ),
         )
-    return StoredRevision(plan_id, plan.quarter, number, revision_id, len(plan.visits))
+        rows = _written(conn, plan, revision_id, visit_ids)
+    return StoredRevision(plan_id, plan.quarter, number, revision_id, len(plan.visits), rows)
+
+
+def _written(
+    conn: Connection, plan: PlanShape, revision_id: int, visit_ids: list[int]
+) -> RevisionRows:
+    """The revision's rows as ``read_revision_rows`` gives them. Off-site checks got
+    their ids from the database, in the order they were inserted."""
+    offsite = _table(OffsiteCheck)
+    offsite_ids = conn.execute(
+        select(offsite.c.id).where(offsite.c.revision_id == revision_id).order_by(offsite.c.id)
+    ).scalars()
+    return RevisionRows(
+        visits=[
+            VisitRow(vid, None, v.uscc, v.date, v.town, str(v.mode), v.order)
+            for vid, v in zip(visit_ids, plan.visits, strict=True)
+        ],
+        # defaultdicts, as read back: a visit without officers has an empty list.
+        tasks=defaultdict(
+            list,
+            {
+                vid: [TaskDoc(t.demand_id, t.department, t.item, str(t.source)) for t in v.tasks]
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                if v.tasks
+            },
+        ),
+        officers=defaultdict(
+            list,
+            {
+                vid: [OfficerDoc(o.id, o.department) for o in v.inspectors]
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                if v.inspectors
+            },
+        ),
+        offsite=[
+            OffsiteRow(oid, None, o.uscc, o.department, o.item, o.demand_id, str(o.source), o.due)
+            for oid, o in zip(offsite_ids, plan.offsite, strict=True)
+        ],
+        unscheduled=[
+            UnscheduledDoc(
+                u.demand_id, u.uscc, u.department, u.item, str(u.source), str(u.reason), u.detail
+            )
+            for u in plan.unscheduled
+        ],
+    )
 
 
 def _new_revision(

@@ -1,19 +1,29 @@
-"""``file_plan(filed_rows=…)``: the filed revision's rows a replan already read are used
-for it, and only for it (rows of another revision are ignored)."""
+"""``file_plan(filed_rows=…, draft_rows=…)``: rows a replan already has are used for their
+revision only, and ``store_draft``'s rows are exactly what reading the draft gives."""
 
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
 import pytest
-from plan_factory import USCC, add_revision, sample_plan, sample_spec
+from plan_factory import USCC, add_revision, sample_plan, sample_spec, seed_reference
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jointinspect.data.filing import FilingResult, file_plan
+from jointinspect.data.plan_store import store_draft
 from jointinspect.data.replan_store import RevisionRows, filed_plan, read_revision_rows
 from jointinspect.models import create_schema, make_engine, session_scope
 from jointinspect.models.codes import CodeKey
+from jointinspect.models.enums import DemandSource
+from jointinspect.scheduler.result import (
+    OfficerRef,
+    OffsiteResult,
+    PlanResult,
+    TaskRef,
+    UnscheduledResult,
+    VisitResult,
+)
 
 KEY = CodeKey("k1", bytes.fromhex("11" * 32))
 NOW = dt.datetime(2025, 6, 20, 9, 0, tzinfo=dt.UTC)
@@ -67,3 +77,56 @@ def test_filed_rows_give_the_filing_reading_them_gives(db_url: str, given: str) 
     assert (result.codes_issued, result.codes_kept, result.codes_revoked) == (1, 3, 1)
     assert codes[f"2:{USCC[1]}"] == codes[f"1:{USCC[1]}"]
     assert codes[f"2:{USCC[0]}"] != codes[f"1:{USCC[0]}"]
+
+
+def _sample_result() -> PlanResult:
+    """The sample revision as the scheduler would hand it to ``store_draft`` (sources as
+    the enum, one visit without officers), twice the off-site checks."""
+    spec = sample_spec()
+    visits = tuple(
+        VisitResult(
+            key=f"{v.uscc}/1",
+            uscc=v.uscc,
+            date=v.date,
+            town="town",
+            triggered=False,
+            tasks=tuple(TaskRef(d, dep, item, DemandSource(src)) for d, dep, item, src in v.tasks),
+            inspectors=tuple(OfficerRef(o, o.split("-")[0]) for o in v.officers) if n else (),
+            order=v.order,
+        )
+        for n, v in enumerate(spec.visits)
+    )
+    offsite = tuple(
+        OffsiteResult(f"{o.demand_id}{k}", o.uscc, o.department, o.item, "plan", o.due)
+        for o in spec.offsite
+        for k in "ab"
+    )
+    unscheduled = tuple(
+        UnscheduledResult(u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail)
+        for u in spec.unscheduled
+    )
+    return PlanResult("2025Q3", "seed", visits, offsite, unscheduled, {})
+
+
+def test_store_draft_rows_are_what_is_read_back(db_url: str) -> None:
+    engine: Engine = make_engine(db_url)
+    create_schema(engine)
+    with session_scope(engine) as session:
+        seed_reference(session)
+    for first in (True, False):  # the second revision's ids do not start at 1
+        stored = store_draft(_sample_result(), engine=engine, prefix="FX", generated_at=NOW)
+        with engine.connect() as conn:
+            read = read_revision_rows(conn, stored.revision_id)
+        assert stored.rows is not None
+        as_written = stored.rows
+        assert repr(as_written.visits) == repr(read.visits)
+        assert repr(as_written.offsite) == repr(read.offsite)
+        assert repr(as_written.unscheduled) == repr(read.unscheduled)
+        for vid in [v.id for v in read.visits]:
+            assert sorted(map(repr, as_written.tasks[vid])) == sorted(map(repr, read.tasks[vid]))
+            assert sorted(map(repr, as_written.officers[vid])) == sorted(
+                map(repr, read.officers[vid])
+            )
+        if first:
+            file_plan("2025Q3", engine=engine, key=KEY, filed_by="t", now=NOW, check=_no_violations)
+    engine.dispose()
