@@ -129,7 +129,12 @@ def load_grading_tables(
     with engine.connect() as conn, uscc_scope(conn, only) as keep:
         e = _t(Enterprise).c
         enterprises = _columns(
-            conn, keep(select(e.uscc, e.industry, e.status), e.uscc), ("uscc", "industry", "active")
+            conn,
+            keep(select(e.uscc, e.industry, e.status, cast(e.opened_on, String)), e.uscc),
+            ("uscc", "industry", "active", "opened_on"),
+        )
+        enterprises["opened_on"] = np.array(
+            ["NaT" if d is None else d for d in enterprises["opened_on"]], dtype="datetime64[D]"
         )
         enterprises["active"] = (
             np.asarray(enterprises["active"], dtype=str) == EnterpriseStatus.ACTIVE.value

@@ -5,6 +5,7 @@ any subset of the keys; an unknown key or an out-of-range value is rejected with
 naming the key (``grading.credit.kinds.penalty.half_life_days must be > 0``).
 """
 
+import itertools
 import math
 import tomllib
 from collections.abc import Mapping
@@ -139,6 +140,21 @@ class PriorityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """How a learned risk model is fitted, validated and turned into grades."""
+
+    odds_ratios: tuple[float, float, float]  # B, C, D from these × the base odds
+    credit_floor: tuple[str, ...]  # the best grade per credit band (good … bad)
+    max_bins: int
+    min_bin_share: float
+    smoothing: float
+    regularisation: float
+    min_inspections: int
+    min_violations: int
+    holdout_days: int
+
+
+@dataclass(frozen=True, slots=True)
 class GradingConfig:
     credit: CreditConfig
     risk: RiskConfig
@@ -146,6 +162,7 @@ class GradingConfig:
     reasons: ReasonsConfig
     evaluation: EvaluationConfig
     priority: PriorityConfig
+    model: ModelConfig
 
 
 def default_config_text() -> str:
@@ -281,14 +298,16 @@ class _Table:
 
 
 def _build(root: _Table) -> GradingConfig:
-    root.only("credit", "risk", "grade", "reasons", "evaluation", "priority")
+    root.only("credit", "risk", "grade", "reasons", "evaluation", "priority", "model")
+    grade = _grade(root.table("grade"))
     return GradingConfig(
         credit=_credit(root.table("credit")),
         risk=_risk(root.table("risk")),
-        grade=_grade(root.table("grade")),
+        grade=grade,
         reasons=_reasons(root.table("reasons")),
         evaluation=_evaluation(root.table("evaluation")),
         priority=_priority(root.table("priority")),
+        model=_model(root.table("model"), credit_bands=len(grade.credit_bands) + 1),
     )
 
 
@@ -512,3 +531,44 @@ def _priority(t: _Table) -> PriorityConfig:
     if priority.total <= 0:
         raise GradingConfigError(f"{t.path}: risk_weight and credit_weight must not both be zero")
     return priority
+
+
+def _model(t: _Table, *, credit_bands: int) -> ModelConfig:
+    t.only(
+        "odds_ratios",
+        "credit_floor",
+        "max_bins",
+        "min_bin_share",
+        "smoothing",
+        "regularisation",
+        "min_inspections",
+        "min_violations",
+        "holdout_days",
+    )
+    ratios = t.numbers("odds_ratios")
+    if len(ratios) != len(GRADES) - 1 or not all(
+        a < b for a, b in itertools.pairwise((0.0, *ratios))
+    ):
+        raise GradingConfigError(
+            f"{t.key('odds_ratios')} must be three strictly ascending positive numbers "
+            "(the odds ratios at which B, C and D begin)"
+        )
+    floor = t.strings("credit_floor")
+    if len(floor) != credit_bands or any(g not in GRADES for g in floor):
+        raise GradingConfigError(
+            f"{t.key('credit_floor')} must name a grade A–D for each of the {credit_bands} "
+            "credit bands of [grade]"
+        )
+    if [GRADES.index(g) for g in floor] != sorted(GRADES.index(g) for g in floor):
+        raise GradingConfigError(f"{t.key('credit_floor')} must not improve as credit falls")
+    return ModelConfig(
+        odds_ratios=(ratios[0], ratios[1], ratios[2]),
+        credit_floor=floor,
+        max_bins=t.integer("max_bins", low=2),
+        min_bin_share=t.number("min_bin_share", low=0, high=0.5, low_open=True),
+        smoothing=t.number("smoothing", low=0),
+        regularisation=t.number("regularisation", low=0, low_open=True),
+        min_inspections=t.integer("min_inspections", low=10),
+        min_violations=t.integer("min_violations", low=1),
+        holdout_days=t.integer("holdout_days", low=1),
+    )

@@ -10,16 +10,30 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from jointinspect.risk.config import GRADES, GradeConfig, GradingConfig, PriorityConfig
+from jointinspect.risk.config import (
+    GRADES,
+    GradeConfig,
+    GradingConfig,
+    ModelConfig,
+    PriorityConfig,
+)
 from jointinspect.risk.contagion import (
     EdgeArrays,
     marked_neighbours,
     relation_edges,
 )
 from jointinspect.risk.credit import SCORE_MAX, CreditScores, credit_scores
-from jointinspect.risk.inputs import CREDIT_KINDS, GradingInputs, IntArray
-from jointinspect.risk.reasons import Reason, ReasonTable, reason_table, render
-from jointinspect.risk.risk_score import RiskFactors, risk_factors
+from jointinspect.risk.features import FeatureMatrix, features_as_of
+from jointinspect.risk.inputs import CREDIT_KINDS, FloatArray, GradingInputs, IntArray
+from jointinspect.risk.reasons import (
+    Reason,
+    ReasonTable,
+    model_reason_table,
+    reason_table,
+    render,
+)
+from jointinspect.risk.risk_score import RISK_SCALE, RiskFactors, risk_factors
+from jointinspect.risk.scorecard import POINTS_PER_LOGIT, Scorecard
 
 
 @dataclass(frozen=True)
@@ -36,13 +50,19 @@ class GradingResult:
     inputs: GradingInputs
     config: GradingConfig
     credit: NDArray[np.float64]  # rounded as reported
-    risk: NDArray[np.float64]  # rounded as reported
+    risk: NDArray[np.float64]  # rounded as reported: 100 × p_violation
+    p_violation: FloatArray  # the probability that the next inspection finds a violation
     grade: IntArray  # 0 = A … 3 = D
     credit_scores: CreditScores
     factors: RiskFactors
     edges: EdgeArrays
     marked_neighbours: IntArray
     reasons: ReasonTable
+    #: The learned scorecard that graded, its features and their points (log-odds per
+    #: enterprise and scorecard feature); None for the shipped default model.
+    model: Scorecard | None = None
+    features: FeatureMatrix | None = None
+    contributions: FloatArray | None = None
 
     def letter(self, i: int) -> str:
         return GRADES[int(self.grade[i])]
@@ -127,8 +147,32 @@ def has_kind_in_effect(
     return flags
 
 
-def grade(inputs: GradingInputs, config: GradingConfig) -> GradingResult:
-    """Credit, risk, grade and reasons of every enterprise as of ``inputs.as_of``."""
+def odds_thresholds(base_rate: float, config: ModelConfig) -> FloatArray:
+    """The p_violation at which B, C and D begin: ``odds_ratios`` × the base odds."""
+    base = min(max(base_rate, 1e-6), 1 - 1e-6)
+    odds = np.asarray(config.odds_ratios) * base / (1 - base)
+    return np.asarray(odds / (1 + odds))
+
+
+def grade_from_probability(
+    p: FloatArray, credit: NDArray[np.float64], base_rate: float, config: GradingConfig
+) -> IntArray:
+    """A learned model's grade: the band of p_violation, no better than credit allows."""
+    bands = np.searchsorted(odds_thresholds(base_rate, config.model), p, side="right")
+    floor = np.array([GRADES.index(g) for g in config.model.credit_floor], dtype=np.int64)
+    return np.maximum(bands, floor[band_of_credit(credit, config.grade)]).astype(np.int64)
+
+
+def grade(
+    inputs: GradingInputs, config: GradingConfig, model: Scorecard | None = None
+) -> GradingResult:
+    """Credit, risk, grade and reasons of every enterprise as of ``inputs.as_of``.
+
+    With ``model`` (a scorecard learned by calibration) risk is its p_violation and the
+    grade its band (see :func:`grade_from_probability`); without, the shipped default:
+    the weighted factors of :mod:`risk_score`, read as a probability (risk / 100), and
+    the credit × risk matrix.
+    """
     scores = credit_scores(inputs, config.credit)
     edges = relation_edges(inputs.relations, config.risk.contagion.kinds)
     marked = has_kind_in_effect(
@@ -139,22 +183,40 @@ def grade(inputs: GradingInputs, config: GradingConfig) -> GradingResult:
     factors = risk_factors(inputs, scores.credit, marked, edges, config.risk)
     decimals = config.grade.score_decimals
     credit = np.round(scores.credit, decimals)
-    risk = np.round(factors.risk, decimals)
-    grades = grade_from_matrix(credit, risk, config.grade)
+    features = contributions = None
+    if model is None:
+        p = factors.risk / RISK_SCALE
+        risk = np.round(factors.risk, decimals)
+        grades = grade_from_matrix(credit, risk, config.grade)
+    else:
+        features = features_as_of(inputs, config)
+        contributions = model.contributions(features)
+        p = model.probability(features)
+        risk = np.round(RISK_SCALE * p, decimals)
+        grades = grade_from_probability(p, credit, model.base_rate, config)
     for kind, worst in config.grade.worst_by_kind.items():
         floor = has_kind_in_effect(inputs, scores, (CREDIT_KINDS.index(kind),))
         grades = np.where(floor, np.maximum(grades, GRADES.index(worst)), grades)
     neighbours = marked_neighbours(edges, marked)
-    table = reason_table(inputs, config, scores, factors, neighbours, grades)
+    if model is None or contributions is None:
+        table = reason_table(inputs, config, scores, factors, neighbours, grades)
+    else:
+        table = model_reason_table(
+            contributions * POINTS_PER_LOGIT, model, config.reasons, grades
+        )
     return GradingResult(
         inputs=inputs,
         config=config,
         credit=credit,
         risk=risk,
+        p_violation=np.asarray(p, dtype=np.float64),
         grade=grades,
         credit_scores=scores,
         factors=factors,
         edges=edges,
         marked_neighbours=neighbours,
         reasons=table,
+        model=model,
+        features=features,
+        contributions=contributions,
     )

@@ -9,7 +9,7 @@ enterprises sorted by USCC, events sorted canonically — and drops everything d
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ class EnterpriseColumns:
     uscc: Column
     industry: Column
     active: Column
+    opened_on: Column = ()  # dates or None; empty: not known for anyone
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class GradingInputs:
     uscc: NDArray[np.str_]
     industry: NDArray[np.str_]
     active: NDArray[np.bool_]
+    opened: DayArray  # the opening day; NaT where not known
     credit_events: Events
     industry_records: Events  # code unused; group = (department, indicator); value 0–100
     inspections: Events  # code = index into INSPECTION_RESULTS
@@ -132,6 +134,30 @@ class GradingInputs:
     @property
     def as_of_day(self) -> np.datetime64:
         return np.datetime64(self.as_of, "D")
+
+    def cut(self, as_of: dt.date) -> "GradingInputs":
+        """The same district as it stood at the end of ``as_of`` (later events dropped)."""
+        limit = np.datetime64(as_of, "D")
+
+        def until(ev: Events) -> Events:
+            keep = ev.day <= limit
+            return Events(
+                ent=ev.ent[keep],
+                day=ev.day[keep],
+                code=ev.code[keep],
+                severity=ev.severity[keep],
+                value=ev.value[keep],
+                group=ev.group[keep],
+            )
+
+        return replace(
+            self,
+            as_of=as_of,
+            credit_events=until(self.credit_events),
+            industry_records=until(self.industry_records),
+            inspections=until(self.inspections),
+            triggers=until(self.triggers),
+        )
 
     def index_of(self, uscc: str) -> int:
         """The enterprise number of ``uscc``."""
@@ -160,6 +186,11 @@ def build_inputs(
     number = {u: i for i, u in enumerate(uscc.tolist())}
     industry = np.asarray(enterprises.industry, dtype=str)[order] if len(uscc) else uscc.copy()
     active = np.asarray(enterprises.active, dtype=bool)[order] if len(uscc) else np.zeros(0, bool)
+    opened = (
+        np.asarray(enterprises.opened_on, dtype="datetime64[D]")[order]
+        if len(enterprises.opened_on)
+        else np.full(len(uscc), np.datetime64("NaT"), dtype="datetime64[D]")
+    )
     limit = np.datetime64(as_of, "D")
 
     ce = credit_events or CreditEventColumns()
@@ -217,6 +248,7 @@ def build_inputs(
         uscc=uscc,
         industry=industry,
         active=active,
+        opened=opened,
         credit_events=credit,
         industry_records=records,
         inspections=inspected,

@@ -18,10 +18,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jointinspect.models.enums import CreditEventKind
-from jointinspect.risk.config import GradingConfig
+from jointinspect.risk.config import GradingConfig, ReasonsConfig
 from jointinspect.risk.credit import CreditScores
+from jointinspect.risk.features import FEATURE_NAMES, FEATURES, NEVER_DAYS
 from jointinspect.risk.inputs import CREDIT_KINDS, FloatArray, GradingInputs, IntArray
 from jointinspect.risk.risk_score import RISK_SCALE, RiskFactors, industry_entry
+from jointinspect.risk.scorecard import Scorecard
 
 if TYPE_CHECKING:
     from jointinspect.risk.grade import GradingResult
@@ -58,6 +60,7 @@ class ReasonType(IntEnum):
     TRIGGERS = 4
     INSPECTION_GAP = 5
     CONTAGION = 6
+    MODEL_FEATURE = 7  # a feature of a learned scorecard; ref = its number in FEATURES
 
 
 class Reason(NamedTuple):
@@ -162,6 +165,32 @@ def reason_table(
         ent=ent[chosen],
         type=kind[chosen],
         ref=ref[chosen],
+        weight=weight[chosen],
+        adverse=adverse[chosen],
+    )
+
+
+def model_reason_table(
+    points: FloatArray, model: Scorecard, config: ReasonsConfig, grades: IntArray
+) -> ReasonTable:
+    """The strongest reasons of a learned scorecard: the features whose points move the
+    enterprise's odds most (adverse first for B–D, favourable first for A)."""
+    n, k = points.shape
+    ent = np.repeat(np.arange(n, dtype=np.int64), k)
+    ref = np.tile(np.array([FEATURE_NAMES.index(f.name) for f in model.features]), n)
+    signed = points.ravel()
+    weight = np.abs(signed)
+    keep = weight >= max(config.min_points, np.finfo(float).tiny)
+    ent, ref, weight, adverse = ent[keep], ref[keep], weight[keep], signed[keep] > 0
+    first = np.where(grades[ent] == _GRADE_A, ~adverse, adverse)
+    order = np.lexsort((ref, -weight, ~first, ent))
+    ent, ref, weight, adverse = (x[order] for x in (ent, ref, weight, adverse))
+    rank = np.arange(len(ent)) - np.searchsorted(ent, ent, side="left")
+    chosen = rank < config.count
+    return ReasonTable(
+        ent=ent[chosen],
+        type=np.full(int(chosen.sum()), ReasonType.MODEL_FEATURE, dtype=np.int64),
+        ref=ref[chosen].astype(np.int64),
         weight=weight[chosen],
         adverse=adverse[chosen],
     )
@@ -315,7 +344,26 @@ def _wording_parts(
 
     is_contagion = kind == ReasonType.CONTAGION
     a[is_contagion] = result.marked_neighbours[ent[is_contagion]]
+
+    is_model = kind == ReasonType.MODEL_FEATURE
+    if is_model.any() and result.features is not None:
+        feature = ref[is_model]
+        value = result.features.values[ent[is_model], feature]
+        units = np.array([f.unit for f in FEATURES])[feature]
+        shown = np.select(
+            [units == "percent", units == "months", units == "years"],
+            [value * 100, value / _DAYS_PER_MONTH, np.floor(np.nan_to_num(value))],
+            value,
+        )
+        a[is_model] = feature
+        b[is_model] = np.rint(np.nan_to_num(shown)).astype(np.int64)
+        c[is_model] = np.where(
+            np.isnan(value), _VALUE_UNKNOWN, np.where(value >= NEVER_DAYS, _VALUE_NEVER, 0)
+        )
     return a, b, c, d
+
+
+_VALUE_NEVER, _VALUE_UNKNOWN = 1, 2
 
 
 _GAP_MONTHS, _GAP_NEVER, _GAP_NO_CLEAN = 0, 1, 2
@@ -349,6 +397,8 @@ def _text(
             sev_zh, sev_en = SEVERITY_WORDS[c - 1]
             return f"{month} {zh}（{sev_zh}）", f"{month} {en} ({sev_en})", event_kind.value
         return f"{month} {zh}", f"{month} {en}", event_kind.value
+    if kind is ReasonType.MODEL_FEATURE:
+        return _model_text(FEATURES[a].name, b, c, adverse)
     if kind is ReasonType.INDUSTRY_CREDIT:
         if adverse:
             return (
@@ -402,3 +452,21 @@ def _text(
             "contagion",
         )
     return "关联企业风险较高", "related enterprises carry high risk", "contagion"
+
+
+def _model_text(name: str, value: int, state: int, adverse: bool) -> tuple[str, str, str]:
+    """The words of a learned scorecard's feature for one enterprise's value."""
+    spec = next(f for f in FEATURES if f.name == name)
+    if state == _VALUE_UNKNOWN:
+        if name == "days_since_clean":
+            return "无检查合格记录", "no clean inspection on record", name
+        return f"{spec.zh.split('{v}')[0]}不详", f"{spec.en.replace('{v}', '?')} (not known)", name
+    if state == _VALUE_NEVER:
+        if name == "days_since_violation":
+            return "近5年未发现违法", "no violation found in 5 years", name
+        return "5年以上未经检查合格", "no clean inspection for over 5 years", name
+    if spec.unit == "flag":
+        if value:
+            return spec.zh, spec.en, name
+        return "最近一次检查未发现违法", "the last inspection found no violation", name
+    return spec.zh.format(v=value), spec.en.format(v=value), name

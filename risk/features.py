@@ -1,0 +1,377 @@
+"""The features of the learned risk model, each as it stood on a given day.
+
+One function, :func:`features_at`, computes every feature for any list of queries
+``(enterprise, day)``: "what did the record of enterprise e look like at the end of day d".
+Grading as of T asks it for every enterprise on day T; calibration asks it for every past
+inspection on the day before that inspection. Both go through the same code, so no event
+dated after a query's day can reach its features: every count below is a search in
+events sorted by (enterprise, day) for the window ``(d − window, d]``.
+
+Each feature has a known direction where the field knows one (more violations, worse
+credit, more complaints never lower the risk) and ``0`` where the fit should find it
+(enterprise age, time since the last clean inspection). A value that is not known (no
+industry record, no opening date) is NaN and gets a bin of its own in the scorecard.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jointinspect.models.enums import CreditEventKind, InspectionResult, TriggerKind
+from jointinspect.risk.config import GradingConfig
+from jointinspect.risk.inputs import (
+    CREDIT_KINDS,
+    INSPECTION_RESULTS,
+    TRIGGER_KINDS,
+    DayArray,
+    FloatArray,
+    GradingInputs,
+    IntArray,
+)
+from jointinspect.risk.risk_score import industry_entry
+
+#: The record window of the history features: three years, as a publicity period is.
+RECORD_DAYS = 1095
+#: The window of complaints and alerts.
+TRIGGER_DAYS = 365
+#: "Never" for the days-since features: beyond this a violation is as good as none.
+NEVER_DAYS = 1826.0
+#: Pseudo-inspections that pull an enterprise's violation rate toward its trade's rate.
+ENTERPRISE_PRIOR = 2.0
+#: Pseudo-inspections that pull a trade class toward its parent prefix (4 → 3 → 2 → all).
+TRADE_PRIOR = 20.0
+#: Queries × neighbours handled at once when summing over related enterprises.
+PAIR_CHUNK = 4_000_000
+
+_VIOLATION = INSPECTION_RESULTS.index(InspectionResult.VIOLATION)
+_MINOR = INSPECTION_RESULTS.index(InspectionResult.MINOR)
+_DAY_BITS = 32
+_DAY_OFFSET = 1 << 31
+#: A day before any record: the lower end of "everything so far".
+_DAWN = -(1 << 30)
+_FAVOURABLE_KINDS = (CreditEventKind.TAX_GRADE_A, CreditEventKind.COMMENDATION)
+_MARK_KINDS = (CreditEventKind.SERIOUS_DISHONEST, CreditEventKind.COURT_DISHONEST)
+_COMPLAINT_KINDS = (TriggerKind.COMPLAINT, TriggerKind.ACCIDENT, TriggerKind.REFERRAL)
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One feature: its name, known direction, and how a reason states its value."""
+
+    name: str
+    direction: int  # +1: higher is riskier; −1: higher is safer; 0: the fit decides
+    unit: str  # how the value reads: count, percent, years, months, score, flag
+    zh: str  # words with {v}, the enterprise's value in ``unit``
+    en: str
+
+
+def _credit_spec(kind: CreditEventKind, zh: str, en: str) -> FeatureSpec:
+    direction = -1 if kind in _FAVOURABLE_KINDS else 1
+    return FeatureSpec(f"credit_{kind.value}", direction, "count", zh, en)
+
+
+FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec("violations", 1, "count", "近3年检查发现违法{v}次", "{v} violations in 3 years"),
+    FeatureSpec(
+        "violation_rate",
+        1,
+        "percent",
+        "近3年检查违法率{v}%",
+        "violation rate {v}% over 3 years",
+    ),
+    FeatureSpec(
+        "last_was_violation", 1, "flag", "最近一次检查发现违法", "the last inspection found a violation"
+    ),
+    FeatureSpec(
+        "days_since_violation",
+        -1,
+        "months",
+        "距上次发现违法{v}个月",
+        "{v} months since the last violation found",
+    ),
+    FeatureSpec("minors", 1, "count", "近3年轻微违法{v}次", "{v} minor findings in 3 years"),
+    FeatureSpec("clean", 0, "count", "近3年检查合格{v}次", "{v} clean inspections in 3 years"),
+    FeatureSpec(
+        "days_since_clean",
+        0,
+        "months",
+        "距上次检查合格{v}个月",
+        "{v} months since the last clean inspection",
+    ),
+    FeatureSpec(
+        "trade_rate", 1, "percent", "所属行业违法率{v}%", "violation rate of the trade {v}%"
+    ),
+    FeatureSpec(
+        "trade_prior", 1, "percent", "行业固有风险{v}%", "inherent risk of the trade {v}%"
+    ),
+    FeatureSpec("age", 0, "years", "成立{v}年", "in business for {v} years"),
+    _credit_spec(CreditEventKind.PENALTY, "行政处罚{v}次", "{v} administrative penalties"),
+    _credit_spec(
+        CreditEventKind.ABNORMAL_LIST, "列入经营异常名录{v}次", "listed as abnormal {v} times"
+    ),
+    _credit_spec(
+        CreditEventKind.SERIOUS_DISHONEST,
+        "列入严重违法失信名单{v}次",
+        "on the serious dishonesty list ({v})",
+    ),
+    _credit_spec(
+        CreditEventKind.COURT_DISHONEST, "失信被执行人记录{v}条", "{v} dishonest-debtor records"
+    ),
+    _credit_spec(CreditEventKind.TAX_GRADE_A, "纳税信用A级{v}次", "tax credit grade A ({v})"),
+    _credit_spec(CreditEventKind.TAX_GRADE_D, "纳税信用D级{v}次", "tax credit grade D ({v})"),
+    _credit_spec(
+        CreditEventKind.SOCIAL_INSURANCE_ARREARS,
+        "欠缴社会保险费{v}次",
+        "{v} social insurance arrears",
+    ),
+    _credit_spec(
+        CreditEventKind.COMMITMENT_BREACH, "告知承诺失信{v}次", "{v} breached commitments"
+    ),
+    _credit_spec(CreditEventKind.COMMENDATION, "表彰奖励{v}次", "{v} commendations"),
+    FeatureSpec(
+        "industry_rating", -1, "score", "行业信用评价{v}分", "industry credit rating {v}"
+    ),
+    FeatureSpec(
+        "complaints", 1, "count", "近1年投诉举报{v}次", "{v} complaints or referrals in a year"
+    ),
+    FeatureSpec("alerts", 1, "count", "近1年非现场预警{v}次", "{v} off-site alerts in a year"),
+    FeatureSpec(
+        "related_violations",
+        1,
+        "count",
+        "关联企业近3年违法{v}次",
+        "{v} violations at related enterprises in 3 years",
+    ),
+    FeatureSpec(
+        "related_marked",
+        1,
+        "count",
+        "关联企业失信记录{v}条",
+        "{v} dishonesty records of related enterprises",
+    ),
+)
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+SPECS: dict[str, FeatureSpec] = {f.name: f for f in FEATURES}
+
+
+@dataclass(frozen=True)
+class FeatureMatrix:
+    """Feature values per query (rows) and feature (columns, in ``FEATURE_NAMES`` order)."""
+
+    values: FloatArray  # shape (queries, features); NaN where not known
+
+    def column(self, name: str) -> FloatArray:
+        return np.asarray(self.values[:, FEATURE_NAMES.index(name)])
+
+
+def _key(group: IntArray, day: IntArray) -> IntArray:
+    return np.asarray((group << _DAY_BITS) + (day + _DAY_OFFSET), dtype=np.int64)
+
+
+def _days(day: DayArray) -> IntArray:
+    return np.asarray(day.astype("datetime64[D]").astype(np.int64), dtype=np.int64)
+
+
+class _Timeline:
+    """Dated events per group (an enterprise, a trade class), for window sums by search."""
+
+    def __init__(self, group: IntArray, day: IntArray, weight: FloatArray | None = None) -> None:
+        keys = _key(group, day)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.day = day[order]
+        self.group = group[order]
+        self.order = order  # position in the arrays handed in, per sorted event
+        w = np.ones(len(keys)) if weight is None else weight[order]
+        self.cumulative = np.concatenate(([0.0], np.cumsum(w)))
+
+    def _upto(self, group: IntArray, day: IntArray) -> IntArray:
+        return np.asarray(np.searchsorted(self.keys, _key(group, day), side="right"))
+
+    def total(self, group: IntArray, low: IntArray, high: IntArray) -> FloatArray:
+        """The summed weights of each group's events in ``(low, high]``."""
+        hi = self._upto(group, high)
+        lo = self._upto(group, low)
+        return np.asarray(self.cumulative[hi] - self.cumulative[lo])
+
+    def last(self, group: IntArray, high: IntArray) -> tuple[IntArray, NDArray[np.bool_]]:
+        """The position of each group's last event up to ``high``, and whether it has one."""
+        at = self._upto(group, high) - 1
+        found = at >= 0
+        found[found] = self.group[at[found]] == group[found]
+        return at, found
+
+
+@dataclass(frozen=True)
+class _Neighbours:
+    """Related enterprises as CSR: the neighbours of e are ``nbr[ptr[e]:ptr[e + 1]]``."""
+
+    ptr: IntArray
+    nbr: IntArray
+
+    @classmethod
+    def of(cls, inputs: GradingInputs) -> "_Neighbours":
+        rel = inputs.relations
+        a = np.concatenate((rel.a, rel.b))
+        b = np.concatenate((rel.b, rel.a))
+        keep = a != b
+        pairs = np.unique(np.stack((a[keep], b[keep]), axis=1), axis=0)
+        src = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
+        dst = pairs[:, 1] if len(pairs) else np.zeros(0, np.int64)
+        ptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=inputs.size))))
+        return cls(ptr=ptr.astype(np.int64), nbr=dst.astype(np.int64))
+
+    def summed(
+        self, ent: IntArray, value: Callable[[IntArray, IntArray], FloatArray]
+    ) -> FloatArray:
+        """Per query q, the sum over the neighbours j of ent[q] of ``value(j, q)``."""
+        out = np.zeros(len(ent))
+        degree = self.ptr[ent + 1] - self.ptr[ent]
+        ends = np.cumsum(degree)
+        start = 0
+        while start < len(ent):
+            # Chunks of queries whose neighbour pairs fit in PAIR_CHUNK.
+            base = ends[start - 1] if start else 0
+            stop = int(np.searchsorted(ends, base + PAIR_CHUNK, side="right"))
+            stop = max(stop, start + 1)
+            q = np.repeat(np.arange(start, stop), degree[start:stop])
+            first = np.repeat(self.ptr[ent[start:stop]], degree[start:stop])
+            offset = np.arange(len(q)) - np.repeat(ends[start:stop] - degree[start:stop] - base, degree[start:stop])
+            j = self.nbr[first + offset]
+            out[start:stop] = np.bincount(q - start, value(j, q), minlength=stop - start)
+            start = stop
+        return out
+
+
+def _trade_rates(
+    inputs: GradingInputs, ent: IntArray, day: IntArray, ins_ent: IntArray, ins_day: IntArray,
+    violation: NDArray[np.bool_],
+) -> FloatArray:
+    """The violation rate of each query's trade up to its day: the 4-digit class shrunk
+    toward its 3-digit prefix, that toward the 2-digit one, that toward the district."""
+    everyone = np.zeros(len(ins_ent), np.int64)
+    seen = _Timeline(everyone, ins_day)
+    bad = _Timeline(everyone, ins_day, violation.astype(np.float64))
+    floor = np.full(len(day), _DAWN, np.int64)
+    zero = np.zeros(len(day), np.int64)
+    n_all, v_all = seen.total(zero, floor, day), bad.total(zero, floor, day)
+    # With nothing seen yet, the district rate is unknown: start from one half, lightly.
+    rate = (v_all + 0.5) / (n_all + 1.0)
+    classes, class_of = np.unique(inputs.industry, return_inverse=True)
+    for length in (2, 3, 4):
+        _, prefix_of = np.unique([str(c)[:length] for c in classes.tolist()], return_inverse=True)
+        group = np.asarray(prefix_of, dtype=np.int64).ravel()[class_of.ravel()]
+        seen_g = _Timeline(group[ins_ent], ins_day)
+        bad_g = _Timeline(group[ins_ent], ins_day, violation.astype(np.float64))
+        n = seen_g.total(group[ent], floor, day)
+        v = bad_g.total(group[ent], floor, day)
+        rate = (v + TRADE_PRIOR * rate) / (n + TRADE_PRIOR)
+    return rate
+
+
+def features_at(
+    inputs: GradingInputs, ent: IntArray, day: DayArray, config: GradingConfig
+) -> FeatureMatrix:
+    """Every feature of enterprise ``ent[q]`` as its record stood at the end of ``day[q]``.
+
+    Only events dated on or before a query's day count for that query.
+    """
+    ent = np.asarray(ent, dtype=np.int64)
+    d = _days(np.asarray(day))
+    record_low = d - RECORD_DAYS
+    columns: dict[str, FloatArray] = {}
+
+    ins = inputs.inspections
+    ins_day = _days(ins.day)
+    violation = ins.code == _VIOLATION
+    minor = ins.code == _MINOR
+    every = _Timeline(ins.ent, ins_day)
+    bad = _Timeline(ins.ent[violation], ins_day[violation])
+    found = bad.total(ent, record_low, d)
+    seen = every.total(ent, record_low, d)
+    columns["violations"] = found
+    columns["minors"] = _Timeline(ins.ent[minor], ins_day[minor]).total(ent, record_low, d)
+    columns["clean"] = seen - found
+    trade = _trade_rates(inputs, ent, d, ins.ent, ins_day, violation)
+    columns["trade_rate"] = trade
+    columns["violation_rate"] = (found + ENTERPRISE_PRIOR * trade) / (seen + ENTERPRISE_PRIOR)
+    at, has = every.last(ent, d)
+    # Events of one day are in code order, violation last: a day with any violation ends
+    # on it, so adding a violation never turns this flag off.
+    columns["last_was_violation"] = np.where(
+        has, violation[every.order[np.maximum(at, 0)]], False
+    ).astype(np.float64)
+    at, has = bad.last(ent, d)
+    columns["days_since_violation"] = np.where(
+        has, np.minimum(d - bad.day[np.maximum(at, 0)], NEVER_DAYS), NEVER_DAYS
+    )
+    clean_tl = _Timeline(ins.ent[~violation], ins_day[~violation])
+    at, has = clean_tl.last(ent, d)
+    columns["days_since_clean"] = np.where(
+        has, np.minimum(d - clean_tl.day[np.maximum(at, 0)], NEVER_DAYS), np.nan
+    )
+
+    columns["trade_prior"] = _trade_prior(inputs, config)[ent]
+    opened = inputs.opened[ent]
+    known = ~np.isnat(opened)
+    age = np.full(len(ent), np.nan)
+    age[known] = np.maximum(d[known] - _days(opened[known]), 0) / 365.25
+    columns["age"] = age
+
+    ev = inputs.credit_events
+    ev_day = _days(ev.day)
+    for k, kind in enumerate(CREDIT_KINDS):
+        mine = ev.code == k
+        publicity = config.credit.kinds[kind].publicity_days
+        timeline = _Timeline(ev.ent[mine], ev_day[mine], ev.severity[mine].astype(np.float64))
+        columns[f"credit_{kind.value}"] = timeline.total(ent, d - publicity, d)
+
+    rec = inputs.industry_records
+    rec_day = _days(rec.day)
+    low = d - config.credit.industry_max_age_days
+    count = _Timeline(rec.ent, rec_day).total(ent, low, d)
+    total = _Timeline(rec.ent, rec_day, rec.value).total(ent, low, d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["industry_rating"] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+    tr = inputs.triggers
+    tr_day = _days(tr.day)
+    complaint = np.isin(tr.code, [TRIGGER_KINDS.index(k) for k in _COMPLAINT_KINDS])
+    alert = tr.code == TRIGGER_KINDS.index(TriggerKind.ALERT)
+    t_low = d - TRIGGER_DAYS
+    columns["complaints"] = _Timeline(tr.ent[complaint], tr_day[complaint]).total(ent, t_low, d)
+    columns["alerts"] = _Timeline(tr.ent[alert], tr_day[alert]).total(ent, t_low, d)
+
+    neighbours = _Neighbours.of(inputs)
+    columns["related_violations"] = neighbours.summed(
+        ent, lambda j, q: bad.total(j, record_low[q], d[q])
+    )
+    marked = np.isin(ev.code, [CREDIT_KINDS.index(k) for k in _MARK_KINDS])
+    marks = _Timeline(ev.ent[marked], ev_day[marked])
+    columns["related_marked"] = neighbours.summed(
+        ent, lambda j, q: marks.total(j, record_low[q], d[q])
+    )
+    values = np.column_stack([columns[name] for name in FEATURE_NAMES]).astype(np.float64)
+    return FeatureMatrix(values=values)
+
+
+def _trade_prior(inputs: GradingInputs, config: GradingConfig) -> FloatArray:
+    """The shipped inherent risk of each enterprise's trade (grading config), 0–1."""
+    table = config.risk.industry_table
+    classes, inverse = np.unique(inputs.industry, return_inverse=True)
+    per_class = np.array(
+        [
+            table[key].risk if (key := industry_entry(str(c), table)) else config.risk.industry_default
+            for c in classes.tolist()
+        ],
+        dtype=np.float64,
+    )
+    return per_class[inverse.ravel()] if len(classes) else np.zeros(inputs.size)
+
+
+def features_as_of(inputs: GradingInputs, config: GradingConfig) -> FeatureMatrix:
+    """Every enterprise's features as of the grading date."""
+    ent = np.arange(inputs.size, dtype=np.int64)
+    return features_at(inputs, ent, np.full(inputs.size, inputs.as_of_day), config)
