@@ -7,6 +7,7 @@ import typer
 from jointinspect import __version__
 from jointinspect.cli import (
     commands_base,
+    commands_calibrate,
     commands_demo,
     commands_explain,
     commands_export,
@@ -69,6 +70,7 @@ commands_push.register(app)
 commands_report.register(app)
 commands_serve.register(app)
 commands_grade.register(app)
+commands_calibrate.register(app)
 commands_explain.register(app)
 commands_replan.register(app)
 

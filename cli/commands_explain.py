@@ -4,6 +4,7 @@
 ``--demand`` explain plans from the newest revision that holds them (``explain_plan``).
 """
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
@@ -20,9 +21,17 @@ from jointinspect.cli.context import (
 )
 from jointinspect.cli.explain_plan import explain_demand_lines, explain_visit_lines
 from jointinspect.data.grading_io import StoredGrade, enterprise_name, load_grade
+from jointinspect.data.risk_model_store import last_grading_model, load_model
 from jointinspect.models.errors import JointInspectError
 from jointinspect.risk.config import GRADES, GradingConfig
-from jointinspect.risk.grade import band_of_credit, band_of_risk, grade_from_matrix
+from jointinspect.risk.grade import (
+    band_of_credit,
+    band_of_risk,
+    grade_from_matrix,
+    grade_from_probability,
+    odds_thresholds,
+)
+from jointinspect.risk.scorecard import scorecard_from_json
 
 CREDIT_BAND_NAMES = (("良好", "good"), ("一般", "fair"), ("较差", "poor"), ("差", "bad"))
 RISK_BAND_NAMES = (("低", "low"), ("中", "medium"), ("较高", "high"), ("高", "very high"))
@@ -38,6 +47,14 @@ class UnknownEnterpriseError(JointInspectError):
 
 class NotGradedError(JointInspectError):
     """The enterprise has no stored grade yet."""
+
+
+@dataclass(frozen=True)
+class GradedBy:
+    """The learned model that made the stored grades."""
+
+    id: int
+    base_rate: float
 
 
 def _band_name(names: tuple[tuple[str, str], ...], band: int, bands: int) -> str:
@@ -62,26 +79,61 @@ def _band_limits(thresholds: tuple[float, ...], band: int, descending: bool) -> 
     return f"x < {upper:g}"
 
 
-def explain_grade(stored: StoredGrade, name: str, config: GradingConfig) -> list[str]:
-    """The lines that say why an enterprise has its grade."""
+def _learned_lines(
+    stored: StoredGrade, model: GradedBy, config: GradingConfig, credit_band: str, cb: int
+) -> tuple[list[str], str]:
+    """How a learned model's probability and the credit floor made the grade."""
+    g = config.grade
+    thresholds = odds_thresholds(model.base_rate, config.model)
+    ratios = ", ".join(
+        f"{letter} from {t:.1%}" for letter, t in zip(GRADES[1:], thresholds.tolist(), strict=True)
+    )
+    from_model = GRADES[
+        int(
+            grade_from_probability(
+                np.array([stored.risk / 100]), np.array([stored.credit]), model.base_rate, config
+            )[0]
+        )
+    ]
+    return [
+        f"Credit {stored.credit:g} of 100 (higher is better): {credit_band}, "
+        f"{_band_limits(g.credit_bands, cb, descending=True).replace('x', 'credit')}; "
+        f"it allows no grade better than {config.model.credit_floor[cb]}.",
+        f"Risk {stored.risk:g} of 100: learned risk model {model.id} gives a {stored.risk:g}% "
+        f"chance that the next inspection finds a violation (the district's rate is "
+        f"{model.base_rate:.1%}); {ratios}.",
+    ], from_model
+
+
+def explain_grade(
+    stored: StoredGrade, name: str, config: GradingConfig, model: GradedBy | None = None
+) -> list[str]:
+    """The lines that say why an enterprise has its grade (graded by ``model``; None: the
+    shipped default)."""
     g = config.grade
     credit = np.array([stored.credit])
     risk = np.array([stored.risk])
     cb = int(band_of_credit(credit, g)[0])
-    rb = int(band_of_risk(risk, g)[0])
-    from_matrix = GRADES[int(grade_from_matrix(credit, risk, g)[0])]
     credit_band = _band_name(CREDIT_BAND_NAMES, cb, len(g.credit_bands) + 1)
-    risk_band = _band_name(RISK_BAND_NAMES, rb, len(g.risk_bands) + 1)
     lines = [
         f"{stored.uscc} {name}",
         f"Grade {stored.grade} (信用风险分类 {stored.grade}) as of {stored.as_of}.",
-        f"Credit {stored.credit:g} of 100 (higher is better): {credit_band}, "
-        f"{_band_limits(g.credit_bands, cb, descending=True).replace('x', 'credit')}.",
-        f"Risk {stored.risk:g} of 100 (higher is riskier): {risk_band}, "
-        f"{_band_limits(g.risk_bands, rb, descending=False).replace('x', 'risk')}.",
-        f"The grading matrix puts {credit_band.split(' (')[0]} credit with "
-        f"{risk_band.split(' (')[0]} risk at {from_matrix}.",
     ]
+    if model is not None:
+        learned, from_matrix = _learned_lines(stored, model, config, credit_band, cb)
+        lines += learned
+    else:
+        rb = int(band_of_risk(risk, g)[0])
+        from_matrix = GRADES[int(grade_from_matrix(credit, risk, g)[0])]
+        risk_band = _band_name(RISK_BAND_NAMES, rb, len(g.risk_bands) + 1)
+        lines += [
+            f"Credit {stored.credit:g} of 100 (higher is better): {credit_band}, "
+            f"{_band_limits(g.credit_bands, cb, descending=True).replace('x', 'credit')}.",
+            f"Risk {stored.risk:g} of 100 (higher is riskier): {risk_band}, "
+            f"{_band_limits(g.risk_bands, rb, descending=False).replace('x', 'risk')}.",
+            f"The grading matrix puts {credit_band.split(' (')[0]} credit with "
+            f"{risk_band.split(' (')[0]} risk at {from_matrix}.",
+        ]
     if GRADES.index(stored.grade) > GRADES.index(from_matrix):
         floors = [
             f"{kind.value} (at least {worst})"
@@ -113,7 +165,13 @@ def explain_enterprise(uscc: str, *, engine: Engine, config: GradingConfig) -> l
         raise NotGradedError(
             f"enterprise {uscc} has not been graded yet", hint="run `jointinspect grade` first"
         )
-    return explain_grade(stored, name, config)
+    model_id = last_grading_model(engine=engine)
+    graded_by = None
+    if model_id is not None:
+        graded_by = GradedBy(
+            model_id, scorecard_from_json(load_model(model_id, engine=engine).scorecard).base_rate
+        )
+    return explain_grade(stored, name, config, graded_by)
 
 
 def register(app: typer.Typer) -> None:

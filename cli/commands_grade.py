@@ -7,6 +7,7 @@ so that other commands (``demo``) and tests call them directly.
 import csv
 import datetime as dt
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +25,10 @@ from jointinspect.data.grading_io import (
     load_grading_tables,
     load_inspections,
     load_relation_pairs,
+    load_trade_history,
     write_grades,
 )
+from jointinspect.data.risk_model_store import adopted_model, record_grading
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
 from jointinspect.risk.config import GRADES, GradingConfig, load_config
@@ -39,12 +42,16 @@ from jointinspect.risk.inputs import (
     IndustryRecordColumns,
     InspectionColumns,
     RelationColumns,
+    TradeHistory,
     TriggerColumns,
     build_inputs,
 )
 from jointinspect.risk.reasons import reason_cells, reason_json
+from jointinspect.risk.scorecard import Scorecard, scorecard_from_json
 
-CSV_HEADER = ("uscc", "credit", "risk", "grade", "reasons")
+CSV_HEADER = ("uscc", "credit", "risk", "grade", "p_violation", "reasons")
+#: p_violation is the ranking score: written with enough digits to keep ranks apart.
+P_DECIMALS = 6
 REASON_SEPARATOR = "; "
 LANGUAGE_SEPARATOR = " / "
 
@@ -79,7 +86,9 @@ def grading_config(settings: Settings, config_file: Path | None = None) -> Gradi
     return load_config(text, source=str(path))
 
 
-def inputs_from_tables(tables: GradingTables, as_of: dt.date) -> GradingInputs:
+def inputs_from_tables(
+    tables: GradingTables, as_of: dt.date, trade_history: TradeHistory | None = None
+) -> GradingInputs:
     return build_inputs(
         as_of=as_of,
         enterprises=EnterpriseColumns(**tables.enterprises),
@@ -88,13 +97,38 @@ def inputs_from_tables(tables: GradingTables, as_of: dt.date) -> GradingInputs:
         inspections=InspectionColumns(**tables.inspections),
         triggers=TriggerColumns(**tables.triggers),
         relations=RelationColumns(**tables.relations),
+        trade_history=trade_history,
     )
 
 
-def grade_district(*, engine: Engine, as_of: dt.date, config: GradingConfig) -> GradingResult:
-    """Grade every enterprise in the database as of ``as_of`` (later events do not count)."""
+@dataclass(frozen=True)
+class GradingModel:
+    """The model grading uses: an adopted scorecard with its id, or the default (None)."""
+
+    id: int | None
+    scorecard: Scorecard | None
+
+
+def grading_model(*, engine: Engine) -> GradingModel:
+    """The risk model adopted last (``calibrate --adopt``), else the shipped default."""
+    stored = adopted_model(engine=engine)
+    if stored is None:
+        return GradingModel(None, None)
+    return GradingModel(stored.id, scorecard_from_json(stored.scorecard))
+
+
+def grade_district(
+    *,
+    engine: Engine,
+    as_of: dt.date,
+    config: GradingConfig,
+    model: GradingModel | None = None,
+) -> GradingResult:
+    """Grade every enterprise in the database as of ``as_of`` (later events do not count),
+    with ``model`` (default: the adopted one)."""
+    chosen = model or grading_model(engine=engine)
     tables = load_grading_tables(engine=engine, as_of=as_of)
-    return grade(inputs_from_tables(tables, as_of), config)
+    return grade(inputs_from_tables(tables, as_of), config, chosen.scorecard)
 
 
 def grade_enterprises(
@@ -103,15 +137,26 @@ def grade_enterprises(
     """Grade ``usccs`` exactly as :func:`grade_district` would, reading only their relation
     neighbourhood (``contagion.hops`` relations; at least one, for the reasons' count of
     marked neighbours). The result also holds the neighbours: take the ``usccs`` rows."""
+    chosen = grading_model(engine=engine)
     uscc_a, uscc_b = load_relation_pairs(engine=engine)
     hops = max(config.risk.contagion.hops, 1)
     scope = neighbourhood(uscc_a, uscc_b, usccs, hops=hops)
     tables = load_grading_tables(engine=engine, as_of=as_of, only=scope)
-    return grade(inputs_from_tables(tables, as_of), config)
+    trades = None
+    if chosen.scorecard is not None:
+        # A trade's violation rate is learned from every enterprise of the trade.
+        history = load_trade_history(engine=engine, as_of=as_of)
+        trades = TradeHistory(
+            industry=np.asarray(history["industry"], dtype=str),
+            day=history["date"],
+            violation=np.asarray(history["violation"], dtype=bool),
+        )
+    return grade(inputs_from_tables(tables, as_of, trades), config, chosen.scorecard)
 
 
-def store_grades(result: GradingResult, *, engine: Engine) -> int:
-    """Upsert the grades (with their reasons) into ``enterprise_grade``."""
+def store_grades(result: GradingResult, *, engine: Engine, model_id: int | None = None) -> int:
+    """Upsert the grades (with their reasons) into ``enterprise_grade``, and record which
+    model graded (``model_id``; None: the default)."""
     inputs = result.inputs
     rows = zip(
         inputs.uscc.tolist(),
@@ -121,14 +166,23 @@ def store_grades(result: GradingResult, *, engine: Engine) -> int:
         reason_json(result),
         strict=True,
     )
-    return write_grades(engine=engine, as_of=inputs.as_of, rows=rows)
+    stored = write_grades(engine=engine, as_of=inputs.as_of, rows=rows)
+    record_grading(
+        engine=engine,
+        as_of=inputs.as_of,
+        model_id=model_id,
+        enterprises=stored,
+        now=dt.datetime.now(CHINA),
+    )
+    return stored
 
 
 def write_csv(result: GradingResult, path: Path) -> None:
-    """``uscc,credit,risk,grade,reasons`` (spec §7), one row per enterprise in USCC order."""
+    """``uscc,credit,risk,grade,p_violation,reasons`` (spec §7), one row per enterprise in
+    USCC order; UTF-8 with a BOM so that Excel shows the Chinese reasons."""
     cells = reason_cells(result, join=REASON_SEPARATOR, between=LANGUAGE_SEPARATOR)
     decimals = result.config.grade.score_decimals
-    with Path(path).open("w", encoding="utf-8", newline="") as handle:
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
         writer.writerows(
@@ -137,6 +191,7 @@ def write_csv(result: GradingResult, path: Path) -> None:
                 [f"{v:.{decimals}f}" for v in result.credit.tolist()],
                 [f"{v:.{decimals}f}" for v in result.risk.tolist()],
                 [GRADES[g] for g in result.grade.tolist()],
+                [f"{p:.{P_DECIMALS}f}" for p in result.p_violation.tolist()],
                 cells,
                 strict=True,
             )
@@ -177,7 +232,11 @@ def evaluate_district(
     )
 
 
-def _parse_date(value: str | None, option: str) -> dt.date | None:
+def model_name(model_id: int | None) -> str:
+    return "the shipped default" if model_id is None else f"learned model {model_id}"
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -274,7 +333,7 @@ def register(app: typer.Typer) -> None:
         """Grade every enterprise by credit and risk (A low … D high), with reasons."""
         settings = settings_for(ctx, db)
         config = grading_config(settings, config_file)
-        day = _parse_date(as_of, "--as-of")
+        day = parse_date(as_of, "--as-of")
         console = Console(soft_wrap=True)
         engine = open_engine(settings)
         try:
@@ -289,13 +348,14 @@ def register(app: typer.Typer) -> None:
                 console.print("Stored grades were not changed (evaluation only).")
                 return
             today = day or dt.datetime.now(CHINA).date()
-            result = grade_district(engine=engine, as_of=today, config=config)
-            stored = store_grades(result, engine=engine)
+            model = grading_model(engine=engine)
+            result = grade_district(engine=engine, as_of=today, config=config, model=model)
+            stored = store_grades(result, engine=engine, model_id=model.id)
             if out is not None:
                 write_csv(result, out)
         finally:
             engine.dispose()
         print_mix(result, console)
-        console.print(f"{stored:,} grades stored.")
+        console.print(f"{stored:,} grades stored; risk model: {model_name(model.id)}.")
         if out is not None:
             console.print(f"Written to {out}")

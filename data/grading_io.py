@@ -177,6 +177,20 @@ def load_grading_tables(
     )
 
 
+def load_trade_history(*, engine: Engine, as_of: dt.date) -> Columns:
+    """Every inspection up to ``as_of`` by the inspected enterprise's trade: what the trades'
+    violation rates are learned from when only some enterprises are graded."""
+    e = _t(Enterprise).c
+    with engine.connect() as conn:
+        industry = dict(_fetch(conn, select(e.uscc, e.industry)))
+        inspections = _up_to(_inspections(conn, after=None, until=None, keep=every_row), as_of)
+    return {
+        "industry": [industry[u] for u in inspections["uscc"]],
+        "date": inspections["date"],
+        "violation": [r == InspectionResult.VIOLATION.value for r in inspections["result"]],
+    }
+
+
 def load_relation_pairs(*, engine: Engine) -> tuple[list[str], list[str]]:
     """Both ends of every relation (any kind): who is related to whom."""
     r = _t(Relation).c

@@ -35,6 +35,7 @@ from jointinspect.models.reference import (
     Relation,
     SamplingRule,
 )
+from jointinspect.models.risk_models import GradingRun, RiskModel
 
 __all__ = [
     "DEFAULT_DB_URL",
@@ -47,6 +48,7 @@ __all__ = [
     "EnterpriseGrade",
     "Feedback",
     "FiledRevisionImmutableError",
+    "GradingRun",
     "History",
     "IndustryRecord",
     "InspectionCode",
@@ -59,6 +61,7 @@ __all__ = [
     "Plan",
     "PlanRevision",
     "Relation",
+    "RiskModel",
     "SamplingRule",
     "Trigger",
     "UnscheduledDemand",

@@ -8,7 +8,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from jointinspect.models import events, planning, reference  # noqa: F401  (registers tables)
+from jointinspect.models import (  # noqa: F401  (registers tables)
+    events,
+    planning,
+    reference,
+    risk_models,
+)
 
 DEFAULT_DB_URL = "sqlite:///jointinspect.db"
 

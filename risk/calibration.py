@@ -10,6 +10,7 @@ everything up to DATE.
 """
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +70,7 @@ class Metrics:
     def rates_rise(self) -> bool:
         """The violation rate rises strictly from A to D (grades with inspections)."""
         rates = [g.rate for g in self.per_grade if g.rate is not None]
-        return all(a < b for a, b in zip(rates, rates[1:], strict=False))
+        return all(a < b for a, b in itertools.pairwise(rates))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,9 @@ class Calibration:
     violations: int
 
 
-def examples(inputs: GradingInputs, config: GradingConfig, until: dt.date) -> tuple[FeatureMatrix, NDArray[np.bool_]]:
+def examples(
+    inputs: GradingInputs, config: GradingConfig, until: dt.date
+) -> tuple[FeatureMatrix, NDArray[np.bool_]]:
     """Every inspection dated up to ``until``: its features the day before it, and whether
     it found a violation."""
     ins = inputs.inspections

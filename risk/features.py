@@ -29,6 +29,7 @@ from jointinspect.risk.inputs import (
     FloatArray,
     GradingInputs,
     IntArray,
+    TradeHistory,
 )
 from jointinspect.risk.risk_score import industry_entry
 
@@ -65,15 +66,34 @@ class FeatureSpec:
     unit: str  # how the value reads: count, percent, years, months, score, flag
     zh: str  # words with {v}, the enterprise's value in ``unit``
     en: str
+    zero_zh: str = ""  # words for a count of nought, where they read better
+    zero_en: str = ""
 
 
 def _credit_spec(kind: CreditEventKind, zh: str, en: str) -> FeatureSpec:
+    """A credit-event kind in effect (its publicity period), counted by severity (1–3)."""
     direction = -1 if kind in _FAVOURABLE_KINDS else 1
-    return FeatureSpec(f"credit_{kind.value}", direction, "count", zh, en)
+    return FeatureSpec(
+        f"credit_{kind.value}",
+        direction,
+        "count",
+        f"{zh}（按严重程度计）{{v}}",
+        f"{en}, counted by severity: {{v}}",
+        f"无{zh}记录",
+        f"no {en} on record",
+    )
 
 
 FEATURES: tuple[FeatureSpec, ...] = (
-    FeatureSpec("violations", 1, "count", "近3年检查发现违法{v}次", "{v} violations in 3 years"),
+    FeatureSpec(
+        "violations",
+        1,
+        "count",
+        "近3年检查发现违法{v}次",
+        "{v} violations in 3 years",
+        "近3年检查未发现违法",
+        "no violation found in 3 years",
+    ),
     FeatureSpec(
         "violation_rate",
         1,
@@ -82,7 +102,11 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "violation rate {v}% over 3 years",
     ),
     FeatureSpec(
-        "last_was_violation", 1, "flag", "最近一次检查发现违法", "the last inspection found a violation"
+        "last_was_violation",
+        1,
+        "flag",
+        "最近一次检查发现违法",
+        "the last inspection found a violation",
     ),
     FeatureSpec(
         "days_since_violation",
@@ -91,8 +115,24 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "距上次发现违法{v}个月",
         "{v} months since the last violation found",
     ),
-    FeatureSpec("minors", 1, "count", "近3年轻微违法{v}次", "{v} minor findings in 3 years"),
-    FeatureSpec("clean", 0, "count", "近3年检查合格{v}次", "{v} clean inspections in 3 years"),
+    FeatureSpec(
+        "minors",
+        1,
+        "count",
+        "近3年轻微违法{v}次",
+        "{v} minor findings in 3 years",
+        "近3年无轻微违法",
+        "no minor finding in 3 years",
+    ),
+    FeatureSpec(
+        "clean",
+        0,
+        "count",
+        "近3年检查合格{v}次",
+        "{v} clean inspections in 3 years",
+        "近3年无检查合格记录",
+        "no clean inspection in 3 years",
+    ),
     FeatureSpec(
         "days_since_clean",
         0,
@@ -103,46 +143,42 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         "trade_rate", 1, "percent", "所属行业违法率{v}%", "violation rate of the trade {v}%"
     ),
-    FeatureSpec(
-        "trade_prior", 1, "percent", "行业固有风险{v}%", "inherent risk of the trade {v}%"
-    ),
+    FeatureSpec("trade_prior", 1, "percent", "行业固有风险{v}%", "inherent risk of the trade {v}%"),
     FeatureSpec("age", 0, "years", "成立{v}年", "in business for {v} years"),
-    _credit_spec(CreditEventKind.PENALTY, "行政处罚{v}次", "{v} administrative penalties"),
+    _credit_spec(CreditEventKind.PENALTY, "行政处罚", "administrative penalties"),
+    _credit_spec(CreditEventKind.ABNORMAL_LIST, "列入经营异常名录", "listings as abnormal"),
     _credit_spec(
-        CreditEventKind.ABNORMAL_LIST, "列入经营异常名录{v}次", "listed as abnormal {v} times"
+        CreditEventKind.SERIOUS_DISHONEST, "列入严重违法失信名单", "listings as seriously dishonest"
     ),
+    _credit_spec(CreditEventKind.COURT_DISHONEST, "失信被执行人", "dishonest-debtor records"),
+    _credit_spec(CreditEventKind.TAX_GRADE_A, "纳税信用A级", "tax credit grade A"),
+    _credit_spec(CreditEventKind.TAX_GRADE_D, "纳税信用D级", "tax credit grade D"),
     _credit_spec(
-        CreditEventKind.SERIOUS_DISHONEST,
-        "列入严重违法失信名单{v}次",
-        "on the serious dishonesty list ({v})",
+        CreditEventKind.SOCIAL_INSURANCE_ARREARS, "欠缴社会保险费", "social insurance arrears"
     ),
-    _credit_spec(
-        CreditEventKind.COURT_DISHONEST, "失信被执行人记录{v}条", "{v} dishonest-debtor records"
-    ),
-    _credit_spec(CreditEventKind.TAX_GRADE_A, "纳税信用A级{v}次", "tax credit grade A ({v})"),
-    _credit_spec(CreditEventKind.TAX_GRADE_D, "纳税信用D级{v}次", "tax credit grade D ({v})"),
-    _credit_spec(
-        CreditEventKind.SOCIAL_INSURANCE_ARREARS,
-        "欠缴社会保险费{v}次",
-        "{v} social insurance arrears",
-    ),
-    _credit_spec(
-        CreditEventKind.COMMITMENT_BREACH, "告知承诺失信{v}次", "{v} breached commitments"
-    ),
-    _credit_spec(CreditEventKind.COMMENDATION, "表彰奖励{v}次", "{v} commendations"),
-    FeatureSpec(
-        "industry_rating", -1, "score", "行业信用评价{v}分", "industry credit rating {v}"
-    ),
+    _credit_spec(CreditEventKind.COMMITMENT_BREACH, "告知承诺失信", "breached commitments"),
+    _credit_spec(CreditEventKind.COMMENDATION, "表彰奖励", "commendations"),
+    FeatureSpec("industry_rating", -1, "score", "行业信用评价{v}分", "industry credit rating {v}"),
     FeatureSpec(
         "complaints", 1, "count", "近1年投诉举报{v}次", "{v} complaints or referrals in a year"
     ),
-    FeatureSpec("alerts", 1, "count", "近1年非现场预警{v}次", "{v} off-site alerts in a year"),
+    FeatureSpec(
+        "alerts",
+        1,
+        "count",
+        "近1年非现场预警{v}次",
+        "{v} off-site alerts in a year",
+        "近1年无非现场预警",
+        "no off-site alert in a year",
+    ),
     FeatureSpec(
         "related_violations",
         1,
         "count",
         "关联企业近3年违法{v}次",
         "{v} violations at related enterprises in 3 years",
+        "关联企业近3年无违法",
+        "no violation at related enterprises in 3 years",
     ),
     FeatureSpec(
         "related_marked",
@@ -150,6 +186,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "count",
         "关联企业失信记录{v}条",
         "{v} dishonesty records of related enterprises",
+        "关联企业无失信记录",
+        "no dishonesty record of related enterprises",
     ),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
@@ -238,37 +276,47 @@ class _Neighbours:
             stop = max(stop, start + 1)
             q = np.repeat(np.arange(start, stop), degree[start:stop])
             first = np.repeat(self.ptr[ent[start:stop]], degree[start:stop])
-            offset = np.arange(len(q)) - np.repeat(ends[start:stop] - degree[start:stop] - base, degree[start:stop])
+            offset = np.arange(len(q)) - np.repeat(
+                ends[start:stop] - degree[start:stop] - base, degree[start:stop]
+            )
             j = self.nbr[first + offset]
             out[start:stop] = np.bincount(q - start, value(j, q), minlength=stop - start)
             start = stop
         return out
 
 
-def _trade_rates(
-    inputs: GradingInputs, ent: IntArray, day: IntArray, ins_ent: IntArray, ins_day: IntArray,
-    violation: NDArray[np.bool_],
-) -> FloatArray:
+def _trade_rates(inputs: GradingInputs, ent: IntArray, day: IntArray) -> FloatArray:
     """The violation rate of each query's trade up to its day: the 4-digit class shrunk
     toward its 3-digit prefix, that toward the 2-digit one, that toward the district."""
-    everyone = np.zeros(len(ins_ent), np.int64)
-    seen = _Timeline(everyone, ins_day)
-    bad = _Timeline(everyone, ins_day, violation.astype(np.float64))
-    floor = np.full(len(day), _DAWN, np.int64)
+    history = inputs.trade_history
+    if history is None:
+        ins = inputs.inspections
+        history = TradeHistory(inputs.industry[ins.ent], ins.day, ins.code == _VIOLATION)
+    hist_day = _days(history.day)
+    bad = history.violation.astype(np.float64)
+    classes, number = np.unique(
+        np.concatenate((inputs.industry.astype(str), history.industry.astype(str))),
+        return_inverse=True,
+    )
+    number = number.ravel()
+    query_class = number[: inputs.size][ent]
+    hist_class = number[inputs.size :]
+    dawn = np.full(len(day), _DAWN, np.int64)
     zero = np.zeros(len(day), np.int64)
-    n_all, v_all = seen.total(zero, floor, day), bad.total(zero, floor, day)
-    # With nothing seen yet, the district rate is unknown: start from one half, lightly.
-    rate = (v_all + 0.5) / (n_all + 1.0)
-    classes, class_of = np.unique(inputs.industry, return_inverse=True)
+    everyone = np.zeros(len(hist_day), np.int64)
+    n = _Timeline(everyone, hist_day).total(zero, dawn, day)
+    v = _Timeline(everyone, hist_day, bad).total(zero, dawn, day)
+    # With nothing seen yet the district's rate is unknown: start from one half, lightly.
+    rate = (v + 0.5) / (n + 1.0)
     for length in (2, 3, 4):
-        _, prefix_of = np.unique([str(c)[:length] for c in classes.tolist()], return_inverse=True)
-        group = np.asarray(prefix_of, dtype=np.int64).ravel()[class_of.ravel()]
-        seen_g = _Timeline(group[ins_ent], ins_day)
-        bad_g = _Timeline(group[ins_ent], ins_day, violation.astype(np.float64))
-        n = seen_g.total(group[ent], floor, day)
-        v = bad_g.total(group[ent], floor, day)
+        _, prefix = np.unique([str(c)[:length] for c in classes.tolist()], return_inverse=True)
+        prefix = np.asarray(prefix, dtype=np.int64).ravel()
+        hist_group = prefix[hist_class]
+        query_group = prefix[query_class]
+        n = _Timeline(hist_group, hist_day).total(query_group, dawn, day)
+        v = _Timeline(hist_group, hist_day, bad).total(query_group, dawn, day)
         rate = (v + TRADE_PRIOR * rate) / (n + TRADE_PRIOR)
-    return rate
+    return np.asarray(rate)
 
 
 def features_at(
@@ -294,7 +342,7 @@ def features_at(
     columns["violations"] = found
     columns["minors"] = _Timeline(ins.ent[minor], ins_day[minor]).total(ent, record_low, d)
     columns["clean"] = seen - found
-    trade = _trade_rates(inputs, ent, d, ins.ent, ins_day, violation)
+    trade = _trade_rates(inputs, ent, d)
     columns["trade_rate"] = trade
     columns["violation_rate"] = (found + ENTERPRISE_PRIOR * trade) / (seen + ENTERPRISE_PRIOR)
     at, has = every.last(ent, d)
@@ -363,7 +411,9 @@ def _trade_prior(inputs: GradingInputs, config: GradingConfig) -> FloatArray:
     classes, inverse = np.unique(inputs.industry, return_inverse=True)
     per_class = np.array(
         [
-            table[key].risk if (key := industry_entry(str(c), table)) else config.risk.industry_default
+            table[key].risk
+            if (key := industry_entry(str(c), table))
+            else config.risk.industry_default
             for c in classes.tolist()
         ],
         dtype=np.float64,

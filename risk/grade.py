@@ -201,9 +201,7 @@ def grade(
     if model is None or contributions is None:
         table = reason_table(inputs, config, scores, factors, neighbours, grades)
     else:
-        table = model_reason_table(
-            contributions * POINTS_PER_LOGIT, model, config.reasons, grades
-        )
+        table = model_reason_table(contributions * POINTS_PER_LOGIT, model, config.reasons, grades)
     return GradingResult(
         inputs=inputs,
         config=config,

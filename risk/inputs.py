@@ -115,6 +115,20 @@ class Relations:
 
 
 @dataclass(frozen=True)
+class TradeHistory:
+    """Inspections by trade: what the trade's violation rate is learned from. Grading a
+    few enterprises (a neighbourhood) still needs every enterprise's inspections here."""
+
+    industry: NDArray[np.str_]  # the inspected enterprise's GB/T 4754 class
+    day: DayArray
+    violation: NDArray[np.bool_]
+
+    def until(self, limit: np.datetime64) -> "TradeHistory":
+        keep = self.day <= limit
+        return TradeHistory(self.industry[keep], self.day[keep], self.violation[keep])
+
+
+@dataclass(frozen=True)
 class GradingInputs:
     as_of: dt.date
     uscc: NDArray[np.str_]
@@ -126,6 +140,9 @@ class GradingInputs:
     inspections: Events  # code = index into INSPECTION_RESULTS
     triggers: Events
     relations: Relations
+    #: The district's inspections by trade, when ``inspections`` holds only some
+    #: enterprises'; None: the trades' rates come from ``inspections``.
+    trade_history: TradeHistory | None = None
 
     @property
     def size(self) -> int:
@@ -157,6 +174,7 @@ class GradingInputs:
             industry_records=until(self.industry_records),
             inspections=until(self.inspections),
             triggers=until(self.triggers),
+            trade_history=self.trade_history.until(limit) if self.trade_history else None,
         )
 
     def index_of(self, uscc: str) -> int:
@@ -176,6 +194,7 @@ def build_inputs(
     inspections: InspectionColumns | None = None,
     triggers: TriggerColumns | None = None,
     relations: RelationColumns | None = None,
+    trade_history: TradeHistory | None = None,
 ) -> GradingInputs:
     """Columns keyed by USCC → arrays keyed by enterprise number, nothing after ``as_of``."""
     uscc = np.asarray(enterprises.uscc, dtype=str)
@@ -254,6 +273,7 @@ def build_inputs(
         inspections=inspected,
         triggers=trig,
         relations=Relations(a=a[rel_order], b=b[rel_order], kind=kind[rel_order]),
+        trade_history=trade_history.until(limit) if trade_history else None,
     )
 
 

@@ -184,7 +184,7 @@ def model_reason_table(
     ent, ref, weight, adverse = ent[keep], ref[keep], weight[keep], signed[keep] > 0
     first = np.where(grades[ent] == _GRADE_A, ~adverse, adverse)
     order = np.lexsort((ref, -weight, ~first, ent))
-    ent, ref, weight, adverse = (x[order] for x in (ent, ref, weight, adverse))
+    ent, ref, weight, adverse = ent[order], ref[order], weight[order], adverse[order]
     rank = np.arange(len(ent)) - np.searchsorted(ent, ent, side="left")
     chosen = rank < config.count
     return ReasonTable(
@@ -469,4 +469,6 @@ def _model_text(name: str, value: int, state: int, adverse: bool) -> tuple[str, 
         if value:
             return spec.zh, spec.en, name
         return "最近一次检查未发现违法", "the last inspection found no violation", name
+    if value == 0 and spec.zero_zh:
+        return spec.zero_zh, spec.zero_en, name
     return spec.zh.format(v=value), spec.en.format(v=value), name

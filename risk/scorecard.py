@@ -152,7 +152,9 @@ def _toml_number(value: float) -> str:
 
 
 def _toml_list(values: Sequence[float | int]) -> str:
-    return "[" + ", ".join(_toml_number(v) if isinstance(v, float) else str(v) for v in values) + "]"
+    return (
+        "[" + ", ".join(_toml_number(v) if isinstance(v, float) else str(v) for v in values) + "]"
+    )
 
 
 def scorecard_toml(card: Scorecard, header: Mapping[str, str | float | int]) -> str:

@@ -49,19 +49,25 @@ class Bins:
     missing_violations: int
 
 
-def _counts(bins: NDArray[np.intp], y: NDArray[np.bool_], size: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _counts(
+    bins: NDArray[np.intp], y: NDArray[np.bool_], size: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     counts = np.bincount(bins, minlength=size).astype(np.int64)
     bad = np.bincount(bins, y.astype(np.int64), minlength=size).astype(np.int64)
     return counts, bad
 
 
-def bin_feature(x: FloatArray, y: NDArray[np.bool_], spec: FeatureSpec, config: ModelConfig) -> Bins:
+def bin_feature(
+    x: FloatArray, y: NDArray[np.bool_], spec: FeatureSpec, config: ModelConfig
+) -> Bins:
     """The bins of one feature (step 1)."""
     missing = np.isnan(x)
     known, label = x[~missing], y[~missing]
     cuts: tuple[float, ...] = ()
     if len(known):
-        candidates = np.unique(np.quantile(known, np.linspace(0, 1, CANDIDATES + 1)[1:-1], method="higher"))
+        candidates = np.unique(
+            np.quantile(known, np.linspace(0, 1, CANDIDATES + 1)[1:-1], method="higher")
+        )
         # A cut at the smallest value would leave an empty first bin.
         candidates = candidates[candidates > known.min()]
         if len(candidates):
@@ -123,13 +129,17 @@ def _monotone_cuts(
     return tuple(c for k, c in enumerate(cuts) if level[k] != level[k + 1])
 
 
-def _woe(bad: NDArray[np.int64], counts: NDArray[np.int64], rate: float, smoothing: float) -> FloatArray:
+def _woe(
+    bad: NDArray[np.int64], counts: NDArray[np.int64], rate: float, smoothing: float
+) -> FloatArray:
     smoothed = (bad + smoothing * rate) / (counts + smoothing)
     smoothed = np.clip(smoothed, 1e-6, 1 - 1e-6)
     return np.asarray(np.log(smoothed / (1 - smoothed)) - np.log(rate / (1 - rate)))
 
 
-def _woe_of(bins: Bins, spec: FeatureSpec, rate: float, config: ModelConfig) -> tuple[FloatArray, float]:
+def _woe_of(
+    bins: Bins, spec: FeatureSpec, rate: float, config: ModelConfig
+) -> tuple[FloatArray, float]:
     woe = _woe(bins.violations, bins.counts, rate, config.smoothing)
     # Smoothing pulls small bins harder toward the mean; it must not undo the direction.
     if spec.direction > 0:
@@ -138,7 +148,10 @@ def _woe_of(bins: Bins, spec: FeatureSpec, rate: float, config: ModelConfig) -> 
         woe = np.minimum.accumulate(woe)
     missing = float(
         _woe(
-            np.array([bins.missing_violations]), np.array([bins.missing_count]), rate, config.smoothing
+            np.array([bins.missing_violations]),
+            np.array([bins.missing_count]),
+            rate,
+            config.smoothing,
         )[0]
     )
     return woe, missing
@@ -213,4 +226,6 @@ def fit_scorecard(matrix: FeatureMatrix, y: NDArray[np.bool_], config: ModelConf
                 violations=(*bins.violations.tolist(), bins.missing_violations),
             )
         )
-    return Scorecard(intercept=rounded(intercept), features=tuple(features), base_rate=rounded(rate))
+    return Scorecard(
+        intercept=rounded(intercept), features=tuple(features), base_rate=rounded(rate)
+    )

@@ -26,14 +26,16 @@ def test_grade_writes_the_contract_csv_and_stores_grades(tmp_path: Path) -> None
     out = tmp_path / "grades.csv"
     result = runner.invoke(app, ["grade", "--db", url, "--as-of", "2025-06-30", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "2 grades stored." in result.output
-    with out.open(encoding="utf-8", newline="") as handle:
+    assert "2 grades stored; risk model: the shipped default." in result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads UTF-8
+    with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["uscc", "credit", "risk", "grade", "reasons"]
+    assert rows[0] == ["uscc", "credit", "risk", "grade", "p_violation", "reasons"]
     assert [r[0] for r in rows[1:]] == [A, B]
     first = rows[1]
     assert first[3] in "ABCD" and 0 <= float(first[1]) <= 100 and 0 <= float(first[2]) <= 100
-    assert first[4].startswith(
+    assert abs(float(first[4]) * 100 - float(first[2])) < 0.06  # risk = 100 × p, rounded
+    assert first[5].startswith(
         "2025-03 行政处罚（严重） / 2025-03 administrative penalty (serious)"
     )
     explained = runner.invoke(app, ["explain", "--db", url, "--enterprise", A])
@@ -63,7 +65,7 @@ def test_as_of_ignores_later_events(tmp_path: Path) -> None:
     )
 
     def grade_of(path: Path, uscc: str) -> str:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             return next(r["grade"] for r in csv.DictReader(handle) if r["uscc"] == uscc)
 
     assert grade_of(before, B) != "D"

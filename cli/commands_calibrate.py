@@ -1,0 +1,282 @@
+"""``calibrate [--as-of DATE] [--adopt [--force]] [--holdout-days N] [--export FILE.toml]``:
+learn the risk model from the district's own inspections and say how well it learned.
+
+The work is in plain functions (``calibrate_district``, ``adopt``, ``print_validation``)
+that ``grade --evaluate`` and tests call too.
+"""
+
+import dataclasses
+import datetime as dt
+import getpass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import Engine
+
+from jointinspect.cli.commands_grade import (
+    GradingConfigOption,
+    grading_config,
+    inputs_from_tables,
+    parse_date,
+)
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.data.grading_io import last_inspection_date, load_grading_tables
+from jointinspect.data.risk_model_store import NewModel, StoredModel, save_model
+from jointinspect.models.errors import JointInspectError
+from jointinspect.models.timezones import CHINA
+from jointinspect.risk.calibration import Calibration, calibrate
+from jointinspect.risk.config import GradingConfig
+from jointinspect.risk.scorecard import POINTS_PER_LOGIT, scorecard_toml
+
+
+class NoHistoryError(JointInspectError):
+    """The database holds no inspection to learn from."""
+
+
+class ExportPathError(JointInspectError):
+    """The scorecard cannot be written where --export points."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationRun:
+    calibration: Calibration
+    stored: StoredModel
+    adopted: bool
+    forced: bool
+
+
+def calibrate_district(
+    *,
+    engine: Engine,
+    as_of: dt.date | None,
+    holdout_days: int,
+    config: GradingConfig,
+    adopt_as: str | None = None,
+    force: bool = False,
+) -> CalibrationRun:
+    """Fit and validate the risk model on the inspections up to ``as_of`` (default: the
+    last one), store it, and adopt it as ``adopt_as`` when it beats the default (or
+    ``force``)."""
+    day = as_of or last_inspection_date(engine=engine)
+    if day is None:
+        raise NoHistoryError(
+            "there are no inspections to learn the risk model from",
+            hint="import history.csv (or outcomes.csv); until then grading uses the "
+            "shipped default model",
+        )
+    tables = load_grading_tables(engine=engine, as_of=day)
+    result = calibrate(inputs_from_tables(tables, day), config, holdout_days)
+    validation = result.validation
+    adopted = adopt_as is not None and (validation.beats_default or force)
+    stored = save_model(
+        NewModel(
+            as_of=day,
+            holdout_days=holdout_days,
+            inspections=result.inspections,
+            violations=result.violations,
+            features=[f.name for f in result.model.features],
+            scorecard=result.model.to_json(),
+            validation=dataclasses.asdict(validation),
+            beats_default=validation.beats_default,
+        ),
+        engine=engine,
+        now=dt.datetime.now(CHINA),
+        adopted_by=adopt_as if adopted else None,
+        forced=adopted and not validation.beats_default,
+    )
+    return CalibrationRun(result, stored, adopted, adopted and not validation.beats_default)
+
+
+def _figure(value: Any, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def print_validation(validation: dict[str, Any], console: Console) -> None:
+    """The out-of-time validation (``dataclasses.asdict`` of ``risk.calibration.Validation``,
+    as stored with the model) as tables: the learned model, the default, history alone."""
+    models = [validation["learned"], validation["default"], validation["history"]]
+    names = ["learned model", "default model", "violation history alone"]
+    table = Table(
+        "",
+        *names,
+        title=f"Out-of-time validation: fitted on inspections up to {validation['cutoff']}, "
+        f"scored on the {models[0]['inspections']:,} after it (to {validation['as_of']})",
+    )
+    table.add_row("AUC", *(_figure(m["auc"], ".3f") for m in models))
+    table.add_row("average precision", *(_figure(m["average_precision"], ".3f") for m in models))
+    table.add_row("Brier score", *(_figure(m["brier"], ".4f") for m in models))
+    for k, (share, _) in enumerate(models[0]["lift"]):
+        table.add_row(f"lift, riskiest {share:.0%}", *(f"{m['lift'][k][1]:.2f}×" for m in models))
+    for g, row in enumerate(models[0]["per_grade"]):
+        cells = []
+        for m in models:
+            if not m["per_grade"]:
+                cells.append("–")
+                continue
+            grade = m["per_grade"][g]
+            n, bad = grade["inspections"], grade["violations"]
+            cells.append(f"{bad / n:.1%} of {n:,}" if n else "–")
+        table.add_row(f"violation rate, grade {row['grade']}", *cells)
+    console.print(table)
+    calib = Table(
+        "decile",
+        "learned: predicted",
+        "observed",
+        "default: predicted",
+        "observed",
+        title="Calibration (held-out inspections by decile of predicted probability)",
+    )
+    learned, default = models[0]["calibration"], models[1]["calibration"]
+    for k in range(max(len(learned), len(default))):
+        cells = []
+        for bins in (learned, default):
+            cells += (
+                [f"{bins[k]['predicted']:.3f}", f"{bins[k]['observed']:.3f}"]
+                if k < len(bins)
+                else ["–", "–"]
+            )
+        calib.add_row(str(k + 1), *cells)
+    console.print(calib)
+
+
+def print_model(run: CalibrationRun, console: Console) -> None:
+    model = run.calibration.model
+    table = Table(
+        "feature",
+        "bins",
+        "points (lowest … highest)",
+        title=f"Risk model {run.stored.id}: fitted on {run.calibration.inspections:,} inspections "
+        f"({run.calibration.violations:,} violations) up to {run.stored.as_of}",
+    )
+    for f in model.features:
+        points = [p * POINTS_PER_LOGIT for p in f.points]
+        table.add_row(f.name, str(len(f.points)), f"{min(points):+.0f} … {max(points):+.0f}")
+    console.print(table)
+    console.print(
+        f"Base rate {model.base_rate:.1%}; 20 points double the odds of a violation. "
+        f"{len(model.features)} features carry weight; the rest told nothing in this district."
+    )
+
+
+def write_export(run: CalibrationRun, path: Path) -> None:
+    if path.suffix.lower() != ".toml":
+        raise ExportPathError(
+            f"--export {path}: the scorecard is written as TOML",
+            hint="name a file ending in .toml",
+        )
+    header: dict[str, str | float | int] = {
+        "model_id": run.stored.id,
+        "as_of": run.stored.as_of.isoformat(),
+        "adopted": "yes" if run.adopted else "no",
+        "inspections": run.calibration.inspections,
+        "violations": run.calibration.violations,
+    }
+    auc = run.calibration.validation.learned.auc
+    if auc is not None:
+        header["validation_auc"] = round(auc, 4)
+    try:
+        path.write_text(scorecard_toml(run.calibration.model, header), encoding="utf-8")
+    except OSError as exc:
+        raise ExportPathError(
+            f"cannot write {path}: {exc.strerror}", hint="choose a writable path"
+        ) from None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("calibrate")
+    @reports_errors
+    def calibrate_command(
+        ctx: typer.Context,
+        as_of: Annotated[
+            str | None,
+            typer.Option(
+                "--as-of",
+                metavar="DATE",
+                help="Learn from inspections up to this date (YYYY-MM-DD; default: the last "
+                "inspection on record). Features are taken as of the day before each.",
+                show_default=False,
+            ),
+        ] = None,
+        adopt: Annotated[
+            bool,
+            typer.Option(
+                "--adopt",
+                help="Refit on everything up to the date and make the model the one `grade` "
+                "uses — only when it beats the default on the held-out inspections.",
+            ),
+        ] = False,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force", help="With --adopt: adopt even if it does not beat the default."
+            ),
+        ] = False,
+        holdout_days: Annotated[
+            int | None,
+            typer.Option(
+                "--holdout-days",
+                metavar="N",
+                min=1,
+                help="Validate on the inspections of the last N days (default: the grading "
+                "config's model.holdout_days, 365).",
+                show_default=False,
+            ),
+        ] = None,
+        export: Annotated[
+            Path | None,
+            typer.Option(
+                "--export", metavar="FILE.toml", help="Write the scorecard here for review."
+            ),
+        ] = None,
+        config_file: GradingConfigOption = None,
+        db: DbOption = None,
+    ) -> None:
+        """Learn the risk model from past inspections and compare it with the default."""
+        settings = settings_for(ctx, db)
+        config = grading_config(settings, config_file)
+        day = parse_date(as_of, "--as-of")
+        if force and not adopt:
+            raise typer.BadParameter("--force goes with --adopt", param_hint="--force")
+        if export is not None and export.suffix.lower() != ".toml":
+            raise typer.BadParameter(f"{export} does not end in .toml", param_hint="--export")
+        console = Console(soft_wrap=True)
+        engine = open_engine(settings)
+        try:
+            run = calibrate_district(
+                engine=engine,
+                as_of=day,
+                holdout_days=holdout_days or config.model.holdout_days,
+                config=config,
+                adopt_as=getpass.getuser() if adopt else None,
+                force=force,
+            )
+            if export is not None:
+                write_export(run, export)
+        finally:
+            engine.dispose()
+        print_validation(dataclasses.asdict(run.calibration.validation), console)
+        print_model(run, console)
+        validation = run.calibration.validation
+        verdict = "beats" if validation.beats_default else "does not beat"
+        console.print(
+            f"The learned model {verdict} the default on the held-out inspections "
+            f"(AUC {_figure(validation.learned.auc, '.3f')} against "
+            f"{_figure(validation.default.auc, '.3f')})."
+        )
+        if run.adopted:
+            how = " (forced)" if run.forced else ""
+            console.print(
+                f"Adopted model {run.stored.id}{how}: `jointinspect grade` now grades with it."
+            )
+        elif adopt:
+            console.print(
+                f"Model {run.stored.id} was stored but not adopted; grading keeps the default "
+                "model (--force adopts it anyway)."
+            )
+        else:
+            console.print(f"Model {run.stored.id} stored; --adopt makes grading use it.")
+        if export is not None:
+            console.print(f"Scorecard written to {export}")
