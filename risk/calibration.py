@@ -29,6 +29,8 @@ from jointinspect.risk.scorecard_fit import TooLittleHistoryError, check_history
 _VIOLATION = INSPECTION_RESULTS.index(InspectionResult.VIOLATION)
 CALIBRATION_BINS = 10
 LIFT_SHARES = (0.1, 0.2)
+#: The gains (lift) curve: share of violations found in the riskiest 5 %, 10 % … 100 %.
+GAINS_STEPS = 20
 
 DEFAULT_MODEL = "default"
 LEARNED_MODEL = "learned"
@@ -63,6 +65,7 @@ class Metrics:
     average_precision: float | None
     brier: float
     lift: tuple[tuple[float, float], ...]  # (share inspected first, lift)
+    gains: tuple[float, ...]  # violations found in the riskiest 1/GAINS_STEPS, 2/… of all
     calibration: tuple[CalibrationBin, ...]
     per_grade: tuple[GradeFigures, ...]  # empty for a score that makes no grades
 
@@ -122,6 +125,12 @@ def metrics(
     for share in LIFT_SHARES:
         top = order[: max(1, round(share * len(order)))]
         lift.append((share, float(violated[top].mean()) / base if base else 0.0))
+    found = np.cumsum(violated[order])
+    total = max(int(violated.sum()), 1)
+    gains = tuple(
+        float(found[max(1, round(k * len(order) / GAINS_STEPS)) - 1]) / total if len(order) else 0.0
+        for k in range(1, GAINS_STEPS + 1)
+    )
     clipped = np.clip(scores, 0.0, 1.0)
     bins: tuple[CalibrationBin, ...] = ()
     if two_classes:
@@ -150,6 +159,7 @@ def metrics(
         average_precision=float(average_precision_score(violated, scores)) if two_classes else None,
         brier=float(brier_score_loss(violated, clipped)) if len(violated) else 0.0,
         lift=tuple(lift),
+        gains=gains,
         calibration=bins,
         per_grade=per_grade,
     )
