@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import getpass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +23,7 @@ from jointinspect.cli.commands_grade import (
     parse_date,
 )
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.model_tables import figure, print_validation
 from jointinspect.data.grading_io import last_inspection_date, load_grading_tables
 from jointinspect.data.risk_model_store import NewModel, StoredModel, save_model
 from jointinspect.models.errors import JointInspectError
@@ -88,58 +89,6 @@ def calibrate_district(
         forced=adopted and not validation.beats_default,
     )
     return CalibrationRun(result, stored, adopted, adopted and not validation.beats_default)
-
-
-def _figure(value: Any, spec: str) -> str:
-    return "–" if value is None else format(value, spec)
-
-
-def print_validation(validation: dict[str, Any], console: Console) -> None:
-    """The out-of-time validation (``dataclasses.asdict`` of ``risk.calibration.Validation``,
-    as stored with the model) as tables: the learned model, the default, history alone."""
-    models = [validation["learned"], validation["default"], validation["history"]]
-    names = ["learned model", "default model", "violation history alone"]
-    table = Table(
-        "",
-        *names,
-        title=f"Out-of-time validation: fitted on inspections up to {validation['cutoff']}, "
-        f"scored on the {models[0]['inspections']:,} after it (to {validation['as_of']})",
-    )
-    table.add_row("AUC", *(_figure(m["auc"], ".3f") for m in models))
-    table.add_row("average precision", *(_figure(m["average_precision"], ".3f") for m in models))
-    table.add_row("Brier score", *(_figure(m["brier"], ".4f") for m in models))
-    for k, (share, _) in enumerate(models[0]["lift"]):
-        table.add_row(f"lift, riskiest {share:.0%}", *(f"{m['lift'][k][1]:.2f}×" for m in models))
-    for g, row in enumerate(models[0]["per_grade"]):
-        cells = []
-        for m in models:
-            if not m["per_grade"]:
-                cells.append("–")
-                continue
-            grade = m["per_grade"][g]
-            n, bad = grade["inspections"], grade["violations"]
-            cells.append(f"{bad / n:.1%} of {n:,}" if n else "–")
-        table.add_row(f"violation rate, grade {row['grade']}", *cells)
-    console.print(table)
-    calib = Table(
-        "decile",
-        "learned: predicted",
-        "observed",
-        "default: predicted",
-        "observed",
-        title="Calibration (held-out inspections by decile of predicted probability)",
-    )
-    learned, default = models[0]["calibration"], models[1]["calibration"]
-    for k in range(max(len(learned), len(default))):
-        cells = []
-        for bins in (learned, default):
-            cells += (
-                [f"{bins[k]['predicted']:.3f}", f"{bins[k]['observed']:.3f}"]
-                if k < len(bins)
-                else ["–", "–"]
-            )
-        calib.add_row(str(k + 1), *cells)
-    console.print(calib)
 
 
 def print_model(run: CalibrationRun, console: Console) -> None:
@@ -263,8 +212,8 @@ def register(app: typer.Typer) -> None:
         verdict = "beats" if validation.beats_default else "does not beat"
         console.print(
             f"The learned model {verdict} the default on the held-out inspections "
-            f"(AUC {_figure(validation.learned.auc, '.3f')} against "
-            f"{_figure(validation.default.auc, '.3f')})."
+            f"(AUC {figure(validation.learned.auc, '.3f')} against "
+            f"{figure(validation.default.auc, '.3f')})."
         )
         if run.adopted:
             how = " (forced)" if run.forced else ""

@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.model_tables import print_validation
 from jointinspect.cli.settings import Settings
 from jointinspect.data.grading_io import (
     GradingTables,
@@ -345,6 +346,18 @@ def register(app: typer.Typer) -> None:
                 if out is not None:
                     write_csv(result, out)
                     console.print(f"Grades as of {cutoff} written to {out}")
+                stored_model = adopted_model(engine=engine)
+                if stored_model is not None:
+                    console.print(
+                        f"Adopted risk model {stored_model.id}, as validated when it was "
+                        f"calibrated (as of {stored_model.as_of}):"
+                    )
+                    print_validation(stored_model.validation, console)
+                else:
+                    console.print(
+                        "Grades come from the shipped default model; `jointinspect calibrate` "
+                        "compares a model learned from this district's inspections with it."
+                    )
                 console.print("Stored grades were not changed (evaluation only).")
                 return
             today = day or dt.datetime.now(CHINA).date()

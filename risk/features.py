@@ -235,11 +235,20 @@ class _Timeline:
         return np.asarray(self.cumulative[hi] - self.cumulative[lo])
 
     def last(self, group: IntArray, high: IntArray) -> tuple[IntArray, NDArray[np.bool_]]:
-        """The position of each group's last event up to ``high``, and whether it has one."""
+        """The sorted position of each group's last event up to ``high`` (0 where there is
+        none), and whether it has one."""
         at = self._upto(group, high) - 1
         found = at >= 0
         found[found] = self.group[at[found]] == group[found]
-        return at, found
+        return np.where(found, at, 0), found
+
+    def days_since_last(self, group: IntArray, high: IntArray, *, none: float) -> FloatArray:
+        """Days from each group's last event up to ``high`` to ``high``, at most
+        ``NEVER_DAYS``; ``none`` where there is no such event."""
+        at, found = self.last(group, high)
+        out = np.full(len(group), none)
+        out[found] = np.minimum(high[found] - self.day[at[found]], NEVER_DAYS)
+        return out
 
 
 @dataclass(frozen=True)
@@ -348,18 +357,13 @@ def features_at(
     at, has = every.last(ent, d)
     # Events of one day are in code order, violation last: a day with any violation ends
     # on it, so adding a violation never turns this flag off.
-    columns["last_was_violation"] = np.where(
-        has, violation[every.order[np.maximum(at, 0)]], False
-    ).astype(np.float64)
-    at, has = bad.last(ent, d)
-    columns["days_since_violation"] = np.where(
-        has, np.minimum(d - bad.day[np.maximum(at, 0)], NEVER_DAYS), NEVER_DAYS
-    )
-    clean_tl = _Timeline(ins.ent[~violation], ins_day[~violation])
-    at, has = clean_tl.last(ent, d)
-    columns["days_since_clean"] = np.where(
-        has, np.minimum(d - clean_tl.day[np.maximum(at, 0)], NEVER_DAYS), np.nan
-    )
+    last_was = np.zeros(len(ent))
+    last_was[has] = violation[every.order[at[has]]]
+    columns["last_was_violation"] = last_was
+    columns["days_since_violation"] = bad.days_since_last(ent, d, none=NEVER_DAYS)
+    # Never inspected clean is not the same as long ago: a bin of its own (NaN).
+    clean = _Timeline(ins.ent[~violation], ins_day[~violation])
+    columns["days_since_clean"] = clean.days_since_last(ent, d, none=np.nan)
 
     columns["trade_prior"] = _trade_prior(inputs, config)[ent]
     opened = inputs.opened[ent]
