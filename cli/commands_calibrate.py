@@ -110,12 +110,22 @@ def print_model(run: CalibrationRun, console: Console) -> None:
     )
 
 
-def write_export(run: CalibrationRun, path: Path) -> None:
+def check_export_path(path: Path) -> None:
+    """Refuse, before any work, a scorecard path that is not a TOML file in a folder."""
     if path.suffix.lower() != ".toml":
         raise ExportPathError(
             f"--export {path}: the scorecard is written as TOML",
             hint="name a file ending in .toml",
         )
+    if not path.parent.is_dir():
+        raise ExportPathError(
+            f"--export {path}: the folder {path.parent} does not exist",
+            hint="create it first or choose another path",
+        )
+
+
+def write_export(run: CalibrationRun, path: Path) -> None:
+    check_export_path(path)
     header: dict[str, str | float | int] = {
         "model_id": run.stored.id,
         "as_of": run.stored.as_of.isoformat(),
@@ -189,8 +199,8 @@ def register(app: typer.Typer) -> None:
         day = parse_date(as_of, "--as-of")
         if force and not adopt:
             raise typer.BadParameter("--force goes with --adopt", param_hint="--force")
-        if export is not None and export.suffix.lower() != ".toml":
-            raise typer.BadParameter(f"{export} does not end in .toml", param_hint="--export")
+        if export is not None:
+            check_export_path(export)
         console = Console(soft_wrap=True)
         engine = open_engine(settings)
         try:

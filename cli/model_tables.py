@@ -15,12 +15,14 @@ def print_validation(validation: dict[str, Any], console: Console) -> None:
     """The out-of-time validation (``dataclasses.asdict`` of ``risk.calibration.Validation``,
     as stored with the model) as tables: the learned model, the default, history alone."""
     models = [validation["learned"], validation["default"], validation["history"]]
-    names = ["learned model", "default model", "violation history alone"]
+    names = ["learned", "default", "history alone"]
     table = Table(
         "",
         *names,
         title=f"Out-of-time validation: fitted on inspections up to {validation['cutoff']}, "
         f"scored on the {models[0]['inspections']:,} after it (to {validation['as_of']})",
+        caption="learned: the model calibrate fits; default: the shipped weights; "
+        "history alone: each enterprise's violation rate",
     )
     table.add_row("AUC", *(figure(m["auc"], ".3f") for m in models))
     table.add_row("average precision", *(figure(m["average_precision"], ".3f") for m in models))

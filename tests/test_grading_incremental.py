@@ -3,11 +3,14 @@ neighbourhood gives exactly the grades a whole-district grading gives them."""
 
 import datetime as dt
 import random
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from jointinspect.cli.commands_calibrate import calibrate_district
 from jointinspect.cli.commands_grade import grade_district, grade_enterprises, inputs_from_tables
 from jointinspect.data.grading_io import load_grading_tables
 from jointinspect.data.importer import import_bundle
@@ -81,3 +84,28 @@ def test_touched_enterprises_get_the_district_grades(district: Engine) -> None:
         config,
     )
     assert _rows(alone, touched) != _rows(full, touched)
+
+
+def test_a_learned_model_gives_touched_enterprises_the_district_grades(
+    district: Engine, tmp_path: Path
+) -> None:
+    copy = tmp_path / "adopted.db"
+    # SQLite's backup copies what the open WAL holds too.
+    with sqlite3.connect(str(district.url.database)) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    engine = make_engine(f"sqlite:///{copy}")
+    config = load_config()
+    run = calibrate_district(
+        engine=engine, as_of=AS_OF, holdout_days=365, config=config, adopt_as="t", force=True
+    )
+    assert run.adopted
+    full = grade_district(engine=engine, as_of=AS_OF, config=config)
+    assert full.model is not None  # graded with the adopted scorecard
+    related = {str(full.inputs.uscc[i]) for i in full.inputs.relations.a[:20].tolist()}
+    touched = related | set(random.Random(3).sample(full.inputs.uscc.tolist(), 30))
+
+    part = grade_enterprises(engine=engine, as_of=AS_OF, config=config, usccs=touched)
+
+    assert part.inputs.size < full.inputs.size / 2
+    assert _rows(part, touched) == _rows(full, touched)
+    engine.dispose()

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from grading_world import AS_OF, CATERING, World
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
@@ -26,7 +27,6 @@ from jointinspect.risk.grade import grade
 from jointinspect.risk.inputs import GradingInputs
 from jointinspect.risk.scorecard import Scorecard, scorecard_from_json, scorecard_toml
 from jointinspect.risk.scorecard_fit import TooLittleHistoryError, fit_scorecard
-from tests.grading_world import AS_OF, CATERING, World
 
 ENTERPRISES = 3000
 DISTRICT_AS_OF = dt.date(2025, 6, 30)
