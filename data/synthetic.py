@@ -141,15 +141,16 @@ def generate_district(
     write("sampling_rules.csv", planning.sampling_rules())
     write("enterprises.csv", _enterprises(reg, dates))
     write("relations.csv", _relations(reg))
-    events = activity.credit_events(rng("credit_events"), reg, as_of, dates)
+    events = activity.draw_credit_events(rng("credit_events"), reg, as_of, reg.latent)
     adverse = activity.negative_event_mask(reg, events)
-    write("credit_events.csv", events)
+    write("credit_events.csv", activity.credit_event_table(reg, events, dates))
     del events
     write(
         "industry_records.csv",
         activity.industry_records(rng("industry_records"), reg, as_of, dates),
     )
-    write("history.csv", activity.history(rng("history"), reg, as_of, dates))
+    history, _ = activity.history(rng("history"), reg, as_of, dates)
+    write("history.csv", history)
     listed_table, listed = planning.no_disturb(
         rng("no_disturb"), reg, quarter, as_of, adverse, dates
     )

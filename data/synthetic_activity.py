@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jointinspect.data import synthetic_catalog as cat
-from jointinspect.data.synthetic_register import IntArray, Register, industry_applies
+from jointinspect.data.synthetic_register import FloatArray, IntArray, Register, industry_applies
 from jointinspect.models.enums import ItemMode
 
 Table = dict[str, list[str]]
@@ -86,17 +86,32 @@ def _severity(
     return np.minimum(severity, 3)
 
 
-def credit_events(
-    rng: np.random.Generator, reg: Register, as_of: dt.date, dates: DateText
-) -> Table:
-    """Public credit events of every kind; bad ones are frequent and grave for bad classes."""
+@dataclass(frozen=True)
+class CreditEvents:
+    """Drawn credit events as parallel arrays, sorted by enterprise, date and kind."""
+
+    ent: IntArray
+    day: IntArray  # proleptic ordinal
+    kind: IntArray  # index into cat.CREDIT_EVENTS
+    severity: IntArray  # 1 minor, 2 serious, 3 grave
+    department: IntArray  # index into cat.DEPARTMENTS, -1 for none
+
+
+def draw_credit_events(
+    rng: np.random.Generator, reg: Register, as_of: dt.date, classes: IntArray
+) -> CreditEvents:
+    """Public credit events of every kind at the catalogue's rates for each row's class.
+
+    ``classes`` (0..3, A..D) picks the rates and severities: the hidden latent class in the
+    classic district, a banded credit-badness in the worlds driven by credit.
+    """
     begin, span = _exposure(reg, as_of)
     years = span / 365.0
     dept_codes = [d.code for d in cat.DEPARTMENTS]
     by_industry = _departments_by_industry()
     ents, days, kinds, sevs, depts = [], [], [], [], []
     for k, spec in enumerate(cat.CREDIT_EVENTS):
-        rate = np.array(spec.per_year)[reg.latent]
+        rate = np.array(spec.per_year)[classes]
         if spec.kind in cat.ANNUAL_KINDS:
             month, day = cat.ANNUAL_KINDS[spec.kind]
             ent_parts, day_parts = [], []
@@ -116,7 +131,7 @@ def credit_events(
         ents.append(ent)
         days.append(day_ord)
         kinds.append(np.full(len(ent), k, dtype=np.int64))
-        sevs.append(_severity(rng, spec.severity, reg.latent[ent]))
+        sevs.append(_severity(rng, spec.severity, classes[ent]))
         if spec.department == "industry":
             dept = pick_per_row(rng, by_industry, reg.industry[ent])
         elif spec.department:
@@ -127,30 +142,45 @@ def credit_events(
     ent, day_ord, kind = np.concatenate(ents), np.concatenate(days), np.concatenate(kinds)
     sev, dept = np.concatenate(sevs), np.concatenate(depts)
     order = np.lexsort((kind, day_ord, ent))
-    ent, day_ord, kind, sev, dept = ent[order], day_ord[order], kind[order], sev[order], dept[order]
+    return CreditEvents(ent[order], day_ord[order], kind[order], sev[order], dept[order])
+
+
+def credit_event_table(reg: Register, events: CreditEvents, dates: DateText) -> Table:
+    """``credit_events.csv``: the events in their order, numbered CE0000001…"""
+    dept_codes = [d.code for d in cat.DEPARTMENTS]
     uscc = reg.uscc
     kind_text = [s.kind.value for s in cat.CREDIT_EVENTS]
     detail_text = [s.detail for s in cat.CREDIT_EVENTS]
     dept_text = [*dept_codes, ""]  # index -1 is blank
+    kinds = events.kind.tolist()
     return {
-        "id": numbered("CE", len(ent)),
-        "uscc": [uscc[i] for i in ent.tolist()],
-        "kind": [kind_text[k] for k in kind.tolist()],
-        "date": dates(day_ord),
-        "severity": [str(s) for s in sev.tolist()],
-        "department": [dept_text[d] for d in dept.tolist()],
-        "detail": [detail_text[k] for k in kind.tolist()],
+        "id": numbered("CE", len(events.ent)),
+        "uscc": [uscc[i] for i in events.ent.tolist()],
+        "kind": [kind_text[k] for k in kinds],
+        "date": dates(events.day),
+        "severity": [str(s) for s in events.severity.tolist()],
+        "department": [dept_text[d] for d in events.department.tolist()],
+        "detail": [detail_text[k] for k in kinds],
     }
 
 
-def negative_event_mask(reg: Register, events: Table) -> NDArray[np.bool_]:
+def credit_events(
+    rng: np.random.Generator, reg: Register, as_of: dt.date, dates: DateText
+) -> Table:
+    """Public credit events of every kind; bad ones are frequent and grave for bad classes."""
+    return credit_event_table(reg, draw_credit_events(rng, reg, as_of, reg.latent), dates)
+
+
+#: Credit-event kinds (by index into cat.CREDIT_EVENTS) that speak against an enterprise.
+ADVERSE_KIND = np.array(
+    [s.kind.value not in ("tax_grade_a", "commendation") for s in cat.CREDIT_EVENTS]
+)
+
+
+def negative_event_mask(reg: Register, events: CreditEvents) -> NDArray[np.bool_]:
     """Enterprises with at least one adverse credit event."""
-    good = {"tax_grade_a", "commendation"}
-    index = {u: i for i, u in enumerate(reg.uscc)}
     mask = np.zeros(reg.size, dtype=bool)
-    for uscc, kind in zip(events["uscc"], events["kind"], strict=True):
-        if kind not in good:
-            mask[index[uscc]] = True
+    mask[events.ent[ADVERSE_KIND[events.kind]]] = True
     return mask
 
 
@@ -203,8 +233,28 @@ def inspectable_items_by_industry() -> list[list[int]]:
     return table
 
 
-def history(rng: np.random.Generator, reg: Register, as_of: dt.date, dates: DateText) -> Table:
-    """Past inspections whose results follow each enterprise's hidden propensity."""
+@dataclass(frozen=True)
+class Inspections:
+    """Past on-site inspections as parallel arrays, in ``history.csv`` order (enterprise,
+    date, item)."""
+
+    ent: IntArray
+    day: IntArray  # proleptic ordinal
+    item: IntArray  # index into cat.ITEMS
+
+    @property
+    def size(self) -> int:
+        return len(self.ent)
+
+
+def draw_inspections(
+    rng: np.random.Generator, reg: Register, as_of: dt.date
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Who was inspected when for what, in draw order: (enterprise, day, item).
+
+    The rate rises with the trade's inherent risk and the hidden latent class (riskier
+    enterprises draw more complaints and targeted checks).
+    """
     begin, span = _exposure(reg, as_of)
     risk = np.array([i.risk for i in cat.INDUSTRIES])[reg.industry]
     rate = cat.INSPECTIONS_PER_YEAR_BASE + cat.INSPECTIONS_PER_YEAR_RISK * risk
@@ -213,24 +263,57 @@ def history(rng: np.random.Generator, reg: Register, as_of: dt.date, dates: Date
     ent = np.repeat(np.arange(reg.size), counts)
     day_ord = begin[ent] + (rng.random(len(ent)) * span[ent]).astype(np.int64)
     item = pick_per_row(rng, inspectable_items_by_industry(), reg.industry[ent])
-    p = reg.propensity[ent]
-    u = rng.random(len(ent))
-    result = np.where(u < p, 2, np.where(u < p + cat.MINOR_SHARE * p + cat.MINOR_FLOOR, 1, 0))
-    detail_pick = rng.integers(0, 1 << 20, size=len(ent))
-    order = np.lexsort((item, day_ord, ent))
-    ent, day_ord, item = ent[order], day_ord[order], item[order]
-    result, detail_pick = result[order], detail_pick[order]
+    return ent, day_ord, item
+
+
+def results(u: FloatArray, p: FloatArray) -> IntArray:
+    """Results (0 compliant, 1 minor, 2 violation) of inspections with violation
+    probability ``p`` from uniform draws ``u``: ``minor`` takes a share of ``p`` plus a floor."""
+    minor = p + cat.MINOR_SHARE * p + cat.MINOR_FLOOR
+    result: IntArray = np.where(u < p, 2, np.where(u < minor, 1, 0))
+    return result
+
+
+def history_table(
+    reg: Register,
+    inspections: Inspections,
+    result: IntArray,
+    detail_pick: IntArray,
+    dates: DateText,
+) -> Table:
+    """``history.csv``: the inspections in their order, numbered H0000001…"""
     result_text = ("compliant", "minor", "violation")
     details = []
     for r, d in zip(result.tolist(), detail_pick.tolist(), strict=True):
         options = cat.HISTORY_DETAIL.get(result_text[r], ())
         details.append(options[d % len(options)] if options else "")
+    item = inspections.item.tolist()
     return {
-        "id": numbered("H", len(ent)),
-        "uscc": [reg.uscc[i] for i in ent.tolist()],
-        "department": [cat.ITEMS[k].department for k in item.tolist()],
-        "date": dates(day_ord),
+        "id": history_ids(inspections.size),
+        "uscc": [reg.uscc[i] for i in inspections.ent.tolist()],
+        "department": [cat.ITEMS[k].department for k in item],
+        "date": dates(inspections.day),
         "result": [result_text[r] for r in result.tolist()],
-        "item": [cat.ITEMS[k].code for k in item.tolist()],
+        "item": [cat.ITEMS[k].code for k in item],
         "detail": details,
     }
+
+
+def history_ids(count: int) -> list[str]:
+    """The ids of ``history.csv``'s rows, in order."""
+    return numbered("H", count)
+
+
+def history(
+    rng: np.random.Generator, reg: Register, as_of: dt.date, dates: DateText
+) -> tuple[Table, FloatArray]:
+    """Past inspections whose results follow each enterprise's hidden static propensity
+    (the classic district); also each row's violation probability."""
+    ent, day_ord, item = draw_inspections(rng, reg, as_of)
+    p = reg.propensity[ent]
+    u = rng.random(len(ent))
+    result = results(u, p)
+    detail_pick = rng.integers(0, 1 << 20, size=len(ent))
+    order = np.lexsort((item, day_ord, ent))
+    done = Inspections(ent[order], day_ord[order], item[order])
+    return history_table(reg, done, result[order], detail_pick[order], dates), p[order]

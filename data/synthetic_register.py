@@ -101,7 +101,7 @@ def make_register(rng: np.random.Generator, n: int, as_of: dt.date) -> Register:
     person[order[n_people:]] = rng.integers(0, n_people, size=n - n_people)
 
     score = _latent_score(rng, industry, person, n_people, (branches, parents), (subs, holders))
-    latent = _classes(score)
+    latent = classes_by_share(score)
     propensity = _propensity(rng, latent, industry)
     closed_p = np.array(cat.CLOSED_BY_CLASS)[latent]
     closed = rng.random(n) < closed_p
@@ -174,7 +174,7 @@ def _latent_score(
     return rounded
 
 
-def _classes(score: FloatArray) -> IntArray:
+def classes_by_share(score: FloatArray) -> IntArray:
     """Exact shares per class: the highest scores are D, then C, B, and A for the rest."""
     n = len(score)
     order = np.argsort(-score, kind="stable")
