@@ -8,6 +8,7 @@ import typer
 
 from jointinspect.cli.context import DbOption, reports_errors
 from jointinspect.data.synthetic import MAX_ENTERPRISES, MIN_ENTERPRISES, generate_district
+from jointinspect.data.synthetic_worlds import CLASSIC, WORLDS
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter, QuarterFormatError
 
@@ -30,11 +31,25 @@ def _parse_quarter(text: str | None) -> Quarter:
         ) from None
 
 
+_HELP = """Generate a synthetic Fengxian district as an import bundle (no database is used).
+
+The bundle goes to OUT/bundle (import it: `jointinspect import OUT/bundle`).
+Beside it, hidden: OUT/truth.csv (each enterprise's risk class and
+violation propensity) and OUT/truth_inspections.csv (the true violation
+probability of each history.csv row).
+
+--world chooses the hidden mechanism behind the violations in history.csv:
+
+""" + "\n".join(f"{name:<9} {line}" for name, line in WORLDS.items())
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(help=_HELP)
     @reports_errors
     def generate(
-        out: Annotated[Path, typer.Argument(help="Folder to write bundle/ and truth.csv into.")],
+        out: Annotated[
+            Path, typer.Argument(help="Folder to write bundle/ and the truth files into.")
+        ],
         enterprises: Annotated[
             int,
             typer.Option(
@@ -50,23 +65,29 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--quarter", help="Quarter to be planned, e.g. 2025Q4 (default: next)."),
         ] = None,
+        world: Annotated[
+            str,
+            typer.Option(
+                "--world",
+                help=f"Hidden mechanism behind the violations: {', '.join(WORLDS)} (see above).",
+            ),
+        ] = CLASSIC,
         db: DbOption = None,
     ) -> None:
-        """Generate a synthetic Fengxian district as an import bundle (no database is used).
-
-        The bundle goes to OUT/bundle (import it with `jointinspect import OUT/bundle`);
-        OUT/truth.csv holds each enterprise's hidden risk class and violation propensity.
-        """
         planned = _parse_quarter(quarter)
 
         def report(stage: str, done: int, total: int) -> None:
             typer.echo(f"… {stage} ({done}/{total})", err=True)
 
         result = generate_district(
-            out, enterprises=enterprises, seed=seed, quarter=planned, progress=report
+            out, enterprises=enterprises, seed=seed, quarter=planned, progress=report, world=world
         )
-        typer.echo(f"Synthetic district for {planned} (seed {seed!r}) written to {out}")
+        typer.echo(
+            f"Synthetic district for {planned} (seed {seed!r}, world {world}) written to {out}"
+        )
         for name, count in result.rows.items():
             typer.echo(f"  {name:<22} {count:>10,} rows")
         typer.echo(f"Bundle: {result.bundle_dir}")
-        typer.echo(f"Truth (not part of the bundle): {result.truth_path}")
+        typer.echo(
+            f"Truth (not part of the bundle): {result.truth_path}, {result.truth_inspections_path}"
+        )

@@ -1,10 +1,13 @@
 """A synthetic Fengxian district, written as a contract bundle (spec §1) plus hidden truth.
 
 ``generate_district`` draws enterprises with a hidden latent risk class (A–D, about
-65/25/8/2 %) and lets that class drive everything a grader can see: credit events,
-industry credit records and the results of two to three years of inspections. Beside the
-bundle — never inside it — ``truth.csv`` holds each enterprise's class and violation
-propensity, so that grading can be scored against what really drove the data.
+65/25/8/2 %) and, in the ``classic`` world, lets that class drive everything a grader can
+see: credit events, industry credit records and the results of two to three years of
+inspections. The other worlds (``synthetic_worlds``) keep the district and let another
+hidden mechanism decide what the inspections found. Beside the bundle — never inside it —
+``truth.csv`` holds each enterprise's class and violation propensity, and
+``truth_inspections.csv`` the violation probability behind every row of ``history.csv``,
+so that grading can be scored against what really drove the data.
 
 Same seed and arguments → byte-identical files on any machine: every stage draws from its
 own numpy Generator seeded from a sha256 of the seed, the arguments and the stage name;
@@ -24,8 +27,9 @@ from jointinspect.data import synthetic_activity as activity
 from jointinspect.data import synthetic_catalog as cat
 from jointinspect.data import synthetic_planning as planning
 from jointinspect.data import synthetic_staff as staff_mod
-from jointinspect.data.synthetic_activity import DateText, Table
-from jointinspect.data.synthetic_register import Register, make_register
+from jointinspect.data import synthetic_worlds as worlds
+from jointinspect.data.synthetic_activity import CreditEvents, DateText, Table
+from jointinspect.data.synthetic_register import FloatArray, Register, make_register
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
@@ -34,6 +38,9 @@ MIN_ENTERPRISES = 100
 MAX_ENTERPRISES = 650_000
 BUNDLE_DIR = "bundle"
 TRUTH_FILE = "truth.csv"
+TRUTH_INSPECTIONS_FILE = "truth_inspections.csv"
+#: The hidden truth written beside the bundle, in the order it is written.
+TRUTH_FILES = (TRUTH_FILE, TRUTH_INSPECTIONS_FILE)
 
 #: Files in the order they are written (and reported to ``progress``).
 FILES = (
@@ -77,6 +84,11 @@ class GeneratedDistrict:
     def enterprises(self) -> int:
         return self.rows["enterprises.csv"]
 
+    @property
+    def truth_inspections_path(self) -> Path:
+        """The true violation probability of every ``history.csv`` row, beside truth.csv."""
+        return self.truth_path.parent / TRUTH_INSPECTIONS_FILE
+
 
 def stage_rng(
     seed: str, enterprises: int, quarter: Quarter, as_of: dt.date, stage: str
@@ -95,13 +107,17 @@ def generate_district(
     quarter: Quarter,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    world: str = worlds.CLASSIC,
 ) -> GeneratedDistrict:
     """Generate a district of ``enterprises`` enterprises for planning ``quarter``.
 
     Writes the bundle CSVs into ``out_dir / "bundle"`` and the hidden truth into
-    ``out_dir / "truth.csv"``. ``as_of`` (default: the day before the quarter starts) is
-    the last day of history; credit events and inspections cover the three years before it.
+    ``out_dir / "truth.csv"`` and ``out_dir / "truth_inspections.csv"``. ``as_of``
+    (default: the day before the quarter starts) is the last day of history; credit events
+    and inspections cover the three years before it. ``world`` (one of
+    ``synthetic_worlds.WORLDS``) is the hidden mechanism behind the violations found.
     """
+    worlds.check_world(world)
     if not MIN_ENTERPRISES <= enterprises <= MAX_ENTERPRISES:
         raise DistrictSizeError(
             f"cannot generate {enterprises:,} enterprises: the generator makes between"
@@ -111,7 +127,8 @@ def generate_district(
     as_of = as_of or quarter.first_day - dt.timedelta(days=1)
     bundle = out_dir / BUNDLE_DIR
     truth_path = out_dir / TRUTH_FILE
-    existing = [p for p in (truth_path, *(bundle / f for f in FILES)) if p.exists()]
+    truths = [out_dir / f for f in TRUTH_FILES]
+    existing = [p for p in (*truths, *(bundle / f for f in FILES)) if p.exists()]
     if existing:
         raise OutputNotEmptyError(
             f"{out_dir} already holds a generated district ({existing[0].name})",
@@ -122,8 +139,13 @@ def generate_district(
     def rng(stage: str) -> np.random.Generator:
         return stage_rng(seed, enterprises, quarter, as_of, stage)
 
+    def world_rng(stage: str) -> np.random.Generator:
+        # Stages of a world other than classic carry its name: their own streams.
+        return rng(f"{world}/{stage}")
+
+    params = worlds.PARAMS.get(world)
     rows: dict[str, int] = {}
-    total = len(FILES) + 1
+    total = len(FILES) + len(TRUTH_FILES)
 
     def write(name: str, table: Table) -> None:
         rows[name] = _write_csv(bundle / name, table)
@@ -141,16 +163,25 @@ def generate_district(
     write("sampling_rules.csv", planning.sampling_rules())
     write("enterprises.csv", _enterprises(reg, dates))
     write("relations.csv", _relations(reg))
-    events = activity.draw_credit_events(rng("credit_events"), reg, as_of, reg.latent)
+    if params is not None and params.credit_driven:
+        classes = worlds.credit_classes(world_rng("credit_badness"), reg.size)
+        events = activity.draw_credit_events(world_rng("credit_events"), reg, as_of, classes)
+    else:
+        events = activity.draw_credit_events(rng("credit_events"), reg, as_of, reg.latent)
     adverse = activity.negative_event_mask(reg, events)
     write("credit_events.csv", activity.credit_event_table(reg, events, dates))
-    del events
     write(
         "industry_records.csv",
         activity.industry_records(rng("industry_records"), reg, as_of, dates),
     )
-    history, _ = activity.history(rng("history"), reg, as_of, dates)
+    if params is None:
+        history, inspection_p = activity.history(rng("history"), reg, as_of, dates)
+        truth = _truth(reg)
+    else:
+        history, inspection_p, truth = _world_history(params, world_rng, reg, as_of, events, dates)
+    del events
     write("history.csv", history)
+    del history
     listed_table, listed = planning.no_disturb(
         rng("no_disturb"), reg, quarter, as_of, adverse, dates
     )
@@ -169,10 +200,38 @@ def generate_district(
     write("availability.csv", staff_mod.availability(rng("availability"), staff, quarter, calendar))
     write("conflicts.csv", staff_mod.conflicts(rng("conflicts"), staff, reg))
 
-    rows[TRUTH_FILE] = _write_csv(truth_path, _truth(reg))
-    if progress:
-        progress(TRUTH_FILE, total, total)
+    for path, table in zip(truths, (truth, _truth_inspections(inspection_p)), strict=True):
+        rows[path.name] = _write_csv(path, table)
+        if progress:
+            progress(path.name, len(rows), total)
     return GeneratedDistrict(bundle_dir=bundle, truth_path=truth_path, rows=rows)
+
+
+def _world_history(
+    params: worlds.WorldParams,
+    rng: Callable[[str], np.random.Generator],
+    reg: Register,
+    as_of: dt.date,
+    events: CreditEvents,
+    dates: DateText,
+) -> tuple[Table, FloatArray, Table]:
+    """``history.csv`` as a world other than classic makes it, the probability behind
+    each row, and the truth per enterprise."""
+    hidden = worlds.draw_world(params, rng, reg, events)
+    ent, day, item = activity.draw_inspections(rng("inspections"), reg, as_of)
+    order = np.lexsort((item, day, ent))
+    done = activity.Inspections(ent[order], day[order], item[order])
+    outcome = worlds.simulate(rng("results"), hidden, done, as_of)
+    detail_pick = rng("details").integers(0, 1 << 20, size=done.size)
+    history = activity.history_table(reg, done, outcome.result, detail_pick, dates)
+    truth = {
+        "uscc": reg.uscc,
+        "latent_class": [cat.LATENT_CLASSES[c] for c in worlds.bands(outcome.propensity).tolist()],
+        "propensity": [f"{p:.4f}" for p in outcome.propensity.tolist()],
+        "latent_score": [f"{s:.6f}" for s in outcome.logit.tolist()],
+        "industry_risk": _industry_risk(reg),
+    }
+    return history, outcome.p, truth
 
 
 def _enterprises(reg: Register, dates: DateText) -> Table:
@@ -199,14 +258,22 @@ def _relations(reg: Register) -> Table:
 
 
 def _truth(reg: Register) -> Table:
-    risk = [cat.INDUSTRIES[i].risk for i in reg.industry.tolist()]
     return {
         "uscc": reg.uscc,
         "latent_class": [cat.LATENT_CLASSES[c] for c in reg.latent.tolist()],
         "propensity": [f"{p:.4f}" for p in reg.propensity.tolist()],
         "latent_score": [f"{s:.6f}" for s in reg.score.tolist()],
-        "industry_risk": [f"{r:.2f}" for r in risk],
+        "industry_risk": _industry_risk(reg),
     }
+
+
+def _industry_risk(reg: Register) -> list[str]:
+    return [f"{cat.INDUSTRIES[i].risk:.2f}" for i in reg.industry.tolist()]
+
+
+def _truth_inspections(p: FloatArray) -> Table:
+    """Each ``history.csv`` row's id and the violation probability its result was drawn with."""
+    return {"id": activity.history_ids(len(p)), "p": [f"{x:.4f}" for x in p.tolist()]}
 
 
 def _write_csv(path: Path, table: Table) -> int:

@@ -11,6 +11,7 @@ import pytest
 from jointinspect.data import synthetic_catalog as cat
 from jointinspect.data.synthetic import (
     FILES,
+    TRUTH_FILES,
     DistrictSizeError,
     GeneratedDistrict,
     OutputNotEmptyError,
@@ -26,7 +27,9 @@ SIZE = 2_000
 
 
 def _rows(district: GeneratedDistrict, name: str) -> list[dict[str, str]]:
-    path = district.truth_path if name == "truth.csv" else district.bundle_dir / name
+    path = district.bundle_dir / name
+    if name in TRUTH_FILES:
+        path = district.truth_path.parent / name
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -40,7 +43,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> GeneratedDistrict:
 
 @pytest.fixture(scope="module")
 def tables(district: GeneratedDistrict) -> dict[str, list[dict[str, str]]]:
-    return {name: _rows(district, name) for name in (*FILES, "truth.csv")}
+    return {name: _rows(district, name) for name in (*FILES, *TRUTH_FILES)}
 
 
 def _bytes(folder: Path) -> dict[str, bytes]:
@@ -52,7 +55,7 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path: Pat
     for name, seed in (("one", "s"), ("two", "s"), ("three", "t")):
         generate_district(tmp_path / name, enterprises=300, seed=seed, quarter=QUARTER)
         runs.append(_bytes(tmp_path / name))
-    assert len(runs[0]) == len(FILES) + 1
+    assert len(runs[0]) == len(FILES) + len(TRUTH_FILES)
     assert runs[0] == runs[1]
     assert runs[0]["bundle/enterprises.csv"] != runs[2]["bundle/enterprises.csv"]
     assert runs[0]["truth.csv"] != runs[2]["truth.csv"]
@@ -339,6 +342,6 @@ def test_progress_reports_every_file(tmp_path: Path) -> None:
         quarter=QUARTER,
         progress=lambda stage, done, total: seen.append((stage, done, total)),
     )
-    assert [s for s, _, _ in seen] == [*FILES, "truth.csv"]
-    assert [d for _, d, _ in seen] == list(range(1, len(FILES) + 2))
-    assert {t for _, _, t in seen} == {len(FILES) + 1}
+    assert [s for s, _, _ in seen] == [*FILES, *TRUTH_FILES]
+    assert [d for _, d, _ in seen] == list(range(1, len(FILES) + len(TRUTH_FILES) + 1))
+    assert {t for _, _, t in seen} == {len(FILES) + len(TRUTH_FILES)}
