@@ -26,7 +26,7 @@ from jointinspect.data.drafts import discard_latest_draft
 from jointinspect.data.export_plan import export_plan
 from jointinspect.data.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.importer import ImportReport, import_bundle
-from jointinspect.data.synthetic import BUNDLE_DIR, TRUTH_FILE, generate_district
+from jointinspect.data.synthetic import BUNDLE_DIR, TRUTH_FILES, generate_district
 from jointinspect.models import Enterprise
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
@@ -160,7 +160,7 @@ def _clear_previous_district(district_dir: Path) -> None:
     if not district_dir.exists():
         return
     entries = {p.name for p in district_dir.iterdir()}
-    if not entries <= {BUNDLE_DIR, TRUTH_FILE}:
+    if not entries <= {BUNDLE_DIR, *TRUTH_FILES}:
         raise DemoFolderInUseError(
             f"{district_dir} holds files the demo did not write",
             hint="choose another folder with --out",
