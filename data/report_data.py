@@ -10,7 +10,7 @@ Outcomes reach a visit through their inspection code; an outcome counts for this
 its code belongs to a visit of any revision of the plan (codes carried over by a replan
 point at the newer visit). The hit-rate evaluation (``risk.evaluation``) is not computed
 here — ``data`` may not import ``risk`` — but everything it needs is: ``inspections`` and
-``grades``.
+``grades``. The adopted risk model and its stored validation come from ``report_model``.
 """
 
 from collections import Counter, defaultdict
@@ -39,6 +39,7 @@ from jointinspect.data.report_figures import (
     TownVisits,
     VisitPoint,
 )
+from jointinspect.data.report_model import load_risk_model
 from jointinspect.models import (
     Department,
     Enterprise,
@@ -81,6 +82,7 @@ def load_report_data(quarter: Quarter, *, engine: Engine) -> ReportData:
         plan_id = revision.plan_id
         head = (revision.revision, revision.status, revision.seed, revision.generated_at)
         metrics = dict(revision.metrics or {})
+    risk_model = load_risk_model(engine=engine)
     with engine.connect() as conn:
         grades = _grade_columns(conn)
         grade_of = dict(zip(grades.uscc, grades.grade, strict=True))
@@ -112,6 +114,7 @@ def load_report_data(quarter: Quarter, *, engine: Engine) -> ReportData:
                 if r.result != InspectionResult.NOT_DONE.value
             ),
             grades=grades,
+            risk_model=risk_model,
         )
 
 

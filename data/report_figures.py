@@ -196,6 +196,85 @@ class GradeColumns:
 
 
 @dataclass(frozen=True)
+class ModelMetrics:
+    """One model's out-of-time validation as stored with the learned risk model
+    (``risk.calibration.Metrics``): its scores made as of the cutoff, scored on the
+    inspections after it."""
+
+    model: str  # "learned", "default" or "history"
+    inspections: int  # held out
+    violations: int
+    auc: float | None
+    average_precision: float | None
+    brier: float | None
+    lift: tuple[tuple[float, float], ...]  # (share inspected riskiest first, lift)
+    #: Share of violations found in the riskiest 1/n, 2/n … of the held-out inspections
+    #: (empty for a model stored before the curve was kept).
+    gains: tuple[float, ...]
+    calibration: tuple[tuple[float, float], ...]  # per decile: (predicted, observed)
+    per_grade: tuple[tuple[str, int, int], ...]  # (grade, inspections, violations); none: ()
+
+    @property
+    def base_rate(self) -> float | None:
+        return self.violations / self.inspections if self.inspections else None
+
+    def lift_at(self, share: float) -> float | None:
+        return next((v for s, v in self.lift if abs(s - share) < 1e-9), None)
+
+    def grade_rate(self, grade: str) -> float | None:
+        for g, inspections, violations in self.per_grade:
+            if g == grade:
+                return violations / inspections if inspections else None
+        return None
+
+    @property
+    def gains_points(self) -> tuple[tuple[float, float], ...]:
+        """(share inspected, share of violations found): the stored curve, else the points
+        its lift gives (found = lift × share)."""
+        if self.gains:
+            n = len(self.gains)
+            return tuple(((k + 1) / n, g) for k, g in enumerate(self.gains))
+        return tuple((s, v * s) for s, v in self.lift)
+
+
+@dataclass(frozen=True)
+class RiskModelFigures:
+    """The learned risk model grading uses (``calibrate --adopt``) and its validation."""
+
+    id: int
+    as_of: dt.date  # fitted on inspections up to here
+    inspections: int  # fitted on
+    violations: int
+    features: tuple[str, ...]
+    adopted_at: dt.datetime | None
+    adopted_by: str | None
+    forced: bool  # adopted although it did not beat the default
+    beats_default: bool
+    holdout_days: int
+    #: Validation: fitted on the inspections up to ``cutoff``, scored on those after it up
+    #: to ``validated_to`` (None where the stored validation lacks them).
+    cutoff: dt.date | None
+    validated_to: dt.date | None
+    fitted_inspections: int | None
+    fitted_violations: int | None
+    learned: ModelMetrics | None
+    default: ModelMetrics | None
+    history: ModelMetrics | None
+    #: The model of the last grading run (None: the default, or never graded).
+    graded_by: int | None
+
+    @property
+    def grades_from_model(self) -> bool:
+        """The stored grades (the report's) were made by this model."""
+        return self.graded_by == self.id
+
+    @property
+    def metrics(self) -> tuple[ModelMetrics, ...]:
+        """Learned, default, history alone: those stored."""
+        return tuple(m for m in (self.learned, self.default, self.history) if m is not None)
+
+
+@dataclass(frozen=True)
 class ReportData:
     plan_id: str
     quarter: str
@@ -223,6 +302,8 @@ class ReportData:
     inspections: tuple[tuple[str, str], ...]
     grades: GradeColumns
     evaluation: EvaluationFigures | None = field(default=None)
+    #: The adopted learned risk model (None: grades come from the shipped default model).
+    risk_model: RiskModelFigures | None = field(default=None)
 
     @property
     def replanned(self) -> bool:
