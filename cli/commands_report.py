@@ -20,6 +20,7 @@ from jointinspect.cli.context import (
     settings_for,
 )
 from jointinspect.cli.report_glue import ReportRun, make_report, write_report
+from jointinspect.data.report_figures import ModelMetrics, ReportData
 
 __all__ = ["register", "write_report"]
 
@@ -47,7 +48,8 @@ def register(app: typer.Typer) -> None:
 
         One HTML page that opens offline: visits against departments planning alone and the
         lower bound, off-site shares, no-disturb respected, burden by grade, findings per
-        visit and lift, officer workload, visits by town, enterprise ratings, revisions.
+        visit and lift, the adopted risk model's out-of-time validation beside the default's,
+        officer workload, visits by town, enterprise ratings, revisions.
         """
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter.strip().upper())
@@ -65,6 +67,19 @@ def register(app: typer.Typer) -> None:
         for warning in run.rendered.warnings:
             typer.echo(f"Warning: {warning}", err=True)
         print_summary(run, time.monotonic() - started)
+
+
+def risk_model_summary(data: ReportData) -> str:
+    """The model grading uses, with its held-out AUC beside the default's."""
+    m = data.risk_model
+    if m is None:
+        return "shipped default (none adopted)"
+
+    def auc(metrics: ModelMetrics | None) -> str:
+        return "–" if metrics is None or metrics.auc is None else f"{metrics.auc:.3f}"
+
+    forced = ", forced" if m.forced else ""
+    return f"learned model {m.id}{forced}: AUC {auc(m.learned)} vs default {auc(m.default)}"
 
 
 def print_summary(run: ReportRun, seconds: float) -> None:
@@ -94,6 +109,7 @@ def print_summary(run: ReportRun, seconds: float) -> None:
             f"{d.ratings.mean:.2f} ({d.ratings.rated:,} ratings)" if d.ratings.mean else "–",
         ),
         ("revisions", f"{len(d.revisions)}" + ("" if d.replanned else " (no replans yet)")),
+        ("risk model", risk_model_summary(d)),
         ("charts", f"{len(run.rendered.charts)}"),
         ("chart font", run.rendered.font.family if run.rendered.font else "none (English)"),
         ("written", f"{run.path} ({run.bytes_written / 1024:,.0f} KiB)"),

@@ -16,8 +16,9 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
-from jointinspect.data.report_figures import ReportData
+from jointinspect.data.report_figures import ModelMetrics, ReportData
 from jointinspect.data.report_fonts import FontChoice
 from jointinspect.data.report_style import ReportStyle
 from jointinspect.data.report_text import Lang, source_label, text
@@ -69,8 +70,11 @@ def chart_rc(style: ReportStyle, font: FontChoice | None) -> Iterator[None]:
 def draw_charts(ctx: ChartContext) -> tuple[Chart, ...]:
     """Every chart of the report, in page order."""
     out = []
+    wanted = set(chart_ids(ctx.data))
     with chart_rc(ctx.style, ctx.font):
         for chart_id, maker, tall in CHARTS:
+            if chart_id not in wanted:
+                continue
             height = ctx.style.map_height_inches if tall else ctx.style.height_inches
             fig = Figure(figsize=(ctx.style.width_inches, height), layout="constrained")
             maker(ctx, fig)
@@ -87,8 +91,8 @@ def _svg(fig: Figure, dpi: int) -> str:
     return svg[svg.index("<svg") :]
 
 
-def _no_data(ctx: ChartContext, ax: Axes) -> None:
-    ax.text(0.5, 0.5, ctx.t("no_data"), ha="center", va="center", transform=ax.transAxes)
+def _no_data(ctx: ChartContext, ax: Axes, key: str = "no_data") -> None:
+    ax.text(0.5, 0.5, ctx.t(key), ha="center", va="center", transform=ax.transAxes)
     ax.set_axis_off()
 
 
@@ -325,6 +329,143 @@ def revisions(ctx: ChartContext, fig: Figure) -> None:
     ax.margins(y=0.2)
 
 
+def _model_series(ctx: ChartContext) -> list[tuple[str, ModelMetrics, str, str]]:
+    """(label, metrics, colour, marker) of the stored models: learned, default, history."""
+    m = ctx.data.risk_model
+    if m is None:
+        return []
+    styles = (
+        (m.learned, "learned", 0, "o"),
+        (m.default, "default_model", 1, "s"),
+        (m.history, "history_alone", 3, "^"),
+    )
+    return [
+        (ctx.t(key), metrics, ctx.style.colors[color], marker)
+        for metrics, key, color, marker in styles
+        if metrics is not None
+    ]
+
+
+def model_gains(ctx: ChartContext, fig: Figure) -> None:
+    """Share of violations found against share inspected, riskiest first: each model, and
+    random selection (the diagonal)."""
+    ax = fig.add_subplot()
+    series = _model_series(ctx)
+    if not any(metrics.gains_points for _, metrics, _, _ in series):
+        _no_data(ctx, ax)
+        return
+    ax.plot(
+        [0, 1],
+        [0, 1],
+        color=ctx.style.colors[5],
+        linestyle="--",
+        linewidth=1,
+        label=ctx.t("random_choice"),
+    )
+    for label, metrics, color, marker in series:
+        points = metrics.gains_points
+        auc = "" if metrics.auc is None else f" (AUC {metrics.auc:.3f})"
+        # The stored curve starts from nothing inspected, nothing found; lift points alone
+        # (a model stored before the curve was kept) are drawn as markers only.
+        xs = [0.0, *(x for x, _ in points)] if metrics.gains else [x for x, _ in points]
+        ys = [0.0, *(y for _, y in points)] if metrics.gains else [y for _, y in points]
+        ax.plot(
+            xs,
+            ys,
+            color=color,
+            marker=marker,
+            markersize=3,
+            linestyle="-" if metrics.gains else "none",
+            label=f"{label}{auc}",
+        )
+    if any(not metrics.gains for _, metrics, _, _ in series):
+        ax.set_title(ctx.t("model_no_gains"), loc="left", fontsize=ctx.style.font_size - 1)
+    ticks = [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    labels = [f"{t:.0%}" for t in ticks]
+    ax.set_xticks(ticks, labels)
+    ax.set_yticks(ticks, labels)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(ctx.t("share_inspected"))
+    ax.set_ylabel(ctx.t("share_found"))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+
+
+def model_calibration(ctx: ChartContext, fig: Figure) -> None:
+    """Observed violation rate against predicted probability per decile, learned and
+    default, with the diagonal of a perfectly calibrated model."""
+    ax = fig.add_subplot()
+    series = [s for s in _model_series(ctx)[:2] if s[1].calibration]
+    if not series:
+        _no_data(ctx, ax, "model_one_class")
+        return
+    top = max(max(p, o) for _, metrics, _, _ in series for p, o in metrics.calibration)
+    top = min(1.0, top * 1.08) or 1.0
+    ax.plot(
+        [0, top],
+        [0, top],
+        color=ctx.style.colors[5],
+        linestyle="--",
+        linewidth=1,
+        label=ctx.t("perfect"),
+    )
+    for label, metrics, color, marker in series:
+        ax.plot(
+            [p for p, _ in metrics.calibration],
+            [o for _, o in metrics.calibration],
+            color=color,
+            marker=marker,
+            markersize=4,
+            label=label,
+        )
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(ctx.t("predicted_axis"))
+    ax.set_ylabel(ctx.t("observed_axis"))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+
+
+def model_grades(ctx: ChartContext, fig: Figure) -> None:
+    """Violation rate of the held-out inspections per grade A–D, learned beside default."""
+    ax = fig.add_subplot()
+    series = [s for s in _model_series(ctx)[:2] if s[1].per_grade]
+    if not series:
+        _no_data(ctx, ax, "model_no_grades")
+        return
+    grades = [g for g, _, _ in series[0][1].per_grade]
+    width = 0.8 / len(series)
+    for k, (label, metrics, color, _) in enumerate(series):
+        rates = [metrics.grade_rate(g) for g in grades]
+        x = [i + (k - (len(series) - 1) / 2) * width for i in range(len(grades))]
+        bars = ax.bar(x, [r or 0.0 for r in rates], width, color=color, label=label)
+        ax.bar_label(
+            bars,
+            labels=["–" if r is None else f"{r:.0%}" for r in rates],
+            padding=2,
+            fontsize=ctx.style.font_size - 1,
+        )
+    base = series[0][1].base_rate
+    if base is not None:
+        ax.axhline(
+            base,
+            color=ctx.style.colors[5],
+            linestyle="--",
+            linewidth=1,
+            label=f"{ctx.t('held_out_rate')} {base:.0%}",
+        )
+    ax.set_xticks(range(len(grades)), [ctx.t("grade_x", g=g) for g in grades])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel(ctx.t("violation_rate"))
+    ax.margins(y=0.2)
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize="small", frameon=False
+    )
+
+
 #: (id, drawing function, tall) in page order.
 CHARTS: tuple[tuple[str, ChartMaker, bool], ...] = (
     ("chart-consolidation", consolidation, False),
@@ -332,12 +473,28 @@ CHARTS: tuple[tuple[str, ChartMaker, bool], ...] = (
     ("chart-no-disturb", no_disturb, False),
     ("chart-burden", burden, False),
     ("chart-outcomes", outcomes, False),
+    # The risk model's section: drawn only when a learned model is adopted (else words).
+    ("chart-model-gains", model_gains, False),
+    ("chart-model-calibration", model_calibration, False),
+    ("chart-model-grades", model_grades, False),
     ("chart-workload", workload, False),
     ("chart-towns", towns, True),
     ("chart-ratings", ratings, False),
     ("chart-revisions", revisions, False),
 )
+#: Every chart the report can have, in page order.
 CHART_IDS: tuple[str, ...] = tuple(c[0] for c in CHARTS)
+MODEL_CHART_IDS: tuple[str, ...] = (
+    "chart-model-gains",
+    "chart-model-calibration",
+    "chart-model-grades",
+)
+
+
+def chart_ids(data: ReportData) -> tuple[str, ...]:
+    """The charts of the report of ``data``, in page order: the risk model's only when a
+    learned model is adopted."""
+    return tuple(c for c in CHART_IDS if data.risk_model is not None or c not in MODEL_CHART_IDS)
 
 
 def chart_texts(data: ReportData) -> list[str]:

@@ -11,14 +11,20 @@ draws. A few lines of inline script mark each chart image the browser has decode
 import base64
 import datetime as dt
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from jointinspect.data.report_charts import Chart, ChartContext, chart_texts, draw_charts
-from jointinspect.data.report_figures import RATINGS, OutcomeCounts, ReportData
+from jointinspect.data.report_figures import (
+    GRADES,
+    RATINGS,
+    ModelMetrics,
+    OutcomeCounts,
+    ReportData,
+)
 from jointinspect.data.report_fonts import FontChoice, cjk_characters, find_cjk_font
 from jointinspect.data.report_style import ReportStyle
 from jointinspect.data.report_text import TEXT, Lang, source_label, text
@@ -49,6 +55,8 @@ tr.total td { font-weight: bold; }
 .kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
 .kpi { border: 1px solid #cbd5e0; border-radius: 6px; padding: 8px 14px; min-width: 150px; }
 .kpi b { display: block; font-size: 22px; }
+.explain { max-width: 900px; line-height: 1.6; }
+details summary { cursor: pointer; font-size: 13px; color: #2b6cb0; margin: 0 0 6px 0; }
 """
 
 # Marks every chart image the browser decoded (no "<" or "&": the page stays XML).
@@ -114,6 +122,15 @@ def _china(stamp: dt.datetime | None) -> str:
     return aware.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def _times(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def _at(points: Mapping[float, float], x: float) -> float | None:
+    """The value at ``x`` of a curve given by points (None: no point there)."""
+    return next((y for px, y in points.items() if abs(px - x) < 1e-9), None)
+
+
 def _cell(value: object) -> str:
     if isinstance(value, tuple):  # (text, css class)
         return f'<td class="{escape(value[1])}">{escape(str(value[0]))}</td>'
@@ -127,10 +144,20 @@ def _numeric(value: str) -> bool:
 
 
 def _table(
-    head: Sequence[str], rows: Iterable[Sequence[object]], table_id: str, total: bool = False
+    head: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    table_id: str,
+    total: bool = False,
+    groups: Sequence[tuple[str, int]] = (),
 ) -> str:
+    """A table; ``groups`` (label, columns spanned) make a header row above ``head``."""
     body = list(rows)
-    lines = [f'<table id="{table_id}">', "<thead><tr>"]
+    lines = [f'<table id="{table_id}">', "<thead>"]
+    if groups:
+        lines.append('<tr class="groups">')
+        lines += [f'<th colspan="{span}">{escape(label)}</th>' for label, span in groups]
+        lines.append("</tr>")
+    lines.append("<tr>")
     lines += [f"<th>{escape(h)}</th>" for h in head]
     lines.append("</tr></thead><tbody>")
     for k, row in enumerate(body):
@@ -195,10 +222,9 @@ class _Page:
         for key, chart_id, tables in sections:
             chart = by_id[chart_id]
             out.append(f'<h2 id="{chart_id}-title">{escape(self.t(key))}</h2>')
-            out.append('<div class="section">')
-            out.append(_figure(chart, self.t(key)))
-            out.append(f'<div class="tables">{tables}</div>')
-            out.append("</div>")
+            out.append(_block(chart, self.t(key), tables))
+            if chart_id == "chart-outcomes":
+                out.append(self.risk_model(by_id))
         font = self.font.family if self.font else "DejaVu Sans"
         out.append(f'<p class="note">{escape(self.t("font_note", font=font))}</p>')
         out.append(f"<script>{SCRIPT}</script>")
@@ -407,6 +433,155 @@ class _Page:
             parts.append(_table([self.t("item"), self.t("value")], rows, "table-lift"))
         return "".join(parts)
 
+    def risk_model(self, charts: Mapping[str, Chart]) -> str:
+        """The adopted learned model and its validation beside the default's; without one,
+        in words, what grades come from and what fills this section."""
+        out = [f'<h2 id="sec-model-title">{escape(self.t("sec_model"))}</h2>']
+        m = self.d.risk_model
+        if m is None:
+            out.append(f'<p class="explain" id="model-none">{escape(self.t("model_none"))}</p>')
+            return "\n".join(out)
+        held = m.learned or m.default
+        if m.cutoff is not None and held is not None:
+            window = self.t(
+                "model_window",
+                cutoff=m.cutoff.isoformat(),
+                fitted=_int(m.fitted_inspections),
+                to=m.validated_to.isoformat() if m.validated_to else "–",
+                held=_int(held.inspections),
+                found=_int(held.violations),
+            )
+            out.append(f'<p class="sub" id="model-window">{escape(window)}</p>')
+        if not m.grades_from_model:
+            out.append(
+                f'<p class="note" id="model-regrade">'
+                f"{escape(self.t('model_regrade', by=self._graded_by(), id=m.id))}</p>"
+            )
+        blocks = (
+            ("chart-model-gains", "model_gains", self.model_summary() + self.model_gains()),
+            ("chart-model-calibration", "model_calibration", self.model_calibration()),
+            ("chart-model-grades", "model_grades", self.model_grades()),
+        )
+        for chart_id, key, tables in blocks:
+            out.append(f'<h3 id="{chart_id}-title">{escape(self.t(key))}</h3>')
+            out.append(_block(charts[chart_id], self.t(key), tables))
+        return "\n".join(out)
+
+    def _graded_by(self) -> str:
+        m = self.d.risk_model
+        assert m is not None
+        if m.graded_by is None:
+            return self.t("model_by_default")
+        return self.t("model_by_other", id=m.graded_by)
+
+    def _columns(self) -> list[tuple[str, ModelMetrics | None]]:
+        m = self.d.risk_model
+        assert m is not None
+        return [
+            (self.t("learned"), m.learned),
+            (self.t("default_model"), m.default),
+            (self.t("history_alone"), m.history),
+        ]
+
+    def model_summary(self) -> str:
+        m = self.d.risk_model
+        assert m is not None
+        yes, no = self.t("yes"), self.t("no")
+        facts: list[Sequence[object]] = [
+            (self.t("model_id"), _int(m.id)),
+            (self.t("model_as_of"), m.as_of.isoformat()),
+            (self.t("model_fitted"), f"{m.inspections:,} ({m.violations:,})"),
+            (self.t("model_features"), _int(len(m.features))),
+            (self.t("model_adopted_by"), m.adopted_by or "–"),
+            (self.t("model_adopted_at"), _china(m.adopted_at)),
+            (self.t("model_forced"), (yes, "bad") if m.forced else no),
+            (self.t("model_beats"), (yes, "ok") if m.beats_default else (no, "bad")),
+            (
+                self.t("model_grades_from"),
+                self.t("model_by_other", id=m.id) if m.grades_from_model else self._graded_by(),
+            ),
+        ]
+        columns = self._columns()
+        source = m.learned or m.default
+        shares = [s for s, _ in source.lift] if source else []
+
+        def row(label: str, show: Callable[[ModelMetrics], str]) -> Sequence[object]:
+            return (label, *("–" if c is None else show(c) for _, c in columns))
+
+        rows = [
+            row(self.t("model_auc"), lambda c: _dec(c.auc, 3)),
+            row(self.t("average_precision"), lambda c: _dec(c.average_precision, 3)),
+            row(self.t("brier"), lambda c: _dec(c.brier, 4)),
+        ]
+        for share in shares:
+            rows.append(
+                (
+                    self.t("lift_at", share=f"{share:.0%}"),
+                    *("–" if c is None else _times(c.lift_at(share)) for _, c in columns),
+                )
+            )
+        for grade in GRADES:
+            rows.append(
+                (
+                    self.t("rate_of_grade", g=grade),
+                    *("–" if c is None else _pct(c.grade_rate(grade)) for _, c in columns),
+                )
+            )
+        rows.append(row(self.t("held_out_n"), lambda c: _int(c.inspections)))
+        head = ["", *(name for name, _ in columns)]
+        return _table([self.t("item"), self.t("value")], facts, "table-model") + _table(
+            head, rows, "table-model-validation"
+        )
+
+    def model_gains(self) -> str:
+        columns = self._columns()
+        points = {name: dict(c.gains_points) if c else {} for name, c in columns}
+        shares = sorted({x for p in points.values() for x in p})
+        rows = [
+            (
+                _pct(x),
+                *(_pct(_at(points[name], x)) for name, _ in columns),
+                _pct(x),
+            )
+            for x in shares
+        ]
+        head = [self.t("share_inspected"), *(n for n, _ in columns), self.t("random_choice")]
+        return (
+            f"<details><summary>{escape(self.t('gains_table'))}</summary>"
+            f"{_table(head, rows, 'table-model-gains')}</details>"
+        )
+
+    def model_calibration(self) -> str:
+        columns = self._columns()[:2]
+        bins = [c.calibration if c else () for _, c in columns]
+        rows = []
+        for k in range(max(len(b) for b in bins)):
+            cells: list[str] = [str(k + 1)]
+            for b in bins:
+                cells += [_pct(b[k][0]), _pct(b[k][1])] if k < len(b) else ["–", "–"]
+            rows.append(cells)
+        head = [self.t("decile"), *[self.t("predicted"), self.t("observed")] * len(columns)]
+        groups = [("", 1), *((name, 2) for name, _ in columns)]
+        return _table(head, rows, "table-model-calibration", groups=groups)
+
+    def model_grades(self) -> str:
+        columns = [(n, c) for n, c in self._columns()[:2] if c is not None and c.per_grade]
+        rows: list[Sequence[object]] = []
+        for grade in GRADES:
+            cells: list[object] = [self.t("grade_x", g=grade)]
+            for _, c in columns:
+                n, bad = next(((i, v) for g, i, v in c.per_grade if g == grade), (0, 0))
+                cells += [_int(n), _int(bad), _pct(bad / n if n else None)]
+            rows.append(cells)
+        total: list[object] = [self.t("total")]
+        for _, c in columns:
+            total += [_int(c.inspections), _int(c.violations), _pct(c.base_rate)]
+        rows.append(total)
+        each = [self.t("held_out"), self.t("violations"), self.t("violation_rate")]
+        head = [self.t("grade"), *each * len(columns)]
+        groups = [("", 1), *((name, 3) for name, _ in columns)]
+        return _table(head, rows, "table-model-grades", total=True, groups=groups)
+
     def workload(self) -> str:
         rows: list[Sequence[object]] = []
         for w in self.d.workload:
@@ -504,6 +679,11 @@ class _Page:
         ]
         note = "" if self.d.replanned else f'<p class="note">{escape(self.t("no_replans"))}</p>'
         return _table(head, rows, "table-revisions") + note
+
+
+def _block(chart: Chart, caption: str, tables: str) -> str:
+    """A chart beside the tables of its numbers."""
+    return f'<div class="section">{_figure(chart, caption)}<div class="tables">{tables}</div></div>'
 
 
 def _figure(chart: Chart, caption: str) -> str:

@@ -95,6 +95,88 @@ TEXT: dict[str, tuple[str, str]] = {
     "lift": ("提升倍数", "lift"),
     "auc": ("风险分 AUC", "AUC of the risk score"),
     "inspected": ("被检查企业（有结果）", "inspected enterprises (with findings)"),
+    # risk model
+    "sec_model": (
+        "风险模型：学习模型与默认模型的样本外验证",
+        "Risk model: out-of-time validation, learned beside default",
+    ),
+    "model_none": (
+        "评级目前使用随附的默认风险模型（grading.toml 中的默认权重），尚未采用从本辖区检查结果"
+        "学习的模型。辖区有了检查历史（历次检查及其结果）后，运行 jointinspect calibrate --adopt："
+        "它从历史中学习评分卡，在留出的最近检查（默认最近 365 天）上做样本外验证，"
+        "优于默认模型时予以采用。"
+        "采用后本节显示该模型是哪一个、由谁何时采用，以及它与默认模型、仅凭违法历史的对比："
+        "AUC、平均精度、Brier 分数、提升倍数、各等级违法率，校准图和累计捕获曲线。",
+        "Grades come from the shipped default risk model (the default weights of grading.toml); "
+        "no model learned from this district's inspection outcomes has been adopted. Once the "
+        "district has inspection history (past inspections and their results), run "
+        "jointinspect calibrate --adopt: it learns a scorecard from that history, validates it "
+        "out of time on the latest inspections held out (by default the last 365 days) and "
+        "adopts it when it beats the default. "
+        "This section then shows which model grades, who adopted it and when, and how it "
+        "compares with the default and with violation history alone: AUC, average precision, "
+        "Brier score, lift, violation rate per grade, a calibration chart and a gains chart.",
+    ),
+    "model_window": (
+        "样本外验证：用截至 {cutoff} 的 {fitted} 次检查拟合，在其后至 {to} 的 {held} 次检查"
+        "（{found} 次发现违法）上评分，与随附的默认模型及仅凭违法历史的评分并列比较。",
+        "Out-of-time validation: fitted on the {fitted} inspections up to {cutoff}, scored on "
+        "the {held} after it up to {to} ({found} found violations), beside the shipped default "
+        "model and violation history alone.",
+    ),
+    "model_regrade": (
+        "注意：本报告中的等级由{by}评定，不是由已采用的模型 {id} 评定；"
+        "运行 jointinspect grade 即按该模型重新评级。",
+        "Note: the grades in this report were made by {by}, not by the adopted model {id}; "
+        "jointinspect grade regrades with it.",
+    ),
+    "model_by_default": ("默认模型", "the default model"),
+    "model_by_other": ("模型 {id}", "model {id}"),
+    "model_facts": ("已采用的模型", "The adopted model"),
+    "model_id": ("模型编号", "model"),
+    "model_as_of": ("拟合数据截至", "fitted on inspections up to"),
+    "model_fitted": ("拟合用检查（其中违法）", "inspections fitted on (violations)"),
+    "model_features": ("有权重的特征", "features with weight"),
+    "model_adopted_by": ("采用人", "adopted by"),
+    "model_adopted_at": ("采用时间", "adopted at"),
+    "model_forced": ("强制采用（未优于默认模型）", "forced (did not beat the default)"),
+    "model_beats": ("样本外 AUC 优于默认模型", "beats the default (held-out AUC)"),
+    "model_grades_from": ("本报告等级的评定模型", "grades in this report made by"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "learned": ("学习模型", "learned"),
+    "default_model": ("默认模型", "default"),
+    "history_alone": ("仅违法历史", "history alone"),
+    "random_choice": ("随机检查", "random"),
+    "perfect": ("理想", "perfect"),
+    "model_auc": ("AUC（越高越好）", "AUC (higher is better)"),
+    "average_precision": ("平均精度（越高越好）", "average precision (higher is better)"),
+    "brier": ("Brier 分数（越低越好）", "Brier score (lower is better)"),
+    "lift_at": ("提升倍数：风险最高的 {share}", "lift, riskiest {share}"),
+    "rate_of_grade": ("{g} 级违法率", "violation rate, grade {g}"),
+    "model_gains": ("累计捕获曲线", "Gains: violations found against inspections made"),
+    "gains_table": ("累计捕获曲线数据", "Gains curve data"),
+    "share_inspected": ("按风险从高到低检查的比例", "share inspected, riskiest first"),
+    "share_found": ("发现的违法占比", "share of violations found"),
+    "model_no_gains": (
+        "该模型保存时尚未记录捕获曲线：仅显示 10%、20% 处的提升倍数点",
+        "stored before the gains curve was kept: the lift points at 10% and 20% only",
+    ),
+    "model_calibration": ("校准：预测与实际违法率（按十分位）", "Calibration by decile"),
+    "decile": ("十分位", "decile"),
+    "predicted": ("预测概率", "predicted"),
+    "observed": ("实际违法率", "observed"),
+    "predicted_axis": ("预测违法概率", "predicted probability of a violation"),
+    "observed_axis": ("实际违法率", "observed violation rate"),
+    "model_one_class": (
+        "留出的检查结果只有一类，无法校准",
+        "the held-out inspections are of one result: no calibration",
+    ),
+    "model_grades": ("各等级违法率：学习模型与默认模型", "Violation rate per grade"),
+    "held_out": ("留出检查", "held out"),
+    "held_out_n": ("留出检查数", "held-out inspections"),
+    "held_out_rate": ("留出检查总体违法率", "held-out violation rate"),
+    "model_no_grades": ("没有按等级的验证数据", "no per-grade figures stored"),
     # workload
     "sec_workload": ("执法人员工作量分布", "Officer workload"),
     "officers": ("执法人员", "officers"),

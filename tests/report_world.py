@@ -3,6 +3,8 @@
 generate (300 enterprises) → import → grade → plan → file, then outcomes and feedback for
 the filed visits, chosen by hashing the code so the same world comes back every time:
 the higher the grade, the likelier a violation, as the synthetic district intends.
+``build_model_world`` makes a larger one (enough history to learn from) and adopts the
+risk model ``calibrate`` learns there, as ``calibrate --adopt --force`` would.
 """
 
 import datetime as dt
@@ -13,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from jointinspect.cli.commands_calibrate import calibrate_district
 from jointinspect.cli.commands_grade import grade_district, store_grades
 from jointinspect.cli.plan_glue import make_plan
 from jointinspect.data.filing import file_plan
@@ -38,6 +41,10 @@ from jointinspect.scheduler.params import SchedulerParams
 QUARTER = Quarter.parse("2025Q4")
 SEED = "report-test"
 ENTERPRISES = 300
+#: Enough enterprises for ``calibrate``'s fit before the holdout (200 inspections, 20
+#: violations); 1,000 give it about 450 with a margin for changes of the generator.
+MODEL_ENTERPRISES = 1000
+ADOPTED_BY = "tester"
 #: Chance (per mille) that a check finds a violation, by grade; and a minor finding.
 VIOLATION_PER_MILLE = {"A": 80, "B": 200, "C": 350, "D": 550}
 MINOR_PER_MILLE = 150
@@ -89,6 +96,21 @@ def build_world(
     )
     add_findings(engine)
     return ReportWorld(url, engine, QUARTER)
+
+
+def build_model_world(folder: Path, url: str | None = None) -> ReportWorld:
+    """A world of ``MODEL_ENTERPRISES`` whose learned risk model is adopted (after grading
+    and planning: the report's grades are the default model's)."""
+    world = build_world(folder, enterprises=MODEL_ENTERPRISES, url=url)
+    calibrate_district(
+        engine=world.engine,
+        as_of=None,
+        holdout_days=365,
+        config=load_config(),
+        adopt_as=ADOPTED_BY,
+        force=True,
+    )
+    return world
 
 
 def add_findings(engine: Engine) -> None:
