@@ -222,9 +222,14 @@ class _Timeline:
         self.day = day[order]
         self.group = group[order]
         self.order = order  # position in the arrays handed in, per sorted event
-        # A trailing nought: reduceat may point one past the last event.
         w = np.ones(len(keys)) if weight is None else weight[order]
-        self.weight = np.append(w, 0.0)
+        # Sums of whole numbers (counts, severities) are exact as differences of running
+        # totals. Other weights are summed window by window (reduceat), so that a sum never
+        # carries rounding from other enterprises' events: grading a neighbourhood must
+        # give the bits grading the district gives.
+        self.whole = bool(np.array_equal(w, np.rint(w)))
+        self.cumulative = np.concatenate(([0.0], np.cumsum(w))) if self.whole else np.zeros(0)
+        self.weight = np.append(w, 0.0)  # a trailing nought: reduceat may point past the end
 
     def _upto(self, group: IntArray, day: IntArray) -> IntArray:
         return np.asarray(np.searchsorted(self.keys, _key(group, day), side="right"))
@@ -233,11 +238,10 @@ class _Timeline:
         """The summed weights of each group's events in ``(low, high]``."""
         hi = self._upto(group, high)
         lo = self._upto(group, low)
+        if self.whole:
+            return np.asarray(self.cumulative[hi] - self.cumulative[lo])
         if not len(hi):
             return np.zeros(0)
-        # Each sum adds just its own window's events, in order: a difference of running
-        # totals would carry rounding from every other enterprise's events, and grading a
-        # neighbourhood must give the bits grading the district gives.
         bounds = np.empty(2 * len(hi), dtype=np.int64)
         bounds[0::2], bounds[1::2] = lo, hi
         sums = np.add.reduceat(self.weight, bounds)[0::2]
@@ -273,9 +277,9 @@ class _Neighbours:
         a = np.concatenate((rel.a, rel.b))
         b = np.concatenate((rel.b, rel.a))
         keep = a != b
-        pairs = np.unique(np.stack((a[keep], b[keep]), axis=1), axis=0)
-        src = pairs[:, 0] if len(pairs) else np.zeros(0, np.int64)
-        dst = pairs[:, 1] if len(pairs) else np.zeros(0, np.int64)
+        # Each related pair once (two enterprises may be related in several ways).
+        pair = np.unique(a[keep] * np.int64(inputs.size) + b[keep])
+        src, dst = pair // max(inputs.size, 1), pair % max(inputs.size, 1)
         ptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=inputs.size))))
         return cls(ptr=ptr.astype(np.int64), nbr=dst.astype(np.int64))
 
@@ -310,31 +314,34 @@ def _trade_rates(inputs: GradingInputs, ent: IntArray, day: IntArray) -> FloatAr
     if history is None:
         ins = inputs.inspections
         history = TradeHistory(inputs.industry[ins.ent], ins.day, ins.code == _VIOLATION)
+    # Classes numbered once (a few hundred), and each (class, day) asked once: grading
+    # asks every enterprise on one day, so a few hundred questions instead of 650,000.
+    own, own_class = np.unique(inputs.industry, return_inverse=True)
+    seen, seen_class = np.unique(history.industry, return_inverse=True)
+    classes = np.union1d(own, seen)
+    query = np.searchsorted(classes, own)[own_class.ravel()][ent] << _DAY_BITS
+    asked, answer = np.unique(query + (day + _DAY_OFFSET), return_inverse=True)
+    asked_class = asked >> _DAY_BITS
+    asked_day = (asked & ((1 << _DAY_BITS) - 1)) - _DAY_OFFSET
+    hist_class = np.searchsorted(classes, seen)[seen_class.ravel()]
     hist_day = _days(history.day)
     bad = history.violation.astype(np.float64)
-    classes, number = np.unique(
-        np.concatenate((inputs.industry.astype(str), history.industry.astype(str))),
-        return_inverse=True,
-    )
-    number = number.ravel()
-    query_class = number[: inputs.size][ent]
-    hist_class = number[inputs.size :]
-    dawn = np.full(len(day), _DAWN, np.int64)
-    zero = np.zeros(len(day), np.int64)
+    dawn = np.full(len(asked), _DAWN, np.int64)
+    zero = np.zeros(len(asked), np.int64)
     everyone = np.zeros(len(hist_day), np.int64)
-    n = _Timeline(everyone, hist_day).total(zero, dawn, day)
-    v = _Timeline(everyone, hist_day, bad).total(zero, dawn, day)
+    n = _Timeline(everyone, hist_day).total(zero, dawn, asked_day)
+    v = _Timeline(everyone, hist_day, bad).total(zero, dawn, asked_day)
     # With nothing seen yet the district's rate is unknown: start from one half, lightly.
     rate = (v + 0.5) / (n + 1.0)
     for length in (2, 3, 4):
         _, prefix = np.unique([str(c)[:length] for c in classes.tolist()], return_inverse=True)
         prefix = np.asarray(prefix, dtype=np.int64).ravel()
-        hist_group = prefix[hist_class]
-        query_group = prefix[query_class]
-        n = _Timeline(hist_group, hist_day).total(query_group, dawn, day)
-        v = _Timeline(hist_group, hist_day, bad).total(query_group, dawn, day)
+        group = prefix[hist_class]
+        asked_group = prefix[asked_class]
+        n = _Timeline(group, hist_day).total(asked_group, dawn, asked_day)
+        v = _Timeline(group, hist_day, bad).total(asked_group, dawn, asked_day)
         rate = (v + TRADE_PRIOR * rate) / (n + TRADE_PRIOR)
-    return np.asarray(rate)
+    return np.asarray(rate[answer.ravel()])
 
 
 def features_at(

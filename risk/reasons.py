@@ -176,23 +176,24 @@ def model_reason_table(
     """The strongest reasons of a learned scorecard: the features whose points move the
     enterprise's odds most (adverse first for B–D, favourable first for A)."""
     n, k = points.shape
-    ent = np.repeat(np.arange(n, dtype=np.int64), k)
-    ref = np.tile(np.array([FEATURE_NAMES.index(f.name) for f in model.features]), n)
-    signed = points.ravel()
-    weight = np.abs(signed)
+    refs = np.array([FEATURE_NAMES.index(f.name) for f in model.features], dtype=np.int64)
+    weight = np.abs(points)
+    adverse = points > 0
+    first = np.where((grades == _GRADE_A)[:, None], ~adverse, adverse)
     keep = weight >= max(config.min_points, np.finfo(float).tiny)
-    ent, ref, weight, adverse = ent[keep], ref[keep], weight[keep], signed[keep] > 0
-    first = np.where(grades[ent] == _GRADE_A, ~adverse, adverse)
-    order = np.lexsort((ref, -weight, ~first, ent))
-    ent, ref, weight, adverse = ent[order], ref[order], weight[order], adverse[order]
-    rank = np.arange(len(ent)) - np.searchsorted(ent, ent, side="left")
-    chosen = rank < config.count
+    ref = np.broadcast_to(refs, (n, k))
+    # Per enterprise, its few features in order: kept first, then the grade's side, the
+    # heaviest, and the feature's number for ties.
+    order = np.lexsort((ref, -weight, ~first, ~keep), axis=1)[:, : config.count]
+    rows = np.arange(n)[:, None]
+    chosen = keep[rows, order]
+    ent = np.broadcast_to(rows, order.shape)[chosen]
     return ReasonTable(
-        ent=ent[chosen],
-        type=np.full(int(chosen.sum()), ReasonType.MODEL_FEATURE, dtype=np.int64),
-        ref=ref[chosen].astype(np.int64),
-        weight=weight[chosen],
-        adverse=adverse[chosen],
+        ent=ent.astype(np.int64),
+        type=np.full(len(ent), ReasonType.MODEL_FEATURE, dtype=np.int64),
+        ref=ref[rows, order][chosen].astype(np.int64),
+        weight=weight[rows, order][chosen],
+        adverse=adverse[rows, order][chosen],
     )
 
 
