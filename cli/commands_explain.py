@@ -135,10 +135,12 @@ def explain_grade(
             f"{risk_band.split(' (')[0]} risk at {from_matrix}.",
         ]
     if GRADES.index(stored.grade) > GRADES.index(from_matrix):
+        gates = g.worst_by_kind if model is None else config.model.worst_by_kind
         floors = [
             f"{kind.value} (at least {worst})"
-            for kind, worst in g.worst_by_kind.items()
-            if any(r.get("code") == kind.value for r in stored.reasons)
+            for kind, worst in gates.items()
+            # A learned model names the feature (credit_<kind>), the default the kind.
+            if any(r.get("code") in (kind.value, f"credit_{kind.value}") for r in stored.reasons)
         ]
         because = f": {', '.join(floors)}" if floors else ""
         lines.append(

@@ -140,7 +140,9 @@ def grade_enterprises(
     marked neighbours). The result also holds the neighbours: take the ``usccs`` rows."""
     chosen = grading_model(engine=engine)
     uscc_a, uscc_b = load_relation_pairs(engine=engine)
-    hops = max(config.risk.contagion.hops, 1)
+    # A learned model reads the whole relation group (features.group_*): every
+    # enterprise connected to a seed; the default, ``contagion.hops`` relations.
+    hops = None if chosen.scorecard is not None else max(config.risk.contagion.hops, 1)
     scope = neighbourhood(uscc_a, uscc_b, usccs, hops=hops)
     tables = load_grading_tables(engine=engine, as_of=as_of, only=scope)
     trades = None

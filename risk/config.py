@@ -145,6 +145,7 @@ class ModelConfig:
 
     odds_ratios: tuple[float, float, float]  # B, C, D from these × the base odds
     credit_floor: tuple[str, ...]  # the best grade per credit band (good … bad)
+    worst_by_kind: Mapping[CreditEventKind, str]  # the best grade while such an event is in effect
     max_bins: int
     min_bin_share: float
     smoothing: float
@@ -537,6 +538,7 @@ def _model(t: _Table, *, credit_bands: int) -> ModelConfig:
     t.only(
         "odds_ratios",
         "credit_floor",
+        "worst_by_kind",
         "max_bins",
         "min_bin_share",
         "smoothing",
@@ -561,9 +563,13 @@ def _model(t: _Table, *, credit_bands: int) -> ModelConfig:
         )
     if [GRADES.index(g) for g in floor] != sorted(GRADES.index(g) for g in floor):
         raise GradingConfigError(f"{t.key('credit_floor')} must not improve as credit falls")
+    worst = t.table("worst_by_kind")
     return ModelConfig(
         odds_ratios=(ratios[0], ratios[1], ratios[2]),
         credit_floor=floor,
+        worst_by_kind={
+            _credit_kind(t, "worst_by_kind", k): worst.grade(k) for k in sorted(worst.data)
+        },
         max_bins=t.integer("max_bins", low=2),
         min_bin_share=t.number("min_bin_share", low=0, high=0.5, low_open=True),
         smoothing=t.number("smoothing", low=0),

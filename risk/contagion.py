@@ -114,9 +114,12 @@ def marked_neighbours(edges: EdgeArrays, marked: np.ndarray) -> IntArray:
 
 
 def neighbourhood(
-    uscc_a: Sequence[str], uscc_b: Sequence[str], seeds: Iterable[str], *, hops: int
+    uscc_a: Sequence[str], uscc_b: Sequence[str], seeds: Iterable[str], *, hops: int | None
 ) -> set[str]:
     """The seeds and every enterprise within ``hops`` relations of one (any kind).
+
+    ``hops=None``: every enterprise connected to a seed through any chain of relations
+    (what a learned model's relation-group features read).
 
     The grade of a seed depends on nothing outside this set: :func:`exposure` passes a
     signal at most ``hops`` relations, an enterprise's signal is its own (credit, history,
@@ -129,7 +132,9 @@ def neighbourhood(
         related[b].append(a)
     reached = set(seeds)
     frontier = reached
-    for _ in range(hops):
+    done = 0
+    while frontier and (hops is None or done < hops):
         frontier = {n for u in frontier for n in related.get(u, ())} - reached
         reached |= frontier
+        done += 1
     return reached

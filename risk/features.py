@@ -16,14 +16,16 @@ industry record, no opening date) is NaN and gets a bin of its own in the scorec
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
-from jointinspect.models.enums import CreditEventKind, InspectionResult, TriggerKind
+from jointinspect.models.enums import CreditEventKind, InspectionResult, RelationKind, TriggerKind
 from jointinspect.risk.config import GradingConfig
 from jointinspect.risk.inputs import (
     CREDIT_KINDS,
     INSPECTION_RESULTS,
+    RELATION_KINDS,
     TRIGGER_KINDS,
     DayArray,
     FloatArray,
@@ -55,6 +57,7 @@ _DAWN = -(1 << 30)
 _FAVOURABLE_KINDS = (CreditEventKind.TAX_GRADE_A, CreditEventKind.COMMENDATION)
 _MARK_KINDS = (CreditEventKind.SERIOUS_DISHONEST, CreditEventKind.COURT_DISHONEST)
 _COMPLAINT_KINDS = (TriggerKind.COMPLAINT, TriggerKind.ACCIDENT, TriggerKind.REFERRAL)
+_GROUP_KINDS = (RelationKind.LEGAL_REP, RelationKind.SHAREHOLDER, RelationKind.BRANCH)
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,24 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "{v} violations at related enterprises in 3 years",
         "关联企业近3年无违法",
         "no violation at related enterprises in 3 years",
+    ),
+    FeatureSpec(
+        "group_size",
+        0,
+        "count",
+        "关联企业群共{v}家其他企业",
+        "{v} other enterprises in its group",
+        "无关联企业",
+        "no related enterprise",
+    ),
+    FeatureSpec(
+        "group_violations",
+        1,
+        "count",
+        "同一关联企业群近3年违法{v}次",
+        "{v} violations in its group of related enterprises in 3 years",
+        "关联企业群近3年无违法",
+        "no violation in its group of related enterprises in 3 years",
     ),
     FeatureSpec(
         "related_marked",
@@ -416,6 +437,11 @@ def features_at(
     columns["related_violations"] = neighbours.summed(
         ent, lambda j, q: bad.total(j, record_low[q], d[q])
     )
+    group = _groups(inputs)
+    members = np.bincount(group, minlength=int(group.max(initial=-1)) + 1)
+    columns["group_size"] = (members[group] - 1)[ent].astype(np.float64)
+    in_group = _Timeline(group[ins.ent[violation]], ins_day[violation])
+    columns["group_violations"] = in_group.total(group[ent], record_low, d) - found
     marked = np.isin(ev.code, [CREDIT_KINDS.index(k) for k in _MARK_KINDS])
     marks = _Timeline(ev.ent[marked], ev_day[marked])
     columns["related_marked"] = neighbours.summed(
@@ -423,6 +449,22 @@ def features_at(
     )
     values = np.column_stack([columns[name] for name in FEATURE_NAMES]).astype(np.float64)
     return FeatureMatrix(values=values)
+
+
+def _groups(inputs: GradingInputs) -> IntArray:
+    """Each enterprise's relation group: the connected component (networkx) of the
+    relations by which one party controls another (legal representative, shareholder,
+    branch). A shared address alone makes no group: a business park is not a group."""
+    control = np.isin(inputs.relations.kind, [RELATION_KINDS.index(k) for k in _GROUP_KINDS])
+    graph: nx.Graph[int] = nx.Graph()
+    graph.add_edges_from(
+        zip(inputs.relations.a[control].tolist(), inputs.relations.b[control].tolist(), strict=True)
+    )
+    group = np.arange(inputs.size, dtype=np.int64)  # alone: a group of one
+    for component in nx.connected_components(graph):
+        members = np.fromiter(component, dtype=np.int64)
+        group[members] = members.min()  # named by its smallest member: order-free
+    return group
 
 
 def _trade_prior(inputs: GradingInputs, config: GradingConfig) -> FloatArray:

@@ -194,7 +194,8 @@ def grade(
         p = model.probability(features)
         risk = np.round(RISK_SCALE * p, decimals)
         grades = grade_from_probability(p, credit, model.base_rate, config)
-    for kind, worst in config.grade.worst_by_kind.items():
+    gates = config.grade.worst_by_kind if model is None else config.model.worst_by_kind
+    for kind, worst in gates.items():
         floor = has_kind_in_effect(inputs, scores, (CREDIT_KINDS.index(kind),))
         grades = np.where(floor, np.maximum(grades, GRADES.index(worst)), grades)
     neighbours = marked_neighbours(edges, marked)
