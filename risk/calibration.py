@@ -10,7 +10,6 @@ everything up to DATE.
 """
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 from jointinspect.models.enums import InspectionResult
 from jointinspect.risk.config import GRADES, GradingConfig
+from jointinspect.risk.evaluation import rises_strictly
 from jointinspect.risk.features import ENTERPRISE_PRIOR, FeatureMatrix, features_at
 from jointinspect.risk.grade import GradingResult, grade
 from jointinspect.risk.inputs import INSPECTION_RESULTS, FloatArray, GradingInputs, IntArray
@@ -72,8 +72,7 @@ class Metrics:
     @property
     def rates_rise(self) -> bool:
         """The violation rate rises strictly from A to D (grades with inspections)."""
-        rates = [g.rate for g in self.per_grade if g.rate is not None]
-        return all(a < b for a, b in itertools.pairwise(rates))
+        return rises_strictly(g.rate for g in self.per_grade)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ date T from data up to T, scored against inspections after T.
 """
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,8 +61,13 @@ class Evaluation:
     @property
     def strictly_rising(self) -> bool:
         """The violation rate rises strictly from A to D (grades with inspections)."""
-        rates = [r.rate for r in self.per_grade if r.rate is not None]
-        return all(a < b for a, b in itertools.pairwise(rates))
+        return rises_strictly(r.rate for r in self.per_grade)
+
+
+def rises_strictly(rates: Iterable[float | None]) -> bool:
+    """Each known rate (grade A first) is above the one before it."""
+    known = [r for r in rates if r is not None]
+    return all(a < b for a, b in itertools.pairwise(known))
 
 
 def auc(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> float | None:
