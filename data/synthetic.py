@@ -6,7 +6,9 @@ see: credit events, industry credit records and the results of two to three year
 inspections. The other worlds (``synthetic_worlds``) keep the district and let another
 hidden mechanism decide what the inspections found. Beside the bundle — never inside it —
 ``truth.csv`` holds each enterprise's class and violation propensity, and
-``truth_inspections.csv`` the violation probability behind every row of ``history.csv``,
+``truth_inspections.csv`` the violation probability behind every row of ``history.csv``
+(``p``) and its part a grader could know (``p_visible``: without the world's hidden
+personal and group effects; in classic, whose class is hidden altogether, ``p`` itself),
 so that grading can be scored against what really drove the data.
 
 Same seed and arguments → byte-identical files on any machine: every stage draws from its
@@ -176,9 +178,14 @@ def generate_district(
     )
     if params is None:
         history, inspection_p = activity.history(rng("history"), reg, as_of, dates)
+        # Classic violations come from a hidden class alone: no part of p is separable
+        # as visible, so its visible part is written as p itself.
+        visible_p = inspection_p
         truth = _truth(reg)
     else:
-        history, inspection_p, truth = _world_history(params, world_rng, reg, as_of, events, dates)
+        history, inspection_p, visible_p, truth = _world_history(
+            params, world_rng, reg, as_of, events, dates
+        )
     del events
     write("history.csv", history)
     del history
@@ -200,7 +207,8 @@ def generate_district(
     write("availability.csv", staff_mod.availability(rng("availability"), staff, quarter, calendar))
     write("conflicts.csv", staff_mod.conflicts(rng("conflicts"), staff, reg))
 
-    for path, table in zip(truths, (truth, _truth_inspections(inspection_p)), strict=True):
+    inspections = _truth_inspections(inspection_p, visible_p)
+    for path, table in zip(truths, (truth, inspections), strict=True):
         rows[path.name] = _write_csv(path, table)
         if progress:
             progress(path.name, len(rows), total)
@@ -214,9 +222,9 @@ def _world_history(
     as_of: dt.date,
     events: CreditEvents,
     dates: DateText,
-) -> tuple[Table, FloatArray, Table]:
+) -> tuple[Table, FloatArray, FloatArray, Table]:
     """``history.csv`` as a world other than classic makes it, the probability behind
-    each row, and the truth per enterprise."""
+    each row and its visible part, and the truth per enterprise."""
     hidden = worlds.draw_world(params, rng, reg, events)
     ent, day, item = activity.draw_inspections(rng("inspections"), reg, as_of)
     order = np.lexsort((item, day, ent))
@@ -231,7 +239,7 @@ def _world_history(
         "latent_score": [f"{s:.6f}" for s in outcome.logit.tolist()],
         "industry_risk": _industry_risk(reg),
     }
-    return history, outcome.p, truth
+    return history, outcome.p, outcome.p_visible, truth
 
 
 def _enterprises(reg: Register, dates: DateText) -> Table:
@@ -271,9 +279,14 @@ def _industry_risk(reg: Register) -> list[str]:
     return [f"{cat.INDUSTRIES[i].risk:.2f}" for i in reg.industry.tolist()]
 
 
-def _truth_inspections(p: FloatArray) -> Table:
-    """Each ``history.csv`` row's id and the violation probability its result was drawn with."""
-    return {"id": activity.history_ids(len(p)), "p": [f"{x:.4f}" for x in p.tolist()]}
+def _truth_inspections(p: FloatArray, p_visible: FloatArray) -> Table:
+    """Each ``history.csv`` row's id, the violation probability its result was drawn with,
+    and that probability without the world's hidden terms (``p_visible``)."""
+    return {
+        "id": activity.history_ids(len(p)),
+        "p": [f"{x:.4f}" for x in p.tolist()],
+        "p_visible": [f"{x:.4f}" for x in p_visible.tolist()],
+    }
 
 
 def _write_csv(path: Path, table: Table) -> int:

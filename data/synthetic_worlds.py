@@ -276,6 +276,9 @@ class World:
 
     params: WorldParams
     static: FloatArray  # per enterprise: trade, group and personal effects
+    #: per enterprise: the part of ``static`` no bundle file shows (group and personal
+    #: effects); the trade effect is visible through the trade code.
+    hidden: FloatArray
     groups: IntArray  # relation group per enterprise, -1 outside any group
     n_groups: int
     credit: CreditLoad
@@ -287,6 +290,8 @@ class WorldOutcome:
 
     result: IntArray  # 0 compliant, 1 minor, 2 violation
     p: FloatArray  # the violation probability the simulation used, 4 decimals
+    #: the same without the hidden terms (``World.hidden``): what a grader could know
+    p_visible: FloatArray
     propensity: FloatArray  # per enterprise: p(e, as_of + 1 day) given everything to as_of
     logit: FloatArray  # per enterprise: the log-odds behind ``propensity``
 
@@ -302,7 +307,14 @@ def draw_world(
     groups, n_groups = relation_groups(reg)
     shared = group_effects(rng("groups"), groups, n_groups, params)
     personal = personal_effects(rng("personal"), reg.size, params)
-    return World(params, industry + shared + personal, groups, n_groups, CreditLoad.of(events))
+    return World(
+        params,
+        industry + shared + personal,
+        shared + personal,
+        groups,
+        n_groups,
+        CreditLoad.of(events),
+    )
 
 
 def probability(logit: FloatArray) -> FloatArray:
@@ -390,12 +402,16 @@ def simulate(
     )
     record = _Record(len(world.static), world.groups, world.n_groups)
     p = np.zeros(inspections.size, dtype=np.float64)
+    p_visible = np.zeros(inspections.size, dtype=np.float64)
+    hidden = world.hidden[inspections.ent]
     result = np.zeros(inspections.size, dtype=np.int64)
     for batch in range(weeks):
         record.expire(batch)
         rows = order[bounds[batch] : bounds[batch + 1]]
         ent = inspections.ent[rows]
-        p[rows] = probability(fixed[rows] + record.terms(ent, params))
+        terms = record.terms(ent, params)
+        p[rows] = probability(fixed[rows] + terms)
+        p_visible[rows] = probability(fixed[rows] - hidden[rows] + terms)
         result[rows] = activity.results(u[rows], p[rows])
         record.add(ent, result[rows])
     record.expire(weeks)
@@ -407,4 +423,4 @@ def simulate(
         + record.terms(everyone, params)
         + credit_term(world.credit.points(everyone, tomorrow), params)
     )
-    return WorldOutcome(result, p, probability(logit), logit)
+    return WorldOutcome(result, p, p_visible, probability(logit), logit)
