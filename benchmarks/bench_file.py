@@ -40,7 +40,7 @@ def file_first(engine: Any, settings: Any) -> dict[str, Any]:
     from sqlmodel import Session
 
     from jointinspect.cli import hard_rules
-    from jointinspect.data.filing import file_plan
+    from jointinspect.data.codes.filing import file_plan
 
     inner = hard_rules.hard_rule_check(settings)
     spent: dict[str, float] = {}
@@ -67,8 +67,8 @@ def file_first(engine: Any, settings: Any) -> dict[str, Any]:
 def store_copy(engine: Any, moved_every: int | None) -> int:
     """Store the filed revision again as a draft, every ``moved_every``-th visit a day later."""
     from jointinspect.cli.hard_rules import plan_result
-    from jointinspect.data.plan_store import store_draft
-    from jointinspect.data.replan_store import filed_plan
+    from jointinspect.data.plans.replan_store import filed_plan
+    from jointinspect.data.plans.store import store_draft
 
     doc = filed_plan(QUARTER, engine=engine).document
     if moved_every:
@@ -84,7 +84,7 @@ def store_copy(engine: Any, moved_every: int | None) -> int:
 
 
 def file_again(engine: Any) -> dict[str, Any]:
-    from jointinspect.data.filing import file_plan
+    from jointinspect.data.codes.filing import file_plan
 
     started = time.monotonic()
     result = file_plan(
@@ -99,8 +99,8 @@ def file_again(engine: Any) -> dict[str, Any]:
 
 
 def refuse_unchanged(engine: Any) -> tuple[float, float]:
-    from jointinspect.data.drafts import discard_latest_draft
-    from jointinspect.data.filing import UnchangedPlanError, file_plan
+    from jointinspect.data.codes.filing import UnchangedPlanError, file_plan
+    from jointinspect.data.plans.drafts import discard_latest_draft
 
     started = time.monotonic()
     try:

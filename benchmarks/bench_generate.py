@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from jointinspect.data.synthetic import generate_district
+from jointinspect.data.synthetic.district import generate_district
 from jointinspect.models.quarter import Quarter
 
 

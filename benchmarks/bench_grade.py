@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from jointinspect.cli.commands_grade import inputs_from_tables, store_grades, write_csv
-from jointinspect.data.grading_io import load_grading_tables
+from jointinspect.data.grading.tables import load_grading_tables
 from jointinspect.models import make_engine
 from jointinspect.models.timezones import CHINA
 from jointinspect.risk.config import load_config

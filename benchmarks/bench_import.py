@@ -24,9 +24,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from jointinspect.data.import_errors import BundleInvalid
-from jointinspect.data.importer import import_bundle
-from jointinspect.data.validation import ImportProgress
+from jointinspect.data.bundle.errors import BundleInvalid
+from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.data.bundle.validation import ImportProgress
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.uscc import complete
 
@@ -240,7 +240,7 @@ def _generate(out: Path, enterprises: int, source: str) -> str:
 def _generate_here(out: Path, enterprises: int, source: str) -> str:
     if source in ("auto", "synthetic"):
         try:
-            from jointinspect.data.synthetic import generate_district
+            from jointinspect.data.synthetic.district import generate_district
         except ImportError:
             if source == "synthetic":
                 raise

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def prepare_district(folder: Path, enterprises: int, quarter: str, seed: str) -> str:
     from jointinspect.cli.commands_grade import grade_district, store_grades
-    from jointinspect.data.importer import import_bundle
-    from jointinspect.data.synthetic import generate_district
+    from jointinspect.data.bundle.importer import import_bundle
+    from jointinspect.data.synthetic.district import generate_district
     from jointinspect.models import create_schema, make_engine
     from jointinspect.models.quarter import Quarter
     from jointinspect.risk.config import load_config

@@ -47,9 +47,9 @@ def prepare(folder: Path, enterprises: int) -> Path:
     from jointinspect.cli.commands_grade import grade_district, grading_config, store_grades
     from jointinspect.cli.keyring import load_keys
     from jointinspect.cli.plan_glue import make_plan
-    from jointinspect.data.filing import file_plan
-    from jointinspect.data.importer import import_bundle
-    from jointinspect.data.synthetic import generate_district
+    from jointinspect.data.bundle.importer import import_bundle
+    from jointinspect.data.codes.filing import file_plan
+    from jointinspect.data.synthetic.district import generate_district
     from jointinspect.models import create_schema, make_engine
     from jointinspect.models.quarter import Quarter
     from jointinspect.models.workdays import WorkingCalendar

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import select
 
-from jointinspect.data.filing import file_plan
+from jointinspect.data.codes.filing import file_plan
 from jointinspect.models import (
     Department,
     Enterprise,

@@ -24,8 +24,8 @@ from jointinspect.cli.commands_grade import (
 )
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
 from jointinspect.cli.model_tables import figure, print_validation
-from jointinspect.data.grading_io import last_inspection_date, load_grading_tables
-from jointinspect.data.risk_model_store import NewModel, StoredModel, save_model
+from jointinspect.data.grading.risk_models import NewModel, StoredModel, save_model
+from jointinspect.data.grading.tables import last_inspection_date, load_grading_tables
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
 from jointinspect.risk.calibration import Calibration, calibrate

@@ -20,8 +20,8 @@ from jointinspect.cli.context import (
     working_calendar,
 )
 from jointinspect.cli.explain_plan import explain_demand_lines, explain_visit_lines
-from jointinspect.data.grading_io import StoredGrade, enterprise_name, load_grade
-from jointinspect.data.risk_model_store import last_grading_model, load_model
+from jointinspect.data.grading.risk_models import last_grading_model, load_model
+from jointinspect.data.grading.tables import StoredGrade, enterprise_name, load_grade
 from jointinspect.models.errors import JointInspectError
 from jointinspect.risk.config import GRADES, GradingConfig
 from jointinspect.risk.grade import (

@@ -15,7 +15,7 @@ from jointinspect.cli.context import (
     settings_for,
 )
 from jointinspect.cli.keyring import load_keys
-from jointinspect.data.filing import file_plan
+from jointinspect.data.codes.filing import file_plan
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
 from jointinspect.cli.model_tables import print_validation
 from jointinspect.cli.settings import Settings
-from jointinspect.data.grading_io import (
+from jointinspect.data.grading.risk_models import adopted_model, record_grading
+from jointinspect.data.grading.tables import (
     GradingTables,
     last_inspection_date,
     load_grading_tables,
@@ -29,7 +30,6 @@ from jointinspect.data.grading_io import (
     load_trade_history,
     write_grades,
 )
-from jointinspect.data.risk_model_store import adopted_model, record_grading
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
 from jointinspect.risk.config import GRADES, GradingConfig, load_config

@@ -20,7 +20,7 @@ from jointinspect.cli.context import (
     settings_for,
 )
 from jointinspect.cli.report_glue import ReportRun, make_report, write_report
-from jointinspect.data.report_figures import ModelMetrics, ReportData
+from jointinspect.data.report.figures import ModelMetrics, ReportData
 
 __all__ = ["register", "write_report"]
 

@@ -6,7 +6,7 @@ import typer
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
 from jointinspect.cli.keyring import load_keys
-from jointinspect.data.verification import Verification, verification_json, verify_code
+from jointinspect.data.codes.verification import Verification, verification_json, verify_code
 
 #: Exit status per verification status: 0 only for valid (1 stays for errors).
 EXIT_CODES = {"valid": 0, "revoked": 2, "unknown": 3, "forged": 4, "malformed": 5}

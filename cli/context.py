@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from jointinspect.cli.settings import Settings, load_settings
-from jointinspect.data.calendar_file import load_calendar
+from jointinspect.data.bundle.calendar_file import load_calendar
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter, QuarterFormatError

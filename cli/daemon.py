@@ -36,9 +36,9 @@ from sqlalchemy.engine import Engine
 
 from jointinspect.cli.replan_glue import ReplanRun, replan_quarter
 from jointinspect.cli.settings import Settings
-from jointinspect.data.export_plan import export_plan
-from jointinspect.data.push import load_endpoint_specs, push_plan, resolve_tokens
-from jointinspect.data.replan_store import NoFiledPlanError
+from jointinspect.data.exports.plan import export_plan
+from jointinspect.data.exports.push import load_endpoint_specs, push_plan, resolve_tokens
+from jointinspect.data.plans.replan_store import NoFiledPlanError
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler.plan_diff import summary_line

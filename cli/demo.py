@@ -22,11 +22,11 @@ from jointinspect.cli.keyring import load_keys
 from jointinspect.cli.plan_glue import PlanRun, make_plan
 from jointinspect.cli.report_glue import write_report
 from jointinspect.cli.settings import Settings
-from jointinspect.data.drafts import discard_latest_draft
-from jointinspect.data.export_plan import export_plan
-from jointinspect.data.filing import FilingResult, UnchangedPlanError, file_plan
-from jointinspect.data.importer import ImportReport, import_bundle
-from jointinspect.data.synthetic import BUNDLE_DIR, TRUTH_FILES, generate_district
+from jointinspect.data.bundle.importer import ImportReport, import_bundle
+from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
+from jointinspect.data.exports.plan import export_plan
+from jointinspect.data.plans.drafts import discard_latest_draft
+from jointinspect.data.synthetic.district import BUNDLE_DIR, TRUTH_FILES, generate_district
 from jointinspect.models import Enterprise
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter

@@ -8,14 +8,14 @@ visit's id as stored.
 
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.plan_lookup import (
+from jointinspect.data.plans.lookup import (
     demand_rows,
     find_demand,
     find_visit,
     item_rows,
     no_disturb_of,
 )
-from jointinspect.data.planning_io import DemandRow, ItemRow
+from jointinspect.data.plans.planning_inputs import DemandRow, ItemRow
 from jointinspect.models.enums import DemandSource, ItemMode
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter

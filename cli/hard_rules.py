@@ -13,10 +13,10 @@ from sqlmodel import Session
 from jointinspect.cli.context import working_calendar
 from jointinspect.cli.plan_glue import build_problem, draw_sample
 from jointinspect.cli.settings import Settings
-from jointinspect.data.filing import HardRuleCheck
-from jointinspect.data.plan_document import PlanDocument
-from jointinspect.data.planning_io import load_planning_inputs
-from jointinspect.data.replan_store import read_plan_document
+from jointinspect.data.codes.filing import HardRuleCheck
+from jointinspect.data.plans.document import PlanDocument
+from jointinspect.data.plans.planning_inputs import load_planning_inputs
+from jointinspect.data.plans.replan_store import read_plan_document
 from jointinspect.models.enums import DemandSource
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler.checker import check as check_plan

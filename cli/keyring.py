@@ -1,7 +1,7 @@
 """The code keys for a command: from the key setting when given, else from the key file."""
 
 from jointinspect.cli.settings import Settings
-from jointinspect.data.keys import KeyRing, load_key_file, parse_keys
+from jointinspect.data.codes.keys import KeyRing, load_key_file, parse_keys
 
 
 def load_keys(settings: Settings) -> KeyRing:

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.plan_store import StoredRevision, store_draft
-from jointinspect.data.planning_io import (
+from jointinspect.data.plans.planning_inputs import (
     RANDOM_PRIORITY,
     PlanningInputs,
     load_planning_inputs,
 )
+from jointinspect.data.plans.store import StoredRevision, store_draft
 from jointinspect.models.enums import DemandSource, ItemMode
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter

@@ -29,22 +29,22 @@ from jointinspect.cli.hard_rules import plan_result
 from jointinspect.cli.keyring import load_keys
 from jointinspect.cli.plan_glue import build_problem
 from jointinspect.cli.settings import Settings
-from jointinspect.data.drafts import discard_latest_draft
-from jointinspect.data.filing import FilingResult, UnchangedPlanError, file_plan
-from jointinspect.data.followups import FollowupReport, derive_followups
-from jointinspect.data.grading_io import write_grades
-from jointinspect.data.inbox import InboxItem, take_inbox
-from jointinspect.data.plan_document import PlanDocument
-from jointinspect.data.plan_store import StoredRevision, store_draft
-from jointinspect.data.planning_io import load_planning_inputs
-from jointinspect.data.replan_lock import replan_lock
-from jointinspect.data.replan_store import (
+from jointinspect.data.bundle.inbox import InboxItem, take_inbox
+from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
+from jointinspect.data.grading.tables import write_grades
+from jointinspect.data.plans.document import PlanDocument
+from jointinspect.data.plans.drafts import discard_latest_draft
+from jointinspect.data.plans.followups import FollowupReport, derive_followups
+from jointinspect.data.plans.lock import replan_lock
+from jointinspect.data.plans.planning_inputs import load_planning_inputs
+from jointinspect.data.plans.replan_store import (
     REPLAN_MARK,
     enterprises_with_news,
     filed_plan,
     leftover_draft,
     record_replan,
 )
+from jointinspect.data.plans.store import StoredRevision, store_draft
 from jointinspect.models.codes import CodeKey
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.timezones import CHINA

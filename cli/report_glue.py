@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.report_data import load_report_data
-from jointinspect.data.report_figures import EvaluationFigures, ReportData
-from jointinspect.data.report_render import RenderedReport, render_report, write_html
-from jointinspect.data.report_text import Lang
+from jointinspect.data.report.figures import EvaluationFigures, ReportData
+from jointinspect.data.report.gather import load_report_data
+from jointinspect.data.report.render import RenderedReport, render_report, write_html
+from jointinspect.data.report.text import Lang
 from jointinspect.models.enums import InspectionResult
 from jointinspect.models.quarter import Quarter
 from jointinspect.risk.config import GRADES, EvaluationConfig, GradingConfig, load_config

@@ -52,8 +52,7 @@ from jointinspect.cli.web_security import (
     plausible_nonce,
 )
 from jointinspect.cli.web_text import TEXT, pick_lang
-from jointinspect.data.export_qr import qr_payload
-from jointinspect.data.feedback import (
+from jointinspect.data.codes.feedback import (
     MAX_COMMENT_CHARS,
     AlreadyRatedError,
     CommentTooLongError,
@@ -64,8 +63,8 @@ from jointinspect.data.feedback import (
     rating_window_open,
     record_rating,
 )
-from jointinspect.data.keys import KeyRing
-from jointinspect.data.verification import (
+from jointinspect.data.codes.keys import KeyRing
+from jointinspect.data.codes.verification import (
     FORGED,
     MALFORMED,
     REVOKED,
@@ -75,6 +74,7 @@ from jointinspect.data.verification import (
     verification_json,
     verify_code,
 )
+from jointinspect.data.exports.qr import qr_payload
 from jointinspect.models.codes import CODE_CHARS
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA

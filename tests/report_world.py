@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from jointinspect.cli.commands_calibrate import calibrate_district
 from jointinspect.cli.commands_grade import grade_district, store_grades
 from jointinspect.cli.plan_glue import make_plan
-from jointinspect.data.filing import file_plan
-from jointinspect.data.importer import import_bundle
-from jointinspect.data.synthetic import generate_district
+from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.data.codes.filing import file_plan
+from jointinspect.data.synthetic.district import generate_district
 from jointinspect.models import (
     EnterpriseGrade,
     Feedback,

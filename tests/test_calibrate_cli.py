@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from jointinspect.cli import commands_calibrate
 from jointinspect.cli.app import app
-from jointinspect.data.importer import import_bundle
-from jointinspect.data.synthetic import generate_district
+from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.data.synthetic.district import generate_district
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
 from jointinspect.risk.calibration import Calibration, calibrate

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from jointinspect.cli import hard_rules
 from jointinspect.cli.app import app
 from jointinspect.cli.settings import Settings
-from jointinspect.data.filing import HardRuleCheck
-from jointinspect.data.keys import load_key_file
+from jointinspect.data.codes.filing import HardRuleCheck
+from jointinspect.data.codes.keys import load_key_file
 from jointinspect.models import create_schema, make_engine, session_scope
 from jointinspect.models.codes import Binding, issue_code
 

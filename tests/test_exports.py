@@ -14,11 +14,11 @@ from plan_factory import ENTERPRISES, USCC, sample_plan
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from jointinspect.data.export_plan import UnknownDepartmentError, UnknownFormatError, export_plan
-from jointinspect.data.export_qr import NoCodesError, VerifyUrlError, qr_payload
-from jointinspect.data.export_xlsx import display_width
-from jointinspect.data.filing import file_plan
-from jointinspect.data.plan_document import PlanDocument, load_plan_document, parse_plan_document
+from jointinspect.data.codes.filing import file_plan
+from jointinspect.data.exports.plan import UnknownDepartmentError, UnknownFormatError, export_plan
+from jointinspect.data.exports.qr import NoCodesError, VerifyUrlError, qr_payload
+from jointinspect.data.exports.xlsx import display_width
+from jointinspect.data.plans.document import PlanDocument, load_plan_document, parse_plan_document
 from jointinspect.models import session_scope
 from jointinspect.models.codes import CodeKey
 

@@ -11,15 +11,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from jointinspect.data.filing import (
+from jointinspect.data.codes.filing import (
     HardRuleViolationError,
     NothingToFileError,
     UnchangedPlanError,
     file_plan,
 )
-from jointinspect.data.keys import KeyRing
-from jointinspect.data.plan_document import PlanNotFoundError, load_plan_document
-from jointinspect.data.verification import verify_code
+from jointinspect.data.codes.keys import KeyRing
+from jointinspect.data.codes.verification import verify_code
+from jointinspect.data.plans.document import PlanNotFoundError, load_plan_document
 from jointinspect.models import (
     FiledRevisionImmutableError,
     InspectionCode,

@@ -13,9 +13,9 @@ from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from jointinspect.data import filing
-from jointinspect.data.drafts import discard_latest_draft
-from jointinspect.data.filing import UnchangedPlanError, file_plan
+from jointinspect.data.codes import filing
+from jointinspect.data.codes.filing import UnchangedPlanError, file_plan
+from jointinspect.data.plans.drafts import discard_latest_draft
 from jointinspect.models import (
     FiledRevisionImmutableError,
     InspectionCode,
@@ -165,7 +165,7 @@ _CORE_WRITE = re.compile(
 )
 #: The modules allowed to write the planning tables with bulk statements (see
 #: models/immutability.py), and the tables/aliases they go through.
-_SANCTIONED = {"data/filing.py", "data/drafts.py", "data/plan_store.py"}
+_SANCTIONED = {"data/codes/filing.py", "data/plans/drafts.py", "data/plans/store.py"}
 
 
 def test_only_the_sanctioned_modules_write_planning_tables_in_bulk() -> None:

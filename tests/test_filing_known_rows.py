@@ -10,9 +10,9 @@ from plan_factory import USCC, add_revision, sample_plan, sample_spec, seed_refe
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from jointinspect.data.filing import FilingResult, file_plan
-from jointinspect.data.plan_store import store_draft
-from jointinspect.data.replan_store import RevisionRows, filed_plan, read_revision_rows
+from jointinspect.data.codes.filing import FilingResult, file_plan
+from jointinspect.data.plans.replan_store import RevisionRows, filed_plan, read_revision_rows
+from jointinspect.data.plans.store import store_draft
 from jointinspect.models import create_schema, make_engine, session_scope
 from jointinspect.models.codes import CodeKey
 from jointinspect.models.enums import DemandSource

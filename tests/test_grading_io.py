@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.grading_io import (
+from jointinspect.data.grading.tables import (
     last_inspection_date,
     load_grade,
     load_grading_tables,

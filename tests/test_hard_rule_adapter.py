@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 
 from jointinspect.cli.hard_rules import hard_rule_check, plan_result
 from jointinspect.cli.settings import Settings
-from jointinspect.data.filing import HardRuleViolationError, file_plan
-from jointinspect.data.plan_document import load_plan_document
+from jointinspect.data.codes.filing import HardRuleViolationError, file_plan
+from jointinspect.data.plans.document import load_plan_document
 from jointinspect.models import Demand, EnterpriseGrade, session_scope
 from jointinspect.models.codes import CodeKey
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from jointinspect.data.import_errors import BundleInvalid, BundleNotFound
-from jointinspect.data.importer import import_bundle
-from jointinspect.data.validation import ImportProgress, _uscc_problems
+from jointinspect.data.bundle.errors import BundleInvalid, BundleNotFound
+from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.data.bundle.validation import ImportProgress, _uscc_problems
 from jointinspect.models import (
     Demand,
     Enterprise,
@@ -232,7 +232,7 @@ def test_missing_folder(sqlite_engine: Engine, tmp_path: Path) -> None:
 def test_large_file_into_empty_table_defers_and_rebuilds_indexes(
     sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jointinspect.data import importer
+    from jointinspect.data.bundle import importer
 
     monkeypatch.setattr(importer, "DEFER_INDEXES_ROWS", 2)
     monkeypatch.setattr(importer, "CHUNK_ROWS", 1)
@@ -248,7 +248,7 @@ def test_a_write_that_fails_after_dropping_indexes_rolls_everything_back(
     from sqlalchemy import Index
     from sqlalchemy.exc import DataError
 
-    from jointinspect.data import importer
+    from jointinspect.data.bundle import importer
 
     monkeypatch.setattr(importer, "DEFER_INDEXES_ROWS", 2)
     monkeypatch.setattr(importer, "CHUNK_ROWS", 1)

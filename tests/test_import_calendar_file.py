@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from jointinspect.data.calendar_file import load_calendar
-from jointinspect.data.import_errors import CalendarFileInvalid
+from jointinspect.data.bundle.calendar_file import load_calendar
+from jointinspect.data.bundle.errors import CalendarFileInvalid
 
 D = dt.date
 

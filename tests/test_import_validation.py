@@ -21,8 +21,8 @@ from bundle_factory import (
 )
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.import_errors import BundleInvalid, Problem
-from jointinspect.data.importer import import_bundle
+from jointinspect.data.bundle.errors import BundleInvalid, Problem
+from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.models import make_engine
 
 Mutation = Callable[[Bundle], None]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from jointinspect.cli.commands_base import create_key_file
-from jointinspect.data.keys import (
+from jointinspect.data.codes.keys import (
     KeyFileMissingError,
     KeyFormatError,
     UnsafeKeyFileError,

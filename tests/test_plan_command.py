@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
 from jointinspect.cli.plan_glue import build_problem, draw_sample
-from jointinspect.data.plan_document import load_plan_document, to_contract
-from jointinspect.data.planning_io import load_planning_inputs, trigger_window
+from jointinspect.data.plans.document import load_plan_document, to_contract
+from jointinspect.data.plans.planning_inputs import load_planning_inputs, trigger_window
 from jointinspect.models import (
     Conflict,
     Demand,

@@ -7,7 +7,7 @@ import pytest
 from plan_factory import USCC, sample_plan
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.plan_document import (
+from jointinspect.data.plans.document import (
     PlanDocumentError,
     PlanNotFoundError,
     department_share,

@@ -16,8 +16,8 @@ from plan_factory import sample_plan
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from jointinspect.data.filing import file_plan
-from jointinspect.data.push import (
+from jointinspect.data.codes.filing import file_plan
+from jointinspect.data.exports.push import (
     Endpoint,
     EndpointConfigError,
     MissingTokenError,

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
 from jointinspect.cli.replan_glue import replan_quarter
-from jointinspect.data.followups import followup_id
-from jointinspect.data.plan_document import PlanDocument, VisitDoc, load_plan_document
-from jointinspect.data.replan_store import read_plan_document
+from jointinspect.data.plans.document import PlanDocument, VisitDoc, load_plan_document
+from jointinspect.data.plans.followups import followup_id
+from jointinspect.data.plans.replan_store import read_plan_document
 from jointinspect.models import (
     Demand,
     Enterprise,

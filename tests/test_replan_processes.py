@@ -27,7 +27,7 @@ COMPLAINT = {
 }
 HOLD_LOCK = (
     "import sys\n"
-    "from jointinspect.data.replan_lock import replan_lock\n"
+    "from jointinspect.data.plans.lock import replan_lock\n"
     "from jointinspect.models import make_engine\n"
     "with replan_lock(make_engine(sys.argv[1]), timeout=30):\n"
     "    print('locked', flush=True)\n"

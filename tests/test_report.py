@@ -30,8 +30,9 @@ from typer.testing import CliRunner
 from jointinspect.cli.app import app
 from jointinspect.cli.commands_report import risk_model_summary
 from jointinspect.cli.report_glue import build_report_data, write_report
-from jointinspect.data.grading_io import load_inspections
-from jointinspect.data.report_charts import (
+from jointinspect.data.grading.risk_models import StoredModel, adopted_model
+from jointinspect.data.grading.tables import load_inspections
+from jointinspect.data.report.charts import (
     CHART_IDS,
     MODEL_CHART_IDS,
     ChartContext,
@@ -42,14 +43,13 @@ from jointinspect.data.report_charts import (
     model_gains,
     model_grades,
 )
-from jointinspect.data.report_data import load_report_data
-from jointinspect.data.report_figures import ReportData
-from jointinspect.data.report_fonts import cjk_characters, find_cjk_font, missing_glyphs
-from jointinspect.data.report_model import risk_model_figures
-from jointinspect.data.report_render import RenderedReport, render_report
-from jointinspect.data.report_style import ReportStyle
-from jointinspect.data.report_text import TEXT
-from jointinspect.data.risk_model_store import StoredModel, adopted_model
+from jointinspect.data.report.figures import ReportData
+from jointinspect.data.report.fonts import cjk_characters, find_cjk_font, missing_glyphs
+from jointinspect.data.report.gather import load_report_data
+from jointinspect.data.report.render import RenderedReport, render_report
+from jointinspect.data.report.risk_model import risk_model_figures
+from jointinspect.data.report.style import ReportStyle
+from jointinspect.data.report.text import TEXT
 from jointinspect.models import EnterpriseGrade, Item, NoDisturb, session_scope
 from jointinspect.models.quarter import Quarter
 from jointinspect.risk.config import load_config
@@ -497,7 +497,7 @@ def test_charts_draw_chinese_with_real_glyphs(
 
 def test_the_tofu_detector_fires_on_a_latin_only_font(data: ReportData) -> None:
     # The check above can fail: forcing Chinese labels onto a Latin font draws boxes.
-    from jointinspect.data.report_charts import ChartContext, draw_charts
+    from jointinspect.data.report.charts import ChartContext, draw_charts
 
     style = ReportStyle.default()
     with warnings.catch_warnings(record=True) as caught:

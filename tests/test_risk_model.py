@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from jointinspect.cli.commands_grade import inputs_from_tables
-from jointinspect.data.grading_io import GradingTables, load_grading_tables
-from jointinspect.data.importer import import_bundle
-from jointinspect.data.synthetic import generate_district
+from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.data.grading.tables import GradingTables, load_grading_tables
+from jointinspect.data.synthetic.district import generate_district
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
 from jointinspect.risk.calibration import calibrate, examples

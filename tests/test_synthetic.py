@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jointinspect.data import synthetic_catalog as cat
-from jointinspect.data.synthetic import (
+from jointinspect.data.synthetic import catalog as cat
+from jointinspect.data.synthetic.district import (
     FILES,
     TRUTH_FILES,
     DistrictSizeError,

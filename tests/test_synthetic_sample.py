@@ -7,13 +7,13 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
-from jointinspect.data.sample_bundle import (
+from jointinspect.data.synthetic.district import FILES, generate_district
+from jointinspect.data.synthetic.sample import (
     SAMPLE_QUARTER,
     generate_sample,
     sample_bundle_path,
     sample_truth_path,
 )
-from jointinspect.data.synthetic import FILES, generate_district
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
 
@@ -30,7 +30,7 @@ def test_shipped_sample_is_what_the_generator_makes_now(tmp_path: Path) -> None:
         if (shipped / name).read_bytes() != (fresh.bundle_dir / name).read_bytes()
     ]
     assert not stale, (
-        f"data/sample is stale ({', '.join(stale)}); "
+        f"data/synthetic/sample is stale ({', '.join(stale)}); "
         "refresh it with sample_bundle.regenerate_sample()"
     )
     assert sample_truth_path().read_bytes() == fresh.truth_path.read_bytes()
@@ -70,7 +70,7 @@ def test_generate_command_refuses_a_size_out_of_range(tmp_path: Path) -> None:
 def test_bundle_imports_strictly_without_problems(
     which: str, tmp_path: Path, sqlite_engine: Engine
 ) -> None:
-    importer = pytest.importorskip("jointinspect.data.importer")
+    importer = pytest.importorskip("jointinspect.data.bundle.importer")
     if which == "sample":
         bundle = sample_bundle_path()
     else:

@@ -15,10 +15,16 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
-from jointinspect.data import synthetic_catalog as cat
-from jointinspect.data import synthetic_worlds as worlds
-from jointinspect.data.importer import import_bundle
-from jointinspect.data.synthetic import (
+from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.data.synthetic import catalog as cat
+from jointinspect.data.synthetic import worlds as worlds
+from jointinspect.data.synthetic.activity import (
+    CreditEvents,
+    Inspections,
+    draw_credit_events,
+    draw_inspections,
+)
+from jointinspect.data.synthetic.district import (
     FILES,
     TRUTH_FILES,
     GeneratedDistrict,
@@ -26,13 +32,7 @@ from jointinspect.data.synthetic import (
     generate_district,
     stage_rng,
 )
-from jointinspect.data.synthetic_activity import (
-    CreditEvents,
-    Inspections,
-    draw_credit_events,
-    draw_inspections,
-)
-from jointinspect.data.synthetic_register import make_register
+from jointinspect.data.synthetic.register import make_register
 from jointinspect.models.quarter import Quarter
 
 QUARTER = Quarter(2025, 4)

@@ -18,8 +18,7 @@ from jointinspect.cli.app import app as cli_app
 from jointinspect.cli.web_app import MAX_CODE_INPUT, WebConfig, create_app
 from jointinspect.cli.web_security import CSRF_COOKIE, ClientRateLimiter, RateLimitSyntaxError
 from jointinspect.cli.web_text import TEXT
-from jointinspect.data.export_qr import VerifyUrlError, qr_payload
-from jointinspect.data.feedback import (
+from jointinspect.data.codes.feedback import (
     AlreadyRatedError,
     CommentTooLongError,
     NotRateableError,
@@ -27,6 +26,7 @@ from jointinspect.data.feedback import (
     RatingTooEarlyError,
     record_rating,
 )
+from jointinspect.data.exports.qr import VerifyUrlError, qr_payload
 from jointinspect.models import Feedback, make_engine, session_scope
 
 SECRET = b"s" * 32

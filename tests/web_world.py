@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from plan_factory import USCC, add_revision, sample_plan, sample_spec
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.filing import file_plan
-from jointinspect.data.keys import KeyRing
-from jointinspect.data.plan_document import load_plan_document
+from jointinspect.data.codes.filing import file_plan
+from jointinspect.data.codes.keys import KeyRing
+from jointinspect.data.plans.document import load_plan_document
 from jointinspect.models import create_schema, make_engine, session_scope
 from jointinspect.models.codes import Binding, CodeKey, issue_code
 

@@ -1,0 +1,1 @@
+"""Input bundles (spec §1): their shape, reading, validation and import; the inbox."""

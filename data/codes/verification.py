@@ -1,0 +1,268 @@
+"""Verifying an inspection code (``verify CODE``): what the enterprise sees when it scans.
+
+The statuses and how they differ are described in ``jointinspect.models.codes``. Only an
+authentic code on record gets details; a forged or unknown code gets none, so that
+guessing codes reveals nothing about the plan.
+"""
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.engine import Connection, Engine
+
+from jointinspect.data.codes.bindings import OFFSITE, VISIT, offsite_binding, visit_binding
+from jointinspect.data.codes.keys import KeyRing
+from jointinspect.models import (
+    Department,
+    Enterprise,
+    InspectionCode,
+    Inspector,
+    Item,
+    OffsiteCheck,
+    PlanRevision,
+    Visit,
+    VisitOfficer,
+    VisitTask,
+)
+from jointinspect.models.codes import (
+    Binding,
+    MalformedCodeError,
+    authenticating_key,
+    binding_matches,
+    parse_code,
+)
+
+VALID = "valid"
+REVOKED = "revoked"
+UNKNOWN = "unknown"
+MALFORMED = "malformed"
+FORGED = "forged"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer to "is this code real?", with the check's details when it is."""
+
+    status: str
+    code: str
+    message: str
+    kind: str | None = None  # "visit" or "offsite"
+    enterprise: dict[str, Any] | None = None
+    date: dt.date | None = None
+    departments: list[dict[str, str]] = field(default_factory=list)
+    officers: list[dict[str, str]] = field(default_factory=list)
+    items: list[dict[str, str]] = field(default_factory=list)
+    plan_id: str | None = None
+    revision: int | None = None
+    replaced_by: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == VALID
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"status": …, …details…}`` as ``verify --json`` prints it."""
+        data: dict[str, Any] = {"status": self.status, "code": self.code, "message": self.message}
+        if self.kind is None:
+            return data
+        data.update(
+            kind=self.kind,
+            enterprise=self.enterprise,
+            date=self.date.isoformat() if self.date else None,
+            departments=self.departments,
+            officers=self.officers,
+            items=self.items,
+            plan_id=self.plan_id,
+            revision=self.revision,
+        )
+        if self.status == REVOKED:
+            data["replaced_by"] = self.replaced_by
+        return data
+
+
+def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
+    """Check ``code`` against the keys and the database."""
+    try:
+        parsed = parse_code(code)
+    except MalformedCodeError as exc:
+        return Verification(MALFORMED, code.strip(), str(exc))
+    shown = parsed.display
+    key = authenticating_key(parsed, keys.keys)
+    if key is None:
+        return Verification(FORGED, shown, "this code was not issued with the district's key")
+    with engine.connect() as conn:
+        record = conn.execute(_RECORD.where(_CODES.c.code == shown)).first()
+        if record is None:
+            return Verification(
+                UNKNOWN,
+                shown,
+                "this code was issued with the district's key but is not in this database",
+            )
+        binding, details = _on_record(conn, record)
+    if binding is None or record.key_id != key.id or not binding_matches(parsed, binding, key):
+        return Verification(
+            FORGED,
+            shown,
+            "the check on record no longer matches this code: it was changed after filing",
+        )
+    if record.status == VALID:
+        message = "valid: this inspection is on the filed plan"
+    else:
+        message = "revoked: a later revision of the plan changed this inspection" + (
+            f"; its replacement is {record.replaced_by}" if record.replaced_by else ""
+        )
+    return Verification(
+        status=VALID if record.status == VALID else REVOKED,
+        code=shown,
+        message=message,
+        replaced_by=record.replaced_by if record.status != VALID else None,
+        **details,
+    )
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+# Verification is the web service's hot path (benchmarks/bench_verify.py): a code is
+# answered with three plain Core queries — the record with its revision and its visit or
+# off-site check and enterprise, then the tasks and the officers with their names.
+_CODES, _REVISIONS = _table(InspectionCode), _table(PlanRevision)
+_VISITS, _CHECKS, _FIRMS = _table(Visit), _table(OffsiteCheck), _table(Enterprise)
+_TASKS, _OFFICERS = _table(VisitTask), _table(VisitOfficer)
+_DEPARTMENTS, _ITEMS, _INSPECTORS = _table(Department), _table(Item), _table(Inspector)
+_RECORD = select(
+    _CODES.c.key_id,
+    _CODES.c.status,
+    _CODES.c.replaced_by,
+    _CODES.c.visit_id,
+    _CODES.c.offsite_id,
+    _REVISIONS.c.plan_id,
+    _REVISIONS.c.revision,
+    _VISITS.c.uscc.label("visit_uscc"),
+    _VISITS.c.date.label("visit_date"),
+    _CHECKS.c.uscc.label("check_uscc"),
+    _CHECKS.c.due.label("check_due"),
+    _CHECKS.c.department.label("check_department"),
+    _CHECKS.c.item.label("check_item"),
+    _CHECKS.c.demand_id.label("check_demand"),
+    _FIRMS.c.name.label("firm_name"),
+    _FIRMS.c.address.label("firm_address"),
+).select_from(
+    _CODES.outerjoin(_REVISIONS, _REVISIONS.c.id == _CODES.c.revision_id)
+    .outerjoin(_VISITS, _VISITS.c.id == _CODES.c.visit_id)
+    .outerjoin(_CHECKS, _CHECKS.c.id == _CODES.c.offsite_id)
+    .outerjoin(_FIRMS, _FIRMS.c.uscc == func.coalesce(_VISITS.c.uscc, _CHECKS.c.uscc))
+)
+
+
+def _on_record(conn: Connection, record: Any) -> tuple[Binding | None, dict[str, Any]]:
+    """The binding the database holds for the code, and the details to show."""
+    names: dict[str, str] = {}
+    item_names: dict[str, str] = {}
+    officers: list[dict[str, str]] = []
+    if record.visit_id is not None:
+        if record.visit_uscc is None:
+            return None, {}
+        tasks = conn.execute(
+            select(
+                _TASKS.c.department,
+                _TASKS.c.item,
+                _TASKS.c.demand_id,
+                _DEPARTMENTS.c.name,
+                _ITEMS.c.name,
+            )
+            .select_from(
+                _TASKS.outerjoin(
+                    _DEPARTMENTS, _DEPARTMENTS.c.code == _TASKS.c.department
+                ).outerjoin(_ITEMS, _ITEMS.c.code == _TASKS.c.item)
+            )
+            .where(_TASKS.c.visit_id == record.visit_id)
+        ).all()
+        team = conn.execute(
+            select(
+                _OFFICERS.c.department,
+                _OFFICERS.c.inspector_id,
+                _INSPECTORS.c.name,
+                _INSPECTORS.c.cert_no,
+            )
+            .select_from(
+                _OFFICERS.outerjoin(_INSPECTORS, _INSPECTORS.c.id == _OFFICERS.c.inspector_id)
+            )
+            .where(_OFFICERS.c.visit_id == record.visit_id)
+        ).all()
+        team = sorted(team, key=lambda o: (o.department, o.inspector_id))
+        binding = visit_binding(
+            record.visit_uscc,
+            record.visit_date,
+            ((t.department, t.item, t.demand_id) for t in tasks),
+            ((o.department, o.inspector_id) for o in team),
+        )
+        demand_items = sorted({(t.department, t.item) for t in tasks})
+        for department, item, _demand, department_name, item_name in tasks:
+            if department_name is not None:
+                names[department] = department_name
+            if item_name is not None:
+                item_names[item] = item_name
+        officers = [
+            {
+                "id": inspector_id,
+                "department": department,
+                "name": name if name is not None else inspector_id,
+                "cert_no": cert_no if name is not None else "",
+            }
+            for department, inspector_id, name, cert_no in team
+        ]
+        kind = VISIT
+    elif record.offsite_id is not None:
+        if record.check_uscc is None:
+            return None, {}
+        binding = offsite_binding(
+            record.check_uscc,
+            record.check_due,
+            record.check_department,
+            record.check_item,
+            record.check_demand,
+        )
+        demand_items = [(record.check_department, record.check_item)]
+        names = _names(conn, _DEPARTMENTS, binding.departments)
+        item_names = _names(conn, _ITEMS, binding.items)
+        kind = OFFSITE
+    else:
+        return None, {}
+    known = record.firm_name is not None
+    details: dict[str, Any] = {
+        "kind": kind,
+        "enterprise": {
+            "uscc": binding.uscc,
+            "name": record.firm_name if known else None,
+            "address": record.firm_address if known else None,
+        },
+        "date": binding.date,
+        "departments": [{"code": d, "name": names.get(d, d)} for d in binding.departments],
+        "officers": officers,
+        "items": [
+            {"code": i, "department": d, "name": item_names.get(i, i)} for d, i in demand_items
+        ],
+        "plan_id": record.plan_id,
+        "revision": record.revision,
+    }
+    return binding, details
+
+
+def verification_json(result: Verification) -> str:
+    """The one JSON text of a verification, shared by ``verify --json`` and the web API."""
+    return json.dumps(result.to_json(), ensure_ascii=False)
+
+
+def _names(conn: Connection, table: Table, codes: Sequence[str]) -> dict[str, str]:
+    """``{code: name}`` for the rows of ``table`` (departments or items) in ``codes``."""
+    rows = conn.execute(
+        select(table.c.code, table.c.name).where(table.c.code.in_(sorted(set(codes))))
+    )
+    return {code: name for code, name in rows}

@@ -1,0 +1,1 @@
+"""A plan for other systems and people: JSON, CSV, XLSX, ICS, QR, and push."""

@@ -1,0 +1,1 @@
+"""Plans in the database: the planning inputs, drafts, revisions, the plan document, replans."""

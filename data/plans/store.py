@@ -1,0 +1,259 @@
+"""Write a plan as a new draft revision, in one transaction.
+
+The plan comes from the scheduler, which ``data`` may not import: what is written is
+described by the protocols of ``models.plan_shapes`` (the scheduler's ``PlanResult``
+satisfies them). The
+plan id is ``{prefix}-{quarter}`` (``FX-2025Q3``); each run adds revision n + 1 with status
+``draft``. Rows are bulk-inserted with ids reserved up front, so that tens of thousands of
+visits and their tasks and officers are written in seconds; if anything fails nothing of
+the revision remains.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine
+
+from jointinspect.data.bulk_write import execute_many
+from jointinspect.data.plans.document import OfficerDoc, TaskDoc, UnscheduledDoc
+from jointinspect.data.plans.replan_store import OffsiteRow, RevisionRows, VisitRow
+from jointinspect.models import (
+    OffsiteCheck,
+    Plan,
+    PlanRevision,
+    UnscheduledDemand,
+    Visit,
+    VisitOfficer,
+    VisitTask,
+)
+from jointinspect.models.plan_shapes import (
+    PlanShape,
+)
+
+#: Rows per INSERT batch: large enough to be fast, small enough for any driver.
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class StoredRevision:
+    plan_id: str
+    quarter: str
+    revision: int
+    revision_id: int
+    visits: int
+    #: The rows as written (what ``read_revision_rows`` reads back), for filing it
+    #: without reading hundreds of thousands of rows again.
+    rows: RevisionRows | None = field(default=None, compare=False, repr=False)
+
+
+def plan_id_for(prefix: str, quarter: str) -> str:
+    return f"{prefix}-{quarter}"
+
+
+def store_draft(
+    plan: PlanShape,
+    *,
+    engine: Engine,
+    prefix: str,
+    generated_at: dt.datetime,
+    extra_metrics: dict[str, Any] | None = None,
+) -> StoredRevision:
+    """Write ``plan`` as the next draft revision of its quarter's plan."""
+    if generated_at.tzinfo is None:
+        raise ValueError("generated_at must be timezone-aware")
+    plan_id = plan_id_for(prefix, plan.quarter)
+    with engine.begin() as conn:
+        revision_id, number = _new_revision(conn, plan, plan_id, generated_at, extra_metrics)
+        visit_ids = _reserve_ids(conn, len(plan.visits))
+        _insert(
+            conn,
+            _table(Visit),
+            (
+                {
+                    "id": vid,
+                    "revision_id": revision_id,
+                    "uscc": v.uscc,
+                    "date": v.date,
+                    "town": v.town,
+                    "mode": v.mode,
+                    "order": v.order,
+                    "triggered": v.triggered,
+                    "code": None,
+                }
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+            ),
+        )
+        _insert(
+            conn,
+            _table(VisitTask),
+            (
+                {
+                    "visit_id": vid,
+                    "demand_id": t.demand_id,
+                    "department": t.department,
+                    "item": t.item,
+                    "source": t.source,
+                }
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                for t in v.tasks
+            ),
+        )
+        _insert(
+            conn,
+            _table(VisitOfficer),
+            (
+                {"visit_id": vid, "inspector_id": o.id, "department": o.department}
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                for o in v.inspectors
+            ),
+        )
+        _insert(
+            conn,
+            _table(OffsiteCheck),
+            (
+                {
+                    "revision_id": revision_id,
+                    "demand_id": o.demand_id,
+                    "uscc": o.uscc,
+                    "department": o.department,
+                    "item": o.item,
+                    "source": o.source,
+                    "due": o.due,
+                    "code": None,
+                }
+                for o in plan.offsite
+            ),
+        )
+        _insert(
+            conn,
+            _table(UnscheduledDemand),
+            (
+                {
+                    "revision_id": revision_id,
+                    "demand_id": u.demand_id,
+                    "uscc": u.uscc,
+                    "department": u.department,
+                    "item": u.item,
+                    "source": u.source,
+                    "reason": u.reason,
+                    "detail": u.detail,
+                }
+                for u in plan.unscheduled
+            ),
+        )
+        rows = _written(conn, plan, revision_id, visit_ids)
+    return StoredRevision(plan_id, plan.quarter, number, revision_id, len(plan.visits), rows)
+
+
+def _written(
+    conn: Connection, plan: PlanShape, revision_id: int, visit_ids: list[int]
+) -> RevisionRows:
+    """The revision's rows as ``read_revision_rows`` gives them. Off-site checks got
+    their ids from the database, in the order they were inserted."""
+    offsite = _table(OffsiteCheck)
+    offsite_ids = conn.execute(
+        select(offsite.c.id).where(offsite.c.revision_id == revision_id).order_by(offsite.c.id)
+    ).scalars()
+    return RevisionRows(
+        visits=[
+            VisitRow(vid, None, v.uscc, v.date, v.town, str(v.mode), v.order)
+            for vid, v in zip(visit_ids, plan.visits, strict=True)
+        ],
+        # defaultdicts, as read back: a visit without officers has an empty list.
+        tasks=defaultdict(
+            list,
+            {
+                vid: [TaskDoc(t.demand_id, t.department, t.item, str(t.source)) for t in v.tasks]
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                if v.tasks
+            },
+        ),
+        officers=defaultdict(
+            list,
+            {
+                vid: [OfficerDoc(o.id, o.department) for o in v.inspectors]
+                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                if v.inspectors
+            },
+        ),
+        offsite=[
+            OffsiteRow(oid, None, o.uscc, o.department, o.item, o.demand_id, str(o.source), o.due)
+            for oid, o in zip(offsite_ids, plan.offsite, strict=True)
+        ],
+        unscheduled=[
+            UnscheduledDoc(
+                u.demand_id, u.uscc, u.department, u.item, str(u.source), str(u.reason), u.detail
+            )
+            for u in plan.unscheduled
+        ],
+    )
+
+
+def _new_revision(
+    conn: Connection,
+    plan: PlanShape,
+    plan_id: str,
+    generated_at: dt.datetime,
+    extra_metrics: dict[str, Any] | None,
+) -> tuple[int, int]:
+    plans = _table(Plan)
+    revisions = _table(PlanRevision)
+    if conn.execute(select(plans.c.id).where(plans.c.id == plan_id)).first() is None:
+        conn.execute(insert(plans).values(id=plan_id, quarter=plan.quarter))
+    latest = conn.execute(
+        select(func.max(revisions.c.revision)).where(revisions.c.plan_id == plan_id)
+    ).scalar()
+    number = int(latest or 0) + 1
+    metrics = {**plan.metrics, **(extra_metrics or {})}
+    result = conn.execute(
+        insert(revisions).values(
+            plan_id=plan_id,
+            revision=number,
+            status="draft",
+            seed=plan.seed,
+            generated_at=generated_at.astimezone(dt.UTC),
+            metrics=metrics,
+        )
+    )
+    revision_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    if revision_id is None:
+        raise RuntimeError("the database did not return the new revision's id")
+    return int(revision_id), number
+
+
+def _reserve_ids(conn: Connection, n: int) -> list[int]:
+    """Ids for ``n`` new visits, safe against other writers."""
+    if n == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('visit', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        )
+        return sorted(int(r[0]) for r in rows)
+    # SQLite: the revision insert above holds the database's write lock until commit.
+    visits = _table(Visit)
+    top = conn.execute(select(func.max(visits.c.id))).scalar() or 0
+    return list(range(int(top) + 1, int(top) + 1 + n))
+
+
+def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> None:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            execute_many(conn, insert(table), batch)
+            batch = []
+    if batch:
+        execute_many(conn, insert(table), batch)
+
+
+def _table(model: Any) -> Table:
+    """The Core table of a SQLModel class (typed)."""
+    return cast(Table, model.__table__)
