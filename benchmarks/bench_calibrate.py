@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from jointinspect.cli.commands_grade import inputs_from_tables
 from jointinspect.data.grading.tables import last_inspection_date, load_grading_tables
+from jointinspect.grading import inputs_from_tables
 from jointinspect.models import make_engine
 from jointinspect.risk.calibration import examples, validate
 from jointinspect.risk.config import load_config

@@ -39,10 +39,10 @@ def _key() -> Any:
 def file_first(engine: Any, settings: Any) -> dict[str, Any]:
     from sqlmodel import Session
 
-    from jointinspect.cli import hard_rules
+    from jointinspect import rules as hard_rules
     from jointinspect.data.codes.filing import file_plan
 
-    inner = hard_rules.hard_rule_check(settings)
+    inner = hard_rules.hard_rule_check(settings.options())
     spent: dict[str, float] = {}
 
     def timed_check(session: Session, revision_id: int) -> Sequence[str]:
@@ -66,9 +66,9 @@ def file_first(engine: Any, settings: Any) -> dict[str, Any]:
 
 def store_copy(engine: Any, moved_every: int | None) -> int:
     """Store the filed revision again as a draft, every ``moved_every``-th visit a day later."""
-    from jointinspect.cli.hard_rules import plan_result
     from jointinspect.data.plans.replan_store import filed_plan
     from jointinspect.data.plans.store import store_draft
+    from jointinspect.rules import plan_result
 
     doc = filed_plan(QUARTER, engine=engine).document
     if moved_every:

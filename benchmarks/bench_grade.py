@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from jointinspect.cli.commands_grade import inputs_from_tables, store_grades, write_csv
 from jointinspect.data.grading.tables import load_grading_tables
+from jointinspect.grading import inputs_from_tables, store_grades, write_csv
 from jointinspect.models import make_engine
 from jointinspect.models.timezones import CHINA
 from jointinspect.risk.config import load_config

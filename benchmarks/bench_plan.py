@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def prepare_district(folder: Path, enterprises: int, quarter: str, seed: str) -> str:
-    from jointinspect.cli.commands_grade import grade_district, store_grades
     from jointinspect.data.bundle.importer import import_bundle
     from jointinspect.data.synthetic.district import generate_district
+    from jointinspect.grading import grade_district, store_grades
     from jointinspect.models import create_schema, make_engine
     from jointinspect.models.quarter import Quarter
     from jointinspect.risk.config import load_config
@@ -59,7 +59,7 @@ def run_plan_command(url: str, quarter: str, seed: str) -> dict[str, Any]:
     """``jointinspect plan`` in a child process; its time, peak memory and metrics."""
     code = (
         "import json, sys\n"
-        "from jointinspect.cli.plan_glue import make_plan\n"
+        "from jointinspect.planning import make_plan\n"
         "from jointinspect.models import make_engine\n"
         "from jointinspect.models.quarter import Quarter\n"
         "from jointinspect.models.workdays import WorkingCalendar\n"

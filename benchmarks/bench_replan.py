@@ -42,17 +42,17 @@ def _settings(folder: Path, db: Path) -> Any:
 
 
 def prepare(folder: Path, enterprises: int) -> Path:
-    from jointinspect.cli import hard_rules
+    from jointinspect import rules as hard_rules
     from jointinspect.cli.commands_base import create_key_file
-    from jointinspect.cli.commands_grade import grade_district, grading_config, store_grades
-    from jointinspect.cli.keyring import load_keys
-    from jointinspect.cli.plan_glue import make_plan
     from jointinspect.data.bundle.importer import import_bundle
     from jointinspect.data.codes.filing import file_plan
     from jointinspect.data.synthetic.district import generate_district
+    from jointinspect.grading import grade_district, store_grades
     from jointinspect.models import create_schema, make_engine
     from jointinspect.models.quarter import Quarter
     from jointinspect.models.workdays import WorkingCalendar
+    from jointinspect.options import grading_config, load_keys
+    from jointinspect.planning import make_plan
     from jointinspect.scheduler.params import SchedulerParams
 
     base = folder / "base.db"
@@ -72,7 +72,7 @@ def prepare(folder: Path, enterprises: int) -> Path:
     marks.append(time.monotonic())
     as_of = quarter.first_day - dt.timedelta(days=1)
     store_grades(
-        grade_district(engine=engine, as_of=as_of, config=grading_config(settings)),
+        grade_district(engine=engine, as_of=as_of, config=grading_config(settings.options())),
         engine=engine,
     )
     marks.append(time.monotonic())
@@ -92,7 +92,7 @@ def prepare(folder: Path, enterprises: int) -> Path:
         key=load_keys(settings).current,
         filed_by="bench",
         now=dt.datetime.now(dt.UTC),
-        check=hard_rules.hard_rule_check(settings),
+        check=hard_rules.hard_rule_check(settings.options()),
     )
     marks.append(time.monotonic())
     engine.dispose()
@@ -141,13 +141,13 @@ def write_triggers(folder: Path, db: Path, share: float) -> int:
 
 
 def run_replan(folder: Path, db: Path) -> dict[str, Any]:
-    from jointinspect.cli.replan_glue import replan_quarter
     from jointinspect.models import make_engine
+    from jointinspect.replanning import replan_quarter
 
     settings = _settings(folder, db)
     engine = make_engine(settings.db)
     started = time.monotonic()
-    run = replan_quarter(QUARTER, settings=settings, engine=engine, as_of=AS_OF)
+    run = replan_quarter(QUARTER, options=settings.options(), engine=engine, as_of=AS_OF)
     wall = time.monotonic() - started
     engine.dispose()
     return {"wall_seconds": round(wall, 2), "run": run}

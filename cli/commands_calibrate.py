@@ -1,12 +1,10 @@
 """``calibrate [--as-of DATE] [--adopt [--force]] [--holdout-days N] [--export FILE.toml]``:
 learn the risk model from the district's own inspections and say how well it learned.
 
-The work is in plain functions (``calibrate_district``, ``adopt``, ``print_validation``)
-that ``grade --evaluate`` and tests call too.
+The work is the library's (``jointinspect.calibration``); this module parses and prints.
 """
 
 import dataclasses
-import datetime as dt
 import getpass
 from pathlib import Path
 from typing import Annotated
@@ -14,81 +12,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import Engine
 
-from jointinspect.cli.commands_grade import (
-    GradingConfigOption,
-    grading_config,
-    inputs_from_tables,
-    parse_date,
+from jointinspect.calibration import (
+    POINTS_PER_LOGIT,
+    CalibrationRun,
+    calibrate_district,
+    check_export_path,
+    write_export,
 )
+from jointinspect.cli.commands_grade import GradingConfigOption, parse_date
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
 from jointinspect.cli.model_tables import figure, print_validation
-from jointinspect.data.grading.risk_models import NewModel, StoredModel, save_model
-from jointinspect.data.grading.tables import last_inspection_date, load_grading_tables
-from jointinspect.models.errors import JointInspectError
-from jointinspect.models.timezones import CHINA
-from jointinspect.risk.calibration import Calibration, calibrate
-from jointinspect.risk.config import GradingConfig
-from jointinspect.risk.scorecard import POINTS_PER_LOGIT, scorecard_toml
-
-
-class NoHistoryError(JointInspectError):
-    """The database holds no inspection to learn from."""
-
-
-class ExportPathError(JointInspectError):
-    """The scorecard cannot be written where --export points."""
-
-
-@dataclasses.dataclass(frozen=True)
-class CalibrationRun:
-    calibration: Calibration
-    stored: StoredModel
-    adopted: bool
-    forced: bool
-
-
-def calibrate_district(
-    *,
-    engine: Engine,
-    as_of: dt.date | None,
-    holdout_days: int,
-    config: GradingConfig,
-    adopt_as: str | None = None,
-    force: bool = False,
-) -> CalibrationRun:
-    """Fit and validate the risk model on the inspections up to ``as_of`` (default: the
-    last one), store it, and adopt it as ``adopt_as`` when it beats the default (or
-    ``force``)."""
-    day = as_of or last_inspection_date(engine=engine)
-    if day is None:
-        raise NoHistoryError(
-            "there are no inspections to learn the risk model from",
-            hint="import history.csv (or outcomes.csv); until then grading uses the "
-            "shipped default model",
-        )
-    tables = load_grading_tables(engine=engine, as_of=day)
-    result = calibrate(inputs_from_tables(tables, day), config, holdout_days)
-    validation = result.validation
-    adopted = adopt_as is not None and (validation.beats_default or force)
-    stored = save_model(
-        NewModel(
-            as_of=day,
-            holdout_days=holdout_days,
-            inspections=result.inspections,
-            violations=result.violations,
-            features=[f.name for f in result.model.features],
-            scorecard=result.model.to_json(),
-            validation=dataclasses.asdict(validation),
-            beats_default=validation.beats_default,
-        ),
-        engine=engine,
-        now=dt.datetime.now(CHINA),
-        adopted_by=adopt_as if adopted else None,
-        forced=adopted and not validation.beats_default,
-    )
-    return CalibrationRun(result, stored, adopted, adopted and not validation.beats_default)
+from jointinspect.options import grading_config
 
 
 def print_model(run: CalibrationRun, console: Console) -> None:
@@ -108,40 +43,6 @@ def print_model(run: CalibrationRun, console: Console) -> None:
         f"Base rate {model.base_rate:.1%}; 20 points double the odds of a violation. "
         f"{len(model.features)} features carry weight; the rest told nothing in this district."
     )
-
-
-def check_export_path(path: Path) -> None:
-    """Refuse, before any work, a scorecard path that is not a TOML file in a folder."""
-    if path.suffix.lower() != ".toml":
-        raise ExportPathError(
-            f"--export {path}: the scorecard is written as TOML",
-            hint="name a file ending in .toml",
-        )
-    if not path.parent.is_dir():
-        raise ExportPathError(
-            f"--export {path}: the folder {path.parent} does not exist",
-            hint="create it first or choose another path",
-        )
-
-
-def write_export(run: CalibrationRun, path: Path) -> None:
-    check_export_path(path)
-    header: dict[str, str | float | int] = {
-        "model_id": run.stored.id,
-        "as_of": run.stored.as_of.isoformat(),
-        "adopted": "yes" if run.adopted else "no",
-        "inspections": run.calibration.inspections,
-        "violations": run.calibration.violations,
-    }
-    auc = run.calibration.validation.learned.auc
-    if auc is not None:
-        header["validation_auc"] = round(auc, 4)
-    try:
-        path.write_text(scorecard_toml(run.calibration.model, header), encoding="utf-8")
-    except OSError as exc:
-        raise ExportPathError(
-            f"cannot write {path}: {exc.strerror}", hint="choose a writable path"
-        ) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -195,7 +96,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Learn the risk model from past inspections and compare it with the default."""
         settings = settings_for(ctx, db)
-        config = grading_config(settings, config_file)
+        config = grading_config(settings.options(), config_file)
         day = parse_date(as_of, "--as-of")
         if force and not adopt:
             raise typer.BadParameter("--force goes with --adopt", param_hint="--force")

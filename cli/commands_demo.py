@@ -20,7 +20,7 @@ from jointinspect.cli.context import (
 from jointinspect.models.quarter import Quarter
 
 if TYPE_CHECKING:
-    from jointinspect.cli.demo import DemoSummary
+    from jointinspect.demo import DemoSummary
 
 DEFAULT_ENTERPRISES = 5_000
 DEFAULT_SEED = "fengxian"
@@ -64,11 +64,11 @@ def register(app: typer.Typer) -> None:
 
         # Imported here: the pipeline pulls in the solver, charts and all; `--help` and the
         # other commands should not pay for that at start-up.
-        from jointinspect.cli.demo import run_demo
+        from jointinspect.demo import run_demo
 
         try:
             summary = run_demo(
-                settings=settings,
+                options=settings.options(),
                 engine=engine,
                 calendar=working_calendar(settings),
                 enterprises=enterprises,

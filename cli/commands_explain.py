@@ -11,7 +11,7 @@ import numpy as np
 import typer
 from sqlalchemy.engine import Engine
 
-from jointinspect.cli.commands_grade import GradingConfigOption, grading_config
+from jointinspect.cli.commands_grade import GradingConfigOption
 from jointinspect.cli.context import (
     DbOption,
     open_engine,
@@ -19,10 +19,11 @@ from jointinspect.cli.context import (
     settings_for,
     working_calendar,
 )
-from jointinspect.cli.explain_plan import explain_demand_lines, explain_visit_lines
 from jointinspect.data.grading.risk_models import last_grading_model, load_model
 from jointinspect.data.grading.tables import StoredGrade, enterprise_name, load_grade
+from jointinspect.explaining import explain_demand_lines, explain_visit_lines
 from jointinspect.models.errors import JointInspectError
+from jointinspect.options import grading_config
 from jointinspect.risk.config import GRADES, GradingConfig
 from jointinspect.risk.grade import (
     band_of_credit,
@@ -221,7 +222,7 @@ def register(app: typer.Typer) -> None:
             for line in lines:
                 typer.echo(line)
             return
-        config = grading_config(settings, config_file)
+        config = grading_config(settings.options(), config_file)
         engine = open_engine(settings)
         try:
             lines = explain_enterprise(enterprise.strip(), engine=engine, config=config)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from jointinspect.cli import hard_rules
+from jointinspect import rules as hard_rules
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -14,8 +14,8 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.cli.keyring import load_keys
 from jointinspect.data.codes.filing import file_plan
+from jointinspect.options import load_keys
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         revoked and name their replacement.
         """
         settings = settings_for(ctx, db)
-        keys = load_keys(settings)
+        keys = load_keys(settings.options())
         engine = open_engine(settings)
         try:
             result = file_plan(
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
                 key=keys.current,
                 filed_by=by or getpass.getuser(),
                 now=dt.datetime.now(dt.UTC),
-                check=hard_rules.hard_rule_check(settings),
+                check=hard_rules.hard_rule_check(settings.options()),
             )
         finally:
             engine.dispose()

@@ -16,7 +16,7 @@ from jointinspect.cli.context import (
     settings_for,
     working_calendar,
 )
-from jointinspect.cli.plan_glue import PlanRun, make_plan
+from jointinspect.planning import PlanRun, make_plan
 from jointinspect.scheduler.params import SchedulerParams
 
 

@@ -18,7 +18,7 @@ from jointinspect.cli.context import (
     settings_for,
 )
 from jointinspect.cli.daemon import describe, run_daemon
-from jointinspect.cli.replan_glue import ReplanRun, replan_quarter
+from jointinspect.replanning import ReplanRun, replan_quarter
 
 #: Changed visits listed one per line before the rest are counted.
 SHOWN_CHANGES = 20
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
         try:
             run = replan_quarter(
                 str(q),
-                settings=settings,
+                options=settings.options(),
                 engine=engine,
                 as_of=day,
                 filed_by=getpass.getuser(),

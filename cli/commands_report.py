@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from jointinspect.cli.commands_grade import grading_config
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -19,8 +18,9 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.cli.report_glue import ReportRun, make_report, write_report
 from jointinspect.data.report.figures import ModelMetrics, ReportData
+from jointinspect.options import grading_config
+from jointinspect.reporting import ReportRun, make_report, write_report
 
 __all__ = ["register", "write_report"]
 
@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
         """
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter.strip().upper())
-        config = grading_config(settings)
+        config = grading_config(settings.options())
         engine = open_engine(settings)
         started = time.monotonic()
         progress = elapsed_progress(started)

@@ -9,9 +9,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
-from jointinspect.cli.keyring import load_keys
 from jointinspect.cli.settings import Settings, load_settings
 from jointinspect.cli.web_app import WebConfig, create_app
+from jointinspect.options import load_keys
 
 DEFAULT_PORT = 8000
 #: What each worker process builds its app from: the environment the command hands down.
@@ -31,7 +31,7 @@ def app_from_environment() -> FastAPI:
     """The app of one worker, from ``JOINTINSPECT_*`` as ``serve`` set them."""
     settings = load_settings()
     return create_app(
-        engine=open_engine(settings), keys=load_keys(settings), config=_config(settings)
+        engine=open_engine(settings), keys=load_keys(settings.options()), config=_config(settings)
     )
 
 
@@ -88,7 +88,9 @@ def register(app: typer.Typer) -> None:
         # before anything listens.
         engine = open_engine(settings)
         try:
-            create_app(engine=engine, keys=load_keys(settings), config=_config(load_settings()))
+            create_app(
+                engine=engine, keys=load_keys(settings.options()), config=_config(load_settings())
+            )
         finally:
             engine.dispose()
         typer.echo(f"Serving code checks on http://{host}:{port}/v/CODE", err=True)

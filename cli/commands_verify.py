@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
-from jointinspect.cli.keyring import load_keys
 from jointinspect.data.codes.verification import Verification, verification_json, verify_code
+from jointinspect.options import load_keys
 
 #: Exit status per verification status: 0 only for valid (1 stays for errors).
 EXIT_CODES = {"valid": 0, "revoked": 2, "unknown": 3, "forged": 4, "malformed": 5}
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         1 is an error such as a missing key or database).
         """
         settings = settings_for(ctx, db)
-        keys = load_keys(settings)
+        keys = load_keys(settings.options())
         engine = open_engine(settings)
         try:
             result = verify_code(code, engine=engine, keys=keys)

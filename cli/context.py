@@ -13,11 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from jointinspect.cli.settings import Settings, load_settings
-from jointinspect.data.bundle.calendar_file import load_calendar
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter, QuarterFormatError
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.options import working_calendar as options_calendar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -67,9 +67,7 @@ def open_engine(settings: Settings, *, create: bool = True) -> Engine:
 
 def working_calendar(settings: Settings) -> WorkingCalendar:
     """The official calendar with the district's override file, when one is set."""
-    if settings.calendar_file is None:
-        return WorkingCalendar()
-    return load_calendar(settings.calendar_file)
+    return options_calendar(settings.options())
 
 
 def fail(message: str, hint: str | None = None, code: int = 1) -> typer.Exit:

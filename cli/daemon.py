@@ -34,13 +34,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from jointinspect.cli.replan_glue import ReplanRun, replan_quarter
 from jointinspect.cli.settings import Settings
 from jointinspect.data.exports.plan import export_plan
 from jointinspect.data.exports.push import load_endpoint_specs, push_plan, resolve_tokens
 from jointinspect.data.plans.replan_store import NoFiledPlanError
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
+from jointinspect.replanning import ReplanRun, replan_quarter
 from jointinspect.scheduler.plan_diff import summary_line
 
 log = logging.getLogger("jointinspect.daemon")
@@ -123,7 +123,12 @@ def nightly_replan() -> None:
     quarter = str(Quarter.containing(today))
     try:
         run = replan_quarter(
-            quarter, settings=settings, engine=engine, as_of=today, now=now, filed_by="daemon"
+            quarter,
+            options=settings.options(),
+            engine=engine,
+            as_of=today,
+            now=now,
+            filed_by="daemon",
         )
         if run.filing is not None:
             _deliver(run, settings, engine)

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jointinspect.models import DEFAULT_DB_URL
+from jointinspect.options import Options
 
 
 class Settings(BaseSettings):
@@ -72,6 +73,23 @@ class Settings(BaseSettings):
         default=None,
         description="serve: CSRF signing secret shared by several workers (default: random)",
     )
+
+    def options(self) -> Options:
+        """The workflows' options from these settings (the library reads no environment)."""
+        return Options(
+            key_file=self.key_file,
+            key=self.key.get_secret_value() if self.key is not None else None,
+            calendar_file=self.calendar_file,
+            grading_file=self.grading_file,
+            scheduler_file=self.scheduler_file,
+            trigger_response_days=self.trigger_response_days,
+            pin_working_days=self.pin_working_days,
+            inbox_dir=self.inbox_dir,
+            replan_lock_timeout=self.replan_lock_timeout,
+            daemon_export_dir=self.daemon_export_dir,
+            district_prefix=self.district_prefix,
+            verify_base_url=self.verify_base_url,
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

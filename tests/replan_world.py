@@ -10,18 +10,18 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from jointinspect.cli import hard_rules
+from jointinspect import rules as hard_rules
 from jointinspect.cli.commands_base import create_key_file
-from jointinspect.cli.commands_grade import grade_district, store_grades
-from jointinspect.cli.keyring import load_keys
-from jointinspect.cli.plan_glue import make_plan
 from jointinspect.cli.settings import Settings
 from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.codes.filing import file_plan
 from jointinspect.data.synthetic.district import generate_district
+from jointinspect.grading import grade_district, store_grades
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.options import load_keys
+from jointinspect.planning import make_plan
 from jointinspect.risk.config import load_config
 from jointinspect.scheduler.params import SchedulerParams
 
@@ -73,7 +73,7 @@ def build_filed_world(folder: Path, url: str, district: Path | None = None) -> W
         key=load_keys(settings).current,
         filed_by="test",
         now=FILED_AT,
-        check=hard_rules.hard_rule_check(settings),
+        check=hard_rules.hard_rule_check(settings.options()),
     )
     engine.dispose()
     return world

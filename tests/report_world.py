@@ -15,12 +15,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from jointinspect.cli.commands_calibrate import calibrate_district
-from jointinspect.cli.commands_grade import grade_district, store_grades
-from jointinspect.cli.plan_glue import make_plan
+from jointinspect.calibration import calibrate_district
 from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.codes.filing import file_plan
 from jointinspect.data.synthetic.district import generate_district
+from jointinspect.grading import grade_district, store_grades
 from jointinspect.models import (
     EnterpriseGrade,
     Feedback,
@@ -35,6 +34,7 @@ from jointinspect.models import (
 from jointinspect.models.codes import CodeKey
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.planning import make_plan
 from jointinspect.risk.config import load_config
 from jointinspect.scheduler.params import SchedulerParams
 

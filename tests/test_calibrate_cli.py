@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from jointinspect.cli import commands_calibrate
+from jointinspect import calibration
 from jointinspect.cli.app import app
 from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.synthetic.district import generate_district
@@ -114,7 +114,7 @@ def _losing(*args: object, **kwargs: object) -> Calibration:
 def test_a_model_that_does_not_beat_the_default_is_not_adopted(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(commands_calibrate, "calibrate", _losing)
+    monkeypatch.setattr(calibration, "calibrate", _losing)
     refused = runner.invoke(app, ["calibrate", "--db", url, "--adopt"])
     assert refused.exit_code == 0, refused.output
     assert "does not beat the default" in refused.output

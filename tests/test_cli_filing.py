@@ -10,7 +10,7 @@ from plan_factory import USCC, add_revision, sample_plan, sample_spec
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from jointinspect.cli import hard_rules
+from jointinspect import rules as hard_rules
 from jointinspect.cli.app import app
 from jointinspect.cli.settings import Settings
 from jointinspect.data.codes.filing import HardRuleCheck

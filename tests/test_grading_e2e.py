@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from jointinspect.cli.commands_grade import evaluate_district, evaluation_cutoff
 from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.grading.tables import load_inspections
 from jointinspect.data.synthetic.district import generate_district
+from jointinspect.grading import evaluate_district, evaluation_cutoff
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
 from jointinspect.risk.config import load_config

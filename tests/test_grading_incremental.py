@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from jointinspect.cli.commands_calibrate import calibrate_district
-from jointinspect.cli.commands_grade import grade_district, grade_enterprises, inputs_from_tables
+from jointinspect.calibration import calibrate_district
 from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.grading.tables import load_grading_tables
 from jointinspect.data.synthetic.district import generate_district
+from jointinspect.grading import grade_district, grade_enterprises, inputs_from_tables
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
 from jointinspect.risk.config import load_config

@@ -6,12 +6,12 @@ import pytest
 from plan_factory import USCC, sample_plan, sample_spec
 from sqlalchemy.engine import Engine
 
-from jointinspect.cli.hard_rules import hard_rule_check, plan_result
 from jointinspect.cli.settings import Settings
 from jointinspect.data.codes.filing import HardRuleViolationError, file_plan
 from jointinspect.data.plans.document import load_plan_document
 from jointinspect.models import Demand, EnterpriseGrade, session_scope
 from jointinspect.models.codes import CodeKey
+from jointinspect.rules import hard_rule_check, plan_result
 
 
 def test_stored_draft_converts_to_a_plan_result(sqlite_engine: Engine) -> None:

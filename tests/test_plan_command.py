@@ -14,7 +14,6 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
-from jointinspect.cli.plan_glue import build_problem, draw_sample
 from jointinspect.data.plans.document import load_plan_document, to_contract
 from jointinspect.data.plans.planning_inputs import load_planning_inputs, trigger_window
 from jointinspect.models import (
@@ -35,6 +34,7 @@ from jointinspect.models import (
 )
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.planning import build_problem, draw_sample
 from jointinspect.scheduler.checker import check
 from jointinspect.scheduler.result import (
     OfficerRef,
@@ -263,7 +263,7 @@ def _seeded(request: pytest.FixtureRequest, engine: Engine) -> None:
 
 
 def test_explain_demand_and_visit_from_the_stored_draft(engine: Engine, sqlite_url: str) -> None:
-    from jointinspect.cli.explain_plan import explain_demand_lines, explain_visit_lines
+    from jointinspect.explaining import explain_demand_lines, explain_visit_lines
     from jointinspect.models import Visit, VisitTask
 
     assert _plan(sqlite_url).exit_code == 0

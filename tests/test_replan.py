@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
-from jointinspect.cli.replan_glue import replan_quarter
 from jointinspect.data.plans.document import PlanDocument, VisitDoc, load_plan_document
 from jointinspect.data.plans.followups import followup_id
 from jointinspect.data.plans.replan_store import read_plan_document
@@ -31,6 +30,7 @@ from jointinspect.models import (
 )
 from jointinspect.models.industry import applies
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.replanning import replan_quarter
 from jointinspect.scheduler.pinning import DayStatus, pin_window
 
 RECEIVED = "2025-11-03T09:00:00+08:00"
@@ -83,7 +83,7 @@ def _same(a: VisitDoc, b: VisitDoc) -> bool:
 def _replan(world: World, engine: Engine, **settings: object) -> object:
     return replan_quarter(
         str(QUARTER),
-        settings=world.settings(inbox_dir=world.district / "inbox", **settings),
+        options=world.settings(inbox_dir=world.district / "inbox", **settings).options(),
         engine=engine,
         as_of=AS_OF,
     )
@@ -123,7 +123,9 @@ def test_fast_reader_gives_the_stored_document(engine: Engine) -> None:
 
 
 def test_nothing_new_means_no_change_and_no_draft(world: World, engine: Engine) -> None:
-    run = replan_quarter(str(QUARTER), settings=world.settings(), engine=engine, as_of=AS_OF)
+    run = replan_quarter(
+        str(QUARTER), options=world.settings().options(), engine=engine, as_of=AS_OF
+    )
     assert run.filing is None and run.stored is None
     assert [r.status for r in _revisions(engine)] == ["filed"]
 
@@ -289,7 +291,7 @@ def test_a_crash_before_filing_leaves_the_filed_revision_and_the_next_run_recove
     def crash(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("power cut while filing")
 
-    monkeypatch.setattr("jointinspect.cli.replan_glue.file_plan", crash)
+    monkeypatch.setattr("jointinspect.replanning.file_plan", crash)
     with pytest.raises(RuntimeError):
         _replan(world, engine)
     assert [(r.revision, r.status) for r in _revisions(engine)] == [(1, "filed"), (2, "draft")]

@@ -29,7 +29,6 @@ from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
 from jointinspect.cli.commands_report import risk_model_summary
-from jointinspect.cli.report_glue import build_report_data, write_report
 from jointinspect.data.grading.risk_models import StoredModel, adopted_model
 from jointinspect.data.grading.tables import load_inspections
 from jointinspect.data.report.charts import (
@@ -52,6 +51,7 @@ from jointinspect.data.report.style import ReportStyle
 from jointinspect.data.report.text import TEXT
 from jointinspect.models import EnterpriseGrade, Item, NoDisturb, session_scope
 from jointinspect.models.quarter import Quarter
+from jointinspect.reporting import build_report_data, write_report
 from jointinspect.risk.config import load_config
 from jointinspect.risk.evaluation import evaluate, grade_numbers
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from jointinspect.cli.commands_grade import inputs_from_tables
 from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.grading.tables import GradingTables, load_grading_tables
 from jointinspect.data.synthetic.district import generate_district
+from jointinspect.grading import inputs_from_tables
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
 from jointinspect.risk.calibration import calibrate, examples

@@ -10,17 +10,15 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from jointinspect.cli.context import working_calendar
-from jointinspect.cli.plan_glue import build_problem, draw_sample
-from jointinspect.cli.settings import Settings
 from jointinspect.data.codes.filing import HardRuleCheck
 from jointinspect.data.plans.document import PlanDocument
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.data.plans.replan_store import read_plan_document
 from jointinspect.models.enums import DemandSource
 from jointinspect.models.quarter import Quarter
+from jointinspect.options import Options, scheduler_params, working_calendar
+from jointinspect.planning import build_problem, draw_sample
 from jointinspect.scheduler.checker import check as check_plan
-from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.result import (
     OfficerRef,
     OffsiteResult,
@@ -68,22 +66,18 @@ def plan_result(doc: PlanDocument) -> PlanResult:
     )
 
 
-def hard_rule_check(settings: Settings) -> HardRuleCheck:
-    """A check for ``file_plan`` configured from ``settings``."""
-    params = (
-        SchedulerParams.from_toml(settings.scheduler_file)
-        if settings.scheduler_file
-        else SchedulerParams.default()
-    )
+def hard_rule_check(options: Options) -> HardRuleCheck:
+    """A check for ``file_plan`` configured from ``options``."""
+    params = scheduler_params(options)
 
     def check(session: Session, revision_id: int) -> Sequence[str]:
         doc = read_plan_document(session.connection(), revision_id)
-        calendar = working_calendar(settings)
+        calendar = working_calendar(options)
         inputs = load_planning_inputs(
             Quarter.parse(doc.quarter),
             engine=session.get_bind(),  # type: ignore[arg-type]
             calendar=calendar,
-            trigger_response_days=settings.trigger_response_days,
+            trigger_response_days=options.trigger_response_days,
         )
         problem = build_problem(inputs, doc.seed, calendar, draw_sample(inputs, doc.seed))
         return check_plan(problem, plan_result(doc), params)

@@ -23,12 +23,6 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from jointinspect.cli.commands_grade import grade_enterprises, grading_config
-from jointinspect.cli.context import working_calendar
-from jointinspect.cli.hard_rules import plan_result
-from jointinspect.cli.keyring import load_keys
-from jointinspect.cli.plan_glue import build_problem
-from jointinspect.cli.settings import Settings
 from jointinspect.data.bundle.inbox import InboxItem, take_inbox
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
@@ -45,13 +39,23 @@ from jointinspect.data.plans.replan_store import (
     record_replan,
 )
 from jointinspect.data.plans.store import StoredRevision, store_draft
+from jointinspect.grading import grade_enterprises
 from jointinspect.models.codes import CodeKey
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.timezones import CHINA
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.options import (
+    Options,
+    grading_config,
+    load_keys,
+    scheduler_params,
+    working_calendar,
+)
+from jointinspect.planning import build_problem
 from jointinspect.risk.config import GRADES
 from jointinspect.risk.reasons import reason_json
 from jointinspect.risk.sampling import Draw
+from jointinspect.rules import plan_result
 from jointinspect.scheduler.change_cost import ChangeCosts
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.plan_diff import is_empty
@@ -80,16 +84,10 @@ class ReplanRun:
         return self.filing is not None
 
 
-def scheduler_params(settings: Settings) -> SchedulerParams:
-    if settings.scheduler_file:
-        return SchedulerParams.from_toml(settings.scheduler_file)
-    return SchedulerParams.default()
-
-
 def replan_quarter(
     quarter: str,
     *,
-    settings: Settings,
+    options: Options,
     engine: Engine,
     as_of: dt.date | None = None,
     now: dt.datetime | None = None,
@@ -102,18 +100,18 @@ def replan_quarter(
     as_of = as_of or now.astimezone(CHINA).date()
     q = Quarter.parse(quarter)
     run = ReplanRun(str(q), as_of)
-    calendar = working_calendar(settings)
-    params = scheduler_params(settings)
-    key = load_keys(settings).current
+    calendar = working_calendar(options)
+    params = scheduler_params(options)
+    key = load_keys(options).current
     clock = _Clock(run.seconds)
     say("waiting for the replan lock")
-    with replan_lock(engine, timeout=settings.replan_lock_timeout), _no_cyclic_gc():
+    with replan_lock(engine, timeout=options.replan_lock_timeout), _no_cyclic_gc():
         # In a function of its own, so that the run's big structures are freed before the
         # collector resumes (else its first pass walks all of them).
         _replan_locked(
             run,
             q,
-            settings=settings,
+            options=options,
             engine=engine,
             now=now,
             filed_by=filed_by,
@@ -130,7 +128,7 @@ def _replan_locked(
     run: ReplanRun,
     q: Quarter,
     *,
-    settings: Settings,
+    options: Options,
     engine: Engine,
     now: dt.datetime,
     filed_by: str,
@@ -143,15 +141,15 @@ def _replan_locked(
     """The run under the lock: inbox, follow-ups, regrade, replan, store, file."""
     as_of = run.as_of
     clock.lap("lock")
-    if settings.inbox_dir is not None:
-        run.inbox = take_inbox(settings.inbox_dir, engine=engine, now=now)
+    if options.inbox_dir is not None:
+        run.inbox = take_inbox(options.inbox_dir, engine=engine, now=now)
         say(
             f"inbox: {sum(i.imported for i in run.inbox)} imported, "
             f"{sum(not i.imported for i in run.inbox)} refused"
         )
     clock.lap("inbox")
     run.followups = derive_followups(
-        engine=engine, calendar=calendar, response_days=settings.trigger_response_days
+        engine=engine, calendar=calendar, response_days=options.trigger_response_days
     )
     clock.lap("followups")
     if leftover_draft(run.quarter, engine=engine):
@@ -166,7 +164,7 @@ def _replan_locked(
     )
     if touched:
         say(f"regrading ({len(touched)} enterprises with new demands or outcomes)")
-        run.regraded = _regrade(engine, settings, as_of, touched)
+        run.regraded = _regrade(engine, options, as_of, touched)
     clock.lap("regrade")
     say("loading enterprises, officers and demands")
     drawn = frozen_draw(filed.document)
@@ -175,7 +173,7 @@ def _replan_locked(
         q,
         engine=engine,
         calendar=calendar,
-        trigger_response_days=settings.trigger_response_days,
+        trigger_response_days=options.trigger_response_days,
         only_enterprises_with_demands=[d.uscc for d in drawn],
     )
     problem = build_problem(inputs, filed.document.seed, calendar, drawn)
@@ -185,7 +183,7 @@ def _replan_locked(
         problem,
         plan_result(filed.document),
         as_of,
-        settings.pin_working_days,
+        options.pin_working_days,
         params,
         ChangeCosts.default(),
     )
@@ -197,7 +195,7 @@ def _replan_locked(
     run.stored = store_draft(
         outcome.result,
         engine=engine,
-        prefix=settings.district_prefix,
+        prefix=options.district_prefix,
         generated_at=now,
         extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
     )
@@ -257,12 +255,12 @@ def _demand_ids(doc: PlanDocument) -> set[str]:
     return known
 
 
-def _regrade(engine: Engine, settings: Settings, as_of: dt.date, touched: set[str]) -> int:
+def _regrade(engine: Engine, options: Options, as_of: dt.date, touched: set[str]) -> int:
     """Grade the touched enterprises as of ``as_of`` (as the whole district's grading
     would: their relation neighbourhood is read too) and store their new grades only:
     the rest keep the quarter's grades."""
     result = grade_enterprises(
-        engine=engine, as_of=as_of, config=grading_config(settings), usccs=touched
+        engine=engine, as_of=as_of, config=grading_config(options), usccs=touched
     )
     usccs = result.inputs.uscc.tolist()
     reasons = reason_json(result)

@@ -15,22 +15,25 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from jointinspect.cli import hard_rules
+from jointinspect import rules as hard_rules
 from jointinspect.cli.commands_base import create_key_file
-from jointinspect.cli.commands_grade import grade_district, grading_config, store_grades
-from jointinspect.cli.keyring import load_keys
-from jointinspect.cli.plan_glue import PlanRun, make_plan
-from jointinspect.cli.report_glue import write_report
-from jointinspect.cli.settings import Settings
 from jointinspect.data.bundle.importer import ImportReport, import_bundle
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.exports.plan import export_plan
 from jointinspect.data.plans.drafts import discard_latest_draft
 from jointinspect.data.synthetic.district import BUNDLE_DIR, TRUTH_FILES, generate_district
+from jointinspect.grading import grade_district, store_grades
 from jointinspect.models import Enterprise
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.options import (
+    Options,
+    grading_config,
+    load_keys,
+)
+from jointinspect.planning import PlanRun, make_plan
+from jointinspect.reporting import write_report
 from jointinspect.risk.config import GRADES
 from jointinspect.scheduler.params import SchedulerParams
 
@@ -72,7 +75,7 @@ class DemoSummary:
 
 def run_demo(
     *,
-    settings: Settings,
+    options: Options,
     engine: Engine,
     calendar: WorkingCalendar,
     enterprises: int,
@@ -87,14 +90,14 @@ def run_demo(
     stage(f"generating a synthetic Fengxian district of {enterprises:,} enterprises")
     district = generate_district(district_dir, enterprises=enterprises, seed=seed, quarter=quarter)
     _refuse_foreign_database(engine, district.bundle_dir / "enterprises.csv")
-    create_key_file(settings.key_file)
+    create_key_file(options.key_file)
 
     stage("importing the bundle (validated, all or nothing)")
     report = import_bundle(district.bundle_dir, engine=engine)
 
     as_of = quarter.first_day - dt.timedelta(days=1)
     stage(f"grading every enterprise as of {as_of.isoformat()}")
-    graded = grade_district(engine=engine, as_of=as_of, config=grading_config(settings))
+    graded = grade_district(engine=engine, as_of=as_of, config=grading_config(options))
     store_grades(graded, engine=engine)
     mix = {g: int((graded.grade == i).sum()) for i, g in enumerate(GRADES)}
 
@@ -105,8 +108,8 @@ def run_demo(
         plan_seed,
         engine=engine,
         calendar=calendar,
-        trigger_response_days=settings.trigger_response_days,
-        prefix=settings.district_prefix,
+        trigger_response_days=options.trigger_response_days,
+        prefix=options.district_prefix,
         params=SchedulerParams.default(),
         progress=lambda message: stage(f"  {message}"),
     )
@@ -117,10 +120,10 @@ def run_demo(
         filing = file_plan(
             str(quarter),
             engine=engine,
-            key=load_keys(settings).current,
+            key=load_keys(options).current,
             filed_by="demo",
             now=dt.datetime.now(dt.UTC),
-            check=hard_rules.hard_rule_check(settings),
+            check=hard_rules.hard_rule_check(options),
         )
     except UnchangedPlanError:
         # An earlier demo run filed this very plan: its codes stand, the copy goes.
@@ -146,7 +149,7 @@ def run_demo(
             engine=engine,
             fmt=fmt,
             out=exports_dir / name,
-            verify_base_url=settings.verify_base_url,
+            verify_base_url=options.verify_base_url,
         )
         summary.exports[fmt] = result.paths
     summary.sample_code = _first_code(exports_dir / "plan.json")
