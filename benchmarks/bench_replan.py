@@ -43,7 +43,6 @@ def _settings(folder: Path, db: Path) -> Any:
 
 def prepare(folder: Path, enterprises: int) -> Path:
     from jointinspect import rules as hard_rules
-    from jointinspect.cli.commands_base import create_key_file
     from jointinspect.data.bundle.importer import import_bundle
     from jointinspect.data.codes.filing import file_plan
     from jointinspect.data.synthetic.district import generate_district
@@ -51,7 +50,7 @@ def prepare(folder: Path, enterprises: int) -> Path:
     from jointinspect.models import create_schema, make_engine
     from jointinspect.models.quarter import Quarter
     from jointinspect.models.workdays import WorkingCalendar
-    from jointinspect.options import grading_config, load_keys
+    from jointinspect.options import create_key_file, grading_config, load_keys
     from jointinspect.planning import make_plan
     from jointinspect.scheduler.params import SchedulerParams
 

@@ -12,7 +12,7 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.data.exports.plan import FOLDER_FORMATS, FORMATS, export_plan
+from jointinspect.exporting import FOLDER_FORMATS, FORMATS, export_plan
 
 
 def register(app: typer.Typer) -> None:

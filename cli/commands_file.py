@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from jointinspect import rules as hard_rules
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -14,8 +13,7 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.data.codes.filing import file_plan
-from jointinspect.options import load_keys
+from jointinspect.filing import file_quarter
 
 
 def register(app: typer.Typer) -> None:
@@ -37,16 +35,15 @@ def register(app: typer.Typer) -> None:
         revoked and name their replacement.
         """
         settings = settings_for(ctx, db)
-        keys = load_keys(settings.options())
+        options = settings.options()
         engine = open_engine(settings)
         try:
-            result = file_plan(
+            result = file_quarter(
                 quarter.strip().upper(),
                 engine=engine,
-                key=keys.current,
+                options=options,
                 filed_by=by or getpass.getuser(),
                 now=dt.datetime.now(dt.UTC),
-                check=hard_rules.hard_rule_check(settings.options()),
             )
         finally:
             engine.dispose()

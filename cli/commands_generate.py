@@ -7,8 +7,13 @@ from typing import Annotated
 import typer
 
 from jointinspect.cli.context import DbOption, reports_errors
-from jointinspect.data.synthetic.district import MAX_ENTERPRISES, MIN_ENTERPRISES, generate_district
-from jointinspect.data.synthetic.worlds import CLASSIC, WORLDS
+from jointinspect.generation import (
+    CLASSIC,
+    MAX_ENTERPRISES,
+    MIN_ENTERPRISES,
+    WORLDS,
+    generate_district,
+)
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter, QuarterFormatError
 

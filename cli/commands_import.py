@@ -11,9 +11,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
-from jointinspect.data.bundle.errors import BundleInvalid, Problem
-from jointinspect.data.bundle.importer import ImportReport, check_bundle_dir, import_bundle
-from jointinspect.data.bundle.validation import ImportProgress, ProgressCallback
+from jointinspect.importing import (
+    BundleInvalid,
+    ImportProgress,
+    ImportReport,
+    Problem,
+    ProgressCallback,
+    check_bundle_dir,
+    import_bundle,
+)
 
 #: How many warnings a successful import prints before it only counts the rest.
 WARNINGS_SHOWN = 20

@@ -16,8 +16,8 @@ from jointinspect.cli.context import (
     settings_for,
     working_calendar,
 )
+from jointinspect.options import scheduler_params
 from jointinspect.planning import PlanRun, make_plan
-from jointinspect.scheduler.params import SchedulerParams
 
 
 def register(app: typer.Typer) -> None:
@@ -55,11 +55,7 @@ def register(app: typer.Typer) -> None:
                 "(set JOINTINSPECT_CALENDAR_FILE to give the published days).",
                 err=True,
             )
-        params = (
-            SchedulerParams.from_toml(settings.scheduler_file)
-            if settings.scheduler_file
-            else SchedulerParams.default()
-        ).with_time_limit(time_limit)
+        params = scheduler_params(settings.options()).with_time_limit(time_limit)
         engine = open_engine(settings)
         started = time.monotonic()
         progress = elapsed_progress(started)

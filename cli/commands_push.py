@@ -15,7 +15,7 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.data.exports.push import load_endpoint_specs, push_plan, resolve_tokens
+from jointinspect.exporting import load_endpoint_specs, push_plan, resolve_tokens
 
 
 def register(app: typer.Typer) -> None:

@@ -18,9 +18,8 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.data.report.figures import ModelMetrics, ReportData
 from jointinspect.options import grading_config
-from jointinspect.reporting import ReportRun, make_report, write_report
+from jointinspect.reporting import ModelMetrics, ReportData, ReportRun, make_report, write_report
 
 __all__ = ["register", "write_report"]
 

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
 from jointinspect.cli.settings import Settings, load_settings
-from jointinspect.cli.web_app import WebConfig, create_app
 from jointinspect.options import load_keys
+from jointinspect.web.app import WebConfig, create_app
 
 DEFAULT_PORT = 8000
 #: What each worker process builds its app from: the environment the command hands down.

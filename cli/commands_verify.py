@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
-from jointinspect.data.codes.verification import Verification, verification_json, verify_code
 from jointinspect.options import load_keys
+from jointinspect.verification import Verification, verification_json, verify_code
 
 #: Exit status per verification status: 0 only for valid (1 stays for errors).
 EXIT_CODES = {"valid": 0, "revoked": 2, "unknown": 3, "forged": 4, "malformed": 5}

@@ -9,11 +9,9 @@ from functools import wraps
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
 from jointinspect.cli.settings import Settings, load_settings
-from jointinspect.models import create_schema, make_engine
+from jointinspect.database import DatabaseError, Engine, open_database
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter, QuarterFormatError
 from jointinspect.models.workdays import WorkingCalendar
@@ -59,10 +57,7 @@ def settings_for(ctx: typer.Context, db: str | None) -> Settings:
 
 def open_engine(settings: Settings, *, create: bool = True) -> Engine:
     """An engine on the configured database, with the schema in place."""
-    engine = make_engine(settings.db)
-    if create:
-        create_schema(engine)
-    return engine
+    return open_database(settings.db, create=create)
 
 
 def working_calendar(settings: Settings) -> WorkingCalendar:
@@ -87,7 +82,7 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except JointInspectError as exc:
             raise fail(str(exc), exc.hint) from None
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise fail(
                 f"the database cannot be used: {exc.orig}",
                 "check --db / $JOINTINSPECT_DB and that the server is running",

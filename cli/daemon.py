@@ -32,16 +32,13 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.engine import Engine
 
 from jointinspect.cli.settings import Settings
-from jointinspect.data.exports.plan import export_plan
-from jointinspect.data.exports.push import load_endpoint_specs, push_plan, resolve_tokens
-from jointinspect.data.plans.replan_store import NoFiledPlanError
+from jointinspect.database import Engine
+from jointinspect.exporting import export_plan, load_endpoint_specs, push_plan, resolve_tokens
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
-from jointinspect.replanning import ReplanRun, replan_quarter
-from jointinspect.scheduler.plan_diff import summary_line
+from jointinspect.replanning import NoFiledPlanError, ReplanRun, replan_quarter, summary_line
 
 log = logging.getLogger("jointinspect.daemon")
 

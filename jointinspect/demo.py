@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from jointinspect import rules as hard_rules
-from jointinspect.cli.commands_base import create_key_file
 from jointinspect.data.bundle.importer import ImportReport, import_bundle
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.exports.plan import export_plan
@@ -29,6 +28,7 @@ from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.options import (
     Options,
+    create_key_file,
     grading_config,
     load_keys,
 )

@@ -6,6 +6,8 @@ or takes the defaults. Nothing here reads the environment.
 """
 
 import dataclasses
+import os
+import secrets
 from pathlib import Path
 
 from jointinspect.data.bundle.calendar_file import load_calendar
@@ -73,3 +75,22 @@ def grading_config(options: Options, config_file: Path | None = None) -> Grading
             hint="give a UTF-8 TOML file; see risk/grading.toml for every key",
         ) from exc
     return load_config(text, source=str(path))
+
+
+class KeyFileError(JointInspectError):
+    """The secret key file cannot be created or has unsafe permissions."""
+
+
+def create_key_file(path: Path) -> bool:
+    """Create a fresh random key readable only by its owner; False when it exists already."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise KeyFileError(f"cannot create key file {path}: {exc.strerror}") from exc
+    with os.fdopen(fd, "w") as handle:
+        # key id, then 32 random bytes; the id lets keys rotate without breaking old codes.
+        handle.write(f"k1:{secrets.token_hex(32)}\n")
+    return True

@@ -33,6 +33,7 @@ from jointinspect.data.plans.lock import replan_lock
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.data.plans.replan_store import (
     REPLAN_MARK,
+    NoFiledPlanError,
     enterprises_with_news,
     filed_plan,
     leftover_draft,
@@ -58,13 +59,16 @@ from jointinspect.risk.sampling import Draw
 from jointinspect.rules import plan_result
 from jointinspect.scheduler.change_cost import ChangeCosts
 from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.plan_diff import is_empty
+from jointinspect.scheduler.plan_diff import is_empty, summary_line
 from jointinspect.scheduler.problem import PlanningProblem
 from jointinspect.scheduler.replan import replan
 from jointinspect.scheduler.replan_check import check_replanned
 from jointinspect.scheduler.result import PlanResult
 
 Progress = Callable[[str], None]
+
+
+__all__ = ["NoFiledPlanError", "ReplanRun", "frozen_draw", "replan_quarter", "summary_line"]
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.report.figures import EvaluationFigures, ReportData
+from jointinspect.data.report.figures import EvaluationFigures, ModelMetrics, ReportData
 from jointinspect.data.report.gather import load_report_data
 from jointinspect.data.report.render import RenderedReport, render_report, write_html
 from jointinspect.data.report.text import Lang
@@ -23,6 +23,18 @@ from jointinspect.risk.config import GRADES, EvaluationConfig, GradingConfig, lo
 from jointinspect.risk.evaluation import Evaluation, evaluate, grade_numbers
 
 Progress = Callable[[str], None]
+
+
+__all__ = [
+    "ModelMetrics",
+    "ReportData",
+    "ReportRun",
+    "build_report_data",
+    "evaluation_figures",
+    "make_report",
+    "plan_evaluation",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jointinspect import rules as hard_rules
-from jointinspect.cli.commands_base import create_key_file
 from jointinspect.cli.settings import Settings
 from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.codes.filing import file_plan
@@ -20,7 +19,7 @@ from jointinspect.grading import grade_district, store_grades
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
-from jointinspect.options import load_keys
+from jointinspect.options import create_key_file, load_keys
 from jointinspect.planning import make_plan
 from jointinspect.risk.config import load_config
 from jointinspect.scheduler.params import SchedulerParams

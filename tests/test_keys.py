@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from jointinspect.cli.commands_base import create_key_file
 from jointinspect.data.codes.keys import (
     KeyFileMissingError,
     KeyFormatError,
@@ -13,6 +12,7 @@ from jointinspect.data.codes.keys import (
     load_key_file,
     parse_keys,
 )
+from jointinspect.options import create_key_file
 
 
 def test_init_key_file_loads(tmp_path: Path) -> None:

@@ -15,9 +15,6 @@ from typer.testing import CliRunner
 from web_world import KEY_SETTING, RING, WebWorld, build_world
 
 from jointinspect.cli.app import app as cli_app
-from jointinspect.cli.web_app import MAX_CODE_INPUT, WebConfig, create_app
-from jointinspect.cli.web_security import CSRF_COOKIE, ClientRateLimiter, RateLimitSyntaxError
-from jointinspect.cli.web_text import TEXT
 from jointinspect.data.codes.feedback import (
     AlreadyRatedError,
     CommentTooLongError,
@@ -28,6 +25,9 @@ from jointinspect.data.codes.feedback import (
 )
 from jointinspect.data.exports.qr import VerifyUrlError, qr_payload
 from jointinspect.models import Feedback, make_engine, session_scope
+from jointinspect.web.app import MAX_CODE_INPUT, WebConfig, create_app
+from jointinspect.web.security import CSRF_COOKIE, ClientRateLimiter, RateLimitSyntaxError
+from jointinspect.web.text import TEXT
 
 SECRET = b"s" * 32
 HTTP = {"valid": 200, "revoked": 410, "unknown": 404, "forged": 404, "malformed": 400}

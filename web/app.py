@@ -41,9 +41,33 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.engine import Engine
 
-from jointinspect.cli.web_security import (
+from jointinspect.database import Engine
+from jointinspect.exporting import qr_payload
+from jointinspect.models.codes import CODE_CHARS
+from jointinspect.models.errors import JointInspectError
+from jointinspect.models.timezones import CHINA
+from jointinspect.verification import (
+    FORGED,
+    MALFORMED,
+    MAX_COMMENT_CHARS,
+    REVOKED,
+    UNKNOWN,
+    VALID,
+    AlreadyRatedError,
+    CommentTooLongError,
+    KeyRing,
+    NotRateableError,
+    RatingOutOfRangeError,
+    RatingTooEarlyError,
+    Verification,
+    find_rating,
+    rating_window_open,
+    record_rating,
+    verification_json,
+    verify_code,
+)
+from jointinspect.web.security import (
     CSRF_COOKIE,
     SECURITY_HEADERS,
     ClientRateLimiter,
@@ -51,33 +75,7 @@ from jointinspect.cli.web_security import (
     SecurityHeaders,
     plausible_nonce,
 )
-from jointinspect.cli.web_text import TEXT, pick_lang
-from jointinspect.data.codes.feedback import (
-    MAX_COMMENT_CHARS,
-    AlreadyRatedError,
-    CommentTooLongError,
-    NotRateableError,
-    RatingOutOfRangeError,
-    RatingTooEarlyError,
-    find_rating,
-    rating_window_open,
-    record_rating,
-)
-from jointinspect.data.codes.keys import KeyRing
-from jointinspect.data.codes.verification import (
-    FORGED,
-    MALFORMED,
-    REVOKED,
-    UNKNOWN,
-    VALID,
-    Verification,
-    verification_json,
-    verify_code,
-)
-from jointinspect.data.exports.qr import qr_payload
-from jointinspect.models.codes import CODE_CHARS
-from jointinspect.models.errors import JointInspectError
-from jointinspect.models.timezones import CHINA
+from jointinspect.web.text import TEXT, pick_lang
 
 HTTP_STATUS = {VALID: 200, REVOKED: 410, UNKNOWN: 404, FORGED: 404, MALFORMED: 400}
 #: Longest input looked at: a code is 20 characters, 23 with separators; anything much
