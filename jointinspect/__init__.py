@@ -1,12 +1,55 @@
 """JointInspect: joint, credit- and risk-based inspection planning for a district.
 
-The code lives in the top-level folders `models/`, `risk/`, `data/`, `scheduler/` and
-`cli/`; installed they are the subpackages `jointinspect.models` and so on.
+The library API is this package's own modules — ``importing``, ``grading``,
+``calibration``, ``planning``, ``filing``, ``exporting``, ``replanning``, ``reporting``,
+``verification``, ``explaining``, ``demo`` — plain functions over a database and explicit
+:class:`~jointinspect.options.Options`. The most used ones are also names of this package,
+imported on first use so that ``import jointinspect`` stays instant::
+
+    import jointinspect as ji
+    db = ji.open_database("sqlite:///fx.db")
+    ji.import_bundle(Path("district/bundle"), engine=db)
+
+Below the API: ``jointinspect.risk`` and ``jointinspect.scheduler`` (the engines),
+``jointinspect.data`` (storage and files), ``jointinspect.models`` (shared types); the
+interfaces are ``jointinspect.cli`` and ``jointinspect.web``.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("jointinspect")
 except PackageNotFoundError:  # running from a tree that was never installed
     __version__ = "0+unknown"
+
+#: Name → the API module that defines it.
+_API = {
+    "Options": "options",
+    "create_key_file": "options",
+    "open_database": "database",
+    "generate_district": "generation",
+    "import_bundle": "importing",
+    "grade_and_store": "grading",
+    "grade_district": "grading",
+    "calibrate_district": "calibration",
+    "plan_quarter": "planning",
+    "file_quarter": "filing",
+    "export_plan": "exporting",
+    "push_plan": "exporting",
+    "replan_quarter": "replanning",
+    "write_report": "reporting",
+    "verify_code": "verification",
+    "explain_enterprise": "explaining",
+    "run_demo": "demo",
+    "Quarter": "models.quarter",
+}
+
+__all__ = ["__version__", *sorted(_API)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(f"jointinspect.{_API[name]}"), name)
+    raise AttributeError(f"module 'jointinspect' has no attribute {name!r}")

@@ -13,15 +13,21 @@ __all__ = ["FilingResult", "UnchangedPlanError", "file_plan", "file_quarter"]
 
 
 def file_quarter(
-    quarter: str, *, engine: Engine, options: Options, filed_by: str, now: dt.datetime
+    quarter: str,
+    *,
+    engine: Engine,
+    options: Options | None = None,
+    filed_by: str,
+    now: dt.datetime | None = None,
 ) -> FilingResult:
-    """File the latest draft of ``quarter`` with the configured key, refusing a draft that
-    breaks a hard rule."""
+    """File the latest draft of ``quarter`` with the configured key (now, by default),
+    refusing a draft that breaks a hard rule."""
+    options = options or Options()
     return file_plan(
         quarter,
         engine=engine,
         key=load_keys(options).current,
         filed_by=filed_by,
-        now=now,
+        now=now or dt.datetime.now(dt.UTC),
         check=rules.hard_rule_check(options),
     )

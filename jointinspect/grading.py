@@ -23,6 +23,7 @@ from jointinspect.data.grading.tables import (
 )
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
+from jointinspect.options import Options, grading_config
 from jointinspect.risk.config import GRADES, GradingConfig
 from jointinspect.risk.contagion import neighbourhood
 from jointinspect.risk.evaluation import Evaluation, evaluate
@@ -53,6 +54,7 @@ __all__ = [
     "adopted_model",
     "evaluate_district",
     "evaluation_cutoff",
+    "grade_and_store",
     "grade_district",
     "grade_enterprises",
     "grading_model",
@@ -223,3 +225,15 @@ def evaluate_district(
 
 def model_name(model_id: int | None) -> str:
     return "the shipped default" if model_id is None else f"learned model {model_id}"
+
+
+def grade_and_store(
+    *, engine: Engine, as_of: dt.date, options: Options | None = None
+) -> GradingResult:
+    """Grade every enterprise as of ``as_of`` with the adopted model (else the default)
+    and the grading weights of ``options``, and store the grades."""
+    model = grading_model(engine=engine)
+    config = grading_config(options or Options())
+    result = grade_district(engine=engine, as_of=as_of, config=config, model=model)
+    store_grades(result, engine=engine, model_id=model.id)
+    return result

@@ -22,6 +22,7 @@ from jointinspect.models.enums import DemandSource, ItemMode
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.options import Options, scheduler_params, working_calendar
 from jointinspect.risk.sampling import Candidate, Draw, SamplingRuleSpec, draw
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.problem import (
@@ -190,4 +191,27 @@ def build_problem(
         demands=demands,
         routine_visits_this_year=inputs.routine_visits_this_year,
         seed=seed,
+    )
+
+
+def plan_quarter(
+    quarter: str,
+    seed: str,
+    *,
+    engine: Engine,
+    options: Options | None = None,
+    progress: Progress | None = None,
+) -> PlanRun:
+    """Draw the 双随机 sample and plan ``quarter`` (e.g. ``"2025Q3"``) as a new draft, with
+    the calendar, scheduler parameters and plan id prefix of ``options``."""
+    chosen = options or Options()
+    return make_plan(
+        Quarter.parse(quarter),
+        seed,
+        engine=engine,
+        calendar=working_calendar(chosen),
+        trigger_response_days=chosen.trigger_response_days,
+        prefix=chosen.district_prefix,
+        params=scheduler_params(chosen),
+        progress=progress,
     )
