@@ -1,6 +1,6 @@
 """Why a demand or a visit is where it is, in words a coordinator can repeat.
 
-Pure: it takes the stored plan's rows (anything shaped like ``models.plan_shapes.VisitCore``)
+Pure: it takes the stored plan's rows (anything shaped like ``models.plan_protocols.VisitCore``)
 and the demand's facts, and re-derives the reasons with the same rule functions the
 planner used (:mod:`modes`), so the explanation cannot drift from the plan.
 """
@@ -8,7 +8,7 @@ planner used (:mod:`modes`), so the explanation cannot drift from the plan.
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from jointinspect.models.plan_shapes import VisitCore
+from jointinspect.models.plan_protocols import VisitCore
 from jointinspect.scheduler.modes import Placement, decide
 from jointinspect.scheduler.problem import DemandInfo, EnterpriseInfo, ItemInfo
 

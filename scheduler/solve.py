@@ -30,7 +30,7 @@ from jointinspect.scheduler.result import (
     UnscheduledResult,
     VisitResult,
 )
-from jointinspect.scheduler.result_parts import (
+from jointinspect.scheduler.result_assembly import (
     by_department,
     offsite_results,
     plan_metrics,

@@ -1,7 +1,7 @@
 """Write a plan as a new draft revision, in one transaction.
 
 The plan comes from the scheduler, which ``data`` may not import: what is written is
-described by the protocols of ``models.plan_shapes`` (the scheduler's ``PlanResult``
+described by the protocols of ``models.plan_protocols`` (the scheduler's ``PlanResult``
 satisfies them). The
 plan id is ``{prefix}-{quarter}`` (``FX-2025Q3``); each run adds revision n + 1 with status
 ``draft``. Rows are bulk-inserted with ids reserved up front, so that tens of thousands of
@@ -30,7 +30,7 @@ from jointinspect.models import (
     VisitOfficer,
     VisitTask,
 )
-from jointinspect.models.plan_shapes import (
+from jointinspect.models.plan_protocols import (
     PlanShape,
 )
 
