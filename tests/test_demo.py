@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
+
+pytestmark = pytest.mark.slow
 
 runner = CliRunner()
 

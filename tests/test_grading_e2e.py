@@ -32,6 +32,8 @@ from jointinspect.risk.config import load_config
 from jointinspect.risk.evaluation import Evaluation
 from jointinspect.risk.grade import GradingResult
 
+pytestmark = pytest.mark.slow
+
 ENTERPRISES = 3000
 SEED = "grading-e2e"
 TARGET_ENTERPRISES = 50_000

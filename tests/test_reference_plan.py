@@ -18,6 +18,8 @@ from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
 
+pytestmark = pytest.mark.slow
+
 REFERENCE = Path(__file__).parent / "reference"
 KEY = "k1:" + "ab" * 32  # a fixed code key: codes are part of the reference
 _CLOCK = re.compile(rb'"generated_at": "[^"]*"')

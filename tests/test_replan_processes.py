@@ -17,6 +17,8 @@ from sqlalchemy import text
 from jointinspect.cli.daemon import JOB_ID, JOBS_TABLE
 from jointinspect.models import make_engine
 
+pytestmark = pytest.mark.slow
+
 #: Upper bounds for waiting on a child process (generous: a loaded 2-core machine).
 PROCESS_TIMEOUT = 120
 COMPLAINT = {

@@ -564,6 +564,7 @@ def _chromium() -> str:
     pytest.skip("no chromium on PATH (Debian: apt-get install chromium)")
 
 
+@pytest.mark.slow
 def test_chromium_renders_every_chart(model_rendered: RenderedReport, tmp_path: Path) -> None:
     browser = _chromium()
     rendered = model_rendered  # every chart, the risk model's too

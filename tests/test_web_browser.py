@@ -20,9 +20,12 @@ from web_world import KEY_SETTING, WebWorld, build_world
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 )
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian chromium is not installed (.ci/run installs it)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian chromium is not installed (.ci/run installs it)"
+    ),
+]
 PHONE = (390, 844)
 #: The verdict banners' colours in verify.css: seeing them proves the stylesheet loaded
 #: under the CSP and the page is not a blank or unstyled render.
