@@ -1,0 +1,89 @@
+"""Loading grading inputs from the database (respecting as_of) and storing grades,
+on SQLite and on PostgreSQL."""
+
+import datetime as dt
+import json
+
+from helpers.grading_district import AS_OF, A, B, small_district
+from sqlalchemy import func, select
+
+from jointinspect.data.grading.tables import (
+    last_inspection_date,
+    load_grade,
+    load_grading_tables,
+    load_inspections,
+    write_grades,
+)
+from jointinspect.models import (
+    EnterpriseGrade,
+    make_engine,
+)
+
+
+def test_loads_only_what_is_dated_up_to_as_of(db_url: str) -> None:
+    engine = make_engine(db_url)
+    small_district(engine)
+    tables = load_grading_tables(engine=engine, as_of=AS_OF)
+    assert sorted(tables.enterprises["uscc"]) == [A, B]
+    assert dict(zip(tables.enterprises["uscc"], tables.enterprises["active"], strict=True)) == {
+        A: True,
+        B: False,
+    }
+    assert tables.credit_events["kind"] == ["penalty"]
+    assert tables.credit_events["date"].tolist() == [dt.date(2025, 3, 1)]
+    assert tables.industry_records["value"] == [60.0]
+    assert tables.relations == {"uscc_a": [A], "uscc_b": [B], "kind": ["legal_rep"]}
+    assert tables.triggers == {
+        "uscc": [A],
+        "kind": ["complaint"],
+        "date": [dt.date(2025, 6, 30)],
+        "severity": [None],
+    }
+    inspections = sorted(
+        zip(
+            tables.inspections["uscc"],
+            tables.inspections["date"].tolist(),
+            tables.inspections["result"],
+            strict=True,
+        )
+    )
+    assert inspections == [
+        (A, dt.date(2024, 5, 1), "violation"),
+        (B, dt.date(2025, 5, 6), "violation"),  # from the outcome of visit K1
+    ]
+    later = load_inspections(engine=engine, after=AS_OF)
+    assert (later["uscc"], later["date"].tolist(), later["result"]) == (
+        [A],
+        [dt.date(2025, 9, 1)],
+        ["compliant"],
+    )
+    assert last_inspection_date(engine=engine) == dt.date(2025, 9, 1)
+    engine.dispose()
+
+
+def test_grades_are_upserted(db_url: str) -> None:
+    engine = make_engine(db_url)
+    small_district(engine)
+    reasons = [{"code": "penalty", "zh": "2025-03 行政处罚（严重）", "en": "x", "weight": 1.5}]
+    text = json.dumps(reasons, ensure_ascii=False)
+    assert write_grades(engine=engine, as_of=AS_OF, rows=[(A, 70.0, 40.0, "C", text)]) == 1
+    write_grades(
+        engine=engine,
+        as_of=dt.date(2025, 7, 1),
+        rows=[(A, 80.0, 20.0, "A", "[]"), (B, 1, 2, "D", "[]")],
+    )
+    stored = load_grade(engine=engine, uscc=A)
+    assert stored is not None
+    assert (stored.credit, stored.risk, stored.grade, stored.as_of) == (
+        80.0,
+        20.0,
+        "A",
+        dt.date(2025, 7, 1),
+    )
+    assert load_grade(engine=engine, uscc="nobody") is None
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(EnterpriseGrade)).scalar_one() == 2
+    write_grades(engine=engine, as_of=AS_OF, rows=[(A, 70.0, 40.0, "C", text)])
+    again = load_grade(engine=engine, uscc=A)
+    assert again is not None and again.reasons == reasons
+    engine.dispose()

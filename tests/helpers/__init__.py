@@ -1,0 +1,1 @@
+"""Shared builders and small worlds for the tests (importable as ``helpers``)."""

@@ -1,0 +1,151 @@
+"""The replanner on three-to-five-item instances: one test per behaviour it promises."""
+
+import datetime as dt
+from dataclasses import replace
+
+from helpers.planning_builders import WORKDAYS, demand, enterprise, item, problem, solved, team
+
+from jointinspect.scheduler.checker import check
+from jointinspect.scheduler.pinning import pin_window
+from jointinspect.scheduler.problem import PlanningProblem
+from jointinspect.scheduler.replan import ReplanOutcome, replan
+from jointinspect.scheduler.replan_check import check_replanned
+from jointinspect.scheduler.result import PlanResult, VisitResult
+
+E1, E2 = "91310120MA1H000001", "91310120MA1H000002"
+DECEMBER = (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
+AS_OF = dt.date(2025, 11, 3)
+
+
+def _world(*extra_officers: object) -> PlanningProblem:
+    return problem(
+        [enterprise(E1), enterprise(E2)],
+        [item("SCJ-1", "SCJ"), item("WJ-1", "WJ")],
+        [*team("SCJ", 4), *team("WJ", 3)],
+        [
+            demand("D1", "SCJ", "SCJ-1", E1, earliest=DECEMBER[0], latest=DECEMBER[1]),
+            demand("D2", "SCJ", "SCJ-1", E2, earliest=AS_OF, latest=AS_OF),
+        ],
+    )
+
+
+def _with(p: PlanningProblem, *demands: object, inspectors: object = None) -> PlanningProblem:
+    return replace(
+        p,
+        demands=[*p.demands, *demands],  # type: ignore[list-item]
+        inspectors=list(inspectors) if inspectors is not None else p.inspectors,  # type: ignore[call-overload]
+    )
+
+
+def _replanned(p: PlanningProblem, filed: PlanResult, as_of: dt.date = AS_OF) -> ReplanOutcome:
+    out = replan(p, filed, as_of, 2)
+    fixed_until = pin_window(p.workdays, as_of, 2).pinned_until
+    assert check_replanned(p, out.result, None, fixed_until) == []
+    return out
+
+
+def _filed_on(p: PlanningProblem, day: dt.date) -> PlanResult:
+    """The plan as solved, with E1's visit filed on ``day`` (not where a fresh plan puts it),
+    so that keeping the filed day is visible."""
+    filed = solved(p)
+    visits = tuple(replace(v, date=day) if v.uscc == E1 else v for v in filed.visits)
+    return replace(filed, visits=visits)
+
+
+MID_DECEMBER = dt.date(2025, 12, 16)
+
+
+def _visit(result: PlanResult, uscc: str) -> VisitResult:
+    (v,) = [v for v in result.visits if v.uscc == uscc]
+    return v
+
+
+def test_nothing_new_changes_nothing() -> None:
+    p = _world()
+    filed = _filed_on(p, MID_DECEMBER)
+    out = _replanned(p, filed)
+    assert out.result.visits == filed.visits
+    assert out.diff["counts"]["changed_visits"] == 0 and out.diff["departments"] == []
+
+
+def test_new_complaint_joins_the_filed_visit_of_its_enterprise() -> None:
+    """撮合: the complaint's window holds the filed visit's day, so it rides along."""
+    p = _world()
+    filed = _filed_on(p, MID_DECEMBER)
+    day = _visit(filed, E1).date
+    complaint = demand("C1", "WJ", "WJ-1", E1, source="complaint", earliest=AS_OF, latest=day)
+    out = _replanned(_with(p, complaint), filed)
+    after = _visit(out.result, E1)
+    before = _visit(filed, E1)
+    assert after.date == day and {t.demand_id for t in after.tasks} == {"D1", "C1"}
+    scj = [o for o in after.inspectors if o.department == "SCJ"]
+    assert scj == [o for o in before.inspectors if o.department == "SCJ"]
+    assert out.diff["counts"]["retasked"] == 1 and out.diff["counts"]["changed_visits"] == 1
+    assert out.diff["departments"] == ["SCJ", "WJ"]
+
+
+def test_complaint_outside_the_filed_day_moves_the_visit_into_its_window() -> None:
+    """Rule 7: one visit serves both; it moves into the complaint's window."""
+    p = _world()
+    filed = solved(p)
+    day = _visit(filed, E1).date
+    window = [d for d in WORKDAYS if d != day and d >= DECEMBER[0]][:3]
+    complaint = demand(
+        "C1", "SCJ", "SCJ-1", E1, source="complaint", earliest=window[0], latest=window[-1]
+    )
+    out = _replanned(_with(p, complaint), filed)
+    after = _visit(out.result, E1)
+    assert window[0] <= after.date <= window[-1]
+    assert out.diff["counts"]["moved"] == 1 and out.diff["counts"]["added"] == 0
+
+
+def test_pinned_visit_stays_and_the_complaint_gets_a_visit_of_its_own() -> None:
+    p = _world()
+    filed = solved(p)
+    pinned = _visit(filed, E2)
+    assert pinned.date == AS_OF
+    complaint = demand(
+        "C2", "SCJ", "SCJ-1", E2, source="complaint", earliest=AS_OF, latest=DECEMBER[1]
+    )
+    q = _with(p, complaint)
+    out = _replanned(q, filed)
+    assert pinned in out.result.visits
+    assert out.diff["counts"]["added"] == 1 and out.diff["counts"]["pinned_changed"] == 0
+    # The plain checker would want the two merged: only the replan check knows why not.
+    assert any(f.startswith(f"rule 7: {E2} gets 2 visits") for f in check(q, out.result))
+
+
+def test_unavailable_officer_on_a_pinned_visit_is_replaced_that_day() -> None:
+    p = _world()
+    filed = solved(p)
+    pinned = _visit(filed, E2)
+    sick = pinned.inspectors[0].id
+    inspectors = [
+        replace(o, unavailable=frozenset({AS_OF})) if o.id == sick else o for o in p.inspectors
+    ]
+    out = _replanned(_with(p, inspectors=inspectors), filed)
+    after = _visit(out.result, E2)
+    assert after.date == AS_OF
+    assert sick not in {o.id for o in after.inspectors}
+    assert {o.id for o in after.inspectors} - {o.id for o in pinned.inspectors} != set()
+    assert out.diff["counts"]["restaffed"] == 1 and out.diff["counts"]["changed_visits"] == 1
+    assert any("unavailable" in r for r in out.diff["restaffed"][0]["reasons"])
+
+
+def test_history_is_copied_as_it_was() -> None:
+    p = _world()
+    filed = solved(p)
+    later = WORKDAYS[WORKDAYS.index(AS_OF) + 5]
+    out = _replanned(p, filed, as_of=later)
+    assert _visit(out.result, E2) == _visit(filed, E2)
+    assert out.diff["counts"]["changed_visits"] == 0
+
+
+def test_same_inputs_same_replan() -> None:
+    p = _world()
+    filed = _filed_on(p, MID_DECEMBER)
+    complaint = demand("C1", "WJ", "WJ-1", E1, source="complaint", earliest=AS_OF, latest=AS_OF)
+    q = _with(p, complaint)
+    first, second = replan(q, filed, AS_OF, 2), replan(q, filed, AS_OF, 2)
+    assert first.result.canonical() == second.result.canonical()
+    assert first.diff == second.diff
