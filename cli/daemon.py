@@ -1,6 +1,6 @@
 """The nightly replanning daemon: APScheduler 3.x in the foreground.
 
-A ``BlockingScheduler`` keeps its one job in a ``SQLAlchemyJobStore`` table
+A ``BackgroundScheduler`` keeps its one job in a ``SQLAlchemyJobStore`` table
 (``apscheduler_jobs``) of the project database, so the schedule and the next run time
 survive restarts. The job is stored by textual reference (``JOB_FUNC``), with no
 arguments — no URL or secret goes into the job store; the running daemon hands its
@@ -24,12 +24,13 @@ import datetime as dt
 import logging
 import os
 import signal
+import threading
 from dataclasses import dataclass
 from types import FrameType
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -74,9 +75,9 @@ def make_trigger(settings: Settings) -> CronTrigger | IntervalTrigger:
         ) from None
 
 
-def make_scheduler(settings: Settings, engine: Engine) -> BlockingScheduler:
+def make_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
     """The scheduler with its job store in the project database and the nightly job."""
-    scheduler = BlockingScheduler(
+    scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
         timezone=ZoneInfo(settings.replan_timezone),
     )
@@ -99,14 +100,20 @@ def run_daemon(settings: Settings, engine: Engine) -> None:
     _RUNTIME = _Runtime(settings, engine)
     scheduler = make_scheduler(settings, engine)
 
+    stopping = threading.Event()
+
     def stop(signum: int, _frame: FrameType | None) -> None:
+        # Only note it: a signal may come at any moment, even before the scheduler has
+        # started, and the main thread below does the shutting down.
         log.info("received %s; shutting down", signal.Signals(signum).name)
-        scheduler.shutdown(wait=True)
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("daemon started (pid %d); job %s: %s", os.getpid(), JOB_ID, make_trigger(settings))
     scheduler.start()
+    stopping.wait()
+    scheduler.shutdown(wait=True)  # a replan under way finishes first
     log.info("daemon stopped")
 
 
