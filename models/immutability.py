@@ -25,10 +25,11 @@ Where the guard stands, and what it cannot see:
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, event, inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, UOWTransaction
 from sqlalchemy.orm import Session as OrmSession
 
+from jointinspect.models.core_table import table_of
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.planning import (
     InspectionCode,
@@ -190,7 +191,7 @@ def _guard_bulk(state: ORMExecuteState) -> None:
         query = query.where(statement.whereclause)
     ids = _bulk_ids(state)
     if ids is not None:
-        query = query.where(_table(model).c.id.in_(ids))
+        query = query.where(table_of(model).c.id.in_(ids))
     session = state.session
     with session.no_autoflush:
         found = list(session.execute(query).scalars())
@@ -209,7 +210,7 @@ def _guard_bulk(state: ORMExecuteState) -> None:
             found = [statuses.visit_revision(v) for v in found]
         for rid in sorted({r for r in found if r is not None}):
             if statuses.revision(rid) in FROZEN_STATUSES:
-                raise _refuse(f"a bulk {_verb(state)} of {_table(model).name} rows", rid)
+                raise _refuse(f"a bulk {_verb(state)} of {table_of(model).name} rows", rid)
 
 
 def _assigned(state: ORMExecuteState, column: str) -> list[Any]:
@@ -254,20 +255,15 @@ def _verb(state: ORMExecuteState) -> str:
     return "update" if state.is_update else "delete"
 
 
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
 #: What a bulk statement's criteria select to find the revisions it would touch: a
 #: revision's status, a row's revision id, or (for tasks and officers) a visit id.
 _REVISION_OF: dict[Any, Any] = {
-    PlanRevision: _table(PlanRevision).c.status,
-    Visit: _table(Visit).c.revision_id,
-    OffsiteCheck: _table(OffsiteCheck).c.revision_id,
-    UnscheduledDemand: _table(UnscheduledDemand).c.revision_id,
-    VisitTask: _table(VisitTask).c.visit_id,
-    VisitOfficer: _table(VisitOfficer).c.visit_id,
+    PlanRevision: table_of(PlanRevision).c.status,
+    Visit: table_of(Visit).c.revision_id,
+    OffsiteCheck: table_of(OffsiteCheck).c.revision_id,
+    UnscheduledDemand: table_of(UnscheduledDemand).c.revision_id,
+    VisitTask: table_of(VisitTask).c.visit_id,
+    VisitOfficer: table_of(VisitOfficer).c.visit_id,
 }
 #: The column that moves a row of each guarded table to another revision (or visit).
 _MOVE_COLUMN: dict[Any, str] = {

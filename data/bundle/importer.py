@@ -9,7 +9,6 @@ stands for "not given", i.e. its default); columns the file does not have at all
 their stored values.
 """
 
-import gc
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.sql.dml import Insert
 
+from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.data.bundle.errors import BundleNotFound, Problem
 from jointinspect.data.bundle.known_keys import DatabaseKeys
 from jointinspect.data.bundle.validation import (
@@ -106,7 +106,7 @@ def import_bundle(
     check_bundle_dir(bundle_dir)
     if engine.dialect.name not in ("sqlite", "postgresql"):
         raise UnsupportedDatabase(f"cannot import into a {engine.dialect.name} database")
-    with _no_cyclic_gc(), engine.begin() as conn, _sqlite_cache(conn):
+    with no_cyclic_gc(), engine.begin() as conn, _sqlite_cache(conn):
         db = DatabaseKeys(conn)
         bundle = validate_bundle(bundle_dir, db=db, strict=strict, progress=progress)
         summaries = []
@@ -127,22 +127,6 @@ def import_bundle(
                 )
             )
     return ImportReport(tuple(summaries), tuple(bundle.warnings), time.perf_counter() - started)
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of rows are held.
-
-    The rows form no reference cycles, but each collection would walk all of them, again
-    and again as they grow: that alone doubles the import time of a large district.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 #: A file of at least this many rows going into an empty table is written without the

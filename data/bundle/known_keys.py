@@ -5,7 +5,6 @@ against the bundle and against these keys. Each set is read only when a rule nee
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
@@ -21,18 +20,13 @@ from jointinspect.models import (
     Visit,
     VisitTask,
 )
+from jointinspect.models.core_table import table_of
 
 #: How many keys go into one ``IN (…)`` query (well under every driver's parameter limit).
 _IN_CHUNK = 500
 #: Up to how many enterprises are looked up by key rather than by reading the register
 #: (650,000 keys take most of a second to read; a thousand lookups a few milliseconds).
 _LOOKUP_AT_MOST = 5_000
-
-
-def _t(model: Any) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 class DatabaseKeys:
@@ -66,16 +60,16 @@ class DatabaseKeys:
         return self._keys[table.name]
 
     def departments(self) -> frozenset[object]:
-        return self.keys(_t(Department))
+        return self.keys(table_of(Department))
 
     def enterprises(self) -> frozenset[object]:
-        return self.keys(_t(Enterprise))
+        return self.keys(table_of(Enterprise))
 
     def known_enterprises(self, usccs: Iterable[str]) -> set[object]:
         """Those of ``usccs`` the register holds. A few (a night's triggers) are looked up
         by key; many read the whole register once, as :meth:`enterprises` does."""
         wanted = sorted(set(usccs))
-        table = _t(Enterprise)
+        table = table_of(Enterprise)
         if table.name in self._keys or len(wanted) > _LOOKUP_AT_MOST:
             return set(self.enterprises().intersection(wanted))
         found: set[object] = set()
@@ -87,18 +81,18 @@ class DatabaseKeys:
         return found
 
     def inspectors(self) -> frozenset[object]:
-        return self.keys(_t(Inspector))
+        return self.keys(table_of(Inspector))
 
     def demand_ids(self) -> frozenset[object]:
-        return self.keys(_t(Demand))
+        return self.keys(table_of(Demand))
 
     def trigger_ids(self) -> frozenset[object]:
-        return self.keys(_t(Trigger))
+        return self.keys(table_of(Trigger))
 
     def items(self) -> dict[str, tuple[str, str]]:
         """Item code → (department, mode)."""
         if self._items is None:
-            table = _t(Item)
+            table = table_of(Item)
             rows = self._conn.execute(select(table.c.code, table.c.department, table.c.mode))
             self._items = {code: (department, mode) for code, department, mode in rows}
         return self._items
@@ -106,7 +100,7 @@ class DatabaseKeys:
     def codes(self) -> dict[str, tuple[str, str | None]]:
         """Inspection code → (status, replacement code)."""
         if self._codes is None:
-            table = _t(InspectionCode)
+            table = table_of(InspectionCode)
             rows = self._conn.execute(select(table.c.code, table.c.status, table.c.replaced_by))
             self._codes = {code: (status, replaced_by) for code, status, replaced_by in rows}
         return self._codes
@@ -115,7 +109,7 @@ class DatabaseKeys:
         """For each code: the items its visit or off-site check was planned for."""
         wanted = sorted(set(codes))
         found: dict[str, set[str]] = {}
-        visit, task, offsite = _t(Visit), _t(VisitTask), _t(OffsiteCheck)
+        visit, task, offsite = table_of(Visit), table_of(VisitTask), table_of(OffsiteCheck)
         for start in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[start : start + _IN_CHUNK]
             on_site = (

@@ -37,6 +37,7 @@ from jointinspect.models import (
     Trigger,
 )
 from jointinspect.models.codes import MalformedCodeError, parse_code
+from jointinspect.models.core_table import table_of
 from jointinspect.models.enums import (
     CreditEventKind,
     DemandSource,
@@ -297,12 +298,6 @@ class FileSpec:
         return tuple(col.name for col in self.columns)
 
 
-def _table(model: object) -> Table:
-    table = model.__table__  # type: ignore[attr-defined]
-    assert isinstance(table, Table)
-    return table
-
-
 _severity = int_between(1, 3, "severity (1 minor, 2 serious, 3 grave)")
 _status = one_of(EnterpriseStatus, "status")
 _grade = one_of(Grade, "grade")
@@ -312,14 +307,14 @@ _history_result = one_of(set(InspectionResult) - {InspectionResult.NOT_DONE}, "h
 FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "departments.csv",
-        _table(Department),
+        table_of(Department),
         ("code",),
         (_req("code"), _req("name")),
         required=True,
     ),
     FileSpec(
         "enterprises.csv",
-        _table(Enterprise),
+        table_of(Enterprise),
         ("uscc",),
         (
             Column("uscc", required=True, uscc_key=True),
@@ -337,7 +332,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "items.csv",
-        _table(Item),
+        table_of(Item),
         ("code",),
         (
             _req("code"),
@@ -352,7 +347,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "inspectors.csv",
-        _table(Inspector),
+        table_of(Inspector),
         ("id",),
         (
             _req("id"),
@@ -367,7 +362,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "relations.csv",
-        _table(Relation),
+        table_of(Relation),
         ("uscc_a", "uscc_b", "kind"),
         (
             _req("uscc_a", ref=Ref.ENTERPRISE),
@@ -377,7 +372,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "credit_events.csv",
-        _table(CreditEvent),
+        table_of(CreditEvent),
         ("id",),
         (
             _req("id"),
@@ -393,7 +388,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "industry_records.csv",
-        _table(IndustryRecord),
+        table_of(IndustryRecord),
         ("id",),
         (
             _req("id"),
@@ -406,7 +401,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "availability.csv",
-        _table(Availability),
+        table_of(Availability),
         ("inspector_id", "date"),
         (
             _req("inspector_id", ref=Ref.INSPECTOR),
@@ -416,7 +411,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "conflicts.csv",
-        _table(Conflict),
+        table_of(Conflict),
         ("inspector_id", "uscc"),
         (
             _req("inspector_id", ref=Ref.INSPECTOR),
@@ -426,7 +421,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "no_disturb.csv",
-        _table(NoDisturb),
+        table_of(NoDisturb),
         ("uscc",),
         (
             _req("uscc", ref=Ref.ENTERPRISE),
@@ -437,7 +432,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "sampling_rules.csv",
-        _table(SamplingRule),
+        table_of(SamplingRule),
         ("department", "item", "grade"),
         (
             _req("department", ref=Ref.DEPARTMENT),
@@ -448,7 +443,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "demands.csv",
-        _table(Demand),
+        table_of(Demand),
         ("id",),
         (
             _req("id"),
@@ -466,7 +461,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "triggers.csv",
-        _table(Trigger),
+        table_of(Trigger),
         ("id",),
         (
             _req("id"),
@@ -481,7 +476,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "history.csv",
-        _table(History),
+        table_of(History),
         ("id",),
         (
             _req("id"),
@@ -495,7 +490,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "outcomes.csv",
-        _table(Outcome),
+        table_of(Outcome),
         ("code", "item"),
         (
             _req("code", parse_inspection_code, ref=Ref.CODE),
@@ -507,7 +502,7 @@ FILES: tuple[FileSpec, ...] = (
     ),
     FileSpec(
         "feedback.csv",
-        _table(Feedback),
+        table_of(Feedback),
         ("code",),
         (
             _req("code", parse_inspection_code, ref=Ref.CODE),

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
@@ -48,6 +48,7 @@ from jointinspect.models import (
     session_scope,
 )
 from jointinspect.models.codes import Binding, CodeKey, issue_code
+from jointinspect.models.core_table import table_of
 from jointinspect.models.errors import JointInspectError
 
 #: Given a session and a revision id, the hard-rule violations found, in words.
@@ -274,7 +275,7 @@ def _codes(entries: list[_Entry], old: list[_Entry], key: CodeKey) -> list[str]:
 def _records(conn: Connection, codes: Iterable[str], previous_id: int | None) -> dict[str, str]:
     """The issued codes among ``codes``. Those pointing at the previous revision (most of
     them, in a replan) come in one indexed query; the rest are read in chunks."""
-    table = _table(InspectionCode)
+    table = table_of(InspectionCode)
     wanted = set(codes)
     found: dict[str, str] = {}
     if previous_id is not None:
@@ -324,13 +325,13 @@ def _issue(
             # The same visit planned again after a replan had moved it: its code comes back.
             revived.append({"b_code": code, **pointers})
             issued += 1
-    table = _table(InspectionCode)
+    table = table_of(InspectionCode)
     _executemany(conn, insert(table), fresh)
     repoint = update(table).where(table.c.code == bindparam("b_code"))
     _executemany(conn, repoint, moved)
     _executemany(conn, repoint.values(status="valid", replaced_by=None, revoked_at=None), revived)
     for kind, model in ((VISIT, Visit), (OFFSITE, OffsiteCheck)):
-        rows = _table(model)
+        rows = table_of(model)
         _executemany(
             conn,
             update(rows).where(rows.c.id == bindparam("b_id")),
@@ -366,7 +367,7 @@ def _revoke(
         # Most shared demands wins; ties go to the smaller code so the choice is stable.
         best = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
         revocations.append({"b_code": entry.code, "replaced_by": best[0][0] if best else None})
-    table = _table(InspectionCode)
+    table = table_of(InspectionCode)
     _executemany(
         conn,
         update(table)
@@ -380,9 +381,3 @@ def _revoke(
 def _executemany(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), _BATCH):
         execute_many(conn, stmt, rows[start : start + _BATCH])
-
-
-def _table(model: Any) -> Table:
-    """The Core table of a SQLModel class."""
-    table: Table = model.__table__
-    return table

@@ -35,6 +35,7 @@ from jointinspect.models.codes import (
     binding_matches,
     parse_code,
 )
+from jointinspect.models.core_table import table_of
 
 VALID = "valid"
 REVOKED = "revoked"
@@ -124,18 +125,13 @@ def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
     )
 
 
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
 # Verification is the web service's hot path (benchmarks/bench_verify.py): a code is
 # answered with three plain Core queries — the record with its revision and its visit or
 # off-site check and enterprise, then the tasks and the officers with their names.
-_CODES, _REVISIONS = _table(InspectionCode), _table(PlanRevision)
-_VISITS, _CHECKS, _FIRMS = _table(Visit), _table(OffsiteCheck), _table(Enterprise)
-_TASKS, _OFFICERS = _table(VisitTask), _table(VisitOfficer)
-_DEPARTMENTS, _ITEMS, _INSPECTORS = _table(Department), _table(Item), _table(Inspector)
+_CODES, _REVISIONS = table_of(InspectionCode), table_of(PlanRevision)
+_VISITS, _CHECKS, _FIRMS = table_of(Visit), table_of(OffsiteCheck), table_of(Enterprise)
+_TASKS, _OFFICERS = table_of(VisitTask), table_of(VisitOfficer)
+_DEPARTMENTS, _ITEMS, _INSPECTORS = table_of(Department), table_of(Item), table_of(Inspector)
 _RECORD = select(
     _CODES.c.key_id,
     _CODES.c.status,

@@ -5,11 +5,12 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jointinspect.models import GradingRun, RiskModel
+from jointinspect.models.core_table import table_of
 from jointinspect.models.errors import JointInspectError
 
 
@@ -108,14 +109,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
 def adopted_model(*, engine: Engine) -> StoredModel | None:
     """The model grading uses: the one adopted last (None: the shipped default)."""
-    m = _table(RiskModel).c
+    m = table_of(RiskModel).c
     with engine.connect() as conn:
         model_id = conn.execute(
             select(m.id)
@@ -150,7 +146,7 @@ def record_grading(
 
 def last_grading_model(*, engine: Engine) -> int | None:
     """The model of the latest grading run (None: the default, or never graded)."""
-    g = _table(GradingRun).c
+    g = table_of(GradingRun).c
     with engine.connect() as conn:
         row = conn.execute(select(g.model_id).order_by(g.id.desc()).limit(1)).first()
     return None if row is None or row[0] is None else int(row[0])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, Table, cast, func, select, union_all
+from sqlalchemy import String, cast, func, select, union_all
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.key_scope import Keep, every_row, uscc_scope
@@ -31,6 +31,7 @@ from jointinspect.models import (
     Trigger,
     Visit,
 )
+from jointinspect.models.core_table import table_of
 from jointinspect.models.enums import EnterpriseStatus, InspectionResult
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
@@ -65,11 +66,6 @@ class StoredGrade:
     grade: str
     reasons: list[dict[str, Any]]
     as_of: dt.date
-
-
-def _t(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
 
 
 def _fetch(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
@@ -127,7 +123,7 @@ def load_grading_tables(
     read through a temporary table of their USCCs and the tables' ``uscc`` indexes.
     """
     with engine.connect() as conn, uscc_scope(conn, only) as keep:
-        e = _t(Enterprise).c
+        e = table_of(Enterprise).c
         enterprises = _columns(
             conn,
             keep(select(e.uscc, e.industry, e.status, cast(e.opened_on, String)), e.uscc),
@@ -139,7 +135,7 @@ def load_grading_tables(
         enterprises["active"] = (
             np.asarray(enterprises["active"], dtype=str) == EnterpriseStatus.ACTIVE.value
         )
-        ce = _t(CreditEvent).c
+        ce = table_of(CreditEvent).c
         credit_events = _up_to(
             _columns(
                 conn,
@@ -148,7 +144,7 @@ def load_grading_tables(
             ),
             as_of,
         )
-        ir = _t(IndustryRecord).c
+        ir = table_of(IndustryRecord).c
         industry_records = _up_to(
             _columns(
                 conn,
@@ -160,7 +156,7 @@ def load_grading_tables(
             as_of,
         )
         inspections = _up_to(_inspections(conn, after=None, until=None, keep=keep), as_of)
-        r = _t(Relation).c
+        r = table_of(Relation).c
         relations = _columns(
             conn,
             keep(keep(select(r.uscc_a, r.uscc_b, r.kind), r.uscc_a), r.uscc_b),
@@ -180,7 +176,7 @@ def load_grading_tables(
 def load_trade_history(*, engine: Engine, as_of: dt.date) -> Columns:
     """Every inspection up to ``as_of`` by the inspected enterprise's trade: what the trades'
     violation rates are learned from when only some enterprises are graded."""
-    e = _t(Enterprise).c
+    e = table_of(Enterprise).c
     with engine.connect() as conn:
         industry = dict(_fetch(conn, select(e.uscc, e.industry)))
         inspections = _up_to(_inspections(conn, after=None, until=None, keep=every_row), as_of)
@@ -193,7 +189,7 @@ def load_trade_history(*, engine: Engine, as_of: dt.date) -> Columns:
 
 def load_relation_pairs(*, engine: Engine) -> tuple[list[str], list[str]]:
     """Both ends of every relation (any kind): who is related to whom."""
-    r = _t(Relation).c
+    r = table_of(Relation).c
     with engine.connect() as conn:
         rows = _fetch(conn, select(r.uscc_a, r.uscc_b))
     return [row[0] for row in rows], [row[1] for row in rows]
@@ -209,8 +205,8 @@ def last_inspection_date(*, engine: Engine) -> dt.date | None:
     """The latest date in ``history`` and ``outcome``."""
     with engine.connect() as conn:
         latest = [
-            conn.execute(select(func.max(_t(History).c.date))).scalar_one_or_none(),
-            conn.execute(select(func.max(_t(Outcome).c.date))).scalar_one_or_none(),
+            conn.execute(select(func.max(table_of(History).c.date))).scalar_one_or_none(),
+            conn.execute(select(func.max(table_of(Outcome).c.date))).scalar_one_or_none(),
         ]
     dates = [d for d in latest if d is not None]
     return max(dates) if dates else None
@@ -219,18 +215,18 @@ def last_inspection_date(*, engine: Engine) -> dt.date | None:
 def _inspections(
     conn: Connection, *, after: dt.date | None, until: dt.date | None, keep: Keep
 ) -> Columns:
-    h, o = _t(History).c, _t(Outcome).c
-    code, visit, offsite = _t(InspectionCode).c, _t(Visit).c, _t(OffsiteCheck).c
+    h, o = table_of(History).c, table_of(Outcome).c
+    code, visit, offsite = table_of(InspectionCode).c, table_of(Visit).c, table_of(OffsiteCheck).c
     history = keep(select(h.uscc, _day(h.date), h.result), h.uscc)
     # An outcome names its inspection code; the code belongs to a visit or an off-site check.
     inspected = func.coalesce(visit.uscc, offsite.uscc)
     outcomes = keep(
         select(inspected.label("uscc"), _day(o.date), o.result)
         .select_from(
-            _t(Outcome)
-            .join(_t(InspectionCode), code.code == o.code)
-            .outerjoin(_t(Visit), visit.id == code.visit_id)
-            .outerjoin(_t(OffsiteCheck), offsite.id == code.offsite_id)
+            table_of(Outcome)
+            .join(table_of(InspectionCode), code.code == o.code)
+            .outerjoin(table_of(Visit), visit.id == code.visit_id)
+            .outerjoin(table_of(OffsiteCheck), offsite.id == code.offsite_id)
         )
         .where(o.result != InspectionResult.NOT_DONE.value),
         inspected,
@@ -260,7 +256,7 @@ def _china_date(stamp: dt.datetime) -> dt.date:
 
 
 def _triggers(conn: Connection, as_of: dt.date, keep: Keep) -> Columns:
-    t = _t(Trigger).c
+    t = table_of(Trigger).c
     # A day's margin in SQL; the exact cut is on the received date in China time below.
     margin = dt.datetime.combine(as_of + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC)
     rows = conn.execute(
@@ -321,7 +317,7 @@ def write_grades(
 
 def load_grade(*, engine: Engine, uscc: str) -> StoredGrade | None:
     """The stored grade of one enterprise, if it has been graded."""
-    g = _t(EnterpriseGrade).c
+    g = table_of(EnterpriseGrade).c
     with engine.connect() as conn:
         row = conn.execute(
             select(g.uscc, g.credit, g.risk, g.grade, g.reasons, g.as_of).where(g.uscc == uscc)
@@ -333,7 +329,7 @@ def load_grade(*, engine: Engine, uscc: str) -> StoredGrade | None:
 
 def enterprise_name(*, engine: Engine, uscc: str) -> str | None:
     """The enterprise's name, or None when the register does not hold it."""
-    e = _t(Enterprise).c
+    e = table_of(Enterprise).c
     with engine.connect() as conn:
         name: str | None = conn.execute(select(e.name).where(e.uscc == uscc)).scalar_one_or_none()
     return name

@@ -19,13 +19,13 @@ Deriving is idempotent: an existing follow-up is left as it is.
 """
 
 from dataclasses import dataclass
-from typing import Any, cast
 
-from sqlalchemy import Table, and_, insert, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.plans.planning_inputs import DEFAULT_PRIORITY
 from jointinspect.models import Demand, Enterprise, Item, OffsiteCheck, Outcome
+from jointinspect.models.core_table import table_of
 from jointinspect.models.enums import DemandSource, InspectionResult, ItemMode
 from jointinspect.models.industry import applies
 from jointinspect.models.workdays import WorkingCalendar
@@ -48,8 +48,8 @@ def derive_followups(
     *, engine: Engine, calendar: WorkingCalendar, response_days: int
 ) -> FollowupReport:
     """Create the follow-up demands of every off-site violation that has none yet."""
-    o, c, i = _table(Outcome).c, _table(OffsiteCheck).c, _table(Item).c
-    e, d = _table(Enterprise).c, _table(Demand).c
+    o, c, i = table_of(Outcome).c, table_of(OffsiteCheck).c, table_of(Item).c
+    e, d = table_of(Enterprise).c, table_of(Demand).c
     created: list[str] = []
     skipped: list[tuple[str, str]] = []
     with engine.begin() as conn:
@@ -57,9 +57,9 @@ def derive_followups(
             select(o.code, o.item, o.date, c.uscc, c.department, e.industry)
             .distinct()
             .select_from(
-                _table(Outcome)
-                .join(_table(OffsiteCheck), and_(c.code == o.code, c.item == o.item))
-                .join(_table(Enterprise), e.uscc == c.uscc)
+                table_of(Outcome)
+                .join(table_of(OffsiteCheck), and_(c.code == o.code, c.item == o.item))
+                .join(table_of(Enterprise), e.uscc == c.uscc)
             )
             .where(o.result == InspectionResult.VIOLATION.value)
             .order_by(o.code, o.item)
@@ -101,7 +101,7 @@ def derive_followups(
             created.append(fid)
             existing.add(fid)
         if rows:
-            conn.execute(insert(_table(Demand)), rows)
+            conn.execute(insert(table_of(Demand)), rows)
     return FollowupReport(created, skipped)
 
 
@@ -115,8 +115,3 @@ def _onsite_item(
         if dept == department and mode != ItemMode.OFFSITE.value and applies(industries, industry):
             return code
     return None
-
-
-def _table(model: Any) -> Table:
-    """The Core table of a SQLModel class (typed)."""
-    return cast(Table, model.__table__)

@@ -6,9 +6,9 @@ revision (a district's revision holds ~100,000 visits; explaining one must stay 
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.plans.planning_inputs import (
@@ -33,6 +33,7 @@ from jointinspect.models import (
     VisitOfficer,
     VisitTask,
 )
+from jointinspect.models.core_table import table_of
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
@@ -86,22 +87,18 @@ class DemandPlacement:
     unscheduled: tuple[str, str] | None = None
 
 
-def _t(model: Any) -> Table:
-    return cast(Table, model.__table__)
-
-
 def _revision(conn: Connection, revision_id: int) -> RevisionRef:
-    r, p = _t(PlanRevision).c, _t(Plan).c
+    r, p = table_of(PlanRevision).c, table_of(Plan).c
     row = conn.execute(
         select(r.id, r.plan_id, p.quarter, r.revision, r.status, r.seed)
-        .select_from(_t(PlanRevision).join(_t(Plan), r.plan_id == p.id))
+        .select_from(table_of(PlanRevision).join(table_of(Plan), r.plan_id == p.id))
         .where(r.id == revision_id)
     ).one()
     return RevisionRef(*row)
 
 
 def _visit(conn: Connection, visit_id: int) -> VisitRow:
-    v, t, o = _t(Visit).c, _t(VisitTask).c, _t(VisitOfficer).c
+    v, t, o = table_of(Visit).c, table_of(VisitTask).c, table_of(VisitOfficer).c
     vid, code, uscc, date, town, order = conn.execute(
         select(v.id, v.code, v.uscc, v.date, v.town, v.order).where(v.id == visit_id)
     ).one()
@@ -126,7 +123,7 @@ def _visit(conn: Connection, visit_id: int) -> VisitRow:
 
 def find_visit(ref: str, *, engine: Engine) -> tuple[RevisionRef, VisitRow]:
     """A visit by inspection code, or by visit id (drafts have no codes yet)."""
-    v = _t(Visit).c
+    v = table_of(Visit).c
     with engine.connect() as conn:
         condition = v.code == ref.strip()
         if ref.strip().isdigit():
@@ -144,13 +141,13 @@ def find_visit(ref: str, *, engine: Engine) -> tuple[RevisionRef, VisitRow]:
 
 def find_demand(demand_id: str, *, engine: Engine) -> DemandPlacement:
     """Where the newest revision holding ``demand_id`` put it."""
-    v, t = _t(Visit).c, _t(VisitTask).c
-    o, u = _t(OffsiteCheck).c, _t(UnscheduledDemand).c
+    v, t = table_of(Visit).c, table_of(VisitTask).c
+    o, u = table_of(OffsiteCheck).c, table_of(UnscheduledDemand).c
     with engine.connect() as conn:
         hits: list[tuple[int, str, Any]] = []
         row = conn.execute(
             select(v.revision_id, v.id)
-            .select_from(_t(VisitTask).join(_t(Visit), t.visit_id == v.id))
+            .select_from(table_of(VisitTask).join(table_of(Visit), t.visit_id == v.id))
             .where(t.demand_id == demand_id)
             .order_by(v.revision_id.desc())
             .limit(1)
@@ -198,9 +195,9 @@ def demand_rows(
     """The facts of some demands: ``demands.csv`` rows, triggers, or drawn ids (§2)."""
     out: dict[str, DemandRow] = {}
     with engine.connect() as conn:
-        for row in conn.execute(demand_select().where(_t(Demand).c.id.in_(ids))):
+        for row in conn.execute(demand_select().where(table_of(Demand).c.id.in_(ids))):
             out[row[0]] = demand_row(row, quarter)
-        for row in conn.execute(trigger_select().where(_t(Trigger).c.id.in_(ids))):
+        for row in conn.execute(trigger_select().where(table_of(Trigger).c.id.in_(ids))):
             out[row[0]] = trigger_row(row, calendar, trigger_response_days)
     for did in ids:
         if did.startswith("R:") and did not in out and did.count(":") >= 3:
@@ -220,7 +217,7 @@ def demand_rows(
 
 
 def item_rows(codes: list[str], *, engine: Engine) -> dict[str, ItemRow]:
-    c = _t(Item).c
+    c = table_of(Item).c
     with engine.connect() as conn:
         rows = conn.execute(
             select(c.code, c.department, c.mode, c.no_disturb, c.minutes, c.industries).where(
@@ -231,7 +228,7 @@ def item_rows(codes: list[str], *, engine: Engine) -> dict[str, ItemRow]:
 
 
 def no_disturb_of(uscc: str, *, engine: Engine) -> list[tuple[dt.date, dt.date | None]]:
-    c = _t(NoDisturb).c
+    c = table_of(NoDisturb).c
     with engine.connect() as conn:
         return [
             (since, until)

@@ -15,9 +15,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.key_scope import Keep, uscc_scope
@@ -36,6 +36,7 @@ from jointinspect.models import (
     Trigger,
     Visit,
 )
+from jointinspect.models.core_table import table_of
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.timezones import CHINA
 from jointinspect.models.workdays import WorkingCalendar
@@ -161,11 +162,13 @@ def load_planning_inputs(
 
 
 def _enterprises(conn: Connection, keep: Keep) -> dict[str, EnterpriseRow]:
-    e, g = _table(Enterprise).c, _table(EnterpriseGrade).c
+    e, g = table_of(Enterprise).c, table_of(EnterpriseGrade).c
     result = conn.execute(
         keep(
             select(e.uscc, e.town, e.industry, e.lat, e.lon, e.status, g.grade)
-            .select_from(_table(Enterprise).outerjoin(_table(EnterpriseGrade), e.uscc == g.uscc))
+            .select_from(
+                table_of(Enterprise).outerjoin(table_of(EnterpriseGrade), e.uscc == g.uscc)
+            )
             .order_by(e.uscc),
             e.uscc,
         )
@@ -183,7 +186,7 @@ def _enterprises(conn: Connection, keep: Keep) -> dict[str, EnterpriseRow]:
 
 
 def _no_disturb(conn: Connection) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
-    c = _table(NoDisturb).c
+    c = table_of(NoDisturb).c
     out: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     for uscc, since, until in conn.execute(select(c.uscc, c.since, c.until).order_by(c.uscc)):
         out[uscc].append((since, until))
@@ -191,7 +194,7 @@ def _no_disturb(conn: Connection) -> dict[str, list[tuple[dt.date, dt.date | Non
 
 
 def _items(conn: Connection) -> dict[str, ItemRow]:
-    c = _table(Item).c
+    c = table_of(Item).c
     rows = conn.execute(
         select(c.code, c.department, c.mode, c.no_disturb, c.minutes, c.industries).order_by(c.code)
     )
@@ -199,9 +202,9 @@ def _items(conn: Connection) -> dict[str, ItemRow]:
 
 
 def _inspectors(conn: Connection, quarter: Quarter) -> list[InspectorRow]:
-    i = _table(Inspector).c
-    a = _table(Availability).c
-    k = _table(Conflict).c
+    i = table_of(Inspector).c
+    a = table_of(Availability).c
+    k = table_of(Conflict).c
     away: dict[str, set[dt.date]] = defaultdict(set)
     for oid, day in conn.execute(
         select(a.inspector_id, a.date).where(
@@ -236,13 +239,13 @@ def _inspectors(conn: Connection, quarter: Quarter) -> list[InspectorRow]:
 
 
 def _demands(conn: Connection, quarter: Quarter) -> list[DemandRow]:
-    rows = conn.execute(demand_select().order_by(_table(Demand).c.id))
+    rows = conn.execute(demand_select().order_by(table_of(Demand).c.id))
     return [demand_row(row, quarter) for row in rows]
 
 
 def demand_select() -> Select[Any]:
     """The ``demands`` columns a :class:`DemandRow` is made of (see :func:`demand_row`)."""
-    c = _table(Demand).c
+    c = table_of(Demand).c
     return select(
         c.id,
         c.department,
@@ -282,13 +285,13 @@ def trigger_window(
 
 
 def _triggers(conn: Connection, calendar: WorkingCalendar, response_days: int) -> list[DemandRow]:
-    rows = conn.execute(trigger_select().order_by(_table(Trigger).c.id))
+    rows = conn.execute(trigger_select().order_by(table_of(Trigger).c.id))
     return [trigger_row(row, calendar, response_days) for row in rows]
 
 
 def trigger_select() -> Select[Any]:
     """The ``triggers`` columns a trigger's :class:`DemandRow` is made of."""
-    c = _table(Trigger).c
+    c = table_of(Trigger).c
     return select(c.id, c.department, c.item, c.uscc, c.kind, c.received_at)
 
 
@@ -301,7 +304,7 @@ def trigger_row(row: Sequence[Any], calendar: WorkingCalendar, response_days: in
 
 
 def _sampling_rules(conn: Connection) -> list[SamplingRuleRow]:
-    c = _table(SamplingRule).c
+    c = table_of(SamplingRule).c
     rows = conn.execute(
         select(c.department, c.item, c.grade, c.ratio).order_by(c.department, c.item, c.grade)
     )
@@ -314,17 +317,17 @@ def routine_visits_this_year(conn: Connection, quarter: Quarter) -> dict[str, in
     if not earlier:
         return {}
     v, r, p = (
-        _table(Visit).c,
-        _table(PlanRevision).c,
-        _table(Plan).c,
+        table_of(Visit).c,
+        table_of(PlanRevision).c,
+        table_of(Plan).c,
     )
     rows = conn.execute(
         select(v.uscc, func.count())
         .select_from(
-            _table(Visit)
-            .join(_table(PlanRevision), v.revision_id == r.id)
+            table_of(Visit)
+            .join(table_of(PlanRevision), v.revision_id == r.id)
             .join(
-                _table(Plan),
+                table_of(Plan),
                 r.plan_id == p.id,
             )
         )
@@ -335,15 +338,10 @@ def routine_visits_this_year(conn: Connection, quarter: Quarter) -> dict[str, in
 
 
 def _town_centres(conn: Connection) -> dict[str, tuple[float, float]]:
-    c = _table(Enterprise).c
+    c = table_of(Enterprise).c
     rows = conn.execute(
         select(c.town, func.avg(c.lat), func.avg(c.lon))
         .where(and_(c.lat.is_not(None), c.lon.is_not(None)))
         .group_by(c.town)
     )
     return {town: (float(lat), float(lon)) for town, lat, lon in rows if lat is not None}
-
-
-def _table(model: Any) -> Table:
-    """The Core table of a SQLModel class (typed)."""
-    return cast(Table, model.__table__)

@@ -4,9 +4,8 @@ from, the date and diff of the revision it makes, and a draft a crashed run left
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
@@ -35,6 +34,7 @@ from jointinspect.models import (
     VisitTask,
     session_scope,
 )
+from jointinspect.models.core_table import table_of
 from jointinspect.models.enums import RevisionStatus
 from jointinspect.models.errors import JointInspectError
 
@@ -151,12 +151,12 @@ class RevisionRows:
 
 def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
     """The rows of one revision with plain Core queries: one query per table."""
-    v, t, o = _table(Visit).c, _table(VisitTask).c, _table(VisitOfficer).c
+    v, t, o = table_of(Visit).c, table_of(VisitTask).c, table_of(VisitOfficer).c
     tasks: dict[int, list[TaskDoc]] = defaultdict(list)
     for vid, *row in _tuples(
         conn,
         core_select(t.visit_id, t.demand_id, t.department, t.item, t.source)
-        .join_from(_table(VisitTask), _table(Visit), v.id == t.visit_id)
+        .join_from(table_of(VisitTask), table_of(Visit), v.id == t.visit_id)
         .where(v.revision_id == revision_id),
     ):
         tasks[vid].append(TaskDoc(*row))
@@ -164,7 +164,7 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
     for vid, *row in _tuples(
         conn,
         core_select(o.visit_id, o.inspector_id, o.department)
-        .join_from(_table(VisitOfficer), _table(Visit), v.id == o.visit_id)
+        .join_from(table_of(VisitOfficer), table_of(Visit), v.id == o.visit_id)
         .where(v.revision_id == revision_id),
     ):
         officers[vid].append(OfficerDoc(*row))
@@ -177,7 +177,7 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
             .order_by(v.id),
         )
     ]
-    c = _table(OffsiteCheck).c
+    c = table_of(OffsiteCheck).c
     offsite = [
         OffsiteRow(oid, code, uscc, department, item, demand_id, source, _date(due))
         for oid, code, uscc, department, item, demand_id, source, due in _tuples(
@@ -187,7 +187,7 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
             .order_by(c.id),
         )
     ]
-    u = _table(UnscheduledDemand).c
+    u = table_of(UnscheduledDemand).c
     unscheduled = [
         UnscheduledDoc(*row)
         for row in _tuples(
@@ -222,10 +222,10 @@ def read_plan_document(
     """``load_plan_document`` with plain Core rows instead of ORM objects (the same
     document, in the same order): a 50,000-visit revision reads in seconds, not tens of
     seconds. The metrics are the stored ones."""
-    r, p = _table(PlanRevision).c, _table(Plan).c
+    r, p = table_of(PlanRevision).c, table_of(Plan).c
     found = conn.execute(
         core_select(p.id, p.quarter, r.revision, r.status, r.seed, r.generated_at, r.metrics)
-        .join_from(_table(PlanRevision), _table(Plan), r.plan_id == p.id)
+        .join_from(table_of(PlanRevision), table_of(Plan), r.plan_id == p.id)
         .where(r.id == revision_id)
     ).first()
     if found is None:
@@ -263,11 +263,6 @@ def read_plan_document(
     )
 
 
-def _table(model: object) -> Table:
-    """The Core table of a SQLModel class (typed)."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
 def enterprises_with_news(
     *, engine: Engine, known_demands: set[str], outcomes_since: dt.date
 ) -> set[str]:
@@ -275,18 +270,18 @@ def enterprises_with_news(
     ``known_demands`` (the filed revision's) does not hold, and those with an outcome
     dated on or after ``outcomes_since`` (outcomes carry no import time, so their date
     stands in for "new")."""
-    d, t, o = _table(Demand).c, _table(Trigger).c, _table(Outcome).c
-    v, c = _table(Visit).c, _table(OffsiteCheck).c
+    d, t, o = table_of(Demand).c, table_of(Trigger).c, table_of(Outcome).c
+    v, c = table_of(Visit).c, table_of(OffsiteCheck).c
     with engine.connect() as conn:
         rows = list(conn.execute(core_select(d.id, d.uscc)))
         rows += list(conn.execute(core_select(t.id, t.uscc)))
         found = {uscc for did, uscc in rows if did not in known_demands}
-        for table, cols in ((_table(Visit), v), (_table(OffsiteCheck), c)):
+        for table, cols in ((table_of(Visit), v), (table_of(OffsiteCheck), c)):
             found.update(
                 conn.execute(
                     core_select(cols.uscc)
                     .distinct()
-                    .join_from(_table(Outcome), table, cols.code == o.code)
+                    .join_from(table_of(Outcome), table, cols.code == o.code)
                     .where(o.date >= outcomes_since)
                 ).scalars()
             )

@@ -13,9 +13,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.bulk_write import execute_many
@@ -30,6 +30,7 @@ from jointinspect.models import (
     VisitOfficer,
     VisitTask,
 )
+from jointinspect.models.core_table import table_of
 from jointinspect.models.plan_protocols import (
     PlanShape,
 )
@@ -71,7 +72,7 @@ def store_draft(
         visit_ids = _reserve_ids(conn, len(plan.visits))
         _insert(
             conn,
-            _table(Visit),
+            table_of(Visit),
             (
                 {
                     "id": vid,
@@ -89,7 +90,7 @@ def store_draft(
         )
         _insert(
             conn,
-            _table(VisitTask),
+            table_of(VisitTask),
             (
                 {
                     "visit_id": vid,
@@ -104,7 +105,7 @@ def store_draft(
         )
         _insert(
             conn,
-            _table(VisitOfficer),
+            table_of(VisitOfficer),
             (
                 {"visit_id": vid, "inspector_id": o.id, "department": o.department}
                 for vid, v in zip(visit_ids, plan.visits, strict=True)
@@ -113,7 +114,7 @@ def store_draft(
         )
         _insert(
             conn,
-            _table(OffsiteCheck),
+            table_of(OffsiteCheck),
             (
                 {
                     "revision_id": revision_id,
@@ -130,7 +131,7 @@ def store_draft(
         )
         _insert(
             conn,
-            _table(UnscheduledDemand),
+            table_of(UnscheduledDemand),
             (
                 {
                     "revision_id": revision_id,
@@ -154,7 +155,7 @@ def _written(
 ) -> RevisionRows:
     """The revision's rows as ``read_revision_rows`` gives them. Off-site checks got
     their ids from the database, in the order they were inserted."""
-    offsite = _table(OffsiteCheck)
+    offsite = table_of(OffsiteCheck)
     offsite_ids = conn.execute(
         select(offsite.c.id).where(offsite.c.revision_id == revision_id).order_by(offsite.c.id)
     ).scalars()
@@ -200,8 +201,8 @@ def _new_revision(
     generated_at: dt.datetime,
     extra_metrics: dict[str, Any] | None,
 ) -> tuple[int, int]:
-    plans = _table(Plan)
-    revisions = _table(PlanRevision)
+    plans = table_of(Plan)
+    revisions = table_of(PlanRevision)
     if conn.execute(select(plans.c.id).where(plans.c.id == plan_id)).first() is None:
         conn.execute(insert(plans).values(id=plan_id, quarter=plan.quarter))
     latest = conn.execute(
@@ -238,7 +239,7 @@ def _reserve_ids(conn: Connection, n: int) -> list[int]:
         )
         return sorted(int(r[0]) for r in rows)
     # SQLite: the revision insert above holds the database's write lock until commit.
-    visits = _table(Visit)
+    visits = table_of(Visit)
     top = conn.execute(select(func.max(visits.c.id))).scalar() or 0
     return list(range(int(top) + 1, int(top) + 1 + n))
 
@@ -252,8 +253,3 @@ def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> Non
             batch = []
     if batch:
         execute_many(conn, insert(table), batch)
-
-
-def _table(model: Any) -> Table:
-    """The Core table of a SQLModel class (typed)."""
-    return cast(Table, model.__table__)

@@ -16,9 +16,9 @@ here — ``data`` may not import ``risk`` — but everything it needs is: ``insp
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Integer, Table, and_, distinct, func, or_, select
+from sqlalchemy import Integer, and_, distinct, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.plans.document import latest_revision
@@ -58,6 +58,7 @@ from jointinspect.models import (
     VisitTask,
     session_scope,
 )
+from jointinspect.models.core_table import table_of
 from jointinspect.models.enums import (
     TRIGGERED_SOURCES,
     CodeStatus,
@@ -118,12 +119,8 @@ def load_report_data(quarter: Quarter, *, engine: Engine) -> ReportData:
         )
 
 
-def _t(model: Any) -> Table:
-    return cast(Table, model.__table__)
-
-
 def _consolidation(conn: Connection, rid: int, metrics: Mapping[str, Any]) -> Consolidation:
-    v = _t(Visit).c
+    v = table_of(Visit).c
     stored = conn.execute(select(func.count()).where(v.revision_id == rid)).scalar_one()
     return Consolidation(
         onsite_visits=int(metrics.get("onsite_visits", stored)),
@@ -135,12 +132,12 @@ def _consolidation(conn: Connection, rid: int, metrics: Mapping[str, Any]) -> Co
 
 
 def _departments(conn: Connection, rid: int) -> tuple[DepartmentModes, ...]:
-    v, t = _t(Visit).c, _t(VisitTask).c
-    o, u = _t(OffsiteCheck).c, _t(UnscheduledDemand).c
+    v, t = table_of(Visit).c, table_of(VisitTask).c
+    o, u = table_of(OffsiteCheck).c, table_of(UnscheduledDemand).c
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     onsite = (
         select(t.department, func.count())
-        .select_from(_t(VisitTask).join(_t(Visit), v.id == t.visit_id))
+        .select_from(table_of(VisitTask).join(table_of(Visit), v.id == t.visit_id))
         .where(v.revision_id == rid)
         .group_by(t.department)
     )
@@ -154,7 +151,7 @@ def _departments(conn: Connection, rid: int) -> tuple[DepartmentModes, ...]:
         )
         for dept, n in conn.execute(query):
             counts[dept][mode] += n
-    d = _t(Department).c
+    d = table_of(Department).c
     names = dict(conn.execute(select(d.code, d.name)).all())
     return tuple(
         DepartmentModes(dept, names.get(dept, dept), c["onsite"], c["offsite"], c["unscheduled"])
@@ -168,9 +165,9 @@ def _listed_on(nd: Any, day: Any) -> Any:
 
 
 def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigures:
-    nd, i = _t(NoDisturb).c, _t(Item).c
-    v, t = _t(Visit).c, _t(VisitTask).c
-    o, u = _t(OffsiteCheck).c, _t(UnscheduledDemand).c
+    nd, i = table_of(NoDisturb).c, table_of(Item).c
+    v, t = table_of(Visit).c, table_of(VisitTask).c
+    o, u = table_of(OffsiteCheck).c, table_of(UnscheduledDemand).c
     in_quarter = and_(
         nd.since <= quarter.last_day, or_(nd.until.is_(None), nd.until >= quarter.first_day)
     )
@@ -178,12 +175,12 @@ def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigure
     flagged = conn.execute(select(func.count()).where(i.no_disturb.is_(True))).scalar_one()
     offsite_at_listed = conn.execute(
         select(func.count(distinct(o.id)))
-        .select_from(_t(OffsiteCheck).join(_t(NoDisturb), nd.uscc == o.uscc))
+        .select_from(table_of(OffsiteCheck).join(table_of(NoDisturb), nd.uscc == o.uscc))
         .where(o.revision_id == rid, in_quarter)
     ).scalar_one()
     offsite_of_items = conn.execute(
         select(func.count())
-        .select_from(_t(OffsiteCheck).join(_t(Item), i.code == o.item))
+        .select_from(table_of(OffsiteCheck).join(table_of(Item), i.code == o.item))
         .where(o.revision_id == rid, i.no_disturb.is_(True), o.source.in_(ROUTINE_SOURCES))
     ).scalar_one()
     reasons: dict[str, int] = dict(
@@ -193,7 +190,7 @@ def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigure
     )
     at_listed = (
         select(v.triggered, func.count(distinct(v.id)))
-        .select_from(_t(Visit).join(_t(NoDisturb), nd.uscc == v.uscc))
+        .select_from(table_of(Visit).join(table_of(NoDisturb), nd.uscc == v.uscc))
         .where(v.revision_id == rid, _listed_on(nd, v.date))
         .group_by(v.triggered)
     )
@@ -201,7 +198,9 @@ def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigure
     item_violations = conn.execute(
         select(func.count())
         .select_from(
-            _t(VisitTask).join(_t(Visit), v.id == t.visit_id).join(_t(Item), i.code == t.item)
+            table_of(VisitTask)
+            .join(table_of(Visit), v.id == t.visit_id)
+            .join(table_of(Item), i.code == t.item)
         )
         .where(v.revision_id == rid, i.no_disturb.is_(True), t.source.in_(ROUTINE_SOURCES))
     ).scalar_one()
@@ -219,13 +218,13 @@ def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigure
 
 
 def _grade_columns(conn: Connection) -> GradeColumns:
-    g = _t(EnterpriseGrade).c
+    g = table_of(EnterpriseGrade).c
     rows = conn.execute(select(g.uscc, g.grade, g.risk).order_by(g.uscc)).all()
     return GradeColumns([r[0] for r in rows], [r[1] for r in rows], [float(r[2]) for r in rows])
 
 
 def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
-    g, v, t = _t(EnterpriseGrade).c, _t(Visit).c, _t(VisitTask).c
+    g, v, t = table_of(EnterpriseGrade).c, table_of(Visit).c, table_of(VisitTask).c
     grade_sizes: dict[str, int] = dict(
         conn.execute(select(g.grade, func.count()).group_by(g.grade)).all()
     )
@@ -242,12 +241,14 @@ def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
             func.sum(per_enterprise.c.n),
             func.sum((per_enterprise.c.n >= 2).cast(Integer)),
         )
-        .select_from(per_enterprise.outerjoin(_t(EnterpriseGrade), g.uscc == per_enterprise.c.uscc))
+        .select_from(
+            per_enterprise.outerjoin(table_of(EnterpriseGrade), g.uscc == per_enterprise.c.uscc)
+        )
         .group_by(g.grade)
     ).all()
     depts = (
         select(v.uscc.label("uscc"))
-        .select_from(_t(VisitTask).join(_t(Visit), v.id == t.visit_id))
+        .select_from(table_of(VisitTask).join(table_of(Visit), v.id == t.visit_id))
         .where(v.revision_id == rid)
         .group_by(v.uscc)
         .having(func.count(distinct(t.department)) >= 2)
@@ -257,7 +258,7 @@ def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
         grade or UNGRADED: int(n)
         for grade, n in conn.execute(
             select(g.grade, func.count())
-            .select_from(depts.outerjoin(_t(EnterpriseGrade), g.uscc == depts.c.uscc))
+            .select_from(depts.outerjoin(table_of(EnterpriseGrade), g.uscc == depts.c.uscc))
             .group_by(g.grade)
         )
     }
@@ -278,7 +279,7 @@ def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
 
 
 def _visits_per_enterprise(conn: Connection, rid: int) -> dict[int, int]:
-    v = _t(Visit).c
+    v = table_of(Visit).c
     per = select(func.count().label("n")).where(v.revision_id == rid).group_by(v.uscc).subquery()
     rows = conn.execute(select(per.c.n, func.count()).group_by(per.c.n).order_by(per.c.n))
     return {int(n): int(c) for n, c in rows}
@@ -296,16 +297,16 @@ class _OutcomeRow:
 
 def _outcome_rows(conn: Connection, plan_id: str) -> list[_OutcomeRow]:
     """Outcome rows of this plan's on-site visits, each credited to one task source."""
-    o, c, v = _t(Outcome).c, _t(InspectionCode).c, _t(Visit).c
-    t, r = _t(VisitTask).c, _t(PlanRevision).c
+    o, c, v = table_of(Outcome).c, table_of(InspectionCode).c, table_of(Visit).c
+    t, r = table_of(VisitTask).c, table_of(PlanRevision).c
     query = (
         select(o.code, o.item, v.id, v.uscc, o.result, t.source)
         .select_from(
-            _t(Outcome)
-            .join(_t(InspectionCode), c.code == o.code)
-            .join(_t(Visit), v.id == c.visit_id)
-            .join(_t(PlanRevision), r.id == v.revision_id)
-            .outerjoin(_t(VisitTask), and_(t.visit_id == v.id, t.item == o.item))
+            table_of(Outcome)
+            .join(table_of(InspectionCode), c.code == o.code)
+            .join(table_of(Visit), v.id == c.visit_id)
+            .join(table_of(PlanRevision), r.id == v.revision_id)
+            .outerjoin(table_of(VisitTask), and_(t.visit_id == v.id, t.item == o.item))
         )
         .where(r.plan_id == plan_id)
     )
@@ -344,10 +345,15 @@ def _by_key(rows: Sequence[_OutcomeRow], key_of: Any) -> tuple[OutcomeCounts, ..
 
 
 def _workload(conn: Connection, rid: int) -> tuple[OfficerLoad, ...]:
-    v, vo, ins, d = _t(Visit).c, _t(VisitOfficer).c, _t(Inspector).c, _t(Department).c
+    v, vo, ins, d = (
+        table_of(Visit).c,
+        table_of(VisitOfficer).c,
+        table_of(Inspector).c,
+        table_of(Department).c,
+    )
     rows = conn.execute(
         select(vo.inspector_id, func.count(), func.count(distinct(v.date)))
-        .select_from(_t(VisitOfficer).join(_t(Visit), v.id == vo.visit_id))
+        .select_from(table_of(VisitOfficer).join(table_of(Visit), v.id == vo.visit_id))
         .where(v.revision_id == rid)
         .group_by(vo.inspector_id)
     ).all()
@@ -371,7 +377,7 @@ def _workload(conn: Connection, rid: int) -> tuple[OfficerLoad, ...]:
 
 
 def _towns(conn: Connection, rid: int) -> tuple[TownVisits, ...]:
-    v, e = _t(Visit).c, _t(Enterprise).c
+    v, e = table_of(Visit).c, table_of(Enterprise).c
     rows = conn.execute(
         select(
             v.town,
@@ -381,7 +387,7 @@ def _towns(conn: Connection, rid: int) -> tuple[TownVisits, ...]:
             func.avg(e.lat),
             func.avg(e.lon),
         )
-        .select_from(_t(Visit).join(_t(Enterprise), e.uscc == v.uscc))
+        .select_from(table_of(Visit).join(table_of(Enterprise), e.uscc == v.uscc))
         .where(v.revision_id == rid)
         .group_by(v.town)
         .order_by(v.town)
@@ -400,10 +406,10 @@ def _towns(conn: Connection, rid: int) -> tuple[TownVisits, ...]:
 
 
 def _points(conn: Connection, rid: int) -> tuple[VisitPoint, ...]:
-    v, e = _t(Visit).c, _t(Enterprise).c
+    v, e = table_of(Visit).c, table_of(Enterprise).c
     rows = conn.execute(
         select(e.lat, e.lon, v.triggered)
-        .select_from(_t(Visit).join(_t(Enterprise), e.uscc == v.uscc))
+        .select_from(table_of(Visit).join(table_of(Enterprise), e.uscc == v.uscc))
         .where(v.revision_id == rid, e.lat.is_not(None), e.lon.is_not(None))
         .order_by(v.id)
     )
@@ -411,15 +417,20 @@ def _points(conn: Connection, rid: int) -> tuple[VisitPoint, ...]:
 
 
 def _ratings(conn: Connection, plan_id: str, rid: int) -> Ratings:
-    f, c, v, r = _t(Feedback).c, _t(InspectionCode).c, _t(Visit).c, _t(PlanRevision).c
+    f, c, v, r = (
+        table_of(Feedback).c,
+        table_of(InspectionCode).c,
+        table_of(Visit).c,
+        table_of(PlanRevision).c,
+    )
     rows: dict[int, int] = dict(
         conn.execute(
             select(f.rating, func.count())
             .select_from(
-                _t(Feedback)
-                .join(_t(InspectionCode), c.code == f.code)
-                .join(_t(Visit), v.id == c.visit_id)
-                .join(_t(PlanRevision), r.id == v.revision_id)
+                table_of(Feedback)
+                .join(table_of(InspectionCode), c.code == f.code)
+                .join(table_of(Visit), v.id == c.visit_id)
+                .join(table_of(PlanRevision), r.id == v.revision_id)
             )
             .where(r.plan_id == plan_id)
             .group_by(f.rating)
@@ -427,14 +438,14 @@ def _ratings(conn: Connection, plan_id: str, rid: int) -> Ratings:
     )
     rateable = conn.execute(
         select(func.count(distinct(v.id)))
-        .select_from(_t(Visit).join(_t(InspectionCode), c.visit_id == v.id))
+        .select_from(table_of(Visit).join(table_of(InspectionCode), c.visit_id == v.id))
         .where(v.revision_id == rid, c.status == CodeStatus.VALID.value)
     ).scalar_one()
     return Ratings(tuple(int(rows.get(k, 0)) for k in RATINGS), int(rateable))
 
 
 def _revisions(conn: Connection, plan_id: str) -> tuple[RevisionRow, ...]:
-    r = _t(PlanRevision).c
+    r = table_of(PlanRevision).c
     rows = conn.execute(
         select(r.revision, r.status, r.generated_at, r.filed_at, r.metrics, r.diff)
         .where(r.plan_id == plan_id)
