@@ -6,7 +6,7 @@
 into a fresh SQLite database and graded (as ``jointinspect grade`` does, as of the day
 before the quarter), and then ``jointinspect plan`` runs in a child process — timed, with
 its peak memory (ru_maxrss of the child). ``memory``: a
-PlanningProblem synthesised in memory at the same scale (tests/planning_builders.py), to
+PlanningProblem synthesised in memory at the same scale (tests/helpers/planning_builders.py), to
 time the scheduler alone.
 
 """
@@ -89,7 +89,7 @@ def run_plan_command(url: str, quarter: str, seed: str) -> dict[str, Any]:
 
 def run_in_memory(enterprises: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "tests"))
-    from planning_builders import random_problem  # type: ignore[import-not-found]
+    from helpers.planning_builders import random_problem  # type: ignore[import-not-found]
 
     from jointinspect.scheduler.checker import check
     from jointinspect.scheduler.solve import solve
