@@ -12,7 +12,7 @@ def register(app: typer.Typer) -> None:
     def init(ctx: typer.Context, db: DbOption = None) -> None:
         """Create the database (all tables) and the secret key for inspection codes."""
         settings = settings_for(ctx, db)
-        engine = open_engine(settings)
+        engine = open_engine(settings, create=True)
         engine.dispose()
         created = create_key_file(settings.key_file)
         typer.echo(f"Database ready: {engine.url.render_as_string(hide_password=True)}")

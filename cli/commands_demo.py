@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
         """
         settings = settings_for(ctx, db)
         planned = parse_quarter(quarter) if quarter else _next_quarter()
-        engine = open_engine(settings)
+        engine = open_engine(settings, create=True)
         started = time.monotonic()
         console = Console(stderr=True)
 

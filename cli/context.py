@@ -55,8 +55,8 @@ def settings_for(ctx: typer.Context, db: str | None) -> Settings:
     return load_settings(db=db or root_db)
 
 
-def open_engine(settings: Settings, *, create: bool = True) -> Engine:
-    """An engine on the configured database, with the schema in place."""
+def open_engine(settings: Settings, *, create: bool = False) -> Engine:
+    """An engine on the configured database; only ``init`` and ``demo`` may ``create``."""
     return open_database(settings.db, create=create)
 
 

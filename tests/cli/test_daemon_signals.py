@@ -19,7 +19,7 @@ def test_sigterm_at_any_moment_stops_the_daemon_cleanly(
     moment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = load_settings(db=f"sqlite:///{tmp_path / 'd.db'}")
-    engine = open_database(settings.db)
+    engine = open_database(settings.db, create=True)
     start = BackgroundScheduler.start
 
     def start_with_a_signal(self: BackgroundScheduler, *args: Any, **kwargs: Any) -> None:

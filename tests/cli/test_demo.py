@@ -74,6 +74,10 @@ def test_demo_refuses_a_database_holding_another_district(tmp_path: Path) -> Non
         ],
     )
     assert first.exit_code == 0, first.output
+    made = runner.invoke(
+        app, ["init", "--db", db], env={"JOINTINSPECT_KEY_FILE": str(tmp_path / "real.key")}
+    )
+    assert made.exit_code == 0, made.output
     imported = runner.invoke(app, ["import", str(tmp_path / "other" / "bundle"), "--db", db])
     assert imported.exit_code == 0, imported.output
     code, output = _demo(tmp_path, db)

@@ -2,15 +2,25 @@
 
 from pathlib import Path
 
+import pytest
 from helpers.bundle_factory import E1, full_bundle, snapshot, write_bundle
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
-from jointinspect.models import make_engine
+from jointinspect.models import create_schema, make_engine
 
 runner = CliRunner()
 
 
+@pytest.fixture
+def initialised(sqlite_url: str) -> None:
+    """``import`` needs a database made by ``init``: make its schema."""
+    engine = make_engine(sqlite_url)
+    create_schema(engine)
+    engine.dispose()
+
+
+@pytest.mark.usefixtures("initialised")
 def test_import_prints_a_summary_and_exits_0(sqlite_url: str, tmp_path: Path) -> None:
     folder = write_bundle(tmp_path / "b", full_bundle())
     result = runner.invoke(app, ["import", str(folder), "--db", sqlite_url])
@@ -25,6 +35,7 @@ def test_import_prints_a_summary_and_exits_0(sqlite_url: str, tmp_path: Path) ->
     assert cells == ["enterprises.csv", "3", "0", "3"]  # rows, inserted, updated
 
 
+@pytest.mark.usefixtures("initialised")
 def test_invalid_bundle_prints_every_problem_and_exits_1(sqlite_url: str, tmp_path: Path) -> None:
     assert (
         runner.invoke(
@@ -50,6 +61,7 @@ def test_invalid_bundle_prints_every_problem_and_exits_1(sqlite_url: str, tmp_pa
     engine.dispose()
 
 
+@pytest.mark.usefixtures("initialised")
 def test_warnings_are_shown_and_strict_turns_the_check_character_into_an_error(
     sqlite_url: str, tmp_path: Path
 ) -> None:
