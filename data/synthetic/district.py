@@ -3,7 +3,7 @@
 ``generate_district`` draws enterprises with a hidden latent risk class (A–D, about
 65/25/8/2 %) and, in the ``classic`` world, lets that class drive everything a grader can
 see: credit events, industry credit records and the results of two to three years of
-inspections. The other worlds (``synthetic_worlds``) keep the district and let another
+inspections. The other worlds (``synthetic.worlds``) keep the district and let another
 hidden mechanism decide what the inspections found. Beside the bundle — never inside it —
 ``truth.csv`` holds each enterprise's class and violation propensity, and
 ``truth_inspections.csv`` the violation probability behind every row of ``history.csv``
@@ -117,7 +117,7 @@ def generate_district(
     ``out_dir / "truth.csv"`` and ``out_dir / "truth_inspections.csv"``. ``as_of``
     (default: the day before the quarter starts) is the last day of history; credit events
     and inspections cover the three years before it. ``world`` (one of
-    ``synthetic_worlds.WORLDS``) is the hidden mechanism behind the violations found.
+    ``worlds.WORLDS``) is the hidden mechanism behind the violations found.
     """
     worlds.check_world(world)
     if not MIN_ENTERPRISES <= enterprises <= MAX_ENTERPRISES:

@@ -18,7 +18,15 @@ An inspection of enterprise e on day t finds a violation with probability
 p(e, t) = sigmoid(alpha + the world's terms), every term taken from what happened before
 t. History is simulated in date order in weekly batches: an inspection's terms use the
 results of earlier weeks (never of its own week) and the credit events dated before t.
-Whatever p the simulation used is the truth (``WorldOutcome``).
+Whatever p the simulation used is the truth (``WorldOutcome``), written per inspection to
+``truth_inspections.csv`` as ``p`` beside ``p_visible``: the same p with every term a
+grader cannot see in the bundle set to zero — the personal effect (history, mixed) and the
+relation group's shared effect (relation, mixed) — and clipped and rounded as p is. The
+terms computed from what the bundle shows stay: the enterprise's own recorded results, the
+trade code's effect, the adverse events of ``credit_events.csv`` and the violations
+recorded at related enterprises. So ``p_visible`` equals ``p`` in the trade and credit
+worlds, and in classic too, where a hidden class alone drives the results and no part of
+p can be separated out as visible.
 """
 
 import datetime as dt
@@ -276,9 +284,9 @@ class World:
 
     params: WorldParams
     static: FloatArray  # per enterprise: trade, group and personal effects
-    #: per enterprise: the part of ``static`` no bundle file shows (group and personal
-    #: effects); the trade effect is visible through the trade code.
-    hidden: FloatArray
+    #: per enterprise: the part of ``static`` a bundle file shows, the trade effect (through
+    #: the trade code); the group and personal effects no bundle file shows.
+    visible: FloatArray
     groups: IntArray  # relation group per enterprise, -1 outside any group
     n_groups: int
     credit: CreditLoad
@@ -290,7 +298,8 @@ class WorldOutcome:
 
     result: IntArray  # 0 compliant, 1 minor, 2 violation
     p: FloatArray  # the violation probability the simulation used, 4 decimals
-    #: the same without the hidden terms (``World.hidden``): what a grader could know
+    #: the same with the hidden terms (group and personal effects) at zero, clipped and
+    #: rounded as ``p``: what a grader could know
     p_visible: FloatArray
     propensity: FloatArray  # per enterprise: p(e, as_of + 1 day) given everything to as_of
     logit: FloatArray  # per enterprise: the log-odds behind ``propensity``
@@ -310,7 +319,7 @@ def draw_world(
     return World(
         params,
         industry + shared + personal,
-        shared + personal,
+        industry,
         groups,
         n_groups,
         CreditLoad.of(events),
@@ -395,15 +404,14 @@ def simulate(
     bounds = np.searchsorted(week[order], np.arange(weeks + 1))
     u = rng.random(inspections.size)
     # Credit events are not results of the simulation: their exact dates can be used.
-    fixed = (
-        params.alpha
-        + world.static[inspections.ent]
-        + credit_term(world.credit.points(inspections.ent, inspections.day), params)
-    )
+    credit = credit_term(world.credit.points(inspections.ent, inspections.day), params)
+    fixed = params.alpha + world.static[inspections.ent] + credit
+    # The same without the hidden effects, summed afresh (not ``fixed`` less them) so that
+    # it is rounded from exactly the visible terms: equal to ``fixed`` where none are hidden.
+    fixed_visible = params.alpha + world.visible[inspections.ent] + credit
     record = _Record(len(world.static), world.groups, world.n_groups)
     p = np.zeros(inspections.size, dtype=np.float64)
     p_visible = np.zeros(inspections.size, dtype=np.float64)
-    hidden = world.hidden[inspections.ent]
     result = np.zeros(inspections.size, dtype=np.int64)
     for batch in range(weeks):
         record.expire(batch)
@@ -411,7 +419,7 @@ def simulate(
         ent = inspections.ent[rows]
         terms = record.terms(ent, params)
         p[rows] = probability(fixed[rows] + terms)
-        p_visible[rows] = probability(fixed[rows] - hidden[rows] + terms)
+        p_visible[rows] = probability(fixed_visible[rows] + terms)
         result[rows] = activity.results(u[rows], p[rows])
         record.add(ent, result[rows])
     record.expire(weeks)

@@ -278,6 +278,10 @@ def test_the_visible_part_of_the_truth_leaves_out_only_hidden_terms(
     mine = seen[world]
     p = np.array([float(r["p"]) for r in mine.truth_inspections])
     visible = np.array([float(r["p_visible"]) for r in mine.truth_inspections])
+    assert list(mine.truth_inspections[0]) == ["id", "p", "p_visible"]
+    assert all(len(r["p_visible"].split(".")[1]) == 4 for r in mine.truth_inspections)
+    low, high = cat.PROPENSITY_BOUNDS
+    assert low <= visible.min() and visible.max() <= high
     if world in ("classic", "trade", "credit"):
         # Classic: nothing separable; trade and credit: every driver is in the bundle.
         assert np.array_equal(visible, p)
@@ -395,11 +399,18 @@ def test_credit_in_effect_counts_the_two_years_before_the_day() -> None:
 
 
 def _reference_p(
-    world: worlds.World, done: Inspections, result: np.ndarray, events: CreditEvents
-) -> np.ndarray:
-    """Each inspection's p recomputed slowly from the definitions: the record terms count
-    results of the earlier weekly batches inside each window, credit the events before t."""
+    world: worlds.World,
+    effects: tuple[np.ndarray, np.ndarray, np.ndarray],
+    done: Inspections,
+    result: np.ndarray,
+    events: CreditEvents,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each inspection's p and p_visible recomputed slowly from the definitions: the record
+    terms count results of the earlier weekly batches inside each window, credit the events
+    before t; ``effects`` are each enterprise's trade, group and personal effects, and
+    p_visible leaves out the last two (no bundle file shows them), nothing else."""
     params = world.params
+    trade, shared, personal = effects
     weeks = cat.HISTORY_DAYS // 7 + 2
     anchor = AS_OF.toordinal() + 1 - 7 * weeks
     week = ((done.day - anchor) // 7).tolist()
@@ -411,7 +422,12 @@ def _reference_p(
     rows_of: dict[int, list[int]] = defaultdict(list)
     for j, e in enumerate(ent):
         rows_of[int(world.groups[e]) if world.groups[e] >= 0 else -1 - e].append(j)
-    p = np.zeros(len(ent))
+    low, high = cat.PROPENSITY_BOUNDS
+
+    def clipped(logit: float) -> float:
+        return round(min(max(1 / (1 + math.exp(-logit)), low), high), 4)
+
+    p, p_visible = np.zeros(len(ent)), np.zeros(len(ent))
     for i, e in enumerate(ent):
         group = int(world.groups[e]) if world.groups[e] >= 0 else -1 - e
         own = clean = related = 0
@@ -423,17 +439,17 @@ def _reference_p(
             else:
                 related += result[j] == 2 and 1 <= back <= worlds.RELATED_WINDOW_WEEKS
         points = sum(s for d, s in adverse[e] if day[i] - 730 <= d < day[i])
-        logit = (
+        visible = (
             params.alpha
-            + world.static[e]
+            + trade[e]
             + params.own_violation * min(own, worlds.OWN_CAP)
             - params.own_clean * min(clean, worlds.CLEAN_CAP)
             + params.related_violation * min(related, worlds.RELATED_CAP)
             + params.credit_point * min(points, worlds.CREDIT_CAP)
         )
-        low, high = cat.PROPENSITY_BOUNDS
-        p[i] = round(min(max(1 / (1 + math.exp(-logit)), low), high), 4)
-    return p
+        p[i] = clipped(visible + shared[e] + personal[e])
+        p_visible[i] = clipped(visible)
+    return p, p_visible
 
 
 def test_simulation_uses_only_what_happened_before_each_weekly_batch() -> None:
@@ -445,14 +461,23 @@ def test_simulation_uses_only_what_happened_before_each_weekly_batch() -> None:
     reg = make_register(rng("register"), n, AS_OF)
     classes = worlds.credit_classes(rng("badness"), n)
     events = draw_credit_events(rng("events"), reg, AS_OF, classes)
-    world = worlds.draw_world(worlds.PARAMS["mixed"], rng, reg, events)
+    params = worlds.PARAMS["mixed"]
+    world = worlds.draw_world(params, rng, reg, events)
+    # The three static effects drawn again from their own streams, as draw_world draws them.
+    effects = (
+        worlds.trade_effects(rng("trade"), params)[reg.industry],
+        worlds.group_effects(rng("groups"), world.groups, world.n_groups, params),
+        worlds.personal_effects(rng("personal"), n, params),
+    )
     ent, day, item = draw_inspections(rng("inspections"), reg, AS_OF)
     order = np.lexsort((item, day, ent))
     done = Inspections(ent[order], day[order], item[order])
     outcome = worlds.simulate(rng("results"), world, done, AS_OF)
-    assert outcome.p.tolist() == pytest.approx(
-        _reference_p(world, done, outcome.result, events).tolist(), abs=1.01e-4
-    )
+    p, p_visible = _reference_p(world, effects, done, outcome.result, events)
+    assert outcome.p.tolist() == pytest.approx(p.tolist(), abs=1.01e-4)
+    assert outcome.p_visible.tolist() == pytest.approx(p_visible.tolist(), abs=1.01e-4)
+    # The hidden effects were there to leave out: p_visible is not p.
+    assert (outcome.p_visible != outcome.p).mean() > 0.5
     # Same-week repeats exist, so the batching rule is exercised, and the record moved p.
     same_week = (np.diff(done.day) < 7) & (np.diff(done.ent) == 0)
     assert same_week.any()
