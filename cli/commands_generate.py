@@ -41,7 +41,8 @@ _HELP = """Generate a synthetic Fengxian district as an import bundle (no databa
 The bundle goes to OUT/bundle (import it: `jointinspect import OUT/bundle`).
 Beside it, hidden: OUT/truth.csv (each enterprise's risk class and
 violation propensity) and OUT/truth_inspections.csv (the true violation
-probability of each history.csv row).
+probability p of each history.csv row, and p_visible: p without the world's
+hidden personal and group effects).
 
 --world chooses the hidden mechanism behind the violations in history.csv:
 
