@@ -1,7 +1,7 @@
 """``plan --quarter Q --seed S [--time-limit SECONDS]``: make a draft plan revision."""
 
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
 
 
 def print_metrics(run: PlanRun) -> None:
-    m: dict[str, Any] = run.result.metrics
+    m = run.result.metrics
     timing = run.result.timing
     console = Console(soft_wrap=True)
     stored = run.stored

@@ -20,9 +20,10 @@ from jointinspect.data.plans.lookup import (
     item_rows,
     no_disturb_of,
 )
-from jointinspect.data.plans.planning_inputs import DemandRow, ItemRow
-from jointinspect.models.enums import DemandSource, ItemMode
+from jointinspect.data.plans.planning_inputs import ItemRow
+from jointinspect.models.enums import ItemMode
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.plan_problem import EnterpriseInfo, ItemInfo
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.risk.config import GRADES, GradingConfig
@@ -35,25 +36,10 @@ from jointinspect.risk.grade import (
 )
 from jointinspect.risk.scorecard import scorecard_from_json
 from jointinspect.scheduler.explain import explain_demand, explain_visit
-from jointinspect.scheduler.problem import DemandInfo, EnterpriseInfo, ItemInfo
 
 
 class UnknownDemandError(JointInspectError):
     """The demand is in a plan but no longer among the stored demands or triggers."""
-
-
-def _demand(row: DemandRow) -> DemandInfo:
-    return DemandInfo(
-        row.id,
-        row.department,
-        row.item,
-        row.uscc,
-        DemandSource(row.source),
-        row.earliest,
-        row.latest,
-        row.priority,
-        row.onsite_required,
-    )
 
 
 def _item(row: ItemRow) -> ItemInfo:
@@ -75,7 +61,7 @@ def explain_demand_lines(
     )
     if demand_id not in rows:
         raise UnknownDemandError(f"demand {demand_id} is in plan {ref.plan_id} but not stored")
-    demand = _demand(rows[demand_id])
+    demand = rows[demand_id]
     item = _item(item_rows([demand.item], engine=engine)[demand.item])
     visit = placement.visit
     header = f"From {ref.plan_id} revision {ref.revision} ({ref.status}, seed {ref.seed!r}):"
@@ -116,7 +102,7 @@ def explain_visit_lines(
         *explain_visit(
             visit,
             name=visit.code or f"id {visit.id}",
-            demands={k: _demand(r) for k, r in rows.items()},
+            demands=rows,
             enterprise=enterprise,
             seed=ref.seed,
         ),

@@ -20,19 +20,19 @@ from jointinspect.data.plans.planning_inputs import (
 from jointinspect.data.plans.store import StoredRevision, store_draft
 from jointinspect.models.enums import DemandSource, ItemMode
 from jointinspect.models.errors import JointInspectError
-from jointinspect.models.quarter import Quarter
-from jointinspect.models.workdays import WorkingCalendar
-from jointinspect.options import Options, scheduler_params, working_calendar
-from jointinspect.risk.sampling import Candidate, Draw, SamplingRuleSpec, draw
-from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.problem import (
+from jointinspect.models.plan_problem import (
     DemandInfo,
     EnterpriseInfo,
     InspectorInfo,
     ItemInfo,
     PlanningProblem,
 )
-from jointinspect.scheduler.result import PlanResult
+from jointinspect.models.plan_result import PlanResult
+from jointinspect.models.quarter import Quarter
+from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.options import Options, scheduler_params, working_calendar
+from jointinspect.risk.sampling import Candidate, Draw, SamplingRuleSpec, draw
+from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.solve import solve
 
 Progress = Callable[[str], None]
@@ -127,20 +127,7 @@ def build_problem(
 ) -> PlanningProblem:
     q = inputs.quarter
     first_day, last_day = q.first_day, q.last_day  # once, not per drawn demand
-    demands = [
-        DemandInfo(
-            d.id,
-            d.department,
-            d.item,
-            d.uscc,
-            DemandSource(d.source),
-            d.earliest,
-            d.latest,
-            d.priority,
-            d.onsite_required,
-        )
-        for d in inputs.demands
-    ]
+    demands = list(inputs.demands)
     demands += [
         DemandInfo(
             x.demand_id,

@@ -41,6 +41,8 @@ from jointinspect.data.plans.replan_store import (
 from jointinspect.data.plans.store import StoredRevision, store_draft
 from jointinspect.grading import grade_enterprises
 from jointinspect.models.codes import CodeKey
+from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_result import PlanResult
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.timezones import CHINA
 from jointinspect.models.workdays import WorkingCalendar
@@ -59,10 +61,8 @@ from jointinspect.rules import plan_result
 from jointinspect.scheduler.change_cost import ChangeCosts
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.plan_diff import is_empty, summary_line
-from jointinspect.scheduler.problem import PlanningProblem
 from jointinspect.scheduler.replan import replan
 from jointinspect.scheduler.replan_check import check_replanned
-from jointinspect.scheduler.result import PlanResult
 
 Progress = Callable[[str], None]
 

@@ -7,26 +7,27 @@ triggers or regrading no longer covers every demand, and filing it is refused (r
 """
 
 from collections.abc import Sequence
+from typing import cast
 
 from sqlmodel import Session
 
 from jointinspect.data.codes.filing import HardRuleCheck
-from jointinspect.data.plans.document import PlanDocument
+from jointinspect.data.plans.document import PlanDocument, read_plan_document
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
-from jointinspect.data.plans.replan_store import read_plan_document
 from jointinspect.models.enums import DemandSource
-from jointinspect.models.quarter import Quarter
-from jointinspect.options import Options, scheduler_params, working_calendar
-from jointinspect.planning import build_problem, draw_sample
-from jointinspect.scheduler.checker import check as check_plan
-from jointinspect.scheduler.result import (
+from jointinspect.models.plan_result import (
     OfficerRef,
     OffsiteResult,
+    PlanMetrics,
     PlanResult,
     TaskRef,
     UnscheduledResult,
     VisitResult,
 )
+from jointinspect.models.quarter import Quarter
+from jointinspect.options import Options, scheduler_params, working_calendar
+from jointinspect.planning import build_problem, draw_sample
+from jointinspect.scheduler.checker import check as check_plan
 
 
 def plan_result(doc: PlanDocument) -> PlanResult:
@@ -62,7 +63,8 @@ def plan_result(doc: PlanDocument) -> PlanResult:
             )
             for u in doc.unscheduled
         ),
-        metrics=dict(doc.metrics),
+        # The stored figures as filed; the hard rules read visits, not metrics.
+        metrics=cast(PlanMetrics, dict(doc.metrics)),
     )
 
 

@@ -6,8 +6,8 @@ the shape they agree on lives here, as protocols any of their classes satisfy.
 """
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 
 class TaskShape(Protocol):
@@ -84,4 +84,4 @@ class PlanShape(Protocol):
     @property
     def unscheduled(self) -> Sequence[UnscheduledShape]: ...
     @property
-    def metrics(self) -> dict[str, Any]: ...
+    def metrics(self) -> Mapping[str, object]: ...

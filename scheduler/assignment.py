@@ -17,11 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from jointinspect.models.enums import UnscheduledReason
+from jointinspect.models.plan_problem import EnterpriseInfo, InspectorInfo, PlanningProblem
 from jointinspect.scheduler import dayset, officer_draw
 from jointinspect.scheduler.consolidation import Dropped, VisitDraft
 from jointinspect.scheduler.errors import UnplaceableDemand
 from jointinspect.scheduler.modes import ModeDecision
-from jointinspect.scheduler.problem import EnterpriseInfo, InspectorInfo, PlanningProblem
 
 
 @dataclass(slots=True)

@@ -10,13 +10,13 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from jointinspect.models.enums import ItemMode, UnscheduledReason
+from jointinspect.models.plan_problem import DemandInfo, PlanningProblem
+from jointinspect.models.plan_result import PlanResult, VisitResult
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler import dayset
 from jointinspect.scheduler.consolidation import minimum_visits
 from jointinspect.scheduler.modes import ModeDecision, Placement, window_indices
 from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.problem import DemandInfo, PlanningProblem
-from jointinspect.scheduler.result import PlanResult, VisitResult
 
 REASONS = frozenset(r.value for r in UnscheduledReason)
 

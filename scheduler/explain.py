@@ -8,9 +8,9 @@ planner used (:mod:`modes`), so the explanation cannot drift from the plan.
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from jointinspect.models.plan_problem import DemandInfo, EnterpriseInfo, ItemInfo
 from jointinspect.models.plan_protocols import VisitCore
 from jointinspect.scheduler.modes import Placement, decide
-from jointinspect.scheduler.problem import DemandInfo, EnterpriseInfo, ItemInfo
 
 
 def explain_demand(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import networkx as nx
 from ortools.sat.python import cp_model
 
+from jointinspect.models.plan_problem import PlanningProblem
 from jointinspect.scheduler.assignment import Placed, Roster
 from jointinspect.scheduler.chunk_model import (
     Assignment,
@@ -31,7 +32,6 @@ from jointinspect.scheduler.chunk_model import (
     solved_assignment,
 )
 from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.problem import PlanningProblem
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from jointinspect.models.enums import ItemMode, UnscheduledReason
-from jointinspect.scheduler.problem import DemandInfo, ItemInfo
+from jointinspect.models.plan_problem import DemandInfo, ItemInfo
 
 
 class Placement(StrEnum):

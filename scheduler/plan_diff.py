@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jointinspect.models.plan_result import PlanResult, VisitResult
 from jointinspect.scheduler.pinning import PinWindow
-from jointinspect.scheduler.result import PlanResult, VisitResult
 
 KINDS = ("added", "moved", "restaffed", "retasked", "cancelled")
 

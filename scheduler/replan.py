@@ -30,6 +30,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_result import (
+    OfficerRef,
+    OffsiteResult,
+    PlanMetrics,
+    PlanResult,
+    ReplanFigures,
+    UnscheduledResult,
+    VisitResult,
+)
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler import dayset, officer_draw
 from jointinspect.scheduler.assignment import Construction, Placed, Roster
@@ -40,14 +50,6 @@ from jointinspect.scheduler.modes import ModeDecision, Placement, decide
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
-from jointinspect.scheduler.problem import PlanningProblem
-from jointinspect.scheduler.result import (
-    OfficerRef,
-    OffsiteResult,
-    PlanResult,
-    UnscheduledResult,
-    VisitResult,
-)
 from jointinspect.scheduler.result_assembly import (
     by_department,
     offsite_results,
@@ -455,13 +457,13 @@ def replan(
             state.meta[i].reasons.append("rebalanced: the change frees officer-days")
     visits, provenance = _visits(state, filed)
     result = _result(state, visits)
-    result.metrics["replan"] = {
-        "as_of": as_of.isoformat(),
-        "pinned_until": pins.pinned_until.isoformat() if pins.pinned_until else None,
-        "cp_sat_chunks": stats.solved,
-        "cp_sat_improved": stats.improved,
-        "cp_sat_deterministic_time": round(stats.deterministic_time, 3),
-    }
+    result.metrics["replan"] = ReplanFigures(
+        as_of=as_of.isoformat(),
+        pinned_until=pins.pinned_until.isoformat() if pins.pinned_until else None,
+        cp_sat_chunks=stats.solved,
+        cp_sat_improved=stats.improved,
+        cp_sat_deterministic_time=round(stats.deterministic_time, 3),
+    )
     diff = plan_diff(previous, result, provenance, state.cancelled, pins)
     return ReplanOutcome(result, diff, pins)
 
@@ -600,7 +602,7 @@ def _metrics(
     visits: Sequence[VisitResult],
     offsite: Sequence[OffsiteResult],
     unscheduled: Sequence[UnscheduledResult],
-) -> dict[str, Any]:
+) -> PlanMetrics:
     """The planner's figures (``solve``'s metrics) for the replanned revision."""
     per_enterprise: dict[str, list[ModeDecision]] = defaultdict(list)
     onsite_ids = set()

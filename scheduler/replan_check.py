@@ -11,12 +11,12 @@ Every other rule is checked exactly as for a fresh plan.
 import datetime as dt
 from collections import defaultdict
 
+from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_result import PlanResult, VisitResult
 from jointinspect.scheduler.checker import check
 from jointinspect.scheduler.consolidation import minimum_visits
 from jointinspect.scheduler.modes import ModeDecision, Placement, window_indices
 from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.problem import PlanningProblem
-from jointinspect.scheduler.result import PlanResult, VisitResult
 
 
 def check_replanned(

@@ -9,12 +9,17 @@ that a fresh plan and a replanned revision report the same figures under the sam
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from jointinspect.models.enums import DemandSource
+from jointinspect.models.plan_result import (
+    OfficerRef,
+    OffsiteResult,
+    PlanMetrics,
+    TaskRef,
+    UnscheduledResult,
+)
 from jointinspect.scheduler.consolidation import VisitDraft, minimum_visits
 from jointinspect.scheduler.modes import ModeDecision, Placement
-from jointinspect.scheduler.result import OfficerRef, OffsiteResult, TaskRef, UnscheduledResult
 
 #: Where a demand went, as the metrics count it.
 MODES = ("onsite", "offsite", "unscheduled")
@@ -65,7 +70,7 @@ def plan_metrics(
     offsite_checks: int,
     unscheduled: Sequence[UnscheduledResult],
     officer_days: int,
-) -> dict[str, Any]:
+) -> PlanMetrics:
     """The plan's figures.
 
     ``demand_modes`` holds (source, mode) per demand; ``per_enterprise`` the decisions

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jointinspect.models.plan_problem import EnterpriseInfo
 from jointinspect.scheduler.assignment import Placed, Roster
-from jointinspect.scheduler.problem import EnterpriseInfo
 
 EARTH_RADIUS_KM = 6371.0088
 

@@ -10,6 +10,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from jointinspect.models.plan_problem import EnterpriseInfo, PlanningProblem
+from jointinspect.models.plan_result import (
+    Improvement,
+    OfficerRef,
+    OffsiteResult,
+    PlanMetrics,
+    PlanResult,
+    PlanTiming,
+    UnscheduledResult,
+    VisitResult,
+)
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler import dayset
 from jointinspect.scheduler.assignment import Construction, Placed, Roster
@@ -22,14 +33,6 @@ from jointinspect.scheduler.errors import UnknownReference
 from jointinspect.scheduler.improve import ImproveStats, improve
 from jointinspect.scheduler.modes import ModeDecision, Placement, decide
 from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.problem import EnterpriseInfo, PlanningProblem
-from jointinspect.scheduler.result import (
-    OfficerRef,
-    OffsiteResult,
-    PlanResult,
-    UnscheduledResult,
-    VisitResult,
-)
 from jointinspect.scheduler.result_assembly import (
     by_department,
     offsite_results,
@@ -87,22 +90,22 @@ def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> Pl
     unscheduled = _unscheduled(decisions, dropped)
     metrics = _metrics(problem, decisions, placed, offsite, unscheduled, routes.officer_days)
     metrics["km"] = routes.km
-    metrics["improvement"] = {
-        "subproblems_with_slack": stats.subproblems,
-        "subproblems_solved": stats.solved,
-        "subproblems_improved": stats.improved,
-        "officer_days_saved": stats.officer_days_saved,
-    }
+    metrics["improvement"] = Improvement(
+        subproblems_with_slack=stats.subproblems,
+        subproblems_solved=stats.solved,
+        subproblems_improved=stats.improved,
+        officer_days_saved=stats.officer_days_saved,
+    )
     finished = time.monotonic()
-    timing = {
-        "solve_seconds": round(finished - started, 3),
-        "consolidation_seconds": round(t_consolidated - started, 3),
-        "construction_seconds": round(t_constructed - t_consolidated, 3),
-        "improvement_seconds": round(t_improved - t_constructed, 3),
-        "routing_seconds": round(finished - t_improved, 3),
-        "cp_sat_deterministic_time": round(stats.deterministic_time, 3),
-        "safety_cap_hit": stats.safety_cap_hit,
-    }
+    timing = PlanTiming(
+        solve_seconds=round(finished - started, 3),
+        consolidation_seconds=round(t_consolidated - started, 3),
+        construction_seconds=round(t_constructed - t_consolidated, 3),
+        improvement_seconds=round(t_improved - t_constructed, 3),
+        routing_seconds=round(finished - t_improved, 3),
+        cp_sat_deterministic_time=round(stats.deterministic_time, 3),
+        safety_cap_hit=stats.safety_cap_hit,
+    )
     reasons = {d.demand.id: d.detail for d in decisions if d.placement != Placement.UNSCHEDULED}
     return PlanResult(
         problem.quarter, problem.seed, visit_results, offsite, unscheduled, metrics, reasons, timing
@@ -191,7 +194,7 @@ def _metrics(
     offsite: Sequence[OffsiteResult],
     unscheduled: Sequence[UnscheduledResult],
     officer_days: int,
-) -> dict[str, Any]:
+) -> PlanMetrics:
     onsite_ids = set()
     per_enterprise: dict[str, list[ModeDecision]] = defaultdict(list)
     for p in placed:

@@ -38,8 +38,7 @@ from jointinspect.data.codes.bindings import (
     offsite_fields,
     visit_fields,
 )
-from jointinspect.data.plans.document import latest_revision
-from jointinspect.data.plans.replan_store import RevisionRows, read_revision_rows
+from jointinspect.data.plans.document import RevisionRows, latest_revision, read_revision_rows
 from jointinspect.models import (
     InspectionCode,
     OffsiteCheck,

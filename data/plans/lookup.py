@@ -13,7 +13,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.plans.planning_inputs import (
     RANDOM_PRIORITY,
-    DemandRow,
     ItemRow,
     demand_row,
     demand_select,
@@ -34,7 +33,9 @@ from jointinspect.models import (
     VisitTask,
 )
 from jointinspect.models.core_table import table_of
+from jointinspect.models.enums import DemandSource
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.plan_problem import DemandInfo
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
 
@@ -58,7 +59,7 @@ class OfficerRow:
 
 
 @dataclass(frozen=True, slots=True)
-class VisitRow:
+class CodedVisit:
     id: int
     code: str | None
     uscc: str
@@ -82,7 +83,7 @@ class RevisionRef:
 @dataclass(frozen=True)
 class DemandPlacement:
     revision: RevisionRef
-    visit: VisitRow | None = None
+    visit: CodedVisit | None = None
     offsite_due: dt.date | None = None
     unscheduled: tuple[str, str] | None = None
 
@@ -97,7 +98,7 @@ def _revision(conn: Connection, revision_id: int) -> RevisionRef:
     return RevisionRef(*row)
 
 
-def _visit(conn: Connection, visit_id: int) -> VisitRow:
+def _visit(conn: Connection, visit_id: int) -> CodedVisit:
     v, t, o = table_of(Visit).c, table_of(VisitTask).c, table_of(VisitOfficer).c
     vid, code, uscc, date, town, order = conn.execute(
         select(v.id, v.code, v.uscc, v.date, v.town, v.order).where(v.id == visit_id)
@@ -118,10 +119,10 @@ def _visit(conn: Connection, visit_id: int) -> VisitRow:
             .order_by(o.department, o.inspector_id)
         )
     )
-    return VisitRow(vid, code, uscc, date, town, order, tasks, officers)
+    return CodedVisit(vid, code, uscc, date, town, order, tasks, officers)
 
 
-def find_visit(ref: str, *, engine: Engine) -> tuple[RevisionRef, VisitRow]:
+def find_visit(ref: str, *, engine: Engine) -> tuple[RevisionRef, CodedVisit]:
     """A visit by inspection code, or by visit id (drafts have no codes yet)."""
     v = table_of(Visit).c
     with engine.connect() as conn:
@@ -191,9 +192,9 @@ def demand_rows(
     engine: Engine,
     calendar: WorkingCalendar,
     trigger_response_days: int,
-) -> dict[str, DemandRow]:
+) -> dict[str, DemandInfo]:
     """The facts of some demands: ``demands.csv`` rows, triggers, or drawn ids (§2)."""
-    out: dict[str, DemandRow] = {}
+    out: dict[str, DemandInfo] = {}
     with engine.connect() as conn:
         for row in conn.execute(demand_select().where(table_of(Demand).c.id.in_(ids))):
             out[row[0]] = demand_row(row, quarter)
@@ -202,12 +203,12 @@ def demand_rows(
     for did in ids:
         if did.startswith("R:") and did not in out and did.count(":") >= 3:
             _, dept, item, uscc = did.split(":", 3)
-            out[did] = DemandRow(
+            out[did] = DemandInfo(
                 did,
                 dept,
                 item,
                 uscc,
-                "random",
+                DemandSource.RANDOM,
                 quarter.first_day,
                 quarter.last_day,
                 RANDOM_PRIORITY,

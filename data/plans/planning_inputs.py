@@ -37,6 +37,8 @@ from jointinspect.models import (
     Visit,
 )
 from jointinspect.models.core_table import table_of
+from jointinspect.models.enums import DemandSource
+from jointinspect.models.plan_problem import DemandInfo
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.timezones import CHINA
 from jointinspect.models.workdays import WorkingCalendar
@@ -80,19 +82,6 @@ class InspectorRow:
 
 
 @dataclass(frozen=True, slots=True)
-class DemandRow:
-    id: str
-    department: str
-    item: str
-    uscc: str
-    source: str
-    earliest: dt.date
-    latest: dt.date
-    priority: int
-    onsite_required: bool
-
-
-@dataclass(frozen=True, slots=True)
 class SamplingRuleRow:
     department: str
     item: str
@@ -109,7 +98,7 @@ class PlanningInputs:
     items: dict[str, ItemRow]
     inspectors: list[InspectorRow]
     #: ``demands.csv`` rows and triggers, windows resolved (§2).
-    demands: list[DemandRow]
+    demands: list[DemandInfo]
     sampling_rules: list[SamplingRuleRow]
     #: Routine visits of earlier filed plans this calendar year, per USCC.
     routine_visits_this_year: dict[str, int]
@@ -238,13 +227,13 @@ def _inspectors(conn: Connection, quarter: Quarter) -> list[InspectorRow]:
     ]
 
 
-def _demands(conn: Connection, quarter: Quarter) -> list[DemandRow]:
+def _demands(conn: Connection, quarter: Quarter) -> list[DemandInfo]:
     rows = conn.execute(demand_select().order_by(table_of(Demand).c.id))
     return [demand_row(row, quarter) for row in rows]
 
 
 def demand_select() -> Select[Any]:
-    """The ``demands`` columns a :class:`DemandRow` is made of (see :func:`demand_row`)."""
+    """The ``demands`` columns a :class:`DemandInfo` is made of (see :func:`demand_row`)."""
     c = table_of(Demand).c
     return select(
         c.id,
@@ -259,15 +248,15 @@ def demand_select() -> Select[Any]:
     )
 
 
-def demand_row(row: Sequence[Any], quarter: Quarter) -> DemandRow:
+def demand_row(row: Sequence[Any], quarter: Quarter) -> DemandInfo:
     """A row of :func:`demand_select`; no window means the whole quarter (§2)."""
     did, dept, item, uscc, source, earliest, latest, priority, required = row
-    return DemandRow(
+    return DemandInfo(
         did,
         dept,
         item,
         uscc,
-        source,
+        DemandSource(source),
         earliest or quarter.first_day,
         latest or quarter.last_day,
         priority or DEFAULT_PRIORITY,
@@ -284,23 +273,25 @@ def trigger_window(
     return opened, calendar.add_workdays(opened, response_days)
 
 
-def _triggers(conn: Connection, calendar: WorkingCalendar, response_days: int) -> list[DemandRow]:
+def _triggers(conn: Connection, calendar: WorkingCalendar, response_days: int) -> list[DemandInfo]:
     rows = conn.execute(trigger_select().order_by(table_of(Trigger).c.id))
     return [trigger_row(row, calendar, response_days) for row in rows]
 
 
 def trigger_select() -> Select[Any]:
-    """The ``triggers`` columns a trigger's :class:`DemandRow` is made of."""
+    """The ``triggers`` columns a trigger's :class:`DemandInfo` is made of."""
     c = table_of(Trigger).c
     return select(c.id, c.department, c.item, c.uscc, c.kind, c.received_at)
 
 
-def trigger_row(row: Sequence[Any], calendar: WorkingCalendar, response_days: int) -> DemandRow:
+def trigger_row(row: Sequence[Any], calendar: WorkingCalendar, response_days: int) -> DemandInfo:
     """A row of :func:`trigger_select`, its window from :func:`trigger_window`."""
     tid, dept, item, uscc, kind, received = row
     opened, closes = trigger_window(received, calendar, response_days)
     # A trigger's urgency is its source; its priority only orders it among equals.
-    return DemandRow(tid, dept, item, uscc, kind, opened, closes, DEFAULT_PRIORITY, False)
+    return DemandInfo(
+        tid, dept, item, uscc, DemandSource(kind), opened, closes, DEFAULT_PRIORITY, False
+    )
 
 
 def _sampling_rules(conn: Connection) -> list[SamplingRuleRow]:

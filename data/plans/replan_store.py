@@ -2,24 +2,19 @@
 from, the date and diff of the revision it makes, and a draft a crashed run left behind."""
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import select as core_select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from jointinspect.data.plans.document import (
-    OfficerDoc,
-    OffsiteDoc,
     PlanDocument,
-    PlanNotFoundError,
-    TaskDoc,
-    UnscheduledDoc,
-    VisitDoc,
-    as_aware,
+    RevisionRows,
     latest_revision,
+    read_plan_document,
+    read_revision_rows,
 )
 from jointinspect.models import (
     Demand,
@@ -28,10 +23,7 @@ from jointinspect.models import (
     Plan,
     PlanRevision,
     Trigger,
-    UnscheduledDemand,
     Visit,
-    VisitOfficer,
-    VisitTask,
     session_scope,
 )
 from jointinspect.models.core_table import table_of
@@ -57,7 +49,7 @@ class FiledPlan:
     as_of: dt.date | None
     #: The rows the document was made from: filing the next revision compares with them
     #: (a filed revision never changes, so they need not be read again).
-    rows: "RevisionRows"
+    rows: RevisionRows
 
 
 def filed_plan(quarter: str, *, engine: Engine) -> FiledPlan:
@@ -115,152 +107,6 @@ def _filed(session: Session, quarter: str) -> PlanRevision | None:
         .where(PlanRevision.plan_id == plan.id, PlanRevision.status == RevisionStatus.FILED.value)
         .order_by(col(PlanRevision.revision).desc())
     ).first()
-
-
-class VisitRow(NamedTuple):
-    id: int
-    code: str | None
-    uscc: str
-    date: dt.date
-    town: str
-    mode: str
-    order: int
-
-
-class OffsiteRow(NamedTuple):
-    id: int
-    code: str | None
-    uscc: str
-    department: str
-    item: str
-    demand_id: str
-    source: str
-    due: dt.date
-
-
-@dataclass(frozen=True)
-class RevisionRows:
-    """One revision's planning rows as plain tuples, with their ids (in id order)."""
-
-    visits: list[VisitRow]
-    tasks: dict[int, list[TaskDoc]]  # by visit id, in no particular order
-    officers: dict[int, list[OfficerDoc]]  # by visit id, in no particular order
-    offsite: list[OffsiteRow]
-    unscheduled: list[UnscheduledDoc]
-
-
-def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
-    """The rows of one revision with plain Core queries: one query per table."""
-    v, t, o = table_of(Visit).c, table_of(VisitTask).c, table_of(VisitOfficer).c
-    tasks: dict[int, list[TaskDoc]] = defaultdict(list)
-    for vid, *row in _tuples(
-        conn,
-        core_select(t.visit_id, t.demand_id, t.department, t.item, t.source)
-        .join_from(table_of(VisitTask), table_of(Visit), v.id == t.visit_id)
-        .where(v.revision_id == revision_id),
-    ):
-        tasks[vid].append(TaskDoc(*row))
-    officers: dict[int, list[OfficerDoc]] = defaultdict(list)
-    for vid, *row in _tuples(
-        conn,
-        core_select(o.visit_id, o.inspector_id, o.department)
-        .join_from(table_of(VisitOfficer), table_of(Visit), v.id == o.visit_id)
-        .where(v.revision_id == revision_id),
-    ):
-        officers[vid].append(OfficerDoc(*row))
-    visits = [
-        VisitRow(vid, code, uscc, _date(day), town, mode, order)
-        for vid, code, uscc, day, town, mode, order in _tuples(
-            conn,
-            core_select(v.id, v.code, v.uscc, v.date, v.town, v.mode, v["order"])
-            .where(v.revision_id == revision_id)
-            .order_by(v.id),
-        )
-    ]
-    c = table_of(OffsiteCheck).c
-    offsite = [
-        OffsiteRow(oid, code, uscc, department, item, demand_id, source, _date(due))
-        for oid, code, uscc, department, item, demand_id, source, due in _tuples(
-            conn,
-            core_select(c.id, c.code, c.uscc, c.department, c.item, c.demand_id, c.source, c.due)
-            .where(c.revision_id == revision_id)
-            .order_by(c.id),
-        )
-    ]
-    u = table_of(UnscheduledDemand).c
-    unscheduled = [
-        UnscheduledDoc(*row)
-        for row in _tuples(
-            conn,
-            core_select(
-                u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail
-            ).where(u.revision_id == revision_id),
-        )
-    ]
-    return RevisionRows(visits, tasks, officers, offsite, unscheduled)
-
-
-def _tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` as the driver's own tuples: a SQLAlchemy ``Row`` per row cost
-    more than the query for a district's revision. Only text, numbers and dates (see
-    :func:`_date`) are selected this way."""
-    result = conn.execute(query)
-    try:
-        return list(result.cursor.fetchall())
-    finally:
-        result.close()
-
-
-def _date(value: dt.date | str) -> dt.date:
-    # SQLite's driver gives the ISO text SQLAlchemy's Date type stored; PostgreSQL's a date.
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def read_plan_document(
-    conn: Connection, revision_id: int, *, rows: RevisionRows | None = None
-) -> PlanDocument:
-    """``load_plan_document`` with plain Core rows instead of ORM objects (the same
-    document, in the same order): a 50,000-visit revision reads in seconds, not tens of
-    seconds. The metrics are the stored ones."""
-    r, p = table_of(PlanRevision).c, table_of(Plan).c
-    found = conn.execute(
-        core_select(p.id, p.quarter, r.revision, r.status, r.seed, r.generated_at, r.metrics)
-        .join_from(table_of(PlanRevision), table_of(Plan), r.plan_id == p.id)
-        .where(r.id == revision_id)
-    ).first()
-    if found is None:
-        raise PlanNotFoundError(f"there is no plan revision with id {revision_id}")
-    plan_id, quarter, number, status, seed, generated_at, metrics = found
-    rows = read_revision_rows(conn, revision_id) if rows is None else rows
-    visits = [
-        VisitDoc(
-            code=row.code,
-            uscc=row.uscc,
-            date=row.date,
-            town=row.town,
-            mode=row.mode,
-            tasks=tuple(sorted(rows.tasks[row.id], key=lambda x: (x.demand_id, x.department))),
-            inspectors=tuple(sorted(rows.officers[row.id], key=lambda x: (x.department, x.id))),
-            order=row.order,
-        )
-        for row in rows.visits
-    ]
-    offsite = [
-        OffsiteDoc(o.code, o.uscc, o.department, o.item, o.demand_id, o.source, o.due)
-        for o in rows.offsite
-    ]
-    return PlanDocument(
-        plan_id=plan_id,
-        quarter=quarter,
-        revision=number,
-        status=status,
-        seed=seed,
-        generated_at=as_aware(generated_at),
-        visits=tuple(sorted(visits, key=VisitDoc.sort_key)),
-        offsite=tuple(sorted(offsite, key=OffsiteDoc.sort_key)),
-        unscheduled=tuple(sorted(rows.unscheduled, key=lambda x: x.demand_id)),
-        metrics=dict(metrics or {}),
-    )
 
 
 def enterprises_with_news(

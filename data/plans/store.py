@@ -19,8 +19,13 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.bulk_write import execute_many
-from jointinspect.data.plans.document import OfficerDoc, TaskDoc, UnscheduledDoc
-from jointinspect.data.plans.replan_store import OffsiteRow, RevisionRows, VisitRow
+from jointinspect.data.plans.document import (
+    OfficerDoc,
+    RevisionRows,
+    StoredOffsite,
+    StoredVisit,
+    TaskDoc,
+)
 from jointinspect.models import (
     OffsiteCheck,
     Plan,
@@ -34,6 +39,7 @@ from jointinspect.models.core_table import table_of
 from jointinspect.models.plan_protocols import (
     PlanShape,
 )
+from jointinspect.models.plan_result import UnscheduledResult
 
 #: Rows per INSERT batch: large enough to be fast, small enough for any driver.
 BATCH = 5000
@@ -161,7 +167,7 @@ def _written(
     ).scalars()
     return RevisionRows(
         visits=[
-            VisitRow(vid, None, v.uscc, v.date, v.town, str(v.mode), v.order)
+            StoredVisit(vid, None, v.uscc, v.date, v.town, str(v.mode), v.order)
             for vid, v in zip(visit_ids, plan.visits, strict=True)
         ],
         # defaultdicts, as read back: a visit without officers has an empty list.
@@ -182,11 +188,13 @@ def _written(
             },
         ),
         offsite=[
-            OffsiteRow(oid, None, o.uscc, o.department, o.item, o.demand_id, str(o.source), o.due)
+            StoredOffsite(
+                oid, None, o.uscc, o.department, o.item, o.demand_id, str(o.source), o.due
+            )
             for oid, o in zip(offsite_ids, plan.offsite, strict=True)
         ],
         unscheduled=[
-            UnscheduledDoc(
+            UnscheduledResult(
                 u.demand_id, u.uscc, u.department, u.item, str(u.source), str(u.reason), u.detail
             )
             for u in plan.unscheduled

@@ -15,9 +15,13 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
-from jointinspect.data.plans.document import PlanDocument, VisitDoc, load_plan_document
+from jointinspect.data.plans.document import (
+    PlanDocument,
+    VisitDoc,
+    load_plan_document,
+    read_plan_document,
+)
 from jointinspect.data.plans.followups import followup_id
-from jointinspect.data.plans.replan_store import read_plan_document
 from jointinspect.models import (
     Demand,
     Enterprise,

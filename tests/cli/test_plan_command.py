@@ -32,11 +32,7 @@ from jointinspect.models import (
     make_engine,
     session_scope,
 )
-from jointinspect.models.quarter import Quarter
-from jointinspect.models.workdays import WorkingCalendar
-from jointinspect.planning import build_problem, draw_sample
-from jointinspect.scheduler.checker import check
-from jointinspect.scheduler.result import (
+from jointinspect.models.plan_result import (
     OfficerRef,
     OffsiteResult,
     PlanResult,
@@ -44,6 +40,10 @@ from jointinspect.scheduler.result import (
     UnscheduledResult,
     VisitResult,
 )
+from jointinspect.models.quarter import Quarter
+from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.planning import build_problem, draw_sample
+from jointinspect.scheduler.checker import check
 
 runner = CliRunner()
 CHINA = ZoneInfo("Asia/Shanghai")

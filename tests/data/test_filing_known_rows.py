@@ -11,12 +11,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jointinspect.data.codes.filing import FilingResult, file_plan
-from jointinspect.data.plans.replan_store import RevisionRows, filed_plan, read_revision_rows
+from jointinspect.data.plans.document import RevisionRows, read_revision_rows
+from jointinspect.data.plans.replan_store import filed_plan
 from jointinspect.data.plans.store import store_draft
 from jointinspect.models import create_schema, make_engine, session_scope
 from jointinspect.models.codes import CodeKey
 from jointinspect.models.enums import DemandSource
-from jointinspect.scheduler.result import (
+from jointinspect.models.plan_result import (
     OfficerRef,
     OffsiteResult,
     PlanResult,

@@ -4,18 +4,18 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from jointinspect.models.enums import DemandSource, ItemMode
-from jointinspect.models.quarter import Quarter
-from jointinspect.models.workdays import WorkingCalendar
-from jointinspect.scheduler.checker import check
-from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.problem import (
+from jointinspect.models.plan_problem import (
     DemandInfo,
     EnterpriseInfo,
     InspectorInfo,
     ItemInfo,
     PlanningProblem,
 )
-from jointinspect.scheduler.result import PlanResult
+from jointinspect.models.plan_result import PlanResult
+from jointinspect.models.quarter import Quarter
+from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.scheduler.checker import check
+from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.solve import solve
 
 QUARTER = Quarter.parse("2025Q4")

@@ -5,12 +5,12 @@ from dataclasses import replace
 
 from helpers.planning_builders import WORKDAYS, demand, enterprise, item, problem, solved, team
 
+from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_result import PlanResult, VisitResult
 from jointinspect.scheduler.checker import check
 from jointinspect.scheduler.pinning import pin_window
-from jointinspect.scheduler.problem import PlanningProblem
 from jointinspect.scheduler.replan import ReplanOutcome, replan
 from jointinspect.scheduler.replan_check import check_replanned
-from jointinspect.scheduler.result import PlanResult, VisitResult
 
 E1, E2 = "91310120MA1H000001", "91310120MA1H000002"
 DECEMBER = (dt.date(2025, 12, 1), dt.date(2025, 12, 31))

@@ -18,9 +18,9 @@ from helpers.planning_builders import (
     team,
 )
 
+from jointinspect.models.plan_result import OfficerRef, PlanResult, UnscheduledResult
 from jointinspect.scheduler.checker import check
 from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.result import OfficerRef, PlanResult, UnscheduledResult
 from jointinspect.scheduler.solve import solve
 
 D = dt.date

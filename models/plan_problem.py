@@ -1,6 +1,6 @@
 """The planning problem as plain data: what the scheduler needs, nothing it has to look up.
 
-The cli builds a :class:`PlanningProblem` from the database (``data/planning_io``) and the
+The cli builds a :class:`PlanningProblem` from the database (``data/plans/planning_inputs``) and the
 双随机 draw (``risk/sampling``); the scheduler never opens a session or reads settings.
 Windows are already resolved per spec §2 (a trigger's window is its received date to the
 10th working day after, both clipped to the quarter) — the scheduler only intersects them

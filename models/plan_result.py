@@ -8,7 +8,7 @@ run and are kept out of anything compared for reproducibility.
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,56 @@ class UnscheduledResult:
     detail: str
 
 
+class Improvement(TypedDict):
+    """What the CP-SAT improvement pass did (deterministic for a seed)."""
+
+    subproblems_with_slack: int
+    subproblems_solved: int
+    subproblems_improved: int
+    officer_days_saved: int
+
+
+class ReplanFigures(TypedDict):
+    """What a nightly replan did, stored with its revision."""
+
+    as_of: str
+    pinned_until: str | None
+    cp_sat_chunks: int
+    cp_sat_improved: int
+    cp_sat_deterministic_time: float
+
+
+class PlanMetrics(TypedDict):
+    """A plan's deterministic figures; the first four are the contract's (§4)."""
+
+    demands: int
+    onsite_visits: int
+    offsite_checks: int
+    unscheduled: int
+    #: ``{source: {mode: count}}`` for the sources that occur.
+    demands_by_source: dict[str, dict[str, int]]
+    unscheduled_by_reason: dict[str, int]
+    consolidation_lower_bound: int
+    visits_if_departments_alone: int
+    visits_saved: int
+    officer_days: int
+    km: NotRequired[float]
+    improvement: NotRequired[Improvement]
+    replan: NotRequired[ReplanFigures]
+
+
+class PlanTiming(TypedDict, total=False):
+    """Wall-clock figures of one solve: they differ run to run."""
+
+    solve_seconds: float
+    consolidation_seconds: float
+    construction_seconds: float
+    improvement_seconds: float
+    routing_seconds: float
+    cp_sat_deterministic_time: float
+    safety_cap_hit: bool
+
+
 @dataclass(frozen=True)
 class PlanResult:
     quarter: str
@@ -68,11 +118,11 @@ class PlanResult:
     offsite: tuple[OffsiteResult, ...]
     unscheduled: tuple[UnscheduledResult, ...]
     #: Deterministic figures (same inputs and seed → same values).
-    metrics: dict[str, Any]
+    metrics: PlanMetrics
     #: Why each placed demand is where it is, by demand id (for ``explain``).
     reasons: dict[str, str] = field(default_factory=dict)
     #: Wall-clock figures: ``solve_seconds``, ``safety_cap_hit`` … (not reproducible).
-    timing: dict[str, Any] = field(default_factory=dict)
+    timing: PlanTiming = field(default_factory=lambda: PlanTiming())
 
     def canonical(self) -> dict[str, Any]:
         """A JSON-ready view of everything reproducible, in a fixed order."""
@@ -95,7 +145,7 @@ class PlanResult:
             ],
             "offsite": [{**vars_of(o), "due": o.due.isoformat()} for o in self.offsite],
             "unscheduled": [vars_of(u) for u in self.unscheduled],
-            "metrics": self.metrics,
+            "metrics": dict(self.metrics),
         }
 
 
