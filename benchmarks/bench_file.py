@@ -66,11 +66,11 @@ def file_first(engine: Any, settings: Any) -> dict[str, Any]:
 
 def store_copy(engine: Any, moved_every: int | None) -> int:
     """Store the filed revision again as a draft, every ``moved_every``-th visit a day later."""
-    from jointinspect.data.plans.replan_store import filed_plan
+    from jointinspect.data.plans.replan_store import read_filed_revision
     from jointinspect.data.plans.store import store_draft
     from jointinspect.rules import plan_result
 
-    doc = filed_plan(QUARTER, engine=engine).document
+    doc = read_filed_revision(QUARTER, engine=engine).document
     if moved_every:
         visits = tuple(
             replace(v, date=v.date + dt.timedelta(days=1)) if n % moved_every == 0 else v

@@ -34,8 +34,8 @@ from jointinspect.data.plans.replan_store import (
     REPLAN_MARK,
     NoFiledPlanError,
     enterprises_with_news,
-    filed_plan,
     leftover_draft,
+    read_filed_revision,
     record_replan,
 )
 from jointinspect.data.plans.store import StoredRevision, store_draft
@@ -158,7 +158,7 @@ def _replan_locked(
     if leftover_draft(run.quarter, engine=engine):
         say("discarding the draft a crashed replan left behind")
         discard_latest_draft(run.quarter, engine=engine)
-    filed = filed_plan(run.quarter, engine=engine)
+    filed = read_filed_revision(run.quarter, engine=engine)
     clock.lap("load_filed")
     touched = enterprises_with_news(
         engine=engine,

@@ -72,7 +72,7 @@ class ChangeCosts:
 
 
 @dataclass(slots=True)
-class Filed:
+class FiledPlacement:
     """What a visit was in the filed plan (None for a new visit)."""
 
     day: int
@@ -91,7 +91,7 @@ class RebalanceStats:
 def rebalance(
     roster: Roster,
     placed: list[Placed],
-    filed: Sequence[Filed | None],
+    filed: Sequence[FiledPlacement | None],
     chunks: Sequence[list[int]],
     towns: Mapping[str, str],
     movable_from: int,
@@ -124,7 +124,7 @@ def rebalance(
 def chunk_cost(
     roster: Roster,
     placed: Sequence[Placed],
-    filed: Sequence[Filed | None],
+    filed: Sequence[FiledPlacement | None],
     members: Sequence[int],
     costs: ChangeCosts,
 ) -> int:
@@ -136,7 +136,7 @@ def chunk_cost(
 
 
 def _change_cost(
-    before: Filed | None, day: int, officers: frozenset[int], costs: ChangeCosts
+    before: FiledPlacement | None, day: int, officers: frozenset[int], costs: ChangeCosts
 ) -> int:
     if before is None:
         return 0
@@ -147,7 +147,7 @@ def _change_cost(
     return costs.changed_visit + costs.changed_day * moved + costs.changed_officer * lost
 
 
-def _change_penalties(filed: Sequence[Filed | None], costs: ChangeCosts) -> PenaltyTerms:
+def _change_penalties(filed: Sequence[FiledPlacement | None], costs: ChangeCosts) -> PenaltyTerms:
     """The model's change terms for a visit: :func:`_change_cost` as constraints."""
 
     def terms(
@@ -185,7 +185,7 @@ def _change_penalties(filed: Sequence[Filed | None], costs: ChangeCosts) -> Pena
 def _solve_chunk(
     roster: Roster,
     placed: Sequence[Placed],
-    filed: Sequence[Filed | None],
+    filed: Sequence[FiledPlacement | None],
     members: list[int],
     town: str,
     movable_from: int,

@@ -43,7 +43,7 @@ from jointinspect.models.plan_result import (
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler import dayset, officer_draw
 from jointinspect.scheduler.assignment import Construction, Placed, Roster
-from jointinspect.scheduler.change_cost import ChangeCosts, Filed, rebalance
+from jointinspect.scheduler.change_cost import ChangeCosts, FiledPlacement, rebalance
 from jointinspect.scheduler.consolidation import VisitDraft, consolidate_enterprise
 from jointinspect.scheduler.errors import UnknownReference, UnplaceableDemand
 from jointinspect.scheduler.modes import ModeDecision, Placement, decide
@@ -107,7 +107,7 @@ class _Replan:
         self.fresh: list[VisitDraft] = []
         self.fresh_meta: dict[str, _Meta] = {}
         self.cancelled: dict[int, list[str]] = defaultdict(list)
-        self.keys = itertools.count(1)
+        self.visit_numbers = itertools.count(1)
 
     # ------------------------------------------------------------------ per enterprise
 
@@ -308,7 +308,7 @@ class _Replan:
         self.unscheduled.append(unscheduled_result(d, "infeasible", detail))
 
     def key(self, uscc: str) -> str:
-        return f"{uscc}/r{next(self.keys)}"
+        return f"{uscc}/r{next(self.visit_numbers)}"
 
     # ------------------------------------------------------------------ officers
 
@@ -479,7 +479,7 @@ def _clipped(d: ModeDecision, lo: int) -> ModeDecision:
     return ModeDecision(d.demand, d.placement, lo, d.hi, d.reason, d.detail, d.due)
 
 
-def _filed_of(state: _Replan, meta: _Meta) -> Filed | None:
+def _filed_of(state: _Replan, meta: _Meta) -> FiledPlacement | None:
     if meta.origin is None:
         return None
     v = state.previous.visits[meta.origin]
@@ -487,10 +487,10 @@ def _filed_of(state: _Replan, meta: _Meta) -> Filed | None:
     officers = frozenset(
         state.officer_index[o.id] for o in v.inspectors if o.id in state.officer_index
     )
-    return Filed(day, officers)
+    return FiledPlacement(day, officers)
 
 
-def _differs(p: Placed, f: Filed | None) -> bool:
+def _differs(p: Placed, f: FiledPlacement | None) -> bool:
     return f is None or f.day != p.day or f.officers != frozenset(p.officers)
 
 
@@ -517,7 +517,7 @@ def _chunks(state: _Replan, changed: Sequence[int], costs: ChangeCosts) -> list[
 
 
 def _visits(
-    state: _Replan, filed: Sequence[Filed | None]
+    state: _Replan, filed: Sequence[FiledPlacement | None]
 ) -> tuple[list[VisitResult], list[Provenance]]:
     """Visits with slots: unchanged ones keep theirs, changed ones follow their officers'."""
     problem = state.problem

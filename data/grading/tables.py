@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import String, cast, func, select, union_all
 from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.key_scope import Keep, every_row, uscc_scope
+from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
     CreditEvent,
     Enterprise,

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.key_scope import Keep, uscc_scope
+from jointinspect.data.uscc_scope import Keep, uscc_scope
 from jointinspect.models import (
     Availability,
     Conflict,

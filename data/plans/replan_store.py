@@ -43,7 +43,7 @@ class ForeignDraftError(JointInspectError):
 
 
 @dataclass(frozen=True)
-class FiledPlan:
+class FiledRevision:
     document: PlanDocument
     revision_id: int
     as_of: dt.date | None
@@ -52,7 +52,7 @@ class FiledPlan:
     rows: RevisionRows
 
 
-def filed_plan(quarter: str, *, engine: Engine) -> FiledPlan:
+def read_filed_revision(quarter: str, *, engine: Engine) -> FiledRevision:
     """The quarter's filed revision as a document (codes included)."""
     with session_scope(engine) as session:
         revision = _filed(session, quarter)
@@ -64,7 +64,7 @@ def filed_plan(quarter: str, *, engine: Engine) -> FiledPlan:
             )
         rows = read_revision_rows(session.connection(), revision.id)
         doc = read_plan_document(session.connection(), revision.id, rows=rows)
-        return FiledPlan(doc, revision.id, revision.as_of, rows)
+        return FiledRevision(doc, revision.id, revision.as_of, rows)
 
 
 def leftover_draft(quarter: str, *, engine: Engine) -> bool:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from jointinspect.data.codes.filing import FilingResult, file_plan
 from jointinspect.data.plans.document import RevisionRows, read_revision_rows
-from jointinspect.data.plans.replan_store import filed_plan
+from jointinspect.data.plans.replan_store import read_filed_revision
 from jointinspect.data.plans.store import store_draft
 from jointinspect.models import create_schema, make_engine, session_scope
 from jointinspect.models.codes import CodeKey
@@ -37,13 +37,13 @@ def _no_violations(_session: Session, _revision_id: int) -> Sequence[str]:
 
 def _refile(db_url: str, given: object) -> tuple[FilingResult, dict[str, str | None]]:
     """File the sample plan, then a revision moving its first visit with ``given``
-    (``"filed"``: the rows ``filed_plan`` read) as ``filed_rows``; the result and the
+    (``"filed"``: the rows ``read_filed_revision`` read) as ``filed_rows``; the result and the
     codes of revision 1 and of revision 2 by enterprise."""
     engine: Engine = make_engine(db_url)
     create_schema(engine)
     rid1 = sample_plan(engine)
     file_plan("2025Q3", engine=engine, key=KEY, filed_by="t", now=NOW, check=_no_violations)
-    filed = filed_plan("2025Q3", engine=engine)
+    filed = read_filed_revision("2025Q3", engine=engine)
     with engine.connect() as conn:
         assert filed.rows == read_revision_rows(conn, filed.revision_id)
     spec = sample_spec()
