@@ -211,6 +211,19 @@ class Construction:
         r = self.roster
         return [o for o in r.open.get((dept, town, day), ()) if r.eligible(o, day, uscc)]
 
+    def _free(self, dept: str, day: int, uscc: str) -> int:
+        """Idle officers of ``dept`` on ``day`` who may inspect ``uscc``: an officer with a
+        回避 conflict is idle but no help, and counting them would steer the visit to a day
+        it cannot be staffed on."""
+        r = self.roster
+        idle = r.idle.get(dept)
+        if idle is None:
+            return 0
+        barred = r.conflicts.get(uscc)
+        if not barred:
+            return len(idle[day])
+        return sum(1 for o in idle[day] if o not in barred)
+
     def _day_cost(self, draft: VisitDraft, town: str, day: int) -> tuple[int, int] | None:
         """(new officer-days needed, −free officers) on ``day``; None when impossible."""
         r = self.roster
@@ -219,8 +232,7 @@ class Construction:
         for dept in draft.departments:
             have = min(r.need, len(self._open_eligible(dept, town, day, draft.uscc)))
             missing = r.need - have
-            idle = r.idle.get(dept)
-            free = len(idle[day]) if idle is not None else 0
+            free = self._free(dept, day, draft.uscc)
             if free < missing:
                 return None
             cost += missing
@@ -245,7 +257,6 @@ class Construction:
         for dept in draft.departments:
             partly |= r.open_days.get((dept, ent.town), set())
         fresh_cost = r.need * len(draft.departments)
-        idle = [r.idle.get(dept) for dept in draft.departments]
         best: tuple[int, int, int] | None = None
         for day in dayset.days(draft.days):
             if day in partly:
@@ -253,7 +264,7 @@ class Construction:
                 if cost is not None and (best is None or (*cost, day) < best):
                     best = (*cost, day)
                 continue
-            free = min((len(per_day[day]) if per_day else 0) for per_day in idle)
+            free = min(self._free(dept, day, draft.uscc) for dept in draft.departments)
             if free >= r.need and (best is None or (fresh_cost, r.need - free, day) < best):
                 best = (fresh_cost, r.need - free, day)
         return None if best is None else best[2]

@@ -477,12 +477,6 @@ def test_assignment_keeps_the_complaint_and_drops_the_routine_rider() -> None:
     assert (placed.day, ids(roster, placed.officers)) == (0, ["SCJ-01", "SCJ-02"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assignment counts a 回避-conflicted idle officer as free when choosing the day "
-    "(_best_day/_day_cost), picks a day with one eligible officer, and drops the visit "
-    "as 'capacity' without trying the other day",
-)
 def test_assignment_conflicted_officer_does_not_steer_the_day() -> None:
     # Window [0,1]. SCJ-A (回避 E1) is away on day 1, SCJ-C is away on day 0, SCJ-B works both.
     # Day 0 has one eligible officer (B), day 1 has two (B, C): the visit belongs on day 1.
