@@ -100,7 +100,7 @@ def file_again(engine: Any) -> dict[str, Any]:
 
 def refuse_unchanged(engine: Any) -> tuple[float, float]:
     from jointinspect.data.codes.filing import UnchangedPlanError, file_plan
-    from jointinspect.data.plans.drafts import discard_latest_draft
+    from jointinspect.data.plans.drafts import discard_drafts
 
     started = time.monotonic()
     try:
@@ -117,7 +117,7 @@ def refuse_unchanged(engine: Any) -> tuple[float, float]:
     else:
         raise SystemExit("an unchanged draft was filed")
     started = time.monotonic()
-    discard_latest_draft(QUARTER, engine=engine)
+    discard_drafts(QUARTER, engine=engine)
     return wall, time.monotonic() - started
 
 

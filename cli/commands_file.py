@@ -13,7 +13,7 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.filing import file_quarter
+from jointinspect.filing import discard_draft, file_quarter
 
 
 def register(app: typer.Typer) -> None:
@@ -54,3 +54,24 @@ def register(app: typer.Typer) -> None:
         )
         if result.superseded_revision is not None:
             typer.echo(f"Revision {result.superseded_revision} is superseded.")
+
+    @app.command("discard")
+    @reports_errors
+    def discard_command(
+        ctx: typer.Context,
+        quarter: QuarterOption,
+        db: DbOption = None,
+    ) -> None:
+        """Discard the unfiled draft of a quarter's plan.
+
+        A draft is a proposal: `plan` replaces it, `replan` drops a stale one by itself,
+        and this drops it by hand. Filed revisions are the record and are never discarded.
+        """
+        settings = settings_for(ctx, db)
+        engine = open_engine(settings)
+        q = quarter.strip().upper()
+        try:
+            dropped = discard_draft(q, engine=engine, options=settings.options())
+        finally:
+            engine.dispose()
+        typer.echo(f"Discarded draft revision {', '.join(map(str, dropped))} of {q}.")

@@ -16,8 +16,7 @@ from jointinspect.cli.context import (
     settings_for,
     working_calendar,
 )
-from jointinspect.options import scheduler_params
-from jointinspect.planning import PlanRun, make_plan
+from jointinspect.planning import PlanRun, plan_quarter
 
 
 def register(app: typer.Typer) -> None:
@@ -55,20 +54,17 @@ def register(app: typer.Typer) -> None:
                 "(set JOINTINSPECT_CALENDAR_FILE to give the published days).",
                 err=True,
             )
-        params = scheduler_params(settings.options()).with_time_limit(time_limit)
         engine = open_engine(settings)
         started = time.monotonic()
         progress = elapsed_progress(started)
 
         try:
-            run = make_plan(
-                q,
+            run = plan_quarter(
+                str(q),
                 seed,
                 engine=engine,
-                calendar=calendar,
-                trigger_response_days=settings.trigger_response_days,
-                prefix=settings.district_prefix,
-                params=params,
+                options=settings.options(),
+                time_limit=time_limit,
                 progress=progress,
             )
         finally:
@@ -81,8 +77,14 @@ def print_metrics(run: PlanRun) -> None:
     timing = run.result.timing
     console = Console(soft_wrap=True)
     stored = run.stored
+    replaced = (
+        f", replacing unfiled draft revision {', '.join(map(str, stored.replaced_drafts))}"
+        if stored.replaced_drafts
+        else ""
+    )
     console.print(
-        f"Draft {stored.plan_id} revision {stored.revision} written (seed {run.result.seed!r})."
+        f"Draft {stored.plan_id} revision {stored.revision} written (seed {run.result.seed!r})"
+        f"{replaced}."
     )
     table = Table("metric", "value", show_header=True)
     bound = m["consolidation_lower_bound"]

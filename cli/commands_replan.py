@@ -101,6 +101,9 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def print_run(run: ReplanRun) -> None:
+    if run.discarded:
+        numbers = ", ".join(map(str, run.discarded))
+        typer.echo(f"Discarded unfiled draft revision {numbers} of {run.quarter}.")
     for item in run.inbox:
         state = f"imported ({item.rows} rows)" if item.imported else f"refused: {item.error}"
         typer.echo(f"inbox {item.name}: {state} → {item.moved_to}")

@@ -9,7 +9,7 @@ settings to the job through :data:`_RUNTIME`.
 - trigger: ``replan_cron`` (crontab, default ``0 2 * * *``) in ``replan_timezone``
   (Asia/Shanghai), or every ``replan_interval_seconds`` when that is set (tests, demos);
 - ``coalesce``: runs missed while the daemon was down collapse into one;
-- ``max_instances=1``: never two runs at once in this daemon (the replan lock also keeps
+- ``max_instances=1``: never two runs at once in this daemon (the plans lock also keeps
   a manual ``replan`` out);
 - ``misfire_grace_time``: a run late by at most ``replan_misfire_grace_seconds``
   (default an hour) still runs; later than that it waits for the next night.

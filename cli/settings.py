@@ -43,8 +43,10 @@ class Settings(BaseSettings):
     replan_misfire_grace_seconds: int = Field(
         default=3600, ge=1, description="daemon: a run missed by at most this much still runs"
     )
-    replan_lock_timeout: float = Field(
-        default=60.0, ge=0, description="replan: seconds to wait for another replan to finish"
+    lock_timeout: float = Field(
+        default=60.0,
+        ge=0,
+        description="plan, file, replan, discard: seconds to wait for another of them to finish",
     )
     replan_as_of: dt.date | None = Field(
         default=None, description="daemon: replan as if today were this date (rehearsals, tests)"
@@ -85,7 +87,7 @@ class Settings(BaseSettings):
             trigger_response_days=self.trigger_response_days,
             pin_working_days=self.pin_working_days,
             inbox_dir=self.inbox_dir,
-            replan_lock_timeout=self.replan_lock_timeout,
+            lock_timeout=self.lock_timeout,
             daemon_export_dir=self.daemon_export_dir,
             district_prefix=self.district_prefix,
             verify_base_url=self.verify_base_url,

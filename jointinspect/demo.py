@@ -19,7 +19,7 @@ from jointinspect import rules as hard_rules
 from jointinspect.data.bundle.importer import ImportReport, import_bundle
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.exports.plan import export_plan
-from jointinspect.data.plans.drafts import discard_latest_draft
+from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.synthetic.district import BUNDLE_DIR, TRUTH_FILES, generate_district
 from jointinspect.grading import grade_district, store_grades
 from jointinspect.models import Enterprise
@@ -127,7 +127,7 @@ def run_demo(
         )
     except UnchangedPlanError:
         # An earlier demo run filed this very plan: its codes stand, the copy goes.
-        discard_latest_draft(str(quarter), engine=engine)
+        discard_drafts(str(quarter), engine=engine)
         filing = None
 
     summary = DemoSummary(

@@ -1,5 +1,6 @@
 """Filing a plan (备案) as a library call: the latest draft of a quarter, checked against
-every hard rule, filed with inspection codes made by the district's key."""
+every hard rule, filed with inspection codes made by the district's key — and discarding
+a draft that will not be filed."""
 
 import datetime as dt
 
@@ -7,9 +8,25 @@ from sqlalchemy.engine import Engine
 
 from jointinspect import rules
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
+from jointinspect.data.plans.drafts import NoDraftError, discard_drafts
+from jointinspect.data.plans.lock import plans_lock
+from jointinspect.data.plans.replan_store import interrupted_replan_draft
+from jointinspect.models.errors import JointInspectError
 from jointinspect.options import Options, load_keys
 
-__all__ = ["FilingResult", "UnchangedPlanError", "file_plan", "file_quarter"]
+__all__ = [
+    "FilingResult",
+    "InterruptedReplanDraftError",
+    "NoDraftError",
+    "UnchangedPlanError",
+    "discard_draft",
+    "file_plan",
+    "file_quarter",
+]
+
+
+class InterruptedReplanDraftError(JointInspectError):
+    """The draft was written by a replan that did not get to file it."""
 
 
 def file_quarter(
@@ -21,13 +38,42 @@ def file_quarter(
     now: dt.datetime | None = None,
 ) -> FilingResult:
     """File the latest draft of ``quarter`` with the configured key (now, by default),
-    refusing a draft that breaks a hard rule."""
+    refusing a draft that breaks a hard rule. A draft that plans exactly what is filed
+    already is discarded (it would only block the next replan) and reported."""
     options = options or Options()
-    return file_plan(
-        quarter,
-        engine=engine,
-        key=load_keys(options).current,
-        filed_by=filed_by,
-        now=now or dt.datetime.now(dt.UTC),
-        check=rules.hard_rule_check(options),
-    )
+    key = load_keys(options).current
+    with plans_lock(engine, timeout=options.lock_timeout):
+        interrupted = interrupted_replan_draft(quarter, engine=engine)
+        if interrupted is not None:
+            raise InterruptedReplanDraftError(
+                f"revision {interrupted} of {quarter} is the draft of a replan that was "
+                "interrupted before filing it",
+                hint=f"run `jointinspect replan --quarter {quarter}` again (it discards this "
+                f"draft and replans), or `jointinspect discard --quarter {quarter}`",
+            )
+        try:
+            return file_plan(
+                quarter,
+                engine=engine,
+                key=key,
+                filed_by=filed_by,
+                now=now or dt.datetime.now(dt.UTC),
+                check=rules.hard_rule_check(options),
+            )
+        except UnchangedPlanError as exc:
+            dropped = discard_drafts(quarter, engine=engine, missing_ok=True)
+            shown = ", ".join(map(str, dropped))
+            raise UnchangedPlanError(
+                f"{exc}; the draft (revision {shown}) was discarded",
+                hint="the filed revision stands; replan to take in new demands",
+            ) from None
+
+
+def discard_draft(quarter: str, *, engine: Engine, options: Options | None = None) -> list[int]:
+    """Discard the unfiled draft of ``quarter``; return the numbers of the revisions dropped.
+
+    Raises ``NoDraftError`` when the quarter has no draft (its filed revisions are the
+    record and are never discarded)."""
+    options = options or Options()
+    with plans_lock(engine, timeout=options.lock_timeout):
+        return discard_drafts(quarter, engine=engine)

@@ -35,7 +35,7 @@ class Options:
     trigger_response_days: int = 10
     pin_working_days: int = 2
     inbox_dir: Path | None = None  # replan: bundle folders dropped here are imported first
-    replan_lock_timeout: float = 60.0
+    lock_timeout: float = 60.0
     daemon_export_dir: Path | None = None
     district_prefix: str = "FX"  # plan ids are PREFIX-YYYYQn
     verify_base_url: str | None = None  # QR codes hold {verify_base_url}/v/CODE

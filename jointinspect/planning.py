@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import (
     RANDOM_PRIORITY,
     PlanningInputs,
@@ -187,18 +188,22 @@ def plan_quarter(
     *,
     engine: Engine,
     options: Options | None = None,
+    time_limit: float | None = None,
     progress: Progress | None = None,
 ) -> PlanRun:
-    """Draw the 双随机 sample and plan ``quarter`` (e.g. ``"2025Q3"``) as a new draft, with
-    the calendar, scheduler parameters and plan id prefix of ``options``."""
+    """Draw the 双随机 sample and plan ``quarter`` (e.g. ``"2025Q3"``) as its draft, with
+    the calendar, scheduler parameters and plan id prefix of ``options``. The draft
+    replaces any unfiled draft of the quarter (``PlanRun.stored.replaced_drafts``).
+    ``time_limit`` is a wall-clock safety cap on the search (seconds)."""
     chosen = options or Options()
-    return make_plan(
-        Quarter.parse(quarter),
-        seed,
-        engine=engine,
-        calendar=working_calendar(chosen),
-        trigger_response_days=chosen.trigger_response_days,
-        prefix=chosen.district_prefix,
-        params=scheduler_params(chosen),
-        progress=progress,
-    )
+    with plans_lock(engine, timeout=chosen.lock_timeout):
+        return make_plan(
+            Quarter.parse(quarter),
+            seed,
+            engine=engine,
+            calendar=working_calendar(chosen),
+            trigger_response_days=chosen.trigger_response_days,
+            prefix=chosen.district_prefix,
+            params=scheduler_params(chosen).with_time_limit(time_limit),
+            progress=progress,
+        )

@@ -1,6 +1,6 @@
 """``replan`` as a Python call: inbox → follow-ups → regrade → replan → file.
 
-Everything runs under the database's replan lock (``data/replan_lock``), so a manual
+Everything runs under the database's plans lock (``data/plans/lock``), so a manual
 ``replan`` and the nightly daemon never overlap. Each revision is written in one
 transaction and filed in another; the filed revision it starts from is never touched
 before the new one is filed, so a crash at any point leaves it intact. A draft a crashed
@@ -22,25 +22,25 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jointinspect.data.bulk_write import no_cyclic_gc
-from jointinspect.data.bundle.inbox import InboxItem, take_inbox
+from jointinspect.data.bundle.inbox import InboxItem, settle_inbox, take_inbox
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
 from jointinspect.data.plans.document import PlanDocument
-from jointinspect.data.plans.drafts import discard_latest_draft
+from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.followups import FollowupReport, derive_followups
-from jointinspect.data.plans.lock import replan_lock
+from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.data.plans.replan_store import (
     REPLAN_MARK,
     NoFiledPlanError,
     enterprises_with_news,
-    leftover_draft,
     read_filed_revision,
     record_replan,
 )
 from jointinspect.data.plans.store import StoredRevision, store_draft
 from jointinspect.grading import grade_enterprises
 from jointinspect.models.codes import CodeKey
+from jointinspect.models.errors import JointInspectError
 from jointinspect.models.plan_problem import PlanningProblem
 from jointinspect.models.plan_result import PlanResult
 from jointinspect.models.quarter import Quarter
@@ -67,6 +67,10 @@ from jointinspect.scheduler.replan_check import check_replanned
 Progress = Callable[[str], None]
 
 
+class AsOfOutsideQuarterError(JointInspectError):
+    """The replan's date is not a day of the quarter being replanned."""
+
+
 __all__ = ["NoFiledPlanError", "ReplanRun", "frozen_draw", "replan_quarter", "summary_line"]
 
 
@@ -80,6 +84,8 @@ class ReplanRun:
     diff: dict[str, Any] | None = None
     stored: StoredRevision | None = None
     filing: FilingResult | None = None
+    #: Draft revisions found unfiled and discarded (a stray ``plan``, a crashed run).
+    discarded: list[int] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -102,13 +108,18 @@ def replan_quarter(
     now = now or dt.datetime.now(dt.UTC)
     as_of = as_of or now.astimezone(CHINA).date()
     q = Quarter.parse(quarter)
+    if not q.first_day <= as_of <= q.last_day:
+        raise AsOfOutsideQuarterError(
+            f"--as-of {as_of} is not a day of {q} ({q.first_day} to {q.last_day})",
+            hint=f"replan {q} with a date inside it, or replan the quarter {as_of} is in",
+        )
     run = ReplanRun(str(q), as_of)
     calendar = working_calendar(options)
     params = scheduler_params(options)
     key = load_keys(options).current
     clock = _Clock(run.seconds)
-    say("waiting for the replan lock")
-    with replan_lock(engine, timeout=options.replan_lock_timeout), no_cyclic_gc():
+    say("waiting for the plans lock")
+    with plans_lock(engine, timeout=options.lock_timeout), no_cyclic_gc():
         # In a function of its own, so that the run's big structures are freed before the
         # collector resumes (else its first pass walks all of them).
         _replan_locked(
@@ -124,6 +135,8 @@ def replan_quarter(
             key=key,
             clock=clock,
         )
+        if options.inbox_dir is not None:
+            run.inbox = settle_inbox(run.inbox, options.inbox_dir, now=now)
     return run
 
 
@@ -155,9 +168,11 @@ def _replan_locked(
         engine=engine, calendar=calendar, response_days=options.trigger_response_days
     )
     clock.lap("followups")
-    if leftover_draft(run.quarter, engine=engine):
-        say("discarding the draft a crashed replan left behind")
-        discard_latest_draft(run.quarter, engine=engine)
+    # A draft nobody filed (a stray `plan` after filing, a run that crashed before
+    # filing) must not hold up the night's replan; it is dropped and said so.
+    run.discarded = discard_drafts(run.quarter, engine=engine, missing_ok=True)
+    if run.discarded:
+        say(f"discarded unfiled draft revision {', '.join(map(str, run.discarded))}")
     filed = read_filed_revision(run.quarter, engine=engine)
     clock.lap("load_filed")
     touched = enterprises_with_news(
@@ -220,7 +235,7 @@ def _replan_locked(
             ),
         )
     except UnchangedPlanError:
-        discard_latest_draft(run.quarter, engine=engine)
+        discard_drafts(run.quarter, engine=engine)
         run.stored = None
     clock.lap("file")
 

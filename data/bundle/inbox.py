@@ -1,10 +1,14 @@
 """The inbox: bundles that department systems drop for the next replan.
 
 Each bundle is a folder of CSV files (contract §1) inside the inbox folder. Bundles are
-imported one by one, in name order, each all or nothing; an imported bundle moves to
-``done/<timestamp>/<name>``, a refused one to ``failed/<timestamp>/<name>`` with the
-import's report in ``errors.txt`` beside its files. Folders whose name starts with ``.``
-are skipped, so that a sender can write ``.name`` and rename it to ``name`` when complete.
+imported one by one, in name order, each all or nothing. A refused bundle moves to
+``failed/<timestamp>/<name>`` with the import's report in ``errors.txt`` beside its
+files. An imported bundle stays where it is until its replan is filed (or found to
+change nothing), and then moves to ``done/<timestamp>/<name>``: should the replan fail,
+the next run imports it again — imports are upserts, so that changes nothing — and the
+bundle is never reported done for a plan that did not take it in. Folders whose name
+starts with ``.`` are skipped, so that a sender can write ``.name`` and rename it to
+``name`` when complete.
 """
 
 import datetime as dt
@@ -27,6 +31,7 @@ ERRORS_FILE = "errors.txt"
 class InboxItem:
     name: str
     imported: bool
+    #: Where the bundle is now: still in the inbox until ``settle_inbox`` moves it.
     moved_to: Path
     rows: int = 0
     error: str | None = None
@@ -44,7 +49,7 @@ def pending_bundles(inbox: Path) -> list[Path]:
 
 
 def take_inbox(inbox: Path, *, engine: Engine, now: dt.datetime) -> list[InboxItem]:
-    """Import every waiting bundle and file it under ``done`` or ``failed``."""
+    """Import every waiting bundle; a refused one moves under ``failed`` at once."""
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = []
     for bundle in pending_bundles(inbox):
@@ -60,9 +65,19 @@ def take_inbox(inbox: Path, *, engine: Engine, now: dt.datetime) -> list[InboxIt
             (target / ERRORS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
             out.append(InboxItem(bundle.name, False, target, error=str(exc)))
             continue
-        target = _move(bundle, inbox / DONE / stamp)
-        out.append(InboxItem(bundle.name, True, target, rows=report.rows))
+        out.append(InboxItem(bundle.name, True, bundle, rows=report.rows))
     return out
+
+
+def settle_inbox(items: list[InboxItem], inbox: Path, *, now: dt.datetime) -> list[InboxItem]:
+    """Move the imported bundles of ``items`` under ``done``: their replan is filed."""
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return [
+        InboxItem(i.name, True, _move(i.moved_to, inbox / DONE / stamp), rows=i.rows)
+        if i.imported and i.moved_to.parent == inbox
+        else i
+        for i in items
+    ]
 
 
 def _move(bundle: Path, folder: Path) -> Path:

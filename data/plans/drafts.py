@@ -1,45 +1,70 @@
-"""Discarding a draft revision that will not be filed (e.g. it plans what is filed already).
+"""Dropping draft revisions: a draft is a proposal, not the record, so a newer plan of the
+quarter replaces it and a coordinator may discard it.
 
 Only drafts can go: filed and superseded revisions are the record and are immutable.
 """
 
 from sqlalchemy import delete, select
-from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.plans.document import latest_revision
 from jointinspect.models import (
     OffsiteCheck,
+    Plan,
     PlanRevision,
     UnscheduledDemand,
     Visit,
     VisitOfficer,
     VisitTask,
-    session_scope,
 )
+from jointinspect.models.core_table import table_of
 from jointinspect.models.enums import RevisionStatus
 from jointinspect.models.errors import JointInspectError
 
 
-class NotADraftError(JointInspectError):
-    """The latest revision is filed or superseded, so there is no draft to discard."""
+class NoDraftError(JointInspectError):
+    """The quarter has no draft revision to discard."""
 
 
-def discard_latest_draft(quarter: str, *, engine: Engine) -> int:
-    """Delete the latest revision of ``quarter`` and all it holds; return its number."""
-    with session_scope(engine) as session:
-        revision = latest_revision(session=session, quarter=quarter)
-        if revision.status != RevisionStatus.DRAFT.value or revision.id is None:
-            raise NotADraftError(
-                f"revision {revision.revision} of {quarter} is {revision.status}, not a draft; "
-                "filed revisions are kept as the record"
-            )
-        rid = revision.id
-        visits = select(col(Visit.id)).where(col(Visit.revision_id) == rid)
-        session.execute(delete(VisitTask).where(col(VisitTask.visit_id).in_(visits)))
-        session.execute(delete(VisitOfficer).where(col(VisitOfficer.visit_id).in_(visits)))
-        session.execute(delete(Visit).where(col(Visit.revision_id) == rid))
-        session.execute(delete(OffsiteCheck).where(col(OffsiteCheck.revision_id) == rid))
-        session.execute(delete(UnscheduledDemand).where(col(UnscheduledDemand.revision_id) == rid))
-        session.execute(delete(PlanRevision).where(col(PlanRevision.id) == rid))
-        return revision.revision
+def delete_drafts(conn: Connection, plan_id: str) -> list[int]:
+    """Delete every draft revision of ``plan_id`` with all it holds, in ``conn``'s
+    transaction; return their numbers (ascending)."""
+    r = table_of(PlanRevision).c
+    drafts = conn.execute(
+        select(r.id, r.revision)
+        .where(r.plan_id == plan_id, r.status == RevisionStatus.DRAFT.value)
+        .order_by(r.revision)
+    ).all()
+    if not drafts:
+        return []
+    ids = [rid for rid, _ in drafts]
+    v = table_of(Visit).c
+    visits = select(v.id).where(v.revision_id.in_(ids))
+    conn.execute(delete(table_of(VisitTask)).where(table_of(VisitTask).c.visit_id.in_(visits)))
+    conn.execute(
+        delete(table_of(VisitOfficer)).where(table_of(VisitOfficer).c.visit_id.in_(visits))
+    )
+    conn.execute(delete(table_of(Visit)).where(v.revision_id.in_(ids)))
+    for table in (OffsiteCheck, UnscheduledDemand):
+        conn.execute(delete(table_of(table)).where(table_of(table).c.revision_id.in_(ids)))
+    conn.execute(delete(table_of(PlanRevision)).where(r.id.in_(ids)))
+    return [number for _, number in drafts]
+
+
+def discard_drafts(quarter: str, *, engine: Engine, missing_ok: bool = False) -> list[int]:
+    """Delete the draft revisions of ``quarter`` (normally one); return their numbers.
+
+    Raises ``NoDraftError`` when there is none (unless ``missing_ok``)."""
+    p = table_of(Plan).c
+    with engine.begin() as conn:
+        plan_id = conn.execute(select(p.id).where(p.quarter == quarter)).scalar()
+        if plan_id is None:
+            if missing_ok:
+                return []
+            raise NoDraftError(f"there is no plan for {quarter}, so no draft to discard")
+        dropped = delete_drafts(conn, plan_id)
+    if not dropped and not missing_ok:
+        raise NoDraftError(
+            f"{quarter} has no draft to discard: its latest revision is filed",
+            hint="filed revisions are the record and are kept; replan to change the plan",
+        )
+    return dropped

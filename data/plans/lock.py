@@ -1,11 +1,14 @@
-"""One replan at a time per database: a manual ``replan`` and the nightly daemon never
-overlap.
+"""One change to a database's plans at a time: ``plan``, ``file``, ``replan`` (manual or
+the nightly daemon) and ``discard`` take the same lock, so none of them reads a revision
+another is about to replace.
 
 - PostgreSQL: a session-level advisory lock (``pg_advisory_lock``) held on a connection
   of its own for the whole run. The wait is bounded by ``lock_timeout``; the lock goes
   with the connection, so a crashed run cannot leave it behind.
-- SQLite: an exclusive OS file lock (``fcntl.flock``) on ``<database>.replan-lock`` next
-  to the database file. SQLite's own write lock cannot be held for a whole run (the run
+- SQLite: an exclusive OS file lock (``fcntl.flock``) on ``<database>.lock`` next to the
+  database file, found through the file's real path so that two spellings of one
+  database (a symlink, ``./ji.db`` and ``ji.db``) share one lock. SQLite's own write
+  lock cannot be held for a whole run (the run
   writes through other connections and would block itself), and a lock row would
   survive a crash; a file lock dies with its process, like the advisory lock. In-memory
   databases live in one process and need no lock.
@@ -26,28 +29,36 @@ from sqlalchemy.exc import OperationalError
 from jointinspect.models.errors import JointInspectError
 
 #: The advisory-lock key: a stable 63-bit number derived from the lock's name.
-LOCK_NAME = "jointinspect.replan"
+LOCK_NAME = "jointinspect.plans"
 _PG_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big") >> 1
 #: How often the SQLite file lock is tried again while waiting (seconds).
 _FILE_POLL = 0.1
 
 
-class ReplanRunningError(JointInspectError):
-    """Another replan holds the database's replan lock."""
+class PlansBusyError(JointInspectError):
+    """Another plan, file, replan or discard holds the database's lock."""
 
 
-def _busy(timeout: float) -> ReplanRunningError:
-    return ReplanRunningError(
-        f"another replan is running on this database (waited {timeout:g} s for it)",
-        hint="wait for it to finish (the daemon runs nightly), or raise replan_lock_timeout",
+def _busy(timeout: float) -> PlansBusyError:
+    return PlansBusyError(
+        "another plan, file, replan or discard is running on this database "
+        f"(waited {timeout:g} s for it)",
+        hint="wait for it to finish (the daemon replans nightly), or raise "
+        "JOINTINSPECT_LOCK_TIMEOUT",
     )
 
 
+def lock_path(database: str) -> Path:
+    """The lock file of a SQLite database file: beside its real path."""
+    real = Path(os.path.realpath(database))
+    return real.with_name(real.name + ".lock")
+
+
 @contextmanager
-def replan_lock(
+def plans_lock(
     engine: Engine, *, timeout: float, clock: Callable[[], float] = time.monotonic
 ) -> Iterator[None]:
-    """Hold the replan lock of ``engine``'s database, waiting at most ``timeout`` seconds."""
+    """Hold the plans lock of ``engine``'s database, waiting at most ``timeout`` seconds."""
     if engine.dialect.name == "postgresql":
         with _advisory_lock(engine, timeout):
             yield
@@ -56,10 +67,10 @@ def replan_lock(
         if not path or path == ":memory:":
             yield
             return
-        with _file_lock(Path(path).with_name(Path(path).name + ".replan-lock"), timeout, clock):
+        with _file_lock(lock_path(path), timeout, clock):
             yield
     else:
-        raise JointInspectError(f"replanning does not support {engine.dialect.name} databases")
+        raise JointInspectError(f"plans cannot be locked on {engine.dialect.name} databases")
 
 
 @contextmanager

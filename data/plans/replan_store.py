@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from jointinspect.data.plans.document import (
     PlanDocument,
+    PlanNotFoundError,
     RevisionRows,
     latest_revision,
     read_plan_document,
@@ -38,10 +39,6 @@ class NoFiledPlanError(JointInspectError):
     """The quarter has no filed revision to replan from."""
 
 
-class ForeignDraftError(JointInspectError):
-    """The quarter's latest revision is a draft that replanning did not make."""
-
-
 @dataclass(frozen=True)
 class FiledRevision:
     document: PlanDocument
@@ -67,22 +64,18 @@ def read_filed_revision(quarter: str, *, engine: Engine) -> FiledRevision:
         return FiledRevision(doc, revision.id, revision.as_of, rows)
 
 
-def leftover_draft(quarter: str, *, engine: Engine) -> bool:
-    """True when the latest revision is a draft of an earlier replan that never got filed
-    (a crash between writing and filing); False when the latest revision is filed.
-
-    Raises ``ForeignDraftError`` for any other draft: someone's ``plan`` waits to be
-    filed, and a replan must not silently bury it."""
+def interrupted_replan_draft(quarter: str, *, engine: Engine) -> int | None:
+    """The number of the quarter's latest revision when it is a draft a replan wrote and
+    never filed (the run was interrupted); None otherwise. Such a draft was checked
+    against the replan's own pins, so only a replan may file it."""
     with session_scope(engine) as session:
-        latest = latest_revision(session=session, quarter=quarter)
-        if latest.status != RevisionStatus.DRAFT.value:
-            return False
-        if REPLAN_MARK in (latest.metrics or {}):
-            return True
-        raise ForeignDraftError(
-            f"revision {latest.revision} of {quarter} is a draft that is not filed yet",
-            hint=f"file it (`jointinspect file --quarter {quarter}`) or discard it, then replan",
-        )
+        try:
+            latest = latest_revision(session=session, quarter=quarter)
+        except PlanNotFoundError:
+            return None
+        if latest.status == RevisionStatus.DRAFT.value and REPLAN_MARK in (latest.metrics or {}):
+            return latest.revision
+        return None
 
 
 def record_replan(

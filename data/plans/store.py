@@ -26,6 +26,7 @@ from jointinspect.data.plans.document import (
     StoredVisit,
     TaskDoc,
 )
+from jointinspect.data.plans.drafts import delete_drafts
 from jointinspect.models import (
     OffsiteCheck,
     Plan,
@@ -52,6 +53,8 @@ class StoredRevision:
     revision: int
     revision_id: int
     visits: int
+    #: Numbers of the draft revisions this one replaced (a quarter holds one draft at most).
+    replaced_drafts: tuple[int, ...] = ()
     #: The rows as written (what ``read_revision_rows`` reads back), for filing it
     #: without reading hundreds of thousands of rows again.
     rows: RevisionRows | None = field(default=None, compare=False, repr=False)
@@ -69,11 +72,13 @@ def store_draft(
     generated_at: dt.datetime,
     extra_metrics: dict[str, Any] | None = None,
 ) -> StoredRevision:
-    """Write ``plan`` as the next draft revision of its quarter's plan."""
+    """Write ``plan`` as the next draft revision of its quarter's plan, in place of any
+    draft the quarter holds (in the same transaction, so a crash keeps the old draft)."""
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     plan_id = plan_id_for(prefix, plan.quarter)
     with engine.begin() as conn:
+        replaced = delete_drafts(conn, plan_id)
         revision_id, number = _new_revision(conn, plan, plan_id, generated_at, extra_metrics)
         visit_ids = _reserve_ids(conn, len(plan.visits))
         _insert(
@@ -153,7 +158,15 @@ def store_draft(
             ),
         )
         rows = _written(conn, plan, revision_id, visit_ids)
-    return StoredRevision(plan_id, plan.quarter, number, revision_id, len(plan.visits), rows)
+    return StoredRevision(
+        plan_id,
+        plan.quarter,
+        number,
+        revision_id,
+        len(plan.visits),
+        replaced_drafts=tuple(replaced),
+        rows=rows,
+    )
 
 
 def _written(

@@ -29,9 +29,9 @@ COMPLAINT = {
 }
 HOLD_LOCK = (
     "import sys\n"
-    "from jointinspect.data.plans.lock import replan_lock\n"
+    "from jointinspect.data.plans.lock import plans_lock\n"
     "from jointinspect.models import make_engine\n"
-    "with replan_lock(make_engine(sys.argv[1]), timeout=30):\n"
+    "with plans_lock(make_engine(sys.argv[1]), timeout=30):\n"
     "    print('locked', flush=True)\n"
     "    sys.stdin.readline()\n"
 )
@@ -125,14 +125,14 @@ def _second_replan_is_refused(
     inbox = tmp_path / "inbox"
     done = subprocess.run(
         _cli("replan", "--quarter", "2025Q4", "--as-of", AS_OF.isoformat()),
-        env=_env(world, inbox, JOINTINSPECT_REPLAN_LOCK_TIMEOUT="0.3"),
+        env=_env(world, inbox, JOINTINSPECT_LOCK_TIMEOUT="0.3"),
         capture_output=True,
         text=True,
         timeout=PROCESS_TIMEOUT,
         cwd=tmp_path,
     )
     assert done.returncode == 1
-    assert "Error: another replan is running on this database (waited 0.3 s for it)" in done.stderr
+    assert "Error: another plan, file, replan or discard is running on this database (waited 0.3 s for it)" in done.stderr
     assert _revisions(world.url) == [(1, "filed")]
     assert holder.stdin is not None
     holder.stdin.write("\n")
@@ -156,7 +156,7 @@ def test_postgres_two_replans_never_make_two_revisions_at_once(
     procs = [
         subprocess.Popen(
             _cli("replan", "--quarter", "2025Q4", "--as-of", AS_OF.isoformat()),
-            env=_env(pg_world, inbox, JOINTINSPECT_REPLAN_LOCK_TIMEOUT="100"),
+            env=_env(pg_world, inbox, JOINTINSPECT_LOCK_TIMEOUT="100"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from jointinspect.data.codes import filing
 from jointinspect.data.codes.filing import UnchangedPlanError, file_plan
-from jointinspect.data.plans.drafts import discard_latest_draft
+from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.models import (
     FiledRevisionImmutableError,
     InspectionCode,
@@ -123,7 +123,7 @@ def test_any_difference_in_content_is_a_change(sqlite_engine: Engine) -> None:
         add_revision(session, changes[-1], revision=len(changes) + 2)
     with pytest.raises(UnchangedPlanError):
         _file(sqlite_engine)
-    discard_latest_draft("2025Q3", engine=sqlite_engine)
+    discard_drafts("2025Q3", engine=sqlite_engine)
 
 
 def test_orm_bulk_statements_cannot_touch_a_filed_revision(engine: Engine) -> None:
@@ -152,7 +152,7 @@ def test_orm_bulk_statements_cannot_touch_a_filed_revision(engine: Engine) -> No
         session.execute(update(InspectionCode).values(status="valid"))
         orders = {v.revision_id: v.order for v in session.exec(select(Visit))}
     assert orders[draft] == 9 and orders[rid] != 9
-    discard_latest_draft("2025Q3", engine=engine)  # deleting a draft in bulk stays allowed
+    discard_drafts("2025Q3", engine=engine)  # deleting a draft in bulk stays allowed
 
 
 _PLANNING_TABLES = (
