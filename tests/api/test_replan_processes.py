@@ -132,7 +132,10 @@ def _second_replan_is_refused(
         cwd=tmp_path,
     )
     assert done.returncode == 1
-    assert "Error: another plan, file, replan or discard is running on this database (waited 0.3 s for it)" in done.stderr
+    assert (
+        "Error: another plan, file, replan or discard is running on this database "
+        "(waited 0.3 s for it)" in done.stderr
+    )
     assert _revisions(world.url) == [(1, "filed")]
     assert holder.stdin is not None
     holder.stdin.write("\n")
