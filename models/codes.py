@@ -134,6 +134,16 @@ class CodeKey:
         return key_char(self.id)
 
 
+#: What a key's fingerprint is the MAC of: a fixed label no code binding can equal.
+_FINGERPRINT_LABEL = b"jointinspect/code-key-fingerprint/v1"
+
+
+def key_fingerprint(key: CodeKey) -> str:
+    """A public name for ``key``'s secret (hex): equal secrets give equal fingerprints,
+    and it tells nothing that helps make a code."""
+    return hmac.new(key.secret, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+
 def key_char(key_id: str) -> str:
     """The character a key id puts in front of its codes (several ids may share one)."""
     return ALPHABET[hashlib.sha256(key_id.encode("utf-8")).digest()[0] % len(ALPHABET)]

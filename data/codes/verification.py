@@ -94,6 +94,16 @@ def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
     shown = parsed.display
     key = authenticating_key(parsed, keys.keys)
     if key is None:
+        retired = _retired_key(code=shown, engine=engine, keys=keys)
+        if retired is not None:
+            # The code is on record under a key the ring no longer holds: it cannot be
+            # checked, which is not the same as forged.
+            return Verification(
+                UNKNOWN,
+                shown,
+                f"issued under retired key {retired}: this code cannot be checked any more; "
+                "ask the department for the inspection's current code",
+            )
         return Verification(FORGED, shown, "this code was not issued with the district's key")
     with engine.connect() as conn:
         record = conn.execute(_RECORD.where(_CODES.c.code == shown)).first()
@@ -123,6 +133,15 @@ def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
         replaced_by=record.replaced_by if record.status != VALID else None,
         **details,
     )
+
+
+def _retired_key(*, code: str, engine: Engine, keys: KeyRing) -> str | None:
+    """The id of the key ``code`` is on record under, when the ring no longer holds it."""
+    with engine.connect() as conn:
+        key_id = conn.execute(select(_CODES.c.key_id).where(_CODES.c.code == code)).scalar()
+    if key_id is None or keys.by_id(key_id) is not None:
+        return None
+    return str(key_id)
 
 
 # Verification is the web service's hot path (benchmarks/bench_verify.py): a code is
