@@ -1,6 +1,6 @@
-"""``export --quarter Q --format F [--department CODE] --out PATH``: the latest revision."""
+"""``export --quarter Q --format F [--department CODE] [--revision N] --out PATH``: the
+latest filed revision, or revision N."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,12 +22,28 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         quarter: QuarterOption,
         fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")],
+        # A string, not a Path: a trailing slash ("exports/") means "into this folder",
+        # and Path would drop it.
         out: Annotated[
-            Path, typer.Option("--out", help="File to write (a folder for ics and qr).")
+            str,
+            typer.Option(
+                "--out",
+                help="File to write, with the format's extension; or a folder (existing, or "
+                "ending in /) that takes the name PLAN-rREVISION.EXT; ics and qr write a "
+                "folder.",
+            ),
         ],
         department: Annotated[
             str | None,
             typer.Option("--department", help="Only this department's share (its code)."),
+        ] = None,
+        revision: Annotated[
+            int | None,
+            typer.Option(
+                "--revision",
+                min=1,
+                help="Export revision N (a draft, too) instead of the latest filed revision.",
+            ),
         ] = None,
         headers: Annotated[
             str, typer.Option("--headers", help="CSV/XLSX column headers: zh or en.")
@@ -35,13 +51,27 @@ def register(app: typer.Typer) -> None:
         qr_kind: Annotated[
             str, typer.Option("--qr-kind", help="QR image kind: png or svg.")
         ] = "png",
+        base_url: Annotated[
+            str | None,
+            typer.Option(
+                "--base-url",
+                help="QR codes hold URL/v/CODE, the page that verifies the code "
+                "(default: $JOINTINSPECT_VERIFY_BASE_URL, else the bare code).",
+                show_default=False,
+            ),
+        ] = None,
         db: DbOption = None,
     ) -> None:
-        """Write the latest revision (draft or filed) of a quarter's plan.
+        """Write the latest filed revision of a quarter's plan (or --revision N).
 
-        json is the contract document; csv (UTF-8 with BOM) one row per visit task; xlsx a
-        sheet per department; ics one calendar per department and per officer; qr one
-        image per visit holding its code (or $JOINTINSPECT_VERIFY_BASE_URL/v/CODE).
+        json is the contract document. csv (UTF-8 with BOM) has one row per visit task and
+        then one row per off-site check, told apart by the mode column (检查方式: onsite /
+        offsite; off-site checks have a due date, 完成期限, instead of a date); every row
+        names the plan, revision and filing time. USCCs are exact in the CSV; Excel makes an
+        all-digit USCC a number when the CSV is opened by double-click, so open the xlsx,
+        or import the CSV with Data → From Text/CSV and set that column to Text. xlsx has a
+        计划信息 sheet and a sheet per department; ics one calendar per department and per
+        officer; qr one image per visit holding its code (or --base-url/v/CODE).
         """
         if fmt not in FORMATS:
             raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
@@ -58,13 +88,17 @@ def register(app: typer.Typer) -> None:
                 fmt=fmt,
                 out=out,
                 department=department,
+                revision=revision,
                 language=headers,
-                verify_base_url=settings.verify_base_url,
+                verify_base_url=base_url or settings.verify_base_url,
                 qr_kind=qr_kind,
             )
         finally:
             engine.dispose()
-        where = f"{out} ({len(result.paths)} files)" if fmt in FOLDER_FORMATS else str(out)
+        if fmt in FOLDER_FORMATS:
+            where = f"{out} ({len(result.paths)} files)"
+        else:
+            where = str(result.paths[0])
         share = f" for {department}" if department else ""
         typer.echo(
             f"Wrote revision {result.revision} ({result.status}) of {result.quarter}{share} "

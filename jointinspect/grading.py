@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from jointinspect.data.exports.view import safe_text, written_whole
 from jointinspect.data.grading.risk_models import adopted_model, record_grading
 from jointinspect.data.grading.tables import (
     GradingTables,
@@ -170,20 +171,25 @@ def store_grades(result: GradingResult, *, engine: Engine, model_id: int | None 
 
 def write_csv(result: GradingResult, path: Path) -> None:
     """``uscc,credit,risk,grade,p_violation,reasons`` (spec §7), one row per enterprise in
-    USCC order; UTF-8 with a BOM so that Excel shows the Chinese reasons."""
+    USCC order; UTF-8 with a BOM so that Excel shows the Chinese reasons. Text cells are
+    made safe for spreadsheets (:func:`safe_text`) and the file is written whole."""
     cells = reason_cells(result, join=REASON_SEPARATOR, between=LANGUAGE_SEPARATOR)
     decimals = result.config.grade.score_decimals
-    with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+    target = Path(path)
+    with (
+        written_whole(target, "csv") as temp,
+        temp.open("w", encoding="utf-8-sig", newline="") as handle,
+    ):
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
         writer.writerows(
             zip(
-                result.inputs.uscc.tolist(),
+                [safe_text(u) for u in result.inputs.uscc.tolist()],
                 [f"{v:.{decimals}f}" for v in result.credit.tolist()],
                 [f"{v:.{decimals}f}" for v in result.risk.tolist()],
                 [GRADES[g] for g in result.grade.tolist()],
                 [f"{p:.{P_DECIMALS}f}" for p in result.p_violation.tolist()],
-                cells,
+                [safe_text(c) for c in cells],
                 strict=True,
             )
         )

@@ -1,5 +1,6 @@
 """``export --format ics``: calendars (iCalendar) — one per department and one per officer —
-with one all-day event per visit, carrying the inspection code, address and items."""
+with one all-day event per visit, carrying the inspection code, address and items. Each
+calendar's description names the plan, the revision and when it was filed."""
 
 import datetime as dt
 import re
@@ -8,12 +9,13 @@ from pathlib import Path
 
 from icalendar import Calendar, Event
 
-from jointinspect.data.exports.view import Names
+from jointinspect.data.exports.view import Names, prepare_folder, written_whole
 from jointinspect.data.plans.document import (
     PlanDocument,
     VisitDoc,
     as_aware,
     departments_of,
+    format_timestamp,
     visit_officer_ids,
 )
 
@@ -26,6 +28,15 @@ def _uid(doc: PlanDocument, v: VisitDoc) -> str:
         return f"{v.code}@jointinspect"
     first = min(t.demand_id for t in v.tasks) if v.tasks else ""
     return f"{doc.plan_id}-{v.uscc}-{v.date.isoformat()}-{first}@jointinspect"
+
+
+def plan_line(doc: PlanDocument, names: Names) -> str:
+    """Which plan this is: id, revision, status and filing time, in both languages."""
+    filed = "未备案 not filed" if names.filed_at is None else format_timestamp(names.filed_at)
+    return (
+        f"计划 plan {doc.plan_id} 第{doc.revision}版 revision {doc.revision} ({doc.status}), "
+        f"备案 filed {filed}"
+    )
 
 
 def _event(doc: PlanDocument, names: Names, v: VisitDoc) -> Event:
@@ -59,6 +70,7 @@ def calendar(doc: PlanDocument, names: Names, visits: Iterable[VisitDoc], title:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", title)
+    cal.add("x-wr-caldesc", plan_line(doc, names))
     for v in visits:
         cal.add_component(_event(doc, names, v))
     return cal
@@ -78,13 +90,13 @@ def department_calendar(doc: PlanDocument, names: Names, department: str) -> Cal
 def write_ics(
     doc: PlanDocument, names: Names, out_dir: Path, *, department: str | None = None
 ) -> list[Path]:
-    """Write ``department-CODE.ics`` and ``officer-ID.ics`` files into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``department-CODE.ics`` and ``officer-ID.ics`` files into ``out_dir``, each whole."""
+    prepare_folder(out_dir)
     written = []
     departments = [department] if department else departments_of(doc)
     for code in departments:
         path = out_dir / f"department-{_UNSAFE.sub('_', code)}.ics"
-        path.write_bytes(department_calendar(doc, names, code).to_ical())
+        _write(path, department_calendar(doc, names, code))
         written.append(path)
     officers = visit_officer_ids(doc.visits)
     if department:
@@ -93,6 +105,11 @@ def write_ics(
         )
     for officer_id in officers:
         path = out_dir / f"officer-{_UNSAFE.sub('_', officer_id)}.ics"
-        path.write_bytes(officer_calendar(doc, names, officer_id).to_ical())
+        _write(path, officer_calendar(doc, names, officer_id))
         written.append(path)
     return written
+
+
+def _write(path: Path, cal: Calendar) -> None:
+    with written_whole(path, "ics") as temp:
+        temp.write_bytes(cal.to_ical())

@@ -52,7 +52,9 @@ def test_json_reads_back_as_the_plan(sqlite_engine: Engine, tmp_path: Path) -> N
 
 def test_json_of_a_draft(sqlite_engine: Engine, tmp_path: Path) -> None:
     sample_plan(sqlite_engine)
-    result = export_plan("2025Q3", engine=sqlite_engine, fmt="json", out=tmp_path / "d.json")
+    result = export_plan(
+        "2025Q3", engine=sqlite_engine, fmt="json", out=tmp_path / "d.json", revision=1
+    )
     back = parse_plan_document(result.paths[0].read_bytes())
     assert back.status == "draft" and all(v.code is None for v in back.visits)
 
@@ -64,9 +66,10 @@ def test_csv_has_bom_and_chinese(sqlite_engine: Engine, tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0][:5] == ["检查码", "检查日期", "当日顺序", "统一社会信用代码", "企业名称"]
-    body = table[1:]
+    body = [r for r in table[1:] if r[7] == "onsite"]
     assert len(body) == sum(len(v.tasks) for v in doc.visits) == 4
     assert {r[0] for r in body} == {v.code for v in doc.visits}
+    assert [r[0] for r in table[1:] if r[7] == "offsite"] == [o.code for o in doc.offsite]
     assert ENTERPRISES[USCC[0]][0] in {r[4] for r in body}
     joint_fire = next(r for r in body if r[4] == ENTERPRISES[USCC[0]][0] and r[8] == "XF")
     assert joint_fire[14] == "XF-003 李强; XF-008 刘洋"
@@ -87,9 +90,14 @@ def test_xlsx_sheet_per_department_holds_every_visit(sqlite_engine: Engine, tmp_
     doc = _filed(sqlite_engine)
     path = export_plan("2025Q3", engine=sqlite_engine, fmt="xlsx", out=tmp_path / "p.xlsx").paths[0]
     book = load_workbook(path)
-    assert book.sheetnames == ["SCJ 市场监督管理局", "WJ 卫生健康委员会", "XF 消防救援支队"]
+    assert book.sheetnames == [
+        "计划信息",
+        "SCJ 市场监督管理局",
+        "WJ 卫生健康委员会",
+        "XF 消防救援支队",
+    ]
     codes = set()
-    for sheet in book.worksheets:
+    for sheet in book.worksheets[1:]:
         assert sheet.freeze_panes == "A2"
         values = [[c.value for c in row] for row in sheet.iter_rows()]
         assert values[0][4] == "企业名称"
@@ -101,7 +109,7 @@ def test_xlsx_sheet_per_department_holds_every_visit(sqlite_engine: Engine, tmp_
     only = export_plan(
         "2025Q3", engine=sqlite_engine, fmt="xlsx", out=tmp_path / "wj.xlsx", department="WJ"
     ).paths[0]
-    assert load_workbook(only).sheetnames == ["WJ 卫生健康委员会"]
+    assert load_workbook(only).sheetnames == ["计划信息", "WJ 卫生健康委员会"]
 
 
 def test_ics_per_officer_holds_that_officers_visits(sqlite_engine: Engine, tmp_path: Path) -> None:
@@ -156,9 +164,16 @@ def test_qr_per_visit(sqlite_engine: Engine, tmp_path: Path) -> None:
 def test_qr_needs_a_filed_plan_and_bad_arguments(sqlite_engine: Engine, tmp_path: Path) -> None:
     sample_plan(sqlite_engine)
     with pytest.raises(NoCodesError, match="is a draft: its visits have no") as info:
-        export_plan("2025Q3", engine=sqlite_engine, fmt="qr", out=tmp_path / "qr")
+        export_plan("2025Q3", engine=sqlite_engine, fmt="qr", out=tmp_path / "qr", revision=1)
     assert "file it first" in (info.value.hint or "")
     with pytest.raises(UnknownFormatError):
         export_plan("2025Q3", engine=sqlite_engine, fmt="pdf", out=tmp_path / "x")
     with pytest.raises(UnknownDepartmentError):
-        export_plan("2025Q3", engine=sqlite_engine, fmt="csv", out=tmp_path / "x", department="NO")
+        export_plan(
+            "2025Q3",
+            engine=sqlite_engine,
+            fmt="csv",
+            out=tmp_path / "x.csv",
+            department="NO",
+            revision=1,
+        )
