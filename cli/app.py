@@ -8,6 +8,7 @@ from jointinspect import __version__
 from jointinspect.cli import (
     commands_base,
     commands_calibrate,
+    commands_db,
     commands_demo,
     commands_explain,
     commands_export,
@@ -59,6 +60,7 @@ def root(
 
 
 commands_base.register(app)
+commands_db.register(app)
 commands_demo.register(app)
 commands_generate.register(app)
 commands_import.register(app)

@@ -37,7 +37,9 @@ def register(app: typer.Typer) -> None:
         """Push each department's share of the filed plan to its system.
 
         Each share goes once per revision (an outbox records every delivery); failures
-        are retried with backoff, and tried again by the next push.
+        are retried with backoff, and tried again by the next push. A share another push
+        is sending at the same time is left to it. Each attempt has a deadline (the
+        endpoint's `deadline`, 30 s by default) for the whole reply.
         """
         settings = settings_for(ctx, db)
         specs = load_endpoint_specs(endpoints or settings.endpoints_file)
@@ -56,6 +58,8 @@ def register(app: typer.Typer) -> None:
         for outcome in report.outcomes:
             if outcome.skipped:
                 line = "already delivered, not sent again"
+            elif outcome.in_progress:
+                line = "being sent by another push, not sent here"
             elif outcome.error:
                 line = f"{outcome.status} after {outcome.attempts} attempt(s): {outcome.error}"
             else:

@@ -14,11 +14,12 @@ class OutboxDeliveryBase(SQLModel):
     #: Sent as the ``Idempotency-Key`` header; the same for every attempt of this delivery.
     idempotency_key: str = Field(max_length=128, unique=True)
     payload_sha256: str = Field(max_length=64)
-    #: ``pending`` → ``delivered``, or ``failed`` (retries used up on 5xx / timeouts) or
-    #: ``rejected`` (the endpoint answered 4xx); failed and rejected are tried again by the
-    #: next push, delivered never is.
+    #: ``pending`` (not yet claimed) → ``sending`` (claimed by one push; ``updated_at`` is
+    #: the claim time, and the claim may be taken over after its lease) → ``delivered``, or
+    #: ``failed`` (retries used up on 5xx / timeouts) or ``rejected`` (the endpoint answered
+    #: 4xx); failed and rejected are tried again by the next push, delivered never is.
     status: str = Field(default="pending", index=True, max_length=12)
-    attempts: int = 0
+    attempts: int = 0  # counted before each POST, so a cut-off or crashed one is on record
     last_status_code: int | None = None
     last_error: str | None = None
     created_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
