@@ -134,14 +134,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_file"))
     args = parser.parse_args()
     from jointinspect.cli.settings import Settings
-    from jointinspect.models import create_schema, make_engine
+    from jointinspect.database import upgrade_database
+    from jointinspect.models import make_engine
 
     args.work.mkdir(parents=True, exist_ok=True)
     work = args.work / "work.db"
     shutil.copyfile(args.db, work)
     settings = Settings(db=f"sqlite:///{work}")
+    upgrade_database(settings.db)  # a copy made by an older version gets its migrations
     engine = make_engine(settings.db)
-    create_schema(engine)  # as `init` does: indexes declared since the copy was made
     first = file_first(engine, settings)
     print(
         f"file       {first['wall']:7.2f} s  (hard-rule check {first['check']:.2f} s, "

@@ -1,11 +1,16 @@
-"""The database as the interfaces see it: open one, and the errors of one that cannot be
-used.
+"""The database as the interfaces see it: open one, check that its schema is this code's,
+upgrade it, and the errors of one that cannot be used.
 
 Only ``init`` and ``demo`` create a database (``create=True``). Every other command opens
 an existing one: a mistyped ``--db`` must not leave an empty database behind and report
-success. An existing database gets the tables and indexes declared since it was made.
+success. The schema changes only through migrations (``jointinspect.models.migrations``):
+a database at an older revision than the code's, or one made by 0.1.0 before migrations,
+is refused until ``jointinspect db upgrade`` has brought it up; one at a revision the code
+does not know was upgraded by a newer jointinspect, and is refused too.
 """
 
+import enum
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import inspect
@@ -13,22 +18,35 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
-from jointinspect.models import create_schema, make_engine
+from jointinspect import __version__
+from jointinspect.models import create_schema, make_engine, migrations
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.migrations import Revision
 
 __all__ = [
     "DatabaseError",
     "DatabaseMissingError",
     "DatabaseUrlError",
     "Engine",
+    "Revision",
     "SchemaMissingError",
+    "SchemaNewerError",
+    "SchemaOutdatedError",
+    "SchemaState",
+    "SchemaStatus",
+    "SchemaUpgrade",
+    "check_schema",
+    "database_schema",
     "open_database",
+    "schema_state",
+    "upgrade_database",
 ]
 
 #: A table every JointInspect database has from ``init`` on.
 _MARK_TABLE = "enterprise"
 _URL_HINT = "give --db as sqlite:///PATH.db or postgresql://USER@HOST/DATABASE"
 _INIT_HINT = "create it with `jointinspect init` (same --db), or check --db / $JOINTINSPECT_DB"
+_UPGRADE_HINT = "same --db; it migrates the schema in place and keeps every row"
 
 
 class DatabaseUrlError(JointInspectError):
@@ -43,9 +61,150 @@ class SchemaMissingError(JointInspectError):
     """The database exists but holds no JointInspect tables."""
 
 
+class SchemaOutdatedError(JointInspectError):
+    """The database's schema is older than this jointinspect's: ``db upgrade`` first."""
+
+
+class SchemaNewerError(JointInspectError):
+    """A newer jointinspect upgraded the database beyond the schema this one knows."""
+
+
+class SchemaStatus(enum.StrEnum):
+    """Where a database's schema stands against this code's."""
+
+    CURRENT = "current"
+    OLDER = "older"
+    #: Made by 0.1.0, before migrations: tables but no revision.
+    BEFORE_MIGRATIONS = "before migrations"
+    NEWER = "newer"
+    #: No JointInspect tables at all.
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    """A database's schema revision (None: it has none) beside the code's newest."""
+
+    revision: str | None
+    head: str
+    status: SchemaStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaUpgrade:
+    """What ``upgrade_database`` did: the revision before and after; for a database made
+    before migrations, the revision it was stamped at as 0.1.0's schema; the migrations
+    run, oldest first (none: it was up to date)."""
+
+    database: str
+    before: str | None
+    after: str
+    stamped: str | None
+    applied: tuple[Revision, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.stamped is not None or bool(self.applied)
+
+    @property
+    def upgraded_from(self) -> str | None:
+        """The revision the migrations started from."""
+        return self.stamped or self.before
+
+
 def open_database(url: str, *, create: bool = False) -> Engine:
-    """An engine on ``url``. With ``create``, the database and schema are made as needed;
-    without, a missing database or schema is an error naming ``init``."""
+    """An engine on ``url`` whose schema is this code's. With ``create``, a new database
+    is made (schema at the head) as needed; without, a missing database or schema is an
+    error naming ``init``. A schema older or newer than the code's is an error saying
+    which jointinspect to run (:func:`check_schema`)."""
+    engine = _engine(url, create=create)
+    try:
+        if create:
+            create_schema(engine)
+        check_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse a database whose schema is not this code's (one query when it is)."""
+    state = schema_state(engine)
+    if state.status is SchemaStatus.CURRENT:
+        return
+    if state.status is SchemaStatus.EMPTY:
+        raise SchemaMissingError(f"{_shown(engine)} holds no JointInspect tables", hint=_INIT_HINT)
+    if state.status is SchemaStatus.NEWER:
+        raise SchemaNewerError(
+            f"the database schema is at revision {state.revision}, which this jointinspect "
+            f"does not know (its newest is {state.head}): the database was upgraded by a "
+            "newer jointinspect; upgrade jointinspect",
+            hint=f"this is jointinspect {__version__}; install the version that upgraded it",
+        )
+    if state.status is SchemaStatus.BEFORE_MIGRATIONS:
+        raise SchemaOutdatedError(
+            "the database schema is at revision none (made by jointinspect 0.1.0, before "
+            f"migrations), this jointinspect needs {state.head}: run `jointinspect db upgrade`",
+            hint=_UPGRADE_HINT,
+        )
+    raise SchemaOutdatedError(
+        f"the database schema is at revision {state.revision}, this jointinspect needs "
+        f"{state.head}: run `jointinspect db upgrade`",
+        hint=_UPGRADE_HINT,
+    )
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    """Where ``engine``'s schema stands: one query for a database with a revision, one
+    more for one without."""
+    head = migrations.head()
+    revision = migrations.revision_of(engine)
+    if revision is None:
+        made = inspect(engine).has_table(_MARK_TABLE)
+        status = SchemaStatus.BEFORE_MIGRATIONS if made else SchemaStatus.EMPTY
+    elif revision == head:
+        status = SchemaStatus.CURRENT
+    elif migrations.is_known(revision):
+        status = SchemaStatus.OLDER
+    else:
+        status = SchemaStatus.NEWER
+    return SchemaState(revision, head, status)
+
+
+def database_schema(url: str) -> SchemaState:
+    """Where the schema of the JointInspect database at ``url`` stands (``jointinspect db
+    current``); one without JointInspect tables is an error naming ``init``."""
+    engine = _engine(url, create=False)
+    try:
+        state = schema_state(engine)
+        if state.status is SchemaStatus.EMPTY:
+            check_schema(engine)  # raises SchemaMissingError
+    finally:
+        engine.dispose()
+    return state
+
+
+def upgrade_database(url: str) -> SchemaUpgrade:
+    """Migrate the existing database at ``url`` to this code's schema, all or nothing. A
+    database made before migrations is taken as 0.1.0's schema, stamped, then upgraded;
+    an up-to-date one is left as it is."""
+    engine = _engine(url, create=False)
+    try:
+        state = schema_state(engine)
+        if state.status is SchemaStatus.CURRENT:
+            return SchemaUpgrade(_shown(engine), state.head, state.head, None, ())
+        if state.status in (SchemaStatus.EMPTY, SchemaStatus.NEWER):
+            check_schema(engine)  # raises the error of either
+        steps = migrations.upgrade(engine)
+    finally:
+        engine.dispose()
+    return SchemaUpgrade(_shown(engine), steps.before, steps.after, steps.stamped, steps.applied)
+
+
+def _engine(url: str, *, create: bool) -> Engine:
+    """An engine on ``url`` after checking the URL and, unless ``create``, that a SQLite
+    file is there (connecting would make an empty one)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -58,14 +217,10 @@ def open_database(url: str, *, create: bool = False) -> Engine:
     if not create and path and path != ":memory:" and not Path(path).exists():
         raise DatabaseMissingError(f"there is no database at {path}", hint=_INIT_HINT)
     try:
-        engine = make_engine(url)
+        return make_engine(url)
     except NoSuchModuleError:
         raise DatabaseUrlError(f"{url!r}: unknown database driver", hint=_URL_HINT) from None
-    if not create and not inspect(engine).has_table(_MARK_TABLE):
-        engine.dispose()
-        raise SchemaMissingError(
-            f"{parsed.render_as_string(hide_password=True)} holds no JointInspect tables",
-            hint=_INIT_HINT,
-        )
-    create_schema(engine)
-    return engine
+
+
+def _shown(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)

@@ -37,7 +37,8 @@ Verification (the code plus the database) ends in one of five statuses:
     Authentic — the tag verifies with one of our keys — but the code is not in this
     database: issued by another copy of the database (a restored backup, a replica that
     lags) or by a plan that was since deleted. Without the database we can say who made it,
-    not what it is for.
+    not what it is for. Also a code on record under a key id the key ring no
+    longer holds (a retired key): it cannot be checked, which is not forged.
 ``valid`` / ``revoked``
     Authentic, on record, binding intact; ``revoked`` when a later filed revision changed
     the visit (the record names the replacement code).

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -14,6 +14,7 @@ from jointinspect.models import (  # noqa: F401  (registers tables)
     reference,
     risk_models,
 )
+from jointinspect.models.migrations import stamp_head, stored_revision
 
 DEFAULT_DB_URL = "sqlite:///jointinspect.db"
 
@@ -48,12 +49,21 @@ def make_engine(url: str = DEFAULT_DB_URL, *, echo: bool = False) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table and index that does not exist yet (idempotent)."""
-    SQLModel.metadata.create_all(engine)
-    # create_all makes a table's indexes only with the table: add those declared since.
-    for table in SQLModel.metadata.sorted_tables:
-        for index in sorted(table.indexes, key=lambda i: str(i.name)):
-            index.create(engine, checkfirst=True)
+    """Make a new database's tables and indexes and stamp it at the migrations' head.
+
+    A database that already has a revision, or tables of its own from before migrations,
+    is left as it is: only its migrations change it (``jointinspect db upgrade``), since
+    tables made here beside an older schema would collide with the migration that adds
+    them.
+    """
+    with engine.begin() as conn:
+        if stored_revision(conn) is not None:
+            return
+        existing = set(inspect(conn).get_table_names())
+        if existing & set(SQLModel.metadata.tables):
+            return
+        SQLModel.metadata.create_all(conn)
+        stamp_head(conn)
 
 
 @contextmanager

@@ -1,0 +1,214 @@
+"""Schema migrations: a 0.1.0 database upgrades with nothing lost, the migrations build
+exactly the models' schema (so a change to the models without a migration fails here),
+and an upgrade is all or nothing."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from fixtures.schema import (
+    FAILING_REVISION,
+    SHORT_NAME_REVISION,
+    all_rows,
+    as_before,
+    code_with_revision,
+    copy_of_migrations,
+    load_0_1_0,
+    next_revision,
+)
+from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
+from sqlmodel import SQLModel
+
+from jointinspect.database import (
+    SchemaOutdatedError,
+    SchemaStatus,
+    open_database,
+    schema_state,
+    upgrade_database,
+)
+from jointinspect.models import create_schema, make_engine, migrations
+from jointinspect.models.migrations import MigrationFailedError
+
+CST = dt.timezone(dt.timedelta(hours=8))
+HOW_TO_FIX = (
+    "the models and the migrations differ: write a migration for the change "
+    '(python -m jointinspect.models.migrations "what changed"), review it and commit it: '
+)
+
+
+def _differences(url: str, metadata: MetaData = SQLModel.metadata) -> list[object]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return migrations.schema_differences(conn, metadata)
+    finally:
+        engine.dispose()
+
+
+def _models_and(*tables: Table) -> MetaData:
+    """The models' metadata with ``tables`` (built on a fresh MetaData) added."""
+    metadata = MetaData()
+    for table in SQLModel.metadata.tables.values():
+        table.to_metadata(metadata)
+    for table in tables:
+        table.to_metadata(metadata)
+    return metadata
+
+
+def test_the_first_revision_is_the_0_1_0_baseline() -> None:
+    assert migrations.BASELINE == "0001"
+    assert migrations.pending(None)[0] == migrations.Revision(
+        "0001", "Baseline: the schema of jointinspect 0.1.0"
+    )
+
+
+def test_a_0_1_0_database_upgrades_with_nothing_lost(db_url: str) -> None:
+    load_0_1_0(db_url)
+    engine = make_engine(db_url)
+    before = all_rows(engine)
+    assert schema_state(engine).status is SchemaStatus.BEFORE_MIGRATIONS
+    engine.dispose()
+    assert len(before) == 28 and all(before.values())  # rows in every table of 0.1.0
+
+    result = upgrade_database(db_url)
+
+    assert (result.before, result.stamped, result.after) == (None, "0001", migrations.head())
+    engine = open_database(db_url)  # no longer refused
+    after = all_rows(engine)
+    with engine.connect() as conn:
+        name, town = conn.execute(
+            text("SELECT name, town FROM enterprise WHERE uscc = '91310120MA1HK1234A'")
+        ).one()
+        reasons = conn.execute(
+            text("SELECT reasons FROM enterprise_grade WHERE grade = 'C'")
+        ).scalar_one()
+        received = conn.execute(text('SELECT received_at FROM "trigger"')).scalar_one()
+        visit_id = conn.execute(
+            text("SELECT visit_id FROM inspection_code WHERE code = 'APMEP-CX467-B579W-8WGXY'")
+        ).scalar_one()
+    engine.dispose()
+    assert {t: len(rows) for t, rows in as_before(after, before).items()} == {
+        t: len(rows) for t, rows in before.items()
+    }
+    assert as_before(after, before) == before
+    assert (name, town) == ("奉贤南桥面包房", "南桥镇")
+    assert (json.loads(reasons) if isinstance(reasons, str) else reasons)[0]["zh"] == (
+        "近三年违法 2 次"
+    )
+    if isinstance(received, str):  # SQLite keeps the wall time as written, without offset
+        received = dt.datetime.fromisoformat(received).replace(tzinfo=CST)
+    assert received == dt.datetime(2025, 7, 3, 9, 30, tzinfo=CST)
+    assert visit_id == 1
+    assert _differences(db_url) == []
+
+
+def test_the_migrations_build_the_models_schema(db_url: str) -> None:
+    engine = make_engine(db_url)
+    steps = migrations.upgrade(engine)  # an empty database gets every migration
+    engine.dispose()
+    assert steps.stamped is None and steps.after == migrations.head()
+    assert steps.applied == migrations.pending(None)
+    differences = _differences(db_url)
+    assert differences == [], HOW_TO_FIX + repr(differences)
+
+
+def test_create_schema_makes_the_head_schema_and_stamps_it(db_url: str) -> None:
+    engine = make_engine(db_url)
+    create_schema(engine)
+    state = schema_state(engine)
+    engine.dispose()
+    assert (state.revision, state.status) == (migrations.head(), SchemaStatus.CURRENT)
+    assert _differences(db_url) == []
+
+
+def test_the_comparison_sees_a_table_without_a_migration(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    create_schema(engine)
+    engine.dispose()
+    extra = Table("code_key", MetaData(), Column("id", String(16), primary_key=True))
+    differences = _differences(sqlite_url, _models_and(extra))
+    assert [d[0] for d in differences] == ["add_table"]  # type: ignore[index]
+
+
+def test_create_schema_leaves_a_0_1_0_database_to_the_upgrade(sqlite_url: str) -> None:
+    load_0_1_0(sqlite_url)
+    engine = make_engine(sqlite_url)
+    create_schema(engine)
+    assert schema_state(engine).status is SchemaStatus.BEFORE_MIGRATIONS
+    engine.dispose()
+    with pytest.raises(SchemaOutdatedError, match="run `jointinspect db upgrade`"):
+        open_database(sqlite_url)
+
+
+def test_a_0_1_0_database_upgrades_through_a_later_revision(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    load_0_1_0(db_url)
+    engine = make_engine(db_url)
+    before = all_rows(engine)
+    engine.dispose()
+    baseline_head = migrations.head()
+    revision = code_with_revision(monkeypatch, tmp_path, SHORT_NAME_REVISION)
+
+    result = upgrade_database(db_url)
+
+    assert (result.stamped, result.upgraded_from, result.after) == ("0001", "0001", revision)
+    assert result.applied[-1] == migrations.Revision(revision, "Add department.short_name")
+    assert len(result.applied) == int(baseline_head)  # every revision after the baseline
+    engine = open_database(db_url)
+    after = all_rows(engine)
+    engine.dispose()
+    assert [set(row) - {"code", "name"} for row in after["department"]] == [{"short_name"}] * 2
+    assert as_before(after, before) == before
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    engine = make_engine(db_url)
+    create_schema(engine)
+    engine.dispose()
+    head = migrations.head()
+    revision = code_with_revision(monkeypatch, tmp_path, FAILING_REVISION)
+
+    with pytest.raises(MigrationFailedError, match="no_such_table") as failed:
+        upgrade_database(db_url)
+    assert str(failed.value).startswith(f"migration {revision} (Make a table, then fail) failed")
+
+    engine = make_engine(db_url)
+    state = schema_state(engine)
+    tables = inspect(engine).get_table_names()
+    engine.dispose()
+    assert (state.revision, state.status) == (head, SchemaStatus.OLDER)
+    assert "half_done" not in tables
+
+
+def test_write_revision_autogenerates_the_next_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    location = copy_of_migrations(tmp_path)
+    extra = Table(
+        "code_key",
+        MetaData(),
+        Column("id", String(16), primary_key=True),
+        Column("uses", Integer, nullable=False),
+    )
+    metadata = _models_and(extra)
+    revision = next_revision()
+
+    path = migrations.write_revision("Add the code_key table", metadata, location=location)
+
+    assert path.name == f"{revision}_add_the_code_key_table.py"
+    source = path.read_text(encoding="utf-8")
+    assert f"down_revision: str | None = {migrations.head()!r}" in source
+    assert "op.create_table('code_key'" in source
+    assert "sa.String(length=16)" in source and "sqlmodel" not in source
+    assert "drop_" not in source.split("def downgrade")[0]  # nothing else changes
+    # The revision makes a database that has the new table, and nothing else differs.
+    monkeypatch.setattr(migrations, "LOCATION", location)
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    engine = make_engine(url)
+    assert migrations.upgrade(engine).after == revision
+    engine.dispose()
+    assert _differences(url, metadata) == []
