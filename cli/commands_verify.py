@@ -29,9 +29,9 @@ def register(app: typer.Typer) -> None:
         1 is an error such as a missing key or database).
         """
         settings = settings_for(ctx, db)
-        keys = load_keys(settings.options())
         engine = open_engine(settings)
         try:
+            keys = load_keys(settings.options(), engine)
             result = verify_code(code, engine=engine, keys=keys)
         finally:
             engine.dispose()

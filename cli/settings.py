@@ -19,8 +19,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOINTINSPECT_", extra="ignore")
 
     db: str = Field(default=DEFAULT_DB_URL, description="database URL")
-    key_file: Path = Field(
-        default=Path("jointinspect.key"), description="secret key for inspection codes"
+    key_file: Path | None = Field(
+        default=None,
+        description="the code keys' file (default: beside a SQLite database, ji.db → ji.key; "
+        "for a server database, CONFIG_DIR/HOST-PORT-DATABASE.key)",
+    )
+    config_dir: Path | None = Field(
+        default=None, description="where server databases' key files live (~/.config/jointinspect)"
     )
     calendar_file: Path | None = Field(
         default=None, description="TOML with extra holidays / make-up working days"
@@ -80,6 +85,7 @@ class Settings(BaseSettings):
         """The workflows' options from these settings (the library reads no environment)."""
         return Options(
             key_file=self.key_file,
+            config_dir=self.config_dir,
             key=self.key.get_secret_value() if self.key is not None else None,
             calendar_file=self.calendar_file,
             grading_file=self.grading_file,

@@ -10,6 +10,7 @@ does not know was upgraded by a newer jointinspect, and is refused too.
 """
 
 import enum
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,12 +215,29 @@ def _engine(url: str, *, create: bool) -> Engine:
             f"{parsed.get_backend_name()} databases are not supported", hint=_URL_HINT
         )
     path = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if not create and path and path != ":memory:" and not Path(path).exists():
-        raise DatabaseMissingError(f"there is no database at {path}", hint=_INIT_HINT)
+    if path and path != ":memory:" and not Path(path).exists():
+        if not create:
+            raise DatabaseMissingError(f"there is no database at {path}", hint=_INIT_HINT)
+        _create_private_file(Path(path))
     try:
         return make_engine(url)
     except NoSuchModuleError:
         raise DatabaseUrlError(f"{url!r}: unknown database driver", hint=_URL_HINT) from None
+
+
+def _create_private_file(path: Path) -> None:
+    """An empty SQLite file only its owner may read: it holds every enterprise's grade
+    and every officer's schedule, and SQLite would make it world-readable (umask)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseUrlError(
+            f"cannot create the database {path}: {exc.strerror}",
+            hint="choose a folder you may write in (--db sqlite:///PATH.db)",
+        ) from None
 
 
 def _shown(engine: Engine) -> str:

@@ -28,8 +28,8 @@ from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.options import (
     Options,
-    create_key_file,
     grading_config,
+    init_keys,
     load_keys,
 )
 from jointinspect.planning import PlanRun, make_plan
@@ -90,7 +90,7 @@ def run_demo(
     stage(f"generating a synthetic Fengxian district of {enterprises:,} enterprises")
     district = generate_district(district_dir, enterprises=enterprises, seed=seed, quarter=quarter)
     _refuse_foreign_database(engine, district.bundle_dir / "enterprises.csv")
-    create_key_file(options.key_file)
+    init_keys(options, engine)
 
     stage("importing the bundle (validated, all or nothing)")
     report = import_bundle(district.bundle_dir, engine=engine)
@@ -120,7 +120,7 @@ def run_demo(
         filing = file_plan(
             str(quarter),
             engine=engine,
-            key=load_keys(options).current,
+            key=load_keys(options, engine).current,
             filed_by="demo",
             now=dt.datetime.now(dt.UTC),
             check=hard_rules.hard_rule_check(options),

@@ -41,7 +41,7 @@ def file_quarter(
     refusing a draft that breaks a hard rule. A draft that plans exactly what is filed
     already is discarded (it would only block the next replan) and reported."""
     options = options or Options()
-    key = load_keys(options).current
+    key = load_keys(options, engine).current
     with plans_lock(engine, timeout=options.lock_timeout):
         interrupted = interrupted_replan_draft(quarter, engine=engine)
         if interrupted is not None:

@@ -7,10 +7,15 @@ or takes the defaults. Nothing here reads the environment.
 
 import dataclasses
 import os
+import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from jointinspect.data.bundle.calendar_file import load_calendar
+from jointinspect.data.codes.key_registry import bind_keys, registered_keys
 from jointinspect.data.codes.keys import KeyRing, load_key_file, parse_keys
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.workdays import WorkingCalendar
@@ -26,7 +31,10 @@ class GradingConfigFileError(JointInspectError):
 class Options:
     """What a coordinator may configure for the workflows; every value has a default."""
 
-    key_file: Path = Path("jointinspect.key")  # secret key for inspection codes
+    #: The code keys' file; default: beside a SQLite database (``ji.db`` → ``ji.key``),
+    #: else ``config_dir/<host>-<port>-<database>.key`` — never the working folder, so
+    #: a command run from another folder finds the database's own key.
+    key_file: Path | None = None
     key: str | None = None  # code keys as KEYID:HEX[;KEYID:HEX…] instead of key_file
     key_origin: str = "JOINTINSPECT_KEY"  # where ``key`` came from, for messages
     calendar_file: Path | None = None  # extra holidays / make-up working days (TOML)
@@ -39,6 +47,7 @@ class Options:
     daemon_export_dir: Path | None = None
     district_prefix: str = "FX"  # plan ids are PREFIX-YYYYQn
     verify_base_url: str | None = None  # QR codes hold {verify_base_url}/v/CODE
+    config_dir: Path | None = None  # default: ~/.config/jointinspect
 
 
 def working_calendar(options: Options) -> WorkingCalendar:
@@ -48,11 +57,33 @@ def working_calendar(options: Options) -> WorkingCalendar:
     return load_calendar(options.calendar_file)
 
 
-def load_keys(options: Options) -> KeyRing:
-    """The code keys: from ``key`` when given, else from the key file."""
+def key_file_for(options: Options, engine: Engine) -> Path:
+    """Where the code keys of ``engine``'s database are: ``key_file`` when set, else
+    beside a SQLite file, else in the configuration folder under the server's name."""
+    if options.key_file is not None:
+        return options.key_file
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            database = Path(url.database)
+            return database.with_name(database.stem + ".key")
+        return Path("jointinspect.key")
+    folder = options.config_dir or Path.home() / ".config" / "jointinspect"
+    name = "-".join(str(part) for part in (url.host or "local", url.port or "", url.database))
+    return folder / (re.sub(r"[^A-Za-z0-9._-]+", "_", name) + ".key")
+
+
+def load_keys(options: Options, engine: Engine) -> KeyRing:
+    """The code keys of ``engine``'s database (from ``key`` when given, else its key file),
+    checked against the fingerprints the database holds; keys it has not seen yet are
+    registered. Raises ``KeyMismatchError`` for a key that is not the database's."""
     if options.key is not None:
-        return parse_keys(options.key, origin=options.key_origin)
-    return load_key_file(options.key_file)
+        ring, origin = parse_keys(options.key, origin=options.key_origin), options.key_origin
+    else:
+        path = key_file_for(options, engine)
+        ring, origin = load_key_file(path), f"the key file {path}"
+    bind_keys(engine, ring, origin=origin)
+    return ring
 
 
 def scheduler_params(options: Options) -> SchedulerParams:
@@ -79,6 +110,40 @@ def grading_config(options: Options, config_file: Path | None = None) -> Grading
 
 class KeyFileError(JointInspectError):
     """The secret key file cannot be created or has unsafe permissions."""
+
+
+class SecondKeyError(JointInspectError):
+    """``init`` would make a new key for a database that has one."""
+
+
+@dataclass(frozen=True)
+class KeySetup:
+    path: Path | None  # None when the keys come from the ``key`` setting
+    created: bool
+    key_ids: tuple[str, ...]
+
+
+def init_keys(options: Options, engine: Engine) -> KeySetup:
+    """``init``'s part for keys: make the database's key file when it has no key yet,
+    else check the one found. Never a second key for a database that has one."""
+    if options.key is not None:
+        ring = load_keys(options, engine)
+        return KeySetup(None, False, tuple(k.id for k in ring.keys))
+    path = key_file_for(options, engine)
+    created = False
+    if not path.exists():
+        with engine.connect() as conn:
+            known = registered_keys(conn)
+        if known:
+            ids = ", ".join(sorted(known))
+            raise SecondKeyError(
+                f"this database already has code key {ids}, and {path} does not exist; "
+                "init makes no second key, which would call the database's codes forged",
+                hint=f"put the database's key file at {path}, or point JOINTINSPECT_KEY_FILE at it",
+            )
+        created = create_key_file(path)
+    ring = load_keys(options, engine)
+    return KeySetup(path, created, tuple(k.id for k in ring.keys))
 
 
 def create_key_file(path: Path) -> bool:

@@ -116,7 +116,7 @@ def replan_quarter(
     run = ReplanRun(str(q), as_of)
     calendar = working_calendar(options)
     params = scheduler_params(options)
-    key = load_keys(options).current
+    key = load_keys(options, engine).current
     clock = _Clock(run.seconds)
     say("waiting for the plans lock")
     with plans_lock(engine, timeout=options.lock_timeout), no_cyclic_gc():

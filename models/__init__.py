@@ -1,6 +1,7 @@
 """The data model: SQLModel tables, vocabularies, and the small domain values
 (USCC, quarters, the working-day calendar) that every other package shares."""
 
+from jointinspect.models.code_keys import RegisteredKey
 from jointinspect.models.db import DEFAULT_DB_URL, create_schema, make_engine, session_scope
 from jointinspect.models.events import (
     CreditEvent,
@@ -60,6 +61,7 @@ __all__ = [
     "Outcome",
     "Plan",
     "PlanRevision",
+    "RegisteredKey",
     "Relation",
     "RiskModel",
     "SamplingRule",

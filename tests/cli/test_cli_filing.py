@@ -89,6 +89,8 @@ def test_verify_without_key_is_an_error(tmp_path: Path) -> None:
         "JOINTINSPECT_KEY_FILE": str(tmp_path / "none.key"),
         "JOINTINSPECT_DB": f"sqlite:///{tmp_path / 'x.db'}",
     }
+    made = {**env, "JOINTINSPECT_KEY_FILE": str(tmp_path / "made.key")}
+    assert runner.invoke(app, ["init"], env=made).exit_code == 0
     result = runner.invoke(app, ["verify", "ABCDE"], env=env)
     assert result.exit_code == 1
     assert f"Error: the key file {tmp_path / 'none.key'} does not exist" in result.stderr

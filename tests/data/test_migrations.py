@@ -126,7 +126,7 @@ def test_the_comparison_sees_a_table_without_a_migration(sqlite_url: str) -> Non
     engine = make_engine(sqlite_url)
     create_schema(engine)
     engine.dispose()
-    extra = Table("code_key", MetaData(), Column("id", String(16), primary_key=True))
+    extra = Table("inspection_note", MetaData(), Column("id", String(16), primary_key=True))
     differences = _differences(sqlite_url, _models_and(extra))
     assert [d[0] for d in differences] == ["add_table"]  # type: ignore[index]
 
@@ -189,7 +189,7 @@ def test_write_revision_autogenerates_the_next_one(
 ) -> None:
     location = copy_of_migrations(tmp_path)
     extra = Table(
-        "code_key",
+        "inspection_note",
         MetaData(),
         Column("id", String(16), primary_key=True),
         Column("uses", Integer, nullable=False),
@@ -197,12 +197,12 @@ def test_write_revision_autogenerates_the_next_one(
     metadata = _models_and(extra)
     revision = next_revision()
 
-    path = migrations.write_revision("Add the code_key table", metadata, location=location)
+    path = migrations.write_revision("Add the inspection_note table", metadata, location=location)
 
-    assert path.name == f"{revision}_add_the_code_key_table.py"
+    assert path.name == f"{revision}_add_the_inspection_note_table.py"
     source = path.read_text(encoding="utf-8")
     assert f"down_revision: str | None = {migrations.head()!r}" in source
-    assert "op.create_table('code_key'" in source
+    assert "op.create_table('inspection_note'" in source
     assert "sa.String(length=16)" in source and "sqlmodel" not in source
     assert "drop_" not in source.split("def downgrade")[0]  # nothing else changes
     # The revision makes a database that has the new table, and nothing else differs.

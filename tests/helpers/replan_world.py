@@ -69,7 +69,7 @@ def build_filed_world(folder: Path, url: str, district: Path | None = None) -> W
     file_plan(
         str(QUARTER),
         engine=engine,
-        key=load_keys(settings).current,
+        key=load_keys(settings.options(), engine).current,
         filed_by="test",
         now=FILED_AT,
         check=hard_rules.hard_rule_check(settings.options()),
