@@ -9,6 +9,8 @@
 - ``POST /v/{code}/rating``: one rating (1–5 and a comment) per code, CSRF-protected.
 - ``GET /api/verify/{code}``: the JSON that ``verify CODE --json`` prints, byte for byte.
 
+Every GET route answers HEAD too (monitoring probes and link checkers use it).
+
 HTTP status follows the verification, the same for the page and the API, so that a
 client (or a monitoring probe) can tell the cases apart without reading the body, while
 the body always says in words what happened:
@@ -26,6 +28,10 @@ Rating answers: 303 to the page on success; 403 bad or missing CSRF token; 422 r
 outside 1–5 or comment too long; 409 too early, rated already, or not a valid visit code.
 Rate-limited requests get 429 with ``Retry-After``. Every rule lives in ``data/``; the
 handlers here only translate between HTTP and those calls.
+
+A malformed code is told apart on the page only: a code of the right length and alphabet
+whose check character fails has one character mistyped (the check character catches every
+single one), which the enterprise can fix by looking again; anything else is not a code.
 """
 
 import datetime as dt
@@ -44,7 +50,7 @@ from fastapi.templating import Jinja2Templates
 
 from jointinspect.database import Engine
 from jointinspect.exporting import qr_payload
-from jointinspect.models.codes import CODE_CHARS
+from jointinspect.models.codes import ALPHABET, CODE_CHARS, normalise
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
 from jointinspect.verification import (
@@ -69,12 +75,13 @@ from jointinspect.verification import (
 )
 from jointinspect.web.security import (
     CSRF_COOKIE,
-    SECURITY_HEADERS,
     ClientRateLimiter,
     CsrfGuard,
     SecurityHeaders,
     plausible_nonce,
+    security_headers,
 )
+from jointinspect.web.shared import SharedState
 from jointinspect.web.text import TEXT, pick_lang
 
 HTTP_STATUS = {VALID: 200, REVOKED: 410, UNKNOWN: 404, FORGED: 404, MALFORMED: 400}
@@ -93,6 +100,9 @@ _HERE = Path(__file__).parent
 STYLESHEET = (_HERE / "templates" / "verify.css").read_text(encoding="utf-8")
 #: The stylesheet changes only with a release; browsers may keep it for a day.
 STYLESHEET_MAX_AGE = 24 * 3600
+#: Where GET is answered, HEAD is too (Starlette adds it to its own routes, FastAPI not).
+READ = ["GET", "HEAD"]
+_ALPHABET = frozenset(ALPHABET)
 
 
 class TooManyRequestsError(JointInspectError):
@@ -113,8 +123,26 @@ class WebConfig:
     db_threads: int = DB_THREADS
 
     @property
-    def secure_cookies(self) -> bool:
+    def https(self) -> bool:
+        """The public site is https: cookies only over TLS, and HSTS."""
         return bool(self.base_url and self.base_url.startswith("https://"))
+
+
+def one_character_wrong(result: Verification) -> bool:
+    """A malformed code that only fails its check character: a typing mistake."""
+    if result.status != MALFORMED:
+        return False
+    compact = normalise(result.code)
+    return len(compact) == CODE_CHARS and set(compact) <= _ALPHABET
+
+
+def verdict_text(result: Verification) -> str:
+    """Which text of ``TEXT`` heads the page: the status, said more precisely where needed."""
+    if one_character_wrong(result):
+        return "typo"
+    if result.status == VALID and result.kind == "offsite":
+        return "valid_offsite"  # nobody comes: no officers to check at the door
+    return result.status
 
 
 def china_today() -> dt.date:
@@ -136,14 +164,25 @@ def create_app(
     engine: Engine,
     keys: KeyRing,
     config: WebConfig | None = None,
+    shared: SharedState | None = None,
     today: Callable[[], dt.date] = china_today,
 ) -> FastAPI:
-    """The verification site over ``engine``; ``today`` is injectable for tests."""
+    """The verification site over ``engine``; ``today`` is injectable for tests.
+
+    With ``shared`` (Redis), the rate limit counts with every other process on it, and the
+    CSRF secret is theirs unless ``config`` sets one.
+    """
     config = config or WebConfig()
     if config.base_url:
         qr_payload("X", config.base_url)  # refuses a base URL that is not http(s)
-    limiter = ClientRateLimiter(config.rate_limit)
-    csrf = CsrfGuard(config.csrf_secret)
+    limiter = ClientRateLimiter(
+        config.rate_limit, storage=shared.rate_limit_storage if shared else None
+    )
+    secret = config.csrf_secret
+    if secret is None and shared is not None:
+        secret = shared.csrf_secret()
+    csrf = CsrfGuard(secret)
+    headers = security_headers(hsts=config.https)
     templates = Jinja2Templates(directory=_HERE / "templates")
     templates.env.auto_reload = False  # shipped templates do not change: no stat per render
     app = FastAPI(
@@ -154,14 +193,23 @@ def create_app(
         max_body_size=MAX_BODY_BYTES,
         lifespan=_lifespan(config.db_threads),
     )
-    app.add_middleware(SecurityHeaders, cacheable_prefixes=("/static/",))
+    app.add_middleware(SecurityHeaders, cacheable_prefixes=("/static/",), hsts=config.https)
 
-    async def rate_limited(request: Request) -> None:
+    def count(request: Request) -> None:
         client = request.client.host if request.client else "-"
         if not limiter.allow(client):
             raise TooManyRequestsError(limiter.retry_after(client))
 
-    limit = [Depends(rate_limited)]
+    async def count_in_the_loop(request: Request) -> None:
+        count(request)
+
+    def count_in_a_thread(request: Request) -> None:
+        # A plain function: FastAPI runs it in a worker thread, so that a round trip to
+        # Redis never holds up the event loop.
+        count(request)
+
+    over_the_network = limiter.shared and limiter.enabled
+    limit = [Depends(count_in_a_thread if over_the_network else count_in_the_loop)]
 
     def verify(code: str) -> Verification:
         if len(code) > MAX_CODE_INPUT:
@@ -187,6 +235,7 @@ def create_app(
             "t": t,
             "lang": lang,
             "v": result,
+            "verdict": verdict_text(result),
             "error": t[error].format(limit=MAX_COMMENT_CHARS) if error else None,
             "thanks": thanks,
             "comment_limit": MAX_COMMENT_CHARS,
@@ -224,17 +273,17 @@ def create_app(
                 path="/v/",
                 httponly=True,
                 samesite="strict",
-                secure=config.secure_cookies,
+                secure=config.https,
             )
         return response
 
-    @app.get("/")
+    @app.api_route("/", methods=READ)
     def home(request: Request, lang: str | None = None) -> Response:
         return templates.TemplateResponse(
             request, "home.html", {"t": TEXT[pick_lang(lang)], "lang": pick_lang(lang)}
         )
 
-    @app.get("/v")
+    @app.api_route("/v", methods=READ)
     def enter_code(request: Request, code: str = "", lang: str | None = None) -> Response:
         """The home page's form: send the typed code to its page."""
         lang = pick_lang(lang)
@@ -243,7 +292,7 @@ def create_app(
         target = quote(code.strip()[: MAX_CODE_INPUT + 1], safe="")
         return RedirectResponse(f"/v/{target}?lang={lang}", status_code=303)
 
-    @app.get("/v/{code}", dependencies=limit)
+    @app.api_route("/v/{code}", methods=READ, dependencies=limit)
     def page(
         request: Request, code: str, lang: str | None = None, rated: str | None = None
     ) -> Response:
@@ -277,7 +326,7 @@ def create_app(
             return render(request, result, lang, error=key, status=409)
         return RedirectResponse(f"/v/{quote(result.code)}?lang={lang}&rated=1", status_code=303)
 
-    @app.get("/api/verify/{code}", dependencies=limit)
+    @app.api_route("/api/verify/{code}", methods=READ, dependencies=limit)
     def api_verify(code: str) -> Response:
         result = verify(code)
         return Response(
@@ -286,7 +335,7 @@ def create_app(
             media_type="application/json",
         )
 
-    @app.get("/static/verify.css")
+    @app.api_route("/static/verify.css", methods=READ)
     def stylesheet() -> Response:
         return Response(
             STYLESHEET,
@@ -321,7 +370,7 @@ def create_app(
         # This handler runs outside the middleware, so it adds the headers itself.
         text = f"{TEXT['zh']['server_error']} / {TEXT['en']['server_error']}"
         response = Response(text, status_code=500, media_type="text/plain; charset=utf-8")
-        for name, value in SECURITY_HEADERS:
+        for name, value in headers:
             response.headers[name.decode()] = value.decode()
         response.headers["cache-control"] = "no-store"
         return response

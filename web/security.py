@@ -1,12 +1,15 @@
 """The verification site's defences: security headers, per-client rate limiting, CSRF.
 
 - Headers go on every response, errors included, from a plain ASGI middleware (cheaper
-  than Starlette's ``BaseHTTPMiddleware`` on the hot path the benchmark measures).
+  than Starlette's ``BaseHTTPMiddleware`` on the hot path the benchmark measures); HSTS
+  too when the site's public URL is https.
 - Rate limiting counts code look-ups and ratings per client address in a moving window
   (the ``limits`` library, which slowapi is built on; used directly because the limit is a
   runtime setting of an app made by a factory, not a decorator fixed at import time). A
   code's 50-bit tag already makes guessing hopeless; the limit keeps anyone from trying,
-  and from using the service to load the database.
+  and from using the service to load the database. The client address is the socket
+  peer's unless ``serve --forwarded-allow-ips`` names the proxy in front. Counters live
+  in memory (one process) or in Redis (shared by several, see ``web.shared``).
 - CSRF: a signed double-submit token. The form carries ``HMAC(secret, nonce ‖ code)``;
   the nonce rides in an HttpOnly, SameSite=Strict cookie. Another site can neither read
   the cookie nor compute the token, and a token for one code is useless for another.
@@ -14,12 +17,14 @@
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Iterable
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,8 +45,14 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
+#: For a site whose public URL is https: browsers go on using https for a year, so that
+#: nobody on the café Wi-Fi can answer a scanned code in place of the district. Not for
+#: the district's other hosts (no includeSubDomains): they are not ours to commit.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 #: Verification answers change when a plan is refiled: never serve one from a cache.
 NO_STORE = (b"cache-control", b"no-store")
+
+_log = logging.getLogger(__name__)
 
 CSRF_COOKIE = "ji_csrf"
 CSRF_NONCE_BYTES = 16
@@ -52,12 +63,20 @@ class RateLimitSyntaxError(JointInspectError):
     """The rate limit setting is not like ``30/minute``."""
 
 
+def security_headers(*, hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers every response carries; with HSTS for a site served over https."""
+    return (*SECURITY_HEADERS, HSTS) if hsts else SECURITY_HEADERS
+
+
 class SecurityHeaders:
     """ASGI middleware adding the security headers (and no-store) to every response."""
 
-    def __init__(self, app: ASGIApp, *, cacheable_prefixes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, *, cacheable_prefixes: Iterable[str] = (), hsts: bool = False
+    ) -> None:
         self.app = app
         self.cacheable = tuple(cacheable_prefixes)
+        self.headers = security_headers(hsts=hsts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,7 +87,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [h for h in SECURITY_HEADERS if h[0] not in present]
+                extra = [h for h in self.headers if h[0] not in present]
                 if not cacheable and NO_STORE[0] not in present:
                     extra.append(NO_STORE)
                 message["headers"] = [*message.get("headers", []), *extra]
@@ -78,9 +97,15 @@ class SecurityHeaders:
 
 
 class ClientRateLimiter:
-    """At most N requests per client address in a moving window; ``None`` disables it."""
+    """At most N requests per client address in a moving window; ``None`` disables it.
 
-    def __init__(self, limit: str | None) -> None:
+    Counts in ``storage`` when given (Redis, shared by several processes), else in this
+    process's memory. When the shared storage fails (Redis down or slow), requests are let
+    through and a warning is logged once per outage: the page is how an enterprise checks
+    an officer at its door and must keep answering, and a code cannot be guessed anyway.
+    """
+
+    def __init__(self, limit: str | None, storage: Storage | None = None) -> None:
         self.item: RateLimitItem | None = None
         if limit is not None and limit.strip().lower() not in ("", "off", "none"):
             try:
@@ -90,7 +115,11 @@ class ClientRateLimiter:
                     f"the rate limit {limit!r} is not like '30/minute'",
                     hint="write COUNT/second|minute|hour, or 'off' (benchmarks only)",
                 ) from None
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        #: True when the counters are shared over the network: counting then blocks on a
+        #: round trip, so it belongs in a worker thread, not the event loop.
+        self.shared = storage is not None
+        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self._failing = False
 
     @property
     def enabled(self) -> bool:
@@ -100,14 +129,38 @@ class ClientRateLimiter:
         """Count one request of ``client``; False when it is over the limit."""
         if self.item is None:
             return True
-        return self._limiter.hit(self.item, "client", client)
+        try:
+            allowed = self._limiter.hit(self.item, "client", client)
+        except StorageError as exc:
+            self._storage_failed(exc)
+            return True
+        self._storage_answers()
+        return allowed
 
     def retry_after(self, client: str) -> int:
         """Whole seconds until ``client`` may ask again (at least 1)."""
         if self.item is None:
             return 0
-        stats = self._limiter.get_window_stats(self.item, "client", client)
+        try:
+            stats = self._limiter.get_window_stats(self.item, "client", client)
+        except StorageError as exc:
+            self._storage_failed(exc)
+            return 1
         return max(1, int(stats.reset_time - time.time()) + 1)
+
+    def _storage_failed(self, exc: StorageError) -> None:
+        if not self._failing:
+            self._failing = True
+            _log.warning(
+                "the rate limit's storage failed (%s); requests are let through uncounted "
+                "until it answers again",
+                exc.storage_error,
+            )
+
+    def _storage_answers(self) -> None:
+        if self._failing:
+            self._failing = False
+            _log.warning("the rate limit's storage answers again; requests are counted")
 
 
 _NONCE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -124,8 +177,8 @@ class CsrfGuard:
     """Signed double-submit tokens for the rating form."""
 
     def __init__(self, secret: bytes | None = None) -> None:
-        # A random secret per process is enough for one server; several workers behind
-        # one address need the same secret (the web_secret setting).
+        # A random secret per process is enough for one server; several processes behind
+        # one address need the same one (the web_secret setting, or Redis: web.shared).
         self._secret = secret or secrets.token_bytes(32)
 
     @staticmethod

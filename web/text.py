@@ -17,6 +17,10 @@ TEXT: dict[str, dict[str, str]] = {
         "colon": "：",
         "valid_head": "✓ 检查码有效",
         "valid_body": "这是本区已备案检查计划中的检查。请核对上门人员的姓名和执法证号。",
+        "valid_offsite_head": "✓ 检查码有效",
+        "valid_offsite_body": (
+            "这是本区已备案检查计划中的非现场检查，由部门通过书面材料或远程方式核查。"
+        ),
         "revoked_head": "✕ 此检查码已作废",
         "revoked_body": "检查计划已调整，此检查码不再有效，请勿凭此码接受检查。",
         "replacement": "新的检查码",
@@ -33,6 +37,8 @@ TEXT: dict[str, dict[str, str]] = {
         "malformed_body": (
             "检查码由 20 位数字和字母组成，例如 7KX3M-QW9RT-2HC8N-VB5ZJ。请核对是否输错。"
         ),
+        "typo_head": "✕ 检查码有一位输错了",
+        "typo_body": "有一个字符不对——请对照检查人员出示的检查码，核对您输入的内容。",
         "code": "检查码",
         "enterprise": "企业名称",
         "uscc": "统一社会信用代码",
@@ -86,6 +92,11 @@ TEXT: dict[str, dict[str, str]] = {
             "This inspection is on the district's filed plan. Check the officers' names and "
             "certificate numbers at the door."
         ),
+        "valid_offsite_head": "✓ Valid inspection code",
+        "valid_offsite_body": (
+            "This off-site check is on the district's filed plan: the department checks "
+            "documents or records from its office."
+        ),
         "revoked_head": "✕ This code has been revoked",
         "revoked_body": (
             "The plan was changed and this code is no longer valid: do not accept an "
@@ -108,6 +119,11 @@ TEXT: dict[str, dict[str, str]] = {
         "malformed_body": (
             "An inspection code has 20 digits and letters, like 7KX3M-QW9RT-2HC8N-VB5ZJ. "
             "Check for a typing mistake."
+        ),
+        "typo_head": "✕ One character is wrong",
+        "typo_body": (
+            "One character is wrong — check what you typed against the code the officers "
+            "showed you."
         ),
         "code": "Code",
         "enterprise": "Enterprise",

@@ -6,11 +6,13 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 from helpers.plan_factory import ENTERPRISES, USCC
 from helpers.web_world import KEY_SETTING, RING, WebWorld, build_world
+from markupsafe import escape
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -25,7 +27,7 @@ from jointinspect.data.codes.feedback import (
 )
 from jointinspect.data.exports.qr import VerifyUrlError, qr_payload
 from jointinspect.models import Feedback, make_engine, session_scope
-from jointinspect.web.app import MAX_CODE_INPUT, WebConfig, create_app
+from jointinspect.web.app import MAX_CODE_INPUT, STYLESHEET, WebConfig, create_app
 from jointinspect.web.security import CSRF_COOKIE, ClientRateLimiter, RateLimitSyntaxError
 from jointinspect.web.text import TEXT
 
@@ -119,11 +121,13 @@ def test_page_says_the_status_in_chinese_and_english(world: WebWorld, status: st
     code = code_of(world, status)
     zh = client.get(f"/v/{code}")
     en = client.get(f"/v/{code}", params={"lang": "en"})
+    # The world's malformed code has one wrong character, which the page names as such.
+    verdict = "typo" if status == "malformed" else status
     for response, lang in ((zh, "zh"), (en, "en")):
         assert response.status_code == HTTP[status]
         assert response.headers["content-type"].startswith("text/html")
         assert f'data-status="{status}"' in response.text
-        assert TEXT[lang][f"{status}_head"] in response.text
+        assert TEXT[lang][f"{verdict}_head"] in response.text
         assert f'<html lang="{TEXT[lang]["html_lang"]}">' in response.text
     assert 'href="/v/' in zh.text and "lang=en" in zh.text  # the switch to English
 
@@ -136,7 +140,7 @@ def test_valid_page_shows_the_visit_and_its_officers(world: WebWorld) -> None:
     for item in ("食品生产经营日常检查", "消防安全检查"):
         assert item in page
     for officer, cert in (("张伟", "沪执SCJ-017"), ("王芳", "沪执SCJ-044"), ("李强", "沪执XF-003")):
-        assert re.search(rf"<td>{officer}</td><td>[^<]+</td><td[^>]*>{cert}</td>", page)
+        assert re.search(rf"<td[^>]*>{officer}</td><td>[^<]+</td><td[^>]*>{cert}</td>", page)
 
 
 def test_pages_show_nothing_the_code_owner_should_not_see(world: WebWorld) -> None:
@@ -169,6 +173,46 @@ def test_offsite_code_says_nobody_visits_and_has_no_rating(world: WebWorld) -> N
     page = client_for(world, today=lambda: dt.date(2025, 12, 1)).get(f"/v/{world.offsite}").text
     assert TEXT["zh"]["offsite_note"] in page
     assert 'id="rating"' not in page and 'id="officers"' not in page
+
+
+def test_offsite_code_sends_nobody_to_the_door(world: WebWorld) -> None:
+    client = client_for(world)
+    for lang, door in (("zh", "上门人员"), ("en", "at the door")):
+        offsite = client.get(f"/v/{world.offsite}", params={"lang": lang}).text
+        assert 'data-status="valid"' in offsite
+        assert escape(TEXT[lang]["valid_offsite_body"]) in offsite
+        assert escape(TEXT[lang]["valid_body"]) not in offsite and door not in offsite
+        visit = client.get(f"/v/{world.valid}", params={"lang": lang}).text
+        assert escape(TEXT[lang]["valid_body"]) in visit and door in visit  # they do come
+
+
+def test_officer_names_do_not_wrap_mid_name(world: WebWorld) -> None:
+    page = client_for(world).get(f"/v/{world.valid}").text
+    officers = client_for(world).get(f"/api/verify/{world.valid}").json()["officers"]
+    names = re.findall(r'<td class="name">([^<]+)</td>', page)
+    assert sorted(names) == sorted(o["name"] for o in officers)
+    assert re.search(r"\.name\s*\{[^}]*white-space:\s*nowrap", STYLESHEET)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_one_wrong_character_is_told_so(world: WebWorld, lang: str) -> None:
+    client = client_for(world)
+    typos = [world.malformed, world.malformed.lower().replace("-", " ")]
+    for typo in typos:
+        page = client.get(f"/v/{typo}", params={"lang": lang})
+        assert page.status_code == 400 and 'data-status="malformed"' in page.text
+        assert TEXT[lang]["typo_head"] in page.text and escape(TEXT[lang]["typo_body"]) in page.text
+        assert TEXT[lang]["malformed_head"] not in page.text
+    assert "one character is wrong" in TEXT["en"]["typo_body"].lower()
+
+
+@pytest.mark.parametrize(
+    "text", ["7KX3M-QW9RT", "7KX3M-QW9RT-2HC8N-VB5ZJ-0", "7KX3M-QW9RT-2HC8N-VB5Z*"]
+)
+def test_a_wrong_format_is_told_so(world: WebWorld, text: str) -> None:
+    page = client_for(world).get(f"/v/{quote(text)}", params={"lang": "en"})
+    assert page.status_code == 400 and 'data-status="malformed"' in page.text
+    assert TEXT["en"]["malformed_head"] in page.text and TEXT["en"]["typo_head"] not in page.text
 
 
 def test_over_long_input_is_malformed_and_not_echoed(world: WebWorld) -> None:
