@@ -140,6 +140,8 @@ def verdict_text(result: Verification) -> str:
     """Which text of ``TEXT`` heads the page: the status, said more precisely where needed."""
     if one_character_wrong(result):
         return "typo"
+    if result.retired_key is not None:
+        return "retired"  # on record, but under a key no longer held: not "no record"
     if result.status == VALID and result.kind == "offsite":
         return "valid_offsite"  # nobody comes: no officers to check at the door
     return result.status

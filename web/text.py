@@ -31,6 +31,11 @@ TEXT: dict[str, dict[str, str]] = {
             "此检查码由本区签发，但本系统中没有它的记录。请暂缓接受检查，"
             "先向检查人员所属部门或拨打 12345 核实。"
         ),
+        "retired_head": "? 检查码已停用",
+        "retired_body": (
+            "此检查码由本区以已停用的密钥签发，现在无法核验。请暂缓接受检查，"
+            "向检查人员所属部门索取当前有效的检查码，或拨打 12345 核实。"
+        ),
         "forged_head": "⚠ 警告：检查码无效，疑似伪造",
         "forged_body": "此检查码不是本区签发的。请勿配合检查，并拨打 12345 举报。",
         "malformed_head": "✕ 检查码格式不正确",
@@ -109,6 +114,12 @@ TEXT: dict[str, dict[str, str]] = {
         "unknown_body": (
             "This code was made with the district's key, but there is no record of it here. "
             "Do not accept the inspection until the department or the 12345 hotline confirms it."
+        ),
+        "retired_head": "? Code issued under a retired key",
+        "retired_body": (
+            "This code was issued by the district under a key that has since been retired, "
+            "so it cannot be checked any more. Ask the department for the inspection's "
+            "current code, or call the 12345 hotline."
         ),
         "forged_head": "⚠ Warning: this code is not genuine",
         "forged_body": (

@@ -60,6 +60,8 @@ class Verification:
     plan_id: str | None = None
     revision: int | None = None
     replaced_by: str | None = None
+    #: Set for a code on record under a key the key ring no longer holds.
+    retired_key: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -103,6 +105,7 @@ def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
                 shown,
                 f"issued under retired key {retired}: this code cannot be checked any more; "
                 "ask the department for the inspection's current code",
+                retired_key=retired,
             )
         return Verification(FORGED, shown, "this code was not issued with the district's key")
     with engine.connect() as conn:

@@ -15,6 +15,8 @@ from jointinspect.data.codes.keys import KeyRing
 from jointinspect.data.codes.verification import verify_code
 from jointinspect.models.codes import CodeKey, key_fingerprint
 from jointinspect.options import Options, load_keys
+from jointinspect.web.app import verdict_text
+from jointinspect.web.text import TEXT
 
 runner = CliRunner()
 
@@ -130,3 +132,14 @@ def test_filing_with_the_wrong_key_files_nothing(tmp_path: Path) -> None:
             load_keys(options, world.engine)
     finally:
         world.engine.dispose()
+
+
+def test_the_phone_page_says_retired_not_unknown(tmp_path: Path) -> None:
+    world = build_world(f"sqlite:///{tmp_path / 'w.db'}")
+    try:
+        result = verify_code(world.valid, engine=world.engine, keys=KeyRing((K2,)))
+    finally:
+        world.engine.dispose()
+    assert verdict_text(result) == "retired"
+    for language in TEXT.values():
+        assert "retired" in language["retired_head"].lower() or "停用" in language["retired_head"]
