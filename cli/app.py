@@ -17,6 +17,7 @@ from jointinspect.cli import (
     commands_grade,
     commands_import,
     commands_plan,
+    commands_publish,
     commands_push,
     commands_replan,
     commands_report,
@@ -69,6 +70,7 @@ commands_file.register(app)
 commands_verify.register(app)
 commands_export.register(app)
 commands_push.register(app)
+commands_publish.register(app)
 commands_report.register(app)
 commands_serve.register(app)
 commands_grade.register(app)

@@ -6,10 +6,11 @@ Nothing below ``cli/`` reads the environment: values are passed down explicitly.
 import datetime as dt
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jointinspect.models import DEFAULT_DB_URL
+from jointinspect.models.errors import JointInspectError
 from jointinspect.options import Options
 
 
@@ -100,7 +101,20 @@ class Settings(BaseSettings):
         )
 
 
+class SettingsError(JointInspectError):
+    """A setting (environment variable or flag) has a value it cannot take."""
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit flag values taking precedence."""
     given = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**given)  # type: ignore[arg-type]
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "?"
+        where = "--" + name.replace("_", "-") if name in given else f"JOINTINSPECT_{name.upper()}"
+        raise SettingsError(
+            f"{where}: {first['msg']} (got {first.get('input')!r})",
+            hint="see docs/settings.md for every setting, its type and default",
+        ) from None

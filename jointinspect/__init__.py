@@ -40,6 +40,7 @@ _API = {
     "file_quarter": "filing",
     "discard_draft": "filing",
     "export_plan": "exporting",
+    "publish_quarter": "publishing",
     "push_plan": "exporting",
     "replan_quarter": "replanning",
     "write_report": "reporting",
