@@ -178,3 +178,5 @@ def _deliver(run: ReplanRun, settings: Settings, engine: Engine) -> None:
         )
         for failure in report.failures:
             log.error("push to %s failed: %s", failure.department, failure.error)
+        for busy in report.in_progress:
+            log.info("push to %s left to another push that is sending it", busy.department)
