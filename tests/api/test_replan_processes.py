@@ -243,3 +243,34 @@ def test_daemon_replans_on_schedule_stops_on_sigterm_and_keeps_its_job(
     due = time.gmtime(job[1])
     assert (due.tm_hour, due.tm_min) == (18, 0)  # 02:00 Asia/Shanghai
     assert _revisions(world.url) == [(1, "superseded"), (2, "filed")]
+
+
+def test_plan_racing_replan_waits_and_keeps_every_revision_whole(
+    world: World, tmp_path: Path
+) -> None:
+    """A coordinator's `plan` and the nightly `replan` started together: one waits for the
+    other (the plans lock), neither fails with a database error, and the filed record is
+    a clean chain — the replan files on top of the filed revision and drops the draft it
+    finds, or the plan replaces nothing filed."""
+    inbox = tmp_path / "inbox"
+    _first_complaint_bundle(world, inbox)
+    env = _env(world, inbox, JOINTINSPECT_LOCK_TIMEOUT="100")
+    commands = [
+        _cli("replan", "--quarter", "2025Q4", "--as-of", AS_OF.isoformat()),
+        _cli("plan", "--quarter", "2025Q4", "--seed", "coordinator"),
+    ]
+    procs = [
+        subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+        )
+        for cmd in commands
+    ]
+    outputs = [p.communicate(timeout=PROCESS_TIMEOUT) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert all("Traceback" not in err and "IntegrityError" not in err for _, err in outputs)
+    revisions = _revisions(world.url)
+    filed = [r for r in revisions if r[1] != "draft"]
+    assert filed == [(1, "superseded"), (2, "filed")]
+    # The plan either ran first (and the replan dropped its draft) or ran after the
+    # replan (and its draft waits on top of the filed revision 2).
+    assert revisions in ([(1, "superseded"), (2, "filed")], [*filed, (3, "draft")])
