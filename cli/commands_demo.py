@@ -33,25 +33,39 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         enterprises: Annotated[
             int,
-            typer.Option("--enterprises", "-n", help="Size of the synthetic district."),
+            typer.Option(
+                "--enterprises", "-n", metavar="N", help="Size of the synthetic district."
+            ),
         ] = DEFAULT_ENTERPRISES,
         seed: Annotated[
             str,
-            typer.Option("--seed", help="Seed of the district; the plan's seed is QUARTER-SEED."),
+            typer.Option(
+                "--seed",
+                metavar="SEED",
+                help="Seed of the district; the plan's seed is QUARTER-SEED.",
+            ),
         ] = DEFAULT_SEED,
         out: Annotated[
-            Path, typer.Option("--out", help="Folder for the district, exports and report.")
+            Path,
+            typer.Option(
+                "--out", metavar="DIR", help="Folder for the district, exports and report."
+            ),
         ] = Path("jointinspect-demo"),
         quarter: Annotated[
             str | None,
-            typer.Option("--quarter", help="Quarter to plan, e.g. 2025Q4 (default: the next)."),
+            typer.Option(
+                "--quarter",
+                metavar="QUARTER",
+                help="Quarter to plan, e.g. 2025Q4 (default: the next).",
+            ),
         ] = None,
         db: DbOption = None,
     ) -> None:
         """Generate a synthetic district; import, grade, plan, file, export and report on it.
 
-        Everything goes into the database (--db, default ./jointinspect.db) and the folder
-        --out; run it again and it replans the same district.
+        Everything goes into the database (--db, default $JOINTINSPECT_DB, else
+        ./jointinspect.db) and the folder --out; run it again and it replans the same
+        district.
         """
         settings = settings_for(ctx, db)
         planned = parse_quarter(quarter) if quarter else _next_quarter()
@@ -137,5 +151,8 @@ def print_summary(summary: "DemoSummary", *, seconds: float) -> None:
     console.print(files)
     if summary.report is not None:
         console.print(f"Efficiency report (效能评估): {summary.report}")
+    for warning in summary.report_warnings:
+        words = warning.replace("[", "\\[")  # the report's words are text, not markup
+        console.print(f"[yellow]Note:[/yellow] {words}")
     if summary.sample_code:
         console.print(f"Try: jointinspect verify {summary.sample_code}")

@@ -71,6 +71,8 @@ class DemoSummary:
     sample_code: str | None = None
     uncovered_years: list[int] = field(default_factory=list)
     report: Path | None = None
+    #: What the report's maker had to say (no Chinese font: English chart labels).
+    report_warnings: list[str] = field(default_factory=list)
 
 
 def run_demo(
@@ -154,7 +156,11 @@ def run_demo(
         summary.exports[fmt] = result.paths
     summary.sample_code = _first_code(exports_dir / "plan.json")
     stage("writing the efficiency report (效能评估)")
-    summary.report = write_report(quarter, engine=engine, out=out / "report.html", warn=stage)
+    # Kept for the summary rather than said among the progress lines, where a newcomer
+    # would miss why the charts are in English.
+    summary.report = write_report(
+        quarter, engine=engine, out=out / "report.html", warn=summary.report_warnings.append
+    )
     return summary
 
 

@@ -3,7 +3,7 @@
 The figures come from ``data.report_data`` (one place); the evaluation of findings against
 grades is ``risk.evaluation`` — the same function ``grade --evaluate`` uses — applied to
 this plan's on-site findings, so the report and the evaluation cannot disagree. Joining
-``data`` and ``risk`` is why this lives in ``cli``.
+``data`` and ``risk`` is why this lives in the library API, not in ``data``.
 """
 
 from collections.abc import Callable

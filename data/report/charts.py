@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import matplotlib
-from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from jointinspect.data.report.figures import ModelMetrics, ReportData
 from jointinspect.data.report.fonts import FontChoice
+from jointinspect.data.report.notes import empty_key
 from jointinspect.data.report.style import ReportStyle
 from jointinspect.data.report.text import Lang, source_label, text
 
@@ -91,9 +91,14 @@ def _svg(fig: Figure, dpi: int) -> str:
     return svg[svg.index("<svg") :]
 
 
-def _no_data(ctx: ChartContext, ax: Axes, key: str = "no_data") -> None:
-    ax.text(0.5, 0.5, ctx.t(key), ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
+def _no_data(ctx: ChartContext, fig: Figure, key: str = "no_data") -> None:
+    """An empty chart: the words of ``key`` before its dash ("暂无数据 — what fills it").
+
+    The whole sentence is on the page beside the chart, where its commands can be copied;
+    the chart only heads it.
+    """
+    head = ctx.t(key).split(" — ", 1)[0]
+    fig.text(0.5, 0.5, head, ha="center", va="center", fontsize=ctx.style.font_size + 3)
 
 
 def consolidation(ctx: ChartContext, fig: Figure) -> None:
@@ -109,11 +114,12 @@ def consolidation(ctx: ChartContext, fig: Figure) -> None:
 
 
 def offsite_share(ctx: ChartContext, fig: Figure) -> None:
+    empty = empty_key(ctx.data, "chart-offsite")
+    if empty is not None:
+        _no_data(ctx, fig, empty)
+        return
     rows = [d for d in ctx.data.departments if d.demands]
     ax = fig.add_subplot()
-    if not rows:
-        _no_data(ctx, ax)
-        return
     names = [d.department for d in rows][::-1]
     left = [0.0] * len(rows)
     for key, color in (("onsite", 0), ("offsite", 2), ("unscheduled", 5)):
@@ -156,12 +162,12 @@ def no_disturb(ctx: ChartContext, fig: Figure) -> None:
 
 
 def burden(ctx: ChartContext, fig: Figure) -> None:
+    empty = empty_key(ctx.data, "chart-burden")
+    if empty is not None:
+        _no_data(ctx, fig, empty)
+        return
     rows = [b for b in ctx.data.burden if b.enterprises or b.visits]
     left, right = fig.subplots(1, 2)
-    if not rows:
-        _no_data(ctx, left)
-        _no_data(ctx, right)
-        return
     names = [ctx.t("grade_x", g=b.grade) for b in rows]
     per = [b.visits_per_enterprise or 0.0 for b in rows]
     bars = left.bar(names, per, color=ctx.style.colors[0])
@@ -190,13 +196,13 @@ def burden(ctx: ChartContext, fig: Figure) -> None:
 
 
 def outcomes(ctx: ChartContext, fig: Figure) -> None:
+    empty = empty_key(ctx.data, "chart-outcomes")
+    if empty is not None:
+        _no_data(ctx, fig, empty)
+        return
     by_grade = [o for o in ctx.data.outcomes_by_grade if o.visits]
     by_source = [o for o in ctx.data.outcomes_by_source if o.visits]
     left, right = fig.subplots(1, 2, width_ratios=(2, 3))
-    if not by_grade:
-        _no_data(ctx, left)
-        _no_data(ctx, right)
-        return
     overall = ctx.data.outcomes_total.violations_per_visit or 0.0
     violation_color, minor_color = ctx.style.colors[4], ctx.style.colors[1]
     line = {"color": ctx.style.colors[5], "linestyle": "--", "linewidth": 1}
@@ -233,11 +239,12 @@ def outcomes(ctx: ChartContext, fig: Figure) -> None:
 
 
 def workload(ctx: ChartContext, fig: Figure) -> None:
+    empty = empty_key(ctx.data, "chart-workload")
+    if empty is not None:
+        _no_data(ctx, fig, empty)
+        return
     rows = [w for w in ctx.data.workload if w.officers]
     ax = fig.add_subplot()
-    if not rows or not any(sum(w.visits) for w in rows):
-        _no_data(ctx, ax)
-        return
     ax.boxplot(
         [list(w.visits) for w in rows],
         orientation="horizontal",
@@ -249,11 +256,12 @@ def workload(ctx: ChartContext, fig: Figure) -> None:
 
 
 def towns(ctx: ChartContext, fig: Figure) -> None:
+    empty = empty_key(ctx.data, "chart-towns")
+    if empty is not None:
+        _no_data(ctx, fig, empty)
+        return
     points = ctx.data.points
     ax = fig.add_subplot()
-    if not points:
-        _no_data(ctx, ax)
-        return
     raster = len(points) > ctx.style.rasterize_points_above
     for flag, key, color in ((False, "routine", 0), (True, "triggered", 4)):
         mine = [p for p in points if p.triggered == flag]
@@ -286,11 +294,12 @@ def towns(ctx: ChartContext, fig: Figure) -> None:
 
 
 def ratings(ctx: ChartContext, fig: Figure) -> None:
+    empty = empty_key(ctx.data, "chart-ratings")
+    if empty is not None:
+        _no_data(ctx, fig, empty)
+        return
     r = ctx.data.ratings
     ax = fig.add_subplot()
-    if not r.rated:
-        _no_data(ctx, ax)
-        return
     names = [ctx.t("stars", n=n) for n in STARS]
     bars = ax.bar(names, r.counts, color=ctx.style.colors[2])
     ax.bar_label(bars, labels=[f"{c:,}" for c in r.counts], padding=2)
@@ -349,11 +358,11 @@ def _model_series(ctx: ChartContext) -> list[tuple[str, ModelMetrics, str, str]]
 def model_gains(ctx: ChartContext, fig: Figure) -> None:
     """Share of violations found against share inspected, riskiest first: each model, and
     random selection (the diagonal)."""
-    ax = fig.add_subplot()
     series = _model_series(ctx)
     if not any(metrics.gains_points for _, metrics, _, _ in series):
-        _no_data(ctx, ax)
+        _no_data(ctx, fig)
         return
+    ax = fig.add_subplot()
     ax.plot(
         [0, 1],
         [0, 1],
@@ -395,11 +404,11 @@ def model_gains(ctx: ChartContext, fig: Figure) -> None:
 def model_calibration(ctx: ChartContext, fig: Figure) -> None:
     """Observed violation rate against predicted probability per decile, learned and
     default, with the diagonal of a perfectly calibrated model."""
-    ax = fig.add_subplot()
     series = [s for s in _model_series(ctx)[:2] if s[1].calibration]
     if not series:
-        _no_data(ctx, ax, "model_one_class")
+        _no_data(ctx, fig, "model_one_class")
         return
+    ax = fig.add_subplot()
     top = max(max(p, o) for _, metrics, _, _ in series for p, o in metrics.calibration)
     top = min(1.0, top * 1.08) or 1.0
     ax.plot(
@@ -431,11 +440,11 @@ def model_calibration(ctx: ChartContext, fig: Figure) -> None:
 
 def model_grades(ctx: ChartContext, fig: Figure) -> None:
     """Violation rate of the held-out inspections per grade A–D, learned beside default."""
-    ax = fig.add_subplot()
     series = [s for s in _model_series(ctx)[:2] if s[1].per_grade]
     if not series:
-        _no_data(ctx, ax, "model_no_grades")
+        _no_data(ctx, fig, "model_no_grades")
         return
+    ax = fig.add_subplot()
     grades = [g for g, _, _ in series[0][1].per_grade]
     width = 0.8 / len(series)
     for k, (label, metrics, color, _) in enumerate(series):

@@ -6,6 +6,7 @@ same count differently.
 """
 
 import datetime as dt
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,10 +131,17 @@ class OfficerLoad:
     #: Visits of each rostered officer of the department (zeros included), ascending.
     visits: tuple[int, ...]
     officer_days: int
+    #: On-site visits the department's officers went on (each visit counted once).
+    department_visits: int = 0
 
     @property
     def officers(self) -> int:
         return len(self.visits)
+
+    @property
+    def median(self) -> float | None:
+        """Visits of the middle officer: the department's load, as the box plot shows it."""
+        return statistics.median(self.visits) if self.visits else None
 
 
 @dataclass(frozen=True)

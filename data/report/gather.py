@@ -358,6 +358,18 @@ def _workload(conn: Connection, rid: int) -> tuple[OfficerLoad, ...]:
         .group_by(vo.inspector_id)
     ).all()
     load = {oid: (int(n), int(days)) for oid, n, days in rows}
+    served: dict[str, int] = dict(
+        conn.execute(
+            select(ins.department, func.count(distinct(vo.visit_id)))
+            .select_from(
+                table_of(VisitOfficer)
+                .join(table_of(Visit), v.id == vo.visit_id)
+                .join(table_of(Inspector), ins.id == vo.inspector_id)
+            )
+            .where(v.revision_id == rid)
+            .group_by(ins.department)
+        ).all()
+    )
     roster: dict[str, list[str]] = defaultdict(list)
     for oid, dept in conn.execute(select(ins.id, ins.department)):
         roster[dept].append(oid)
@@ -371,6 +383,7 @@ def _workload(conn: Connection, rid: int) -> tuple[OfficerLoad, ...]:
                 name=names.get(dept, dept),
                 visits=tuple(sorted(load.get(oid, (0, 0))[0] for oid in ids)),
                 officer_days=sum(load.get(oid, (0, 0))[1] for oid in ids),
+                department_visits=int(served.get(dept, 0)),
             )
         )
     return tuple(out)

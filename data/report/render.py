@@ -26,6 +26,7 @@ from jointinspect.data.report.figures import (
     ReportData,
 )
 from jointinspect.data.report.fonts import FontChoice, cjk_characters, find_cjk_font
+from jointinspect.data.report.notes import empty_key, workload_notes
 from jointinspect.data.report.style import ReportStyle
 from jointinspect.data.report.text import TEXT, Lang, source_label, text
 from jointinspect.models.timezones import CHINA
@@ -76,6 +77,7 @@ class RenderedReport:
     #: The font the charts' Chinese is drawn with (None: no CJK font, English labels).
     font: FontChoice | None
     chart_lang: Lang
+    #: What the person running the report should know, in English (no Chinese font …).
     warnings: tuple[str, ...]
 
 
@@ -90,9 +92,11 @@ def render_report(
     chart_lang: Lang = lang
     if font is None and lang == "zh":
         chart_lang = "en"
-        warnings.append(text("warn_no_cjk", lang))
+        # For the terminal, in English like every message of the command line; the page
+        # says it in its own language.
+        warnings.append(text("warn_no_cjk", "en"))
     charts = draw_charts(ChartContext(data, chart_lang, style, font))
-    page = _Page(data, lang, font)
+    page = _Page(data, lang, font, fell_back=chart_lang != lang)
     return RenderedReport(page.html(charts), charts, font, chart_lang, tuple(warnings))
 
 
@@ -150,15 +154,28 @@ def _table(
     total: bool = False,
     groups: Sequence[tuple[str, int]] = (),
 ) -> str:
-    """A table; ``groups`` (label, columns spanned) make a header row above ``head``."""
+    """A table; ``groups`` (label, columns spanned) make a header row above ``head``.
+
+    A group without a label is no group: its columns' headers span both header rows, so
+    that every column has a header of its own and none sits under an empty cell.
+    """
     body = list(rows)
     lines = [f'<table id="{table_id}">', "<thead>"]
+    below = list(head)
     if groups:
         lines.append('<tr class="groups">')
-        lines += [f'<th colspan="{span}">{escape(label)}</th>' for label, span in groups]
+        below, column = [], 0
+        for label, span in groups:
+            mine = head[column : column + span]
+            column += span
+            if label:
+                lines.append(f'<th colspan="{span}">{escape(label)}</th>')
+                below += mine
+            else:
+                lines += [f'<th rowspan="2">{escape(h)}</th>' for h in mine]
         lines.append("</tr>")
     lines.append("<tr>")
-    lines += [f"<th>{escape(h)}</th>" for h in head]
+    lines += [f"<th>{escape(h)}</th>" for h in below]
     lines.append("</tr></thead><tbody>")
     for k, row in enumerate(body):
         is_total = total and k == len(body) - 1
@@ -183,13 +200,24 @@ def _diff_summary(diff: Mapping[str, Any] | None) -> str:
 
 
 class _Page:
-    def __init__(self, data: ReportData, lang: Lang, font: FontChoice | None) -> None:
+    def __init__(
+        self, data: ReportData, lang: Lang, font: FontChoice | None, *, fell_back: bool
+    ) -> None:
         self.d = data
         self.lang = lang
         self.font = font
+        self.fell_back = fell_back  # charts in English for want of a Chinese font
 
     def t(self, key: str, **values: object) -> str:
         return text(key, self.lang, **values)
+
+    def empty(self, chart_id: str) -> str | None:
+        """The words saying what fills the section of ``chart_id``, when it is empty."""
+        key = empty_key(self.d, chart_id)
+        if key is None:
+            return None
+        section = chart_id.removeprefix("chart-")
+        return f'<p class="explain" id="empty-{section}">{escape(self.t(key))}</p>'
 
     def html(self, charts: Sequence[Chart]) -> str:
         by_id = {c.id: c for c in charts}
@@ -217,8 +245,12 @@ class _Page:
             f"<h1>{escape(title)}</h1>",
             f'<p class="sub">{escape(self.subtitle())}</p>',
             f'<p class="sub">{escape(self.t("generated", when=_china(self.d.generated_at)))}</p>',
-            self.kpis(),
         ]
+        if self.fell_back:
+            # The reader sees English charts on a Chinese page: say why, and the fix.
+            warning = escape(self.t("warn_no_cjk"))
+            out.append(f'<p class="note bad" id="font-fallback">{warning}</p>')
+        out.append(self.kpis())
         for key, chart_id, tables in sections:
             chart = by_id[chart_id]
             out.append(f'<h2 id="{chart_id}-title">{escape(self.t(key))}</h2>')
@@ -295,6 +327,9 @@ class _Page:
         )
 
     def departments(self) -> str:
+        empty = self.empty("chart-offsite")
+        if empty is not None:
+            return empty
         rows: list[Sequence[object]] = [
             (
                 d.department,
@@ -322,7 +357,7 @@ class _Page:
         )
         head = [
             self.t("department"),
-            "",
+            self.t("department_name"),
             self.t("onsite"),
             self.t("offsite"),
             self.t("unscheduled"),
@@ -346,6 +381,9 @@ class _Page:
         return _table([self.t("item"), self.t("count")], rows, "table-no-disturb")
 
     def burden(self) -> str:
+        empty = self.empty("chart-burden")
+        if empty is not None:
+            return empty
         rows = [
             (
                 self.t("grade_x", g=b.grade),
@@ -371,8 +409,14 @@ class _Page:
             (self.t("visits_n", n=n), _int(count))
             for n, count in sorted(self.d.visits_per_enterprise.items())
         ]
-        return _table(head, rows, "table-burden") + _table(
-            [self.t("item"), self.t("enterprises")], spread, "table-repeat"
+        ungraded = ""
+        if not any(b.enterprises for b in self.d.burden if b.grade in GRADES):
+            words = escape(self.t("burden_ungraded"))
+            ungraded = f'<p class="explain" id="empty-grades">{words}</p>'
+        return (
+            ungraded
+            + _table(head, rows, "table-burden")
+            + _table([self.t("item"), self.t("enterprises")], spread, "table-repeat")
         )
 
     def _outcome_rows(self, rows: Sequence[OutcomeCounts], label: Any) -> list[Sequence[object]]:
@@ -393,6 +437,9 @@ class _Page:
         ]
 
     def outcomes(self) -> str:
+        empty = self.empty("chart-outcomes")
+        if empty is not None:
+            return empty
         head = [
             "",
             self.t("visits"),
@@ -431,6 +478,9 @@ class _Page:
             ]
             parts.append(f"<h3>{escape(self.t('lift_title'))}</h3>")
             parts.append(_table([self.t("item"), self.t("value")], rows, "table-lift"))
+        else:
+            parts.append(f"<h3>{escape(self.t('lift_title'))}</h3>")
+            parts.append(f'<p class="explain" id="empty-lift">{escape(self.t("empty_lift"))}</p>')
         return "".join(parts)
 
     def risk_model(self, charts: Mapping[str, Chart]) -> str:
@@ -528,7 +578,7 @@ class _Page:
                 )
             )
         rows.append(row(self.t("held_out_n"), lambda c: _int(c.inspections)))
-        head = ["", *(name for name, _ in columns)]
+        head = [self.t("item"), *(name for name, _ in columns)]
         return _table([self.t("item"), self.t("value")], facts, "table-model") + _table(
             head, rows, "table-model-validation"
         )
@@ -583,6 +633,9 @@ class _Page:
         return _table(head, rows, "table-model-grades", total=True, groups=groups)
 
     def workload(self) -> str:
+        empty = self.empty("chart-workload")
+        if not any(w.officers for w in self.d.workload):
+            return empty or ""
         rows: list[Sequence[object]] = []
         for w in self.d.workload:
             v = w.visits
@@ -612,7 +665,7 @@ class _Page:
         )
         head = [
             self.t("department"),
-            "",
+            self.t("department_name"),
             self.t("officers"),
             self.t("visits"),
             self.t("min"),
@@ -620,9 +673,17 @@ class _Page:
             self.t("max"),
             self.t("officer_days"),
         ]
-        return _table(head, rows, "table-workload", total=True)
+        table = _table(head, rows, "table-workload", total=True)
+        notes = workload_notes(self.d, self.lang)
+        if notes:
+            items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+            table += f'<ul class="explain note" id="workload-notes">{items}</ul>'
+        return (empty or "") + table
 
     def towns(self) -> str:
+        empty = self.empty("chart-towns")
+        if empty is not None and not self.d.towns:
+            return empty
         rows: list[Sequence[object]] = [
             (t.town, _int(t.visits), _int(t.triggered), _int(t.enterprises)) for t in self.d.towns
         ]
@@ -635,7 +696,7 @@ class _Page:
             )
         )
         head = [self.t("town"), self.t("visits"), self.t("triggered"), self.t("visited")]
-        return _table(head, rows, "table-towns", total=True)
+        return (empty or "") + _table(head, rows, "table-towns", total=True)
 
     def ratings(self) -> str:
         r = self.d.ratings
@@ -649,9 +710,19 @@ class _Page:
             (self.t("response_rate"), _pct(r.response_rate)),
             (self.t("mean_rating"), _dec(r.mean)),
         ]
-        return _table(
-            [self.t("rating"), self.t("count"), self.t("share")], rows, "table-ratings", total=True
-        ) + _table([self.t("item"), self.t("value")], summary, "table-ratings-summary")
+        figures = _table([self.t("item"), self.t("value")], summary, "table-ratings-summary")
+        empty = self.empty("chart-ratings")
+        if empty is not None:
+            return empty + figures  # how many visits may be rated still tells something
+        return (
+            _table(
+                [self.t("rating"), self.t("count"), self.t("share")],
+                rows,
+                "table-ratings",
+                total=True,
+            )
+            + figures
+        )
 
     def revisions(self) -> str:
         rows = [
@@ -677,7 +748,11 @@ class _Page:
             self.t("unscheduled"),
             self.t("changes"),
         ]
-        note = "" if self.d.replanned else f'<p class="note">{escape(self.t("no_replans"))}</p>'
+        note = (
+            ""
+            if self.d.replanned
+            else f'<p class="explain" id="empty-revisions">{escape(self.t("empty_revisions"))}</p>'
+        )
         return _table(head, rows, "table-revisions") + note
 
 

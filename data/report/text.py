@@ -22,6 +22,64 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_superseded": ("已被替代", "superseded"),
     "none": ("无", "none"),
     "no_data": ("暂无数据", "no data yet"),
+    # What fills an empty section, said instead of a bare "no data": the page says it all,
+    # its chart the words before the dash.
+    "empty_offsite": (
+        "暂无数据 — 本计划没有检查任务。任务来自导入的 demands.csv、投诉举报等触发事项和双随机"
+        "抽取：导入后运行 jointinspect plan，再运行 jointinspect report。",
+        "No data yet — this plan has no demands. They come from demands.csv, triggers and the "
+        "双随机 draw: import them, run jointinspect plan, then run report again.",
+    ),
+    "empty_burden": (
+        "暂无数据 — 尚无企业等级和现场检查。运行 jointinspect grade 评级、jointinspect plan "
+        "制定计划后，再运行 jointinspect report。",
+        "No data yet — no enterprise is graded or visited. Run jointinspect grade and "
+        "jointinspect plan, then run report again.",
+    ),
+    "empty_outcomes": (
+        "暂无数据 — 检查结果在检查之后随 outcomes.csv 导入（jointinspect import）；"
+        "导入后再运行 jointinspect report。",
+        "No data yet — outcomes arrive with `import` of outcomes.csv after the inspections; "
+        "run report again then.",
+    ),
+    "empty_lift": (
+        "分级靶向与随机选择的比较需要企业等级：运行 jointinspect grade 后再运行 "
+        "jointinspect report。",
+        "Comparing graded selection with random selection needs grades: run jointinspect "
+        "grade, then run report again.",
+    ),
+    "empty_officers": (
+        "暂无数据 — 尚无执法人员。执法人员随 inspectors.csv 导入（jointinspect import）；"
+        "导入并重新制定计划后再运行 jointinspect report。",
+        "No data yet — there are no officers. They arrive with `import` of inspectors.csv; "
+        "plan again, then run report again.",
+    ),
+    "empty_visits": (
+        "暂无数据 — 本计划没有现场检查：所有任务都改为非现场检查或未安排。"
+        "有现场检查的版本（jointinspect plan 或 replan）生成后再运行 jointinspect report。",
+        "No data yet — this plan has no on-site visits: every demand is off-site or "
+        "unscheduled. Run report again on a revision with visits (plan or replan).",
+    ),
+    "empty_map": (
+        "暂无数据 — 受检企业没有坐标。坐标来自 enterprises.csv 的 lat、lon 两列；"
+        "补齐后导入（jointinspect import），再运行 jointinspect report。",
+        "No data yet — the visited enterprises have no coordinates. They come from the lat "
+        "and lon columns of enterprises.csv: import them, then run report again.",
+    ),
+    "empty_ratings": (
+        "暂无评价 — 企业从检查当天起扫描检查码评价（jointinspect serve 的 /v/CODE 页面），"
+        "评价也可随 feedback.csv 导入（jointinspect import）；之后再运行 jointinspect report。",
+        "No ratings yet — enterprises rate a visit by scanning its code from the visit day on "
+        "(the /v/CODE page of jointinspect serve), or ratings arrive with `import` of "
+        "feedback.csv; run report again then.",
+    ),
+    "empty_revisions": (
+        "尚无重新规划 — jointinspect replan（或每晚的 jointinspect daemon）接收新的投诉、预警"
+        "和检查结果，备案下一版本；各版本的变化届时显示在这里。",
+        "No replans yet — jointinspect replan (or the nightly jointinspect daemon) takes in "
+        "new complaints, alerts and outcomes and files the next revision; what each changed "
+        "shows here then.",
+    ),
     "item": ("指标", "figure"),
     "value": ("数值", "value"),
     "count": ("数量", "count"),
@@ -45,6 +103,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # departments
     "sec_offsite": ("各部门非现场检查占比", "Off-site share by department"),
     "department": ("部门", "department"),
+    "department_name": ("部门名称", "name"),
     "onsite": ("现场", "on-site"),
     "offsite": ("非现场", "off-site"),
     "unscheduled": ("未安排", "unscheduled"),
@@ -184,6 +243,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "min": ("最少", "min"),
     "median": ("中位数", "median"),
     "max": ("最多", "max"),
+    "load_same_roster": (
+        "各部门都有 {officers} 名执法人员，工作量的差别来自各自的现场任务量。",
+        "Every department has {officers} officers: the loads differ with the on-site tasks.",
+    ),
+    "load_high": (
+        "{name}（{code}）：每名执法人员 {load} 次现场检查（中位数），是各部门中位数 {typical} 次的 "
+        "{ratio} 倍 — {officers} 名执法人员承担本部门 {onsite} 项现场任务，"
+        "合为 {visits} 次现场检查，每次本部门去 2 人。",
+        "{name} ({code}): visits per officer {load} (median), {ratio}× the median "
+        "department's {typical} — its {officers} officers carry {onsite} on-site tasks, "
+        "{visits} visits with two of them on each.",
+    ),
+    "load_low": (
+        "{name}（{code}）：每名执法人员 {load} 次现场检查（中位数），"
+        "远少于各部门中位数 {typical} 次 — {officers} 名执法人员只有 {onsite} 项现场任务"
+        "（{visits} 次现场检查）{rest}。",
+        "{name} ({code}): visits per officer {load} (median), far below the median "
+        "department's {typical} — its {officers} officers have {onsite} on-site tasks "
+        "({visits} visits){rest}.",
+    ),
+    "load_rest_offsite": (
+        "，本季度其余 {n} 项任务为非现场检查",
+        "; its other {n} tasks this quarter are off-site",
+    ),
+    "load_rest_unscheduled": (
+        "，{n} 项未安排",
+        ", {n} unscheduled",
+    ),
     # towns
     "sec_towns": ("各街镇现场检查分布", "Visits by town"),
     "town": ("街镇", "town"),
@@ -222,9 +309,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "src_followup": ("非现场发现后核查", "follow-up"),
     # warnings
     "warn_no_cjk": (
-        "未找到可显示中文的字体（请安装 fonts-noto-cjk），图表改用英文标签",
-        "no font that renders Chinese was found (install fonts-noto-cjk); "
-        "chart labels are in English",
+        "未找到可显示中文的字体，图表改用英文标签；安装中文字体（Debian/Ubuntu：apt-get install "
+        "fonts-noto-cjk）后再运行 jointinspect report",
+        "no font that renders Chinese was found, so the charts' labels are in English; "
+        "install one (Debian/Ubuntu: apt-get install fonts-noto-cjk) and run report again",
+    ),
+    "burden_ungraded": (
+        "尚无企业等级：运行 jointinspect grade 评级后再运行 jointinspect report，"
+        "本节即按 A–D 各级显示。",
+        "No enterprise is graded yet: run jointinspect grade, then run report again to see "
+        "this section by grade A–D.",
     ),
 }
 

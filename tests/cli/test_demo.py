@@ -6,6 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
+from jointinspect.data.report import render
+from jointinspect.data.report.text import TEXT
 
 pytestmark = pytest.mark.slow
 
@@ -83,3 +85,31 @@ def test_demo_refuses_a_database_holding_another_district(tmp_path: Path) -> Non
     code, output = _demo(tmp_path, db)
     assert code == 1
     assert "Error: the database already holds enterprises the demo did not generate" in output
+
+
+def test_demo_says_when_charts_fall_back_to_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on a machine without fonts-noto-cjk: the font lookup finds nothing.
+    monkeypatch.setattr(render, "find_cjk_font", lambda _families, _chars: None)
+    result = runner.invoke(
+        app,
+        [
+            "demo",
+            "--enterprises",
+            "300",
+            "--quarter",
+            "2025Q4",
+            "--out",
+            str(tmp_path / "out"),
+            "--db",
+            f"sqlite:///{tmp_path / 'demo.db'}",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "fonts-noto-cjk" in line]
+    assert said == [f"Note: {TEXT['warn_no_cjk'][1]}"]
+    assert said[0] in result.stdout  # in the summary, after the report's path
+    summary = result.stdout.splitlines()
+    report_line = next(k for k, line in enumerate(summary) if "Efficiency report" in line)
+    assert summary[report_line + 1] == said[0]
