@@ -3,7 +3,7 @@
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,10 +18,13 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.options import grading_config
-from jointinspect.reporting import ModelMetrics, ReportData, ReportRun, make_report, write_report
 
-__all__ = ["register", "write_report"]
+# The report (matplotlib, the grading libraries) is imported when the command runs, not
+# for `report --help`.
+if TYPE_CHECKING:
+    from jointinspect.reporting import ModelMetrics, ReportData, ReportRun
+
+__all__ = ["register"]
 
 
 class ReportLang(StrEnum):
@@ -36,20 +39,35 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         quarter: QuarterOption,
         out: Annotated[
-            Path, typer.Option("--out", help="The HTML file to write (self-contained).")
+            Path,
+            typer.Option(
+                "--out", metavar="FILE.html", help="The HTML file to write (self-contained)."
+            ),
         ],
         lang: Annotated[
-            ReportLang, typer.Option("--lang", help="Language of the labels: zh or en.")
+            ReportLang,
+            typer.Option("--lang", metavar="zh|en", help="Language of the labels: zh or en."),
         ] = ReportLang.ZH,
+        revision: Annotated[
+            int | None,
+            typer.Option(
+                "--revision",
+                metavar="N",
+                help="Report on revision N (default: the latest filed revision).",
+            ),
+        ] = None,
         db: DbOption = None,
     ) -> None:
-        """Write the efficiency report (效能评估) of a quarter's newest plan revision.
+        """Write the efficiency report (效能评估) of a quarter's latest filed plan revision.
 
         One HTML page that opens offline: visits against departments planning alone and the
         lower bound, off-site shares, no-disturb respected, burden by grade, findings per
         visit and lift, the adopted risk model's out-of-time validation beside the default's,
         officer workload, visits by town, enterprise ratings, revisions.
         """
+        from jointinspect.options import grading_config
+        from jointinspect.reporting import make_report
+
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter.strip().upper())
         config = grading_config(settings.options())
@@ -59,7 +77,13 @@ def register(app: typer.Typer) -> None:
 
         try:
             run = make_report(
-                q, engine=engine, out=out, lang=lang.value, config=config, progress=progress
+                q,
+                engine=engine,
+                out=out,
+                lang=lang.value,
+                config=config,
+                progress=progress,
+                revision=revision,
             )
         finally:
             engine.dispose()
@@ -68,20 +92,20 @@ def register(app: typer.Typer) -> None:
         print_summary(run, time.monotonic() - started)
 
 
-def risk_model_summary(data: ReportData) -> str:
+def risk_model_summary(data: "ReportData") -> str:
     """The model grading uses, with its held-out AUC beside the default's."""
     m = data.risk_model
     if m is None:
         return "shipped default (none adopted)"
 
-    def auc(metrics: ModelMetrics | None) -> str:
+    def auc(metrics: "ModelMetrics | None") -> str:
         return "–" if metrics is None or metrics.auc is None else f"{metrics.auc:.3f}"
 
     forced = ", forced" if m.forced else ""
     return f"learned model {m.id}{forced}: AUC {auc(m.learned)} vs default {auc(m.default)}"
 
 
-def print_summary(run: ReportRun, seconds: float) -> None:
+def print_summary(run: "ReportRun", seconds: float) -> None:
     d = run.data
     c = d.consolidation
     demands = int(d.metrics.get("demands", 0))

@@ -5,12 +5,12 @@ from jointinspect.data.exports.plan import (
     FOLDER_FORMATS,
     FORMATS,
     ExportResult,
-    NoFiledRevisionError,
     export_plan,
 )
 from jointinspect.data.exports.push import load_endpoint_specs, push_plan, resolve_tokens
 from jointinspect.data.exports.qr import qr_payload
 from jointinspect.data.exports.view import OutputKindError, OutputPathError
+from jointinspect.data.plans.document import NoFiledRevisionError
 
 __all__ = [
     "FOLDER_FORMATS",

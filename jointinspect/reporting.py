@@ -75,11 +75,16 @@ def evaluation_figures(evaluation: Evaluation) -> EvaluationFigures:
 
 
 def build_report_data(
-    quarter: Quarter | str, *, engine: Engine, config: GradingConfig | None = None
+    quarter: Quarter | str,
+    *,
+    engine: Engine,
+    config: GradingConfig | None = None,
+    revision: int | None = None,
 ) -> ReportData:
-    """Every figure of the report, the evaluation included."""
+    """Every figure of the report (of the latest filed revision, or ``revision``), the
+    evaluation included."""
     q = quarter if isinstance(quarter, Quarter) else Quarter.parse(quarter)
-    data = load_report_data(q, engine=engine)
+    data = load_report_data(q, engine=engine, revision=revision)
     evaluation = plan_evaluation(data, (config or load_config()).evaluation)
     if evaluation is None:
         return data
@@ -94,10 +99,11 @@ def make_report(
     lang: Lang = "zh",
     config: GradingConfig | None = None,
     progress: Progress | None = None,
+    revision: int | None = None,
 ) -> ReportRun:
     say = progress or (lambda _message: None)
     say("gathering the figures")
-    data = build_report_data(quarter, engine=engine, config=config)
+    data = build_report_data(quarter, engine=engine, config=config, revision=revision)
     say("drawing the charts")
     rendered = render_report(data, lang=lang)
     say(f"writing {out}")
@@ -112,12 +118,14 @@ def write_report(
     out: Path,
     lang: Lang = "zh",
     warn: Callable[[str], None] | None = None,
+    revision: int | None = None,
 ) -> Path:
-    """Write the efficiency report of ``quarter``'s newest plan revision to ``out``.
+    """Write the efficiency report of ``quarter``'s latest filed plan revision (or
+    ``revision``) to ``out``.
 
     ``warn`` hears what the reader should know (no Chinese font: English chart labels).
     """
-    run = make_report(quarter, engine=engine, out=out, lang=lang)
+    run = make_report(quarter, engine=engine, out=out, lang=lang, revision=revision)
     for message in run.rendered.warnings:
         if warn is not None:
             warn(message)

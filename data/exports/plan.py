@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from jointinspect.data.exports.csv_file import write_csv
 from jointinspect.data.exports.ics import write_ics
@@ -23,13 +22,12 @@ from jointinspect.data.exports.view import OutputKindError, load_names, written_
 from jointinspect.data.exports.xlsx import write_xlsx
 from jointinspect.data.plans.document import (
     PlanDocument,
-    PlanNotFoundError,
+    chosen_revision,
     department_share,
     dumps,
     load_plan_document,
 )
-from jointinspect.models import Department, Plan, PlanRevision, session_scope
-from jointinspect.models.enums import RevisionStatus
+from jointinspect.models import Department, session_scope
 from jointinspect.models.errors import JointInspectError
 
 FORMATS = ("json", "csv", "xlsx", "ics", "qr")
@@ -48,10 +46,6 @@ class UnknownDepartmentError(JointInspectError):
     """``--department`` names a department the database does not hold."""
 
 
-class NoFiledRevisionError(JointInspectError):
-    """The quarter's plan has no filed revision, and no revision was named."""
-
-
 @dataclass(frozen=True)
 class ExportResult:
     quarter: str
@@ -62,38 +56,6 @@ class ExportResult:
     plan_id: str = ""
     #: When the exported revision was filed (aware); None for a draft.
     filed_at: dt.datetime | None = None
-
-
-def chosen_revision(*, session: Session, quarter: str, revision: int | None) -> PlanRevision:
-    """Revision ``revision`` of the quarter's plan, or when None its latest filed one."""
-    plan = session.exec(select(Plan).where(Plan.quarter == quarter)).first()
-    if plan is None:
-        raise PlanNotFoundError(
-            f"there is no plan for {quarter}",
-            hint=f"make one with `jointinspect plan --quarter {quarter} --seed …`",
-        )
-    revisions = session.exec(
-        select(PlanRevision)
-        .where(PlanRevision.plan_id == plan.id)
-        .order_by(col(PlanRevision.revision))
-    ).all()
-    if revision is not None:
-        found = next((r for r in revisions if r.revision == revision), None)
-        if found is None:
-            known = f"1–{revisions[-1].revision}" if revisions else "none yet"
-            raise PlanNotFoundError(
-                f"the plan for {quarter} has no revision {revision}",
-                hint=f"its revisions are {known}",
-            )
-        return found
-    filed = [r for r in revisions if r.status == RevisionStatus.FILED.value]
-    if not filed:
-        raise NoFiledRevisionError(
-            f"the plan for {quarter} has no filed revision",
-            hint=f"file it first with `jointinspect file --quarter {quarter}`, or pass "
-            "--revision N to export a draft explicitly",
-        )
-    return filed[-1]
 
 
 def default_name(doc: PlanDocument, fmt: str, department: str | None) -> str:

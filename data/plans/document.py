@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from jointinspect.models import (
     OffsiteCheck,
@@ -32,6 +32,7 @@ from jointinspect.models import (
     VisitTask,
 )
 from jointinspect.models.core_table import table_of
+from jointinspect.models.enums import RevisionStatus
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.plan_result import UnscheduledResult
 from jointinspect.models.timezones import CHINA
@@ -114,6 +115,10 @@ class PlanDocument:
     department: str | None = None
 
 
+class NoFiledRevisionError(JointInspectError):
+    """The quarter's plan has no filed revision, and no revision was named."""
+
+
 # --------------------------------------------------------------------------- from the DB
 
 
@@ -134,6 +139,38 @@ def latest_revision(*, session: Session, quarter: str) -> PlanRevision:
     if revision is None:
         raise PlanNotFoundError(f"the plan for {quarter} has no revision yet")
     return revision
+
+
+def chosen_revision(*, session: Session, quarter: str, revision: int | None) -> PlanRevision:
+    """Revision ``revision`` of the quarter's plan, or when None its latest filed one."""
+    plan = session.exec(select(Plan).where(Plan.quarter == quarter)).first()
+    if plan is None:
+        raise PlanNotFoundError(
+            f"there is no plan for {quarter}",
+            hint=f"make one with `jointinspect plan --quarter {quarter} --seed …`",
+        )
+    revisions = session.exec(
+        select(PlanRevision)
+        .where(PlanRevision.plan_id == plan.id)
+        .order_by(col(PlanRevision.revision))
+    ).all()
+    if revision is not None:
+        found = next((r for r in revisions if r.revision == revision), None)
+        if found is None:
+            known = f"1–{revisions[-1].revision}" if revisions else "none yet"
+            raise PlanNotFoundError(
+                f"the plan for {quarter} has no revision {revision}",
+                hint=f"its revisions are {known}",
+            )
+        return found
+    filed = [r for r in revisions if r.status == RevisionStatus.FILED.value]
+    if not filed:
+        raise NoFiledRevisionError(
+            f"the plan for {quarter} has no filed revision",
+            hint=f"file it first with `jointinspect file --quarter {quarter}`, or pass "
+            "--revision N to export a draft explicitly",
+        )
+    return filed[-1]
 
 
 def load_plan_document(*, session: Session, revision_id: int) -> PlanDocument:

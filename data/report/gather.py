@@ -1,10 +1,11 @@
 """Every figure of the efficiency report (效能评估), gathered from the database in one place.
 
-The report shows the newest revision of a quarter's plan (as ``export`` does). Counts are
-aggregated in SQL (GROUP BY), so a district of hundreds of thousands of enterprises costs a
-handful of queries, not a row per enterprise. The planner's own figures (consolidation
-lower bound, visits departments would make alone, officer-days …) are read from the
-revision's ``metrics`` as ``plan`` stored them, never recomputed differently here.
+The report shows the latest filed revision of a quarter's plan, or the one asked for (as
+``export`` does). Counts are aggregated in SQL (GROUP BY), so a district of hundreds of
+thousands of enterprises costs a handful of queries, not a row per enterprise. The
+planner's own figures (consolidation lower bound, visits departments would make alone,
+officer-days …) are read from the revision's ``metrics`` as ``plan`` stored them, never
+recomputed differently here.
 
 Outcomes reach a visit through their inspection code; an outcome counts for this plan when
 its code belongs to a visit of any revision of the plan (codes carried over by a replan
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, distinct, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.plans.document import latest_revision
+from jointinspect.data.plans.document import chosen_revision
 from jointinspect.data.report.figures import (
     GRADES,
     RATINGS,
@@ -74,15 +75,18 @@ ROUTINE_SOURCES = tuple(sorted(s.value for s in DemandSource if s not in TRIGGER
 SOURCE_ORDER: tuple[str, ...] = tuple(s.value for s in DemandSource)
 
 
-def load_report_data(quarter: Quarter, *, engine: Engine) -> ReportData:
-    """Every figure of the report for the newest revision of ``quarter``'s plan."""
+def load_report_data(
+    quarter: Quarter, *, engine: Engine, revision: int | None = None
+) -> ReportData:
+    """Every figure of the report for revision ``revision`` of ``quarter``'s plan, by
+    default its latest filed one (a draft is a proposal, not what is being done)."""
     with session_scope(engine) as session:
-        revision = latest_revision(session=session, quarter=str(quarter))
-        assert revision.id is not None
-        rid = revision.id
-        plan_id = revision.plan_id
-        head = (revision.revision, revision.status, revision.seed, revision.generated_at)
-        metrics = dict(revision.metrics or {})
+        shown = chosen_revision(session=session, quarter=str(quarter), revision=revision)
+        assert shown.id is not None
+        rid = shown.id
+        plan_id = shown.plan_id
+        head = (shown.revision, shown.status, shown.seed, shown.generated_at)
+        metrics = dict(shown.metrics or {})
     risk_model = load_risk_model(engine=engine)
     with engine.connect() as conn:
         grades = _grade_columns(conn)

@@ -545,9 +545,9 @@ def test_a_plan_without_grades_or_findings_still_reports(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     sample_plan(sqlite_engine)
-    path = write_report("2025Q3", engine=sqlite_engine, out=tmp_path / "s.html")
+    path = write_report("2025Q3", engine=sqlite_engine, out=tmp_path / "s.html", revision=1)
     root = _page(path.read_text(encoding="utf-8"))
-    data = build_report_data("2025Q3", engine=sqlite_engine)
+    data = build_report_data("2025Q3", engine=sqlite_engine, revision=1)
     assert list(_chart_images(root)) == list(chart_ids(data))
     assert data.evaluation is None and data.outcomes_total.checks == 0
     assert [b.grade for b in data.burden] == ["A", "B", "C", "D", "-"]
@@ -615,7 +615,7 @@ def test_no_disturb_respected_counts_allowed_visits_only(sqlite_engine: Engine) 
     _listed(sqlite_engine, USCC[0], dt.date(2025, 1, 1), dt.date(2025, 7, 7))
     # USCC[1]'s visit on that day is a complaint: allowed on the list (rule 4).
     _listed(sqlite_engine, USCC[1], dt.date(2025, 7, 1), None)
-    nd = load_report_data(Quarter.parse("2025Q3"), engine=sqlite_engine).no_disturb
+    nd = load_report_data(Quarter.parse("2025Q3"), engine=sqlite_engine, revision=1).no_disturb
     assert (nd.listed_enterprises, nd.triggered_visits_at_listed) == (2, 1)
     assert nd.violations == 0
 
@@ -630,7 +630,7 @@ def test_no_disturb_broken_is_counted(sqlite_engine: Engine) -> None:
         assert item is not None
         item.no_disturb = True
         session.add(item)
-    data = load_report_data(Quarter.parse("2025Q3"), engine=sqlite_engine)
+    data = load_report_data(Quarter.parse("2025Q3"), engine=sqlite_engine, revision=1)
     nd = data.no_disturb
     assert (nd.violations_enterprise, nd.violations_item) == (1, 1)
     assert nd.unscheduled_item == 1  # the sample's unscheduled SCJ food demand
@@ -656,3 +656,12 @@ def test_same_figures_on_postgresql(pg_url: str, data: ReportData, tmp_path: Pat
     assert [(t.town, t.visits, t.triggered) for t in pg.towns] == [
         (t.town, t.visits, t.triggered) for t in data.towns
     ]
+
+
+def test_the_report_is_of_the_filed_revision_unless_one_is_named(sqlite_engine: Engine) -> None:
+    from jointinspect.data.plans.document import NoFiledRevisionError
+
+    sample_plan(sqlite_engine)  # a draft only: a proposal, not what is being done
+    with pytest.raises(NoFiledRevisionError, match="has no filed revision"):
+        build_report_data("2025Q3", engine=sqlite_engine)
+    assert build_report_data("2025Q3", engine=sqlite_engine, revision=1).status == "draft"

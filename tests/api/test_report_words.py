@@ -38,7 +38,7 @@ QUARTER = "2025Q3"
 def data(sqlite_engine: Engine) -> ReportData:
     """The three-visit sample plan: no grades, no findings, no ratings, no replans."""
     sample_plan(sqlite_engine)
-    return build_report_data(QUARTER, engine=sqlite_engine)
+    return build_report_data(QUARTER, engine=sqlite_engine, revision=1)
 
 
 @pytest.fixture
@@ -312,7 +312,8 @@ def test_report_command_says_so_on_one_line_of_stderr(
     sample_plan(sqlite_engine)
     out = tmp_path / "r.html"
     result = CliRunner().invoke(
-        app, ["report", "--quarter", QUARTER, "--out", str(out), "--db", sqlite_url]
+        app,
+        ["report", "--quarter", QUARTER, "--out", str(out), "--db", sqlite_url, "--revision", "1"],
     )
     assert result.exit_code == 0, result.output
     warned = [line for line in result.stderr.splitlines() if "fonts-noto-cjk" in line]

@@ -28,8 +28,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jointinspect.data.codes.filing import file_plan
-from jointinspect.data.exports.plan import NoFiledRevisionError, export_plan
-from jointinspect.data.plans.document import PlanNotFoundError
+from jointinspect.data.exports.plan import export_plan
+from jointinspect.data.plans.document import NoFiledRevisionError, PlanNotFoundError
 from jointinspect.models import Enterprise, session_scope
 from jointinspect.models.codes import CodeKey
 from jointinspect.models.uscc import complete
