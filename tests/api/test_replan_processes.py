@@ -193,7 +193,13 @@ def _daemon_until(
             _cli("daemon"), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd
         )
         try:
-            _wait_for(ready, what)
+            try:
+                _wait_for(ready, what)
+            except AssertionError as exc:
+                out.flush()
+                said = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+                state = "running" if proc.poll() is None else f"exited {proc.returncode}"
+                raise AssertionError(f"{exc}; the daemon is {state} and said:\n{said}") from None
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(PROCESS_TIMEOUT) == 0
         finally:
