@@ -1,11 +1,13 @@
 """Benchmark: the whole ``plan`` at district scale; quality figures, time and peak memory.
 
-    /tmp/venv/bin/python benchmarks/bench_plan.py --enterprises 650000 [--source district|memory]
+    .venv/bin/python benchmarks/bench_plan.py --enterprises 650000 [--source district|memory]
+        [--profile default|tight|multi|dense|bigtown]
 
 ``district`` (default): the synthetic district generator writes a bundle, it is imported
 into a fresh SQLite database and graded (as ``jointinspect grade`` does, as of the day
 before the quarter), and then ``jointinspect plan`` runs in a child process — timed, with
-its peak memory (ru_maxrss of the child). ``memory``: a
+its peak memory (ru_maxrss of the child); ``--profile`` chooses the generator's stress
+profile (``generate --profile``). ``memory``: a
 PlanningProblem synthesised in memory at the same scale (tests/helpers/planning_builders.py), to
 time the scheduler alone.
 
@@ -25,7 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def prepare_district(folder: Path, enterprises: int, quarter: str, seed: str) -> str:
+def prepare_district(
+    folder: Path, enterprises: int, quarter: str, seed: str, profile: str = "default"
+) -> str:
     from jointinspect.data.bundle.importer import import_bundle
     from jointinspect.data.synthetic.district import generate_district
     from jointinspect.grading import grade_district, store_grades
@@ -36,7 +40,11 @@ def prepare_district(folder: Path, enterprises: int, quarter: str, seed: str) ->
     url = f"sqlite:///{folder / 'bench.db'}"
     started = time.monotonic()
     district = generate_district(
-        folder / "district", enterprises=enterprises, seed=seed, quarter=Quarter.parse(quarter)
+        folder / "district",
+        enterprises=enterprises,
+        seed=seed,
+        quarter=Quarter.parse(quarter),
+        profile=profile,
     )
     generated = time.monotonic()
     engine = make_engine(url)
@@ -139,6 +147,7 @@ def main() -> None:
     parser.add_argument("--source", choices=("district", "memory"), default="district")
     parser.add_argument("--quarter", default="2025Q4")
     parser.add_argument("--seed", default="bench")
+    parser.add_argument("--profile", default="default", help="the generator's stress profile")
     parser.add_argument(
         "--keep", type=Path, help="keep the database in this folder (reused when there)"
     )
@@ -153,9 +162,11 @@ def main() -> None:
             if args.keep and db.exists():  # reuse a prepared district (fresh plan only)
                 url = f"sqlite:///{db}"
             else:
-                url = prepare_district(folder, args.enterprises, args.quarter, args.seed)
+                url = prepare_district(
+                    folder, args.enterprises, args.quarter, args.seed, args.profile
+                )
             figures = run_plan_command(url, args.quarter, args.seed)
-    print(f"{args.enterprises:,} enterprises ({args.source})")
+    print(f"{args.enterprises:,} enterprises ({args.source}, profile {args.profile})")
     print(summary(figures))
 
 

@@ -42,10 +42,16 @@ def execute_many(
     columns: list[list[Any]] = []
     for name in order:
         bind = compiled.binds[name]
-        # A value given in the statement itself (``.values(status=…)``) is the same in
-        # every row.
-        values = [row[name] for row in rows] if name in rows[0] else [bind.value] * len(rows)
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if name not in rows[0]:
+            # A value given in the statement itself (``.values(status=…)``) is the same in
+            # every row: converted once.
+            value = bind.value
+            if process is not None and value is not None:
+                value = process(value)
+            columns.append([value] * len(rows))
+            continue
+        values = [row[name] for row in rows]
         if process is not None:
             values = [None if v is None else process(v) for v in values]
         columns.append(values)
@@ -68,3 +74,24 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+#: The page cache a bulk write gets on SQLite (KiB): a district's revision, codes or grades
+#: touch several indexes of hundreds of thousands of rows, and SQLite's default cache of
+#: 2 MiB sends most of those pages to the write-ahead log more than once.
+BULK_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def large_page_cache(conn: Connection) -> Iterator[None]:
+    """A large page cache for a bulk write on SQLite; the connection's own size afterwards
+    (other databases manage their caches themselves)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")

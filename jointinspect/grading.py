@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.data.exports.view import safe_text, written_whole
 from jointinspect.data.grading.risk_models import adopted_model, record_grading
 from jointinspect.data.grading.tables import (
@@ -117,8 +118,9 @@ def grade_district(
     """Grade every enterprise in the database as of ``as_of`` (later events do not count),
     with ``model`` (default: the adopted one)."""
     chosen = model or grading_model(engine=engine)
-    tables = load_grading_tables(engine=engine, as_of=as_of)
-    return grade(inputs_from_tables(tables, as_of), config, chosen.scorecard)
+    with no_cyclic_gc():  # the district's columns and reasons: millions of objects, no cycles
+        tables = load_grading_tables(engine=engine, as_of=as_of)
+        return grade(inputs_from_tables(tables, as_of), config, chosen.scorecard)
 
 
 def grade_enterprises(
@@ -150,15 +152,16 @@ def store_grades(result: GradingResult, *, engine: Engine, model_id: int | None 
     """Upsert the grades (with their reasons) into ``enterprise_grade``, and record which
     model graded (``model_id``; None: the default)."""
     inputs = result.inputs
-    rows = zip(
-        inputs.uscc.tolist(),
-        result.credit.tolist(),
-        result.risk.tolist(),
-        [GRADES[g] for g in result.grade.tolist()],
-        reason_json(result),
-        strict=True,
-    )
-    stored = write_grades(engine=engine, as_of=inputs.as_of, rows=rows)
+    with no_cyclic_gc():
+        rows = zip(
+            inputs.uscc.tolist(),
+            result.credit.tolist(),
+            result.risk.tolist(),
+            [GRADES[g] for g in result.grade.tolist()],
+            reason_json(result),
+            strict=True,
+        )
+        stored = write_grades(engine=engine, as_of=inputs.as_of, rows=rows)
     record_grading(
         engine=engine,
         as_of=inputs.as_of,
@@ -173,13 +176,17 @@ def write_csv(result: GradingResult, path: Path) -> None:
     """``uscc,credit,risk,grade,p_violation,reasons`` (spec §7), one row per enterprise in
     USCC order; UTF-8 with a BOM so that Excel shows the Chinese reasons. Text cells are
     made safe for spreadsheets (:func:`safe_text`) and the file is written whole."""
-    cells = reason_cells(result, join=REASON_SEPARATOR, between=LANGUAGE_SEPARATOR)
     decimals = result.config.grade.score_decimals
     target = Path(path)
     with (
+        no_cyclic_gc(),
         written_whole(target, "csv") as temp,
-        temp.open("w", encoding="utf-8-sig", newline="") as handle,
+        temp.open("w", encoding="utf-8", newline="") as handle,
     ):
+        cells = reason_cells(result, join=REASON_SEPARATOR, between=LANGUAGE_SEPARATOR)
+        # The BOM written by hand: the same bytes as encoding="utf-8-sig", whose encoder
+        # is Python code called for every row (seconds for a district), where UTF-8's is C.
+        handle.write("\ufeff")
         writer = csv.writer(handle)
         writer.writerow(CSV_HEADER)
         writer.writerows(

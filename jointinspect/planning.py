@@ -10,8 +10,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy.engine import Engine
 
+from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import (
     RANDOM_PRIORITY,
@@ -31,8 +33,8 @@ from jointinspect.models.plan_problem import (
 from jointinspect.models.plan_result import PlanResult
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
-from jointinspect.options import Options, scheduler_params, working_calendar
-from jointinspect.risk.sampling import Candidate, Draw, SamplingRuleSpec, draw
+from jointinspect.options import Options, plan_prefix, scheduler_params, working_calendar
+from jointinspect.risk.sampling import CandidateColumns, Draw, SamplingRuleSpec, draw_columns
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.solve import solve
 
@@ -70,7 +72,7 @@ def make_plan(
     inputs = load_planning_inputs(
         quarter, engine=engine, calendar=calendar, trigger_response_days=trigger_response_days
     )
-    if inputs.graded == 0 and inputs.enterprises:
+    if inputs.graded == 0 and len(inputs.enterprises):
         raise NoGradesError(
             "no enterprise has a grade yet: the plan needs grades for the visit caps and "
             "the 双随机 draw",
@@ -94,6 +96,7 @@ def make_plan(
         prefix=prefix,
         generated_at=now or dt.datetime.now(dt.UTC),
         extra_metrics={"drawn": len(drawn)},
+        keep_rows=False,  # filed later, by another command
     )
     seconds["store"] = time.monotonic() - mark
     seconds["total"] = time.monotonic() - started
@@ -102,11 +105,18 @@ def make_plan(
 
 def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
     """Spec §3 over the loaded enterprises and grades."""
-    first = inputs.quarter.first_day
-    candidates = [
-        Candidate(e.uscc, e.industry, e.grade or "", e.active, inputs.no_disturb_on(e.uscc, first))
-        for e in inputs.enterprises.values()
-    ]
+    register = inputs.enterprises
+    quiet = np.zeros(len(register), dtype=np.bool_)
+    position = register.position()
+    listed = [position[u] for u in inputs.no_disturb_listed_on(inputs.quarter.first_day)]
+    quiet[listed] = True
+    candidates = CandidateColumns(
+        register.uscc,
+        register.industry,
+        [g or "" for g in register.grade],
+        np.array(register.active(), dtype=np.bool_),
+        quiet,
+    )
     rules = []
     for r in inputs.sampling_rules:
         item = inputs.items[r.item]
@@ -120,7 +130,7 @@ def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
                 item.mode == ItemMode.ONSITE.value,
             )
         )
-    return draw(seed, rules, candidates)
+    return draw_columns(seed, rules, candidates)
 
 
 def build_problem(
@@ -146,7 +156,7 @@ def build_problem(
     needed = sorted({d.uscc for d in demands})
     enterprises = {}
     for uscc in needed:
-        e = inputs.enterprises[uscc]
+        e = inputs.enterprises.row(uscc)
         enterprises[uscc] = EnterpriseInfo(
             uscc, e.town, e.lat, e.lon, e.grade or "", tuple(inputs.no_disturb.get(uscc, ()))
         )
@@ -190,20 +200,24 @@ def plan_quarter(
     options: Options | None = None,
     time_limit: float | None = None,
     progress: Progress | None = None,
+    now: dt.datetime | None = None,
 ) -> PlanRun:
     """Draw the 双随机 sample and plan ``quarter`` (e.g. ``"2025Q3"``) as its draft, with
-    the calendar, scheduler parameters and plan id prefix of ``options``. The draft
-    replaces any unfiled draft of the quarter (``PlanRun.stored.replaced_drafts``).
-    ``time_limit`` is a wall-clock safety cap on the search (seconds)."""
+    the calendar, scheduler parameters and plan id prefix of ``options``, generated at
+    ``now`` (default: now). The draft replaces any unfiled draft of the quarter
+    (``PlanRun.stored.replaced_drafts``). ``time_limit`` is a wall-clock safety cap on
+    the search (seconds)."""
     chosen = options or Options()
-    with plans_lock(engine, timeout=chosen.lock_timeout):
+    # A district's rows and plan are millions of objects and no reference cycles.
+    with plans_lock(engine, timeout=chosen.lock_timeout), no_cyclic_gc():
         return make_plan(
             Quarter.parse(quarter),
             seed,
             engine=engine,
             calendar=working_calendar(chosen),
             trigger_response_days=chosen.trigger_response_days,
-            prefix=chosen.district_prefix,
+            prefix=plan_prefix(chosen, engine),
             params=scheduler_params(chosen).with_time_limit(time_limit),
             progress=progress,
+            now=now,
         )

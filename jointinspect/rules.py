@@ -11,7 +11,7 @@ from typing import cast
 
 from sqlmodel import Session
 
-from jointinspect.data.codes.filing import HardRuleCheck
+from jointinspect.data.codes.filing import HardRuleCheck, rows_read
 from jointinspect.data.plans.document import PlanDocument, read_plan_document
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.models.enums import DemandSource
@@ -73,13 +73,16 @@ def hard_rule_check(options: Options) -> HardRuleCheck:
     params = scheduler_params(options)
 
     def check(session: Session, revision_id: int) -> Sequence[str]:
-        doc = read_plan_document(session.connection(), revision_id)
+        doc = read_plan_document(
+            session.connection(), revision_id, rows=rows_read(session, revision_id)
+        )
         calendar = working_calendar(options)
         inputs = load_planning_inputs(
             Quarter.parse(doc.quarter),
             engine=session.get_bind(),  # type: ignore[arg-type]
             calendar=calendar,
             trigger_response_days=options.trigger_response_days,
+            town_centres=False,  # the rules do not route
         )
         problem = build_problem(inputs, doc.seed, calendar, draw_sample(inputs, doc.seed))
         return check_plan(problem, plan_result(doc), params)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.calibration import calibration_curve
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from jointinspect.models.enums import InspectionResult
 from jointinspect.risk.config import GRADES, GradingConfig
@@ -117,6 +115,11 @@ def metrics(
     name: str, scores: FloatArray, violated: NDArray[np.bool_], grades: IntArray | None
 ) -> Metrics:
     """AUC, average precision, Brier score, lift, calibration and rates per grade."""
+    # scikit-learn is imported where it is used: it takes a second or more to import,
+    # which every command would pay (grading never validates).
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
     two_classes = 0 < violated.sum() < len(violated)
     order = np.lexsort((np.arange(len(scores)), -scores))  # riskiest first, ties by row
     base = float(violated.mean()) if len(violated) else 0.0

@@ -337,7 +337,7 @@ def _trade_rates(inputs: GradingInputs, ent: IntArray, day: IntArray) -> FloatAr
         history = TradeHistory(inputs.industry[ins.ent], ins.day, ins.code == _VIOLATION)
     # Classes numbered once (a few hundred), and each (class, day) asked once: grading
     # asks every enterprise on one day, so a few hundred questions instead of 650,000.
-    own, own_class = np.unique(inputs.industry, return_inverse=True)
+    own, own_class = inputs.industry_classes
     seen, seen_class = np.unique(history.industry, return_inverse=True)
     classes = np.union1d(own, seen)
     query = np.searchsorted(classes, own)[own_class.ravel()][ent] << _DAY_BITS
@@ -470,7 +470,7 @@ def _groups(inputs: GradingInputs) -> IntArray:
 def _trade_prior(inputs: GradingInputs, config: GradingConfig) -> FloatArray:
     """The shipped inherent risk of each enterprise's trade (grading config), 0–1."""
     table = config.risk.industry_table
-    classes, inverse = np.unique(inputs.industry, return_inverse=True)
+    classes, inverse = inputs.industry_classes
     per_class = np.array(
         [
             table[key].risk

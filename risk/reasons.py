@@ -283,7 +283,7 @@ def _wordings(result: "GradingResult", rows: IntArray) -> _Wordings:
     table = result.reasons
     kind = table.type[rows]
     adverse = table.adverse[rows]
-    classes, class_number = np.unique(result.inputs.industry, return_inverse=True)
+    classes, class_number = result.inputs.industry_classes
     parts = _wording_parts(result, rows, class_number.ravel())
     packed = kind * 2 + adverse
     for part in parts:

@@ -76,7 +76,7 @@ def industry_entry(industry: str, table: Mapping[str, IndustryRisk]) -> str | No
 
 def inherent_factor(inputs: GradingInputs, config: RiskConfig) -> FloatArray:
     """Trades with a high fire load, hygiene or product-safety risk are riskier."""
-    classes, inverse = np.unique(inputs.industry, return_inverse=True)
+    classes, inverse = inputs.industry_classes
     per_class = np.array(
         [
             config.industry_table[key].risk

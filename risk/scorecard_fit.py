@@ -22,9 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.tree import DecisionTreeClassifier
 
 from jointinspect.models.errors import JointInspectError
 from jointinspect.risk.config import ModelConfig
@@ -97,6 +94,10 @@ def _tree_cuts(
     target = np.concatenate((np.ones(len(counts)), np.zeros(len(counts))))
     weight = np.concatenate((bad, counts - bad)).astype(np.float64)
     keep = weight > 0
+    # scikit-learn is imported where a model is fitted: it takes a second or more to
+    # import, which every command would pay (grading never fits).
+    from sklearn.tree import DecisionTreeClassifier
+
     tree = DecisionTreeClassifier(
         max_leaf_nodes=config.max_bins,
         min_weight_fraction_leaf=config.min_bin_share,
@@ -117,6 +118,8 @@ def _monotone_cuts(
     counts, bad = _counts(bins, label, len(cuts) + 1)
     used = counts > 0
     rate = np.where(used, bad / np.maximum(counts, 1), 0.0)
+    from sklearn.isotonic import IsotonicRegression  # imported where fitted (see above)
+
     iso = IsotonicRegression(increasing=direction > 0)
     fitted = iso.fit_transform(np.arange(len(counts))[used], rate[used], sample_weight=counts[used])
     level = np.empty(len(counts))
@@ -203,6 +206,8 @@ def fit_scorecard(matrix: FeatureMatrix, y: NDArray[np.bool_], config: ModelConf
             binned.append((spec, bins, woe, missing, column))
     chosen = list(range(len(binned)))
     intercept, coef = float(np.log(rate / (1 - rate))), np.zeros(0)
+    from sklearn.linear_model import LogisticRegression  # imported where fitted (see above)
+
     while chosen:
         design = np.column_stack([binned[k][4] for k in chosen])
         model = LogisticRegression(C=config.regularisation, max_iter=1000)

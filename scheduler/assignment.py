@@ -13,7 +13,7 @@ draws (:mod:`officer_draw`). CP-SAT then improves the result on small subproblem
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from jointinspect.models.enums import UnscheduledReason
@@ -60,6 +60,18 @@ class Roster:
         # Officers working in a town on a day with room for more: (dept, town, day) → ids.
         self.open: dict[tuple[str, str, int], list[int]] = defaultdict(list)
         self.open_days: dict[tuple[str, str], set[int]] = defaultdict(set)
+        self._week_spans: list[tuple[int, int]] = []
+
+    def week_span(self, day: int) -> tuple[int, int]:
+        """The first and last day (indices) of the ISO week ``day`` is in."""
+        if not self._week_spans:
+            weeks = [d.isocalendar()[:2] for d in self.days]
+            first: dict[tuple[int, int], int] = {}
+            for i, week in enumerate(weeks):
+                first.setdefault(week, i)
+            last = {week: i for i, week in enumerate(weeks)}
+            self._week_spans = [(first[w], last[w]) for w in weeks]
+        return self._week_spans[day]
 
     def eligible(self, o: int, day: int, uscc: str) -> bool:
         """Certificate, availability, 回避 (rule 2) — load is checked separately."""
@@ -115,6 +127,11 @@ class Construction:
         self.roster = roster
         self.placed: list[Placed] = []
         self.dropped: list[Dropped] = []
+        # Each department's officers living in each town.
+        self._home: dict[tuple[str, str | None], frozenset[int]] = {}
+        for o, officer in enumerate(roster.officers):
+            key = (officer.department, officer.home_town)
+            self._home[key] = self._home.get(key, frozenset()) | {o}
 
     def run(self, drafts: Sequence[VisitDraft]) -> None:
         enterprises = self.problem.enterprises
@@ -208,8 +225,16 @@ class Construction:
         return True
 
     def _open_eligible(self, dept: str, town: str, day: int, uscc: str) -> list[int]:
+        """Officers working in ``town`` on ``day`` with room left who may inspect ``uscc``
+        (:meth:`Roster.eligible`)."""
         r = self.roster
-        return [o for o in r.open.get((dept, town, day), ()) if r.eligible(o, day, uscc)]
+        opened = r.open.get((dept, town, day))
+        if not opened:
+            return []
+        can_work, barred = r.can_work, r.conflicts.get(uscc)
+        if barred:
+            return [o for o in opened if can_work[o][day] and o not in barred]
+        return [o for o in opened if can_work[o][day]]
 
     def _free(self, dept: str, day: int, uscc: str) -> int:
         """Idle officers of ``dept`` on ``day`` who may inspect ``uscc``: an officer with a
@@ -241,32 +266,35 @@ class Construction:
 
     def _best_day(self, draft: VisitDraft, ent: EnterpriseInfo) -> int | None:
         r = self.roster
+        open_days = [r.open_days.get((dept, ent.town), _NO_DAYS) for dept in draft.departments]
         # Fast path: a day on which every department already works in the town.
-        shared: set[int] | None = None
-        for dept in draft.departments:
-            open_days = r.open_days.get((dept, ent.town), set())
-            shared = set(open_days) if shared is None else shared & open_days
-        for day in sorted(shared or ()):
+        for day in sorted(open_days[0].intersection(*open_days[1:])):
             if dayset.contains(draft.days, day):
                 cost = self._day_cost(draft, ent.town, day)
                 if cost is not None and cost[0] == 0:
                     return day
         # Days with some officer already in the town are costed in full; on the others
         # every department needs fresh officers, so only the idle counts matter.
-        partly: set[int] = set()
-        for dept in draft.departments:
-            partly |= r.open_days.get((dept, ent.town), set())
-        fresh_cost = r.need * len(draft.departments)
+        partly = open_days[0].union(*open_days[1:])
         best: tuple[int, int, int] | None = None
+        # The fresh days' best: the most free officers, the earliest day among equals.
+        fresh_free, fresh_day = r.need - 1, -1
+        idle = [r.idle.get(dept) for dept in draft.departments]
+        barred = r.conflicts.get(draft.uscc)
+        # Most visits: one department, no 回避 conflict — the idle count is a len().
+        alone = idle[0] if len(idle) == 1 and not barred else None
         for day in dayset.days(draft.days):
             if day in partly:
                 cost = self._day_cost(draft, ent.town, day)
                 if cost is not None and (best is None or (*cost, day) < best):
                     best = (*cost, day)
                 continue
-            free = min(self._free(dept, day, draft.uscc) for dept in draft.departments)
-            if free >= r.need and (best is None or (fresh_cost, r.need - free, day) < best):
-                best = (fresh_cost, r.need - free, day)
+            free = len(alone[day]) if alone is not None else _fewest_free(idle, day, barred)
+            if free > fresh_free:
+                fresh_free, fresh_day = free, day
+        if fresh_day >= 0:
+            fresh = (r.need * len(draft.departments), r.need - fresh_free, fresh_day)
+            best = fresh if best is None or fresh < best else best
         return None if best is None else best[2]
 
     def _pick(
@@ -275,21 +303,28 @@ class Construction:
         r = self.roster
         opened = self._open_eligible(dept, ent.town, day, draft.uscc)
         # Fill the fullest officer-days first so that pairs stay together.
-        chosen = self._draw_tied(
-            draft, dept, opened, lambda o: (-r.load[o][day], 0), min(r.need, len(opened))
-        )
+        load = r.load
+        fullest = {o: -load[o][day] for o in opened}
+        chosen = self._draw_tied(draft, dept, opened, fullest, min(r.need, len(opened)))
         missing = r.need - len(chosen)
         if missing:
             idle = r.idle.get(dept)
-            barred = r.conflicts.get(draft.uscc, set())
-            fresh = [o for o in (idle[day] if idle else ()) if o not in barred]
-            if len(fresh) < missing:
+            barred = r.conflicts.get(draft.uscc) or _NO_OFFICERS
+            pool: set[int] = idle[day] if idle else set()
+            # Officers living in the town first, then the least work so far. Every one of
+            # them comes before every officer from elsewhere, so those are looked at only
+            # when the town's own are too few.
+            home = (pool & self._home.get((dept, ent.town), _NO_OFFICERS)) - barred
+            total = r.total
+            if len(home) >= missing:
+                chosen += self._draw_tied(draft, dept, list(home), total, missing)
+                return chosen
+            away = list(pool - home - barred)
+            if len(away) < missing - len(home):
                 return None
-
-            def merit(o: int) -> tuple[int, int]:
-                return (0 if r.officers[o].home_town == ent.town else 1, r.total[o])
-
-            chosen += self._draw_tied(draft, dept, fresh, merit, missing)
+            chosen += self._draw_tied(
+                draft, dept, away, total, missing - len(home), before=sorted(home)
+            )
         return chosen
 
     def _draw_tied(
@@ -297,19 +332,45 @@ class Construction:
         draft: VisitDraft,
         dept: str,
         pool: list[int],
-        merit: Callable[[int], tuple[int, int]],
+        merit: Sequence[int] | Mapping[int, int],
         k: int,
+        before: Sequence[int] = (),
     ) -> list[int]:
-        """The ``k`` best by ``merit``; the seed draws among officers tied at the cut."""
+        """``before`` (officers better than any of ``pool``) and the ``k`` of ``pool`` with
+        the least ``merit[o]``, sorted; the seed draws among officers tied at the cut."""
         if k <= 0:
-            return []
-        # Officer indices follow id order, so (merit, index) orders as (merit, id).
-        scored = [(merit(o), o) for o in pool]
-        cut = heapq.nsmallest(k, scored)[-1][0]
-        sure = sorted(o for m, o in scored if m < cut)
-        ids = {self.roster.officers[o].id: o for m, o in scored if m == cut}
-        drawn = officer_draw.draw(self.problem.seed, draft.key, dept, sorted(ids), k - len(sure))
-        return sure + [ids[i] for i in drawn]
+            return sorted(before)
+        scores = [merit[o] for o in pool]
+        cut = min(scores) if k == 1 else heapq.nsmallest(k, scores)[-1]
+        sure = [*before]
+        tied: list[int] = []
+        for o, m in zip(pool, scores, strict=True):
+            if m < cut:
+                sure.append(o)
+            elif m == cut:
+                tied.append(o)
+        officers = self.roster.officers
+        ids = {officers[o].id: o for o in tied}
+        wanted = k - (len(sure) - len(before))
+        drawn = officer_draw.draw(self.problem.seed, draft.key, dept, sorted(ids), wanted)
+        return sorted(sure) + [ids[i] for i in drawn]
+
+
+_NO_DAYS: frozenset[int] = frozenset()
+_NO_OFFICERS: frozenset[int] = frozenset()
+
+
+def _fewest_free(idle: list[list[set[int]] | None], day: int, barred: set[int] | None) -> int:
+    """The fewest idle officers on ``day`` over the visit's departments (``idle`` per
+    department), those with a 回避 conflict (``barred``) not counted."""
+    fewest = 1 << 30
+    for per_day in idle:
+        if per_day is None:
+            return 0
+        officers = per_day[day]
+        free = sum(1 for o in officers if o not in barred) if barred else len(officers)
+        fewest = min(fewest, free)
+    return fewest
 
 
 def _is_triggered(t: ModeDecision) -> bool:

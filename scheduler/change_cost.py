@@ -30,6 +30,7 @@ from jointinspect.scheduler.chunk_model import (
     build_chunk_model,
     cp_sat_seed,
     freeable_officer_days,
+    paid_officer_days_bound,
     solved_assignment,
 )
 from jointinspect.scheduler.errors import InvalidParams
@@ -101,7 +102,10 @@ def rebalance(
     """Re-solve each chunk (indices into ``placed``) and apply what lowers the objective.
 
     ``towns`` gives each enterprise's town; ``movable_from`` is the first day index a visit
-    may be moved to (pinned days and history are not).
+    may be moved to (pinned days and history are not). A chunk that changes nothing of the
+    filed plan and uses no more officer-days than the model's bound
+    (:func:`paid_officer_days_bound`) is already optimal and is passed over without a
+    solver call.
     """
     stats = RebalanceStats(chunks=len(chunks))
     solver_seed = cp_sat_seed(seed)
@@ -109,6 +113,8 @@ def rebalance(
         if stats.deterministic_time >= costs.deterministic_budget:
             break
         town = towns[placed[members[0]].draft.uscc]
+        if _at_bound(roster, placed, filed, members, town, costs):
+            continue
         assignment, dtime = _solve_chunk(
             roster, placed, filed, members, town, movable_from, costs, solver_seed
         )
@@ -133,6 +139,20 @@ def chunk_cost(
     return costs.officer_day * days + sum(
         _change_cost(filed[i], placed[i].day, frozenset(placed[i].officers), costs) for i in members
     )
+
+
+def _at_bound(
+    roster: Roster,
+    placed: Sequence[Placed],
+    filed: Sequence[FiledPlacement | None],
+    members: Sequence[int],
+    town: str,
+    costs: ChangeCosts,
+) -> bool:
+    """True when the chunk as it stands costs no more than any solution of its model can
+    (changes cost nothing below zero, officer-days nothing below the bound)."""
+    bound = costs.officer_day * paid_officer_days_bound(roster, placed, members, town)
+    return chunk_cost(roster, placed, filed, members, costs) <= bound
 
 
 def _change_cost(

@@ -52,13 +52,22 @@ class _Context:
         self.officers = {o.id: o for o in problem.inspectors}
         self.workdays = set(problem.workdays)
         self.quarter = Quarter.parse(problem.quarter)
+        # Working-day indices per window: a district's demands share a few hundred windows.
+        self._windows: dict[tuple[dt.date, dt.date], tuple[int, int]] = {}
+
+    def window(self, d: DemandInfo) -> tuple[int, int]:
+        key = (d.earliest, d.latest)
+        found = self._windows.get(key)
+        if found is None:
+            found = self._windows[key] = window_indices(d, self.problem.workdays)
+        return found
 
     def window_has_workday(self, d: DemandInfo) -> bool:
-        lo, hi = window_indices(d, self.problem.workdays)
+        lo, hi = self.window(d)
         return lo <= hi
 
     def decision(self, d: DemandInfo) -> ModeDecision:
-        lo, hi = window_indices(d, self.problem.workdays)
+        lo, hi = self.window(d)
         return ModeDecision(d, Placement.ONSITE, lo, hi, None, "")
 
 

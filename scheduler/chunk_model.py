@@ -69,6 +69,50 @@ def freeable_officer_days(roster: Roster, placed: Sequence[Placed], members: Seq
     return sum(1 for (o, d), n in inside.items() if roster.load[o][d] == n)
 
 
+def _week_days(roster: Roster, p: Placed) -> list[int]:
+    """The days of the visit's window in the ISO week of its day, ascending."""
+    lo, hi = roster.week_span(p.day)
+    return list(dayset.days(dayset.intersect(p.draft.days, ((lo, hi),))))
+
+
+def paid_officer_days_bound(
+    roster: Roster, placed: Sequence[Placed], members: Sequence[int], town: str | None
+) -> int:
+    """A lower bound on the model's objective: the officer-days the chunk must pay for.
+
+    Per department, the chunk's visits need ``need`` officer slots each; officer-days its
+    officers already spend in ``town`` on the chunk's days take the slots their load leaves
+    free at no cost, and every other slot needs an officer-day of its own, which holds at
+    most the department's largest ``max_visits_per_day``. Looser than the model (any
+    officer of the department, any day of the week) and therefore a bound: when it is not
+    below :func:`freeable_officer_days`, no solution of the model saves an officer-day.
+    """
+    inside = inside_load(placed, members)
+    days: set[int] = set()
+    slots: dict[str, int] = defaultdict(int)
+    for i in members:
+        p = placed[i]
+        days.update(_week_days(roster, p))
+        for dept in p.draft.departments:
+            slots[dept] += roster.need
+    pool = sorted({o for i in members for o in placed[i].officers})
+    bound = 0
+    for dept, needed in sorted(slots.items()):
+        officers = [o for o in pool if roster.officers[o].department == dept]
+        free = 0
+        for o in officers:
+            cap = roster.officers[o].max_visits_per_day
+            load, town_on, can_work = roster.load[o], roster.town_on[o], roster.can_work[o]
+            for d in days:
+                outside = load[d] - inside.get((o, d), 0)
+                if outside and town_on[d] == town and can_work[d]:
+                    free += cap - outside
+        if needed > free:
+            per_day = max(roster.officers[o].max_visits_per_day for o in officers)
+            bound += -(-(needed - free) // per_day)
+    return bound
+
+
 def build_chunk_model(
     roster: Roster,
     placed: Sequence[Placed],
@@ -103,12 +147,7 @@ def build_chunk_model(
     terms: list[Any] = []
     for i in members:
         p = placed[i]
-        week = roster.days[p.day].isocalendar()[:2]
-        days = [
-            d
-            for d in dayset.days(p.draft.days)
-            if (d >= movable_from or d == p.day) and roster.days[d].isocalendar()[:2] == week
-        ]
+        days = [d for d in _week_days(roster, p) if d >= movable_from or d == p.day]
         for d in days:
             x[(i, d)] = m.new_bool_var(f"x{i}_{d}")
         m.add_exactly_one(x[(i, d)] for d in days)

@@ -4,6 +4,9 @@ The whole quarter as one model would not scale, and most of it is already as goo
 gets; the construction's officer-days are compared with a per-subproblem lower bound and
 only subproblems with slack are re-solved, worst first (see :func:`_subproblems`), each
 with the day-and-team model of :mod:`chunk_model` minimising the officer-days it uses.
+A subproblem whose officer-days the model could not lower anyway (its freeable
+officer-days are already at the model's bound, :func:`paid_officer_days_bound`) is passed
+over without a solver call: at district scale that is nearly all of them.
 
 Determinism: one worker (or a fixed count with ``interleave_search``), a fixed solver
 seed derived from the plan seed, and a deterministic-time limit per subproblem and in
@@ -29,6 +32,7 @@ from jointinspect.scheduler.chunk_model import (
     build_chunk_model,
     cp_sat_seed,
     freeable_officer_days,
+    paid_officer_days_bound,
     solved_assignment,
 )
 from jointinspect.scheduler.params import SchedulerParams
@@ -61,6 +65,8 @@ def improve(
         if deadline is not None and time.monotonic() >= deadline:
             stats.safety_cap_hit = True
             break
+        if _at_bound(roster, placed, members):
+            continue
         outcome = _solve(roster, placed, members, params, solver_seed, deadline)
         stats.solved += 1
         stats.deterministic_time += outcome.dtime
@@ -89,9 +95,15 @@ def _subproblems(
     week's joint visits there link (networkx); a large one is cut into chunks of
     consecutive visits of at most ``subproblem_max_visits``.
     """
+    weeks = [_week(problem, day) for day in range(len(problem.workdays))]
     groups: dict[tuple[str, tuple[int, int]], list[int]] = defaultdict(list)
     for i, p in enumerate(placed):
-        groups[(problem.enterprises[p.draft.uscc].town, _week(problem, p.day))].append(i)
+        groups[(problem.enterprises[p.draft.uscc].town, weeks[p.day])].append(i)
+    # Each department's most visits a day: the bound's officer-day size.
+    caps = {
+        dept: max(roster.officers[o].max_visits_per_day for o in members)
+        for dept, members in roster.by_dept.items()
+    }
     out: list[tuple[int, tuple[object, ...], list[int]]] = []
     for key in sorted(groups):
         graph: nx.Graph[str] = nx.Graph()
@@ -107,15 +119,18 @@ def _subproblems(
             size = params.subproblem_max_visits
             for start in range(0, len(members), size):
                 chunk = members[start : start + size]
-                slack = _slack(roster, placed, chunk)
+                slack = _slack(roster, placed, chunk, caps)
                 if slack > 0:
                     out.append((slack, (*key, n, start), chunk))
     out.sort(key=lambda s: (-s[0], s[1]))
     return [(slack, members) for slack, _, members in out]
 
 
-def _slack(roster: Roster, placed: Sequence[Placed], members: Sequence[int]) -> int:
-    """Officer-days used by the visits minus a lower bound (full days of two officers)."""
+def _slack(
+    roster: Roster, placed: Sequence[Placed], members: Sequence[int], caps: dict[str, int]
+) -> int:
+    """Officer-days used by the visits minus a lower bound (full days of two officers);
+    ``caps`` holds each department's most visits per officer-day."""
     used = {(o, placed[i].day) for i in members for o in placed[i].officers}
     per_dept: dict[str, int] = defaultdict(int)
     for i in members:
@@ -123,9 +138,16 @@ def _slack(roster: Roster, placed: Sequence[Placed], members: Sequence[int]) -> 
             per_dept[dept] += roster.need
     bound = 0
     for dept, slots in per_dept.items():
-        cap = max(roster.officers[o].max_visits_per_day for o in roster.by_dept[dept])
-        bound += max(roster.need, math.ceil(slots / cap))
+        bound += max(roster.need, math.ceil(slots / caps[dept]))
     return len(used) - bound
+
+
+def _at_bound(roster: Roster, placed: Sequence[Placed], members: list[int]) -> bool:
+    """True when no solution of the chunk's model uses fewer officer-days than it does."""
+    first = placed[members[0]]
+    town = roster.town_on[first.officers[0]][first.day]
+    bound = paid_officer_days_bound(roster, placed, members, town)
+    return bound >= freeable_officer_days(roster, placed, members)
 
 
 @dataclass(slots=True)

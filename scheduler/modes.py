@@ -7,7 +7,7 @@ an off-site demand stays off-site, a ``window`` or ``no_disturb_item`` demand st
 
 import bisect
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -54,6 +54,35 @@ def decide(
     if item.mode == ItemMode.ONSITE:
         how = f"item {item.code} is on-site only"
     return ModeDecision(demand, Placement.ONSITE, lo, hi, None, f"on-site: {how}")
+
+
+def decide_all(
+    demands: Iterable[DemandInfo],
+    items: Mapping[str, ItemInfo],
+    workdays: Sequence[dt.date],
+    quarter_last: dt.date,
+) -> list[ModeDecision]:
+    """:func:`decide` for each demand, in order.
+
+    A decision depends on the demand's item, source, ``onsite_required`` and window only,
+    so it is worked out once per such kind (a district's draw is a few hundred kinds of
+    hundreds of thousands of demands) and given to every demand of the kind.
+    """
+    made: dict[tuple[object, ...], ModeDecision] = {}
+    out = []
+    for d in demands:
+        kind = (d.item, d.source, d.onsite_required, d.earliest, d.latest)
+        known = made.get(kind)
+        if known is None:
+            known = made[kind] = decide(d, items[d.item], workdays, quarter_last)
+            out.append(known)
+            continue
+        out.append(
+            ModeDecision(
+                d, known.placement, known.lo, known.hi, known.reason, known.detail, known.due
+            )
+        )
+    return out
 
 
 def window_rule(

@@ -46,7 +46,7 @@ from jointinspect.scheduler.assignment import Construction, Placed, Roster
 from jointinspect.scheduler.change_cost import ChangeCosts, FiledPlacement, rebalance
 from jointinspect.scheduler.consolidation import VisitDraft, consolidate_enterprise
 from jointinspect.scheduler.errors import UnknownReference, UnplaceableDemand
-from jointinspect.scheduler.modes import ModeDecision, Placement, decide
+from jointinspect.scheduler.modes import ModeDecision, Placement, decide_all
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
@@ -97,8 +97,10 @@ class _Replan:
         self.officer_index = {o.id: i for i, o in enumerate(self.roster.officers)}
         last = Quarter.parse(problem.quarter).last_day
         self.decisions = {
-            d.id: decide(d, problem.items[d.item], problem.workdays, last)
-            for d in sorted(problem.demands, key=lambda d: d.id)
+            d.demand.id: d
+            for d in decide_all(
+                sorted(problem.demands, key=lambda d: d.id), problem.items, problem.workdays, last
+            )
         }
         self.placed: list[Placed] = []
         self.meta: list[_Meta] = []

@@ -30,8 +30,7 @@ from jointinspect.scheduler.consolidation import (
     consolidate_enterprise,
 )
 from jointinspect.scheduler.errors import UnknownReference
-from jointinspect.scheduler.improve import ImproveStats, improve
-from jointinspect.scheduler.modes import ModeDecision, Placement, decide
+from jointinspect.scheduler.modes import ModeDecision, Placement, decide_all
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.result_assembly import (
     by_department,
@@ -49,10 +48,9 @@ def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> Pl
     deadline = None if params.time_limit is None else started + params.time_limit
     _check_references(problem)
     quarter_last = Quarter.parse(problem.quarter).last_day
-    decisions = [
-        decide(d, problem.items[d.item], problem.workdays, quarter_last)
-        for d in sorted(problem.demands, key=lambda d: d.id)
-    ]
+    decisions = decide_all(
+        sorted(problem.demands, key=lambda d: d.id), problem.items, problem.workdays, quarter_last
+    )
     onsite: dict[str, list[ModeDecision]] = defaultdict(list)
     for dec in decisions:
         if dec.placement == Placement.ONSITE:
@@ -78,6 +76,11 @@ def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> Pl
     dropped.extend(construction.dropped)
     placed = construction.placed
     t_constructed = time.monotonic()
+    # Imported here, not at the top: OR-Tools (and the pandas it loads) takes most of a
+    # second to import, and the hard-rule check, which builds problems with this
+    # package's help, never improves a plan.
+    from jointinspect.scheduler.improve import ImproveStats, improve
+
     stats = (
         improve(problem, roster, placed, params, deadline)
         if params.deterministic_budget > 0

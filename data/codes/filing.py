@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
-from jointinspect.data.bulk_write import execute_many
+from jointinspect.data.bulk_write import execute_many, large_page_cache, no_cyclic_gc
 from jointinspect.data.codes.bindings import (
     OFFSITE,
     VISIT,
@@ -38,6 +38,7 @@ from jointinspect.data.codes.bindings import (
     offsite_fields,
     visit_fields,
 )
+from jointinspect.data.codes.issue import issue_codes
 from jointinspect.data.plans.document import RevisionRows, latest_revision, read_revision_rows
 from jointinspect.models import (
     InspectionCode,
@@ -46,12 +47,14 @@ from jointinspect.models import (
     Visit,
     session_scope,
 )
-from jointinspect.models.codes import Binding, CodeKey, issue_code
+from jointinspect.models.codes import CodeKey
 from jointinspect.models.core_table import table_of
 from jointinspect.models.errors import JointInspectError
 
 #: Given a session and a revision id, the hard-rule violations found, in words.
 HardRuleCheck = Callable[[Session, int], Sequence[str]]
+#: Where ``file_plan`` leaves the draft's rows in ``Session.info`` for its check.
+_ROWS_READ = "jointinspect.filing.rows_read"
 #: How many violations the refusal message names (the rest are counted).
 SHOWN_VIOLATIONS = 5
 #: Values per ``IN (…)`` query (below every driver's bound-parameter limit).
@@ -119,7 +122,13 @@ def file_plan(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    with session_scope(engine) as session:
+    # Two revisions' rows, the rebuilt problem and the codes: millions of objects, no
+    # reference cycles.
+    with (
+        no_cyclic_gc(),
+        session_scope(engine) as session,
+        large_page_cache(session.connection()),
+    ):
         draft = latest_revision(session=session, quarter=quarter)
         assert draft.id is not None
         if draft.status != "draft":
@@ -147,6 +156,7 @@ def file_plan(
                 f"revision {draft.revision} of {quarter} plans exactly what the filed "
                 f"revision {previous.revision} does; nothing to file",
             )
+        session.info[_ROWS_READ] = (draft.id, new)
         violations = list(check(session, draft.id))
         if violations:
             shown = "; ".join(violations[:SHOWN_VIOLATIONS])
@@ -189,6 +199,16 @@ def file_plan(
             codes_revoked=revoked,
             superseded_revision=previous.revision if previous is not None else None,
         )
+
+
+def rows_read(session: Session, revision_id: int) -> RevisionRows | None:
+    """The rows of ``revision_id`` when the filing that runs a check in ``session`` has
+    read them already (a check reads them again otherwise)."""
+    found = session.info.get(_ROWS_READ)
+    if found is None or found[0] != revision_id:
+        return None
+    rows: RevisionRows = found[1]
+    return rows
 
 
 def _filed_revision(session: Session, plan_id: str) -> PlanRevision | None:
@@ -268,7 +288,8 @@ def _codes(entries: list[_Entry], old: list[_Entry], key: CodeKey) -> list[str]:
     # Binding fields built from rows (``data.bindings``) are already in canonical order, so
     # they are compared as they are — no need to serialise hundreds of thousands.
     carried = {e.fields: e.code for e in old if e.code}
-    return [carried.get(e.fields) or issue_code(Binding(*e.fields), key) for e in entries]
+    new = iter(issue_codes([e.fields for e in entries if e.fields not in carried], key))
+    return [carried.get(e.fields) or next(new) for e in entries]
 
 
 def _records(conn: Connection, codes: Iterable[str], previous_id: int | None) -> dict[str, str]:
@@ -281,11 +302,23 @@ def _records(conn: Connection, codes: Iterable[str], previous_id: int | None) ->
         stmt = select(table.c.code, table.c.status).where(table.c.revision_id == previous_id)
         found.update((code, status) for code, status in conn.execute(stmt) if code in wanted)
     unique = sorted(wanted - found.keys())
+    statements: dict[int, Any] = {}
     for start in range(0, len(unique), _CHUNK):
-        stmt = select(table.c.code, table.c.status).where(
-            table.c.code.in_(unique[start : start + _CHUNK])
+        chunk = unique[start : start + _CHUNK]
+        # One statement per chunk size, compiled once and run on the driver: compiling
+        # an IN of hundreds of values cost more than the lookups (a first filing has
+        # hundreds of thousands of codes to look up).
+        if len(chunk) not in statements:
+            names: list[Any] = [bindparam(f"c{i}") for i in range(len(chunk))]
+            query = select(table.c.code, table.c.status).where(table.c.code.in_(names))
+            statements[len(chunk)] = query.compile(dialect=conn.dialect)
+        compiled = statements[len(chunk)]
+        params: Any = (
+            tuple(chunk) if compiled.positional else {f"c{i}": c for i, c in enumerate(chunk)}
         )
-        found.update((code, status) for code, status in conn.execute(stmt))
+        found.update(
+            (code, status) for code, status in conn.exec_driver_sql(compiled.string, params)
+        )
     return found
 
 
@@ -315,7 +348,7 @@ def _issue(
         }
         status = records.get(code)
         if status is None:
-            fresh.append({"code": code, "key_id": key.id, "issued_at": now, **pointers})
+            fresh.append({"code": code, **pointers})
             issued += 1
         elif status == "valid" and code in carried_codes:
             moved.append({"b_code": code, **pointers})
@@ -325,20 +358,21 @@ def _issue(
             revived.append({"b_code": code, **pointers})
             issued += 1
     table = table_of(InspectionCode)
-    _executemany(conn, insert(table), fresh)
+    # What every new code shares goes in the statement, converted once; the status is
+    # given too, so that no column default sends the rows through SQLAlchemy one by one.
+    new_codes = insert(table).values(key_id=key.id, issued_at=now, status="valid")
+    _executemany(conn, new_codes, fresh)
     repoint = update(table).where(table.c.code == bindparam("b_code"))
     _executemany(conn, repoint, moved)
     _executemany(conn, repoint.values(status="valid", replaced_by=None, revoked_at=None), revived)
-    for kind, model in ((VISIT, Visit), (OFFSITE, OffsiteCheck)):
+    # Every entry's code now points at its row: each row takes its code in one statement
+    # per table (UPDATE … FROM), not one statement per row.
+    for pointer, model in ((table.c.visit_id, Visit), (table.c.offsite_id, OffsiteCheck)):
         rows = table_of(model)
-        _executemany(
-            conn,
-            update(rows).where(rows.c.id == bindparam("b_id")),
-            [
-                {"b_id": e.row_id, "code": code}
-                for e, code in zip(entries, codes, strict=True)
-                if e.kind == kind
-            ],
+        conn.execute(
+            update(rows)
+            .values(code=table.c.code)
+            .where(pointer == rows.c.id, table.c.revision_id == revision_id)
         )
     return issued, kept
 

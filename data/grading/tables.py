@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import String, cast, func, select, union_all
 from sqlalchemy.engine import Connection, Engine
 
+from jointinspect.data.bulk_write import large_page_cache
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
     CreditEvent,
@@ -306,7 +307,7 @@ def write_grades(
     written = 0
     # Each row gets the day appended in C (map over tuple.__add__), not in a Python loop.
     with_day = map(tuple.__add__, rows, itertools.repeat((day,)))
-    with engine.begin() as conn:
+    with engine.begin() as conn, large_page_cache(conn):
         batch = list(itertools.islice(with_day, WRITE_CHUNK))
         while batch:
             conn.exec_driver_sql(_UPSERT[dialect], batch)

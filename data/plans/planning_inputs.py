@@ -1,11 +1,13 @@
 """Load what one quarter's plan is made from, fast: plain rows, no ORM objects.
 
 Everything the planner needs comes out of a handful of column selects (a district of
-650,000 enterprises loads in seconds). Windows are resolved here as contract §2 says:
-a ``demands.csv`` demand without ``earliest``/``latest`` spans the quarter; a trigger's
-demand opens on its received date in China time and closes on the
-``trigger_response_days``-th working day after it (the date itself not counted).
-Clipping to the quarter and to its working days is the planner's job.
+650,000 enterprises loads in seconds): the register is kept as columns, one tuple each
+straight from the driver, because a Python object per enterprise cost more than the
+query. Windows are resolved here as contract §2 says: a ``demands.csv`` demand without
+``earliest``/``latest`` spans the quarter; a trigger's demand opens on its received date
+in China time and closes on the ``trigger_response_days``-th working day after it (the
+date itself not counted). Clipping to the quarter and to its working days is the
+planner's job.
 
 ``data`` may not import ``scheduler`` or ``risk``: these are plain rows, and the cli turns
 them into a ``PlanningProblem`` and into the draw's candidates.
@@ -60,6 +62,50 @@ class EnterpriseRow:
     grade: str | None
 
 
+@dataclass(frozen=True)
+class EnterpriseColumns:
+    """The register as parallel columns in USCC order; :meth:`row` is one enterprise."""
+
+    uscc: tuple[str, ...] = ()
+    town: tuple[str, ...] = ()
+    industry: tuple[str, ...] = ()
+    lat: tuple[float | None, ...] = ()
+    lon: tuple[float | None, ...] = ()
+    status: tuple[str, ...] = ()
+    grade: tuple[str | None, ...] = ()
+    #: USCC → position, made on the first look-up (the draw reads columns only).
+    _position: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.uscc)
+
+    def __contains__(self, uscc: object) -> bool:
+        return uscc in self.position()
+
+    def position(self) -> dict[str, int]:
+        if not self._position and self.uscc:
+            self._position.update(zip(self.uscc, range(len(self.uscc)), strict=True))
+        return self._position
+
+    def row(self, uscc: str) -> EnterpriseRow:
+        k = self.position()[uscc]
+        return EnterpriseRow(
+            uscc,
+            self.town[k],
+            self.industry[k],
+            self.lat[k],
+            self.lon[k],
+            self.status[k] == "active",
+            self.grade[k],
+        )
+
+    def active(self) -> list[bool]:
+        return [s == "active" for s in self.status]
+
+    def graded(self) -> int:
+        return len(self.grade) - self.grade.count(None)
+
+
 @dataclass(frozen=True, slots=True)
 class ItemRow:
     code: str
@@ -92,7 +138,7 @@ class SamplingRuleRow:
 @dataclass
 class PlanningInputs:
     quarter: Quarter
-    enterprises: dict[str, EnterpriseRow]
+    enterprises: EnterpriseColumns
     #: 无感监管 entries per USCC, ``(since, until)`` inclusive.
     no_disturb: dict[str, list[tuple[dt.date, dt.date | None]]]
     items: dict[str, ItemRow]
@@ -112,6 +158,10 @@ class PlanningInputs:
             for since, until in self.no_disturb.get(uscc, ())
         )
 
+    def no_disturb_listed_on(self, day: dt.date) -> set[str]:
+        """The USCCs on the no-disturb list on ``day``."""
+        return {uscc for uscc in self.no_disturb if self.no_disturb_on(uscc, day)}
+
 
 def load_planning_inputs(
     quarter: Quarter,
@@ -120,12 +170,15 @@ def load_planning_inputs(
     calendar: WorkingCalendar,
     trigger_response_days: int,
     only_enterprises_with_demands: Collection[str] | None = None,
+    town_centres: bool = True,
 ) -> PlanningInputs:
     """Everything ``plan`` needs for ``quarter``, in one read transaction.
 
     ``only_enterprises_with_demands``: load just the enterprises the demands name and
     these (a replan's drawn ones), not the district's register — all that a problem is
     built from when nothing is drawn anew (``graded`` then counts those only).
+    ``town_centres=False`` leaves out the officers' home coordinates (a scan of the
+    register), which only routing needs.
     """
     with engine.connect() as conn:
         demands = _demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days)
@@ -145,12 +198,12 @@ def load_planning_inputs(
                 demands=demands,
                 sampling_rules=_sampling_rules(conn),
                 routine_visits_this_year=routine_visits_this_year(conn, quarter),
-                town_centres=_town_centres(conn),
-                graded=sum(1 for e in enterprises.values() if e.grade is not None),
+                town_centres=_town_centres(conn) if town_centres else {},
+                graded=enterprises.graded(),
             )
 
 
-def _enterprises(conn: Connection, keep: Keep) -> dict[str, EnterpriseRow]:
+def _enterprises(conn: Connection, keep: Keep) -> EnterpriseColumns:
     e, g = table_of(Enterprise).c, table_of(EnterpriseGrade).c
     result = conn.execute(
         keep(
@@ -168,10 +221,10 @@ def _enterprises(conn: Connection, keep: Keep) -> dict[str, EnterpriseRow]:
         rows = result.cursor.fetchall()
     finally:
         result.close()
-    return {
-        uscc: EnterpriseRow(uscc, town, industry, lat, lon, status == "active", grade)
-        for uscc, town, industry, lat, lon, status, grade in rows
-    }
+    if not rows:
+        return EnterpriseColumns()
+    uscc, town, industry, lat, lon, status, grade = zip(*rows, strict=True)
+    return EnterpriseColumns(uscc, town, industry, lat, lon, status, grade)
 
 
 def _no_disturb(conn: Connection) -> dict[str, list[tuple[dt.date, dt.date | None]]]:

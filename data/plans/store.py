@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.bulk_write import execute_many
+from jointinspect.data.bulk_write import execute_many, large_page_cache
 from jointinspect.data.plans.document import (
     OfficerDoc,
     RevisionRows,
@@ -71,16 +71,20 @@ def store_draft(
     prefix: str,
     generated_at: dt.datetime,
     extra_metrics: dict[str, Any] | None = None,
+    keep_rows: bool = True,
 ) -> StoredRevision:
     """Write ``plan`` as the next draft revision of its quarter's plan, in place of any
-    draft the quarter holds (in the same transaction, so a crash keeps the old draft)."""
+    draft the quarter holds (in the same transaction, so a crash keeps the old draft).
+    ``keep_rows=False`` leaves ``StoredRevision.rows`` out (None): a caller that does not
+    file the draft at once need not hold a second copy of hundreds of thousands of rows."""
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     plan_id = plan_id_for(prefix, plan.quarter)
-    with engine.begin() as conn:
+    with engine.begin() as conn, large_page_cache(conn):
         replaced = delete_drafts(conn, plan_id)
         revision_id, number = _new_revision(conn, plan, plan_id, generated_at, extra_metrics)
-        visit_ids = _reserve_ids(conn, len(plan.visits))
+        visit_ids = _reserve_ids(conn, table_of(Visit), len(plan.visits))
+        offsite_ids = _reserve_ids(conn, table_of(OffsiteCheck), len(plan.offsite))
         _insert(
             conn,
             table_of(Visit),
@@ -128,6 +132,7 @@ def store_draft(
             table_of(OffsiteCheck),
             (
                 {
+                    "id": oid,
                     "revision_id": revision_id,
                     "demand_id": o.demand_id,
                     "uscc": o.uscc,
@@ -137,7 +142,7 @@ def store_draft(
                     "due": o.due,
                     "code": None,
                 }
-                for o in plan.offsite
+                for oid, o in zip(offsite_ids, plan.offsite, strict=True)
             ),
         )
         _insert(
@@ -157,7 +162,7 @@ def store_draft(
                 for u in plan.unscheduled
             ),
         )
-        rows = _written(conn, plan, revision_id, visit_ids)
+        rows = _written(plan, visit_ids, offsite_ids) if keep_rows else None
     return StoredRevision(
         plan_id,
         plan.quarter,
@@ -169,15 +174,8 @@ def store_draft(
     )
 
 
-def _written(
-    conn: Connection, plan: PlanShape, revision_id: int, visit_ids: list[int]
-) -> RevisionRows:
-    """The revision's rows as ``read_revision_rows`` gives them. Off-site checks got
-    their ids from the database, in the order they were inserted."""
-    offsite = table_of(OffsiteCheck)
-    offsite_ids = conn.execute(
-        select(offsite.c.id).where(offsite.c.revision_id == revision_id).order_by(offsite.c.id)
-    ).scalars()
+def _written(plan: PlanShape, visit_ids: list[int], offsite_ids: list[int]) -> RevisionRows:
+    """The revision's rows as ``read_revision_rows`` gives them."""
     return RevisionRows(
         visits=[
             StoredVisit(vid, None, v.uscc, v.date, v.town, str(v.mode), v.order)
@@ -247,21 +245,21 @@ def _new_revision(
     return int(revision_id), number
 
 
-def _reserve_ids(conn: Connection, n: int) -> list[int]:
-    """Ids for ``n`` new visits, safe against other writers."""
+def _reserve_ids(conn: Connection, table: Any, n: int) -> list[int]:
+    """Ids for ``n`` new rows of ``table`` (an integer ``id`` key), safe against other
+    writers: the rows are written with them, so nothing is read back."""
     if n == 0:
         return []
     if conn.dialect.name == "postgresql":
         rows = conn.execute(
             text(
-                "SELECT nextval(pg_get_serial_sequence('visit', 'id')) FROM generate_series(1, :n)"
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
             ),
-            {"n": n},
+            {"table": table.name, "n": n},
         )
         return sorted(int(r[0]) for r in rows)
     # SQLite: the revision insert above holds the database's write lock until commit.
-    visits = table_of(Visit)
-    top = conn.execute(select(func.max(visits.c.id))).scalar() or 0
+    top = conn.execute(select(func.max(table.c.id))).scalar() or 0
     return list(range(int(top) + 1, int(top) + 1 + n))
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from jointinspect.data.synthetic import activity as activity
 from jointinspect.data.synthetic import catalog as cat
 from jointinspect.data.synthetic import planning as planning
+from jointinspect.data.synthetic import profiles as profiles
 from jointinspect.data.synthetic import staff as staff_mod
 from jointinspect.data.synthetic import worlds as worlds
 from jointinspect.data.synthetic.activity import CreditEvents, DateText, Table
@@ -110,6 +111,7 @@ def generate_district(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
     world: str = worlds.CLASSIC,
+    profile: str = profiles.DEFAULT,
 ) -> GeneratedDistrict:
     """Generate a district of ``enterprises`` enterprises for planning ``quarter``.
 
@@ -117,9 +119,13 @@ def generate_district(
     ``out_dir / "truth.csv"`` and ``out_dir / "truth_inspections.csv"``. ``as_of``
     (default: the day before the quarter starts) is the last day of history; credit events
     and inspections cover the three years before it. ``world`` (one of
-    ``worlds.WORLDS``) is the hidden mechanism behind the violations found.
+    ``worlds.WORLDS``) is the hidden mechanism behind the violations found. ``profile``
+    (one of ``profiles.PROFILES``) is the district's shape: the default, or a stress
+    profile for benchmarks (tight officers, many departments per enterprise, dense
+    triggers, very large towns).
     """
     worlds.check_world(world)
+    shape = profiles.profile(profile)
     if not MIN_ENTERPRISES <= enterprises <= MAX_ENTERPRISES:
         raise DistrictSizeError(
             f"cannot generate {enterprises:,} enterprises: the generator makes between"
@@ -155,14 +161,14 @@ def generate_district(
             progress(name, len(rows), total)
 
     calendar = WorkingCalendar()
-    reg = make_register(rng("register"), enterprises, as_of)
+    reg = make_register(rng("register"), enterprises, as_of, shape.town_weights)
     dates = DateText.spanning(
         min(int(reg.opened.min()), as_of.toordinal() - cat.HISTORY_DAYS) - 1,
         quarter.last_day.toordinal() + 2000,
     )
     write("departments.csv", planning.departments())
     write("items.csv", planning.items())
-    write("sampling_rules.csv", planning.sampling_rules())
+    write("sampling_rules.csv", planning.sampling_rules(shape.sampling()))
     write("enterprises.csv", _enterprises(reg, dates))
     write("relations.csv", _relations(reg))
     if params is not None and params.credit_driven:
@@ -193,16 +199,28 @@ def generate_district(
         rng("no_disturb"), reg, quarter, as_of, adverse, dates
     )
     write("no_disturb.csv", listed_table)
-    demand_table, demand_rows = planning.demands(rng("demands"), reg, quarter, as_of, dates)
+    demand_rules, trigger_rules = shape.demand_rules(), shape.trigger_rules()
+    demand_table, demand_rows = planning.demands(
+        rng("demands"), reg, quarter, as_of, dates, demand_rules
+    )
     write("demands.csv", demand_table)
-    trigger_table, trigger_rows = planning.triggers(rng("triggers"), reg, quarter, as_of, dates)
+    trigger_table, trigger_rows = planning.triggers(
+        rng("triggers"), reg, quarter, as_of, dates, trigger_rules
+    )
     write("triggers.csv", trigger_table)
 
-    load, urgent = planning.onsite_load(reg, listed, demand_rows, trigger_rows)
-    counts = staff_mod.officers_needed(
-        load, urgent, staff_mod.workday_count(quarter, calendar), enterprises
+    load, urgent = planning.onsite_load(
+        reg, listed, demand_rows, trigger_rows, shape.sampling(), demand_rules, trigger_rules
     )
-    staff = staff_mod.inspectors(rng("inspectors"), counts, quarter, dates)
+    counts = staff_mod.officers_needed(
+        load,
+        urgent,
+        staff_mod.workday_count(quarter, calendar),
+        enterprises,
+        shape.max_utilisation,
+        shape.officer_floor,
+    )
+    staff = staff_mod.inspectors(rng("inspectors"), counts, quarter, dates, shape.town_weights)
     write("inspectors.csv", staff.inspectors)
     write("availability.csv", staff_mod.availability(rng("availability"), staff, quarter, calendar))
     write("conflicts.csv", staff_mod.conflicts(rng("conflicts"), staff, reg))

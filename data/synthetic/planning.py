@@ -36,10 +36,10 @@ def items() -> Table:
     }
 
 
-def sampling_rules() -> Table:
+def sampling_rules(sampling: tuple[cat.SamplingSpec, ...] = cat.SAMPLING) -> Table:
     rows = sorted(
         (cat.ITEMS[ITEM_INDEX[s.item]].department, s.item, grade, ratio)
-        for s in cat.SAMPLING
+        for s in sampling
         for grade, ratio in zip(cat.LATENT_CLASSES, s.ratios, strict=True)
     )
     return {
@@ -174,11 +174,15 @@ def _draw(
 
 
 def demands(
-    rng: np.random.Generator, reg: Register, quarter: Quarter, as_of: dt.date, dates: DateText
+    rng: np.random.Generator,
+    reg: Register,
+    quarter: Quarter,
+    as_of: dt.date,
+    dates: DateText,
+    rules: tuple[cat.DemandRule, ...] = cat.DEMAND_RULES,
 ) -> tuple[Table, Drawn]:
     """Department demands of every source for the quarter, windows inside the quarter."""
-    drawn = _draw(rng, cat.DEMAND_RULES, reg, quarter, as_of, quarter.first_day.toordinal())
-    rules = cat.DEMAND_RULES
+    drawn = _draw(rng, rules, reg, quarter, as_of, quarter.first_day.toordinal())
 
     def day(ordinals: IntArray) -> list[str]:
         texts = dates(np.maximum(ordinals, quarter.first_day.toordinal()))
@@ -202,10 +206,14 @@ def demands(
 
 
 def triggers(
-    rng: np.random.Generator, reg: Register, quarter: Quarter, as_of: dt.date, dates: DateText
+    rng: np.random.Generator,
+    reg: Register,
+    quarter: Quarter,
+    as_of: dt.date,
+    dates: DateText,
+    rules: tuple[cat.DemandRule, ...] = cat.TRIGGER_RULES,
 ) -> tuple[Table, Drawn]:
     """Complaints, alerts, accidents and referrals received around the quarter's start."""
-    rules = cat.TRIGGER_RULES
     first = quarter.first_day.toordinal()
     drawn = _draw(rng, rules, reg, quarter, as_of, first)
     m = len(drawn.ent)
@@ -242,6 +250,9 @@ def onsite_load(
     listed: BoolArray,
     demand_rows: Drawn,
     trigger_rows: Drawn,
+    sampling: tuple[cat.SamplingSpec, ...] = cat.SAMPLING,
+    demand_rules: tuple[cat.DemandRule, ...] = cat.DEMAND_RULES,
+    trigger_rules: tuple[cat.DemandRule, ...] = cat.TRIGGER_RULES,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Expected on-site visits per department this quarter (all, and triggered only).
 
@@ -251,7 +262,7 @@ def onsite_load(
     """
     total = {d.code: 0.0 for d in cat.DEPARTMENTS}
     urgent = {d.code: 0.0 for d in cat.DEPARTMENTS}
-    for spec in cat.SAMPLING:
+    for spec in sampling:
         item = cat.ITEMS[ITEM_INDEX[spec.item]]
         if item.mode != ItemMode.ONSITE or item.no_disturb:
             continue
@@ -259,8 +270,8 @@ def onsite_load(
         for g, ratio in enumerate(spec.ratios):
             total[item.department] += float(ratio) * int((population & (reg.latent == g)).sum())
     for rules, drawn, all_triggered in (
-        (cat.DEMAND_RULES, demand_rows, False),
-        (cat.TRIGGER_RULES, trigger_rows, True),
+        (demand_rules, demand_rows, False),
+        (trigger_rules, trigger_rows, True),
     ):
         for r, required in zip(drawn.rule.tolist(), drawn.onsite_required.tolist(), strict=True):
             item = cat.ITEMS[ITEM_INDEX[rules[r].item]]

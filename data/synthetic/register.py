@@ -65,8 +65,14 @@ def industry_applies(spec: str) -> BoolArray:
     return np.array([applies(spec, ind.code) for ind in cat.INDUSTRIES])
 
 
-def make_register(rng: np.random.Generator, n: int, as_of: dt.date) -> Register:
-    """Draw ``n`` enterprises as of ``as_of``."""
+def make_register(
+    rng: np.random.Generator,
+    n: int,
+    as_of: dt.date,
+    town_weights: tuple[float, ...] | None = None,
+) -> Register:
+    """Draw ``n`` enterprises as of ``as_of``; ``town_weights`` (the catalogue's when
+    None) are the towns' shares of them."""
     ind_weights = np.array([i.weight for i in cat.INDUSTRIES])
     industry = rng.choice(len(cat.INDUSTRIES), size=n, p=ind_weights / ind_weights.sum())
     individual_share = np.array([i.individual_share for i in cat.INDUSTRIES])
@@ -118,7 +124,7 @@ def make_register(rng: np.random.Generator, n: int, as_of: dt.date) -> Register:
     branches, parents = rank[branches], rank[parents]
     subs, holders = rank[subs], rank[holders]
 
-    town = rng.choice(len(cat.TOWNS), size=n, p=_town_weights())
+    town = rng.choice(len(cat.TOWNS), size=n, p=_town_weights(town_weights))
     groups = _address_groups(rng, n)
     for members in groups:
         town[members] = town[members[0]]
@@ -248,8 +254,8 @@ def _usccs(rng: np.random.Generator, individual: BoolArray, opened: IntArray) ->
     return np.ascontiguousarray(chars).view("<U18").reshape(n)
 
 
-def _town_weights() -> FloatArray:
-    weights = np.array([t.weight for t in cat.TOWNS], dtype=np.float64)
+def _town_weights(given: tuple[float, ...] | None = None) -> FloatArray:
+    weights = np.array(given or [t.weight for t in cat.TOWNS], dtype=np.float64)
     shares: FloatArray = weights / weights.sum()
     return shares
 

@@ -25,27 +25,38 @@ class Staff:
 
 
 def officers_needed(
-    load: dict[str, float], urgent: dict[str, float], workdays: int, enterprises: int
+    load: dict[str, float],
+    urgent: dict[str, float],
+    workdays: int,
+    enterprises: int,
+    max_utilisation: float = cat.MAX_UTILISATION,
+    floor_factor: float = 1.0,
 ) -> dict[str, int]:
-    """Officers per department so that the quarter's visits use at most MAX_UTILISATION of
-    their capacity, overall and in the weeks the early triggers must be answered."""
+    """Officers per department so that the quarter's visits use at most ``max_utilisation``
+    of their capacity, overall and in the weeks the early triggers must be answered, and
+    never fewer than the department's standing force times ``floor_factor``."""
     typical = 4  # visits per officer-day of most officers
-    per_day = typical * cat.AVAILABLE_SHARE * cat.MAX_UTILISATION
+    per_day = typical * cat.AVAILABLE_SHARE * max_utilisation
     needed = {}
     for d in cat.DEPARTMENTS:
         overall = cat.OFFICERS_PER_VISIT * load[d.code] / (per_day * max(workdays, 1))
         early = cat.OFFICERS_PER_VISIT * urgent[d.code] / (per_day * _TRIGGER_SPAN_WORKDAYS)
-        floor = d.officers_floor_per_1000 * enterprises / 1000
+        floor = floor_factor * d.officers_floor_per_1000 * enterprises / 1000
         needed[d.code] = max(cat.MIN_OFFICERS, math.ceil(max(overall, early, floor)))
     return needed
 
 
 def inspectors(
-    rng: np.random.Generator, counts: dict[str, int], quarter: Quarter, dates: DateText
+    rng: np.random.Generator,
+    counts: dict[str, int],
+    quarter: Quarter,
+    dates: DateText,
+    town_weights: tuple[float, ...] | None = None,
 ) -> Staff:
+    """The officers; their home towns follow ``town_weights`` (the catalogue's if None)."""
     first, last = quarter.first_day.toordinal(), quarter.last_day.toordinal()
     ids, depts, names, certs, valid, homes, visits = [], [], [], [], [], [], []
-    town_w = np.array([t.weight for t in cat.TOWNS])
+    town_w = np.array(town_weights or [t.weight for t in cat.TOWNS])
     vpd_values = [v for v, _ in cat.VISITS_PER_DAY]
     vpd_p = np.array([p for _, p in cat.VISITS_PER_DAY])
     expiring_total = 0

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 from helpers.plan_factory import USCC, add_revision, sample_plan, sample_spec, seed_reference
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from jointinspect.data.codes.filing import FilingResult, file_plan
 from jointinspect.data.plans.document import RevisionRows, read_revision_rows
@@ -131,3 +131,26 @@ def test_store_draft_rows_are_what_is_read_back(db_url: str) -> None:
         if first:
             file_plan("2025Q3", engine=engine, key=KEY, filed_by="t", now=NOW, check=_no_violations)
     engine.dispose()
+
+
+def test_a_draft_stored_without_its_rows_files_the_same_codes(db_url: str) -> None:
+    codes = []
+    for keep_rows in (True, False):
+        engine: Engine = make_engine(db_url)
+        create_schema(engine)
+        with session_scope(engine) as session:
+            seed_reference(session)
+        stored = store_draft(
+            _sample_result(), engine=engine, prefix="FX", generated_at=NOW, keep_rows=keep_rows
+        )
+        assert (stored.rows is None) == (not keep_rows)
+        file_plan("2025Q3", engine=engine, key=KEY, filed_by="t", now=NOW, check=_no_violations)
+        with engine.connect() as conn:
+            read = read_revision_rows(conn, stored.revision_id)
+        codes.append(sorted([v.code for v in read.visits] + [o.code for o in read.offsite]))
+        with engine.begin() as conn:  # the next round starts from an empty database
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                conn.execute(table.delete())
+        engine.dispose()
+    assert codes[0] == codes[1]
+    assert all(codes[0])

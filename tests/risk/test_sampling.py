@@ -23,10 +23,13 @@ import pytest
 from jointinspect.models import uscc
 from jointinspect.risk.sampling import (
     Candidate,
+    CandidateColumns,
     SamplingRuleError,
     SamplingRuleSpec,
+    _smallest,
     digest,
     draw,
+    draw_columns,
     draw_for_rule,
     sample_size,
 )
@@ -120,3 +123,43 @@ def test_fast_draw_equals_the_rule_by_rule_spec_reading() -> None:
     ]
     assert draw("s", rules, candidates) == by_rule
     assert len(by_rule) > 10
+
+
+def test_column_draw_equals_the_spec_reading_on_a_larger_register() -> None:
+    candidates = [
+        Candidate(
+            uscc.complete(f"91310120MB{k:07d}"),
+            ("5211", "8411", "5212", "1491", "6210", "6220")[k % 6],
+            "ABCD"[(k * 7) % 5 % 4] if k % 13 else "",
+            k % 9 != 0,
+            k % 5 == 0,
+        )
+        for k in range(3_000)
+    ]
+    rules = [
+        SamplingRuleSpec(dept, f"{dept}-{n}", grade, ratio, industries, onsite)
+        for n, (industries, onsite) in enumerate((("52", True), ("*", False), ("62;14", True)))
+        for dept in ("SCJ", "WJ")
+        for grade, ratio in (("A", "0.03"), ("B", "0.2"), ("C", "1"), ("D", "0.61"), ("E", "1"))
+    ]
+    by_rule = [
+        d
+        for rule in sorted(rules, key=lambda r: (r.department, r.item, r.grade))
+        for d in draw_for_rule("columns", rule, candidates)
+    ]
+    assert draw_columns("columns", rules, CandidateColumns.of(candidates)) == by_rule
+    assert len(by_rule) > 500
+
+
+def test_digests_tied_in_their_first_bytes_are_ordered_by_the_whole_digest() -> None:
+    head = bytes(8)
+    digests = [head + bytes([9]) * 24, head + bytes([3]) * 24, bytes([1]) * 32, head + bytes(24)]
+    assert _smallest(digests, 2) == [3, 1]
+    assert _smallest(digests, 3) == [3, 1, 0]
+    assert _smallest(digests, 4) == [3, 1, 0, 2]
+
+
+def test_a_bad_ratio_is_refused_even_where_no_enterprise_has_the_grade() -> None:
+    rule = SamplingRuleSpec("SCJ", "SCJ-FOOD-01", "D", "1.5", FOOD, item_onsite_only=True)
+    with pytest.raises(SamplingRuleError):
+        draw(SEED, [rule], _candidates())

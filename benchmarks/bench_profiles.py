@@ -1,0 +1,263 @@
+"""Benchmark: ``plan``, ``file``, ``replan`` and ``grade`` as whole commands, per profile.
+
+    .venv/bin/python benchmarks/bench_profiles.py [--enterprises 650000]
+        [--profiles default,tight,multi,dense,bigtown] [--steps plan,file,replan,grade]
+        [--keep DIR] [--code DIR] [--runs N]
+
+For each stress profile of the generator (``generate --profile``) a district is prepared
+once and kept in ``DIR/PROFILE-N/`` (generate → init → import → grade as of the day
+before the quarter; minutes at full scale, reused when there). Then each step runs the
+``jointinspect`` command itself in a child process, start-up included, on a fresh copy:
+
+- ``plan``: ``plan --quarter 2025Q4 --seed S`` on a copy of the graded database;
+- ``file``: ``file --quarter 2025Q4`` of that draft (first filing, hard-rule check);
+- ``replan``: complaint triggers for 1 % of the filed visits' enterprises dropped into the
+  inbox, then ``replan --as-of 2025-11-03`` (import, regrade, replan, file);
+- ``grade``: ``grade --as-of 2025-09-30 --out grades.csv`` on a copy of the graded database.
+
+Printed: one table per profile with each step's wall time, CPU time (user + system of
+the child: on a shared machine the fairer figure) and peak memory; ``--runs N`` repeats
+each step and keeps the fastest. ``--code DIR`` runs the commands from another copy of
+the package (a folder holding ``jointinspect/`` as installed, e.g. a snapshot taken
+before a change), so that before and after can be measured back to back on the same
+districts.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUARTER = "2025Q4"
+SEED = "2025Q4-bench"
+GRADED_AS_OF = "2025-09-30"
+#: The replan's date: a Monday inside the quarter (history, pinned days and the rest).
+REPLAN_AS_OF = dt.date(2025, 11, 3)
+TRIGGER_SHARE = 0.01
+STEPS = ("plan", "file", "replan", "grade")
+PROFILES = ("default", "tight", "multi", "dense", "bigtown")
+
+
+@dataclass(frozen=True)
+class Timed:
+    wall: float
+    cpu: float
+    peak_mib: float
+
+
+class Runner:
+    """Runs ``jointinspect`` commands in child processes in one district folder."""
+
+    def __init__(self, folder: Path, code: Path | None) -> None:
+        self.folder = folder
+        self.env = dict(os.environ)
+        self.env["JOINTINSPECT_KEY_FILE"] = str(folder / "bench.key")
+        self.env.pop("JOINTINSPECT_DB", None)
+        if code is not None:
+            self.env["PYTHONPATH"] = str(code)
+
+    def run(
+        self,
+        *args: str,
+        db: Path | None = None,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+    ) -> Timed:
+        command = [sys.executable, "-c", "from jointinspect.cli.app import main; main()", *args]
+        if db is not None:
+            command += ["--db", f"sqlite:///{db}"]
+        started = time.monotonic()
+        with tempfile.TemporaryFile() as errors:
+            child = subprocess.Popen(
+                command,
+                cwd=self.folder,
+                env={**self.env, **(env or {})},
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
+            # wait4: this child's own CPU time and peak memory, not all children's.
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.monotonic() - started
+            child.returncode = os.waitstatus_to_exitcode(status)
+            if child.returncode != 0 and check:
+                errors.seek(0)
+                raise SystemExit(
+                    f"jointinspect {' '.join(args)} failed ({child.returncode}):\n"
+                    + errors.read().decode(errors="replace")[-3000:]
+                )
+        return Timed(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def prepare(folder: Path, enterprises: int, profile: str) -> Path:
+    """``DIR/PROFILE-N/graded.db``, made once (with the installed code)."""
+    graded = folder / "graded.db"
+    if graded.exists():
+        return graded
+    folder.mkdir(parents=True, exist_ok=True)
+    runner = Runner(folder, None)
+    made = folder / "making.db"
+    made.unlink(missing_ok=True)
+    shutil.rmtree(folder / "district", ignore_errors=True)
+    marks = [time.monotonic()]
+    runner.run("init", db=made)
+    runner.run(
+        "generate",
+        str(folder / "district"),
+        "-n",
+        str(enterprises),
+        "--seed",
+        f"bench-{profile}",
+        "--quarter",
+        QUARTER,
+        "--profile",
+        profile,
+    )
+    marks.append(time.monotonic())
+    runner.run("import", str(folder / "district" / "bundle"), db=made)
+    marks.append(time.monotonic())
+    runner.run("grade", "--as-of", GRADED_AS_OF, db=made)
+    marks.append(time.monotonic())
+    made.rename(graded)
+    took = ", ".join(
+        f"{stage} {b - a:.0f} s"
+        for stage, a, b in zip(("generate", "import", "grade"), marks, marks[1:], strict=False)
+    )
+    print(f"prepared {profile} ({enterprises:,} enterprises): {took}", file=sys.stderr)
+    return graded
+
+
+def write_triggers(db: Path, inbox: Path, share: float) -> int:
+    """Complaint triggers for ``share`` of the filed visits' enterprises, as a bundle."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT v.uscc, t.department, t.item FROM visit v "
+            "JOIN plan_revision r ON r.id = v.revision_id "
+            "JOIN visit_task t ON t.visit_id = v.id "
+            "JOIN item i ON i.code = t.item "
+            "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"
+        ).fetchall()
+    one_per_enterprise: dict[str, tuple[str, str]] = {}
+    for uscc, dept, item in rows:
+        one_per_enterprise.setdefault(uscc, (dept, item))
+    ranked = sorted(one_per_enterprise, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
+    chosen = ranked[: max(1, round(share * len(one_per_enterprise)))]
+    shutil.rmtree(inbox, ignore_errors=True)
+    bundle = inbox / "night-1"
+    bundle.mkdir(parents=True)
+    received = dt.datetime.combine(REPLAN_AS_OF, dt.time(9), dt.timezone(dt.timedelta(hours=8)))
+    with (bundle / "triggers.csv").open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["id", "uscc", "kind", "received_at", "department", "item", "severity"])
+        for n, uscc in enumerate(chosen, start=1):
+            dept, item = one_per_enterprise[uscc]
+            out.writerow(
+                [f"BENCH-C{n:06d}", uscc, "complaint", received.isoformat(), dept, item, 2]
+            )
+    return len(chosen)
+
+
+def fresh_copy(runner: Runner, graded: Path, copy: Path) -> None:
+    """``copy`` of the graded database, its schema brought to the code's (untimed; a
+    code without ``db upgrade`` reads the schema as it is)."""
+    shutil.copyfile(graded, copy)
+    runner.run("db", "upgrade", db=copy, check=False)
+
+
+def measure(folder: Path, graded: Path, code: Path | None, steps: list[str]) -> dict[str, Timed]:
+    runner = Runner(folder, code)
+    work = folder / "work.db"
+    out: dict[str, Timed] = {}
+    if {"plan", "file", "replan"} & set(steps):
+        fresh_copy(runner, graded, work)
+        out["plan"] = runner.run("plan", "--quarter", QUARTER, "--seed", SEED, db=work)
+    if {"file", "replan"} & set(steps):
+        out["file"] = runner.run("file", "--quarter", QUARTER, db=work)
+    if "replan" in steps:
+        inbox = folder / "inbox"
+        write_triggers(work, inbox, TRIGGER_SHARE)
+        out["replan"] = runner.run(
+            "replan",
+            "--quarter",
+            QUARTER,
+            "--as-of",
+            REPLAN_AS_OF.isoformat(),
+            db=work,
+            env={"JOINTINSPECT_INBOX_DIR": str(inbox)},
+        )
+    if "grade" in steps:
+        copy = folder / "grade.db"
+        fresh_copy(runner, graded, copy)
+        out["grade"] = runner.run(
+            "grade", "--as-of", GRADED_AS_OF, "--out", str(folder / "grades.csv"), db=copy
+        )
+        copy.unlink()
+    return {step: out[step] for step in steps if step in out}
+
+
+def shape(db: Path) -> str:
+    """What the district's first plan looks like (officers, demands, visits …)."""
+    with sqlite3.connect(db) as conn:
+        officers = conn.execute("SELECT count(*) FROM inspector").fetchone()[0]
+        row = conn.execute("SELECT metrics FROM plan_revision ORDER BY id LIMIT 1").fetchone()
+    if row is None:
+        return f"{officers:,} officers"
+    m = json.loads(row[0])
+    return (
+        f"{officers:,} officers, {m['demands']:,} demands, {m['onsite_visits']:,} visits "
+        f"(bound {m['consolidation_lower_bound']:,}), {m['officer_days']:,} officer-days, "
+        f"{m['unscheduled']:,} unscheduled"
+    )
+
+
+def best(runs: list[dict[str, Timed]]) -> dict[str, Timed]:
+    """Per step, the run with the least wall time (the one least disturbed)."""
+    return {step: min((r[step] for r in runs), key=lambda t: t.wall) for step in runs[0]}
+
+
+def table(profile: str, enterprises: int, figures: dict[str, Timed], about: str) -> str:
+    lines = [
+        f"{profile} ({enterprises:,} enterprises): {about}",
+        f"  {'step':<8} {'wall s':>8} {'CPU s':>8} {'peak MiB':>9}",
+    ]
+    lines += [
+        f"  {step:<8} {t.wall:>8.1f} {t.cpu:>8.1f} {t.peak_mib:>9.0f}"
+        for step, t in figures.items()
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=650_000)
+    parser.add_argument("--profiles", default=",".join(PROFILES))
+    parser.add_argument("--steps", default=",".join(STEPS))
+    parser.add_argument("--keep", type=Path, default=ROOT / "benchmarks" / "out" / "profiles")
+    parser.add_argument("--code", type=Path, help="run the commands of this copy of the package")
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    steps = args.steps.split(",")
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown steps: {', '.join(unknown)}")
+    for profile in args.profiles.split(","):
+        folder = args.keep / f"{profile}-{args.enterprises}"
+        graded = prepare(folder, args.enterprises, profile)
+        runs = [measure(folder, graded, args.code, steps) for _ in range(args.runs)]
+        about = shape(folder / "work.db") if (folder / "work.db").exists() else ""
+        print(table(profile, args.enterprises, best(runs), about))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

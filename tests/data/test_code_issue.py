@@ -1,0 +1,53 @@
+"""The bulk issuer gives every code exactly as ``models.codes.issue_code`` does."""
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jointinspect.data.codes.bindings import BindingFields, offsite_fields, visit_fields
+from jointinspect.data.codes.issue import canonical, issue_codes
+from jointinspect.models.codes import Binding, CodeKey, issue_code
+
+KEYS = (
+    CodeKey("k1", b"k" * 32),
+    CodeKey("2026-rotated", bytes(range(32))),
+    CodeKey("fx", b"district-key-" * 3, district="310120"),
+)
+# Ids as departments write them, and text a JSON encoder has to escape.
+TEXT = st.text(min_size=1, max_size=12) | st.sampled_from(["SCJ", "XF-01", 'a"b', "a\\b", "新"])
+DAYS = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31))
+VISITS = st.builds(
+    visit_fields,
+    TEXT,
+    DAYS,
+    st.lists(st.tuples(TEXT, TEXT, TEXT), min_size=1, max_size=4),
+    st.lists(st.tuples(TEXT, TEXT), max_size=5),
+)
+OFFSITE = st.builds(offsite_fields, TEXT, DAYS, TEXT, TEXT, TEXT)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(VISITS | OFFSITE, min_size=1, max_size=6), st.sampled_from(KEYS))
+def test_bulk_codes_are_the_codes_issued_one_by_one(
+    fields: list[BindingFields], key: CodeKey
+) -> None:
+    assert issue_codes(fields, key) == [issue_code(Binding(*f), key) for f in fields]
+
+
+@settings(max_examples=300, deadline=None)
+@given(VISITS | OFFSITE)
+def test_canonical_text_is_the_bindings_own(fields: BindingFields) -> None:
+    assert canonical(fields) == Binding(*fields).canonical()
+
+
+def test_officers_sort_as_text_not_as_pairs() -> None:
+    # ("A", "z") < ("A-B", "a") as pairs, but "A-B:a" < "A:z" as text: the text decides.
+    fields = visit_fields(
+        "91310120MA1H00001A",
+        dt.date(2025, 10, 3),
+        [("A", "I-1", "D-1")],
+        [("A", "z"), ("A-B", "a")],
+    )
+    assert canonical(fields) == Binding(*fields).canonical()
+    assert issue_codes([fields], KEYS[0]) == [issue_code(Binding(*fields), KEYS[0])]

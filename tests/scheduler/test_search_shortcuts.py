@@ -1,0 +1,157 @@
+"""The scheduler's shortcuts change how fast it plans, never what it plans.
+
+- A CP-SAT chunk at its officer-day bound is passed over (improvement and replan): the
+  bound is a true lower bound of the chunk model, and passing such chunks over gives the
+  plan that solving them gives whenever the search budget is not what stops the search.
+- A demand's decision is worked out once per kind of demand (``decide_all``).
+"""
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+from helpers.planning_builders import WORKDAYS, demand, random_problem
+from ortools.sat.python import cp_model
+
+from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_result import PlanResult
+from jointinspect.models.quarter import Quarter
+from jointinspect.scheduler import change_cost, improve
+from jointinspect.scheduler.assignment import Construction, Roster
+from jointinspect.scheduler.chunk_model import (
+    build_chunk_model,
+    freeable_officer_days,
+    paid_officer_days_bound,
+)
+from jointinspect.scheduler.consolidation import consolidate_enterprise
+from jointinspect.scheduler.modes import Placement, decide, decide_all
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.replan import replan
+from jointinspect.scheduler.solve import cap_detail, no_disturb_days, solve
+
+#: A budget no test instance exhausts: every chunk with slack gets its solver call.
+UNBOUNDED = 1_000.0
+
+
+def _params(**search: object) -> SchedulerParams:
+    return dataclasses.replace(SchedulerParams.default(), **search)  # type: ignore[arg-type]
+
+
+def _constructed(p: PlanningProblem, params: SchedulerParams) -> tuple[Roster, list]:  # type: ignore[type-arg]
+    """The greedy construction of ``p`` (what the improvement step starts from)."""
+    last = Quarter.parse(p.quarter).last_day
+    onsite = defaultdict(list)
+    for d in decide_all(sorted(p.demands, key=lambda d: d.id), p.items, p.workdays, last):
+        if d.placement == Placement.ONSITE:
+            onsite[d.demand.uscc].append(d)
+    drafts = []
+    for uscc in sorted(onsite):
+        ent = p.enterprises[uscc]
+        used = p.routine_visits_this_year.get(uscc, 0)
+        visits, _ = consolidate_enterprise(
+            uscc,
+            onsite[uscc],
+            no_disturb_days(ent, p.workdays),
+            params.cap_for(ent.grade, used),
+            cap_detail(ent, params, used),
+        )
+        drafts.extend(visits)
+    roster = Roster(p, params.officers_per_department)
+    construction = Construction(p, roster)
+    construction.run(drafts)
+    return roster, construction.placed
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_bound_never_exceeds_what_the_chunk_model_can_reach(seed: int) -> None:
+    p = random_problem(3_000, seed, officers_per_1000=3.0, rate=0.3)
+    params = _params(subproblem_max_visits=6)
+    roster, placed = _constructed(p, params)
+    chunks = improve._subproblems(p, roster, placed, params)
+    assert chunks, "the instance should leave some chunks with slack"
+    for _, members in chunks[:12]:
+        first = placed[members[0]]
+        town = roster.town_on[first.officers[0]][first.day]
+        chunk = build_chunk_model(roster, placed, members, town)
+        chunk.model.minimize(sum(chunk.w.values()))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 30
+        assert solver.solve(chunk.model) == cp_model.OPTIMAL
+        bound = paid_officer_days_bound(roster, placed, members, town)
+        assert (
+            bound <= round(solver.objective_value) <= freeable_officer_days(roster, placed, members)
+        )
+
+
+def _same_plan(a: PlanResult, b: PlanResult) -> None:
+    assert a.visits == b.visits
+    assert a.offsite == b.offsite
+    assert a.unscheduled == b.unscheduled
+    assert a.metrics["officer_days"] == b.metrics["officer_days"]
+    assert a.metrics["km"] == b.metrics["km"]
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_improvement_passes_chunks_at_their_bound_over_without_changing_the_plan(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = random_problem(3_000, seed, officers_per_1000=3.0, rate=0.3)
+    params = _params(deterministic_budget=UNBOUNDED, subproblem_max_visits=6)
+    fast = solve(p, params)
+    monkeypatch.setattr(improve, "_at_bound", lambda *_args: False)
+    every = solve(p, params)
+    _same_plan(fast, every)
+    assert (
+        fast.metrics["improvement"]["subproblems_solved"]
+        < (every.metrics["improvement"]["subproblems_solved"])
+    )
+
+
+def _with_new_complaints(p: PlanningProblem, plan: PlanResult, n: int) -> PlanningProblem:
+    """``p`` and a complaint for each of the first ``n`` enterprises the plan visits."""
+    received = WORKDAYS[20]
+    visited = sorted({v.uscc: v for v in plan.visits}.values(), key=lambda v: v.uscc)[:n]
+    added = [
+        demand(
+            f"T-NEW-{k:03d}",
+            v.tasks[0].department,
+            f"{v.tasks[0].department}-ON",
+            v.uscc,
+            "complaint",
+            received,
+            received + dt.timedelta(days=14),
+        )
+        for k, v in enumerate(visited)
+    ]
+    return dataclasses.replace(p, demands=[*p.demands, *added])
+
+
+def test_replan_passes_chunks_at_their_bound_over_without_changing_the_revision(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    p = random_problem(3_000, 5, officers_per_1000=3.0, rate=0.3)
+    params = SchedulerParams.default()
+    filed = solve(p, params)
+    later = _with_new_complaints(p, filed, 25)
+    costs = dataclasses.replace(change_cost.ChangeCosts.default(), deterministic_budget=UNBOUNDED)
+    as_of = WORKDAYS[20]
+    fast = replan(later, filed, as_of, 2, params, costs)
+    monkeypatch.setattr(change_cost, "_at_bound", lambda *_args: False)
+    every = replan(later, filed, as_of, 2, params, costs)
+    _same_plan(fast.result, every.result)
+    assert fast.diff == every.diff
+    assert (
+        fast.result.metrics["replan"]["cp_sat_chunks"]
+        < (every.result.metrics["replan"]["cp_sat_chunks"])
+    )
+
+
+def test_decisions_made_once_per_kind_are_each_demands_own() -> None:
+    p = random_problem(2_000, 9)
+    last = Quarter.parse(p.quarter).last_day
+    demands = sorted(p.demands, key=lambda d: d.id)
+    assert decide_all(demands, p.items, p.workdays, last) == [
+        decide(d, p.items[d.item], p.workdays, last) for d in demands
+    ]
