@@ -7,26 +7,26 @@ The work is the library's (``jointinspect.calibration``); this module parses and
 import dataclasses
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from jointinspect.calibration import (
-    POINTS_PER_LOGIT,
-    CalibrationRun,
-    calibrate_district,
-    check_export_path,
-    write_export,
-)
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.commands_grade import GradingConfigOption, parse_date
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
 from jointinspect.cli.model_tables import figure, print_validation
-from jointinspect.options import grading_config
+
+# The library is imported where it is used: it brings scikit-learn and SciPy, seconds
+# that `calibrate --help` and every other command should not pay at start-up.
+if TYPE_CHECKING:
+    from jointinspect.calibration import CalibrationRun
 
 
-def print_model(run: CalibrationRun, console: Console) -> None:
+def print_model(run: "CalibrationRun", console: Console) -> None:
+    from jointinspect.calibration import POINTS_PER_LOGIT
+
     model = run.calibration.model
     table = Table(
         "feature",
@@ -92,9 +92,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         config_file: GradingConfigOption = None,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
         """Learn the risk model from past inspections and compare it with the default."""
+        from jointinspect.calibration import calibrate_district, check_export_path, write_export
+        from jointinspect.options import grading_config
+
         settings = settings_for(ctx, db)
         config = grading_config(settings.options(), config_file)
         day = parse_date(as_of, "--as-of")
@@ -103,7 +107,7 @@ def register(app: typer.Typer) -> None:
         if export is not None:
             check_export_path(export)
         console = Console(soft_wrap=True)
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         try:
             run = calibrate_district(
                 engine=engine,

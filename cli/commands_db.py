@@ -1,10 +1,16 @@
 """``db upgrade`` and ``db current``: the database's schema revision, and migrating it to
 this jointinspect's."""
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.context import DbOption, reports_errors, settings_for
-from jointinspect.database import SchemaState, SchemaStatus, database_schema, upgrade_database
+
+# The database layer (SQLAlchemy, Alembic) is imported where it is used, not to show help.
+if TYPE_CHECKING:
+    from jointinspect.database import SchemaState
 
 db_app = typer.Typer(name="db", no_args_is_help=True)
 
@@ -26,14 +32,18 @@ def _db(ctx: typer.Context, db: str | None) -> str | None:
 
 @db_app.command()
 @reports_errors
-def upgrade(ctx: typer.Context, db: DbOption = None) -> None:
+def upgrade(ctx: typer.Context, district: DistrictOption = None, db: DbOption = None) -> None:
     """Migrate the database's schema to this jointinspect's, keeping every row.
 
     A database made by 0.1.0, before migrations, is recognised as the 0.1.0 schema and
     stamped first. All or nothing: a migration that fails leaves the database as it was.
+    Each district of a city's database has its own schema revision: --district says
+    which is upgraded.
     """
+    from jointinspect.database import upgrade_database
+
     settings = settings_for(ctx, _db(ctx, db))
-    result = upgrade_database(settings.db)
+    result = upgrade_database(settings.db, district=district)
     if not result.changed:
         typer.echo(
             f"The database is at revision {result.after}, this jointinspect's newest: "
@@ -55,13 +65,17 @@ def upgrade(ctx: typer.Context, db: DbOption = None) -> None:
 
 @db_app.command()
 @reports_errors
-def current(ctx: typer.Context, db: DbOption = None) -> None:
+def current(ctx: typer.Context, district: DistrictOption = None, db: DbOption = None) -> None:
     """Print the database's schema revision, and whether this jointinspect can use it."""
+    from jointinspect.database import database_schema
+
     settings = settings_for(ctx, _db(ctx, db))
-    typer.echo(_describe(database_schema(settings.db)))
+    typer.echo(_describe(database_schema(settings.db, district=district)))
 
 
-def _describe(state: SchemaState) -> str:
+def _describe(state: "SchemaState") -> str:
+    from jointinspect.database import SchemaStatus
+
     upgrade = f"this jointinspect needs {state.head}: run `jointinspect db upgrade`"
     if state.status is SchemaStatus.CURRENT:
         return f"{state.revision} (head)"

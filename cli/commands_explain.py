@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.commands_grade import GradingConfigOption
 from jointinspect.cli.context import (
     DbOption,
@@ -16,13 +17,6 @@ from jointinspect.cli.context import (
     settings_for,
     working_calendar,
 )
-from jointinspect.explaining import (
-    ExplainUsageError,
-    explain_demand_lines,
-    explain_enterprise,
-    explain_visit_lines,
-)
-from jointinspect.options import grading_config
 
 
 def register(app: typer.Typer) -> None:
@@ -32,18 +26,34 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         visit: Annotated[
             str | None,
-            typer.Option("--visit", help="Why this visit (inspection code; a draft's visit id)."),
+            typer.Option(
+                "--visit",
+                metavar="CODE",
+                help="Why this visit (inspection code; a draft's visit id).",
+            ),
         ] = None,
         enterprise: Annotated[
-            str | None, typer.Option("--enterprise", help="Why this enterprise has its grade.")
+            str | None,
+            typer.Option("--enterprise", metavar="USCC", help="Why this enterprise has its grade."),
         ] = None,
         demand: Annotated[
-            str | None, typer.Option("--demand", help="What became of this demand, and why.")
+            str | None,
+            typer.Option("--demand", metavar="ID", help="What became of this demand, and why."),
         ] = None,
         config_file: GradingConfigOption = None,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
         """Say in words why: a visit, an enterprise's grade, or a demand's fate."""
+        # Here, not at the top: the explanations load the planning and grading libraries.
+        from jointinspect.explaining import (
+            ExplainUsageError,
+            explain_demand_lines,
+            explain_enterprise,
+            explain_visit_lines,
+        )
+        from jointinspect.options import grading_config
+
         given = [
             name
             for name, v in (("--visit", visit), ("--enterprise", enterprise), ("--demand", demand))
@@ -56,7 +66,7 @@ def register(app: typer.Typer) -> None:
             )
         settings = settings_for(ctx, db)
         if enterprise is None:
-            engine = open_engine(settings)
+            engine = open_engine(settings, district=district)
             explain_in_plan = explain_visit_lines if visit is not None else explain_demand_lines
             try:
                 lines = explain_in_plan(
@@ -71,7 +81,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(line)
             return
         config = grading_config(settings.options(), config_file)
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         try:
             lines = explain_enterprise(enterprise.strip(), engine=engine, config=config)
         finally:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -12,7 +13,11 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.exporting import FOLDER_FORMATS, FORMATS, export_plan
+
+#: ``jointinspect.exporting.FORMATS``, spelled out for the help: that module loads
+#: openpyxl, the calendar and QR libraries, which `export --help` should not wait for
+#: (tests/cli/test_cli_help.py checks that the two agree).
+FORMAT_NAMES = ("json", "csv", "xlsx", "ics", "qr")
 
 
 def register(app: typer.Typer) -> None:
@@ -21,13 +26,17 @@ def register(app: typer.Typer) -> None:
     def export(
         ctx: typer.Context,
         quarter: QuarterOption,
-        fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")],
+        fmt: Annotated[
+            str,
+            typer.Option("--format", metavar="FORMAT", help=f"One of {', '.join(FORMAT_NAMES)}."),
+        ],
         # A string, not a Path: a trailing slash ("exports/") means "into this folder",
         # and Path would drop it.
         out: Annotated[
             str,
             typer.Option(
                 "--out",
+                metavar="PATH",
                 help="File to write, with the format's extension; or a folder (existing, or "
                 "ending in /) that takes the name PLAN-rREVISION.EXT; ics and qr write a "
                 "folder.",
@@ -35,31 +44,37 @@ def register(app: typer.Typer) -> None:
         ],
         department: Annotated[
             str | None,
-            typer.Option("--department", help="Only this department's share (its code)."),
+            typer.Option(
+                "--department", metavar="CODE", help="Only this department's share (its code)."
+            ),
         ] = None,
         revision: Annotated[
             int | None,
             typer.Option(
                 "--revision",
+                metavar="N",
                 min=1,
                 help="Export revision N (a draft, too) instead of the latest filed revision.",
             ),
         ] = None,
         headers: Annotated[
-            str, typer.Option("--headers", help="CSV/XLSX column headers: zh or en.")
+            str,
+            typer.Option("--headers", metavar="zh|en", help="CSV/XLSX column headers: zh or en."),
         ] = "zh",
         qr_kind: Annotated[
-            str, typer.Option("--qr-kind", help="QR image kind: png or svg.")
+            str, typer.Option("--qr-kind", metavar="png|svg", help="QR image kind: png or svg.")
         ] = "png",
         base_url: Annotated[
             str | None,
             typer.Option(
                 "--base-url",
+                metavar="URL",
                 help="QR codes hold URL/v/CODE, the page that verifies the code "
                 "(default: $JOINTINSPECT_VERIFY_BASE_URL, else the bare code).",
                 show_default=False,
             ),
         ] = None,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
         """Write the latest filed revision of a quarter's plan (or --revision N).
@@ -73,6 +88,8 @@ def register(app: typer.Typer) -> None:
         计划信息 sheet and a sheet per department; ics one calendar per department and per
         officer; qr one image per visit holding its code (or --base-url/v/CODE).
         """
+        from jointinspect.exporting import FOLDER_FORMATS, FORMATS, export_plan
+
         if fmt not in FORMATS:
             raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
         if headers not in ("zh", "en"):
@@ -80,7 +97,7 @@ def register(app: typer.Typer) -> None:
         if qr_kind not in ("png", "svg"):
             raise typer.BadParameter("use png or svg", param_hint="--qr-kind")
         settings = settings_for(ctx, db)
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         try:
             result = export_plan(
                 quarter.strip().upper(),

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -13,7 +14,9 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.filing import discard_draft, file_quarter
+
+# jointinspect.filing is imported in the commands: it loads the database layer and the
+# rule checker, which `file --help` need not wait for.
 
 
 def register(app: typer.Typer) -> None:
@@ -24,8 +27,11 @@ def register(app: typer.Typer) -> None:
         quarter: QuarterOption,
         by: Annotated[
             str | None,
-            typer.Option("--by", help="Who files (recorded); default: the login name."),
+            typer.Option(
+                "--by", metavar="NAME", help="Who files (recorded); default: the login name."
+            ),
         ] = None,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
         """File the latest draft of a quarter's plan and issue its inspection codes.
@@ -34,9 +40,11 @@ def register(app: typer.Typer) -> None:
         The previously filed revision is superseded; codes of visits that changed are
         revoked and name their replacement.
         """
+        from jointinspect.filing import file_quarter
+
         settings = settings_for(ctx, db)
         options = settings.options()
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         try:
             result = file_quarter(
                 quarter.strip().upper(),
@@ -60,6 +68,7 @@ def register(app: typer.Typer) -> None:
     def discard_command(
         ctx: typer.Context,
         quarter: QuarterOption,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
         """Discard the unfiled draft of a quarter's plan.
@@ -67,8 +76,10 @@ def register(app: typer.Typer) -> None:
         A draft is a proposal: `plan` replaces it, `replan` drops a stale one by itself,
         and this drops it by hand. Filed revisions are the record and are never discarded.
         """
+        from jointinspect.filing import discard_draft
+
         settings = settings_for(ctx, db)
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         q = quarter.strip().upper()
         try:
             dropped = discard_draft(q, engine=engine, options=settings.options())

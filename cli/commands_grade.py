@@ -4,34 +4,50 @@ The work is the library's (``jointinspect.grading``); this module parses and pri
 """
 
 import datetime as dt
+import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
-from jointinspect.cli.model_tables import print_validation
-from jointinspect.grading import (
-    Evaluation,
-    GradingResult,
-    adopted_model,
-    evaluate_district,
-    evaluation_cutoff,
-    grade_district,
-    grading_model,
-    model_name,
-    store_grades,
-    write_csv,
+from jointinspect.cli.city_options import (
+    AllDistrictsOption,
+    DistrictOption,
+    EngineOption,
+    RayAddressOption,
+    RedoOption,
+    city_fanout,
+    print_city,
 )
+from jointinspect.cli.context import (
+    DbOption,
+    elapsed_progress,
+    open_engine,
+    reports_errors,
+    settings_for,
+)
+from jointinspect.cli.model_tables import print_validation
 from jointinspect.models.timezones import CHINA
-from jointinspect.options import grading_config
 
-#: ``--config`` of the commands that grade (read by :func:`grading_config`).
+# The library is imported where it is used: grading brings the risk model's libraries,
+# which `grade --help` (and `calibrate` and `explain`, which import this module for its
+# options) should not pay for at start-up.
+if TYPE_CHECKING:
+    from jointinspect.grading import Evaluation, GradingResult
+
+#: ``--config`` of the commands that grade (read by ``jointinspect.options.grading_config``).
 GradingConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", help="TOML overriding the shipped grading weights."),
+    typer.Option(
+        "--config",
+        metavar="FILE.toml",
+        help="TOML overriding the shipped grading weights "
+        "(default: $JOINTINSPECT_GRADING_FILE, else none).",
+        show_default=False,
+    ),
 ]
 
 
@@ -44,7 +60,7 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
         raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=option) from None
 
 
-def print_mix(result: GradingResult, console: Console) -> None:
+def print_mix(result: "GradingResult", console: Console) -> None:
     n = result.inputs.size
     table = Table("grade", "enterprises", "share", title=f"Grades as of {result.inputs.as_of}")
     for letter, count in result.mix().items():
@@ -54,7 +70,7 @@ def print_mix(result: GradingResult, console: Console) -> None:
 
 
 def print_evaluation(
-    evaluation: Evaluation, cutoff: dt.date, last: dt.date, console: Console
+    evaluation: "Evaluation", cutoff: dt.date, last: dt.date, console: Console
 ) -> None:
     table = Table(
         "grade",
@@ -108,6 +124,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--as-of",
+                metavar="DATE",
                 help="Grade as of this date (YYYY-MM-DD; default today): later events do not "
                 "count. With --evaluate: the cut-off date T.",
                 show_default=False,
@@ -115,7 +132,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         out: Annotated[
             Path | None,
-            typer.Option("--out", help="Write uscc,credit,risk,grade,reasons as CSV here."),
+            typer.Option(
+                "--out",
+                metavar="PATH",
+                help="Write uscc,credit,risk,grade,p_violation,reasons as CSV here.",
+            ),
         ] = None,
         evaluate_flag: Annotated[
             bool,
@@ -127,14 +148,50 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         config_file: GradingConfigOption = None,
+        district: DistrictOption = None,
+        all_districts: AllDistrictsOption = False,
+        redo: RedoOption = False,
+        engine_name: EngineOption = "local",
+        ray_address: RayAddressOption = None,
         db: DbOption = None,
     ) -> None:
         """Grade every enterprise by credit and risk (A low … D high), with reasons."""
+        from jointinspect.grading import (
+            adopted_model,
+            evaluate_district,
+            evaluation_cutoff,
+            grade_district,
+            grading_model,
+            model_name,
+            store_grades,
+            write_csv,
+        )
+        from jointinspect.options import grading_config
+
         settings = settings_for(ctx, db)
         config = grading_config(settings.options(), config_file)
         day = parse_date(as_of, "--as-of")
+        city = city_fanout(district, all_districts, engine_name, ray_address, redo)
+        if city is not None:
+            if out is not None or evaluate_flag:
+                raise typer.BadParameter(
+                    "each is one district's: leave out --all-districts",
+                    param_hint="--out / --evaluate",
+                )
+            from jointinspect.city import grade_districts
+
+            options = settings.options()
+            if config_file is not None:
+                options = replace(options, grading_file=config_file)
+            today = day or dt.datetime.now(CHINA).date()
+            progress = elapsed_progress(time.monotonic())
+            run = grade_districts(
+                url=settings.db, as_of=today, options=options, fanout=city, progress=progress
+            )
+            print_city(run)
+            return
         console = Console(soft_wrap=True)
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         try:
             if evaluate_flag:
                 cutoff, last = evaluation_cutoff(engine=engine, as_of=day, config=config)

@@ -3,30 +3,26 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
-from jointinspect.importing import (
-    BundleInvalid,
-    ImportProgress,
-    ImportReport,
-    Problem,
-    ProgressCallback,
-    check_bundle_dir,
-    import_bundle,
-)
+
+# The import workflow is loaded when the command runs, not for `import --help`.
+if TYPE_CHECKING:
+    from jointinspect.importing import ImportProgress, ImportReport, Problem, ProgressCallback
 
 #: How many warnings a successful import prints before it only counts the rest.
 WARNINGS_SHOWN = 20
 
 
 @contextmanager
-def _progress_display() -> Iterator[ProgressCallback | None]:
+def _progress_display() -> Iterator["ProgressCallback | None"]:
     """One progress bar on a terminal's stderr (file by file, rows while writing);
     nothing when stderr is not a terminal."""
     console = Console(stderr=True)
@@ -42,7 +38,7 @@ def _progress_display() -> Iterator[ProgressCallback | None]:
     ) as bars:
         task = bars.add_task("reading the bundle", total=None)
 
-        def update(event: ImportProgress) -> None:
+        def update(event: "ImportProgress") -> None:
             verb = "checked" if event.phase == "validate" else "writing"
             bars.update(
                 task,
@@ -54,7 +50,7 @@ def _progress_display() -> Iterator[ProgressCallback | None]:
         yield update
 
 
-def _print_warnings(warnings: tuple[Problem, ...]) -> None:
+def _print_warnings(warnings: tuple["Problem", ...]) -> None:
     if not warnings:
         return
     noun = "warning" if len(warnings) == 1 else "warnings"
@@ -65,7 +61,7 @@ def _print_warnings(warnings: tuple[Problem, ...]) -> None:
         typer.echo(f"  … and {len(warnings) - WARNINGS_SHOWN} more", err=True)
 
 
-def _print_summary(report: ImportReport) -> None:
+def _print_summary(report: "ImportReport") -> None:
     table = Table(title="Imported", title_justify="left")
     table.add_column("file")
     table.add_column("rows", justify="right")
@@ -94,6 +90,7 @@ def register(app: typer.Typer) -> None:
         bundle: Annotated[
             Path,
             typer.Argument(
+                metavar="DIR",
                 help="Folder with the bundle's CSV files (departments.csv, enterprises.csv …).",
                 show_default=False,
             ),
@@ -106,14 +103,20 @@ def register(app: typer.Typer) -> None:
                 " and outcomes or feedback on revoked codes.",
             ),
         ] = False,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
-        """Import a bundle (spec §1): every row is checked, and nothing is written unless the
-        whole bundle is valid. Re-importing the same bundle changes nothing; a later bundle
-        may hold only what changed (new triggers, outcomes …)."""
+        """Import a bundle (spec §1), all or nothing: every row is checked first.
+
+        Nothing is written unless the whole bundle is valid. Re-importing the same bundle
+        changes nothing; a later bundle may hold only what changed (new triggers,
+        outcomes …).
+        """
+        from jointinspect.importing import BundleInvalid, check_bundle_dir, import_bundle
+
         check_bundle_dir(bundle)
         settings = settings_for(ctx, db)
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         try:
             with _progress_display() as progress:
                 report = import_bundle(bundle, engine=engine, strict=strict, progress=progress)

@@ -1,12 +1,21 @@
 """``plan --quarter Q --seed S [--time-limit SECONDS]``: make a draft plan revision."""
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from jointinspect.cli.city_options import (
+    AllDistrictsOption,
+    DistrictOption,
+    EngineOption,
+    RayAddressOption,
+    RedoOption,
+    city_fanout,
+    print_city,
+)
 from jointinspect.cli.context import (
     DbOption,
     elapsed_progress,
@@ -16,7 +25,10 @@ from jointinspect.cli.context import (
     settings_for,
     working_calendar,
 )
-from jointinspect.planning import PlanRun, plan_quarter
+
+# The planner (OR-Tools and the rest) is imported when the command runs, not for its help.
+if TYPE_CHECKING:
+    from jointinspect.planning import PlanRun
 
 
 def register(app: typer.Typer) -> None:
@@ -24,25 +36,38 @@ def register(app: typer.Typer) -> None:
     @reports_errors
     def plan(
         ctx: typer.Context,
-        quarter: Annotated[str, typer.Option("--quarter", help="Quarter to plan, e.g. 2025Q3.")],
+        quarter: Annotated[
+            str,
+            typer.Option("--quarter", metavar="QUARTER", help="Quarter to plan, e.g. 2025Q3."),
+        ],
         seed: Annotated[
             str,
             typer.Option(
-                "--seed", help="Published seed of the 双随机 draws (enterprises, officers)."
+                "--seed",
+                metavar="SEED",
+                help="Published seed of the 双随机 draws (enterprises, officers).",
             ),
         ],
         time_limit: Annotated[
             float | None,
             typer.Option(
                 "--time-limit",
+                metavar="SECONDS",
                 min=0.1,
                 help="Wall-clock safety cap in seconds; the search is otherwise bounded by "
                 "deterministic work. A run the cap cuts short is reported as such.",
             ),
         ] = None,
+        district: DistrictOption = None,
+        all_districts: AllDistrictsOption = False,
+        redo: RedoOption = False,
+        engine_name: EngineOption = "local",
+        ray_address: RayAddressOption = None,
         db: DbOption = None,
     ) -> None:
         """Make a draft plan revision for a quarter and print its metrics."""
+        from jointinspect.planning import plan_quarter
+
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter)
         calendar = working_calendar(settings)
@@ -54,9 +79,25 @@ def register(app: typer.Typer) -> None:
                 "(set JOINTINSPECT_CALENDAR_FILE to give the published days).",
                 err=True,
             )
-        engine = open_engine(settings)
+        city = city_fanout(district, all_districts, engine_name, ray_address, redo)
         started = time.monotonic()
         progress = elapsed_progress(started)
+        if city is not None:
+            from jointinspect.city import plan_districts
+
+            options = settings.options()
+            run_city = plan_districts(
+                str(q),
+                seed,
+                url=settings.db,
+                options=options,
+                fanout=city,
+                time_limit=time_limit,
+                progress=progress,
+            )
+            print_city(run_city)
+            return
+        engine = open_engine(settings, district=district)
 
         try:
             run = plan_quarter(
@@ -72,7 +113,7 @@ def register(app: typer.Typer) -> None:
         print_metrics(run)
 
 
-def print_metrics(run: PlanRun) -> None:
+def print_metrics(run: "PlanRun") -> None:
     m = run.result.metrics
     timing = run.result.timing
     console = Console(soft_wrap=True)

@@ -3,10 +3,11 @@ the public disclosure (一公开) of a quarter's filed plan."""
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -16,13 +17,18 @@ from jointinspect.cli.context import (
     settings_for,
 )
 from jointinspect.models.timezones import CHINA
-from jointinspect.publishing import PublishRun, SpecialApproval, publish_quarter
+
+# The publishing workflow (database, page templates) is imported when the command runs.
+if TYPE_CHECKING:
+    from jointinspect.publishing import PublishRun, SpecialApproval
 
 
 def _special(
     special: bool, approval: str | None, approved_on: str | None, late: bool
-) -> SpecialApproval | None:
+) -> "SpecialApproval | None":
     """The approval ``--special`` needs; the three options make sense only together."""
+    from jointinspect.publishing import SpecialApproval
+
     if not special:
         for given, name in ((approval, "--approval"), (approved_on, "--approved-on")):
             if given is not None:
@@ -55,7 +61,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         quarter: QuarterOption,
         out: Annotated[
-            Path, typer.Option("--out", help="Folder to write the page and CSV files into.")
+            Path,
+            typer.Option(
+                "--out", metavar="DIR", help="Folder to write the page and CSV files into."
+            ),
         ],
         special: Annotated[
             bool,
@@ -63,11 +72,19 @@ def register(app: typer.Typer) -> None:
         ] = False,
         approval: Annotated[
             str | None,
-            typer.Option("--approval", help="With --special: the approval reference (批准文号)."),
+            typer.Option(
+                "--approval",
+                metavar="REF",
+                help="With --special: the approval reference (批准文号).",
+            ),
         ] = None,
         approved_on: Annotated[
             str | None,
-            typer.Option("--approved-on", help="With --special: the approval date, YYYY-MM-DD."),
+            typer.Option(
+                "--approved-on",
+                metavar="DATE",
+                help="With --special: the approval date, YYYY-MM-DD.",
+            ),
         ] = None,
         late: Annotated[
             bool,
@@ -76,6 +93,7 @@ def register(app: typer.Typer) -> None:
                 help="With --special: publish although the approval is more than a month old.",
             ),
         ] = False,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
         """Publish a quarter's filed plan (一公开): one HTML page and CSV files, nothing private.
@@ -87,10 +105,12 @@ def register(app: typer.Typer) -> None:
         No officer, inspection code, complaint or enterprise grade is published. A special
         plan is published within a month of its approval; later needs --late.
         """
+        from jointinspect.publishing import publish_quarter
+
         q = parse_quarter(quarter.strip().upper())
         approval_given = _special(special, approval, approved_on, late)
         settings = settings_for(ctx, db)
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         try:
             run = publish_quarter(
                 q,
@@ -107,7 +127,7 @@ def register(app: typer.Typer) -> None:
         print_summary(run)
 
 
-def print_summary(run: PublishRun) -> None:
+def print_summary(run: "PublishRun") -> None:
     d = run.disclosure
     kind = "special plan" if d.special is not None else "plan"
     results = (

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -15,7 +16,8 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.exporting import load_endpoint_specs, push_plan, resolve_tokens
+
+# jointinspect.exporting (openpyxl, HTTP client …) is imported when the command runs.
 
 
 def register(app: typer.Typer) -> None:
@@ -28,10 +30,13 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--endpoints",
-                help="TOML file of department endpoints (default $JOINTINSPECT_ENDPOINTS_FILE "
-                "or endpoints.toml).",
+                metavar="FILE.toml",
+                help="TOML file of department endpoints (default: $JOINTINSPECT_ENDPOINTS_FILE, "
+                "else endpoints.toml).",
+                show_default=False,
             ),
         ] = None,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
         """Push each department's share of the filed plan to its system.
@@ -41,11 +46,13 @@ def register(app: typer.Typer) -> None:
         is sending at the same time is left to it. Each attempt has a deadline (the
         endpoint's `deadline`, 30 s by default) for the whole reply.
         """
+        from jointinspect.exporting import load_endpoint_specs, push_plan, resolve_tokens
+
         settings = settings_for(ctx, db)
         specs = load_endpoint_specs(endpoints or settings.endpoints_file)
         # Tokens come from the environment, read here at the edge only.
         targets = resolve_tokens(specs, dict(os.environ))
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         try:
             report = push_plan(
                 quarter.strip().upper(),

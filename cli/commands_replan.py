@@ -4,10 +4,19 @@ import datetime as dt
 import getpass
 import logging
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from jointinspect.cli.city_options import (
+    AllDistrictsOption,
+    DistrictOption,
+    EngineOption,
+    RayAddressOption,
+    RedoOption,
+    city_fanout,
+    print_city,
+)
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -17,8 +26,11 @@ from jointinspect.cli.context import (
     reports_errors,
     settings_for,
 )
-from jointinspect.cli.daemon import describe, run_daemon
-from jointinspect.replanning import ReplanRun, replan_quarter
+
+# The replanning workflow and the daemon (the planner, APScheduler) are imported when a
+# command runs, not for its help.
+if TYPE_CHECKING:
+    from jointinspect.replanning import ReplanRun
 
 #: Changed visits listed one per line before the rest are counted.
 SHOWN_CHANGES = 20
@@ -34,25 +46,51 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--as-of",
+                metavar="DATE",
                 help="Replan from this date (YYYY-MM-DD; default today in China): visits "
-                "before it are history, filed visits in the next pin_working_days are pinned.",
+                "before it are history; filed visits of the next "
+                "$JOINTINSPECT_PIN_WORKING_DAYS (default 2) working days stay as filed.",
+                show_default=False,
             ),
         ] = None,
+        district: DistrictOption = None,
+        all_districts: AllDistrictsOption = False,
+        redo: RedoOption = False,
+        engine_name: EngineOption = "local",
+        ray_address: RayAddressOption = None,
         db: DbOption = None,
     ) -> None:
         """Take in new triggers and outcomes, make the next revision and file it.
 
-        Imports bundles waiting in the inbox (setting inbox_dir), turns off-site
+        Imports bundles waiting in the inbox ($JOINTINSPECT_INBOX_DIR), turns off-site
         violations into follow-up demands, regrades the enterprises with new demands,
         replans with as little change as possible and files the revision (new codes for
         changed visits, old ones revoked). Prints what changed.
         """
+        from jointinspect.replanning import replan_quarter
+
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter)
         day = _date(as_of)
-        engine = open_engine(settings)
+        city = city_fanout(district, all_districts, engine_name, ray_address, redo)
         started = time.monotonic()
         progress = elapsed_progress(started)
+        if city is not None:
+            from jointinspect.city import replan_districts
+            from jointinspect.models.timezones import CHINA
+
+            run_city = replan_districts(
+                str(q),
+                url=settings.db,
+                as_of=day or dt.datetime.now(CHINA).date(),
+                options=settings.options(),
+                fanout=city,
+                filed_by=getpass.getuser(),
+                progress=progress,
+            )
+            print_city(run_city)
+            return
+        engine = open_engine(settings, district=district)
 
         try:
             run = replan_quarter(
@@ -69,22 +107,41 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @reports_errors
-    def daemon(ctx: typer.Context, db: DbOption = None) -> None:
+    def daemon(
+        ctx: typer.Context,
+        district: DistrictOption = None,
+        all_districts: AllDistrictsOption = False,
+        engine_name: EngineOption = "local",
+        ray_address: RayAddressOption = None,
+        db: DbOption = None,
+    ) -> None:
         """Run the nightly replanning on its schedule until stopped (SIGTERM, Ctrl-C).
 
-        Schedule: setting replan_cron (default 02:00 Asia/Shanghai) or
-        replan_interval_seconds; the job is kept in the database (apscheduler_jobs).
+        Schedule: $JOINTINSPECT_REPLAN_CRON (default 02:00 in
+        $JOINTINSPECT_REPLAN_TIMEZONE, Asia/Shanghai) or every
+        $JOINTINSPECT_REPLAN_INTERVAL_SECONDS; the job is kept in the database
+        (apscheduler_jobs).
         Each run replans and files the current quarter, exports and pushes the changes,
-        and logs one line.
+        and logs one line. With --all-districts, each run replans every district of a
+        city's database (a district that fails is logged and the others go on), and the
+        job is kept in the city's own tables.
         """
+        from jointinspect.cli.daemon import run_daemon
+
         settings = settings_for(ctx, db)
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        engine = open_engine(settings)
+        city = city_fanout(district, all_districts, engine_name, ray_address)
+        if city is None:
+            engine = open_engine(settings, district=district)
+        else:
+            from jointinspect.database import open_city
+
+            engine = open_city(settings.db)
         try:
-            run_daemon(settings, engine)
+            run_daemon(settings, engine, city)
         finally:
             engine.dispose()
 
@@ -100,7 +157,9 @@ def _date(value: str | None) -> dt.date | None:
         ) from None
 
 
-def print_run(run: ReplanRun) -> None:
+def print_run(run: "ReplanRun") -> None:
+    from jointinspect.cli.daemon import describe
+
     if run.discarded:
         numbers = ", ".join(map(str, run.discarded))
         typer.echo(f"Discarded unfiled draft revision {numbers} of {run.quarter}.")

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -56,6 +57,7 @@ def register(app: typer.Typer) -> None:
                 help="Report on revision N (default: the latest filed revision).",
             ),
         ] = None,
+        district: DistrictOption = None,
         db: DbOption = None,
     ) -> None:
         """Write the efficiency report (效能评估) of a quarter's latest filed plan revision.
@@ -71,7 +73,7 @@ def register(app: typer.Typer) -> None:
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter.strip().upper())
         config = grading_config(settings.options())
-        engine = open_engine(settings)
+        engine = open_engine(settings, district=district)
         started = time.monotonic()
         progress = elapsed_progress(started)
 

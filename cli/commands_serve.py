@@ -12,22 +12,27 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 from pydantic import Field, ValidationError
-from uvicorn.config import LOGGING_CONFIG
 
 from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
 from jointinspect.cli.settings import Settings
 from jointinspect.models.errors import JointInspectError
-from jointinspect.options import load_keys
-from jointinspect.web.app import WebConfig, create_app
-from jointinspect.web.shared import DEFAULT_PREFIX, SharedState
+
+# The web stack (uvicorn, FastAPI, the Redis client) and the code keys are imported where
+# they are used: `serve --help`, and every other command, should not wait for them.
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from jointinspect.web.app import WebConfig
+    from jointinspect.web.shared import SharedState
 
 DEFAULT_PORT = 8000
+#: ``jointinspect.web.shared.DEFAULT_PREFIX``, spelled out so that the settings and the
+#: help need not load the Redis client (tests/cli/test_cli_help.py checks the two agree).
+DEFAULT_PREFIX = "jointinspect"
 #: What each worker process builds its app from: the environment the command hands down.
 FACTORY = "jointinspect.cli.commands_serve:app_from_environment"
 #: Shortens the codes in uvicorn's access log (see web/access_log.py).
@@ -95,13 +100,17 @@ def log_config() -> dict[str, Any]:
 
     Passed to uvicorn, not applied here: each worker process configures its own logging.
     """
+    from uvicorn.config import LOGGING_CONFIG
+
     config = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["short_codes"] = {"()": ACCESS_LOG_FILTER}
     config["loggers"]["uvicorn.access"]["filters"] = ["short_codes"]
     return config
 
 
-def _config(settings: Settings) -> WebConfig:
+def _config(settings: Settings) -> "WebConfig":
+    from jointinspect.web.app import WebConfig
+
     secret = settings.web_secret.get_secret_value().encode() if settings.web_secret else None
     return WebConfig(
         base_url=settings.verify_base_url,
@@ -111,7 +120,9 @@ def _config(settings: Settings) -> WebConfig:
 
 
 @contextmanager
-def _shared_state(settings: ServeSettings) -> Iterator[SharedState | None]:
+def _shared_state(settings: ServeSettings) -> Iterator["SharedState | None"]:
+    from jointinspect.web.shared import SharedState
+
     if not settings.redis_url:
         yield None
         return
@@ -119,8 +130,12 @@ def _shared_state(settings: ServeSettings) -> Iterator[SharedState | None]:
         yield shared
 
 
-def app_from_environment() -> FastAPI:
+def app_from_environment() -> "FastAPI":
     """The app of one worker, from ``JOINTINSPECT_*`` as ``serve`` set them."""
+    from jointinspect.options import load_keys
+    from jointinspect.web.app import create_app
+    from jointinspect.web.shared import SharedState
+
     settings = ServeSettings()
     # The worker's connection to Redis lives as long as the worker.
     shared = (
@@ -175,33 +190,47 @@ def register(app: typer.Typer) -> None:
     def serve(
         ctx: typer.Context,
         host: Annotated[
-            str, typer.Option("--host", help="Address to listen on (a proxy in front for TLS).")
+            str,
+            typer.Option(
+                "--host", metavar="ADDRESS", help="Address to listen on (a proxy in front for TLS)."
+            ),
         ] = "127.0.0.1",
-        port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = DEFAULT_PORT,
+        port: Annotated[
+            int, typer.Option("--port", metavar="PORT", min=1, max=65535, help="Port.")
+        ] = DEFAULT_PORT,
         base_url: Annotated[
             str | None,
             typer.Option(
                 "--base-url",
-                help="Public URL of this site; QR codes hold {base-url}/v/CODE; https adds "
-                "HSTS (default: $JOINTINSPECT_VERIFY_BASE_URL).",
+                metavar="URL",
+                help="Public URL of this site; QR codes hold URL/v/CODE; https adds HSTS "
+                "(default: $JOINTINSPECT_VERIFY_BASE_URL).",
+                show_default=False,
             ),
         ] = None,
         rate_limit: Annotated[
             str | None,
             typer.Option(
                 "--rate-limit",
+                metavar="RATE",
+                show_default=False,
                 help="Look-ups per client, like 30/minute, counted per worker, or across "
                 "every process on one --redis (default: $JOINTINSPECT_WEB_RATE_LIMIT); "
                 "'off' only for benchmarks.",
             ),
         ] = None,
         workers: Annotated[
-            int, typer.Option("--workers", min=1, max=64, help="Worker processes (one per core).")
+            int,
+            typer.Option(
+                "--workers", metavar="N", min=1, max=64, help="Worker processes (one per core)."
+            ),
         ] = 1,
         forwarded_allow_ips: Annotated[
             str | None,
             typer.Option(
                 "--forwarded-allow-ips",
+                metavar="IPS",
+                show_default=False,
                 help="The proxies in front (IP addresses or networks, comma-separated) whose "
                 "X-Forwarded-For and X-Forwarded-Proto are believed; by default none, and the "
                 "client is the connection's peer (default: $JOINTINSPECT_FORWARDED_ALLOW_IPS).",
@@ -211,6 +240,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--redis",
+                metavar="URL",
+                show_default=False,
                 help="Redis shared by several serve processes, on one host or many: one rate "
                 "limit across all, one CSRF secret, like redis://10.0.0.9:6379/0 "
                 "(default: $JOINTINSPECT_REDIS_URL; none: each process on its own).",
@@ -220,6 +251,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--redis-prefix",
+                metavar="PREFIX",
+                show_default=False,
                 help="Prefix of this site's keys in Redis; processes with the same prefix "
                 f"share (default: $JOINTINSPECT_REDIS_PREFIX, else {DEFAULT_PREFIX}).",
             ),
@@ -240,6 +273,11 @@ def register(app: typer.Typer) -> None:
         same base URL so that scanning one opens its page. Behind a load balancer, name it
         with --forwarded-allow-ips; run several serve on one --redis to share the limits.
         """
+        import uvicorn
+
+        from jointinspect.options import load_keys
+        from jointinspect.web.app import create_app
+
         settings = _serve_settings(
             ctx,
             db,

@@ -1,12 +1,15 @@
 """``verify CODE [--json]``: check an inspection code (contract §6)."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
-from jointinspect.options import load_keys
-from jointinspect.verification import Verification, verification_json, verify_code
+from jointinspect.cli.context import DbOption, reports_errors, settings_for
+
+# Verification needs the database layer, imported when the command runs: `verify --help`
+# needs none of it.
+if TYPE_CHECKING:
+    from jointinspect.verification import Verification
 
 #: Exit status per verification status: 0 only for valid (1 stays for errors).
 EXIT_CODES = {"valid": 0, "revoked": 2, "unknown": 3, "forged": 4, "malformed": 5}
@@ -17,7 +20,10 @@ def register(app: typer.Typer) -> None:
     @reports_errors
     def verify(
         ctx: typer.Context,
-        code: Annotated[str, typer.Argument(help="The inspection code, e.g. 7KX3M-QW9RT-….")],
+        code: Annotated[
+            str,
+            typer.Argument(metavar="CODE", help="The inspection code, e.g. 7KX3M-QW9RT-…."),
+        ],
         as_json: Annotated[
             bool, typer.Option("--json", help='Print {"status": …, …details…} as JSON.')
         ] = False,
@@ -28,13 +34,11 @@ def register(app: typer.Typer) -> None:
         Exit status 0 only for a valid code (revoked 2, unknown 3, forged 4, malformed 5;
         1 is an error such as a missing key or database).
         """
+        from jointinspect.verification import verification_json, verify_in_database
+
         settings = settings_for(ctx, db)
-        engine = open_engine(settings)
-        try:
-            keys = load_keys(settings.options(), engine)
-            result = verify_code(code, engine=engine, keys=keys)
-        finally:
-            engine.dispose()
+        # In a city's database, the code says which district's keys and records check it.
+        result = verify_in_database(code, url=settings.db, options=settings.options())
         if as_json:
             typer.echo(verification_json(result))
         else:
@@ -42,11 +46,13 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(EXIT_CODES[result.status])
 
 
-def _show(result: Verification) -> None:
+def _show(result: "Verification") -> None:
     typer.echo(f"{result.code}: {result.status.upper()} — {result.message}")
     if result.enterprise is None:
         return
     e = result.enterprise
+    if result.district is not None:
+        typer.echo(f"  区 district: {result.district['code']} {result.district['name']}")
     typer.echo(f"  企业 enterprise: {e['name']} ({e['uscc']})")
     if e.get("address"):
         typer.echo(f"  地址 address: {e['address']}")

@@ -1,4 +1,9 @@
-"""What every command shares: the database option, settings, and error reporting."""
+"""What every command shares: the database option, settings, and error reporting.
+
+Every command module imports this one, so it imports nothing heavy itself: settings,
+the database and the workflows' options load when a command runs (``settings_for``,
+``open_engine``), not when ``jointinspect COMMAND --help`` starts (issue 14).
+"""
 
 import sys
 import time
@@ -6,16 +11,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeGuard, TypeVar
 
 import typer
 
-from jointinspect.cli.settings import Settings, load_settings
-from jointinspect.database import DatabaseError, Engine, open_database
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter, QuarterFormatError
-from jointinspect.models.workdays import WorkingCalendar
-from jointinspect.options import working_calendar as options_calendar
+
+if TYPE_CHECKING:
+    from jointinspect.cli.settings import Settings
+    from jointinspect.database import DatabaseError, Engine
+    from jointinspect.models.workdays import WorkingCalendar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -25,6 +31,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="URL",
         help="Database URL (default: $JOINTINSPECT_DB, else sqlite:///jointinspect.db).",
         show_default=False,
     ),
@@ -32,7 +39,9 @@ DbOption = Annotated[
 
 
 #: ``--quarter`` of the commands that work on one quarter's plan (see :func:`parse_quarter`).
-QuarterOption = Annotated[str, typer.Option("--quarter", help="Quarter, e.g. 2025Q3.")]
+QuarterOption = Annotated[
+    str, typer.Option("--quarter", metavar="QUARTER", help="Quarter, e.g. 2025Q3.")
+]
 
 
 def parse_quarter(text: str) -> Quarter:
@@ -48,20 +57,29 @@ class AppState:
     db: str | None = None
 
 
-def settings_for(ctx: typer.Context, db: str | None) -> Settings:
+def settings_for(ctx: typer.Context, db: str | None) -> "Settings":
     """Settings with ``--db`` from the command, else from before the command."""
+    from jointinspect.cli.settings import load_settings
+
     state = ctx.find_root().obj
     root_db = state.db if isinstance(state, AppState) else None
     return load_settings(db=db or root_db)
 
 
-def open_engine(settings: Settings, *, create: bool = False) -> Engine:
-    """An engine on the configured database; only ``init`` and ``demo`` may ``create``."""
-    return open_database(settings.db, create=create)
+def open_engine(
+    settings: "Settings", *, create: bool = False, district: str | None = None
+) -> "Engine":
+    """An engine on the configured database (on its ``district``, for a city's database:
+    default its only one); only ``init`` and ``demo`` may ``create``."""
+    from jointinspect.database import open_database
+
+    return open_database(settings.db, create=create, district=district)
 
 
-def working_calendar(settings: Settings) -> WorkingCalendar:
+def working_calendar(settings: "Settings") -> "WorkingCalendar":
     """The official calendar with the district's override file, when one is set."""
+    from jointinspect.options import working_calendar as options_calendar
+
     return options_calendar(settings.options())
 
 
@@ -82,7 +100,9 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except JointInspectError as exc:
             raise fail(str(exc), exc.hint) from None
-        except DatabaseError as exc:
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
             raise fail(
                 f"the database cannot be used: {exc.orig}",
                 "check --db / $JOINTINSPECT_DB and that the server is running",
@@ -92,6 +112,16 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
             sys.exit(130)
 
     return wrapper
+
+
+def _is_database_error(exc: Exception) -> TypeGuard["DatabaseError"]:
+    """Whether ``exc`` says the database cannot be used. Only a command that has opened
+    one can get that, and the others must not load SQLAlchemy to ask."""
+    if "jointinspect.database" not in sys.modules:
+        return False
+    from jointinspect.database import DatabaseError
+
+    return isinstance(exc, DatabaseError)
 
 
 def elapsed_progress(started: float) -> Callable[[str], None]:

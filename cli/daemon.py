@@ -16,7 +16,11 @@ settings to the job through :data:`_RUNTIME`.
 
 Each run: replan the quarter containing today (China time) → file → export the new
 revision (``daemon_export_dir``) and push the shares of the departments the diff
-touched (when ``endpoints_file`` exists) → one log line with the diff. SIGTERM and
+touched (when ``endpoints_file`` exists) → one log line with the diff. With
+``--all-districts`` a run replans every district of a city's database, fanned out
+(``jointinspect.city``), then delivers and logs each district's new revision; a district
+that fails is logged with its reason and the others go on. Its job store is then the
+city's own (the default schema, or the city's SQLite file). SIGTERM and
 SIGINT shut the scheduler down cleanly, letting a running replan finish its transaction.
 """
 
@@ -25,7 +29,7 @@ import logging
 import os
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -34,8 +38,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from jointinspect.city import Fanout, replan_districts
 from jointinspect.cli.settings import Settings
-from jointinspect.database import Engine
+from jointinspect.database import Engine, open_database
 from jointinspect.exporting import export_plan, load_endpoint_specs, push_plan, resolve_tokens
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
@@ -52,6 +57,9 @@ JOBS_TABLE = "apscheduler_jobs"
 class _Runtime:
     settings: Settings
     engine: Engine
+    #: Replan every district of the city's database on this fan-out (``engine`` is then
+    #: the city's own, for the job store).
+    city: Fanout | None = None
 
 
 #: Set by :func:`run_daemon` for the job it schedules (the job store holds no settings).
@@ -94,10 +102,10 @@ def make_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
     return scheduler
 
 
-def run_daemon(settings: Settings, engine: Engine) -> None:
-    """Run until SIGTERM or SIGINT."""
+def run_daemon(settings: Settings, engine: Engine, city: Fanout | None = None) -> None:
+    """Run until SIGTERM or SIGINT; with ``city``, for every district of the city."""
     global _RUNTIME
-    _RUNTIME = _Runtime(settings, engine)
+    _RUNTIME = _Runtime(settings, engine, city)
     scheduler = make_scheduler(settings, engine)
 
     stopping = threading.Event()
@@ -125,6 +133,9 @@ def nightly_replan() -> None:
     now = dt.datetime.now(dt.UTC)
     today = settings.replan_as_of or now.astimezone(ZoneInfo(settings.replan_timezone)).date()
     quarter = str(Quarter.containing(today))
+    if _RUNTIME.city is not None:
+        _replan_city(_RUNTIME.city, settings, quarter, today, now)
+        return
     try:
         run = replan_quarter(
             quarter,
@@ -143,6 +154,37 @@ def nightly_replan() -> None:
         log.error("replan %s failed: %s", quarter, exc)
         return
     log.info("%s", describe(run))
+
+
+def _replan_city(
+    fanout: Fanout, settings: Settings, quarter: str, today: dt.date, now: dt.datetime
+) -> None:
+    """The nightly run of a city: every district replanned (each night anew: a replan
+    takes in only what is new), then each new revision delivered and logged."""
+    run = replan_districts(
+        quarter,
+        url=settings.db,
+        as_of=today,
+        options=settings.options(),
+        fanout=replace(fanout, redo=True),
+        filed_by="daemon",
+        now=now,
+    )
+    for outcome in run.outcomes:
+        label = outcome.district.label
+        replanned = outcome.replanned
+        if replanned is None:
+            log.error("replan %s of %s failed: %s", quarter, label, outcome.detail)
+            continue
+        if replanned.filing is not None:
+            engine = open_database(settings.db, district=outcome.district.code)
+            try:
+                _deliver(replanned, settings, engine)
+            except JointInspectError as exc:
+                log.error("delivering %s's revision failed: %s", label, exc)
+            finally:
+                engine.dispose()
+        log.info("%s: %s", label, describe(replanned))
 
 
 def describe(run: ReplanRun) -> str:

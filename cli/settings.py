@@ -1,17 +1,28 @@
 """Settings, read once at the edge (environment variables ``JOINTINSPECT_*`` and flags).
 
 Nothing below ``cli/`` reads the environment: values are passed down explicitly.
+``serve`` defines its settings on these, so this module is imported for ``serve --help``
+too: the database's default and the workflows' options load when settings are read.
 """
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jointinspect.models import DEFAULT_DB_URL
 from jointinspect.models.errors import JointInspectError
-from jointinspect.options import Options
+
+if TYPE_CHECKING:
+    from jointinspect.options import Options
+
+
+def _default_db() -> str:
+    # The default lives with the engine helpers, which load SQLAlchemy and the tables.
+    from jointinspect.models import DEFAULT_DB_URL
+
+    return DEFAULT_DB_URL
 
 
 class Settings(BaseSettings):
@@ -19,7 +30,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="JOINTINSPECT_", extra="ignore")
 
-    db: str = Field(default=DEFAULT_DB_URL, description="database URL")
+    db: str = Field(default_factory=_default_db, description="database URL")
     key_file: Path | None = Field(
         default=None,
         description="the code keys' file (default: beside a SQLite database, ji.db → ji.key; "
@@ -82,8 +93,10 @@ class Settings(BaseSettings):
         description="serve: CSRF signing secret shared by several workers (default: random)",
     )
 
-    def options(self) -> Options:
+    def options(self) -> "Options":
         """The workflows' options from these settings (the library reads no environment)."""
+        from jointinspect.options import Options
+
         return Options(
             key_file=self.key_file,
             config_dir=self.config_dir,

@@ -16,13 +16,10 @@ interfaces are ``jointinspect.cli`` and ``jointinspect.web``.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("jointinspect")
-except PackageNotFoundError:  # running from a tree that was never installed
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    __version__: str
 
 #: Name → the API module that defines it.
 _API = {
@@ -53,7 +50,21 @@ _API = {
 __all__ = ["__version__", *sorted(_API)]
 
 
+def _installed_version() -> str:
+    # Asked when first wanted: importlib.metadata costs every command's start-up (even
+    # `jointinspect --help`, which imports this package) tens of milliseconds.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jointinspect")
+    except PackageNotFoundError:  # running from a tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()["__version__"] = found = _installed_version()
+        return found
     if name in _API:
         return getattr(import_module(f"jointinspect.{_API[name]}"), name)
     raise AttributeError(f"module 'jointinspect' has no attribute {name!r}")

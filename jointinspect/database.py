@@ -7,20 +7,31 @@ success. The schema changes only through migrations (``jointinspect.models.migra
 a database at an older revision than the code's, or one made by 0.1.0 before migrations,
 is refused until ``jointinspect db upgrade`` has brought it up; one at a revision the code
 does not know was upgraded by a newer jointinspect, and is refused too.
+
+A city's database holds several districts (``models.districts``), listed in its registry
+(``data.districts.registry``): each district's tables are a schema of their own
+(PostgreSQL) or a file of their own beside the city's (SQLite), with their own schema
+revision. ``open_database(url, district=CODE)`` opens one of them; without a code, the
+only district, or an error listing them when there are several. A database without a
+registry is one unnamed district, as every database was before districts.
 """
 
+import datetime as dt
 import enum
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
 from jointinspect import __version__
+from jointinspect.data.districts.registry import describe, register_district, registered_districts
 from jointinspect.models import create_schema, make_engine, migrations
+from jointinspect.models.db import district_url
+from jointinspect.models.districts import District, check_area_code
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.migrations import Revision
 
@@ -28,7 +39,11 @@ __all__ = [
     "DatabaseError",
     "DatabaseMissingError",
     "DatabaseUrlError",
+    "District",
+    "DistrictRequiredError",
     "Engine",
+    "MixedDatabaseError",
+    "NotACityError",
     "Revision",
     "SchemaMissingError",
     "SchemaNewerError",
@@ -36,8 +51,12 @@ __all__ = [
     "SchemaState",
     "SchemaStatus",
     "SchemaUpgrade",
+    "UnknownDistrictError",
     "check_schema",
+    "create_district",
+    "database_districts",
     "database_schema",
+    "open_city",
     "open_database",
     "schema_state",
     "upgrade_database",
@@ -68,6 +87,22 @@ class SchemaOutdatedError(JointInspectError):
 
 class SchemaNewerError(JointInspectError):
     """A newer jointinspect upgraded the database beyond the schema this one knows."""
+
+
+class DistrictRequiredError(JointInspectError):
+    """The database holds several districts and the command did not say which."""
+
+
+class UnknownDistrictError(JointInspectError):
+    """The district named is not one the database holds."""
+
+
+class NotACityError(JointInspectError):
+    """A city-wide command on a database that holds no districts."""
+
+
+class MixedDatabaseError(JointInspectError):
+    """A district would be added beside an unnamed district's tables, or the reverse."""
 
 
 class SchemaStatus(enum.StrEnum):
@@ -113,13 +148,21 @@ class SchemaUpgrade:
         return self.stamped or self.before
 
 
-def open_database(url: str, *, create: bool = False) -> Engine:
+def open_database(url: str, *, create: bool = False, district: str | None = None) -> Engine:
     """An engine on ``url`` whose schema is this code's. With ``create``, a new database
     is made (schema at the head) as needed; without, a missing database or schema is an
     error naming ``init``. A schema older or newer than the code's is an error saying
-    which jointinspect to run (:func:`check_schema`)."""
+    which jointinspect to run (:func:`check_schema`).
+
+    In a city's database the engine is one district's: ``district`` (its area code), else
+    the only one; several and none named is an error listing them. Only
+    :func:`create_district` adds a district."""
     engine = _engine(url, create=create)
     try:
+        chosen = _chosen_district(engine, district)
+        if chosen is not None:
+            engine.dispose()
+            engine = _district_engine(url, chosen)
         if create:
             create_schema(engine)
         check_schema(engine)
@@ -127,6 +170,69 @@ def open_database(url: str, *, create: bool = False) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def create_district(url: str, district: District) -> Engine:
+    """Make ``district`` in the city's database at ``url`` (the database too, if need
+    be) and return an engine on it; a district the database holds already is opened.
+    Its tables are made and stamped before it is registered, so an ``init`` that fails
+    half way is finished by the next one."""
+    check_area_code(district.code)
+    root = _engine(url, create=True)
+    try:
+        known = {d.code: d for d in registered_districts(root)}
+        if district.code in known:
+            district = known[district.code]
+        elif schema_state(root).status is not SchemaStatus.EMPTY:
+            raise MixedDatabaseError(
+                f"{_shown(root)} holds the tables of an unnamed district already: a "
+                f"district cannot be added beside them",
+                hint="make a city's districts in a database of their own (another --db)",
+            )
+        if root.dialect.name == "postgresql":
+            with root.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{district.schema}"'))
+        else:
+            own = make_url(district_url(url, district)).database
+            assert own is not None
+            _create_private_file(Path(own))
+        engine = make_engine(url, district=district)
+        try:
+            create_schema(engine)
+            check_schema(engine)
+            if district.code not in known:
+                with root.begin() as conn:
+                    register_district(conn, district, now=dt.datetime.now(dt.UTC))
+        except BaseException:
+            engine.dispose()
+            raise
+    finally:
+        root.dispose()
+    return engine
+
+
+def open_city(url: str) -> Engine:
+    """An engine on the city's own tables (its registry; the nightly daemon's job store)
+    of the existing city's database at ``url``, not on any district."""
+    engine = _engine(url, create=False)
+    if not registered_districts(engine):
+        engine.dispose()
+        raise NotACityError(
+            f"{_shown(engine)} holds no districts: it is not a city's database",
+            hint="leave out --all-districts, or add districts with `jointinspect init "
+            "--district CODE`",
+        )
+    return engine
+
+
+def database_districts(url: str) -> list[District]:
+    """The districts of the existing database at ``url``, by code (none: it is one
+    unnamed district's)."""
+    engine = _engine(url, create=False)
+    try:
+        return registered_districts(engine)
+    finally:
+        engine.dispose()
 
 
 def check_schema(engine: Engine) -> None:
@@ -173,10 +279,11 @@ def schema_state(engine: Engine) -> SchemaState:
     return SchemaState(revision, head, status)
 
 
-def database_schema(url: str) -> SchemaState:
-    """Where the schema of the JointInspect database at ``url`` stands (``jointinspect db
-    current``); one without JointInspect tables is an error naming ``init``."""
-    engine = _engine(url, create=False)
+def database_schema(url: str, *, district: str | None = None) -> SchemaState:
+    """Where the schema of the JointInspect database at ``url`` (of its ``district``, as
+    :func:`open_database` chooses it) stands (``jointinspect db current``); one without
+    JointInspect tables is an error naming ``init``."""
+    engine = _target(url, district)
     try:
         state = schema_state(engine)
         if state.status is SchemaStatus.EMPTY:
@@ -186,11 +293,12 @@ def database_schema(url: str) -> SchemaState:
     return state
 
 
-def upgrade_database(url: str) -> SchemaUpgrade:
-    """Migrate the existing database at ``url`` to this code's schema, all or nothing. A
-    database made before migrations is taken as 0.1.0's schema, stamped, then upgraded;
-    an up-to-date one is left as it is."""
-    engine = _engine(url, create=False)
+def upgrade_database(url: str, *, district: str | None = None) -> SchemaUpgrade:
+    """Migrate the existing database at ``url`` (its ``district``, as :func:`open_database`
+    chooses it; each district has its own revision) to this code's schema, all or
+    nothing. A database made before migrations is taken as 0.1.0's schema, stamped, then
+    upgraded; an up-to-date one is left as it is."""
+    engine = _target(url, district)
     try:
         state = schema_state(engine)
         if state.status is SchemaStatus.CURRENT:
@@ -242,3 +350,58 @@ def _create_private_file(path: Path) -> None:
 
 def _shown(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
+
+
+def _target(url: str, district: str | None) -> Engine:
+    """An engine on the existing database at ``url``, or on its district, unchecked."""
+    engine = _engine(url, create=False)
+    try:
+        chosen = _chosen_district(engine, district)
+    except BaseException:
+        engine.dispose()
+        raise
+    if chosen is None:
+        return engine
+    engine.dispose()
+    return _district_engine(url, chosen)
+
+
+def _chosen_district(root: Engine, code: str | None) -> District | None:
+    """The district ``code`` names in ``root``'s database, or its only one; None for a
+    database without districts."""
+    known = registered_districts(root)
+    if code is None:
+        if len(known) > 1:
+            raise DistrictRequiredError(
+                f"the database holds {len(known)} districts ({describe(known)}): say which",
+                hint="give --district CODE, or --all-districts where the command takes it",
+            )
+        return known[0] if known else None
+    check_area_code(code)
+    for district in known:
+        if district.code == code:
+            return district
+    if known:
+        raise UnknownDistrictError(
+            f"the database holds no district {code}; it holds {describe(known)}",
+            hint=f"add it with `jointinspect init --district {code}` (same --db)",
+        )
+    raise UnknownDistrictError(
+        f"the database holds no districts, only the tables of one unnamed district "
+        f"(no district {code})",
+        hint="leave out --district, or make a city's database with `jointinspect init "
+        "--district CODE` and another --db",
+    )
+
+
+def _district_engine(url: str, district: District) -> Engine:
+    """An engine on a registered district; its SQLite file must be there."""
+    if make_url(url).get_backend_name() == "sqlite":
+        own = make_url(district_url(url, district)).database
+        if own and not Path(own).exists():
+            raise DatabaseMissingError(
+                f"district {district.label} is registered but its database {own} is missing",
+                hint=f"restore it, or make it anew with `jointinspect init --district "
+                f"{district.code}` (same --db)",
+            )
+    return make_engine(url, district=district)

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from jointinspect.data.bundle.calendar_file import load_calendar
 from jointinspect.data.codes.key_registry import bind_keys, registered_keys
 from jointinspect.data.codes.keys import KeyRing, load_key_file, parse_keys
+from jointinspect.models.districts import district_of
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.risk.config import GradingConfig, load_config
@@ -33,7 +34,9 @@ class Options:
 
     #: The code keys' file; default: beside a SQLite database (``ji.db`` → ``ji.key``),
     #: else ``config_dir/<host>-<port>-<database>.key`` — never the working folder, so
-    #: a command run from another folder finds the database's own key.
+    #: a command run from another folder finds the database's own key. A district of a
+    #: city's database has its own, named after it (``ji.310120.key``,
+    #: ``…-<database>-310120.key``); a ``key_file`` set here is one district's.
     key_file: Path | None = None
     key: str | None = None  # code keys as KEYID:HEX[;KEYID:HEX…] instead of key_file
     key_origin: str = "JOINTINSPECT_KEY"  # where ``key`` came from, for messages
@@ -45,7 +48,8 @@ class Options:
     inbox_dir: Path | None = None  # replan: bundle folders dropped here are imported first
     lock_timeout: float = 60.0
     daemon_export_dir: Path | None = None
-    district_prefix: str = "FX"  # plan ids are PREFIX-YYYYQn
+    #: Plan ids are PREFIX-YYYYQn; a district of a city's database has its own.
+    district_prefix: str = "FX"
     verify_base_url: str | None = None  # QR codes hold {verify_base_url}/v/CODE
     config_dir: Path | None = None  # default: ~/.config/jointinspect
 
@@ -69,21 +73,39 @@ def key_file_for(options: Options, engine: Engine) -> Path:
             return database.with_name(database.stem + ".key")
         return Path("jointinspect.key")
     folder = options.config_dir or Path.home() / ".config" / "jointinspect"
-    name = "-".join(str(part) for part in (url.host or "local", url.port or "", url.database))
+    parts = [url.host or "local", url.port or "", url.database]
+    district = district_of(engine)
+    if district is not None:
+        parts.append(district.code)
+    name = "-".join(str(part) for part in parts)
     return folder / (re.sub(r"[^A-Za-z0-9._-]+", "_", name) + ".key")
 
 
 def load_keys(options: Options, engine: Engine) -> KeyRing:
     """The code keys of ``engine``'s database (from ``key`` when given, else its key file),
     checked against the fingerprints the database holds; keys it has not seen yet are
-    registered. Raises ``KeyMismatchError`` for a key that is not the database's."""
-    if options.key is not None:
-        ring, origin = parse_keys(options.key, origin=options.key_origin), options.key_origin
-    else:
-        path = key_file_for(options, engine)
-        ring, origin = load_key_file(path), f"the key file {path}"
+    registered. Raises ``KeyMismatchError`` for a key that is not the database's. A
+    district's keys make codes that name it (``CodeKey.district``)."""
+    ring, origin = configured_keys(options, engine)
+    district = district_of(engine)
+    if district is not None:
+        ring = ring.of_district(district.code)
     bind_keys(engine, ring, origin=origin)
     return ring
+
+
+def configured_keys(options: Options, engine: Engine) -> tuple[KeyRing, str]:
+    """The keys configured for ``engine``'s database, unchecked, and where they came from."""
+    if options.key is not None:
+        return parse_keys(options.key, origin=options.key_origin), options.key_origin
+    path = key_file_for(options, engine)
+    return load_key_file(path), f"the key file {path}"
+
+
+def plan_prefix(options: Options, engine: Engine) -> str:
+    """The prefix of plan ids in ``engine``'s database: its district's, else the option."""
+    district = district_of(engine)
+    return options.district_prefix if district is None else district.prefix
 
 
 def scheduler_params(options: Options) -> SchedulerParams:

@@ -50,6 +50,7 @@ from jointinspect.options import (
     Options,
     grading_config,
     load_keys,
+    plan_prefix,
     scheduler_params,
     working_calendar,
 )
@@ -213,7 +214,7 @@ def _replan_locked(
     run.stored = store_draft(
         outcome.result,
         engine=engine,
-        prefix=options.district_prefix,
+        prefix=plan_prefix(options, engine),
         generated_at=now,
         extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
     )

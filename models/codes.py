@@ -11,6 +11,14 @@ written in four groups of five, e.g. ``7KX3M-QW9RT-2HC8N-VB5ZJ``::
     │    enterprise, date, departments, officers and items of its visit or off-site check
     └ key id character: which key made the code, so keys rotate and old codes still verify
 
+A district of a city's database issues codes that say so: four characters more in front,
+the district's six-digit area code in 20 bits (``9EV8`` is 310120 奉贤区), written as a
+group of their own, ``9EV8-7KX3M-QW9RT-2HC8N-VB5ZJ`` (24 characters, within the
+contract's 24). The tag covers them, so a code cannot be moved to another district, and
+the check character covers all 24. Which district issued a code is read from the code
+alone, offline; that the district really did takes its key. A database of one unnamed
+district issues the 20-character codes it always has.
+
 Reading a code back, lower case is accepted, separators (``-``, spaces) are ignored and
 the look-alikes ``I``/``L`` and ``O`` read as ``1`` and ``0`` (Crockford's rule).
 
@@ -65,6 +73,11 @@ BINDING_CHARS = 8  # 40 bits
 TAG_CHARS = 10  # 50 bits
 BODY_CHARS = 1 + BINDING_CHARS + TAG_CHARS
 CODE_CHARS = BODY_CHARS + 1  # plus the check character
+#: The district's area code in front of a district's codes: 20 bits hold 999999.
+DISTRICT_CHARS = 4
+DISTRICT_CODE_CHARS = DISTRICT_CHARS + CODE_CHARS
+#: The lengths a code may have: an unnamed district's, a named district's.
+CODE_LENGTHS = (CODE_CHARS, DISTRICT_CODE_CHARS)
 GROUP = 5
 BINDING_BITS = BINDING_CHARS * BITS_PER_CHAR
 TAG_BITS = TAG_CHARS * BITS_PER_CHAR
@@ -101,8 +114,13 @@ def _gf_pow(a: int, n: int) -> int:
 
 
 _ALPHA = 2
-_WEIGHTS = tuple(_gf_pow(_ALPHA, i + 1) for i in range(CODE_CHARS))
-_CHECK_INVERSE = next(x for x in range(1, _FIELD) if _gf_mul(x, _WEIGHTS[-1]) == 1)
+# α has order 31, so the weights of up to 31 positions are distinct: the 24 of a
+# district's code keep the guarantee against swaps.
+_WEIGHTS = tuple(_gf_pow(_ALPHA, i + 1) for i in range(DISTRICT_CODE_CHARS))
+#: For each code length, the inverse of its last position's weight (the check character's).
+_CHECK_INVERSE = {
+    n: next(x for x in range(1, _FIELD) if _gf_mul(x, _WEIGHTS[n - 1]) == 1) for n in CODE_LENGTHS
+}
 
 
 # Products weight × value for every position and value, made once: the check character
@@ -118,17 +136,33 @@ def _weighted_sum(values: Iterable[int]) -> int:
 
 
 def check_character(body: str) -> str:
-    """The check character for the 19 characters of a code's body."""
+    """The check character for a code's body (19 characters, 23 with a district)."""
     total = _weighted_sum(_VALUE[ch] for ch in body)
-    return ALPHABET[_gf_mul(total, _CHECK_INVERSE)]
+    return ALPHABET[_gf_mul(total, _CHECK_INVERSE[len(body) + 1])]
+
+
+def district_characters(area_code: str) -> str:
+    """The four characters that say a code's district: its area code in base 32."""
+    return _base32(int(area_code), DISTRICT_CHARS)
+
+
+def _area_code(characters: str) -> str | None:
+    """The area code four characters hold; None when they hold none (above 999999 or
+    below 100000: area codes have six digits, the first not 0)."""
+    number = 0
+    for ch in characters:
+        number = number * _FIELD + _VALUE[ch]
+    return str(number) if 100_000 <= number <= 999_999 else None
 
 
 @dataclass(frozen=True)
 class CodeKey:
-    """A MAC key and its id; the secret never shows in repr or logs."""
+    """A MAC key and its id; the secret never shows in repr or logs. A district's key
+    (``district``: its area code) makes codes that name the district."""
 
     id: str
     secret: bytes = field(repr=False)
+    district: str | None = None
 
     @property
     def char(self) -> str:
@@ -148,6 +182,11 @@ def key_fingerprint(key: CodeKey) -> str:
 def key_char(key_id: str) -> str:
     """The character a key id puts in front of its codes (several ids may share one)."""
     return ALPHABET[hashlib.sha256(key_id.encode("utf-8")).digest()[0] % len(ALPHABET)]
+
+
+#: ``json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` made once:
+#: a filing encodes hundreds of thousands of bindings.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -174,7 +213,7 @@ class Binding:
             "items": sorted(set(self.items)),
             "demands": sorted(set(self.demand_ids)),
         }
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = _CANONICAL_JSON.encode(data)
         return text.encode("utf-8")
 
 
@@ -186,6 +225,13 @@ class ParsedCode:
     key_char: str
     binding: str
     tag: str
+    #: The area code of the district the code names; None for an unnamed district's.
+    district: str | None = None
+
+    @property
+    def head(self) -> str:
+        """What the tag covers before the binding: district characters and key id."""
+        return self.compact[: len(self.compact) - CODE_CHARS + 1]
 
     @property
     def display(self) -> str:
@@ -193,8 +239,12 @@ class ParsedCode:
 
 
 def _encode(digest: bytes, chars: int) -> str:
+    """The first ``chars`` × 5 bits of ``digest`` in base 32."""
     bits = chars * BITS_PER_CHAR
-    number = int.from_bytes(digest, "big") >> (len(digest) * 8 - bits)
+    return _base32(int.from_bytes(digest, "big") >> (len(digest) * 8 - bits), chars)
+
+
+def _base32(number: int, chars: int) -> str:
     out = []
     for _ in range(chars):
         out.append(ALPHABET[number & (_FIELD - 1)])
@@ -203,24 +253,33 @@ def _encode(digest: bytes, chars: int) -> str:
 
 
 def _binding_part(binding: Binding, key: CodeKey) -> str:
-    digest = hmac.new(key.secret, _BINDING_DOMAIN + binding.canonical(), hashlib.sha256).digest()
+    # hmac.digest: the same HMAC-SHA256 as hmac.new, in one call (OpenSSL's one-shot).
+    digest = hmac.digest(key.secret, _BINDING_DOMAIN + binding.canonical(), "sha256")
     return _encode(digest, BINDING_CHARS)
 
 
-def _tag(key_character: str, binding_part: str, key: CodeKey) -> str:
-    message = _TAG_DOMAIN + (key_character + binding_part).encode("ascii")
-    return _encode(hmac.new(key.secret, message, hashlib.sha256).digest(), TAG_CHARS)
+def _tag(head: str, binding_part: str, key: CodeKey) -> str:
+    """The tag over ``head`` (the district's characters, if any, and the key id
+    character) and the binding part."""
+    message = _TAG_DOMAIN + (head + binding_part).encode("ascii")
+    return _encode(hmac.digest(key.secret, message, "sha256"), TAG_CHARS)
 
 
 def issue_code(binding: Binding, key: CodeKey) -> str:
-    """The code for ``binding`` under ``key``, grouped for reading aloud."""
+    """The code for ``binding`` under ``key``, grouped for reading aloud; a district's
+    key puts the district in front."""
+    head = (district_characters(key.district) if key.district else "") + key.char
     part = _binding_part(binding, key)
-    body = key.char + part + _tag(key.char, part, key)
+    body = head + part + _tag(head, part, key)
     return format_code(body + check_character(body))
 
 
 def format_code(compact: str) -> str:
-    return "-".join(compact[i : i + GROUP] for i in range(0, len(compact), GROUP))
+    """Groups of five; a district's four characters are a group of their own."""
+    district = compact[: len(compact) - CODE_CHARS] if len(compact) > CODE_CHARS else ""
+    rest = compact[len(district) :]
+    groups = [rest[i : i + GROUP] for i in range(0, len(rest), GROUP)]
+    return "-".join([district, *groups] if district else groups)
 
 
 def normalise(text: str) -> str:
@@ -236,9 +295,10 @@ def normalise(text: str) -> str:
 def parse_code(text: str) -> ParsedCode:
     """Take a code apart; raises MalformedCodeError saying what is wrong."""
     compact = normalise(text)
-    if len(compact) != CODE_CHARS:
+    if len(compact) not in CODE_LENGTHS:
         raise MalformedCodeError(
-            f"an inspection code has {CODE_CHARS} characters, this one has {len(compact)}"
+            f"an inspection code has {CODE_CHARS} characters, this one has {len(compact)} "
+            f"(a district's code has {DISTRICT_CODE_CHARS})"
         )
     bad = sorted({ch for ch in compact if ch not in _VALUE})
     if bad:
@@ -247,20 +307,31 @@ def parse_code(text: str) -> ParsedCode:
         )
     if _weighted_sum(_VALUE[ch] for ch in compact) != 0:
         raise MalformedCodeError("the code's check character does not match: a character is wrong")
+    start = len(compact) - CODE_CHARS
+    district = None
+    if start:
+        district = _area_code(compact[:start])
+        if district is None:
+            raise MalformedCodeError(
+                f"the code's first group {compact[:start]} names no district's area code"
+            )
     return ParsedCode(
         compact=compact,
-        key_char=compact[0],
-        binding=compact[1 : 1 + BINDING_CHARS],
-        tag=compact[1 + BINDING_CHARS : BODY_CHARS],
+        key_char=compact[start],
+        binding=compact[start + 1 : start + 1 + BINDING_CHARS],
+        tag=compact[start + 1 + BINDING_CHARS : start + BODY_CHARS],
+        district=district,
     )
 
 
 def authenticating_key(parsed: ParsedCode, keys: Sequence[CodeKey]) -> CodeKey | None:
-    """The key (among ``keys``) that made this code, or None when none did."""
+    """The key (among ``keys``) that made this code, or None when none did. Only the
+    keys of the district the code names are tried: a key ring may hold several
+    districts' keys, and the one that made the code says which district issued it."""
     for key in keys:
-        if key.char != parsed.key_char:
+        if key.char != parsed.key_char or key.district != parsed.district:
             continue
-        expected = _tag(parsed.key_char, parsed.binding, key)
+        expected = _tag(parsed.head, parsed.binding, key)
         if hmac.compare_digest(expected, parsed.tag):
             return key
     return None

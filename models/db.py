@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -14,6 +15,7 @@ from jointinspect.models import (  # noqa: F401  (registers tables)
     reference,
     risk_models,
 )
+from jointinspect.models.districts import ENGINE_OPTION, District
 from jointinspect.models.migrations import stamp_head, stored_revision
 
 DEFAULT_DB_URL = "sqlite:///jointinspect.db"
@@ -37,15 +39,48 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str = DEFAULT_DB_URL, *, echo: bool = False) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and enforced foreign keys."""
+def make_engine(
+    url: str = DEFAULT_DB_URL, *, echo: bool = False, district: District | None = None
+) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and enforced foreign keys. With
+    ``district``, an engine on that district's tables (:func:`district_url` on SQLite,
+    its schema on PostgreSQL), carrying the district (``districts.district_of``)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        if district is not None:
+            url = district_url(url, district)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 60})
         event.listen(engine, "connect", _sqlite_pragmas)
-    else:
+    elif district is None:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    else:
+        # The translate map names the district's schema in every statement SQLAlchemy
+        # builds; the search path, set when the connection opens (before the dialect
+        # reads its default schema), serves the SQL that is written out or compiled on
+        # its own (the bulk writes, the version table, the inspector, Alembic) and has
+        # no other schema to fall back on, so a stray statement fails rather than writes
+        # elsewhere.
+        engine = create_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            connect_args={"options": f"-csearch_path={district.schema}"},
+        ).execution_options(schema_translate_map={None: district.schema})
+    if district is not None:
+        engine = engine.execution_options(**{ENGINE_OPTION: district})
     return engine
+
+
+def district_url(url: str, district: District) -> str:
+    """A SQLite district's own file, beside the city's (``ji.db`` → ``ji.310120.db``):
+    a whole JointInspect database, so its lock file, key file and write lock are its
+    own, and SQL written out by hand finds its tables with no schema to name."""
+    parsed = make_url(url)
+    if not parsed.database or parsed.database == ":memory:":
+        raise ValueError("districts need a SQLite database file, not an in-memory one")
+    path = Path(parsed.database)
+    own = path.with_name(f"{path.stem}.{district.code}{path.suffix}")
+    return parsed.set(database=str(own)).render_as_string(hide_password=False)
 
 
 def create_schema(engine: Engine) -> None:

@@ -50,7 +50,7 @@ from fastapi.templating import Jinja2Templates
 
 from jointinspect.database import Engine
 from jointinspect.exporting import qr_payload
-from jointinspect.models.codes import ALPHABET, CODE_CHARS, normalise
+from jointinspect.models.codes import ALPHABET, CODE_CHARS, CODE_LENGTHS, normalise
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
 from jointinspect.verification import (
@@ -133,7 +133,7 @@ def one_character_wrong(result: Verification) -> bool:
     if result.status != MALFORMED:
         return False
     compact = normalise(result.code)
-    return len(compact) == CODE_CHARS and set(compact) <= _ALPHABET
+    return len(compact) in CODE_LENGTHS and set(compact) <= _ALPHABET
 
 
 def verdict_text(result: Verification) -> str:

@@ -9,7 +9,7 @@ at the top and keep the old ones.
 
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jointinspect.models.codes import CodeKey
@@ -44,6 +44,10 @@ class KeyRing:
 
     def by_id(self, key_id: str) -> CodeKey | None:
         return next((k for k in self.keys if k.id == key_id), None)
+
+    def of_district(self, area_code: str) -> "KeyRing":
+        """The same keys as a district's: the codes they make name the district."""
+        return KeyRing(tuple(replace(k, district=area_code) for k in self.keys))
 
 
 def parse_keys(text: str, *, origin: str = "the key setting") -> KeyRing:

@@ -36,6 +36,7 @@ from jointinspect.models.codes import (
     parse_code,
 )
 from jointinspect.models.core_table import table_of
+from jointinspect.models.districts import District, district_of
 
 VALID = "valid"
 REVOKED = "revoked"
@@ -62,6 +63,9 @@ class Verification:
     replaced_by: str | None = None
     #: Set for a code on record under a key the key ring no longer holds.
     retired_key: str | None = None
+    #: The district that issued the code (``{"code": "310120", "name": "奉贤区"}``), for a
+    #: valid or revoked code of a city's district.
+    district: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,6 +86,8 @@ class Verification:
             plan_id=self.plan_id,
             revision=self.revision,
         )
+        if self.district is not None:
+            data["district"] = self.district
         if self.status == REVOKED:
             data["replaced_by"] = self.replaced_by
         return data
@@ -94,6 +100,9 @@ def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
     except MalformedCodeError as exc:
         return Verification(MALFORMED, code.strip(), str(exc))
     shown = parsed.display
+    here = district_of(engine)
+    if parsed.district != (here.code if here else None):
+        return Verification(UNKNOWN, shown, _elsewhere(parsed.district, here))
     key = authenticating_key(parsed, keys.keys)
     if key is None:
         retired = _retired_key(code=shown, engine=engine, keys=keys)
@@ -134,8 +143,22 @@ def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
         code=shown,
         message=message,
         replaced_by=record.replaced_by if record.status != VALID else None,
+        district={"code": here.code, "name": here.name} if here else None,
         **details,
     )
+
+
+def _elsewhere(named: str | None, here: District | None) -> str:
+    """Why a code of another district (or of none) is not checked here."""
+    if named is None:
+        return (
+            f"this code names no district, and this is district {here.label}'s database: "
+            "it was not issued here"
+            if here
+            else "this code names no district"
+        )
+    where = f"district {here.label}'s database" if here else "a database of no named district"
+    return f"this code names district {named}; this is {where}: verify it there"
 
 
 def _retired_key(*, code: str, engine: Engine, keys: KeyRing) -> str | None:

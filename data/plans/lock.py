@@ -12,6 +12,9 @@ another is about to replace.
   writes through other connections and would block itself), and a lock row would
   survive a crash; a file lock dies with its process, like the advisory lock. In-memory
   databases live in one process and need no lock.
+
+Each district of a city's database has a lock of its own (an advisory-lock key derived
+from its area code; on SQLite its own file), so districts plan side by side.
 """
 
 import fcntl
@@ -26,11 +29,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from jointinspect.models.districts import district_of
 from jointinspect.models.errors import JointInspectError
 
 #: The advisory-lock key: a stable 63-bit number derived from the lock's name.
 LOCK_NAME = "jointinspect.plans"
-_PG_KEY = int.from_bytes(hashlib.sha256(LOCK_NAME.encode()).digest()[:8], "big") >> 1
+
+
+def _key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") >> 1
+
+
+_PG_KEY = _key(LOCK_NAME)
 #: How often the SQLite file lock is tried again while waiting (seconds).
 _FILE_POLL = 0.1
 
@@ -60,7 +70,9 @@ def plans_lock(
 ) -> Iterator[None]:
     """Hold the plans lock of ``engine``'s database, waiting at most ``timeout`` seconds."""
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine, timeout):
+        district = district_of(engine)
+        key = _PG_KEY if district is None else _key(f"{LOCK_NAME}/{district.code}")
+        with _advisory_lock(engine, timeout, key):
             yield
     elif engine.dialect.name == "sqlite":
         path = engine.url.database
@@ -74,12 +86,12 @@ def plans_lock(
 
 
 @contextmanager
-def _advisory_lock(engine: Engine, timeout: float) -> Iterator[None]:
+def _advisory_lock(engine: Engine, timeout: float, key: int) -> Iterator[None]:
     with engine.connect() as conn:
         # lock_timeout bounds the wait for any lock, advisory locks included.
         conn.execute(text(f"SET lock_timeout = {max(1, round(timeout * 1000))}"))
         try:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_KEY})
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
                 raise _busy(timeout) from None
@@ -88,7 +100,7 @@ def _advisory_lock(engine: Engine, timeout: float) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_KEY})
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
             conn.commit()
 
 

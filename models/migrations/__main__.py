@@ -5,7 +5,7 @@ import sys
 
 from sqlmodel import SQLModel
 
-import jointinspect.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from jointinspect.models import load_all
 from jointinspect.models.migrations import write_revision
 
 
@@ -13,6 +13,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or not argv[0].strip():
         sys.stderr.write(__doc__.splitlines()[0] + "\n")
         return 2
+    load_all()  # every table on SQLModel.metadata: the package loads them lazily
     write_revision(argv[0], SQLModel.metadata)  # Alembic reports the file it writes
     return 0
 

@@ -6,8 +6,10 @@ from alembic import context
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
-import jointinspect.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from jointinspect.models import load_all
 from jointinspect.models.migrations import migration_options
+
+load_all()  # every table on SQLModel.metadata: the package loads them lazily
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -1,0 +1,300 @@
+"""Benchmark: a city's districts fanned out, the local engine against Ray.
+
+    .venv/bin/python benchmarks/bench_city.py [--districts 16] [--enterprises 40000]
+        [--db postgresql://postgres@127.0.0.1:5432/ji_bench_city] [--cpus 2] [--work DIR]
+        [--skip-prepare] [--project 650000 [--reference]]
+
+A synthetic city (``generate --city``: Shanghai's districts, each a synthetic district
+with a seed of its own) is imported into a fresh PostgreSQL database (the database named
+in ``--db`` is dropped and made anew), one schema per district. Then ``grade`` and
+``plan`` run over every district, first on the local engine (one district after another,
+in this process), then on a local Ray cluster of ``--cpus`` CPUs (the cluster's start is
+timed apart: a standing cluster does not pay it). Each district's plan must come out
+byte for byte the same on both engines; the benchmark stops if one does not.
+
+Printed: wall time per engine and the speedup; per district, its task's time and its
+worker's peak resident memory; and a projection for ``--project`` enterprises a district
+on k machines of ``--cpus`` CPUs each, from the measured per-district times scaled
+linearly in the number of enterprises (grading and planning are close to linear at
+district scale) or, with ``--reference``, from one district of that size measured here,
+and the measured per-district cost of Ray.
+"""
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+QUARTER = "2025Q3"
+SEED = "bench-city"
+NOW = dt.datetime(2025, 6, 20, 2, 0, tzinfo=dt.UTC)
+
+
+def fresh_database(url: str) -> None:
+    from sqlalchemy import create_engine, make_url, text
+
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def prepare(url: str, work: Path, districts: int, enterprises: int) -> list[str]:
+    """Generate the city (reused when ``work`` holds it) and import it district by
+    district into a fresh database."""
+    from jointinspect.data.synthetic.city import INDEX_FILE, generate_city
+    from jointinspect.database import open_database
+    from jointinspect.districts import init_district
+    from jointinspect.importing import import_bundle
+    from jointinspect.models.quarter import Quarter
+    from jointinspect.options import Options
+
+    city = work / f"city-{districts}x{enterprises}"
+    started = time.monotonic()
+    if not (city / INDEX_FILE).exists():
+        generate_city(
+            city,
+            districts=districts,
+            enterprises=enterprises,
+            seed="bench-city",
+            quarter=Quarter.parse(QUARTER),
+        )
+    generated = time.monotonic()
+    fresh_database(url)
+    codes = sorted(p.name for p in city.iterdir() if p.is_dir())
+    options = Options(config_dir=work / "keys")
+    for code in codes:
+        init_district(url, code, options=options)
+        engine = open_database(url, district=code)
+        import_bundle(city / code / "bundle", engine=engine)
+        engine.dispose()
+    print(
+        f"prepared {len(codes)} districts × {enterprises:,}: generate "
+        f"{generated - started:.1f} s, import {time.monotonic() - generated:.1f} s",
+        file=sys.stderr,
+    )
+    return codes
+
+
+def run(job: str, url: str, work: Path, engine: str, cpus: int) -> Any:
+    from jointinspect.city import Fanout, grade_districts, plan_districts
+    from jointinspect.models.quarter import Quarter
+    from jointinspect.options import Options
+
+    options = Options(config_dir=work / "keys")
+    fanout = Fanout(engine=engine, ray_cpus=cpus, redo=True)
+    if job == "grade":
+        as_of = Quarter.parse(QUARTER).first_day - dt.timedelta(days=1)
+        result = grade_districts(url=url, as_of=as_of, options=options, fanout=fanout)
+    else:
+        result = plan_districts(QUARTER, SEED, url=url, options=options, fanout=fanout, now=NOW)
+    failed = result.failed
+    if failed:
+        raise SystemExit(f"{job} on {engine}: {failed[0].district.label}: {failed[0].detail}")
+    return result
+
+
+def drafts(url: str, codes: list[str], folder: Path) -> dict[str, bytes]:
+    from jointinspect.database import open_database
+    from jointinspect.exporting import export_plan
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for code in codes:
+        engine = open_database(url, district=code)
+        path = folder / f"{code}.json"
+        export_plan(QUARTER, engine=engine, fmt="json", out=path, revision=1)
+        engine.dispose()
+        out[code] = path.read_bytes()
+    return out
+
+
+def ray_start(cpus: int) -> tuple[float, float]:
+    """Start the cluster with a worker per CPU ready; the time it took, and a ready
+    worker's resident memory (MiB) before any district's task."""
+    import ray
+
+    started = time.monotonic()
+    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+
+    @ray.remote(num_cpus=1)
+    def warm() -> float:
+        import jointinspect.city  # noqa: F401  (what a task imports first)
+
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    # Workers start lazily: have one per CPU up and importing before the clock runs.
+    idle = ray.get([warm.remote() for _ in range(cpus)])
+    return time.monotonic() - started, max(idle)
+
+
+def table(job: str, local: Any, on_ray: Any) -> list[str]:
+    lines = [
+        f"{job}: per district: task wall s local / ray, task CPU s local / ray, worker peak "
+        "MiB on ray"
+    ]
+    for a, b in zip(local.outcomes, on_ray.outcomes, strict=True):
+        lines.append(
+            f"  {a.district.label:<10} {a.seconds:6.2f} / {b.seconds:6.2f}   "
+            f"{a.cpu_seconds:6.2f} / {b.cpu_seconds:6.2f}   {b.peak_mib or 0:5.0f}   {b.detail}"
+        )
+    lines.append(
+        f"  tasks' CPU seconds: local {sum(o.cpu_seconds for o in local.outcomes):.1f}, "
+        f"ray {sum(o.cpu_seconds for o in on_ray.outcomes):.1f}"
+    )
+    return lines
+
+
+def projection(
+    job: str,
+    local: Any,
+    on_ray: Any,
+    *,
+    cpus: int,
+    enterprises: int,
+    project: int,
+    districts: int,
+    idle_mib: float,
+    reference: Any | None,
+) -> list[str]:
+    """Makespan of ``districts`` districts of ``project`` enterprises on k machines of
+    ``cpus`` CPUs: tasks in waves of k × cpus, each as long as a district's task at that
+    size (``reference``: measured on one such district; else the measured task scaled
+    linearly) times the slowdown measured here of ``cpus`` tasks sharing a machine, plus
+    Ray's measured cost per district (its wall time beyond the tasks' own, spread)."""
+    local_task = statistics.mean(o.seconds for o in local.outcomes)
+    ray_task = statistics.mean(o.seconds for o in on_ray.outcomes)
+    sharing = ray_task / local_task
+    waves_here = math.ceil(len(on_ray.outcomes) / cpus)
+    overhead = max(on_ray.seconds - waves_here * ray_task, 0.0) / len(on_ray.outcomes)
+    if reference is not None:
+        task, peak, basis = reference.seconds, reference.peak_mib or 0.0, "measured"
+    else:
+        scale = project / enterprises
+        added = max(o.peak_mib or 0 for o in on_ray.outcomes) - idle_mib
+        task, peak = local_task * scale, idle_mib + max(added, 0.0) * scale
+        basis = "scaled linearly from the 40,000s"
+    lines = [
+        f"{job}: {districts} × {project:,} projected: a district's task {task:.0f} s alone "
+        f"({basis}), ×{sharing:.2f} with {cpus} on a machine (measured here), Ray's cost "
+        f"{overhead:.2f} s a district; the local engine {districts * task:.0f} s; a "
+        f"worker's peak {peak / 1024:.1f} GiB",
+        "   machines  workers  waves   makespan",
+    ]
+    for k in (1, 2, 4, 8, 16):
+        workers = k * cpus
+        waves = math.ceil(districts / workers)
+        makespan = waves * task * sharing + (districts / workers) * overhead
+        lines.append(f"   {k:>8}  {workers:>7}  {waves:>5}  {makespan:>8.0f} s")
+    return lines
+
+
+def measure_reference(url: str, work: Path, enterprises: int, cpus: int) -> dict[str, Any]:
+    """One district of ``enterprises`` in a database of its own: its grade and plan
+    tasks on the local engine (time, peak memory)."""
+    from sqlalchemy import make_url
+
+    name = make_url(url).database
+    ref_url = make_url(url).set(database=f"{name}_ref").render_as_string(hide_password=False)
+    prepare(ref_url, work, 1, enterprises)
+    outcomes = {
+        job: run(job, ref_url, work, "local", cpus).outcomes[0] for job in ("grade", "plan")
+    }
+    for job, o in outcomes.items():
+        print(
+            f"reference district of {enterprises:,}: {job} {o.seconds:.1f} s "
+            f"(CPU {o.cpu_seconds:.1f} s), peak {o.peak_mib or 0:.0f} MiB — {o.detail}",
+            file=sys.stderr,
+        )
+    return outcomes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--districts", type=int, default=16)
+    parser.add_argument("--enterprises", type=int, default=40_000)
+    parser.add_argument("--db", default="postgresql://postgres@127.0.0.1:5432/ji_bench_city")
+    parser.add_argument("--cpus", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/ji-bench-city"))
+    parser.add_argument("--project", type=int, default=650_000)
+    parser.add_argument("--skip-prepare", action="store_true", help="reuse the database")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="measure one district of --project enterprises for the projection (else the "
+        "measured times are scaled linearly)",
+    )
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.skip_prepare:
+        from jointinspect.database import database_districts
+
+        codes = [d.code for d in database_districts(args.db)]
+    else:
+        codes = prepare(args.db, args.work, args.districts, args.enterprises)
+
+    figures: dict[str, Any] = {}
+    report: list[str] = []
+    references = (
+        measure_reference(args.db, args.work, args.project, args.cpus) if args.reference else {}
+    )
+    # Wall times mean little on a machine others are using: say how busy it was.
+    load_before = os.getloadavg()[0]
+    for job in ("grade", "plan"):
+        local = run(job, args.db, args.work, "local", args.cpus)
+        if job == "plan":
+            expected = drafts(args.db, codes, args.work / "local")
+        if "ray_start" not in figures:
+            figures["ray_start"], idle_mib = ray_start(args.cpus)
+        on_ray = run(job, args.db, args.work, "ray", args.cpus)
+        if job == "plan" and drafts(args.db, codes, args.work / "ray") != expected:
+            raise SystemExit("a district's plan on Ray differs from the local engine's")
+        speedup = local.seconds / on_ray.seconds
+        figures[job] = {"local": local.seconds, "ray": on_ray.seconds, "speedup": speedup}
+        report.append(
+            f"{job}: local {local.seconds:.1f} s, ray ({args.cpus} CPUs) {on_ray.seconds:.1f} s "
+            f"→ speedup {speedup:.2f}×"
+        )
+        report += table(job, local, on_ray)
+        report += projection(
+            job,
+            local,
+            on_ray,
+            cpus=args.cpus,
+            enterprises=args.enterprises,
+            project=args.project,
+            districts=len(codes),
+            idle_mib=idle_mib,
+            reference=references.get(job),
+        )
+    import ray
+
+    ray.shutdown()
+    print(
+        f"{len(codes)} districts × {args.enterprises:,} enterprises, PostgreSQL; "
+        f"Ray cluster start {figures['ray_start']:.1f} s (not counted); a ready worker "
+        f"{idle_mib:.0f} MiB; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after (on {os.cpu_count()} CPUs)"
+    )
+    print("plans on Ray byte for byte the local engine's: yes")
+    print("\n".join(report))
+    print(json.dumps({k: v for k, v in figures.items() if k != "ray_start"}))
+
+
+if __name__ == "__main__":
+    main()
