@@ -4,11 +4,10 @@ per database (issue 13, defects 2, 7 and 9)."""
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.replan_world import AS_OF, QUARTER, SEED, World, build_filed_world, copy_world
+from helpers.replan_world import AS_OF, QUARTER, SEED, World
 from helpers.replan_world import write_bundle as write_one_file_bundle
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -31,22 +30,14 @@ from jointinspect.replanning import AsOfOutsideQuarterError, replan_quarter
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def filed_template(tmp_path_factory: pytest.TempPathFactory) -> World:
-    folder = tmp_path_factory.mktemp("lifecycle-world")
-    return build_filed_world(folder, f"sqlite:///{folder / 'base.db'}")
+@pytest.fixture
+def world(filed_world: World) -> World:
+    return filed_world
 
 
 @pytest.fixture
-def world(filed_template: World, tmp_path: Path) -> World:
-    return copy_world(filed_template, tmp_path, district=tmp_path)
-
-
-@pytest.fixture
-def engine(world: World) -> Iterator[Engine]:
-    engine = make_engine(world.url)
-    yield engine
-    engine.dispose()
+def engine(filed_engine: Engine) -> Engine:
+    return filed_engine
 
 
 def _revisions(engine: Engine) -> list[tuple[int, str]]:

@@ -5,11 +5,9 @@ The filed world is built once per session on SQLite and copied for each test.
 
 import hashlib
 import math
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from helpers.replan_world import AS_OF, QUARTER, World, build_filed_world, copy_world, write_bundle
+from helpers.replan_world import AS_OF, QUARTER, World, write_bundle
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
@@ -29,7 +27,6 @@ from jointinspect.models import (
     Item,
     OffsiteCheck,
     PlanRevision,
-    make_engine,
     session_scope,
 )
 from jointinspect.models.industry import applies
@@ -43,22 +40,14 @@ TOMORROW = CAL.add_workdays(AS_OF, 1)
 PINNED_UNTIL = TOMORROW  # pin_working_days = 2: AS_OF and the next working day
 
 
-@pytest.fixture(scope="session")
-def filed_template(tmp_path_factory: pytest.TempPathFactory) -> World:
-    folder = tmp_path_factory.mktemp("replan-world")
-    return build_filed_world(folder, f"sqlite:///{folder / 'base.db'}")
+@pytest.fixture
+def world(filed_world: World) -> World:
+    return filed_world
 
 
 @pytest.fixture
-def world(filed_template: World, tmp_path: Path) -> World:
-    return copy_world(filed_template, tmp_path, district=tmp_path)
-
-
-@pytest.fixture
-def engine(world: World) -> Iterator[Engine]:
-    engine = make_engine(world.url)
-    yield engine
-    engine.dispose()
+def engine(filed_engine: Engine) -> Engine:
+    return filed_engine
 
 
 def _revisions(engine: Engine) -> list[PlanRevision]:
