@@ -25,6 +25,7 @@ from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.data.bundle.inbox import InboxItem, settle_inbox, take_inbox
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
+from jointinspect.data.plans.carry import carried_rows
 from jointinspect.data.plans.document import PlanDocument
 from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.followups import FollowupReport, derive_followups
@@ -217,6 +218,8 @@ def _replan_locked(
         prefix=plan_prefix(options, engine),
         generated_at=now,
         extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
+        # Most of the filed revision stays as it was: copied inside the database.
+        carried=carried_rows(outcome.result, filed.revision_id, filed.rows),
     )
     record_replan(run.stored.revision_id, engine=engine, as_of=as_of, diff=run.diff)
     clock.lap("store")
@@ -234,6 +237,7 @@ def _replan_locked(
             draft_rows=(
                 (run.stored.revision_id, run.stored.rows) if run.stored.rows is not None else None
             ),
+            carried=run.stored.carried,
         )
     except UnchangedPlanError:
         discard_drafts(run.quarter, engine=engine)

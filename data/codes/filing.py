@@ -39,6 +39,7 @@ from jointinspect.data.codes.bindings import (
     visit_fields,
 )
 from jointinspect.data.codes.issue import issue_codes
+from jointinspect.data.plans.carry import CarriedIds, fill_id_map, id_map_table
 from jointinspect.data.plans.document import RevisionRows, latest_revision, read_revision_rows
 from jointinspect.models import (
     InspectionCode,
@@ -112,6 +113,7 @@ def file_plan(
     check: HardRuleCheck,
     filed_rows: tuple[int, RevisionRows] | None = None,
     draft_rows: tuple[int, RevisionRows] | None = None,
+    carried: CarriedIds | None = None,
 ) -> FilingResult:
     """File the latest draft of ``quarter``'s plan with codes made by ``key``.
 
@@ -119,6 +121,10 @@ def file_plan(
     them already (a replan has): a filed revision never changes, so they are used instead
     of reading them again if it is still the filed one. ``draft_rows`` — likewise the
     rows ``store_draft`` wrote for the draft, used if it is the latest draft.
+    ``carried`` — the draft's rows ``store_draft`` copied unchanged from the filed
+    revision (with ``draft_rows``): their codes carry over as they would anyway (same
+    binding), so they are moved in one statement and only the other rows are compared,
+    issued and revoked one by one. The result is the same as without it.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -151,7 +157,17 @@ def file_plan(
             if filed_rows is not None and filed_rows[0] == previous.id
             else read_revision_rows(conn, previous.id)
         )
-        if previous is not None and old is not None and _same_content(new, old):
+        copied = (
+            carried
+            if carried is not None
+            and draft_rows is not None
+            and draft_rows[0] == draft.id
+            and previous is not None
+            and previous.id == carried.revision_id
+            and old is not None
+            else None
+        )
+        if previous is not None and old is not None and _same_content(new, old, copied):
             raise UnchangedPlanError(
                 f"revision {draft.revision} of {quarter} plans exactly what the filed "
                 f"revision {previous.revision} does; nothing to file",
@@ -167,6 +183,12 @@ def file_plan(
                 hint="fix the inputs and plan again; a plan that breaks hard rules is not filed",
             )
         stamp = now.astimezone(dt.UTC)
+        moved = 0
+        if copied is not None and old is not None:
+            assert previous is not None and previous.id is not None
+            moved = _move_carried(conn, copied, previous.id, draft.id)
+            new = _without(new, copied.visits.keys(), copied.offsite.keys())
+            old = _without(old, copied.visits.values(), copied.offsite.values())
         entries = _entries(new)
         old_entries = _entries(old) if old is not None else []
         codes = _codes(entries, old_entries, key)
@@ -195,7 +217,7 @@ def file_plan(
             filed_at=stamp,
             filed_by=filed_by,
             codes_issued=issued,
-            codes_kept=kept,
+            codes_kept=kept + moved,
             codes_revoked=revoked,
             superseded_revision=previous.revision if previous is not None else None,
         )
@@ -219,14 +241,70 @@ def _filed_revision(session: Session, plan_id: str) -> PlanRevision | None:
     ).first()
 
 
-def _same_content(new: RevisionRows, old: RevisionRows) -> bool:
+def _same_content(new: RevisionRows, old: RevisionRows, carried: CarriedIds | None) -> bool:
     """Whether two revisions plan the same (:func:`_content`); revisions with different
     numbers of visits, checks or unscheduled demands (most replans) are told apart
-    without building and sorting their contents."""
+    without building and sorting their contents, and so is a draft with a row that was
+    not carried over from ``old`` (``carried``: its rows that were)."""
     sizes = (len(new.visits), len(new.offsite), len(new.unscheduled))
     if sizes != (len(old.visits), len(old.offsite), len(old.unscheduled)):
         return False
+    if carried is not None and (len(carried.visits), len(carried.offsite)) != sizes[:2]:
+        return False
     return _content(new) == _content(old)
+
+
+def _without(rows: RevisionRows, visits: Iterable[int], offsite: Iterable[int]) -> RevisionRows:
+    """``rows`` less the visits and checks with the given ids."""
+    skip_visits, skip_offsite = set(visits), set(offsite)
+    return RevisionRows(
+        [v for v in rows.visits if v.id not in skip_visits],
+        rows.tasks,
+        rows.officers,
+        [c for c in rows.offsite if c.id not in skip_offsite],
+        rows.unscheduled,
+    )
+
+
+def _move_carried(conn: Connection, carried: CarriedIds, previous_id: int, draft_id: int) -> int:
+    """Point the codes of the rows copied from the filed revision at their copies, in one
+    statement per kind; returns how many moved. Each such row's code is valid and points
+    at its original (filing keeps every filed row's code so); anything else means the
+    database is not as the draft was made from, and the filing stops (rolled back)."""
+    table = table_of(InspectionCode)
+    moved = 0
+    for pointer, pairs in (
+        (table.c.visit_id, carried.visits),
+        (table.c.offsite_id, carried.offsite),
+    ):
+        if not pairs:
+            continue
+        ids = id_map_table(conn, f"ji_move_{pointer.name}")
+        fill_id_map(conn, ids, [(old, new) for new, old in pairs.items()])
+        result = conn.execute(
+            update(table)
+            .values(
+                revision_id=draft_id,
+                **{
+                    pointer.name: select(ids.c.new_id)
+                    .where(ids.c.old_id == pointer)
+                    .scalar_subquery()
+                },
+            )
+            .where(
+                table.c.revision_id == previous_id,
+                table.c.status == "valid",
+                pointer.in_(select(ids.c.old_id)),
+            )
+        )
+        ids.drop(conn)
+        if result.rowcount != len(pairs):
+            raise RuntimeError(
+                f"{len(pairs)} carried rows should have valid codes of the filed revision, "
+                f"{result.rowcount} have"
+            )
+        moved += len(pairs)
+    return moved
 
 
 def _content(rows: RevisionRows) -> tuple[list[Any], list[Any], list[Any]]:

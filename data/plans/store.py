@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Integer, func, insert, literal, null, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.bulk_write import execute_many, large_page_cache
+from jointinspect.data.plans.carry import CarriedIds, CarriedRows, fill_id_map, id_map_table
 from jointinspect.data.plans.document import (
     OfficerDoc,
     RevisionRows,
@@ -58,6 +59,8 @@ class StoredRevision:
     #: The rows as written (what ``read_revision_rows`` reads back), for filing it
     #: without reading hundreds of thousands of rows again.
     rows: RevisionRows | None = field(default=None, compare=False, repr=False)
+    #: The rows copied from the filed revision (``carried`` given), new id → old id.
+    carried: CarriedIds | None = field(default=None, compare=False, repr=False)
 
 
 def plan_id_for(prefix: str, quarter: str) -> str:
@@ -72,11 +75,17 @@ def store_draft(
     generated_at: dt.datetime,
     extra_metrics: dict[str, Any] | None = None,
     keep_rows: bool = True,
+    carried: CarriedRows | None = None,
 ) -> StoredRevision:
     """Write ``plan`` as the next draft revision of its quarter's plan, in place of any
     draft the quarter holds (in the same transaction, so a crash keeps the old draft).
     ``keep_rows=False`` leaves ``StoredRevision.rows`` out (None): a caller that does not
-    file the draft at once need not hold a second copy of hundreds of thousands of rows."""
+    file the draft at once need not hold a second copy of hundreds of thousands of rows.
+
+    ``carried`` names the visits and checks that are unchanged rows of the filed revision
+    (a replan's, :func:`~jointinspect.data.plans.carry.carried_rows`): those are copied
+    inside the database. The revision written is the same either way — the same ids in
+    the same order, the same values — only faster when most of it is carried."""
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     plan_id = plan_id_for(prefix, plan.quarter)
@@ -85,6 +94,26 @@ def store_draft(
         revision_id, number = _new_revision(conn, plan, plan_id, generated_at, extra_metrics)
         visit_ids = _reserve_ids(conn, table_of(Visit), len(plan.visits))
         offsite_ids = _reserve_ids(conn, table_of(OffsiteCheck), len(plan.offsite))
+        copied = (
+            CarriedIds(
+                carried.revision_id,
+                {visit_ids[i]: old for i, old in carried.visits.items()},
+                {offsite_ids[i]: old for i, old in carried.offsite.items()},
+            )
+            if carried is not None
+            else CarriedIds(0, {}, {})
+        )
+        written = [
+            (vid, v)
+            for vid, v in zip(visit_ids, plan.visits, strict=True)
+            if vid not in copied.visits
+        ]
+        checks = [
+            (oid, o)
+            for oid, o in zip(offsite_ids, plan.offsite, strict=True)
+            if oid not in copied.offsite
+        ]
+        _copy_carried(conn, revision_id, copied)
         _insert(
             conn,
             table_of(Visit),
@@ -100,7 +129,7 @@ def store_draft(
                     "triggered": v.triggered,
                     "code": None,
                 }
-                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                for vid, v in written
             ),
         )
         _insert(
@@ -114,7 +143,7 @@ def store_draft(
                     "item": t.item,
                     "source": t.source,
                 }
-                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                for vid, v in written
                 for t in v.tasks
             ),
         )
@@ -123,7 +152,7 @@ def store_draft(
             table_of(VisitOfficer),
             (
                 {"visit_id": vid, "inspector_id": o.id, "department": o.department}
-                for vid, v in zip(visit_ids, plan.visits, strict=True)
+                for vid, v in written
                 for o in v.inspectors
             ),
         )
@@ -142,7 +171,7 @@ def store_draft(
                     "due": o.due,
                     "code": None,
                 }
-                for oid, o in zip(offsite_ids, plan.offsite, strict=True)
+                for oid, o in checks
             ),
         )
         _insert(
@@ -171,7 +200,44 @@ def store_draft(
         len(plan.visits),
         replaced_drafts=tuple(replaced),
         rows=rows,
+        carried=copied if carried is not None else None,
     )
+
+
+def _copy_carried(conn: Connection, revision_id: int, copied: CarriedIds) -> None:
+    """Copy the carried visits (with their tasks and officers) and checks into the new
+    revision under their new ids, every column as it is but the revision and the code
+    (a draft has none; filing gives each row its code)."""
+    for model, pairs, children in (
+        (Visit, copied.visits, (VisitTask, VisitOfficer)),
+        (OffsiteCheck, copied.offsite, ()),
+    ):
+        if not pairs:
+            continue
+        table = table_of(model)
+        ids = id_map_table(conn, f"ji_copy_{table.name}")
+        fill_id_map(conn, ids, [(old, new) for new, old in pairs.items()])
+        same = [c for c in table.c if c.name not in ("id", "revision_id", "code")]
+        conn.execute(
+            insert(table).from_select(
+                ["id", "revision_id", "code", *(c.name for c in same)],
+                select(ids.c.new_id, literal(revision_id, Integer), null(), *same).join_from(
+                    table, ids, ids.c.old_id == table.c.id
+                ),
+            )
+        )
+        for child_model in children:
+            child = table_of(child_model)
+            rest = [c for c in child.c if c.name != "visit_id"]
+            conn.execute(
+                insert(child).from_select(
+                    ["visit_id", *(c.name for c in rest)],
+                    select(ids.c.new_id, *rest).join_from(
+                        child, ids, ids.c.old_id == child.c.visit_id
+                    ),
+                )
+            )
+        ids.drop(conn)
 
 
 def _written(plan: PlanShape, visit_ids: list[int], offsite_ids: list[int]) -> RevisionRows:

@@ -1,0 +1,227 @@
+"""A replan copies the rows it leaves unchanged inside the database (``data/plans/carry``)
+and moves their codes in one statement; what it writes and files must be exactly what
+writing and filing every row one by one gives."""
+
+import hashlib
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.replan_world import AS_OF, QUARTER, World, copy_world, write_bundle
+from sqlalchemy import text
+
+import jointinspect.replanning as replanning
+from jointinspect.data.plans.carry import CarriedRows
+from jointinspect.models import make_engine
+from jointinspect.replanning import ReplanRun, replan_quarter
+
+RECEIVED = "2025-11-03T09:00:00+08:00"
+TABLES = {
+    "visit": "SELECT * FROM visit ORDER BY id",
+    "visit_task": "SELECT * FROM visit_task ORDER BY visit_id, demand_id",
+    "visit_officer": "SELECT * FROM visit_officer ORDER BY visit_id, inspector_id",
+    "offsite_check": "SELECT * FROM offsite_check ORDER BY id",
+    "unscheduled_demand": "SELECT * FROM unscheduled_demand ORDER BY revision_id, demand_id",
+    "inspection_code": "SELECT * FROM inspection_code ORDER BY code",
+    "plan_revision": "SELECT id, plan_id, revision, status, seed, metrics, diff, as_of "
+    "FROM plan_revision ORDER BY id",
+}
+
+
+def _news(world: World) -> None:
+    """Complaints for 5 % of the planned enterprises, and one officer off sick on the
+    busiest of their days after the replan's date (so visits move, lose and regain codes)."""
+    engine = make_engine(world.url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT v.uscc, t.department, t.item FROM visit v JOIN visit_task t "
+                    "ON t.visit_id = v.id JOIN item i ON i.code = t.item "
+                    "WHERE i.mode != 'offsite' ORDER BY v.id, t.demand_id"
+                )
+            ).fetchall()
+            busy = conn.execute(
+                text(
+                    "SELECT o.inspector_id, v.date FROM visit v JOIN visit_officer o "
+                    "ON o.visit_id = v.id WHERE v.date > :day GROUP BY o.inspector_id, v.date "
+                    "ORDER BY count(*) DESC, o.inspector_id LIMIT 1"
+                ),
+                {"day": AS_OF},
+            ).one()
+    finally:
+        engine.dispose()
+    first: dict[str, tuple[str, str]] = {}
+    for uscc, dept, item in rows:
+        first.setdefault(uscc, (dept, item))
+    chosen = sorted(first, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
+    chosen = chosen[: max(1, len(chosen) // 20)]
+    write_bundle(
+        world.district / "inbox" / "complaints",
+        "triggers.csv",
+        [
+            {
+                "id": f"C-{n:04d}",
+                "uscc": uscc,
+                "kind": "complaint",
+                "received_at": RECEIVED,
+                "department": first[uscc][0],
+                "item": first[uscc][1],
+                "severity": "2",
+            }
+            for n, uscc in enumerate(chosen, start=1)
+        ],
+    )
+    write_bundle(
+        world.district / "inbox" / "sick",
+        "availability.csv",
+        [{"inspector_id": busy[0], "date": str(busy[1]), "available": "0"}],
+    )
+
+
+def _replan(world: World) -> ReplanRun:
+    engine = make_engine(world.url)
+    try:
+        return replan_quarter(
+            str(QUARTER),
+            options=world.settings(inbox_dir=world.district / "inbox").options(),
+            engine=engine,
+            as_of=AS_OF,
+            now=replanning.dt.datetime(2025, 11, 3, 1, tzinfo=replanning.dt.UTC),
+        )
+    finally:
+        engine.dispose()
+
+
+def _tables(world: World) -> dict[str, str]:
+    with sqlite3.connect(world.url.removeprefix("sqlite:///")) as conn:
+        return {
+            name: hashlib.sha256(repr(conn.execute(query).fetchall()).encode()).hexdigest()
+            for name, query in TABLES.items()
+        }
+
+
+def _world(filed_template: World, folder: Path) -> World:
+    folder.mkdir()
+    world = copy_world(filed_template, folder, district=folder)
+    _news(world)
+    return world
+
+
+def test_a_carried_replan_stores_and_files_what_writing_every_row_does(
+    filed_template: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    carried_world = _world(filed_template, tmp_path / "carried")
+    full_world = _world(filed_template, tmp_path / "full")
+    seen: list[CarriedRows] = []
+    real = replanning.carried_rows
+
+    def spy(*args: Any) -> CarriedRows:
+        seen.append(real(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(replanning, "carried_rows", spy)
+    carried = _replan(carried_world)
+
+    def nothing(_plan: object, revision_id: int, _rows: object) -> CarriedRows:
+        return CarriedRows(revision_id, {}, {})
+
+    monkeypatch.setattr(replanning, "carried_rows", nothing)
+    full = _replan(full_world)
+
+    assert carried.filing is not None and full.filing is not None
+    # The test means something only if most rows were carried and some were not.
+    assert carried.stored is not None
+    visits = carried.stored.visits
+    assert 0.8 * visits < len(seen[0].visits) < visits
+    assert full.filing.codes_revoked > 0 and full.filing.codes_issued > 0
+    assert (carried.filing.codes_issued, carried.filing.codes_kept) == (
+        full.filing.codes_issued,
+        full.filing.codes_kept,
+    )
+    assert carried.filing.codes_revoked == full.filing.codes_revoked
+    assert _tables(carried_world) == _tables(full_world)
+
+
+def test_filing_stops_when_a_carried_code_is_not_as_filed(
+    filed_template: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = _world(filed_template, tmp_path / "w")
+    before = _tables(world)
+    real: Callable[..., Any] = replanning.file_plan
+
+    def tampered(*args: Any, **kwargs: Any) -> Any:
+        # Someone revoked a code of the filed revision between the draft and its filing.
+        engine = kwargs["engine"]
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE inspection_code SET status = 'revoked' WHERE code = "
+                    "(SELECT min(code) FROM inspection_code WHERE revision_id = 1)"
+                )
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(replanning, "file_plan", tampered)
+    with pytest.raises(RuntimeError, match="carried rows should have valid codes"):
+        _replan(world)
+    after = _tables(world)
+    # Nothing filed: the filed revision keeps its codes (but the tampered one) and status.
+    assert after["plan_revision"] != before["plan_revision"]  # the replan's draft is there
+    with sqlite3.connect(world.url.removeprefix("sqlite:///")) as conn:
+        statuses = conn.execute(
+            "SELECT revision, status FROM plan_revision ORDER BY revision"
+        ).fetchall()
+        pointing = conn.execute(
+            "SELECT count(*) FROM inspection_code WHERE revision_id != 1"
+        ).fetchone()
+    assert statuses == [(1, "filed"), (2, "draft")]
+    assert pointing == (0,)
+
+
+def _visits_with_codes(url: str) -> list[tuple[Any, ...]]:
+    """Revision 2's visits with tasks, officers and codes, and every code's status."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            visits = conn.execute(
+                text(
+                    'SELECT v.uscc, v.date, v."order", v.code, c.status, '
+                    "(SELECT count(*) FROM visit_task t WHERE t.visit_id = v.id), "
+                    "(SELECT count(*) FROM visit_officer o WHERE o.visit_id = v.id) "
+                    "FROM visit v JOIN plan_revision r ON r.id = v.revision_id "
+                    "JOIN inspection_code c ON c.code = v.code "
+                    "WHERE r.revision = 2 AND c.visit_id = v.id"
+                )
+            ).fetchall()
+            statuses = conn.execute(
+                text("SELECT status, count(*) FROM inspection_code GROUP BY status")
+            ).fetchall()
+    finally:
+        engine.dispose()
+    return sorted((str(u), str(d), o, c, s, t, n) for u, d, o, c, s, t, n in visits) + sorted(
+        (s, n, "", "", "", 0, 0) for s, n in statuses
+    )
+
+
+@pytest.mark.postgres
+def test_a_carried_replan_on_postgresql_files_what_it_does_on_sqlite(
+    filed_template: World, tmp_path: Path, pg_url: str
+) -> None:
+    from helpers.replan_world import build_filed_world
+
+    sqlite_world = _world(filed_template, tmp_path / "sqlite")
+    pg_folder = tmp_path / "pg"
+    pg_folder.mkdir()
+    # The same key on both (codes are made from it and what they bind), to compare codes.
+    shutil.copyfile(filed_template.key_file, pg_folder / "test.key")
+    (pg_folder / "test.key").chmod(0o600)
+    built = build_filed_world(pg_folder, pg_url, district=filed_template.district)
+    pg_world = World(built.url, built.key_file, pg_folder)
+    _news(pg_world)
+    assert _replan(sqlite_world).filing is not None
+    assert _replan(pg_world).filing is not None
+    assert _visits_with_codes(pg_world.url) == _visits_with_codes(sqlite_world.url)
