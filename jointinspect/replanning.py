@@ -25,7 +25,7 @@ from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.data.bundle.inbox import InboxItem, settle_inbox, take_inbox
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
-from jointinspect.data.plans.carry import carried_rows
+from jointinspect.data.plans.carry import CarriedRows, carried_rows
 from jointinspect.data.plans.document import PlanDocument
 from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.followups import FollowupReport, derive_followups
@@ -33,6 +33,7 @@ from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.data.plans.replan_store import (
     REPLAN_MARK,
+    FiledRevision,
     NoFiledPlanError,
     enterprises_with_news,
     read_filed_revision,
@@ -64,7 +65,7 @@ from jointinspect.scheduler.change_cost import ChangeCosts
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.plan_diff import is_empty, summary_line
 from jointinspect.scheduler.replan import replan
-from jointinspect.scheduler.replan_check import check_replanned
+from jointinspect.scheduler.replan_check import CheckScope, check_replanned
 
 Progress = Callable[[str], None]
 
@@ -212,14 +213,16 @@ def _replan_locked(
     if is_empty(outcome.diff):
         return
     say("writing the draft")
+    # Most of the filed revision stays as it was: copied inside the database, and
+    # checked again only where the replan changed it.
+    carried = carried_rows(outcome.result, filed.revision_id, filed.rows)
     run.stored = store_draft(
         outcome.result,
         engine=engine,
         prefix=plan_prefix(options, engine),
         generated_at=now,
         extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
-        # Most of the filed revision stays as it was: copied inside the database.
-        carried=carried_rows(outcome.result, filed.revision_id, filed.rows),
+        carried=carried,
     )
     record_replan(run.stored.revision_id, engine=engine, as_of=as_of, diff=run.diff)
     clock.lap("store")
@@ -232,7 +235,13 @@ def _replan_locked(
             key=key,
             filed_by=filed_by,
             now=now,
-            check=_check(problem, outcome.result, params, fixed_until),
+            check=_check(
+                problem,
+                outcome.result,
+                params,
+                fixed_until,
+                _scope(problem, outcome.result, filed, carried, touched),
+            ),
             filed_rows=(filed.revision_id, filed.rows),
             draft_rows=(
                 (run.stored.revision_id, run.stored.rows) if run.stored.rows is not None else None
@@ -259,16 +268,52 @@ def frozen_draw(doc: PlanDocument) -> list[Draw]:
 
 
 def _check(
-    problem: PlanningProblem, plan: PlanResult, params: SchedulerParams, fixed_until: dt.date
+    problem: PlanningProblem,
+    plan: PlanResult,
+    params: SchedulerParams,
+    fixed_until: dt.date,
+    scope: CheckScope,
 ) -> Callable[[Session, int], Sequence[str]]:
     """The hard-rule check of the draft: ``plan``, the revision exactly as the replan made
     it and ``store_draft`` wrote it (the store's round trip is tested on its own), so the
     draft is not read back and rebuilt — 2 s at district scale."""
 
     def check(_session: Session, _revision_id: int) -> Sequence[str]:
-        return check_replanned(problem, plan, params, fixed_until)
+        return check_replanned(problem, plan, params, fixed_until, scope)
 
     return check
+
+
+def _scope(
+    problem: PlanningProblem,
+    plan: PlanResult,
+    filed: FiledRevision,
+    carried: CarriedRows,
+    regraded: set[str],
+) -> CheckScope:
+    """Where ``plan`` is not the filed revision: the enterprises with a visit or check
+    that is not carried over (in either revision), a changed unscheduled demand, a demand
+    new or gone since filing, or a new grade; and the officer-days of its new visits."""
+    rows = filed.rows
+    new_visits = [v for i, v in enumerate(plan.visits) if i not in carried.visits]
+    kept_visits = set(carried.visits.values())
+    kept_checks = set(carried.offsite.values())
+    old_unscheduled = set(rows.unscheduled)
+    usccs = set(regraded)
+    usccs.update(v.uscc for v in new_visits)
+    usccs.update(v.uscc for v in rows.visits if v.id not in kept_visits)
+    usccs.update(o.uscc for i, o in enumerate(plan.offsite) if i not in carried.offsite)
+    usccs.update(o.uscc for o in rows.offsite if o.id not in kept_checks)
+    usccs.update(u.uscc for u in set(plan.unscheduled).symmetric_difference(old_unscheduled))
+    demand_uscc = {d.id: d.uscc for d in problem.demands}
+    filed_ids = {t.demand_id: v.uscc for v in rows.visits for t in rows.tasks.get(v.id, [])}
+    filed_ids.update((o.demand_id, o.uscc) for o in rows.offsite)
+    filed_ids.update((u.demand_id, u.uscc) for u in rows.unscheduled)
+    usccs.update(demand_uscc[d] for d in demand_uscc.keys() - filed_ids.keys())
+    usccs.update(filed_ids[d] for d in filed_ids.keys() - demand_uscc.keys())
+    return CheckScope(
+        frozenset(usccs), frozenset((o.id, v.date) for v in new_visits for o in v.inspectors)
+    )
 
 
 def _demand_ids(doc: PlanDocument) -> set[str]:

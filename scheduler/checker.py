@@ -7,7 +7,8 @@ rule. Each violation is a sentence naming the rule, the visit or demand and what
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from jointinspect.models.enums import ItemMode, UnscheduledReason
 from jointinspect.models.plan_problem import DemandInfo, PlanningProblem
@@ -108,7 +109,6 @@ def rule2_two_qualified_officers(ctx: _Context) -> list[str]:
     each certified, available, without 回避, within max visits per day."""
     out = []
     need = ctx.params.officers_per_department
-    per_day: Counter[tuple[str, dt.date]] = Counter()
     for v in ctx.plan.visits:
         depts = {t.department for t in v.tasks}
         for dept in sorted(depts):
@@ -116,7 +116,6 @@ def rule2_two_qualified_officers(ctx: _Context) -> list[str]:
             if n < need:
                 out.append(f"rule 2: {_name(v)} has {n} {dept} officer(s), needs {need}")
         for ref in v.inspectors:
-            per_day[(ref.id, v.date)] += 1
             o = ctx.officers.get(ref.id)
             if o is None:
                 out.append(f"rule 2: {_name(v)} names unknown officer {ref.id}")
@@ -129,6 +128,16 @@ def rule2_two_qualified_officers(ctx: _Context) -> list[str]:
                 out.append(f"rule 2: officer {o.id} is not available for {_name(v)}")
             if v.uscc in o.conflicts:
                 out.append(f"rule 2: officer {o.id} has a conflict (回避) with {_name(v)}")
+    return out + _visits_per_day(ctx)
+
+
+def _visits_per_day(ctx: _Context) -> list[str]:
+    """Rule 2's daily limit: no officer over their max visits per day."""
+    out = []
+    per_day: Counter[tuple[str, dt.date]] = Counter()
+    for v in ctx.plan.visits:
+        for ref in v.inspectors:
+            per_day[(ref.id, v.date)] += 1
     for (oid, day), n in sorted(per_day.items()):
         o = ctx.officers.get(oid)
         if o is not None and n > o.max_visits_per_day:
@@ -136,6 +145,26 @@ def rule2_two_qualified_officers(ctx: _Context) -> list[str]:
                 f"rule 2: officer {oid} has {n} visits on {day}, more than {o.max_visits_per_day}"
             )
     return out
+
+
+def check_officer_days(
+    problem: PlanningProblem,
+    plan: PlanResult,
+    officer_days: Collection[tuple[str, dt.date]],
+    params: SchedulerParams | None = None,
+) -> list[str]:
+    """The rules of an officer's day — rule 2's daily limit and rule 3's distinct slots —
+    over every visit that puts one of ``officer_days`` (officer id, date) to work. What it
+    finds is found by :func:`check` too (a count or a clash among some of a day's visits
+    is one among all of them); a replan asks it of the days its changed visits touch."""
+    dates = {day for _, day in officer_days}
+    visits = tuple(
+        v
+        for v in plan.visits
+        if v.date in dates and any((o.id, v.date) in officer_days for o in v.inspectors)
+    )
+    ctx = _Context(problem, replace(plan, visits=visits), params or SchedulerParams.default())
+    return _visits_per_day(ctx) + rule3_distinct_slots(ctx)
 
 
 def rule3_distinct_slots(ctx: _Context) -> list[str]:
