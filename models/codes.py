@@ -128,6 +128,19 @@ _CHECK_INVERSE = {
 _PRODUCTS = tuple(tuple(_gf_mul(weight, value) for value in range(_FIELD)) for weight in _WEIGHTS)
 
 
+#: The tables of :func:`check_character`, for a batch version over arrays where numpy is
+#: loaded anyway (``data.codes.issue``; this module stays free of it for a fast `verify`).
+CHECK_PRODUCTS = _PRODUCTS
+CHECK_INVERSE = _CHECK_INVERSE
+CHARACTER_VALUE = _VALUE
+FIELD_SIZE = _FIELD
+
+
+def gf_mul(a: int, b: int) -> int:
+    """Multiplication in the check character's field GF(32)."""
+    return _gf_mul(a, b)
+
+
 def _weighted_sum(values: Iterable[int]) -> int:
     total = 0
     for products, value in zip(_PRODUCTS, values, strict=False):

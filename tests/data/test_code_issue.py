@@ -1,13 +1,23 @@
 """The bulk issuer gives every code exactly as ``models.codes.issue_code`` does."""
 
 import datetime as dt
+import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jointinspect.data.codes.bindings import BindingFields, offsite_fields, visit_fields
-from jointinspect.data.codes.issue import canonical, issue_codes
-from jointinspect.models.codes import Binding, CodeKey, issue_code
+from jointinspect.data.codes.issue import canonical, check_characters, issue_codes
+from jointinspect.models.codes import (
+    ALPHABET,
+    CODE_CHARS,
+    DISTRICT_CODE_CHARS,
+    Binding,
+    CodeKey,
+    check_character,
+    issue_code,
+)
 
 KEYS = (
     CodeKey("k1", b"k" * 32),
@@ -51,3 +61,15 @@ def test_officers_sort_as_text_not_as_pairs() -> None:
     )
     assert canonical(fields) == Binding(*fields).canonical()
     assert issue_codes([fields], KEYS[0]) == [issue_code(Binding(*fields), KEYS[0])]
+
+
+def test_check_characters_of_many_bodies_are_check_character_of_each() -> None:
+    rng = random.Random(5)
+    for length in (CODE_CHARS - 1, DISTRICT_CODE_CHARS - 1):
+        bodies = ["".join(rng.choice(ALPHABET) for _ in range(length)) for _ in range(2000)]
+        assert check_characters(bodies) == [check_character(b) for b in bodies]
+    assert check_characters([]) == []
+    with pytest.raises(ValueError, match="one length"):
+        check_characters(["0" * 19, "0" * 23])
+    with pytest.raises(ValueError, match="outside the code alphabet"):
+        check_characters(["I" * 19])
