@@ -5,15 +5,20 @@ gives plain rows, the draw (spec §3) adds the sampled demands, the scheduler pl
 the store writes the draft. Each step reports progress through a callback.
 """
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.bulk_write import no_cyclic_gc
+from jointinspect.data.plans.document import PlanDocument
 from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import (
     RANDOM_PRIORITY,
@@ -97,6 +102,7 @@ def make_plan(
         generated_at=now or dt.datetime.now(dt.UTC),
         extra_metrics={"drawn": len(drawn)},
         keep_rows=False,  # filed later, by another command
+        draw=draw_record(inputs, seed, drawn),
     )
     seconds["store"] = time.monotonic() - mark
     seconds["total"] = time.monotonic() - started
@@ -105,6 +111,80 @@ def make_plan(
 
 def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
     """Spec §3 over the loaded enterprises and grades."""
+    candidates, rules = _draw_inputs(inputs)
+    return draw_columns(seed, rules, candidates)
+
+
+def frozen_draw(doc: PlanDocument) -> list[Draw]:
+    """The drawn demands (``R:{department}:{item}:{uscc}``) of a filed revision."""
+    seen: dict[str, Draw] = {}
+    tasks = [(t.demand_id, v.uscc) for v in doc.visits for t in v.tasks]
+    tasks += [(o.demand_id, o.uscc) for o in doc.offsite]
+    tasks += [(u.demand_id, u.uscc) for u in doc.unscheduled]
+    for demand_id, uscc in tasks:
+        if demand_id.startswith("R:") and demand_id.count(":") >= 3:
+            _, department, item, _ = demand_id.split(":", 3)
+            seen[demand_id] = Draw(department, item, uscc, "")
+    return [seen[k] for k in sorted(seen)]
+
+
+def checked_draw(
+    inputs: PlanningInputs, doc: PlanDocument, record: Mapping[str, Any] | None
+) -> list[Draw]:
+    """The draw ``doc`` (a draft being filed) must hold, on today's ``inputs``: drawn
+    again, unless its draw ``record`` shows that nothing the draw depends on has changed
+    since it was made (same inputs fingerprint) and that the draft holds exactly the
+    demands it drew (same sample fingerprint) — then it is the draft's own draw, which
+    spares filing the draw's seconds at district scale. Either way the same demands."""
+    if record is not None:
+        frozen = frozen_draw(doc)
+        if record.get("sample") == sample_fingerprint(d.demand_id for d in frozen) and record.get(
+            "inputs"
+        ) == draw_fingerprint(inputs, doc.seed):
+            return frozen
+    return draw_sample(inputs, doc.seed)
+
+
+def draw_record(inputs: PlanningInputs, seed: str, drawn: list[Draw]) -> dict[str, Any]:
+    """What a revision keeps of its draw (``plan_revision.draw``): fingerprints of what
+    the draw is made from (:func:`draw_fingerprint`) and of the demands it drew."""
+    return {
+        "inputs": draw_fingerprint(inputs, seed),
+        "sample": sample_fingerprint(d.demand_id for d in drawn),
+        "drawn": len(drawn),
+    }
+
+
+def draw_fingerprint(inputs: PlanningInputs, seed: str) -> str:
+    """SHA-256 of everything :func:`draw_sample` reads — the seed, the sampling rules
+    with their items' industries and mode, and every enterprise's USCC, industry, grade,
+    activity and no-disturb state — so that equal fingerprints mean an equal draw. Each
+    field is a column joined once (a district's register hashes in a fraction of the
+    time drawing takes)."""
+    candidates, rules = _draw_inputs(inputs)
+    h = hashlib.sha256()
+    for text in (
+        "jointinspect/draw-inputs/v1",
+        seed,
+        json.dumps(sorted(dataclasses.astuple(r) for r in rules), ensure_ascii=False),
+        "\x1f".join(candidates.uscc),
+        "\x1f".join(candidates.industry),
+        "\x1f".join(candidates.grade),
+    ):
+        h.update(text.encode("utf-8"))
+        h.update(b"\x1e")
+    h.update(np.ascontiguousarray(candidates.active, dtype=np.bool_).tobytes())
+    h.update(np.ascontiguousarray(candidates.no_disturb_on_quarter_start, np.bool_).tobytes())
+    return h.hexdigest()
+
+
+def sample_fingerprint(demand_ids: Iterable[str]) -> str:
+    """SHA-256 of a draw's demand ids, in sorted order."""
+    return hashlib.sha256("\n".join(sorted(demand_ids)).encode("utf-8")).hexdigest()
+
+
+def _draw_inputs(inputs: PlanningInputs) -> tuple[CandidateColumns, list[SamplingRuleSpec]]:
+    """The draw's candidates and rules, from the loaded register and grades."""
     register = inputs.enterprises
     quiet = np.zeros(len(register), dtype=np.bool_)
     position = register.position()
@@ -130,7 +210,7 @@ def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
                 item.mode == ItemMode.ONSITE.value,
             )
         )
-    return draw_columns(seed, rules, candidates)
+    return candidates, rules
 
 
 def build_problem(

@@ -56,10 +56,9 @@ from jointinspect.options import (
     scheduler_params,
     working_calendar,
 )
-from jointinspect.planning import build_problem
+from jointinspect.planning import build_problem, frozen_draw
 from jointinspect.risk.config import GRADES
 from jointinspect.risk.reasons import reason_json
-from jointinspect.risk.sampling import Draw
 from jointinspect.rules import plan_result
 from jointinspect.scheduler.change_cost import ChangeCosts
 from jointinspect.scheduler.params import SchedulerParams
@@ -252,19 +251,6 @@ def _replan_locked(
         discard_drafts(run.quarter, engine=engine)
         run.stored = None
     clock.lap("file")
-
-
-def frozen_draw(doc: PlanDocument) -> list[Draw]:
-    """The drawn demands (``R:{department}:{item}:{uscc}``) of a filed revision."""
-    seen: dict[str, Draw] = {}
-    tasks = [(t.demand_id, v.uscc) for v in doc.visits for t in v.tasks]
-    tasks += [(o.demand_id, o.uscc) for o in doc.offsite]
-    tasks += [(u.demand_id, u.uscc) for u in doc.unscheduled]
-    for demand_id, uscc in tasks:
-        if demand_id.startswith("R:") and demand_id.count(":") >= 3:
-            _, department, item, _ = demand_id.split(":", 3)
-            seen[demand_id] = Draw(department, item, uscc, "")
-    return [seen[k] for k in sorted(seen)]
 
 
 def _check(

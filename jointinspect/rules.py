@@ -12,7 +12,7 @@ from typing import cast
 from sqlmodel import Session
 
 from jointinspect.data.codes.filing import HardRuleCheck, rows_read
-from jointinspect.data.plans.document import PlanDocument, read_plan_document
+from jointinspect.data.plans.document import PlanDocument, read_draw_record, read_plan_document
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.models.enums import DemandSource
 from jointinspect.models.plan_result import (
@@ -26,7 +26,7 @@ from jointinspect.models.plan_result import (
 )
 from jointinspect.models.quarter import Quarter
 from jointinspect.options import Options, scheduler_params, working_calendar
-from jointinspect.planning import build_problem, draw_sample
+from jointinspect.planning import build_problem, checked_draw
 from jointinspect.scheduler.checker import check as check_plan
 
 
@@ -76,6 +76,7 @@ def hard_rule_check(options: Options) -> HardRuleCheck:
         doc = read_plan_document(
             session.connection(), revision_id, rows=rows_read(session, revision_id)
         )
+        record = read_draw_record(session.connection(), revision_id)
         calendar = working_calendar(options)
         inputs = load_planning_inputs(
             Quarter.parse(doc.quarter),
@@ -84,7 +85,7 @@ def hard_rule_check(options: Options) -> HardRuleCheck:
             trigger_response_days=options.trigger_response_days,
             town_centres=False,  # the rules do not route
         )
-        problem = build_problem(inputs, doc.seed, calendar, draw_sample(inputs, doc.seed))
+        problem = build_problem(inputs, doc.seed, calendar, checked_draw(inputs, doc, record))
         return check_plan(problem, plan_result(doc), params)
 
     return check

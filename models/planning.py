@@ -53,6 +53,10 @@ class PlanRevisionBase(SQLModel):
     metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     #: What changed against the previous revision (replanning), for the report and audit.
     diff: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    #: The 双随机 draw the revision holds, as fingerprints (``planning.draw_record``): of
+    #: what the draw was made from and of what it drew. Filing checks the draw against
+    #: the database by these instead of drawing again when nothing it depends on changed.
+    draw: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class PlanRevision(PlanRevisionBase, table=True):

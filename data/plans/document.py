@@ -297,6 +297,13 @@ def _date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
+def read_draw_record(conn: Connection, revision_id: int) -> dict[str, Any] | None:
+    """The draw record kept with a revision (``plan_revision.draw``), if it has one."""
+    r = table_of(PlanRevision).c
+    record = conn.execute(core_select(r.draw).where(r.id == revision_id)).scalar()
+    return dict(record) if isinstance(record, dict) else None
+
+
 def read_plan_document(
     conn: Connection, revision_id: int, *, rows: RevisionRows | None = None
 ) -> PlanDocument:

@@ -76,6 +76,7 @@ def store_draft(
     extra_metrics: dict[str, Any] | None = None,
     keep_rows: bool = True,
     carried: CarriedRows | None = None,
+    draw: dict[str, Any] | None = None,
 ) -> StoredRevision:
     """Write ``plan`` as the next draft revision of its quarter's plan, in place of any
     draft the quarter holds (in the same transaction, so a crash keeps the old draft).
@@ -85,13 +86,15 @@ def store_draft(
     ``carried`` names the visits and checks that are unchanged rows of the filed revision
     (a replan's, :func:`~jointinspect.data.plans.carry.carried_rows`): those are copied
     inside the database. The revision written is the same either way — the same ids in
-    the same order, the same values — only faster when most of it is carried."""
+    the same order, the same values — only faster when most of it is carried.
+
+    ``draw`` is the revision's draw record (``planning.draw_record``), kept with it."""
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     plan_id = plan_id_for(prefix, plan.quarter)
     with engine.begin() as conn, large_page_cache(conn):
         replaced = delete_drafts(conn, plan_id)
-        revision_id, number = _new_revision(conn, plan, plan_id, generated_at, extra_metrics)
+        revision_id, number = _new_revision(conn, plan, plan_id, generated_at, extra_metrics, draw)
         visit_ids = _reserve_ids(conn, table_of(Visit), len(plan.visits))
         offsite_ids = _reserve_ids(conn, table_of(OffsiteCheck), len(plan.offsite))
         copied = (
@@ -285,6 +288,7 @@ def _new_revision(
     plan_id: str,
     generated_at: dt.datetime,
     extra_metrics: dict[str, Any] | None,
+    draw: dict[str, Any] | None,
 ) -> tuple[int, int]:
     plans = table_of(Plan)
     revisions = table_of(PlanRevision)
@@ -303,6 +307,7 @@ def _new_revision(
             seed=plan.seed,
             generated_at=generated_at.astimezone(dt.UTC),
             metrics=metrics,
+            draw=draw,
         )
     )
     revision_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
