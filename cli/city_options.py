@@ -1,9 +1,11 @@
 """The options of the commands that work on a city's districts (``--district``,
-``--all-districts``, ``--engine``, ``--ray-address``), and how a city-wide run is shown.
+``--all-districts``, ``--engine``, ``--ray-address``), how a city-wide run is shown, and
+where a district's own files are.
 
 Light to import, like ``context``: the city's workflows load when a command runs.
 """
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,6 +14,8 @@ from jointinspect.cli.context import fail
 
 if TYPE_CHECKING:
     from jointinspect.city import CityRun, Fanout
+    from jointinspect.cli.settings import Settings
+    from jointinspect.models.districts import District
 
 ENGINES = ("local", "ray")
 
@@ -119,3 +123,15 @@ def print_city(run: "CityRun") -> None:
             f"{len(run.failed)} of {len(run.outcomes)} districts failed: {named}",
             "mend what is said and run the same command again: only those districts run",
         )
+
+
+def endpoints_file(settings: "Settings", district: "District | None") -> Path:
+    """Where the push endpoints of ``district`` are: each district of a city has its own
+    departments' systems, so its own file beside the default, named after it
+    (``endpoints.toml`` → ``endpoints.310120.toml``, as ``ji.db`` → ``ji.310120.db``). A
+    file named by $JOINTINSPECT_ENDPOINTS_FILE is taken as it is (one district's, as a key
+    file is); a database without districts has ``endpoints.toml``, as always."""
+    given = settings.endpoints_file
+    if district is None or "endpoints_file" in settings.model_fields_set:
+        return given
+    return given.with_name(f"{given.stem}.{district.code}{given.suffix}")

@@ -1,4 +1,9 @@
-"""``push --quarter Q``: deliver each department's share of the filed plan."""
+"""``push --quarter Q``: deliver each department's share of the filed plan.
+
+A district of a city's database pushes from its own outbox (its tables) to its own
+departments' systems: by default the endpoints of ``endpoints.CODE.toml``
+(``city_options.endpoints_file``), never a file another district's shares would go by.
+"""
 
 import datetime as dt
 import os
@@ -7,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from jointinspect.cli.city_options import DistrictOption
+from jointinspect.cli.city_options import DistrictOption, endpoints_file
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
@@ -32,7 +37,8 @@ def register(app: typer.Typer) -> None:
                 "--endpoints",
                 metavar="FILE.toml",
                 help="TOML file of department endpoints (default: $JOINTINSPECT_ENDPOINTS_FILE, "
-                "else endpoints.toml).",
+                "else endpoints.toml; for a district of a city's database endpoints.CODE.toml, "
+                "e.g. endpoints.310120.toml).",
                 show_default=False,
             ),
         ] = None,
@@ -44,16 +50,28 @@ def register(app: typer.Typer) -> None:
         Each share goes once per revision (an outbox records every delivery); failures
         are retried with backoff, and tried again by the next push. A share another push
         is sending at the same time is left to it. Each attempt has a deadline (the
-        endpoint's `deadline`, 30 s by default) for the whole reply.
+        endpoint's `deadline`, 30 s by default) for the whole reply. A district of a
+        city's database pushes its own shares, to the endpoints of its own file.
         """
         from jointinspect.exporting import load_endpoint_specs, push_plan, resolve_tokens
+        from jointinspect.models.districts import district_of
 
         settings = settings_for(ctx, db)
-        specs = load_endpoint_specs(endpoints or settings.endpoints_file)
-        # Tokens come from the environment, read here at the edge only.
-        targets = resolve_tokens(specs, dict(os.environ))
         engine = open_engine(settings, district=district)
         try:
+            named = district_of(engine)
+            path = endpoints or endpoints_file(settings, named)
+            if named is not None and endpoints is None and not path.exists():
+                # The district's own default file: say so, not just "no such file".
+                raise fail(
+                    f"district {named.label} pushes to its departments as {path} says, and "
+                    f"there is no {path}",
+                    "each district of a city has its own departments' systems: write that "
+                    "file (as endpoints.toml, docs/push.md) or give --endpoints FILE",
+                )
+            specs = load_endpoint_specs(path)
+            # Tokens come from the environment, read here at the edge only.
+            targets = resolve_tokens(specs, dict(os.environ))
             report = push_plan(
                 quarter.strip().upper(),
                 engine=engine,

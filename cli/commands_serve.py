@@ -4,6 +4,10 @@ Behind a load balancer, ``--forwarded-allow-ips`` names the proxies whose X-Forw
 is believed; by default none is and the socket's peer is the client, so that nobody can
 pick a new address per request to slip past the rate limit. Several ``serve`` processes,
 on one host or many, share their rate-limit counters and CSRF secret through ``--redis``.
+
+On a city's database every district is served at once: each code is checked in the
+district it names, with that district's key file (``verification.Verifier``), so one
+site — and one QR base URL — serves the whole city.
 """
 
 import copy
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 import typer
 from pydantic import Field, ValidationError
 
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import DbOption, reports_errors, settings_for
 from jointinspect.cli.settings import Settings
 from jointinspect.models.errors import JointInspectError
 
@@ -26,6 +30,7 @@ from jointinspect.models.errors import JointInspectError
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from jointinspect.verification import Verifier
     from jointinspect.web.app import WebConfig
     from jointinspect.web.shared import SharedState
 
@@ -130,9 +135,16 @@ def _shared_state(settings: ServeSettings) -> Iterator["SharedState | None"]:
         yield shared
 
 
+def _verifier(settings: Settings) -> "Verifier":
+    """Every district of the configured database open with its keys (or its one unnamed
+    district): what the site checks codes with."""
+    from jointinspect.verification import Verifier
+
+    return Verifier.open(settings.db, settings.options())
+
+
 def app_from_environment() -> "FastAPI":
     """The app of one worker, from ``JOINTINSPECT_*`` as ``serve`` set them."""
-    from jointinspect.options import load_keys
     from jointinspect.web.app import create_app
     from jointinspect.web.shared import SharedState
 
@@ -143,13 +155,8 @@ def app_from_environment() -> "FastAPI":
         if settings.redis_url
         else None
     )
-    engine = open_engine(settings)
-    return create_app(
-        engine=engine,
-        keys=load_keys(settings.options(), engine),
-        config=_config(settings),
-        shared=shared,
-    )
+    # The engines and keys live as long as the worker, like its connection to Redis.
+    return create_app(verifier=_verifier(settings), config=_config(settings), shared=shared)
 
 
 def _serve_settings(ctx: typer.Context, db: str | None, **flags: str | None) -> ServeSettings:
@@ -272,10 +279,11 @@ def register(app: typer.Typer) -> None:
         for and lets the enterprise rate it from the visit day on. Export QR codes with the
         same base URL so that scanning one opens its page. Behind a load balancer, name it
         with --forwarded-allow-ips; run several serve on one --redis to share the limits.
+        On a city's database it serves every district: each code is checked in the
+        district it names, with that district's key file.
         """
         import uvicorn
 
-        from jointinspect.options import load_keys
         from jointinspect.web.app import create_app
 
         settings = _serve_settings(
@@ -290,17 +298,13 @@ def register(app: typer.Typer) -> None:
         proxies = proxy_options(settings.forwarded_allow_ips)
         # Build the app once here, so that a missing key, a bad setting or an unreachable
         # Redis is an `Error: …` before anything listens.
-        engine = open_engine(settings)
+        verifier = _verifier(settings)
         try:
             with _shared_state(settings) as shared:
-                create_app(
-                    engine=engine,
-                    keys=load_keys(settings.options(), engine),
-                    config=_config(settings),
-                    shared=shared,
-                )
+                create_app(verifier=verifier, config=_config(settings), shared=shared)
+            districts = verifier.districts
         finally:
-            engine.dispose()
+            verifier.close()
         # Workers are separate processes: hand them the settings through the environment.
         os.environ.update(_environment_for_workers(settings))
         if workers > 1 and not settings.redis_url:
@@ -314,6 +318,9 @@ def register(app: typer.Typer) -> None:
             f"Serving code checks on http://{host}:{port}/v/CODE (trusted proxies: {trusted})",
             err=True,
         )
+        if len(districts) > 1:
+            named = ", ".join(d.label for d in districts)
+            typer.echo(f"Each code checked in the district it names: {named}", err=True)
         uvicorn.run(
             FACTORY,
             factory=True,

@@ -31,7 +31,7 @@ from jointinspect import __version__
 from jointinspect.data.districts.registry import describe, register_district, registered_districts
 from jointinspect.models import create_schema, make_engine, migrations
 from jointinspect.models.db import district_url
-from jointinspect.models.districts import District, check_area_code
+from jointinspect.models.districts import ENGINE_OPTION, District, check_area_code
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.migrations import Revision
 
@@ -41,6 +41,8 @@ __all__ = [
     "DatabaseUrlError",
     "District",
     "DistrictRequiredError",
+    "DistrictSchema",
+    "DistrictUpgrade",
     "Engine",
     "MixedDatabaseError",
     "NotACityError",
@@ -56,10 +58,13 @@ __all__ = [
     "create_district",
     "database_districts",
     "database_schema",
+    "districts_schema",
     "open_city",
     "open_database",
+    "open_districts",
     "schema_state",
     "upgrade_database",
+    "upgrade_districts",
 ]
 
 #: A table every JointInspect database has from ``init`` on.
@@ -148,6 +153,28 @@ class SchemaUpgrade:
         return self.stamped or self.before
 
 
+@dataclass(frozen=True, slots=True)
+class DistrictSchema:
+    """Where one district's schema stands (``db current --all-districts``), or why it
+    could not be read."""
+
+    district: District
+    state: SchemaState | None = None
+    error: str | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictUpgrade:
+    """What ``upgrade_districts`` did to one district: its upgrade, or why it failed
+    (then nothing of it was kept)."""
+
+    district: District
+    upgrade: SchemaUpgrade | None = None
+    error: str | None = None
+    hint: str | None = None
+
+
 def open_database(url: str, *, create: bool = False, district: str | None = None) -> Engine:
     """An engine on ``url`` whose schema is this code's. With ``create``, a new database
     is made (schema at the head) as needed; without, a missing database or schema is an
@@ -223,6 +250,44 @@ def open_city(url: str) -> Engine:
             "--district CODE`",
         )
     return engine
+
+
+def open_districts(url: str) -> list[Engine]:
+    """An engine on each district of the city's database at ``url``, by code, each
+    checked as :func:`open_database` checks one; none for a database without districts.
+
+    On PostgreSQL the engines share one connection pool (each names its schema through
+    the translate map alone): a long-lived process serving every district — ``serve`` —
+    then holds as many connections as it has requests at once, not that many per
+    district. Raw SQL on them finds no district's tables (the default schema holds only
+    the city's), so only SQLAlchemy's own statements may be run on them, as
+    verification and ratings do. On SQLite each district is a file, and an engine of its
+    own."""
+    root = _engine(url, create=False)
+    shared = root.dialect.name == "postgresql"
+    engines: list[Engine] = []
+    try:
+        for district in registered_districts(root):
+            own = _district_engine(url, district)
+            try:
+                check_schema(own)
+            except BaseException:
+                own.dispose()
+                raise
+            if shared:
+                own.dispose()
+                own = root.execution_options(
+                    schema_translate_map={None: district.schema}, **{ENGINE_OPTION: district}
+                )
+            engines.append(own)
+    except BaseException:
+        for engine in engines:
+            engine.dispose()
+        root.dispose()
+        raise
+    if not shared or not engines:
+        root.dispose()
+    return engines
 
 
 def database_districts(url: str) -> list[District]:
@@ -309,6 +374,44 @@ def upgrade_database(url: str, *, district: str | None = None) -> SchemaUpgrade:
     finally:
         engine.dispose()
     return SchemaUpgrade(_shown(engine), steps.before, steps.after, steps.stamped, steps.applied)
+
+
+def districts_schema(url: str) -> list[DistrictSchema]:
+    """Where each district's schema of the city's database at ``url`` stands (``db
+    current --all-districts``); a district that cannot be read is reported, not raised."""
+    outcomes = []
+    for district in _city_districts(url):
+        try:
+            state = database_schema(url, district=district.code)
+            outcomes.append(DistrictSchema(district, state))
+        except JointInspectError as exc:
+            outcomes.append(DistrictSchema(district, error=str(exc), hint=exc.hint))
+    return outcomes
+
+
+def upgrade_districts(url: str) -> list[DistrictUpgrade]:
+    """Migrate every district of the city's database at ``url`` to this code's schema,
+    one after another, each all or nothing (:func:`upgrade_database`): a district whose
+    upgrade fails is left as it was and reported, and the others are upgraded still —
+    each district has its revision, and a district behind is refused until upgraded."""
+    outcomes = []
+    for district in _city_districts(url):
+        try:
+            done = upgrade_database(url, district=district.code)
+            outcomes.append(DistrictUpgrade(district, done))
+        except JointInspectError as exc:
+            outcomes.append(DistrictUpgrade(district, error=str(exc), hint=exc.hint))
+    return outcomes
+
+
+def _city_districts(url: str) -> list[District]:
+    """The districts of the city's database at ``url``; a database without any is an
+    error (:func:`open_city`)."""
+    root = open_city(url)
+    try:
+        return registered_districts(root)
+    finally:
+        root.dispose()
 
 
 def _engine(url: str, *, create: bool) -> Engine:

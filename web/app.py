@@ -9,6 +9,11 @@
 - ``POST /v/{code}/rating``: one rating (1–5 and a comment) per code, CSRF-protected.
 - ``GET /api/verify/{code}``: the JSON that ``verify CODE --json`` prints, byte for byte.
 
+On a city's database (several districts) each code is checked, and its rating stored, in
+the district the code names, with that district's key (``verification.Verifier``, the
+path ``verify CODE`` takes too); the page says which district issued a valid code, and a
+code naming a district the database does not hold is ``unknown``, said as such.
+
 Every GET route answers HEAD too (monitoring probes and link checkers use it).
 
 HTTP status follows the verification, the same for the page and the API, so that a
@@ -50,7 +55,14 @@ from fastapi.templating import Jinja2Templates
 
 from jointinspect.database import Engine
 from jointinspect.exporting import qr_payload
-from jointinspect.models.codes import ALPHABET, CODE_CHARS, CODE_LENGTHS, normalise
+from jointinspect.models.codes import (
+    ALPHABET,
+    CODE_CHARS,
+    CODE_LENGTHS,
+    MalformedCodeError,
+    normalise,
+    parse_code,
+)
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
 from jointinspect.verification import (
@@ -67,11 +79,10 @@ from jointinspect.verification import (
     RatingOutOfRangeError,
     RatingTooEarlyError,
     Verification,
-    find_rating,
+    Verifier,
+    named_district,
     rating_window_open,
-    record_rating,
     verification_json,
-    verify_code,
 )
 from jointinspect.web.security import (
     CSRF_COOKIE,
@@ -93,8 +104,9 @@ MAX_CODE_INPUT = 64
 MAX_BODY_BYTES = 8 * 1024
 DEFAULT_RATE_LIMIT = "30/minute"
 #: Threads running database work at once. More buy nothing under the GIL, and staying
-#: within the engine's pool (SQLAlchemy keeps 5 connections) means no request pays for
-#: opening a connection; the rest wait their turn in the event loop.
+#: within the engine's pool (SQLAlchemy keeps 5 connections; a city's districts share one
+#: on PostgreSQL, see ``database.open_districts``) means no request pays for opening a
+#: connection; the rest wait their turn in the event loop.
 DB_THREADS = 4
 _HERE = Path(__file__).parent
 STYLESHEET = (_HERE / "templates" / "verify.css").read_text(encoding="utf-8")
@@ -136,12 +148,15 @@ def one_character_wrong(result: Verification) -> bool:
     return len(compact) in CODE_LENGTHS and set(compact) <= _ALPHABET
 
 
-def verdict_text(result: Verification) -> str:
-    """Which text of ``TEXT`` heads the page: the status, said more precisely where needed."""
+def verdict_text(result: Verification, *, elsewhere: bool = False) -> str:
+    """Which text of ``TEXT`` heads the page: the status, said more precisely where needed.
+    ``elsewhere``: the code names a district whose codes are not checked here."""
     if one_character_wrong(result):
         return "typo"
     if result.retired_key is not None:
         return "retired"  # on record, but under a key no longer held: not "no record"
+    if result.status == UNKNOWN and elsewhere:
+        return "elsewhere"  # "issued here, not on record" would be untrue
     if result.status == VALID and result.kind == "offsite":
         return "valid_offsite"  # nobody comes: no officers to check at the door
     return result.status
@@ -163,18 +178,28 @@ def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[N
 
 def create_app(
     *,
-    engine: Engine,
-    keys: KeyRing,
+    engine: Engine | None = None,
+    keys: KeyRing | None = None,
+    verifier: Verifier | None = None,
     config: WebConfig | None = None,
     shared: SharedState | None = None,
     today: Callable[[], dt.date] = china_today,
 ) -> FastAPI:
-    """The verification site over ``engine``; ``today`` is injectable for tests.
+    """The verification site over ``verifier`` (every district of a city's database, or
+    one database), or over ``engine`` with its ``keys``; ``today`` is injectable for tests.
 
     With ``shared`` (Redis), the rate limit counts with every other process on it, and the
     CSRF secret is theirs unless ``config`` sets one.
     """
+    if verifier is not None:
+        checker = verifier
+    elif engine is not None and keys is not None:
+        checker = Verifier.single(engine, keys)
+    else:
+        raise TypeError("create_app needs a verifier, or an engine and its keys")
     config = config or WebConfig()
+    #: A site of several districts is headed as the city's, not as one district's.
+    city = len(checker.districts) > 1
     if config.base_url:
         qr_payload("X", config.base_url)  # refuses a base URL that is not http(s)
     limiter = ClientRateLimiter(
@@ -221,7 +246,17 @@ def create_app(
                 f"an inspection code has {CODE_CHARS} characters; "
                 f"this input has more than {MAX_CODE_INPUT}",
             )
-        return verify_code(code, engine=engine, keys=keys)
+        return checker.verify(code)
+
+    def elsewhere(result: Verification) -> bool:
+        """An unknown code that names a district (or none) whose codes are not checked
+        here: it was not issued by this site's districts."""
+        if result.status != UNKNOWN or result.retired_key is not None:
+            return False
+        try:
+            return not checker.serves(parse_code(result.code).district)
+        except MalformedCodeError:
+            return False
 
     def render(
         request: Request,
@@ -233,11 +268,19 @@ def create_app(
         thanks: bool = False,
     ) -> Response:
         t = TEXT[lang]
+        other = elsewhere(result)
+        verdict = verdict_text(result, elsewhere=other)
         context: dict[str, Any] = {
             "t": t,
             "lang": lang,
+            "city": city,
             "v": result,
-            "verdict": verdict_text(result),
+            "verdict": verdict,
+            # A district's codes have 24 characters: the malformed page says so.
+            "body": f"{verdict}_districts_body"
+            if verdict == "malformed" and checker.districts
+            else f"{verdict}_body",
+            "named_district": named_district(result.code) if other else None,
             "error": t[error].format(limit=MAX_COMMENT_CHARS) if error else None,
             "thanks": thanks,
             "comment_limit": MAX_COMMENT_CHARS,
@@ -252,7 +295,7 @@ def create_app(
         }
         nonce = None
         if result.status == VALID and result.kind == "visit":
-            existing = find_rating(result.code, engine=engine)
+            existing = checker.find_rating(result.code)
             if existing is not None:
                 context.update(rating_state="rated", rating=existing.rating)
             elif rating_window_open(result, today=today()):
@@ -282,7 +325,9 @@ def create_app(
     @app.api_route("/", methods=READ)
     def home(request: Request, lang: str | None = None) -> Response:
         return templates.TemplateResponse(
-            request, "home.html", {"t": TEXT[pick_lang(lang)], "lang": pick_lang(lang)}
+            request,
+            "home.html",
+            {"t": TEXT[pick_lang(lang)], "lang": pick_lang(lang), "city": city},
         )
 
     @app.api_route("/v", methods=READ)
@@ -315,7 +360,7 @@ def create_app(
             return render(request, result, lang, error="err_csrf", status=403)
         value = int(rating) if rating.strip().isascii() and rating.strip().isdigit() else 0
         try:
-            record_rating(code, value, comment, engine=engine, keys=keys, today=today())
+            checker.record_rating(code, value, comment, today=today())
         except (RatingOutOfRangeError, CommentTooLongError) as exc:
             key = "err_range" if isinstance(exc, RatingOutOfRangeError) else "err_comment"
             return render(request, result, lang, error=key, status=422)
@@ -356,7 +401,7 @@ def create_app(
         return templates.TemplateResponse(
             request,
             "message.html",
-            {"t": TEXT[lang], "lang": lang, "message": message},
+            {"t": TEXT[lang], "lang": lang, "city": city, "message": message},
             status_code=429,
             headers=headers,
         )

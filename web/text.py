@@ -12,6 +12,7 @@ TEXT: dict[str, dict[str, str]] = {
         "html_lang": "zh-CN",
         "title": "检查码核验",
         "site": "奉贤区涉企联合检查 · 检查码核验",
+        "site_city": "涉企联合检查 · 检查码核验",
         "switch": "English",
         "switch_lang": "en",
         "colon": "：",
@@ -42,6 +43,16 @@ TEXT: dict[str, dict[str, str]] = {
         "malformed_body": (
             "检查码由 20 位数字和字母组成，例如 7KX3M-QW9RT-2HC8N-VB5ZJ。请核对是否输错。"
         ),
+        "malformed_districts_body": (
+            "检查码由 24 位数字和字母组成，例如 9EV8-A384R-MZNWV-VMCPH-3ZV6J。请核对是否输错。"
+        ),
+        "elsewhere_head": "? 本系统不核验此检查码",
+        "elsewhere_body": (
+            "此检查码注明的签发区不在本系统内，本系统没有它的记录。请暂缓接受检查，"
+            "先向检查人员所属部门或拨打 12345 核实。"
+        ),
+        "named_district": "检查码注明的区",
+        "district": "签发区",
         "typo_head": "✕ 检查码有一位输错了",
         "typo_body": "有一个字符不对——请对照检查人员出示的检查码，核对您输入的内容。",
         "code": "检查码",
@@ -89,6 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "html_lang": "en",
         "title": "Inspection code check",
         "site": "Fengxian joint inspections · code check",
+        "site_city": "Joint inspections · code check",
         "switch": "中文",
         "switch_lang": "zh",
         "colon": ": ",
@@ -131,6 +143,18 @@ TEXT: dict[str, dict[str, str]] = {
             "An inspection code has 20 digits and letters, like 7KX3M-QW9RT-2HC8N-VB5ZJ. "
             "Check for a typing mistake."
         ),
+        "malformed_districts_body": (
+            "An inspection code has 24 digits and letters, like 9EV8-A384R-MZNWV-VMCPH-3ZV6J. "
+            "Check for a typing mistake."
+        ),
+        "elsewhere_head": "? Not a code of this site's districts",
+        "elsewhere_body": (
+            "This code names a district whose codes are not checked here, so there is no "
+            "record of it on this site. Do not accept the inspection until the department "
+            "or the 12345 hotline confirms it."
+        ),
+        "named_district": "District named in the code",
+        "district": "Issued by",
         "typo_head": "✕ One character is wrong",
         "typo_body": (
             "One character is wrong — check what you typed against the code the officers "

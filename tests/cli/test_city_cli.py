@@ -1,17 +1,28 @@
 """The command line of a city's database: ``init --district``, ``--district`` and its
 error listing the districts, ``--all-districts`` with a broken district, ``verify`` naming
-the district, ``generate --city``."""
+the district, ``generate --city``, ``db upgrade/current --all-districts`` and ``push
+--district``."""
 
 import csv
+import itertools
 import json
 import re
+import shlex
+import sqlite3
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from fixtures.schema import SHORT_NAME_REVISION, code_with_revision
 from helpers import city_world as world
+from helpers.city_web_world import build_city_web
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
+from jointinspect.models import migrations
 from jointinspect.options import Options
 
 runner = CliRunner()
@@ -100,3 +111,181 @@ def test_generate_city_writes_a_district_bundle_per_area_code(tmp_path: Path) ->
     assert re.search(r"Synthetic city for 2025Q3: 2 districts of 100 enterprises", out)
     code, out = _run("generate", str(out_dir), "--city", "17", "-n", "100")
     assert code == 1 and "Error: cannot generate 17 districts: the city has 16" in out
+
+
+def test_db_upgrade_all_districts_upgrades_each_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'ji.db'}"
+    for district in ("310120", "310104"):
+        assert _run("init", "--district", district, "--db", url)[0] == 0
+    old = migrations.head()
+    assert _run("db", "current", "--all-districts", "--db", url) == (
+        0,
+        f"310104 徐汇区: {old} (head)\n310120 奉贤区: {old} (head)\n",
+    )
+    new = code_with_revision(monkeypatch, tmp_path, SHORT_NAME_REVISION)
+    behind = f"{old} (this jointinspect needs {new}: run `jointinspect db upgrade --all-districts`)"
+    assert _run("db", "current", "--all-districts", "--db", url) == (
+        0,
+        f"310104 徐汇区: {behind}\n310120 奉贤区: {behind}\n",
+    )
+    # 奉贤区's upgrade fails half way (the table it copies into is in the way): it is left
+    # as it was, and 徐汇区 is upgraded all the same.
+    blocker = "CREATE TABLE _alembic_tmp_department (id INTEGER)"
+    with sqlite3.connect(tmp_path / "ji.310120.db") as conn:
+        conn.execute(blocker)
+    code, out = _run("db", "upgrade", "--all-districts", "--db", url)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == (
+        f"310104 徐汇区: upgraded from revision {old} to {new} ({new} Add department.short_name)"
+    )
+    assert lines[1].startswith(
+        f"310120 奉贤区: failed, left as it was: migration {new} (Add department.short_name) "
+        "failed: table _alembic_tmp_department already exists"
+    )
+    assert lines[2:] == [
+        "Error: 1 of 2 districts were not upgraded: 310120 奉贤区",
+        "Hint: mend what their lines say and run it again: a district at the newest revision "
+        "is left as it is",
+    ]
+    assert _run("db", "current", "--district", "310120", "--db", url)[1].startswith(f"{old} (")
+    with sqlite3.connect(tmp_path / "ji.310120.db") as conn:
+        conn.execute("DROP TABLE _alembic_tmp_department")
+    assert _run("db", "upgrade", "--all-districts", "--db", url) == (
+        0,
+        f"310104 徐汇区: at revision {new}, the newest: nothing to upgrade\n"
+        f"310120 奉贤区: upgraded from revision {old} to {new} ({new} Add department.short_name)\n",
+    )
+    assert _run("db", "current", "--all-districts", "--db", url)[1].count(f"{new} (head)") == 2
+
+
+def test_db_all_districts_needs_a_city_and_goes_without_district(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ji.db'}"
+    assert _run("init", "--db", url)[0] == 0
+    code, out = _run("db", "upgrade", "--all-districts", "--db", url)
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"Error: sqlite:///{tmp_path / 'ji.db'} holds no districts: it is not a city's database"
+    )
+    code, out = _run("db", "current", "--all-districts", "--district", "310120", "--db", url)
+    assert code == 2 and "one district or all of them: not both" in out
+
+
+@pytest.mark.postgres
+def test_db_upgrade_all_districts_upgrades_each_schema(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOINTINSPECT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("JOINTINSPECT_KEY_FILE", raising=False)
+    for district in ("310120", "310104"):
+        assert _run("init", "--district", district, "--db", pg_url)[0] == 0
+    old = migrations.head()
+    new = code_with_revision(monkeypatch, tmp_path, SHORT_NAME_REVISION)
+    code, out = _run("db", "upgrade", "--all-districts", "--db", pg_url)
+    assert code == 0, out
+    assert out.splitlines() == [
+        f"{label}: upgraded from revision {old} to {new} ({new} Add department.short_name)"
+        for label in ("310104 徐汇区", "310120 奉贤区")
+    ]
+    assert _run("db", "current", "--all-districts", "--db", pg_url)[1].count(f"{new} (head)") == 2
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """Takes every share (200) and keeps what came, by path."""
+
+    received: ClassVar[list[tuple[str, bytes]]] = []
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet test output
+        return
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
+    class Receiver(_Receiver):
+        received: ClassVar[list[tuple[str, bytes]]] = []
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", Receiver.received
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_push_district_sends_its_own_shares_to_its_own_endpoints(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    receiver: tuple[str, list[tuple[str, bytes]]],
+) -> None:
+    base, received = receiver
+    city = build_city_web(f"sqlite:///{tmp_path / 'ji.db'}", tmp_path / "config")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JOINTINSPECT_ENDPOINTS_FILE", raising=False)
+    monkeypatch.setenv("JI_TEST_TOKEN", "t")
+    table = '[departments.XF]\nurl = "{url}"\ntoken_env = "JI_TEST_TOKEN"\n'
+    # A file of the city's default name, which no district of the city pushes by.
+    Path("endpoints.toml").write_text(table.format(url=f"{base}/shared"), encoding="utf-8")
+    push = ("push", "--quarter", "2025Q3", "--db", city.url)
+    code, out = _run(*push)
+    assert code == 1 and "holds 2 districts (310104 徐汇区, 310120 奉贤区): say which" in out
+    code, out = _run(*push, "--district", "310104")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        "Error: district 310104 徐汇区 pushes to its departments as endpoints.310104.toml "
+        "says, and there is no endpoints.310104.toml"
+    )
+    assert received == []
+
+    for district, path in (("310104", "xh"), ("310120", "fx")):
+        Path(f"endpoints.{district}.toml").write_text(
+            table.format(url=f"{base}/{path}"), encoding="utf-8"
+        )
+    assert _run(*push, "--district", "310104") == (0, "XF: delivered (1 attempt(s))\n")
+    [(path, body)] = received
+    assert path == "/xh"
+    share = json.loads(body)
+    assert {v["code"] for v in share["visits"]} >= {city.valid["310104"]}  # its own codes
+    assert city.valid["310120"] not in body.decode()
+    # Each district's outbox is its own: 徐汇区's delivery does not stand for 奉贤区's.
+    assert _run(*push, "--district", "310120") == (0, "XF: delivered (1 attempt(s))\n")
+    assert [p for p, _ in received] == ["/xh", "/fx"]
+    assert city.valid["310120"] in received[1][1].decode()
+    again = _run(*push, "--district", "310104")
+    assert again == (0, "XF: already delivered, not sent again\n")
+    # --endpoints names the file, whichever district pushes.
+    code, out = _run(*push, "--district", "310120", "--endpoints", "elsewhere.toml")
+    assert code == 1 and out.startswith("Error: the endpoints file elsewhere.toml does not exist")
+    assert len(received) == 2
+
+
+def test_readmes_city_commands_take_the_flags_they_are_given() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## A city") :]
+    block = section[section.index("```bash") : section.index("```\n", section.index("```bash") + 7)]
+    commands = [
+        shlex.split(line.split("  #")[0])[1:]
+        for line in block.splitlines()
+        if line.startswith("jointinspect ")
+    ]
+    assert len(commands) >= 6
+    for words in commands:
+        names = list(itertools.takewhile(lambda w: not w.startswith("-"), words))
+        # A command's name is one or two words (db upgrade); what follows is its argument.
+        name = names[:2] if names[0] == "db" else names[:1]
+        result = runner.invoke(app, [*name, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, (words, result.output)
+        for flag in (w for w in words if w.startswith("--")):
+            assert re.search(rf"{flag}\b", result.output), f"{' '.join(name)} has no {flag}"

@@ -1,6 +1,6 @@
 """``jointinspect serve`` as it runs in production (uvicorn in its own process): whom it
-takes for the client when a request says X-Forwarded-For, HEAD, and what its access log
-keeps of a code."""
+takes for the client when a request says X-Forwarded-For, HEAD, what its access log
+keeps of a code, and one server for every district of a city."""
 
 import re
 import sys
@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.city_web_world import DISTRICTS, build_city_web
 from helpers.web_world import WebWorld, build_world
 from serve_process import Served, client_from, serve_env, serving
 
@@ -100,3 +101,18 @@ def test_workers_that_start_slowly_are_waited_for(tmp_path: Path) -> None:
             assert client.get(f"{served.base}/v/{world.valid}").status_code == 200
         assert "died" not in served.log_text()
     world.engine.dispose()
+
+
+def test_one_serve_checks_every_district_of_a_city(tmp_path: Path) -> None:
+    city = build_city_web(f"sqlite:///{tmp_path / 'ji.db'}", tmp_path / "config")
+    # Each district's key is read from its own file beside the city: no key setting.
+    env = {k: v for k, v in serve_env(city.url).items() if k != "JOINTINSPECT_KEY"}
+    with serving([["--no-access-log"]], env=env, folder=tmp_path) as [served]:
+        with client_from("127.0.0.6") as client:
+            for code, name in DISTRICTS.items():
+                answer = client.get(f"{served.base}/api/verify/{city.valid[code]}")
+                assert answer.status_code == 200
+                assert answer.json()["district"] == {"code": code, "name": name}
+            assert client.get(f"{served.base}/api/verify/{city.forged}").status_code == 404
+        log = served.log_text()
+    assert "Each code checked in the district it names: 310104 徐汇区, 310120 奉贤区" in log
