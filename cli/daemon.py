@@ -39,9 +39,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jointinspect.city import Fanout, replan_districts
+from jointinspect.cli.city_options import endpoints_file
 from jointinspect.cli.settings import Settings
 from jointinspect.database import Engine, open_database
 from jointinspect.exporting import export_plan, load_endpoint_specs, push_plan, resolve_tokens
+from jointinspect.models.districts import district_of
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
 from jointinspect.replanning import NoFiledPlanError, ReplanRun, replan_quarter, summary_line
@@ -208,12 +210,15 @@ def _deliver(run: ReplanRun, settings: Settings, engine: Engine) -> None:
         assert run.filing is not None
         out = settings.daemon_export_dir / f"{run.filing.plan_id}-r{run.filing.revision}.json"
         export_plan(run.quarter, engine=engine, fmt="json", out=out)
-    if settings.endpoints_file.exists():
+    # A district of a city pushes to its own departments' systems (endpoints.CODE.toml),
+    # never by the file another district's shares go by.
+    endpoints = endpoints_file(settings, district_of(engine))
+    if endpoints.exists():
         assert run.diff is not None
         changed = set(run.diff["departments"])
         # Only departments whose share changed get the new revision; the others' shares
         # (and codes) are as they received them.
-        specs = [s for s in load_endpoint_specs(settings.endpoints_file) if s.department in changed]
+        specs = [s for s in load_endpoint_specs(endpoints) if s.department in changed]
         targets = resolve_tokens(specs, dict(os.environ))
         report = push_plan(
             run.quarter, engine=engine, endpoints=targets, now=lambda: dt.datetime.now(dt.UTC)

@@ -79,7 +79,9 @@ class Settings(BaseSettings):
         default=None, description="QR codes hold {verify_base_url}/v/CODE instead of the code"
     )
     endpoints_file: Path = Field(
-        default=Path("endpoints.toml"), description="department push endpoints (TOML)"
+        default=Path("endpoints.toml"),
+        description="department push endpoints (TOML); a city's district reads its own "
+        "beside it (endpoints.310120.toml) unless this is set",
     )
     scheduler_file: Path | None = Field(
         default=None, description="TOML overriding the shipped scheduler parameters (caps, budget)"

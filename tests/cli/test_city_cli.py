@@ -289,3 +289,35 @@ def test_readmes_city_commands_take_the_flags_they_are_given() -> None:
         assert result.exit_code == 0, (words, result.output)
         for flag in (w for w in words if w.startswith("--")):
             assert re.search(rf"{flag}\b", result.output), f"{' '.join(name)} has no {flag}"
+
+
+def test_the_nightly_delivery_of_a_district_goes_by_its_own_endpoints(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    receiver: tuple[str, list[tuple[str, bytes]]],
+) -> None:
+    import datetime as dt
+
+    from jointinspect.cli import daemon
+    from jointinspect.cli.settings import Settings
+    from jointinspect.database import open_database
+    from jointinspect.replanning import ReplanRun
+
+    base, received = receiver
+    city = build_city_web(f"sqlite:///{tmp_path / 'ji.db'}", tmp_path / "config")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JOINTINSPECT_ENDPOINTS_FILE", raising=False)
+    monkeypatch.setenv("JI_TEST_TOKEN", "t")
+    table = '[departments.XF]\nurl = "{url}"\ntoken_env = "JI_TEST_TOKEN"\n'
+    Path("endpoints.toml").write_text(table.format(url=f"{base}/shared"), encoding="utf-8")
+    Path("endpoints.310120.toml").write_text(table.format(url=f"{base}/fx"), encoding="utf-8")
+    run = ReplanRun("2025Q3", dt.date(2025, 7, 1), diff={"departments": ["XF"]})
+    for district in ("310104", "310120"):
+        engine = open_database(city.url, district=district)
+        try:
+            daemon._deliver(run, Settings(db=city.url), engine)
+        finally:
+            engine.dispose()
+    # 徐汇区 has no file of its own: nothing goes out for it, and never by endpoints.toml.
+    assert [path for path, _ in received] == ["/fx"]
+    assert city.valid["310120"] in received[0][1].decode()
