@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_replan.py [--enterprises N] [--keep DIR]
         [--prepare-only] [--profile default|tight|multi|dense|bigtown]
+        [--shares 0.0001,0.001,0.01,0.05]
 
 Preparation (untimed, minutes at full scale; reused from ``--keep DIR`` when there):
 generate the synthetic district (2025Q4) → import → grade → plan → file, into
@@ -11,6 +12,10 @@ the inbox: import the bundle, regrade, replan with the previous revision pinned 
 penalised, file (codes kept or revoked). Reported: wall time per stage, the share of
 visits changed, pinned visits changed (must be 0). Goal (issue 15): ≤ 5 s.
 ``--profile`` generates the district with one of the generator's stress profiles.
+
+``--shares`` replans once per share of new triggers, each on a fresh copy of the filed
+district, and prints the curve: replan time against the size of the change (issue 15:
+it should grow with the change, not with the district).
 """
 
 import argparse
@@ -91,7 +96,7 @@ def prepare(folder: Path, enterprises: int, profile: str = "default") -> Path:
     file_plan(
         QUARTER,
         engine=engine,
-        key=load_keys(settings).current,
+        key=load_keys(settings.options(), engine).current,
         filed_by="bench",
         now=dt.datetime.now(dt.UTC),
         check=hard_rules.hard_rule_check(settings.options()),
@@ -161,17 +166,20 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=ROOT / "benchmarks" / "out" / "replan650k")
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--profile", default="default", help="the generator's stress profile")
+    parser.add_argument(
+        "--shares",
+        help="comma-separated shares of new triggers (e.g. 0.0001,0.001,0.01,0.05): a curve",
+    )
     args = parser.parse_args()
     folder: Path = args.keep
     folder.mkdir(parents=True, exist_ok=True)
     base = prepare(folder, args.enterprises, args.profile)
     if args.prepare_only:
         return
-    work = folder / "work.db"
-    shutil.copyfile(base, work)
-    shutil.rmtree(folder / "inbox", ignore_errors=True)
-    triggers = write_triggers(folder, work, TRIGGER_SHARE)
-    figures = run_replan(folder, work)
+    if args.shares:
+        curve(folder, base, [float(x) for x in args.shares.split(",")], args.enterprises)
+        return
+    triggers, figures = replan_once(folder, base, TRIGGER_SHARE)
     run = figures["run"]
     diff = run.diff
     counts = diff["counts"]
@@ -188,6 +196,34 @@ def main() -> None:
     )
     print(f"pinned visits changed {counts['pinned_changed']:>8}")
     print(f"filed revision        {run.filing.revision if run.filing else '-'}")
+
+
+def replan_once(folder: Path, base: Path, share: float) -> tuple[int, dict[str, Any]]:
+    """New triggers for ``share`` of the planned enterprises, replanned on a fresh copy."""
+    work = folder / "work.db"
+    shutil.copyfile(base, work)
+    shutil.rmtree(folder / "inbox", ignore_errors=True)
+    triggers = write_triggers(folder, work, share)
+    return triggers, run_replan(folder, work)
+
+
+def curve(folder: Path, base: Path, shares: list[float], enterprises: int) -> None:
+    """One replan per share; a table of time against the change."""
+    stages = ("load_filed", "regrade", "load_inputs", "replan", "store", "file")
+    print(f"{enterprises:,} enterprises: replan time by share of new complaint triggers")
+    head = f"  {'share':>7} {'triggers':>8} {'changed':>8} {'wall s':>7} " + " ".join(
+        f"{s:>11}" for s in stages
+    )
+    print(head)
+    for share in shares:
+        triggers, figures = replan_once(folder, base, share)
+        run = figures["run"]
+        changed = run.diff["counts"]["changed_visits"] if run.diff else 0
+        cells = " ".join(f"{run.seconds.get(s, 0.0):>11.2f}" for s in stages)
+        print(
+            f"  {share:>7.2%} {triggers:>8,} {changed:>8,} {figures['wall_seconds']:>7.2f} {cells}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,56 @@
+"""The benchmarks still run: each is a script the test suite does not import, so a change
+of the library under them (a signature, a return type) would otherwise only show when
+someone measures. Run at a few thousand enterprises; what they print is checked for
+shape, not for figures (tests assert correctness, not time)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+ENTERPRISES = "3000"
+
+pytestmark = pytest.mark.slow
+
+
+def _run(script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, f"{script} {args}: {done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def test_the_replan_curve_runs(tmp_path: Path) -> None:
+    out = _run(
+        "bench_replan.py",
+        "--enterprises",
+        ENTERPRISES,
+        "--keep",
+        str(tmp_path),
+        "--shares",
+        "0.01,0.05",
+    )
+    rows = [line for line in out.splitlines() if re.match(r"\s+\d+\.\d+%", line)]
+    assert len(rows) == 2, out
+
+
+def test_the_profile_table_runs(tmp_path: Path) -> None:
+    out = _run(
+        "bench_profiles.py",
+        "--enterprises",
+        ENTERPRISES,
+        "--profiles",
+        "default",
+        "--keep",
+        str(tmp_path),
+    )
+    for step in ("plan", "file", "replan", "grade"):
+        assert re.search(rf"^\s+{step}\s+\d", out, re.MULTILINE), out
