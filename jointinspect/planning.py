@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.bulk_write import no_cyclic_gc
-from jointinspect.data.plans.document import PlanDocument
+from jointinspect.data.plans.document import RevisionRows
 from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import (
     RANDOM_PRIORITY,
@@ -115,12 +115,12 @@ def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
     return draw_columns(seed, rules, candidates)
 
 
-def frozen_draw(doc: PlanDocument) -> list[Draw]:
-    """The drawn demands (``R:{department}:{item}:{uscc}``) of a filed revision."""
+def frozen_draw(rows: RevisionRows) -> list[Draw]:
+    """The drawn demands (``R:{department}:{item}:{uscc}``) a revision holds."""
     seen: dict[str, Draw] = {}
-    tasks = [(t.demand_id, v.uscc) for v in doc.visits for t in v.tasks]
-    tasks += [(o.demand_id, o.uscc) for o in doc.offsite]
-    tasks += [(u.demand_id, u.uscc) for u in doc.unscheduled]
+    tasks = [(t.demand_id, v.uscc) for v in rows.visits for t in rows.tasks.get(v.id, ())]
+    tasks += [(o.demand_id, o.uscc) for o in rows.offsite]
+    tasks += [(u.demand_id, u.uscc) for u in rows.unscheduled]
     for demand_id, uscc in tasks:
         if demand_id.startswith("R:") and demand_id.count(":") >= 3:
             _, department, item, _ = demand_id.split(":", 3)
@@ -129,20 +129,20 @@ def frozen_draw(doc: PlanDocument) -> list[Draw]:
 
 
 def checked_draw(
-    inputs: PlanningInputs, doc: PlanDocument, record: Mapping[str, Any] | None
+    inputs: PlanningInputs, rows: RevisionRows, seed: str, record: Mapping[str, Any] | None
 ) -> list[Draw]:
-    """The draw ``doc`` (a draft being filed) must hold, on today's ``inputs``: drawn
-    again, unless its draw ``record`` shows that nothing the draw depends on has changed
-    since it was made (same inputs fingerprint) and that the draft holds exactly the
-    demands it drew (same sample fingerprint) — then it is the draft's own draw, which
-    spares filing the draw's seconds at district scale. Either way the same demands."""
+    """The draw a draft being filed (its ``rows``, drawn with ``seed``) must hold, on
+    today's ``inputs``: drawn again, unless its draw ``record`` shows that nothing the
+    draw depends on has changed since it was made (same inputs fingerprint) and that the
+    draft holds exactly the demands it drew (same sample fingerprint) — then it is the
+    draft's own draw, which spares filing the draw's seconds at district scale. Either
+    way the same demands."""
     if record is not None:
-        frozen = frozen_draw(doc)
-        if record.get("sample") == sample_fingerprint(d.demand_id for d in frozen) and record.get(
-            "inputs"
-        ) == draw_fingerprint(inputs, doc.seed):
+        frozen = frozen_draw(rows)
+        same_sample = record.get("sample") == sample_fingerprint(d.demand_id for d in frozen)
+        if same_sample and record.get("inputs") == draw_fingerprint(inputs, seed):
             return frozen
-    return draw_sample(inputs, doc.seed)
+    return draw_sample(inputs, seed)
 
 
 def draw_record(inputs: PlanningInputs, seed: str, drawn: list[Draw]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from jointinspect.data.bundle.inbox import InboxItem, settle_inbox, take_inbox
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
 from jointinspect.data.plans.carry import CarriedRows, carried_rows
-from jointinspect.data.plans.document import PlanDocument
+from jointinspect.data.plans.document import RevisionRows, ordered_visits
 from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.followups import FollowupReport, derive_followups
 from jointinspect.data.plans.lock import plans_lock
@@ -179,7 +179,7 @@ def _replan_locked(
     clock.lap("load_filed")
     touched = enterprises_with_news(
         engine=engine,
-        known_demands=_demand_ids(filed.document),
+        known_demands=_demand_ids(filed.rows),
         outcomes_since=filed.as_of or q.first_day,
     )
     if touched:
@@ -187,7 +187,7 @@ def _replan_locked(
         run.regraded = _regrade(engine, options, as_of, touched)
     clock.lap("regrade")
     say("loading enterprises, officers and demands")
-    drawn = frozen_draw(filed.document)
+    drawn = frozen_draw(filed.rows)
     # Nothing is drawn anew, so the problem needs only the enterprises with demands.
     inputs = load_planning_inputs(
         q,
@@ -196,18 +196,19 @@ def _replan_locked(
         trigger_response_days=options.trigger_response_days,
         only_enterprises_with_demands=[d.uscc for d in drawn],
     )
-    problem = build_problem(inputs, filed.document.seed, calendar, drawn)
+    seed, quarter = filed.header.seed, filed.header.quarter
+    problem = build_problem(inputs, seed, calendar, drawn)
     clock.lap("load_inputs")
     say("replanning")
     outcome = replan(
         problem,
-        plan_result(filed.document),
+        plan_result(filed.rows, quarter, seed, filed.header.metrics),
         as_of,
         options.pin_working_days,
         params,
         ChangeCosts.default(),
     )
-    run.diff = _with_codes(outcome.diff, filed.document)
+    run.diff = _with_codes(outcome.diff, filed.rows)
     clock.lap("replan")
     if is_empty(outcome.diff):
         return
@@ -302,10 +303,10 @@ def _scope(
     )
 
 
-def _demand_ids(doc: PlanDocument) -> set[str]:
-    known = {t.demand_id for v in doc.visits for t in v.tasks}
-    known |= {o.demand_id for o in doc.offsite}
-    known |= {u.demand_id for u in doc.unscheduled}
+def _demand_ids(rows: RevisionRows) -> set[str]:
+    known = {t.demand_id for tasks in rows.tasks.values() for t in tasks}
+    known |= {o.demand_id for o in rows.offsite}
+    known |= {u.demand_id for u in rows.unscheduled}
     return known
 
 
@@ -333,11 +334,13 @@ def _regrade(engine: Engine, options: Options, as_of: dt.date, touched: set[str]
     return write_grades(engine=engine, as_of=as_of, rows=rows)
 
 
-def _with_codes(diff: dict[str, Any], doc: PlanDocument) -> dict[str, Any]:
-    """Name each changed filed visit by the code it was filed with."""
+def _with_codes(diff: dict[str, Any], rows: RevisionRows) -> dict[str, Any]:
+    """Name each changed filed visit by the code it was filed with (``previous_index``
+    counts the filed visits in a document's order, as ``plan_result`` gives them)."""
+    codes = [v.row.code for v in ordered_visits(rows)]
     for kind in ("moved", "restaffed", "retasked", "cancelled"):
         for entry in diff[kind]:
-            entry["code"] = doc.visits[entry.pop("previous_index")].code
+            entry["code"] = codes[entry.pop("previous_index")]
     return diff
 
 

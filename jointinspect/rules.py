@@ -6,13 +6,21 @@ The problem is rebuilt from what the database holds now: a draft planned before 
 triggers or regrading no longer covers every demand, and filing it is refused (replan).
 """
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from sqlmodel import Session
 
 from jointinspect.data.codes.filing import HardRuleCheck, rows_read
-from jointinspect.data.plans.document import PlanDocument, read_draw_record, read_plan_document
+from jointinspect.data.plans.document import (
+    RevisionRows,
+    ordered_offsite,
+    ordered_unscheduled,
+    ordered_visits,
+    read_draw_record,
+    read_revision_header,
+    read_revision_rows,
+)
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.models.enums import DemandSource
 from jointinspect.models.plan_result import (
@@ -30,41 +38,45 @@ from jointinspect.planning import build_problem, checked_draw
 from jointinspect.scheduler.checker import check as check_plan
 
 
-def plan_result(doc: PlanDocument) -> PlanResult:
-    """The stored revision as the scheduler's ``PlanResult``."""
+def plan_result(
+    rows: RevisionRows, quarter: str, seed: str, metrics: Mapping[str, Any]
+) -> PlanResult:
+    """A stored revision as the scheduler's ``PlanResult``, in a document's order (the
+    order a replan and the checker have always seen), straight from its rows."""
     seen: dict[str, int] = {}
     visits = []
-    for v in doc.visits:
-        seen[v.uscc] = seen.get(v.uscc, 0) + 1
+    for v in ordered_visits(rows):
+        row = v.row
+        seen[row.uscc] = seen.get(row.uscc, 0) + 1
         visits.append(
             VisitResult(
-                key=f"{v.uscc}/{seen[v.uscc]}",
-                uscc=v.uscc,
-                date=v.date,
-                town=v.town,
+                key=f"{row.uscc}/{seen[row.uscc]}",
+                uscc=row.uscc,
+                date=row.date,
+                town=row.town,
                 triggered=any(DemandSource(t.source).triggered for t in v.tasks),
                 tasks=tuple(TaskRef(t.demand_id, t.department, t.item, t.source) for t in v.tasks),
-                inspectors=tuple(OfficerRef(o.id, o.department) for o in v.inspectors),
-                order=v.order,
-                mode=v.mode,
+                inspectors=tuple(OfficerRef(o.id, o.department) for o in v.officers),
+                order=row.order,
+                mode=row.mode,
             )
         )
     return PlanResult(
-        quarter=doc.quarter,
-        seed=doc.seed,
+        quarter=quarter,
+        seed=seed,
         visits=tuple(visits),
         offsite=tuple(
             OffsiteResult(o.demand_id, o.uscc, o.department, o.item, o.source, o.due)
-            for o in doc.offsite
+            for o in ordered_offsite(rows)
         ),
         unscheduled=tuple(
             UnscheduledResult(
                 u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail
             )
-            for u in doc.unscheduled
+            for u in ordered_unscheduled(rows)
         ),
         # The stored figures as filed; the hard rules read visits, not metrics.
-        metrics=cast(PlanMetrics, dict(doc.metrics)),
+        metrics=cast(PlanMetrics, dict(metrics)),
     )
 
 
@@ -73,19 +85,22 @@ def hard_rule_check(options: Options) -> HardRuleCheck:
     params = scheduler_params(options)
 
     def check(session: Session, revision_id: int) -> Sequence[str]:
-        doc = read_plan_document(
-            session.connection(), revision_id, rows=rows_read(session, revision_id)
-        )
-        record = read_draw_record(session.connection(), revision_id)
+        conn = session.connection()
+        header = read_revision_header(conn, revision_id)
+        rows = rows_read(session, revision_id) or read_revision_rows(conn, revision_id)
+        record = read_draw_record(conn, revision_id)
         calendar = working_calendar(options)
         inputs = load_planning_inputs(
-            Quarter.parse(doc.quarter),
+            Quarter.parse(header.quarter),
             engine=session.get_bind(),  # type: ignore[arg-type]
             calendar=calendar,
             trigger_response_days=options.trigger_response_days,
             town_centres=False,  # the rules do not route
         )
-        problem = build_problem(inputs, doc.seed, calendar, checked_draw(inputs, doc, record))
-        return check_plan(problem, plan_result(doc), params)
+        drawn = checked_draw(inputs, rows, header.seed, record)
+        problem = build_problem(inputs, header.seed, calendar, drawn)
+        return check_plan(
+            problem, plan_result(rows, header.quarter, header.seed, header.metrics), params
+        )
 
     return check

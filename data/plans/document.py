@@ -79,8 +79,14 @@ class VisitDoc:
         return tuple(sorted({t.department for t in self.tasks}))
 
     def sort_key(self) -> tuple[dt.date, int, str, str]:
-        first = min((t.demand_id for t in self.tasks), default="")
-        return (self.date, self.order, self.uscc, first)
+        return visit_sort_key(self.date, self.order, self.uscc, self.tasks)
+
+
+def visit_sort_key(
+    date: dt.date, order: int, uscc: str, tasks: Sequence[TaskDoc]
+) -> tuple[dt.date, int, str, str]:
+    """A document's order of visits: by day, slot, enterprise and first demand."""
+    return (date, order, uscc, min((t.demand_id for t in tasks), default=""))
 
 
 @dataclass(frozen=True)
@@ -304,11 +310,55 @@ def read_draw_record(conn: Connection, revision_id: int) -> dict[str, Any] | Non
     return dict(record) if isinstance(record, dict) else None
 
 
-def read_plan_document(
-    conn: Connection, revision_id: int, *, rows: RevisionRows | None = None
-) -> PlanDocument:
-    """One stored revision as a §4 document, read with plain Core rows (a 50,000-visit
-    revision reads in seconds, where ORM objects took tens); the metrics are as stored."""
+class OrderedVisit(NamedTuple):
+    """A stored visit with its tasks and officers in a document's order."""
+
+    row: StoredVisit
+    tasks: tuple[TaskDoc, ...]
+    officers: tuple[OfficerDoc, ...]
+
+
+def ordered_visits(rows: RevisionRows) -> list[OrderedVisit]:
+    """The revision's visits as a document holds them (:func:`visit_sort_key`; tasks by
+    demand, officers by department), built from the rows without a document: a replan
+    and the hard-rule check need this order, not the document's hundreds of thousands
+    of objects."""
+    visits = [
+        OrderedVisit(
+            row,
+            tuple(sorted(rows.tasks[row.id], key=lambda x: (x.demand_id, x.department))),
+            tuple(sorted(rows.officers[row.id], key=lambda x: (x.department, x.id))),
+        )
+        for row in rows.visits
+    ]
+    visits.sort(key=lambda v: visit_sort_key(v.row.date, v.row.order, v.row.uscc, v.tasks))
+    return visits
+
+
+def ordered_offsite(rows: RevisionRows) -> list[StoredOffsite]:
+    """The revision's off-site checks in a document's order (due day, demand)."""
+    return sorted(rows.offsite, key=lambda o: (o.due, o.demand_id))
+
+
+def ordered_unscheduled(rows: RevisionRows) -> list[UnscheduledResult]:
+    """The revision's unscheduled demands in a document's order (demand)."""
+    return sorted(rows.unscheduled, key=lambda x: x.demand_id)
+
+
+@dataclass(frozen=True)
+class RevisionHeader:
+    """A revision's own row, without its visits: what a document says besides them."""
+
+    plan_id: str
+    quarter: str
+    revision: int
+    status: str
+    seed: str
+    generated_at: dt.datetime
+    metrics: dict[str, Any]
+
+
+def read_revision_header(conn: Connection, revision_id: int) -> RevisionHeader:
     r, p = table_of(PlanRevision).c, table_of(Plan).c
     found = conn.execute(
         core_select(p.id, p.quarter, r.revision, r.status, r.seed, r.generated_at, r.metrics)
@@ -318,35 +368,48 @@ def read_plan_document(
     if found is None:
         raise PlanNotFoundError(f"there is no plan revision with id {revision_id}")
     plan_id, quarter, number, status, seed, generated_at, metrics = found
-    rows = read_revision_rows(conn, revision_id) if rows is None else rows
-    visits = [
-        VisitDoc(
-            code=row.code,
-            uscc=row.uscc,
-            date=row.date,
-            town=row.town,
-            mode=row.mode,
-            tasks=tuple(sorted(rows.tasks[row.id], key=lambda x: (x.demand_id, x.department))),
-            inspectors=tuple(sorted(rows.officers[row.id], key=lambda x: (x.department, x.id))),
-            order=row.order,
-        )
-        for row in rows.visits
-    ]
-    offsite = [
-        OffsiteDoc(o.code, o.uscc, o.department, o.item, o.demand_id, o.source, o.due)
-        for o in rows.offsite
-    ]
+    return RevisionHeader(
+        plan_id, quarter, number, status, seed, as_aware(generated_at), dict(metrics or {})
+    )
+
+
+def read_plan_document(
+    conn: Connection, revision_id: int, *, rows: RevisionRows | None = None
+) -> PlanDocument:
+    """One stored revision as a §4 document, read with plain Core rows (a 50,000-visit
+    revision reads in seconds, where ORM objects took tens); the metrics are as stored."""
+    header = read_revision_header(conn, revision_id)
+    return document_of(header, read_revision_rows(conn, revision_id) if rows is None else rows)
+
+
+def document_of(header: RevisionHeader, rows: RevisionRows) -> PlanDocument:
+    """The §4 document of a revision read as its header and rows."""
     return PlanDocument(
-        plan_id=plan_id,
-        quarter=quarter,
-        revision=number,
-        status=status,
-        seed=seed,
-        generated_at=as_aware(generated_at),
-        visits=tuple(sorted(visits, key=VisitDoc.sort_key)),
-        offsite=tuple(sorted(offsite, key=OffsiteDoc.sort_key)),
-        unscheduled=tuple(sorted(rows.unscheduled, key=lambda x: x.demand_id)),
-        metrics=dict(metrics or {}),
+        plan_id=header.plan_id,
+        quarter=header.quarter,
+        revision=header.revision,
+        status=header.status,
+        seed=header.seed,
+        generated_at=header.generated_at,
+        visits=tuple(
+            VisitDoc(
+                code=v.row.code,
+                uscc=v.row.uscc,
+                date=v.row.date,
+                town=v.row.town,
+                mode=v.row.mode,
+                tasks=v.tasks,
+                inspectors=v.officers,
+                order=v.row.order,
+            )
+            for v in ordered_visits(rows)
+        ),
+        offsite=tuple(
+            OffsiteDoc(o.code, o.uscc, o.department, o.item, o.demand_id, o.source, o.due)
+            for o in ordered_offsite(rows)
+        ),
+        unscheduled=tuple(ordered_unscheduled(rows)),
+        metrics=dict(header.metrics),
     )
 
 

@@ -3,6 +3,7 @@ from, the date and diff of the revision it makes, and a draft a crashed run left
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select as core_select
@@ -12,9 +13,11 @@ from sqlmodel import Session, col, select
 from jointinspect.data.plans.document import (
     PlanDocument,
     PlanNotFoundError,
+    RevisionHeader,
     RevisionRows,
+    document_of,
     latest_revision,
-    read_plan_document,
+    read_revision_header,
     read_revision_rows,
 )
 from jointinspect.models import (
@@ -41,16 +44,22 @@ class NoFiledPlanError(JointInspectError):
 
 @dataclass(frozen=True)
 class FiledRevision:
-    document: PlanDocument
+    header: RevisionHeader
     revision_id: int
     as_of: dt.date | None
-    #: The rows the document was made from: filing the next revision compares with them
-    #: (a filed revision never changes, so they need not be read again).
+    #: Its rows: a replan works from them, and filing the next revision compares with
+    #: them (a filed revision never changes, so they need not be read again).
     rows: RevisionRows
+
+    @cached_property
+    def document(self) -> PlanDocument:
+        """The revision as a §4 document (codes included), made when first asked for: a
+        replan needs only the rows."""
+        return document_of(self.header, self.rows)
 
 
 def read_filed_revision(quarter: str, *, engine: Engine) -> FiledRevision:
-    """The quarter's filed revision as a document (codes included)."""
+    """The quarter's filed revision: its header and rows (codes included)."""
     with session_scope(engine) as session:
         revision = _filed(session, quarter)
         if revision is None or revision.id is None:
@@ -60,8 +69,8 @@ def read_filed_revision(quarter: str, *, engine: Engine) -> FiledRevision:
                 f"then `jointinspect file --quarter {quarter}`",
             )
         rows = read_revision_rows(session.connection(), revision.id)
-        doc = read_plan_document(session.connection(), revision.id, rows=rows)
-        return FiledRevision(doc, revision.id, revision.as_of, rows)
+        header = read_revision_header(session.connection(), revision.id)
+        return FiledRevision(header, revision.id, revision.as_of, rows)
 
 
 def interrupted_replan_draft(quarter: str, *, engine: Engine) -> int | None:

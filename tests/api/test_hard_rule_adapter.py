@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from jointinspect.cli.settings import Settings
 from jointinspect.data.codes.filing import HardRuleViolationError, file_plan
-from jointinspect.data.plans.document import load_plan_document
+from jointinspect.data.plans.document import load_plan_document, read_revision_rows
 from jointinspect.models import Demand, EnterpriseGrade, session_scope
 from jointinspect.models.codes import CodeKey
 from jointinspect.rules import hard_rule_check, plan_result
@@ -18,7 +18,16 @@ def test_stored_draft_converts_to_a_plan_result(sqlite_engine: Engine) -> None:
     rid = sample_plan(sqlite_engine)
     with session_scope(sqlite_engine) as session:
         doc = load_plan_document(session=session, revision_id=rid)
-    result = plan_result(doc)
+        rows = read_revision_rows(session.connection(), rid)
+    result = plan_result(rows, doc.quarter, doc.seed, doc.metrics)
+    # The document's order, straight from the rows.
+    assert [(v.uscc, v.date, v.order) for v in result.visits] == [
+        (v.uscc, v.date, v.order) for v in doc.visits
+    ]
+    assert [tuple(t.demand_id for t in v.tasks) for v in result.visits] == [
+        tuple(t.demand_id for t in v.tasks) for v in doc.visits
+    ]
+    assert [o.demand_id for o in result.offsite] == [o.demand_id for o in doc.offsite]
     assert [v.key for v in result.visits] == [f"{v.uscc}/1" for v in doc.visits]
     assert [v.triggered for v in result.visits] == [False, True, False]
     assert {o.demand_id for o in result.offsite} == {"D-000777"}
