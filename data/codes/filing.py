@@ -38,7 +38,7 @@ from jointinspect.data.codes.bindings import (
     offsite_fields,
     visit_fields,
 )
-from jointinspect.data.codes.issue import issue_codes
+from jointinspect.data.codes.issue import codes_in_background
 from jointinspect.data.plans.carry import CarriedIds, fill_id_map, id_map_table
 from jointinspect.data.plans.document import RevisionRows, latest_revision, read_revision_rows
 from jointinspect.models import (
@@ -173,25 +173,36 @@ def file_plan(
                 f"revision {previous.revision} does; nothing to file",
             )
         session.info[_ROWS_READ] = (draft.id, new)
-        violations = list(check(session, draft.id))
-        if violations:
-            shown = "; ".join(violations[:SHOWN_VIOLATIONS])
-            more = len(violations) - SHOWN_VIOLATIONS
-            raise HardRuleViolationError(
-                f"revision {draft.revision} of {quarter} breaks {len(violations)} hard "
-                f"rule(s): {shown}" + (f" (and {more} more)" if more > 0 else ""),
-                hint="fix the inputs and plan again; a plan that breaks hard rules is not filed",
-            )
+        # What is not carried over by copying: compared, issued and revoked one by one.
+        rest_new, rest_old = new, old
+        if copied is not None and old is not None:
+            rest_new = _without(new, copied.visits.keys(), copied.offsite.keys())
+            rest_old = _without(old, copied.visits.values(), copied.offsite.values())
+        entries = _entries(rest_new)
+        old_entries = _entries(rest_old) if rest_old is not None else []
+        carried_codes = {e.fields: e.code for e in old_entries if e.code}
+        with codes_in_background(
+            [e.fields for e in entries if e.fields not in carried_codes], key
+        ) as fresh_codes:
+            violations = list(check(session, draft.id))
+            if violations:
+                shown = "; ".join(violations[:SHOWN_VIOLATIONS])
+                more = len(violations) - SHOWN_VIOLATIONS
+                raise HardRuleViolationError(
+                    f"revision {draft.revision} of {quarter} breaks {len(violations)} hard "
+                    f"rule(s): {shown}" + (f" (and {more} more)" if more > 0 else ""),
+                    hint="fix the inputs and plan again; a plan that breaks hard rules is "
+                    "not filed",
+                )
+            fresh = iter(fresh_codes())
+        # Binding fields built from rows (``data.bindings``) are already in canonical
+        # order, so they are compared as they are — no need to serialise them.
+        codes = [carried_codes.get(e.fields) or next(fresh) for e in entries]
         stamp = now.astimezone(dt.UTC)
         moved = 0
         if copied is not None and old is not None:
             assert previous is not None and previous.id is not None
             moved = _move_carried(conn, copied, previous.id, draft.id)
-            new = _without(new, copied.visits.keys(), copied.offsite.keys())
-            old = _without(old, copied.visits.values(), copied.offsite.values())
-        entries = _entries(new)
-        old_entries = _entries(old) if old is not None else []
-        codes = _codes(entries, old_entries, key)
         records = _records(
             conn,
             [*codes, *(e.code for e in old_entries if e.code)],
@@ -359,15 +370,6 @@ def _entries(rows: RevisionRows) -> list[_Entry]:
         for c in rows.offsite
     ]
     return entries
-
-
-def _codes(entries: list[_Entry], old: list[_Entry], key: CodeKey) -> list[str]:
-    """Each entry's code: the previous revision's code for the same binding, else a new one."""
-    # Binding fields built from rows (``data.bindings``) are already in canonical order, so
-    # they are compared as they are — no need to serialise hundreds of thousands.
-    carried = {e.fields: e.code for e in old if e.code}
-    new = iter(issue_codes([e.fields for e in entries if e.fields not in carried], key))
-    return [carried.get(e.fields) or next(new) for e in entries]
 
 
 def _records(conn: Connection, codes: Iterable[str], previous_id: int | None) -> dict[str, str]:

@@ -11,7 +11,11 @@ one ``hmac.digest`` call.
 """
 
 import hmac
-from collections.abc import Iterable, Sequence
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from json.encoder import encode_basestring
 
 import numpy as np
@@ -81,6 +85,38 @@ def check_characters(bodies: Sequence[str]) -> list[str]:
     totals = np.bitwise_xor.reduce(_PRODUCTS[np.arange(length), values], axis=1)
     checks = _MULTIPLY[totals, CHECK_INVERSE[length + 1]]
     return [ALPHABET[c] for c in checks.tolist()]
+
+
+#: Fewer codes than this are made in the filing's own process: starting a second one
+#: costs more than they take.
+BACKGROUND_CODES = 20_000
+
+
+@contextmanager
+def codes_in_background(
+    fields: list[BindingFields], key: CodeKey
+) -> Iterator[Callable[[], list[str]]]:
+    """Make the codes of ``fields`` in a second process while the caller goes on, and
+    yield the function that waits for them. A first filing spends seconds on its
+    hard-rule check and seconds on its codes, and the two do not depend on each other:
+    on two cores they take the time of the longer. The codes are :func:`issue_codes`'
+    either way; they are made in this process instead when there are few, when the
+    machine has one CPU, or when no process can be started. A process is spawned, not
+    forked: the filing holds a database connection and the libraries' threads."""
+    if len(fields) < BACKGROUND_CODES or (os.cpu_count() or 1) < 2:
+        yield lambda: issue_codes(fields, key)
+        return
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        future = pool.submit(issue_codes, fields, key)
+    except OSError:
+        yield lambda: issue_codes(fields, key)
+        return
+    try:
+        yield future.result
+    finally:
+        # After a refusal the codes are not wanted; a running task still ends first.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def canonical(fields: BindingFields) -> bytes:

@@ -73,3 +73,26 @@ def test_check_characters_of_many_bodies_are_check_character_of_each() -> None:
         check_characters(["0" * 19, "0" * 23])
     with pytest.raises(ValueError, match="outside the code alphabet"):
         check_characters(["I" * 19])
+
+
+def test_codes_made_in_a_second_process_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jointinspect.data.codes import issue
+
+    fields = [
+        offsite_fields(f"9131012000000{n:05d}", dt.date(2025, 9, 1), "XF", "I", "D")
+        for n in range(50)
+    ]
+    monkeypatch.setattr(issue, "BACKGROUND_CODES", 10)
+    monkeypatch.setattr(issue.os, "cpu_count", lambda: 2)
+    started: list[object] = []
+    real = issue.ProcessPoolExecutor
+
+    def counted(*args: object, **kwargs: object) -> object:
+        started.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(issue, "ProcessPoolExecutor", counted)
+    with issue.codes_in_background(fields, KEYS[2]) as made:
+        codes = made()
+    assert started, "a second process must make the codes for this test to mean something"
+    assert codes == issue_codes(fields, KEYS[2])
