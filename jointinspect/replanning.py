@@ -197,18 +197,20 @@ def _replan_locked(
         only_enterprises_with_demands=[d.uscc for d in drawn],
     )
     seed, quarter = filed.header.seed, filed.header.quarter
+    # The filed visits in the order the replan numbers them (``previous_index``).
+    ordered = ordered_visits(filed.rows)
     problem = build_problem(inputs, seed, calendar, drawn)
     clock.lap("load_inputs")
     say("replanning")
     outcome = replan(
         problem,
-        plan_result(filed.rows, quarter, seed, filed.header.metrics),
+        plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered),
         as_of,
         options.pin_working_days,
         params,
         ChangeCosts.default(),
     )
-    run.diff = _with_codes(outcome.diff, filed.rows)
+    run.diff = _with_codes(outcome.diff, [v.row.code for v in ordered])
     clock.lap("replan")
     if is_empty(outcome.diff):
         return
@@ -334,10 +336,9 @@ def _regrade(engine: Engine, options: Options, as_of: dt.date, touched: set[str]
     return write_grades(engine=engine, as_of=as_of, rows=rows)
 
 
-def _with_codes(diff: dict[str, Any], rows: RevisionRows) -> dict[str, Any]:
-    """Name each changed filed visit by the code it was filed with (``previous_index``
-    counts the filed visits in a document's order, as ``plan_result`` gives them)."""
-    codes = [v.row.code for v in ordered_visits(rows)]
+def _with_codes(diff: dict[str, Any], codes: Sequence[str | None]) -> dict[str, Any]:
+    """Name each changed filed visit by the code it was filed with (``codes``: of the
+    filed visits in the order ``previous_index`` counts them)."""
     for kind in ("moved", "restaffed", "retasked", "cancelled"):
         for entry in diff[kind]:
             entry["code"] = codes[entry.pop("previous_index")]

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from jointinspect.data.codes.filing import HardRuleCheck, rows_read
 from jointinspect.data.plans.document import (
+    OrderedVisit,
     RevisionRows,
     ordered_offsite,
     ordered_unscheduled,
@@ -39,13 +40,18 @@ from jointinspect.scheduler.checker import check as check_plan
 
 
 def plan_result(
-    rows: RevisionRows, quarter: str, seed: str, metrics: Mapping[str, Any]
+    rows: RevisionRows,
+    quarter: str,
+    seed: str,
+    metrics: Mapping[str, Any],
+    ordered: Sequence[OrderedVisit] | None = None,
 ) -> PlanResult:
     """A stored revision as the scheduler's ``PlanResult``, in a document's order (the
-    order a replan and the checker have always seen), straight from its rows."""
+    order a replan and the checker have always seen), straight from its rows;
+    ``ordered`` is ``ordered_visits(rows)`` when the caller has it already."""
     seen: dict[str, int] = {}
     visits = []
-    for v in ordered_visits(rows):
+    for v in ordered_visits(rows) if ordered is None else ordered:
         row = v.row
         seen[row.uscc] = seen.get(row.uscc, 0) + 1
         visits.append(
