@@ -49,6 +49,10 @@ class ChunkModel:
     penalties: list[Any]
 
 
+#: The domain of every 0-1 variable, made once (see :func:`build_chunk_model`).
+_BOOLEAN = cp_model.Domain(0, 1)
+
+
 def cp_sat_seed(seed: str) -> int:
     """CP-SAT's random seed from the plan seed (sha256, never Python's ``hash``)."""
     return int(hashlib.sha256(seed.encode()).hexdigest()[:7], 16)
@@ -130,17 +134,32 @@ def build_chunk_model(
     need = roster.need
     pool = sorted({o for i in members for o in placed[i].officers})
     inside = inside_load(placed, members)
+    load, can_work, town_on = roster.load, roster.can_work, roster.town_on
 
     def outside(o: int, d: int) -> int:
-        return roster.load[o][d] - inside.get((o, d), 0)
+        return load[o][d] - inside.get((o, d), 0)
 
-    def usable(o: int, d: int) -> bool:
-        """Free that day, or already working in this town (then at no extra cost)."""
-        if not roster.can_work[o][d]:
-            return False
-        return outside(o, d) == 0 or roster.town_on[o][d] == town
+    # Worked out once per chunk, not per visit: the pool by department (in pool order)
+    # and the days each officer is usable on — free that day, or already working in this
+    # town (then at no extra cost); a chunk is one week, so these are few.
+    pool_of: dict[str, list[int]] = defaultdict(list)
+    for o in pool:
+        pool_of[roster.officers[o].department].append(o)
+    week = sorted({d for i in members for d in _week_days(roster, placed[i])})
+    usable_days = {
+        o: {d for d in week if can_work[o][d] and (outside(o, d) == 0 or town_on[o][d] == town)}
+        for o in pool
+    }
 
     m = cp_model.CpModel()
+    proto = m.model_proto
+
+    def new_bool(name: str) -> cp_model.IntVar:
+        """``m.new_bool_var(name)`` — the same variable, made as that method makes it, but
+        with one shared 0-1 domain instead of a new one per variable (a replan makes some
+        hundred thousand; test_stages checks the two stay the same)."""
+        return cp_model.IntVar(proto).with_name(name).with_domain(_BOOLEAN)
+
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     a: dict[tuple[int, int], cp_model.IntVar] = {}
     per_od: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
@@ -148,33 +167,31 @@ def build_chunk_model(
     for i in members:
         p = placed[i]
         days = [d for d in _week_days(roster, p) if d >= movable_from or d == p.day]
-        for d in days:
-            x[(i, d)] = m.new_bool_var(f"x{i}_{d}")
-        m.add_exactly_one(x[(i, d)] for d in days)
+        on_day = [new_bool(f"x{i}_{d}") for d in days]
+        x.update(((i, d), var) for d, var in zip(days, on_day, strict=True))
+        m.add_exactly_one(on_day)
+        barred = roster.conflicts.get(p.draft.uscc, ())
         for dept in p.draft.departments:
-            cands = [
-                o
-                for o in pool
-                if roster.officers[o].department == dept
-                and o not in roster.conflicts.get(p.draft.uscc, ())
-            ]
-            for o in cands:
-                a[(o, i)] = m.new_bool_var(f"a{o}_{i}")
-            m.add(sum(a[(o, i)] for o in cands) == need)
-            for o in cands:
-                for d in days:
-                    if usable(o, d):
-                        v = m.new_bool_var(f"z{o}_{i}_{d}")
-                        m.add(v >= a[(o, i)] + x[(i, d)] - 1)
+            cands = [o for o in pool_of.get(dept, ()) if o not in barred]
+            on_team = [new_bool(f"a{o}_{i}") for o in cands]
+            a.update(((o, i), var) for o, var in zip(cands, on_team, strict=True))
+            m.add(sum(on_team) == need)
+            for o, ao in zip(cands, on_team, strict=True):
+                usable = usable_days[o]
+                for d, xd in zip(days, on_day, strict=True):
+                    if d in usable:
+                        v = new_bool(f"z{o}_{i}_{d}")
+                        m.add(v >= ao + xd - 1)
                         per_od[(o, d)].append(v)
                     else:
-                        m.add(a[(o, i)] + x[(i, d)] <= 1)
+                        m.add(ao + xd <= 1)
         if penalties is not None:
             terms.extend(penalties(m, i, x, a))
     w: dict[tuple[int, int], cp_model.IntVar] = {}
     for (o, d), vs in sorted(per_od.items()):
-        room = roster.officers[o].max_visits_per_day - outside(o, d)
-        if outside(o, d):
+        out = outside(o, d)
+        room = roster.officers[o].max_visits_per_day - out
+        if out:
             m.add(sum(vs) <= room)  # an officer-day spent anyway: no cost
             continue
         w[(o, d)] = m.new_bool_var(f"w{o}_{d}")

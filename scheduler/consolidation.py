@@ -12,11 +12,14 @@ may only be visited by a triggered visit — routine tasks may ride along on tha
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from jointinspect.models.enums import UnscheduledReason
 from jointinspect.scheduler import dayset
 from jointinspect.scheduler.dayset import DaySet
 from jointinspect.scheduler.modes import ModeDecision
+
+_demand_id = attrgetter("demand.id")
 
 
 @dataclass(slots=True)
@@ -31,7 +34,10 @@ class VisitDraft:
     departments: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        self.tasks.sort(key=lambda t: t.demand.id)
+        if len(self.tasks) == 1:  # most visits (a replan remakes a draft per filed visit)
+            self.departments = (self.tasks[0].demand.department,)
+            return
+        self.tasks.sort(key=_demand_id)
         self.departments = tuple(sorted({t.demand.department for t in self.tasks}))
 
     @property
@@ -97,8 +103,25 @@ def _stab_intervals(decisions: Sequence[ModeDecision]) -> list[_Group]:
 
 
 def minimum_visits(decisions: Sequence[ModeDecision]) -> int:
-    """The consolidation lower bound for one enterprise's on-site tasks."""
-    return len(stab(decisions))
+    """The consolidation lower bound for one enterprise's on-site tasks.
+
+    The number of groups :func:`stab` makes, counted without making them (the metrics
+    count every enterprise of a district): in order of the last day, a window starts a
+    new visit when it opens after the day of the visit before.
+    """
+    visits = 0
+    point = 0
+    for d in sorted(decisions, key=_last_day):
+        if d.lo > d.hi:  # an empty window: stab's answer, which is to fail on it
+            return len(stab(decisions))
+        if not visits or d.lo > point:
+            visits += 1
+            point = d.hi
+    return visits
+
+
+def _last_day(d: ModeDecision) -> int:
+    return d.hi
 
 
 def _routine_only(groups: Sequence[_Group]) -> int:

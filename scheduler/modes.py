@@ -56,6 +56,10 @@ def decide(
     return ModeDecision(demand, Placement.ONSITE, lo, hi, None, f"on-site: {how}")
 
 
+#: A decision but for its demand: (placement, lo, hi, reason, detail, due).
+_Made = tuple[Placement, int, int, UnscheduledReason | None, str, dt.date | None]
+
+
 def decide_all(
     demands: Iterable[DemandInfo],
     items: Mapping[str, ItemInfo],
@@ -68,20 +72,25 @@ def decide_all(
     so it is worked out once per such kind (a district's draw is a few hundred kinds of
     hundreds of thousands of demands) and given to every demand of the kind.
     """
-    made: dict[tuple[object, ...], ModeDecision] = {}
+    # The kind's decision as the arguments a demand's own decision is made from.
+    made: dict[tuple[object, ...], _Made] = {}
     out = []
     for d in demands:
         kind = (d.item, d.source, d.onsite_required, d.earliest, d.latest)
         known = made.get(kind)
         if known is None:
-            known = made[kind] = decide(d, items[d.item], workdays, quarter_last)
-            out.append(known)
-            continue
-        out.append(
-            ModeDecision(
-                d, known.placement, known.lo, known.hi, known.reason, known.detail, known.due
+            first = decide(d, items[d.item], workdays, quarter_last)
+            made[kind] = (
+                first.placement,
+                first.lo,
+                first.hi,
+                first.reason,
+                first.detail,
+                first.due,
             )
-        )
+            out.append(first)
+            continue
+        out.append(ModeDecision(d, *known))
     return out
 
 

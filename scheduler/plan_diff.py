@@ -34,6 +34,17 @@ def _officers(v: VisitResult) -> list[str]:
     return sorted(o.id for o in v.inspectors)
 
 
+def _unchanged(before: VisitResult, after: VisitResult) -> bool:
+    """:func:`kind_of` is None: quick when the visit is the filed one (or a renamed copy)."""
+    if after is before or (
+        before.date == after.date
+        and before.tasks == after.tasks
+        and before.inspectors == after.inspectors
+    ):
+        return True
+    return kind_of(before, after) is None
+
+
 def kind_of(before: VisitResult, after: VisitResult) -> str | None:
     """The change from ``before`` to ``after`` (None: unchanged)."""
     if before.date != after.date:
@@ -59,7 +70,14 @@ def plan_diff(
     grown = {p.origin: p for p in provenance if p.origin is not None}
     departments: set[str] = set()
     pinned_changed = 0
-    for p in sorted(provenance, key=lambda p: (p.visit.date, p.visit.uscc, _ids(p.visit))):
+    # Only what changed is listed, so only that is sorted (a stable sort of a part keeps
+    # the order the whole would have): unchanged visits, nearly all, are passed over first.
+    listed = [
+        p
+        for p in provenance
+        if p.origin is None or not _unchanged(previous.visits[p.origin], p.visit)
+    ]
+    for p in sorted(listed, key=lambda p: (p.visit.date, p.visit.uscc, _ids(p.visit))):
         after = p.visit
         if p.origin is None:
             departments.update(t.department for t in after.tasks)
@@ -125,12 +143,16 @@ def plan_diff(
     moved_off = set(out["offsite"]["added"]) | set(out["offsite"]["removed"])
     moved_un = {u["demand_id"] for u in out["unscheduled"]["added"]}
     moved_un |= set(out["unscheduled"]["removed"])
-    departments.update(
-        x.department for x in (*previous.offsite, *new.offsite) if x.demand_id in moved_off
-    )
-    departments.update(
-        x.department for x in (*previous.unscheduled, *new.unscheduled) if x.demand_id in moved_un
-    )
+    if moved_off:
+        departments.update(
+            x.department for x in (*previous.offsite, *new.offsite) if x.demand_id in moved_off
+        )
+    if moved_un:
+        departments.update(
+            x.department
+            for x in (*previous.unscheduled, *new.unscheduled)
+            if x.demand_id in moved_un
+        )
     #: Departments whose share of the plan changed (the daemon pushes only theirs).
     out["departments"] = sorted(departments)
     counts = {k: len(out[k]) for k in KINDS}

@@ -21,15 +21,22 @@
    with a price on every change and the current plan as the hint.
 6. Slots: unchanged visits keep theirs; a changed visit takes the next free slot of its
    officers that day (routes are not re-optimised, so officers' days stay as announced).
+
+Cost: a night's change is a few hundred enterprises of a district's tens of thousands, so
+what every filed visit goes through is kept to lookups: its demand ids, day status and
+triggered flag are worked out once, and a visit that stays as filed is the filed
+:class:`VisitResult` itself (and its off-site checks the filed ones), not a rebuilt copy.
 """
 
 import datetime as dt
 import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
+from jointinspect.models.enums import TRIGGERED_SOURCES
 from jointinspect.models.plan_problem import PlanningProblem
 from jointinspect.models.plan_result import (
     OfficerRef,
@@ -51,13 +58,14 @@ from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
 from jointinspect.scheduler.result_assembly import (
+    SOURCE_VALUES,
     by_department,
     offsite_results,
     plan_metrics,
     task_refs,
     unscheduled_result,
 )
-from jointinspect.scheduler.routing import great_circle_km
+from jointinspect.scheduler.routing import Point, great_circle_km
 from jointinspect.scheduler.solve import cap_detail, no_disturb_days
 
 #: Unscheduled reasons that hold until the enterprise's demands change (carried over).
@@ -78,6 +86,8 @@ class _Meta:
     origin: int | None
     fixed: bool = False
     reasons: list[str] = field(default_factory=list)
+    #: The origin's filed day and officers (:func:`_filed_of`), once worked out.
+    filed: FiledPlacement | None = None
 
 
 class _Replan:
@@ -99,12 +109,24 @@ class _Replan:
         self.decisions = {
             d.demand.id: d
             for d in decide_all(
-                sorted(problem.demands, key=lambda d: d.id), problem.items, problem.workdays, last
+                sorted(problem.demands, key=attrgetter("id")),
+                problem.items,
+                problem.workdays,
+                last,
             )
         }
+        # Per filed visit, worked out once: most are looked at several times (touched,
+        # kept, counted against the cap) and a district files tens of thousands.
+        visits = previous.visits
+        self.ids_of = [frozenset([t.demand_id for t in v.tasks]) for v in visits]
+        status_on = {d: self._status(d) for d in {v.date for v in visits}}
+        self.status_of = [status_on[v.date] for v in visits]
+        self.triggered_of = [self.triggered(ids) for ids in self.ids_of]
         self.placed: list[Placed] = []
         self.meta: list[_Meta] = []
         self.history: list[VisitResult] = []
+        #: The index in ``previous.visits`` of each of ``history``.
+        self.history_origin: list[int] = []
         self.unscheduled: list[UnscheduledResult] = []
         self.fresh: list[VisitDraft] = []
         self.fresh_meta: dict[str, _Meta] = {}
@@ -113,12 +135,14 @@ class _Replan:
 
     # ------------------------------------------------------------------ per enterprise
 
-    def status(self, i: int) -> DayStatus:
-        v = self.previous.visits[i]
-        if v.date < self.pins.as_of:
+    def _status(self, date: dt.date) -> DayStatus:
+        if date < self.pins.as_of:
             return DayStatus.HISTORY
-        day = self.day_of.get(v.date)
+        day = self.day_of.get(date)
         return DayStatus.FREE if day is None else self.pins.status(day)
+
+    def status(self, i: int) -> DayStatus:
+        return self.status_of[i]
 
     def run(self) -> None:
         onsite: dict[str, list[ModeDecision]] = defaultdict(list)
@@ -129,21 +153,32 @@ class _Replan:
         for i, v in enumerate(self.previous.visits):
             filed[v.uscc].append(i)
         carried = {u.demand_id: u for u in self.previous.unscheduled}
-        for uscc in sorted(set(onsite) | set(filed)):
-            for i in filed[uscc]:
-                if self.status(i) == DayStatus.HISTORY:
+        none: list[ModeDecision] = []
+        nothing: list[int] = []
+        for uscc in sorted(onsite.keys() | filed.keys()):
+            decs = onsite.get(uscc, none)
+            visits = filed.get(uscc, nothing)
+            for i in visits:
+                if self.status_of[i] == DayStatus.HISTORY:
                     self.history.append(self.previous.visits[i])
-            why = self.touched(uscc, onsite[uscc], filed[uscc], carried)
+                    self.history_origin.append(i)
+            why = self.touched(uscc, decs, visits, carried)
             if why is None:
-                self.keep(uscc, onsite[uscc], filed[uscc], carried)
+                self.keep(uscc, decs, visits, carried)
             else:
-                self.reconsolidate(uscc, onsite[uscc], filed[uscc], why)
+                self.reconsolidate(uscc, decs, visits, why)
 
-    def task_ids(self, i: int) -> set[str]:
-        return {t.demand_id for t in self.previous.visits[i].tasks}
+    def task_ids(self, i: int) -> frozenset[str]:
+        return self.ids_of[i]
 
-    def triggered(self, ids: set[str]) -> bool:
-        return any(d in self.decisions and self.decisions[d].demand.triggered for d in ids)
+    def triggered(self, ids: Iterable[str]) -> bool:
+        decisions = self.decisions
+        for d in ids:
+            dec = decisions.get(d)
+            # demand.triggered, without its two property calls (asked of every filed visit)
+            if dec is not None and dec.demand.source in TRIGGERED_SOURCES:
+                return True
+        return False
 
     def touched(
         self,
@@ -154,29 +189,38 @@ class _Replan:
     ) -> str | None:
         """Why the enterprise's filed visits cannot simply stay (None: they can)."""
         ids = {d.demand.id for d in decs}
-        held = set().union(*(self.task_ids(i) for i in visits)) if visits else set()
-        new = sorted(
-            d for d in ids - held if d not in carried or carried[d].reason not in _CARRIED_REASONS
-        )
-        if new:
-            return f"new demand {', '.join(new)}"
+        if len(visits) == 1:
+            held = self.ids_of[visits[0]]
+        else:
+            held = frozenset().union(*(self.ids_of[i] for i in visits))
+        if not ids <= held:
+            new = sorted(
+                d
+                for d in ids - held
+                if d not in carried or carried[d].reason not in _CARRIED_REASONS
+            )
+            if new:
+                return f"new demand {', '.join(new)}"
         ent = self.problem.enterprises.get(uscc)
-        live = [i for i in visits if self.status(i) != DayStatus.HISTORY]
-        for i in live:
-            gone = sorted(self.task_ids(i) - ids)
-            if gone:
+        decisions = self.decisions
+        routine_visits = 0
+        for i in visits:
+            routine = not self.triggered_of[i]
+            routine_visits += routine
+            if self.status_of[i] == DayStatus.HISTORY:
+                continue
+            task_ids = self.ids_of[i]
+            if not task_ids <= ids:
+                gone = sorted(task_ids - ids)
                 return f"demand {', '.join(gone)} no longer needs this visit"
-            day = self.day_of.get(self.previous.visits[i].date)
-            if day is None or not all(
-                self.decisions[d].lo <= day <= self.decisions[d].hi for d in self.task_ids(i)
-            ):
+            date = self.previous.visits[i].date
+            day = self.day_of.get(date)
+            if day is None or not all(decisions[d].lo <= day <= decisions[d].hi for d in task_ids):
                 return "a task's window no longer holds the visit's day"
-            routine = not self.triggered(self.task_ids(i))
-            if ent is not None and routine and ent.no_disturb_on(self.previous.visits[i].date):
+            if ent is not None and routine and ent.no_disturb and ent.no_disturb_on(date):
                 return "the enterprise is now on the 无感监管 list"
-        if ent is not None:
+        if ent is not None and routine_visits:  # a cap is never below 0
             used = self.problem.routine_visits_this_year.get(uscc, 0)
-            routine_visits = sum(1 for i in visits if not self.triggered(self.task_ids(i)))
             if routine_visits > self.params.cap_for(ent.grade, used):
                 return f"its grade {ent.grade} now allows fewer routine visits"
         return None
@@ -190,17 +234,16 @@ class _Replan:
     ) -> None:
         held: set[str] = set()
         for i in visits:
-            if self.status(i) == DayStatus.HISTORY:
-                held |= self.task_ids(i)
+            task_ids = self.ids_of[i]
+            held |= task_ids
+            status = self.status_of[i]
+            if status == DayStatus.HISTORY:
                 continue
             v = self.previous.visits[i]
-            tasks = [self.decisions[d] for d in sorted(self.task_ids(i))]
+            tasks = [self.decisions[d] for d in sorted(task_ids)]
             day = self.day_of[v.date]
-            draft = VisitDraft(
-                self.key(uscc), uscc, tasks, _window(tasks), self.triggered(self.task_ids(i))
-            )
-            self.add_filed(draft, day, v, _Meta(i, fixed=self.status(i) == DayStatus.PINNED))
-            held |= self.task_ids(i)
+            draft = VisitDraft(self.key(uscc), uscc, tasks, _window(tasks), self.triggered_of[i])
+            self.add_filed(draft, day, v, _Meta(i, fixed=status == DayStatus.PINNED))
         for d in decs:
             if d.demand.id not in held:
                 self.unscheduled.append(carried[d.demand.id])
@@ -219,12 +262,12 @@ class _Replan:
         routine_fixed = 0
         free: list[int] = []
         for i in visits:
-            status = self.status(i)
+            status = self.status_of[i]
             if status == DayStatus.FREE:
                 free.append(i)
                 continue
             used |= self.task_ids(i)
-            if not self.triggered(self.task_ids(i)):
+            if not self.triggered_of[i]:
                 routine_fixed += 1
             if status == DayStatus.PINNED:
                 v = self.previous.visits[i]
@@ -317,19 +360,36 @@ class _Replan:
     def add_filed(self, draft: VisitDraft, day: int, v: VisitResult, meta: _Meta) -> None:
         """Place ``draft`` on its filed day with those filed officers who can still go."""
         officers = []
+        on_roster = []
+        roster = self.roster
         for ref in v.inspectors:
             o = self.officer_index.get(ref.id)
-            if o is None or ref.department not in draft.departments:
-                if o is None:
-                    meta.reasons.append(f"officer {ref.id} is no longer on the roster")
+            if o is None:
+                meta.reasons.append(f"officer {ref.id} is no longer on the roster")
+                continue
+            on_roster.append(o)
+            if ref.department not in draft.departments:
+                continue
+            officer = roster.officers[o]
+            if (
+                roster.can_work[o][day]  # certificate and availability, as cannot_go has them
+                and draft.uscc not in officer.conflicts
+                and roster.load[o][day] < officer.max_visits_per_day
+            ):
+                officers.append(o)  # nearly every filed officer: cannot_go would say None
                 continue
             problem = self.cannot_go(o, day, draft.uscc)
             if problem is not None:
                 meta.reasons.append(problem)
                 continue
             officers.append(o)
+        if meta.origin is not None and meta.filed is None:
+            # The filed placement the change costs are counted against (_filed_of),
+            # from the officer lookups just made.
+            meta.filed = FiledPlacement(self.day_of.get(v.date, -1), frozenset(on_roster))
+        town = self.town(draft.uscc)
         for o in officers:
-            self.roster.assign(o, day, self.town(draft.uscc))
+            self.roster.assign(o, day, town)
         self.placed.append(Placed(draft, day, tuple(sorted(officers))))
         self.meta.append(meta)
 
@@ -353,12 +413,14 @@ class _Replan:
         """Complete every placed visit's teams; a visit that cannot be completed moves."""
         keep_placed: list[Placed] = []
         keep_meta: list[_Meta] = []
+        department = [o.department for o in self.roster.officers]
+        need = self.roster.need
         for p, meta in zip(self.placed, self.meta, strict=True):
             officers = list(p.officers)
             ok = True
             for dept in p.draft.departments:
-                have = sum(1 for o in officers if self.roster.officers[o].department == dept)
-                missing = self.roster.need - have
+                have = sum(1 for o in officers if department[o] == dept)
+                missing = need - have
                 if missing <= 0:
                     continue
                 picked = self.pick(p, dept, missing, officers)
@@ -369,7 +431,9 @@ class _Replan:
                     self.roster.assign(o, p.day, self.town(p.draft.uscc))
                 officers += picked
             if ok:
-                keep_placed.append(Placed(p.draft, p.day, tuple(sorted(officers))))
+                # A complete team as filed (nearly every visit) stays the same Placed.
+                full = len(officers) == len(p.officers)
+                keep_placed.append(p if full else Placed(p.draft, p.day, tuple(sorted(officers))))
                 keep_meta.append(meta)
                 continue
             for o in officers:
@@ -437,9 +501,15 @@ def replan(
 ) -> ReplanOutcome:
     params = params or SchedulerParams.default()
     costs = costs or ChangeCosts.default()
-    for d in problem.demands:
-        if d.item not in problem.items or d.uscc not in problem.enterprises:
-            raise UnknownReference(f"demand {d.id} names an unknown item or enterprise")
+    # Checked in bulk (a district has hundreds of thousands of demands); the first demand
+    # at fault is looked for only when there is one.
+    if not (
+        problem.items.keys() >= set(map(attrgetter("item"), problem.demands))
+        and problem.enterprises.keys() >= set(map(attrgetter("uscc"), problem.demands))
+    ):
+        for d in problem.demands:
+            if d.item not in problem.items or d.uscc not in problem.enterprises:
+                raise UnknownReference(f"demand {d.id} names an unknown item or enterprise")
     pins = pin_window(problem.workdays, as_of, pin_working_days)
     state = _Replan(problem, previous, pins, params)
     state.run()
@@ -449,15 +519,21 @@ def replan(
     changed = [
         i for i, (p, f) in enumerate(zip(state.placed, filed, strict=True)) if _differs(p, f)
     ]
-    towns = {uscc: e.town for uscc, e in problem.enterprises.items()}
     chunks = _chunks(state, changed, costs)
+    # rebalance looks up the town of the chunks' visits only.
+    towns = {
+        uscc: state.town(uscc) for uscc in {state.placed[i].draft.uscc for c in chunks for i in c}
+    }
     stats = rebalance(
         state.roster, state.placed, filed, chunks, towns, pins.first_free, costs, problem.seed
     )
     for i in sorted(stats.changed):
         if state.meta[i].origin is not None:
             state.meta[i].reasons.append("rebalanced: the change frees officer-days")
-    visits, provenance = _visits(state, filed)
+    # What differs from the filed plan now: rebalance moved only the visits it reports.
+    differs = {i for i in changed if i not in stats.changed}
+    differs.update(i for i in stats.changed if _differs(state.placed[i], filed[i]))
+    visits, provenance = _visits(state, differs)
     result = _result(state, visits)
     result.metrics["replan"] = ReplanFigures(
         as_of=as_of.isoformat(),
@@ -471,8 +547,9 @@ def replan(
 
 
 def _window(tasks: Sequence[ModeDecision]) -> dayset.DaySet:
-    days = dayset.interval(max(t.lo for t in tasks), min(t.hi for t in tasks))
-    return days
+    if len(tasks) == 1:  # most visits
+        return dayset.interval(tasks[0].lo, tasks[0].hi)
+    return dayset.interval(max(t.lo for t in tasks), min(t.hi for t in tasks))
 
 
 def _clipped(d: ModeDecision, lo: int) -> ModeDecision:
@@ -482,14 +559,17 @@ def _clipped(d: ModeDecision, lo: int) -> ModeDecision:
 
 
 def _filed_of(state: _Replan, meta: _Meta) -> FiledPlacement | None:
+    """The filed day and officers (those still on the roster) of the visit's origin."""
     if meta.origin is None:
         return None
-    v = state.previous.visits[meta.origin]
-    day = state.day_of.get(v.date, -1)
-    officers = frozenset(
-        state.officer_index[o.id] for o in v.inspectors if o.id in state.officer_index
-    )
-    return FiledPlacement(day, officers)
+    if meta.filed is None:  # add_filed works it out for the visits it places
+        v = state.previous.visits[meta.origin]
+        day = state.day_of.get(v.date, -1)
+        officers = frozenset(
+            state.officer_index[o.id] for o in v.inspectors if o.id in state.officer_index
+        )
+        meta.filed = FiledPlacement(day, officers)
+    return meta.filed
 
 
 def _differs(p: Placed, f: FiledPlacement | None) -> bool:
@@ -498,12 +578,20 @@ def _differs(p: Placed, f: FiledPlacement | None) -> bool:
 
 def _chunks(state: _Replan, changed: Sequence[int], costs: ChangeCosts) -> list[list[int]]:
     """Town × ISO-week chunks of the movable visits that hold a changed visit."""
+    weeks = [(w[0], w[1]) for w in (d.isocalendar() for d in state.problem.workdays)]
+
+    def group_of(p: Placed) -> tuple[str, tuple[int, int]]:
+        return (state.town(p.draft.uscc), weeks[p.day])
+
+    # Only the groups holding a changed visit can make a chunk: the rest are not gathered.
+    hot_groups = {group_of(state.placed[i]) for i in changed if not state.meta[i].fixed}
     groups: dict[tuple[str, tuple[int, int]], list[int]] = defaultdict(list)
     for i, (p, meta) in enumerate(zip(state.placed, state.meta, strict=True)):
         if meta.fixed:
             continue
-        week = state.problem.workdays[p.day].isocalendar()[:2]
-        groups[(state.town(p.draft.uscc), (week[0], week[1]))].append(i)
+        key = group_of(p)
+        if key in hot_groups:
+            groups[key].append(i)
     hot = set(changed)
     out = []
     for key in sorted(groups):
@@ -518,61 +606,128 @@ def _chunks(state: _Replan, changed: Sequence[int], costs: ChangeCosts) -> list[
     return out
 
 
-def _visits(
-    state: _Replan, filed: Sequence[FiledPlacement | None]
-) -> tuple[list[VisitResult], list[Provenance]]:
-    """Visits with slots: unchanged ones keep theirs, changed ones follow their officers'."""
+def _visits(state: _Replan, differs: Set[int]) -> tuple[list[VisitResult], list[Provenance]]:
+    """Visits with slots: unchanged ones keep theirs, changed ones follow their officers'.
+
+    A visit that keeps its filed day, officers, tasks, town and (after renumbering) key is
+    the filed :class:`VisitResult` itself: equal to a rebuilt one, and nearly all of them.
+    """
     problem = state.problem
-    top: dict[tuple[str, dt.date], int] = defaultdict(int)
-    for v in state.history:
-        for o in v.inspectors:
-            top[(o.id, v.date)] = max(top[(o.id, v.date)], v.order)
-    entries: list[tuple[Placed, _Meta, int | None]] = []
-    for p, meta, f in zip(state.placed, state.meta, filed, strict=True):
-        same = f is not None and not _differs(p, f) and meta.origin is not None
-        order = (
-            state.previous.visits[meta.origin].order if same and meta.origin is not None else None
-        )
-        entries.append((p, meta, order))
-        if order is not None:
-            for k in p.officers:
-                key = (state.roster.officers[k].id, problem.workdays[p.day])
-                top[key] = max(top[key], order)
-    visits = list(state.history)
-    provenance = []
-    history_origin = {id(v): i for i, v in enumerate(state.previous.visits)}
-    for v in state.history:
-        provenance.append(Provenance(v, history_origin[id(v)], ()))
-    entries.sort(key=lambda e: (e[0].day, state.town(e[0].draft.uscc), e[0].draft.key))
-    refs = [OfficerRef(o.id, o.department) for o in state.roster.officers]
-    for p, meta, order in entries:
-        date = problem.workdays[p.day]
-        ids = [state.roster.officers[k].id for k in p.officers]
+    previous = state.previous.visits
+    workdays = problem.workdays
+    officer_ids = [o.id for o in state.roster.officers]
+    entries: list[tuple[Placed, _Meta, int | None, str]] = []
+    for i, (p, meta) in enumerate(zip(state.placed, state.meta, strict=True)):
+        order = None
+        if i not in differs and meta.origin is not None:
+            order = previous[meta.origin].order
+        entries.append((p, meta, order, state.town(p.draft.uscc)))
+    # The highest slot each officer already has that day, from the visits that keep theirs;
+    # only the officer-days of changed visits are looked up, so only those are gathered.
+    wanted: dict[dt.date, set[str]] = defaultdict(set)
+    for p, _, order, _ in entries:
         if order is None:
-            order = 1 + max((top[(oid, date)] for oid in ids), default=0)
+            wanted[workdays[p.day]].update(officer_ids[k] for k in p.officers)
+    top: dict[tuple[str, dt.date], int] = {}
+
+    def occupied(date: dt.date, officers: Iterable[str], order: int) -> None:
+        for oid in officers:
+            if oid in wanted[date] and top.get((oid, date), 0) < order:
+                top[(oid, date)] = order
+
+    for h in state.history:
+        if h.date in wanted:
+            occupied(h.date, [ref.id for ref in h.inspectors], h.order)
+    for p, _, order, _ in entries:
+        if order is not None and workdays[p.day] in wanted:
+            occupied(workdays[p.day], [officer_ids[k] for k in p.officers], order)
+    visits: list[VisitResult] = list(state.history)
+    origins: list[int | None] = list(state.history_origin)
+    reasons: list[tuple[str, ...]] = [()] * len(visits)
+    entries.sort(key=lambda e: (e[0].day, e[3], e[0].draft.key))
+    refs = [OfficerRef(o.id, o.department) for o in state.roster.officers]
+    teams: dict[tuple[int, ...], tuple[OfficerRef, ...]] = {}
+    for p, meta, order, town in entries:
+        date = workdays[p.day]
+        inspectors = teams.get(p.officers)
+        if inspectors is None:
+            inspectors = tuple(sorted((refs[o] for o in p.officers), key=by_department))
+            teams[p.officers] = inspectors
+        made: VisitResult | None = None
+        if order is None:
+            ids = [officer_ids[k] for k in p.officers]
+            order = 1 + max((top.get((oid, date), 0) for oid in ids), default=0)
             for oid in ids:
                 top[(oid, date)] = order
-        v = VisitResult(
-            key=p.draft.key,
-            uscc=p.draft.uscc,
-            date=date,
-            town=state.town(p.draft.uscc),
-            triggered=p.draft.triggered,
-            tasks=task_refs(p.draft),
-            inspectors=tuple(sorted((refs[o] for o in p.officers), key=by_department)),
-            order=order,
-        )
-        visits.append(v)
-        provenance.append(Provenance(v, meta.origin, tuple(meta.reasons)))
-    # Keys as the planner makes them: the n-th visit of the enterprise, by date.
-    visits.sort(key=lambda v: (v.uscc, v.date, v.order))
-    renamed: dict[int, VisitResult] = {}
-    for uscc, group in itertools.groupby(visits, key=lambda v: v.uscc):
-        for n, v in enumerate(group, start=1):
-            renamed[id(v)] = _with_key(v, f"{uscc}/{n}")
-    provenance = [Provenance(renamed[id(p.visit)], p.origin, p.reasons) for p in provenance]
-    out = sorted(renamed.values(), key=lambda v: (v.date, v.town, v.uscc, v.key))
+        elif meta.origin is not None:
+            before = previous[meta.origin]
+            if _as_filed(before, p.draft, date, town, inspectors, order):
+                made = before
+        if made is None:
+            made = VisitResult(
+                key=p.draft.key,
+                uscc=p.draft.uscc,
+                date=date,
+                town=town,
+                triggered=p.draft.triggered,
+                tasks=task_refs(p.draft),
+                inspectors=inspectors,
+                order=order,
+            )
+        visits.append(made)
+        origins.append(meta.origin)
+        reasons.append(tuple(meta.reasons))
+    # Keys as the planner makes them: the n-th visit of the enterprise, by date (a stable
+    # sort by date and slot of each enterprise's visits; most have one).
+    of_enterprise: dict[str, list[int]] = defaultdict(list)
+    for k, v in enumerate(visits):
+        of_enterprise[v.uscc].append(k)
+    renamed: list[VisitResult] = list(visits)
+    for uscc, ks in of_enterprise.items():
+        if len(ks) > 1:
+            ks.sort(key=lambda k: (visits[k].date, visits[k].order))
+        for n, k in enumerate(ks, start=1):
+            name = f"{uscc}/{n}"
+            if visits[k].key != name or visits[k].mode != "onsite":
+                renamed[k] = _with_key(visits[k], name)
+    provenance = [
+        Provenance(v, origin, why) for v, origin, why in zip(renamed, origins, reasons, strict=True)
+    ]
+    out = sorted(renamed, key=attrgetter("date", "town", "uscc", "key"))
     return out, provenance
+
+
+def _as_filed(
+    v: VisitResult,
+    draft: VisitDraft,
+    date: dt.date,
+    town: str,
+    inspectors: tuple[OfficerRef, ...],
+    order: int,
+) -> bool:
+    """True when the filed visit ``v`` is what :func:`_visits` would build for ``draft``
+    (but for the key, which is settled after)."""
+    if not (
+        v.mode == "onsite"
+        and v.uscc == draft.uscc
+        and v.date == date
+        and v.town == town
+        and v.triggered == draft.triggered
+        and v.order == order
+        and len(v.tasks) == len(draft.tasks)
+        and v.inspectors == inspectors
+    ):
+        return False
+    for ref, t in zip(v.tasks, draft.tasks, strict=True):
+        d = t.demand
+        if (
+            ref.demand_id != d.id
+            or ref.department != d.department
+            or ref.item != d.item
+            or ref.source != SOURCE_VALUES[d.source]
+        ):
+            return False
+    return True
 
 
 def _with_key(v: VisitResult, key: str) -> VisitResult:
@@ -581,7 +736,11 @@ def _with_key(v: VisitResult, key: str) -> VisitResult:
 
 def _result(state: _Replan, visits: list[VisitResult]) -> PlanResult:
     problem = state.problem
-    offsite = offsite_results(state.decisions.values(), Quarter.parse(problem.quarter).last_day)
+    offsite = offsite_results(
+        state.decisions.values(),
+        Quarter.parse(problem.quarter).last_day,
+        previous=state.previous.offsite,
+    )
     rows = list(state.unscheduled)
     rows += [
         unscheduled_result(d, d.reason.value, d.detail)
@@ -606,47 +765,80 @@ def _metrics(
     unscheduled: Sequence[UnscheduledResult],
 ) -> PlanMetrics:
     """The planner's figures (``solve``'s metrics) for the replanned revision."""
+    decisions = state.decisions
     per_enterprise: dict[str, list[ModeDecision]] = defaultdict(list)
     onsite_ids = set()
     for v in visits:
         for t in v.tasks:
             onsite_ids.add(t.demand_id)
-            if t.demand_id in state.decisions:
-                per_enterprise[v.uscc].append(state.decisions[t.demand_id])
+            d = decisions.get(t.demand_id)
+            if d is not None:
+                per_enterprise[v.uscc].append(d)
     off = {o.demand_id for o in offsite}
     modes = [
         (
-            d.demand.source.value,
-            "onsite"
-            if d.demand.id in onsite_ids
-            else "offsite"
-            if d.demand.id in off
-            else "unscheduled",
+            SOURCE_VALUES[d.demand.source],
+            "onsite" if did in onsite_ids else "offsite" if did in off else "unscheduled",
         )
-        for d in state.decisions.values()
+        for did, d in decisions.items()
     ]
-    stops: dict[tuple[str, dt.date], list[VisitResult]] = defaultdict(list)
-    for v in visits:
-        for o in v.inspectors:
-            stops[(o.id, v.date)].append(v)
-    homes = {o.id: o for o in state.roster.officers}
-    km = 0.0
-    for (oid, _), seq in sorted(stops.items()):
-        info = homes.get(oid)
-        home = (
-            (info.home_lat, info.home_lon)
-            if info and info.home_lat is not None and info.home_lon is not None
-            else None
-        )
-        points = [home] if home else []
-        for v in sorted(seq, key=lambda v: v.order):
-            ent = state.problem.enterprises.get(v.uscc)
-            if ent is not None and ent.lat is not None and ent.lon is not None:
-                points.append((ent.lat, ent.lon))
-        if home:
-            points.append(home)
-        km += sum(great_circle_km(a, b) for a, b in itertools.pairwise(points))
-    return {
-        **plan_metrics(modes, per_enterprise, len(visits), len(offsite), unscheduled, len(stops)),
-        "km": round(km, 3),
+    officer_days, km = _travel(state, visits)
+    figures = plan_metrics(
+        modes, per_enterprise, len(visits), len(offsite), unscheduled, officer_days
+    )
+    return {**figures, "km": round(km, 3)}
+
+
+def _travel(state: _Replan, visits: Sequence[VisitResult]) -> tuple[int, float]:
+    """Officer-days, and km travelled: per officer-day, home → visits in slot order → home,
+    great-circle.
+
+    Summed leg by leg and officer-day by officer-day in (officer, date) order as it always
+    was, so that the float total is the same to the bit; each visit's place is looked up
+    once (not once per officer), and the officer-days are gathered per officer so that
+    only a few dates per officer are sorted, not every (officer, date).
+    """
+    homes: dict[str, Point] = {
+        o.id: (o.home_lat, o.home_lon)
+        if o.home_lat is not None and o.home_lon is not None
+        else None
+        for o in state.roster.officers
     }
+    enterprises = state.problem.enterprises
+    where: dict[str, Point] = {}
+    # officer id → date → (slot, place) of each visit that day, in the order of ``visits``.
+    days_of: dict[str, dict[dt.date, list[tuple[int, Point]]]] = defaultdict(dict)
+    for v in visits:
+        if v.uscc not in where:
+            ent = enterprises.get(v.uscc)
+            where[v.uscc] = (
+                (ent.lat, ent.lon)
+                if ent is not None and ent.lat is not None and ent.lon is not None
+                else None
+            )
+        stop = (v.order, where[v.uscc])
+        for ref in v.inspectors:
+            days = days_of[ref.id]
+            stops = days.get(v.date)
+            if stops is None:
+                days[v.date] = [stop]
+            else:
+                stops.append(stop)
+    officer_days = 0
+    km = 0.0
+    for oid in sorted(days_of):
+        home = homes.get(oid)
+        for _, stops in sorted(days_of[oid].items()):
+            officer_days += 1
+            points = [home] if home else []
+            # A stable sort by slot alone, as the visits were sorted (ties keep their order).
+            ordered = stops if len(stops) == 1 else sorted(stops, key=_slot)
+            points += [point for _, point in ordered if point is not None]
+            if home:
+                points.append(home)
+            km += sum([great_circle_km(a, b) for a, b in itertools.pairwise(points)])
+    return officer_days, km
+
+
+def _slot(stop: tuple[int, Point]) -> int:
+    return stop[0]

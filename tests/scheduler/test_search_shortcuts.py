@@ -4,10 +4,13 @@
   bound is a true lower bound of the chunk model, and passing such chunks over gives the
   plan that solving them gives whenever the search budget is not what stops the search.
 - A demand's decision is worked out once per kind of demand (``decide_all``).
+- A replan gives the filed visits and off-site checks that stay as filed, not copies, and
+  counts the district's travel its own way: the revision is the same.
 """
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections import defaultdict
 
 import pytest
@@ -15,9 +18,10 @@ from helpers.planning_builders import WORKDAYS, demand, random_problem
 from ortools.sat.python import cp_model
 
 from jointinspect.models.plan_problem import PlanningProblem
-from jointinspect.models.plan_result import PlanResult
+from jointinspect.models.plan_result import PlanResult, VisitResult
 from jointinspect.models.quarter import Quarter
-from jointinspect.scheduler import change_cost, improve
+from jointinspect.scheduler import change_cost, improve, plan_diff, result_assembly
+from jointinspect.scheduler import replan as replan_module
 from jointinspect.scheduler.assignment import Construction, Roster
 from jointinspect.scheduler.chunk_model import (
     build_chunk_model,
@@ -27,7 +31,8 @@ from jointinspect.scheduler.chunk_model import (
 from jointinspect.scheduler.consolidation import consolidate_enterprise
 from jointinspect.scheduler.modes import Placement, decide, decide_all
 from jointinspect.scheduler.params import SchedulerParams
-from jointinspect.scheduler.replan import replan
+from jointinspect.scheduler.replan import ReplanOutcome, replan
+from jointinspect.scheduler.routing import great_circle_km
 from jointinspect.scheduler.solve import cap_detail, no_disturb_days, solve
 
 #: A budget no test instance exhausts: every chunk with slack gets its solver call.
@@ -155,3 +160,63 @@ def test_decisions_made_once_per_kind_are_each_demands_own() -> None:
     assert decide_all(demands, p.items, p.workdays, last) == [
         decide(d, p.items[d.item], p.workdays, last) for d in demands
     ]
+
+
+@pytest.fixture(scope="module")
+def night() -> tuple[PlanningProblem, PlanResult, dt.date, ReplanOutcome]:
+    """A filed plan, 25 complaints on its enterprises, and the replan that takes them in."""
+    p = random_problem(3_000, 5, officers_per_1000=3.0, rate=0.3)
+    filed = solve(p)
+    later = _with_new_complaints(p, filed, 25)
+    as_of = WORKDAYS[20]
+    return later, filed, as_of, replan(later, filed, as_of, 2)
+
+
+def test_replan_gives_what_stays_as_filed_as_filed_and_the_same_as_made_afresh(
+    night: tuple[PlanningProblem, PlanResult, dt.date, ReplanOutcome],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    later, filed, as_of, fast = night
+    kept = {id(v) for v in filed.visits}
+    assert sum(id(v) in kept for v in fast.result.visits) > len(filed.visits) // 2
+    assert [id(o) for o in fast.result.offsite] == [id(o) for o in filed.offsite]
+    # Every visit and off-site check made afresh, every filed visit compared in full.
+    monkeypatch.setattr(replan_module, "_as_filed", lambda *_args: False)
+    monkeypatch.setattr(
+        replan_module,
+        "offsite_results",
+        lambda decisions, last, previous=(): result_assembly.offsite_results(decisions, last),
+    )
+    monkeypatch.setattr(plan_diff, "_unchanged", lambda a, b: plan_diff.kind_of(a, b) is None)
+    made = replan(later, filed, as_of, 2)
+    assert not {id(o) for o in made.result.offsite} & {id(o) for o in filed.offsite}
+    assert made.result == fast.result
+    assert made.result.canonical() == fast.result.canonical()
+    assert made.diff == fast.diff
+
+
+def test_replan_travel_is_summed_as_it_always_was(
+    night: tuple[PlanningProblem, PlanResult, dt.date, ReplanOutcome],
+) -> None:
+    # km: home → visits in slot order → home, per officer-day in (officer, date) order.
+    # The replan gathers the stops its own way; the float sum must come out the same.
+    later, _, _, out = night
+    stops: dict[tuple[str, dt.date], list[VisitResult]] = defaultdict(list)
+    for v in out.result.visits:
+        for o in v.inspectors:
+            stops[(o.id, v.date)].append(v)
+    homes = {o.id: _place(o.home_lat, o.home_lon) for o in later.inspectors}
+    km = 0.0
+    for (oid, _), seq in sorted(stops.items()):
+        home = homes[oid]
+        places = [_place(later.enterprises[v.uscc].lat, later.enterprises[v.uscc].lon) for v in seq]
+        ordered = [places[k] for k in sorted(range(len(seq)), key=lambda k: seq[k].order)]
+        points = [home, *ordered, home]
+        km += sum(great_circle_km(a, b) for a, b in itertools.pairwise(points))
+    assert out.result.metrics["officer_days"] == len(stops)
+    assert out.result.metrics["km"] == round(km, 3)
+
+
+def _place(lat: float | None, lon: float | None) -> tuple[float, float]:
+    assert lat is not None and lon is not None  # the synthetic district has them all
+    return (lat, lon)

@@ -8,6 +8,7 @@ Thu 2025-10-09 (after the National Day holiday), 2 is the make-up Saturday 2025-
 """
 
 import datetime as dt
+import random
 from collections.abc import Sequence
 
 import pytest
@@ -145,6 +146,24 @@ def test_stab_disjoint_windows_one_visit_each() -> None:
     # Three pairwise disjoint windows: no day serves two of them.
     decisions = [onsite("x", 0, 0), onsite("y", 1, 1), onsite("z", 2, 2)]
     assert minimum_visits(decisions) == 3
+
+
+def test_minimum_visits_counts_the_groups_stab_makes() -> None:
+    # minimum_visits counts without making the groups; on any windows, ties included, it
+    # must say what len(stab(...)) says (the metrics' lower bound rests on it).
+    rng = random.Random(17)
+    for case in range(400):
+        decisions = []
+        for k in range(rng.randrange(0, 9)):
+            lo = rng.randrange(0, 12)
+            decisions.append(onsite(f"d{k}", lo, lo + rng.randrange(0, 6)))
+        assert minimum_visits(decisions) == len(stab(decisions)), case
+    # A window with no day in it (lo > hi) is refused by stab; the count refuses it alike.
+    refused = [onsite("a", 0, 3), onsite("b", 6, 5)]
+    with pytest.raises(ValueError):
+        stab(refused)
+    with pytest.raises(ValueError):
+        minimum_visits(refused)
 
 
 def test_consolidate_orders_and_keys_visits_by_first_day() -> None:
@@ -520,6 +539,18 @@ def test_chunk_model_variables_follow_windows_and_conflicts() -> None:
     assert sorted(chunk.w) == [(0, 3), (1, 3), (1, 4), (2, 3), (2, 4)]
     assert chunk.penalties == []
     assert freeable_officer_days(roster, placed, [0, 1]) == 4  # (01,3) (02,3) (02,4) (03,4)
+
+
+def test_chunk_model_variables_are_what_new_bool_var_makes() -> None:
+    # build_chunk_model makes its 0-1 variables itself, sharing one domain; they must stay
+    # exactly CpModel.new_bool_var's, or the model CP-SAT solves would drift.
+    roster, placed = two_visits_a_day_apart_with_a_conflict()
+    chunk = build_chunk_model(roster, placed, [0, 1], TOWN)  # held: the proto is its model's
+    made = [str(var) for var in chunk.model.proto.variables]
+    reference = cp_model.CpModel()
+    for var in chunk.model.proto.variables:
+        reference.new_bool_var(var.name)
+    assert made == [str(var) for var in reference.proto.variables]
 
 
 def test_chunk_model_solves_to_one_shared_officer_day_pair() -> None:
