@@ -77,8 +77,6 @@ def city_fanout(
 ) -> "Fanout | None":
     """The fan-out ``--all-districts`` asks for (None: one district), after checking that
     the options go together."""
-    from jointinspect.city import Fanout
-
     if engine not in ENGINES:
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
     if not all_districts:
@@ -94,6 +92,10 @@ def city_fanout(
         )
     if ray_address is not None and engine != "ray":
         raise typer.BadParameter("a Ray cluster needs --engine ray", param_hint="--ray-address")
+    # Imported here, not above: the city's workflows bring OR-Tools and pandas (0.6 s),
+    # which a one-district command never needs.
+    from jointinspect.city import Fanout
+
     return Fanout(engine=engine, ray_address=ray_address, redo=redo)
 
 

@@ -160,10 +160,9 @@ def register(app: typer.Typer) -> None:
             adopted_model,
             evaluate_district,
             evaluation_cutoff,
-            grade_district,
+            grade_and_store,
             grading_model,
             model_name,
-            store_grades,
             write_csv,
         )
         from jointinspect.options import grading_config
@@ -217,13 +216,12 @@ def register(app: typer.Typer) -> None:
                 return
             today = day or dt.datetime.now(CHINA).date()
             model = grading_model(engine=engine)
-            result = grade_district(engine=engine, as_of=today, config=config, model=model)
-            stored = store_grades(result, engine=engine, model_id=model.id)
-            if out is not None:
-                write_csv(result, out)
+            result = grade_and_store(
+                engine=engine, as_of=today, config=config, model=model, out=out
+            )
         finally:
             engine.dispose()
         print_mix(result, console)
-        console.print(f"{stored:,} grades stored; risk model: {model_name(model.id)}.")
+        console.print(f"{result.inputs.size:,} grades stored; risk model: {model_name(model.id)}.")
         if out is not None:
             console.print(f"Written to {out}")

@@ -4,18 +4,27 @@ against later inspections."""
 
 import csv
 import datetime as dt
-from collections.abc import Collection
+import functools
+import itertools
+import multiprocessing
+import os
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.data.exports.view import safe_text, written_whole
 from jointinspect.data.grading.risk_models import adopted_model, record_grading
 from jointinspect.data.grading.tables import (
+    WRITE_CHUNK,
     GradingTables,
+    enterprise_count,
     last_inspection_date,
     load_grading_tables,
     load_inspections,
@@ -41,7 +50,7 @@ from jointinspect.risk.inputs import (
     TriggerColumns,
     build_inputs,
 )
-from jointinspect.risk.reasons import reason_cells, reason_json
+from jointinspect.risk.reasons import ReasonCells, ReasonTexts
 from jointinspect.risk.scorecard import Scorecard, scorecard_from_json
 
 __all__ = [
@@ -119,8 +128,8 @@ def grade_district(
     with ``model`` (default: the adopted one)."""
     chosen = model or grading_model(engine=engine)
     with no_cyclic_gc():  # the district's columns and reasons: millions of objects, no cycles
-        tables = load_grading_tables(engine=engine, as_of=as_of)
-        return grade(inputs_from_tables(tables, as_of), config, chosen.scorecard)
+        inputs = inputs_from_tables(load_grading_tables(engine=engine, as_of=as_of), as_of)
+        return grade(inputs, config, chosen.scorecard)
 
 
 def grade_enterprises(
@@ -148,20 +157,61 @@ def grade_enterprises(
     return grade(inputs_from_tables(tables, as_of, trades), config, chosen.scorecard)
 
 
-def store_grades(result: GradingResult, *, engine: Engine, model_id: int | None = None) -> int:
+#: Enterprises per slice of the output: grades and CSV rows are made and written a slice at
+#: a time, never a district's texts at once (see ``ReasonTexts``).
+OUTPUT_SLICE = WRITE_CHUNK
+#: From this many enterprises on, the CSV of ``store_grades`` and ``grade_and_store`` is
+#: written in a second process.
+BACKGROUND_CSV = 20_000
+
+
+def store_grades(
+    result: GradingResult,
+    *,
+    engine: Engine,
+    model_id: int | None = None,
+    out: Path | None = None,
+) -> int:
     """Upsert the grades (with their reasons) into ``enterprise_grade``, and record which
-    model graded (``model_id``; None: the default)."""
+    model graded (``model_id``; None: the default). With ``out``, also write the CSV of
+    :func:`write_csv` there: a district's in a second process while the grades are
+    stored (see :func:`_second_process`). The file is put in place once both are done;
+    grades stored stay stored if writing it then fails, as when it was written after."""
+    with ExitStack() as stack:
+        csv_file = None if out is None else _csv_file(stack, out, result.inputs.size)
+        return _store(result, engine=engine, model_id=model_id, csv_file=csv_file)
+
+
+def _csv_file(stack: ExitStack, out: Path, size: int) -> tuple[Path, ProcessPoolExecutor | None]:
+    """Where to write the CSV of ``size`` enterprises that goes to ``out``, and the process
+    to write it in (None: this one), both ended by ``stack``. The place is checked first
+    (a wrong one fails before any work), and the process has ended before the file is put
+    in place or removed."""
+    temp = stack.enter_context(written_whole(Path(out), "csv"))
+    return temp, stack.enter_context(_second_process(size))
+
+
+def _store(
+    result: GradingResult,
+    *,
+    engine: Engine,
+    model_id: int | None,
+    csv_file: tuple[Path, ProcessPoolExecutor | None] | None,
+) -> int:
     inputs = result.inputs
     with no_cyclic_gc():
-        rows = zip(
-            inputs.uscc.tolist(),
-            result.credit.tolist(),
-            result.risk.tolist(),
-            [GRADES[g] for g in result.grade.tolist()],
-            reason_json(result),
-            strict=True,
-        )
-        stored = write_grades(engine=engine, as_of=inputs.as_of, rows=rows)
+        texts = ReasonTexts(result)
+        csv_written: Callable[[], object] | None = None
+        if csv_file is not None:
+            temp, pool = csv_file
+            table = GradesCsv.of(result, texts)
+            if pool is None:
+                csv_written = functools.partial(table.write, temp)
+            else:
+                csv_written = pool.submit(table.write, temp).result
+        stored = write_grades(engine=engine, as_of=inputs.as_of, rows=_grade_rows(result, texts))
+        if csv_written is not None:
+            csv_written()
     record_grading(
         engine=engine,
         as_of=inputs.as_of,
@@ -176,30 +226,119 @@ def write_csv(result: GradingResult, path: Path) -> None:
     """``uscc,credit,risk,grade,p_violation,reasons`` (spec §7), one row per enterprise in
     USCC order; UTF-8 with a BOM so that Excel shows the Chinese reasons. Text cells are
     made safe for spreadsheets (:func:`safe_text`) and the file is written whole."""
-    decimals = result.config.grade.score_decimals
-    target = Path(path)
-    with (
-        no_cyclic_gc(),
-        written_whole(target, "csv") as temp,
-        temp.open("w", encoding="utf-8", newline="") as handle,
-    ):
-        cells = reason_cells(result, join=REASON_SEPARATOR, between=LANGUAGE_SEPARATOR)
-        # The BOM written by hand: the same bytes as encoding="utf-8-sig", whose encoder
-        # is Python code called for every row (seconds for a district), where UTF-8's is C.
-        handle.write("\ufeff")
-        writer = csv.writer(handle)
-        writer.writerow(CSV_HEADER)
-        writer.writerows(
-            zip(
-                [safe_text(u) for u in result.inputs.uscc.tolist()],
-                [f"{v:.{decimals}f}" for v in result.credit.tolist()],
-                [f"{v:.{decimals}f}" for v in result.risk.tolist()],
-                [GRADES[g] for g in result.grade.tolist()],
-                [f"{p:.{P_DECIMALS}f}" for p in result.p_violation.tolist()],
-                [safe_text(c) for c in cells],
-                strict=True,
-            )
+    table = GradesCsv.of(result, ReasonTexts(result))
+    with no_cyclic_gc(), written_whole(Path(path), "csv") as temp:
+        table.write(temp)
+
+
+@dataclass(frozen=True)
+class GradesCsv:
+    """What the grades CSV holds, as plain arrays: picklable, so that another process can
+    write the file (see :func:`store_grades`)."""
+
+    uscc: NDArray[np.str_]
+    credit: NDArray[np.float64]
+    risk: NDArray[np.float64]
+    grade: NDArray[np.int64]
+    p_violation: NDArray[np.float64]
+    score_decimals: int
+    reasons: ReasonCells
+
+    @classmethod
+    def of(cls, result: GradingResult, texts: ReasonTexts) -> "GradesCsv":
+        return cls(
+            uscc=result.inputs.uscc,
+            credit=result.credit,
+            risk=result.risk,
+            grade=result.grade,
+            p_violation=result.p_violation,
+            score_decimals=result.config.grade.score_decimals,
+            reasons=texts.cells,
         )
+
+    def write(self, path: Path) -> None:
+        """The whole file at ``path``, a slice of enterprises at a time."""
+        decimals = self.score_decimals
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            # The BOM written by hand: the same bytes as encoding="utf-8-sig", whose
+            # encoder is Python code called for every row, where UTF-8's is C.
+            handle.write("\ufeff")
+            writer = csv.writer(handle)
+            writer.writerow(CSV_HEADER)
+            for start, stop in _slices(len(self.uscc)):
+                cells = self.reasons.cells(
+                    start, stop, join=REASON_SEPARATOR, between=LANGUAGE_SEPARATOR
+                )
+                writer.writerows(
+                    zip(
+                        map(safe_text, self.uscc[start:stop].tolist()),
+                        [f"{v:.{decimals}f}" for v in self.credit[start:stop].tolist()],
+                        [f"{v:.{decimals}f}" for v in self.risk[start:stop].tolist()],
+                        [GRADES[g] for g in self.grade[start:stop].tolist()],
+                        [f"{p:.{P_DECIMALS}f}" for p in self.p_violation[start:stop].tolist()],
+                        map(safe_text, cells),
+                        strict=True,
+                    )
+                )
+
+
+@contextmanager
+def _second_process(size: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A second process to write the CSV of ``size`` enterprises in, or None: write it in
+    this one.
+
+    A district's CSV takes seconds, all of it holding the GIL, as does storing its grades:
+    on two cores a second process writes the CSV and the two take the time of the longer.
+    It is spawned, not forked (the grading holds a database connection and the libraries'
+    threads), and gets the CSV's arrays, a few tens of megabytes. Small districts, one
+    CPU, or no process to be had: None. The process has ended when the block does.
+    """
+    if size < BACKGROUND_CSV or (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    pool: ProcessPoolExecutor | None = None
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        # Started now: the process imports this module while the caller goes on.
+        pool.submit(_imported)
+    except OSError:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        pool = None
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            # After a failure the file is not wanted; a running write still ends first.
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _imported() -> None:
+    """Nothing: a process that runs it has imported this module."""
+
+
+def _slices(size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, size, OUTPUT_SLICE):
+        yield start, min(start + OUTPUT_SLICE, size)
+
+
+def _grade_rows(
+    result: GradingResult, texts: ReasonTexts
+) -> Iterator[tuple[str, float, float, str, str]]:
+    """The rows of ``enterprise_grade``, made a slice at a time as they are asked for."""
+
+    def rows(start: int, stop: int) -> Iterator[tuple[str, float, float, str, str]]:
+        return zip(
+            result.inputs.uscc[start:stop].tolist(),
+            result.credit[start:stop].tolist(),
+            result.risk[start:stop].tolist(),
+            [GRADES[g] for g in result.grade[start:stop].tolist()],
+            texts.json(start, stop),
+            strict=True,
+        )
+
+    # Chained in C: no Python code runs per row.
+    return itertools.chain.from_iterable(itertools.starmap(rows, _slices(result.inputs.size)))
 
 
 def evaluation_cutoff(
@@ -241,12 +380,25 @@ def model_name(model_id: int | None) -> str:
 
 
 def grade_and_store(
-    *, engine: Engine, as_of: dt.date, options: Options | None = None
+    *,
+    engine: Engine,
+    as_of: dt.date,
+    options: Options | None = None,
+    config: GradingConfig | None = None,
+    model: GradingModel | None = None,
+    out: Path | None = None,
 ) -> GradingResult:
-    """Grade every enterprise as of ``as_of`` with the adopted model (else the default)
-    and the grading weights of ``options``, and store the grades."""
-    model = grading_model(engine=engine)
-    config = grading_config(options or Options())
-    result = grade_district(engine=engine, as_of=as_of, config=config, model=model)
-    store_grades(result, engine=engine, model_id=model.id)
+    """Grade every enterprise as of ``as_of`` with ``model`` (default: the adopted one,
+    else the shipped default) and ``config`` (default: the grading weights of
+    ``options``), and store the grades; with ``out``, also write their CSV there, as
+    :func:`store_grades` does. The CSV's process, if any, starts before the district is
+    read: it imports what it needs meanwhile, and is ready when the grades are."""
+    chosen = model or grading_model(engine=engine)
+    weights = config or grading_config(options or Options())
+    with ExitStack() as stack:
+        csv_file = None
+        if out is not None:
+            csv_file = _csv_file(stack, out, enterprise_count(engine=engine))
+        result = grade_district(engine=engine, as_of=as_of, config=weights, model=chosen)
+        _store(result, engine=engine, model_id=chosen.id, csv_file=csv_file)
     return result

@@ -17,12 +17,17 @@ The exposure grows with every risky neighbour and never exceeds ``damping``.
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from jointinspect.models.enums import RelationKind
 from jointinspect.risk.inputs import RELATION_KINDS, FloatArray, IntArray, Relations
+
+# networkx is imported where a graph is made: grading never makes one, and every command
+# that grades would pay for importing it.
+if TYPE_CHECKING:
+    import networkx as nx
 
 # A message of certainty would make log(1 − w·m) infinite; this keeps the sums finite
 # without changing any score at the precision it is reported.
@@ -71,6 +76,8 @@ def relation_graph(edges: EdgeArrays) -> "nx.Graph[int]":
     Grading itself propagates on :class:`EdgeArrays`: at 650,000 enterprises building this
     graph alone takes about 3 s, more than all the scoring together.
     """
+    import networkx as nx
+
     graph: nx.Graph[int] = nx.Graph()
     graph.add_weighted_edges_from(
         zip(
@@ -85,6 +92,8 @@ def relation_graph(edges: EdgeArrays) -> "nx.Graph[int]":
 
 def related_group(edges: EdgeArrays, i: int) -> set[int]:
     """The enterprises connected to ``i`` through any chain of relations (itself included)."""
+    import networkx as nx
+
     graph = relation_graph(edges)
     return set(nx.node_connected_component(graph, i)) if i in graph else {i}
 

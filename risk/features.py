@@ -16,7 +16,6 @@ industry record, no opening date) is NaN and gets a bin of its own in the scorec
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -455,6 +454,10 @@ def _groups(inputs: GradingInputs) -> IntArray:
     """Each enterprise's relation group: the connected component (networkx) of the
     relations by which one party controls another (legal representative, shareholder,
     branch). A shared address alone makes no group: a business park is not a group."""
+    # Imported here: only a learned model reads groups, and grading with the default
+    # model should not pay for importing networkx.
+    import networkx as nx
+
     control = np.isin(inputs.relations.kind, [RELATION_KINDS.index(k) for k in _GROUP_KINDS])
     graph: nx.Graph[int] = nx.Graph()
     graph.add_edges_from(

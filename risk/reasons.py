@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 _DAYS_PER_YEAR = 365.25
 _DAYS_PER_MONTH = _DAYS_PER_YEAR / 12
 _GRADE_A = 0
+#: Enterprises whose reasons are chosen at a time (see ``reason_table``).
+REASON_BLOCK = 1 << 16
 #: Reason weights are reported to two decimals (hundredths of a score point).
 _WEIGHT_DECIMALS = 2
 _WEIGHT_SCALE = 10**_WEIGHT_DECIMALS
@@ -106,22 +108,12 @@ def reason_table(
     grades: IntArray,
 ) -> ReasonTable:
     """Choose each enterprise's strongest reasons (``config.reasons.count`` at most)."""
-    n = inputs.size
-    everyone = np.arange(n, dtype=np.int64)
     share = scores.industry_share(config.credit.industry_blend)
     ev = inputs.credit_events
     weighted = factors.weighted(config.risk)
     scale = RISK_SCALE / config.risk.weights.total
     industry_gap = np.nan_to_num(scores.composite - scores.industry)
 
-    parts: list[tuple[IntArray, int, IntArray, FloatArray]] = [
-        (
-            ev.ent,
-            ReasonType.CREDIT_EVENT,
-            np.arange(len(ev.ent)),
-            scores.event_points * -1.0 * share[ev.ent],
-        ),
-    ]
     signed = {
         ReasonType.INDUSTRY_CREDIT: config.credit.industry_blend * industry_gap,
         ReasonType.INHERENT: scale
@@ -138,35 +130,64 @@ def reason_table(
         ReasonType.INSPECTION_GAP: weighted["inspection_gap"],
         ReasonType.CONTAGION: weighted["contagion"],
     }
-    for reason_type, values in signed.items():
-        parts.append((everyone, reason_type, np.full(n, -1, dtype=np.int64), values))
+    floor = max(config.reasons.min_points, np.finfo(float).tiny)
+    points = scores.event_points * -1.0 * share[ev.ent]
+    count = config.reasons.count
+    # The factors' and credit events' kinds and references as one sort key (see below).
+    refs = len(ev.ent) + 1
 
-    ent = np.concatenate([p[0] for p in parts])
-    kind = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int64) for p in parts])
-    ref = np.concatenate([p[2] for p in parts]).astype(np.int64)
-    signed_weight = np.concatenate([p[3] for p in parts])
-    weight = np.abs(signed_weight)
-    keep = weight >= max(config.reasons.min_points, np.finfo(float).tiny)
-    ent, kind, ref, weight, adverse = (
-        ent[keep],
-        kind[keep],
-        ref[keep],
-        weight[keep],
-        signed_weight[keep] > 0,
-    )
-    # Grades B–D explain what is wrong first; grade A what is right.
-    first = np.where(grades[ent] == _GRADE_A, ~adverse, adverse)
-    order = np.lexsort((ref, kind, -weight, ~first, ent))
-    ent, kind, ref, weight, adverse = (x[order] for x in (ent, kind, ref, weight, adverse))
-    starts = np.searchsorted(ent, ent, side="left")
-    rank = np.arange(len(ent)) - starts
-    chosen = rank < config.reasons.count
+    def strongest(lo: int, hi: int) -> ReasonTable:
+        """The reasons of enterprises ``lo:hi``, whose credit events are a run of
+        ``ev`` (sorted by enterprise)."""
+        first_event, last_event = np.searchsorted(ev.ent, [lo, hi]).tolist()
+        # The candidates that weigh enough, kept kind by kind before they are joined.
+        heavy = first_event + np.flatnonzero(np.abs(points[first_event:last_event]) >= floor)
+        parts: list[tuple[IntArray, int, IntArray, FloatArray]] = [
+            (ev.ent[heavy], ReasonType.CREDIT_EVENT, heavy, points[heavy])
+        ]
+        for reason_type, values in signed.items():
+            who = lo + np.flatnonzero(np.abs(values[lo:hi]) >= floor)
+            parts.append((who, reason_type, np.full(len(who), -1, dtype=np.int64), values[who]))
+        ent = np.concatenate([p[0] for p in parts]).astype(np.int64, copy=False)
+        kind = np.concatenate([np.full(len(p[0]), p[1], dtype=np.int64) for p in parts])
+        ref = np.concatenate([p[2] for p in parts]).astype(np.int64, copy=False)
+        signed_weight = np.concatenate([p[3] for p in parts])
+        weight = np.abs(signed_weight)
+        adverse = signed_weight > 0
+        # Grades B–D explain what is wrong first; grade A what is right.
+        first = np.where(grades[ent] == _GRADE_A, ~adverse, adverse)
+        # Ordered by enterprise, the grade's side first, the heaviest, then kind and
+        # reference for ties: (enterprise, side) and (kind, reference) each packed into
+        # one key, so the sort makes three passes instead of five. Both packings keep the
+        # order of the pair.
+        side = ent * 2 + (~first)
+        tie = kind * refs + (ref + 1)
+        order = np.lexsort((tie, -weight, side))
+        ent = ent[order]
+        rank = np.arange(len(ent)) - np.searchsorted(ent, ent, side="left")
+        chosen = order[rank < count]
+        return ReasonTable(
+            ent=ent[rank < count],
+            type=kind[chosen],
+            ref=ref[chosen],
+            weight=weight[chosen],
+            adverse=adverse[chosen],
+        )
+
+    # A block of enterprises at a time: a district has millions of candidates, and a
+    # block's are sorted in memory that the next block reuses (fresh memory for all of
+    # them at once cost more than the sorting). The order starts with the enterprise, so
+    # the blocks one after another are the district's order.
+    blocks = [
+        strongest(lo, min(lo + REASON_BLOCK, inputs.size))
+        for lo in range(0, max(inputs.size, 1), REASON_BLOCK)
+    ]
     return ReasonTable(
-        ent=ent[chosen],
-        type=kind[chosen],
-        ref=ref[chosen],
-        weight=weight[chosen],
-        adverse=adverse[chosen],
+        ent=np.concatenate([b.ent for b in blocks]),
+        type=np.concatenate([b.type for b in blocks]),
+        ref=np.concatenate([b.ref for b in blocks]),
+        weight=np.concatenate([b.weight for b in blocks]),
+        adverse=np.concatenate([b.adverse for b in blocks]),
     )
 
 
@@ -214,43 +235,90 @@ def render_all(result: "GradingResult") -> list[list[Reason]]:
 
 def reason_cells(result: "GradingResult", *, join: str, between: str) -> list[str]:
     """Each enterprise's reasons as one text cell: ``zh{between}en`` joined by ``join``."""
-    wordings = _wordings(result, np.arange(len(result.reasons.ent), dtype=np.int64))
-    pieces = [f"{zh}{between}{en}" for zh, en, _ in wordings.texts]
-    return _per_enterprise(result, [pieces[j] for j in wordings.text_of_row], join, "", "")
+    return ReasonTexts(result).cells.cells(0, result.inputs.size, join=join, between=between)
 
 
 def reason_json(result: "GradingResult") -> list[str]:
     """Each enterprise's reasons as a JSON array of ``{code, zh, en, weight, adverse}``."""
-    wordings = _wordings(result, np.arange(len(result.reasons.ent), dtype=np.int64))
-    heads = [
-        f'{{"code": {json.dumps(code)}, "zh": {json.dumps(zh, ensure_ascii=False)}, '
-        f'"en": {json.dumps(en, ensure_ascii=False)}, "weight": '
-        for zh, en, code in wordings.texts
-    ]
-    # Each distinct (wording, weight, adverse) object is made once: far fewer than rows.
-    text = np.asarray(wordings.text_of_row, dtype=np.int64)
-    hundredths = np.rint(np.asarray(wordings.weights) * _WEIGHT_SCALE).astype(np.int64)
-    adverse = np.asarray(wordings.adverse, dtype=bool)
-    key = (text * (int(hundredths.max(initial=0)) + 1) + hundredths) * 2 + adverse
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    objects = [
-        f'{heads[j]}{w}, "adverse": {"true" if adv else "false"}}}'
-        for j, w, adv in zip(
-            text[first].tolist(),
-            np.asarray(wordings.weights)[first].tolist(),
-            adverse[first].tolist(),
-            strict=True,
+    return ReasonTexts(result).json(0, result.inputs.size)
+
+
+class ReasonTexts:
+    """Every enterprise's reasons in words, to be written out a slice of enterprises at a
+    time: as the JSON stored with its grade (:meth:`json`) and as one CSV cell
+    (:attr:`cells`).
+
+    The wordings are made once for both (they are most of the work), and a district's
+    texts are never all held at once: at 650,000 enterprises they take a gigabyte, and
+    on a virtual machine touching that much fresh memory costs seconds.
+    """
+
+    def __init__(self, result: "GradingResult") -> None:
+        reasons = result.reasons
+        wordings = _wordings(result, np.arange(len(reasons.ent), dtype=np.int64))
+        bounds = np.searchsorted(reasons.ent, np.arange(result.inputs.size + 1))
+        self.cells = ReasonCells(
+            words=[(zh, en) for zh, en, _ in wordings.texts],
+            text_of_row=wordings.text_of_row,
+            bounds=np.asarray(bounds, dtype=np.int64),
         )
-    ]
-    return _per_enterprise(result, [objects[k] for k in inverse.ravel().tolist()], ", ", "[", "]")
+        self._wordings = wordings
+        self._objects: tuple[list[str], IntArray] | None = None
+
+    def json(self, start: int, stop: int) -> list[str]:
+        """The reasons of enterprises ``start:stop``, each a JSON array of ``{code, zh, en,
+        weight, adverse}`` objects."""
+        objects, object_of_row = self._json_objects()
+        bounds = self.cells.bounds
+        lo, hi = int(bounds[start]), int(bounds[stop])
+        rows = [objects[k] for k in object_of_row[lo:hi].tolist()]
+        ends = (bounds[start : stop + 1] - lo).tolist()
+        return [f"[{', '.join(rows[a:b])}]" for a, b in itertools.pairwise(ends)]
+
+    def _json_objects(self) -> tuple[list[str], IntArray]:
+        """The distinct JSON objects (one per wording, weight and side: far fewer than
+        reasons), and which one each reason row is."""
+        if self._objects is not None:
+            return self._objects
+        wordings = self._wordings
+        heads = [
+            f'{{"code": {json.dumps(code)}, "zh": {json.dumps(zh, ensure_ascii=False)}, '
+            f'"en": {json.dumps(en, ensure_ascii=False)}, "weight": '
+            for zh, en, code in wordings.texts
+        ]
+        text = wordings.text_of_row
+        hundredths = np.rint(wordings.weights * _WEIGHT_SCALE).astype(np.int64)
+        key = (text * (int(hundredths.max(initial=0)) + 1) + hundredths) * 2 + wordings.adverse
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        objects = [
+            f'{heads[j]}{w}, "adverse": {"true" if adv else "false"}}}'
+            for j, w, adv in zip(
+                text[first].tolist(),
+                wordings.weights[first].tolist(),
+                wordings.adverse[first].tolist(),
+                strict=True,
+            )
+        ]
+        self._objects = (objects, np.asarray(inverse, dtype=np.int64).ravel())
+        return self._objects
 
 
-def _per_enterprise(
-    result: "GradingResult", rows: list[str], join: str, open_: str, close: str
-) -> list[str]:
-    ent = result.reasons.ent
-    bounds = np.searchsorted(ent, np.arange(result.inputs.size + 1)).tolist()
-    return [open_ + join.join(rows[lo:hi]) + close for lo, hi in itertools.pairwise(bounds)]
+@dataclass(frozen=True)
+class ReasonCells:
+    """Each enterprise's reasons as one text (a CSV cell), from plain values: small and
+    picklable, so that another process can make the cells."""
+
+    words: list[tuple[str, str]]  # (zh, en) of each distinct wording
+    text_of_row: IntArray  # the wording of each reason row
+    bounds: IntArray  # enterprise i's reasons are rows bounds[i]:bounds[i + 1]
+
+    def cells(self, start: int, stop: int, *, join: str, between: str) -> list[str]:
+        """The reasons of enterprises ``start:stop``: ``zh{between}en`` joined by ``join``."""
+        texts = [f"{zh}{between}{en}" for zh, en in self.words]
+        lo, hi = int(self.bounds[start]), int(self.bounds[stop])
+        pieces = [texts[j] for j in self.text_of_row[lo:hi].tolist()]
+        ends = (self.bounds[start : stop + 1] - lo).tolist()
+        return [join.join(pieces[a:b]) for a, b in itertools.pairwise(ends)]
 
 
 @dataclass(frozen=True)
@@ -258,15 +326,20 @@ class _Wordings:
     """Reasons in words: each distinct wording once, and which one each row uses."""
 
     texts: list[tuple[str, str, str]]  # (zh, en, code)
-    text_of_row: list[int]
-    weights: list[float]
-    adverse: list[bool]
+    text_of_row: IntArray
+    weights: FloatArray  # rounded as reported
+    adverse: NDArray[np.bool_]
 
     def reasons(self) -> list[Reason]:
         t = self.texts
         return [
             Reason(code=t[j][2], zh=t[j][0], en=t[j][1], weight=w, adverse=adv)
-            for j, w, adv in zip(self.text_of_row, self.weights, self.adverse, strict=True)
+            for j, w, adv in zip(
+                self.text_of_row.tolist(),
+                self.weights.tolist(),
+                self.adverse.tolist(),
+                strict=True,
+            )
         ]
 
 
@@ -288,12 +361,14 @@ def _wordings(result: "GradingResult", rows: IntArray) -> _Wordings:
     packed = kind * 2 + adverse
     for part in parts:
         packed = (packed << _PART_BITS) | np.clip(part, 0, _PART_LIMIT)
-    keys, inverse = np.unique(packed, return_inverse=True)
+    # return_index makes numpy sort stably (timsort): on these keys, a few thousand
+    # distinct among millions, twice as fast as its default sort.
+    keys, _, inverse = np.unique(packed, return_index=True, return_inverse=True)
     return _Wordings(
         texts=[_text_of_key(result, classes, int(k)) for k in keys],
-        text_of_row=inverse.ravel().tolist(),
-        weights=np.round(table.weight[rows], _WEIGHT_DECIMALS).tolist(),
-        adverse=adverse.tolist(),
+        text_of_row=np.asarray(inverse, dtype=np.int64).ravel(),
+        weights=np.round(table.weight[rows], _WEIGHT_DECIMALS),
+        adverse=np.asarray(adverse, dtype=bool),
     )
 
 

@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.imported_district import imported_district
 from sqlalchemy.engine import Engine
 
 from jointinspect.calibration import calibrate_district
-from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.grading.tables import load_grading_tables
-from jointinspect.data.synthetic.district import generate_district
 from jointinspect.grading import grade_district, grade_enterprises, inputs_from_tables
-from jointinspect.models import create_schema, make_engine
-from jointinspect.models.quarter import Quarter
+from jointinspect.models import make_engine
 from jointinspect.risk.config import load_config
 from jointinspect.risk.contagion import neighbourhood
 from jointinspect.risk.grade import GradingResult, grade
@@ -29,12 +27,8 @@ AS_OF = dt.date(2025, 9, 1)
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     root = tmp_path_factory.mktemp("incremental")
-    made = generate_district(
-        root / "out", enterprises=ENTERPRISES, seed="incremental", quarter=Quarter.parse("2025Q3")
-    )
-    engine = make_engine(f"sqlite:///{root / 'district.db'}")
-    create_schema(engine)
-    import_bundle(made.bundle_dir, engine=engine)
+    path = imported_district(root, enterprises=ENTERPRISES, seed="incremental")
+    engine = make_engine(f"sqlite:///{path}")
     return engine
 
 

@@ -8,15 +8,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers.imported_district import imported_district
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from jointinspect import calibration
 from jointinspect.cli.app import app
-from jointinspect.data.bundle.importer import import_bundle
-from jointinspect.data.synthetic.district import generate_district
 from jointinspect.models import create_schema, make_engine
-from jointinspect.models.quarter import Quarter
 from jointinspect.risk.calibration import Calibration, calibrate
 
 runner = CliRunner()
@@ -26,15 +24,7 @@ ENTERPRISES = 2000
 @pytest.fixture(scope="module")
 def district_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("calibrate-cli")
-    made = generate_district(
-        root / "out", enterprises=ENTERPRISES, seed="calibrate-cli", quarter=Quarter.parse("2025Q3")
-    )
-    path = root / "district.db"
-    engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    import_bundle(made.bundle_dir, engine=engine)
-    engine.dispose()
-    return path
+    return imported_district(root, enterprises=ENTERPRISES, seed="calibrate-cli")
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from jointinspect.data.exports.xlsx import SHEET_NAME_CHARS, sheet_title
 from jointinspect.data.plans.document import load_plan_document
 from jointinspect.models import Department, Enterprise, Inspector, Item, session_scope
 from jointinspect.models.codes import CodeKey
+from jointinspect.risk.reasons import ReasonCells
 
 KEY = CodeKey("k1", bytes.fromhex("11" * 32))
 #: Enterprise names a hostile registration could carry, each a formula in a spreadsheet.
@@ -142,7 +143,9 @@ def test_grades_csv_reasons_are_neutralised(
     world = World().firm(USCC[0]).firm(USCC[1])
     result = world.grade()
     # Reasons are the CSV's free text; make them hostile to see the writer defuse them.
-    monkeypatch.setattr(grading, "reason_cells", lambda *_a, **_k: ["=1+2", "@x"])
+    monkeypatch.setattr(
+        ReasonCells, "cells", lambda _self, start, stop, **_k: ["=1+2", "@x"][start:stop]
+    )
     out = tmp_path / "grades.csv"
     grading.write_csv(result, out)
     raw = out.read_bytes()

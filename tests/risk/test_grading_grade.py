@@ -165,3 +165,25 @@ def test_reason_count_is_configurable(count: int) -> None:
     )
     result = dataclasses.replace(world, config=config).grade()
     assert len(render(result, 0)) == count
+
+
+def test_reasons_chosen_block_by_block_are_the_reasons_chosen_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jointinspect.risk import reasons
+
+    world = World()
+    for n in range(7):
+        firm = f"91310120MA1H0000{n}C"
+        world = world.firm(firm, KTV if n % 2 else CATERING)
+        world = world.event(firm, "penalty", days_before(30 + n), 1 + n % 3)
+        world = world.event(firm, "tax_grade_a", days_before(300 + n))
+        world = world.inspected(firm, days_before(100 + 10 * n), "violation" if n % 3 else "minor")
+    world = world.related("91310120MA1H00001C", "91310120MA1H00004C", "branch")
+    whole = world.grade().reasons
+    monkeypatch.setattr(reasons, "REASON_BLOCK", 2)
+    blocks = world.grade().reasons
+    for name in ("ent", "type", "ref", "weight", "adverse"):
+        assert getattr(blocks, name).dtype == getattr(whole, name).dtype, name
+        assert getattr(blocks, name).tolist() == getattr(whole, name).tolist(), name
+    assert len(set(whole.ent.tolist())) == 7
