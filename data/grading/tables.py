@@ -476,9 +476,46 @@ def write_grades(
     # Each row gets the day appended in C (map over tuple.__add__), not in a Python loop.
     with_day = map(tuple.__add__, rows, itertools.repeat((day,)))
     with engine.begin() as conn, large_page_cache(conn):
+        if dialect == "postgresql":
+            return _copy_upsert(conn, with_day)
         while batch := list(itertools.islice(with_day, WRITE_CHUNK)):
             conn.exec_driver_sql(_UPSERT[dialect], batch)
             written += len(batch)
+    return written
+
+
+#: PostgreSQL: the rows arrive by COPY into a temporary table, then one upsert takes them
+#: (the same as ``_UPSERT``'s, from that table). A row per INSERT cost the server as much
+#: as grading cost the client, and on a city's machines the server shares the cores with
+#: the workers grading its districts.
+_COPY_TABLE = (
+    "CREATE TEMPORARY TABLE ji_grade_in (uscc text, credit float8, risk float8, "
+    "grade text, reasons text, as_of date) ON COMMIT DROP"
+)
+_COPY_UPSERT = (
+    "INSERT INTO enterprise_grade (uscc, credit, risk, grade, reasons, as_of) "
+    "SELECT uscc, credit, risk, grade, reasons::json, as_of FROM ji_grade_in "
+    "ON CONFLICT (uscc) DO UPDATE SET "
+    "credit = excluded.credit, risk = excluded.risk, grade = excluded.grade, "
+    "reasons = excluded.reasons, as_of = excluded.as_of WHERE (enterprise_grade.credit, "
+    "enterprise_grade.risk, enterprise_grade.grade, enterprise_grade.reasons::text, "
+    "enterprise_grade.as_of) IS DISTINCT FROM (excluded.credit, excluded.risk, "
+    "excluded.grade, excluded.reasons::text, excluded.as_of)"
+)
+
+
+def _copy_upsert(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
+    """Upsert ``rows`` (with their day) on PostgreSQL through COPY; how many were sent."""
+    raw: Any = conn.connection.driver_connection
+    written = 0
+    with raw.cursor() as cursor:
+        cursor.execute(_COPY_TABLE)
+        with cursor.copy("COPY ji_grade_in FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                written += 1
+        cursor.execute(_COPY_UPSERT)
+        cursor.execute("DROP TABLE ji_grade_in")
     return written
 
 

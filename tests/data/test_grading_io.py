@@ -87,3 +87,15 @@ def test_grades_are_upserted(db_url: str) -> None:
     again = load_grade(engine=engine, uscc=A)
     assert again is not None and again.reasons == reasons
     engine.dispose()
+
+
+def test_stored_scores_are_the_floats_given(db_url: str) -> None:
+    """Grades reach the database as they were computed, to the last bit (PostgreSQL takes
+    them by COPY as text, SQLite by executemany)."""
+    engine = make_engine(db_url)
+    small_district(engine)
+    credit, risk = 0.1 + 0.2, 100 / 3
+    write_grades(engine=engine, as_of=AS_OF, rows=[(A, credit, risk, "B", "[]")])
+    stored = load_grade(engine=engine, uscc=A)
+    assert stored is not None and (stored.credit, stored.risk) == (credit, risk)
+    engine.dispose()
