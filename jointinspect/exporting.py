@@ -1,6 +1,7 @@
 """A filed plan for other systems and people: the export formats and the push to each
 department's system, as library calls."""
 
+from jointinspect.data.exports.files import OutputKindError, OutputPathError
 from jointinspect.data.exports.plan import (
     FOLDER_FORMATS,
     FORMATS,
@@ -9,7 +10,6 @@ from jointinspect.data.exports.plan import (
 )
 from jointinspect.data.exports.push import load_endpoint_specs, push_plan, resolve_tokens
 from jointinspect.data.exports.qr import qr_payload
-from jointinspect.data.exports.view import OutputKindError, OutputPathError
 from jointinspect.data.plans.document import NoFiledRevisionError
 
 __all__ = [

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.bulk_write import no_cyclic_gc
-from jointinspect.data.exports.view import safe_text, written_whole
+from jointinspect.data.exports.files import safe_text, written_whole
 from jointinspect.data.grading.risk_models import adopted_model, record_grading
 from jointinspect.data.grading.tables import (
     WRITE_CHUNK,

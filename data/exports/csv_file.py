@@ -16,7 +16,8 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from jointinspect.data.exports.view import Names, TaskRow, safe_text, task_rows, written_whole
+from jointinspect.data.exports.files import safe_text, written_whole
+from jointinspect.data.exports.view import Names, TaskRow, task_rows
 from jointinspect.data.plans.document import PlanDocument, format_timestamp
 
 #: (English header, Chinese header) for each column, in order. Columns are only ever added

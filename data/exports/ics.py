@@ -9,7 +9,8 @@ from pathlib import Path
 
 from icalendar import Calendar, Event
 
-from jointinspect.data.exports.view import Names, prepare_folder, written_whole
+from jointinspect.data.exports.files import prepare_folder, written_whole
+from jointinspect.data.exports.view import Names
 from jointinspect.data.plans.document import (
     PlanDocument,
     VisitDoc,

@@ -5,7 +5,7 @@ ICS or QR images — whole or as one department's share.
 Where it goes: ``out`` is a file of the format's kind (its extension says so), or a folder
 (an existing one, or a path ending in ``/``) that takes the default name
 ``PLAN-rREVISION[-DEPARTMENT].EXT``; ics and qr write a folder of files. A file of another
-kind is never replaced, and every file is written whole (see ``view.written_whole``)."""
+kind is never replaced, and every file is written whole (see ``files.written_whole``)."""
 
 import datetime as dt
 import os
@@ -16,9 +16,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.exports.csv_file import write_csv
+from jointinspect.data.exports.files import OutputKindError, written_whole
 from jointinspect.data.exports.ics import write_ics
 from jointinspect.data.exports.qr import write_qr
-from jointinspect.data.exports.view import OutputKindError, load_names, written_whole
+from jointinspect.data.exports.view import load_names
 from jointinspect.data.exports.xlsx import write_xlsx
 from jointinspect.data.plans.document import (
     PlanDocument,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import segno
 
-from jointinspect.data.exports.view import prepare_folder, written_whole
+from jointinspect.data.exports.files import prepare_folder, written_whole
 from jointinspect.data.plans.document import PlanDocument
 from jointinspect.models.errors import JointInspectError
 

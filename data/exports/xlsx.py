@@ -18,7 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from jointinspect.data.exports.view import Names, TaskRow, safe_text, task_rows, written_whole
+from jointinspect.data.exports.files import safe_text, written_whole
+from jointinspect.data.exports.view import Names, TaskRow, task_rows
 from jointinspect.data.plans.document import PlanDocument, department_share, departments_of
 from jointinspect.data.report.text import TEXT, Lang, source_label, text
 from jointinspect.models.timezones import CHINA

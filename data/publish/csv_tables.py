@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from jointinspect.data.exports.view import safe_text
+from jointinspect.data.exports.files import safe_text
 from jointinspect.data.publish.content import GRADES, Disclosure, DrawSource
 from jointinspect.data.publish.text import CHECK_MODE, ITEM_MODE, RESULT
 

@@ -18,8 +18,9 @@ from sqlmodel import Session
 import jointinspect.grading as grading
 from jointinspect.data.codes.filing import file_plan
 from jointinspect.data.exports.csv_file import rows
+from jointinspect.data.exports.files import safe_text
 from jointinspect.data.exports.plan import export_plan
-from jointinspect.data.exports.view import load_names, safe_text
+from jointinspect.data.exports.view import load_names
 from jointinspect.data.exports.xlsx import SHEET_NAME_CHARS, sheet_title
 from jointinspect.data.plans.document import load_plan_document
 from jointinspect.models import Department, Enterprise, Inspector, Item, session_scope
