@@ -18,7 +18,7 @@ from typing import ClassVar
 import pytest
 from fixtures.schema import SHORT_NAME_REVISION, code_with_revision
 from helpers import city_world as world
-from helpers.city_web_world import build_city_web
+from helpers.city_web_world import CityWebWorld, build_city_web
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
@@ -225,19 +225,28 @@ def receiver() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
         thread.join()
 
 
+#: One department's push endpoint, its URL to fill in.
+ENDPOINTS = '[departments.XF]\nurl = "{url}"\ntoken_env = "JI_TEST_TOKEN"\n'
+
+
+def _city_pushing_to(base: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CityWebWorld:
+    """A city of two filed districts in ``tmp_path`` (the working folder), with a token
+    and a file of the default endpoints name — by which no district of a city pushes."""
+    city = build_city_web(f"sqlite:///{tmp_path / 'ji.db'}", tmp_path / "config")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JOINTINSPECT_ENDPOINTS_FILE", raising=False)
+    monkeypatch.setenv("JI_TEST_TOKEN", "t")
+    Path("endpoints.toml").write_text(ENDPOINTS.format(url=f"{base}/shared"), encoding="utf-8")
+    return city
+
+
 def test_push_district_sends_its_own_shares_to_its_own_endpoints(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     receiver: tuple[str, list[tuple[str, bytes]]],
 ) -> None:
     base, received = receiver
-    city = build_city_web(f"sqlite:///{tmp_path / 'ji.db'}", tmp_path / "config")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("JOINTINSPECT_ENDPOINTS_FILE", raising=False)
-    monkeypatch.setenv("JI_TEST_TOKEN", "t")
-    table = '[departments.XF]\nurl = "{url}"\ntoken_env = "JI_TEST_TOKEN"\n'
-    # A file of the city's default name, which no district of the city pushes by.
-    Path("endpoints.toml").write_text(table.format(url=f"{base}/shared"), encoding="utf-8")
+    city = _city_pushing_to(base, tmp_path, monkeypatch)
     push = ("push", "--quarter", "2025Q3", "--db", city.url)
     code, out = _run(*push)
     assert code == 1 and "holds 2 districts (310104 徐汇区, 310120 奉贤区): say which" in out
@@ -251,7 +260,7 @@ def test_push_district_sends_its_own_shares_to_its_own_endpoints(
 
     for district, path in (("310104", "xh"), ("310120", "fx")):
         Path(f"endpoints.{district}.toml").write_text(
-            table.format(url=f"{base}/{path}"), encoding="utf-8"
+            ENDPOINTS.format(url=f"{base}/{path}"), encoding="utf-8"
         )
     assert _run(*push, "--district", "310104") == (0, "XF: delivered (1 attempt(s))\n")
     [(path, body)] = received
@@ -304,13 +313,8 @@ def test_the_nightly_delivery_of_a_district_goes_by_its_own_endpoints(
     from jointinspect.replanning import ReplanRun
 
     base, received = receiver
-    city = build_city_web(f"sqlite:///{tmp_path / 'ji.db'}", tmp_path / "config")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("JOINTINSPECT_ENDPOINTS_FILE", raising=False)
-    monkeypatch.setenv("JI_TEST_TOKEN", "t")
-    table = '[departments.XF]\nurl = "{url}"\ntoken_env = "JI_TEST_TOKEN"\n'
-    Path("endpoints.toml").write_text(table.format(url=f"{base}/shared"), encoding="utf-8")
-    Path("endpoints.310120.toml").write_text(table.format(url=f"{base}/fx"), encoding="utf-8")
+    city = _city_pushing_to(base, tmp_path, monkeypatch)
+    Path("endpoints.310120.toml").write_text(ENDPOINTS.format(url=f"{base}/fx"), encoding="utf-8")
     run = ReplanRun("2025Q3", dt.date(2025, 7, 1), diff={"departments": ["XF"]})
     for district in ("310104", "310120"):
         engine = open_database(city.url, district=district)
