@@ -24,9 +24,7 @@ districts.
 """
 
 import argparse
-import csv
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -37,6 +35,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench_replan import write_triggers  # the same night's complaints
 
 ROOT = Path(__file__).resolve().parent.parent
 QUARTER = "2025Q4"
@@ -135,36 +135,6 @@ def prepare(folder: Path, enterprises: int, profile: str) -> Path:
     )
     print(f"prepared {profile} ({enterprises:,} enterprises): {took}", file=sys.stderr)
     return graded
-
-
-def write_triggers(db: Path, inbox: Path, share: float) -> int:
-    """Complaint triggers for ``share`` of the filed visits' enterprises, as a bundle."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT v.uscc, t.department, t.item FROM visit v "
-            "JOIN plan_revision r ON r.id = v.revision_id "
-            "JOIN visit_task t ON t.visit_id = v.id "
-            "JOIN item i ON i.code = t.item "
-            "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"
-        ).fetchall()
-    one_per_enterprise: dict[str, tuple[str, str]] = {}
-    for uscc, dept, item in rows:
-        one_per_enterprise.setdefault(uscc, (dept, item))
-    ranked = sorted(one_per_enterprise, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
-    chosen = ranked[: max(1, round(share * len(one_per_enterprise)))]
-    shutil.rmtree(inbox, ignore_errors=True)
-    bundle = inbox / "night-1"
-    bundle.mkdir(parents=True)
-    received = dt.datetime.combine(REPLAN_AS_OF, dt.time(9), dt.timezone(dt.timedelta(hours=8)))
-    with (bundle / "triggers.csv").open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(["id", "uscc", "kind", "received_at", "department", "item", "severity"])
-        for n, uscc in enumerate(chosen, start=1):
-            dept, item = one_per_enterprise[uscc]
-            out.writerow(
-                [f"BENCH-C{n:06d}", uscc, "complaint", received.isoformat(), dept, item, 2]
-            )
-    return len(chosen)
 
 
 def fresh_copy(runner: Runner, graded: Path, copy: Path) -> None:

@@ -21,8 +21,10 @@ it should grow with the change, not with the district).
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import json
 import shutil
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -110,37 +112,31 @@ def prepare(folder: Path, enterprises: int, profile: str = "default") -> Path:
     return base
 
 
-def write_triggers(folder: Path, db: Path, share: float) -> int:
-    """A bundle of complaint triggers for ``share`` of the filed visits' enterprises."""
-    import hashlib
-
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(f"sqlite:///{db}")
-    with engine.connect() as conn:
-        visits = conn.execute(
-            text(
-                "SELECT v.uscc, t.department, t.item FROM visit v "
-                "JOIN plan_revision r ON r.id = v.revision_id "
-                "JOIN visit_task t ON t.visit_id = v.id "
-                "JOIN item i ON i.code = t.item "
-                "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"
-            )
-        ).all()
-    engine.dispose()
-    one_per_visit: dict[str, tuple[str, str]] = {}
-    for uscc, dept, item in visits:
-        one_per_visit.setdefault(uscc, (dept, item))
-    ranked = sorted(one_per_visit, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
-    chosen = ranked[: max(1, round(share * len(one_per_visit)))]
-    bundle = folder / "inbox" / "night-1"
-    bundle.mkdir(parents=True, exist_ok=True)
+def write_triggers(db: Path, inbox: Path, share: float) -> int:
+    """Complaint triggers for ``share`` of the filed visits' enterprises, as the bundle
+    ``inbox/night-1`` (``inbox`` emptied first). ``bench_profiles`` uses it too."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT v.uscc, t.department, t.item FROM visit v "
+            "JOIN plan_revision r ON r.id = v.revision_id "
+            "JOIN visit_task t ON t.visit_id = v.id "
+            "JOIN item i ON i.code = t.item "
+            "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"
+        ).fetchall()
+    one_per_enterprise: dict[str, tuple[str, str]] = {}
+    for uscc, dept, item in rows:
+        one_per_enterprise.setdefault(uscc, (dept, item))
+    ranked = sorted(one_per_enterprise, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
+    chosen = ranked[: max(1, round(share * len(one_per_enterprise)))]
+    shutil.rmtree(inbox, ignore_errors=True)
+    bundle = inbox / "night-1"
+    bundle.mkdir(parents=True)
     received = dt.datetime.combine(AS_OF, dt.time(9), dt.timezone(dt.timedelta(hours=8)))
     with (bundle / "triggers.csv").open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["id", "uscc", "kind", "received_at", "department", "item", "severity"])
         for n, uscc in enumerate(chosen, start=1):
-            dept, item = one_per_visit[uscc]
+            dept, item = one_per_enterprise[uscc]
             out.writerow(
                 [f"BENCH-C{n:06d}", uscc, "complaint", received.isoformat(), dept, item, 2]
             )
@@ -202,8 +198,7 @@ def replan_once(folder: Path, base: Path, share: float) -> tuple[int, dict[str, 
     """New triggers for ``share`` of the planned enterprises, replanned on a fresh copy."""
     work = folder / "work.db"
     shutil.copyfile(base, work)
-    shutil.rmtree(folder / "inbox", ignore_errors=True)
-    triggers = write_triggers(folder, work, share)
+    triggers = write_triggers(work, folder / "inbox", share)
     return triggers, run_replan(folder, work)
 
 
