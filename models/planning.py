@@ -19,7 +19,7 @@ class EnterpriseGradeBase(SQLModel):
     uscc: str = Field(primary_key=True, foreign_key="enterprise.uscc", max_length=18)
     credit: float = Field(ge=0, le=100)
     risk: float = Field(ge=0, le=100)
-    grade: str = Field(index=True, max_length=1)
+    grade: str = Field(max_length=1)
     #: The strongest reasons, each ``{"code": …, "zh": …, "en": …, "weight": …}``.
     reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     as_of: dt.date
