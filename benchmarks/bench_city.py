@@ -13,11 +13,14 @@ timed apart: a standing cluster does not pay it). Each district's plan must come
 byte for byte the same on both engines; the benchmark stops if one does not.
 
 Printed: wall time per engine and the speedup; per district, its task's time and its
-worker's peak resident memory; and a projection for ``--project`` enterprises a district
-on k machines of ``--cpus`` CPUs each, from the measured per-district times scaled
-linearly in the number of enterprises (grading and planning are close to linear at
-district scale) or, with ``--reference``, from one district of that size measured here,
-and the measured per-district cost of Ray.
+worker's peak resident memory; the database server's CPU time per run, when it runs on
+this machine; and a projection for ``--project`` enterprises a district on k machines of
+``--cpus`` CPUs each, from the measured per-district times scaled linearly in the number
+of enterprises (grading and planning are close to linear at district scale) or, with
+``--reference``, from one district of that size measured here, and the measured
+per-district cost of Ray. Every worker reads from and writes to the one database server,
+so the projection also gives the server's own floor: the city's database CPU time over
+``--db-cpus`` cores (a makespan below it is not reached, however many machines).
 """
 
 import argparse
@@ -34,6 +37,28 @@ from typing import Any
 QUARTER = "2025Q3"
 SEED = "bench-city"
 NOW = dt.datetime(2025, 6, 20, 2, 0, tzinfo=dt.UTC)
+
+
+def database_cpu(url: str) -> float | None:
+    """CPU seconds the PostgreSQL server's processes have used so far, when it runs on
+    this machine (Linux): its backends' own, and those of the backends that have ended
+    (the postmaster's reaped children). None when the server is elsewhere."""
+    from sqlalchemy import make_url
+
+    if make_url(url).host not in ("127.0.0.1", "localhost", "::1", None):
+        return None
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if not (proc / "comm").read_text().startswith("postgres"):
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile: the postmaster's children's times hold it
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / tick if total else None
 
 
 def fresh_database(url: str) -> None:
@@ -86,6 +111,14 @@ def prepare(url: str, work: Path, districts: int, enterprises: int) -> list[str]
         file=sys.stderr,
     )
     return codes
+
+
+def timed_run(job: str, url: str, work: Path, engine: str, cpus: int) -> tuple[Any, float | None]:
+    """:func:`run`, and the database server's CPU seconds during it (None: not here)."""
+    before = database_cpu(url)
+    result = run(job, url, work, engine, cpus)
+    after = database_cpu(url)
+    return result, None if before is None or after is None else after - before
 
 
 def run(job: str, url: str, work: Path, engine: str, cpus: int) -> Any:
@@ -193,12 +226,16 @@ def projection(
     districts: int,
     idle_mib: float,
     reference: Any | None,
+    db_cpu: float | None,
+    db_cpus: int,
 ) -> list[str]:
     """Makespan of ``districts`` districts of ``project`` enterprises on k machines of
     ``cpus`` CPUs: tasks in waves of k × cpus, each as long as a district's task at that
     size (``reference``: measured on one such district; else the measured task scaled
     linearly) times the slowdown measured here of ``cpus`` tasks sharing a machine, plus
-    Ray's measured cost per district (its wall time beyond the tasks' own, spread)."""
+    Ray's measured cost per district (its wall time beyond the tasks' own, spread).
+    ``db_cpu``: the database server's CPU seconds in the local engine's run of every
+    district, scaled like a task; the floor is the city's share of it over ``db_cpus``."""
     local_task = statistics.mean(o.seconds for o in local.outcomes)
     ray_task = statistics.mean(o.seconds for o in on_ray.outcomes)
     sharing = ray_task / local_task
@@ -210,19 +247,30 @@ def projection(
         scale = project / enterprises
         added = max(o.peak_mib or 0 for o in on_ray.outcomes) - idle_mib
         task, peak = local_task * scale, idle_mib + max(added, 0.0) * scale
-        basis = "scaled linearly from the 40,000s"
+        basis = f"scaled linearly from {enterprises:,}"
+    floor = None
+    if db_cpu is not None:
+        per_district = db_cpu / len(local.outcomes) * (project / enterprises)
+        floor = districts * per_district / db_cpus
     lines = [
         f"{job}: {districts} × {project:,} projected: a district's task {task:.0f} s alone "
         f"({basis}), ×{sharing:.2f} with {cpus} on a machine (measured here), Ray's cost "
         f"{overhead:.2f} s a district; the local engine {districts * task:.0f} s; a "
         f"worker's peak {peak / 1024:.1f} GiB",
-        "   machines  workers  waves   makespan",
     ]
+    if floor is not None:
+        lines.append(
+            f"   the database server: {floor * db_cpus / districts:.0f} CPU s a district, "
+            f"{floor:.0f} s for the city on {db_cpus} cores (scaled linearly)"
+        )
+    lines.append("   machines  workers  waves   makespan")
     for k in (1, 2, 4, 8, 16):
         workers = k * cpus
         waves = math.ceil(districts / workers)
         makespan = waves * task * sharing + (districts / workers) * overhead
-        lines.append(f"   {k:>8}  {workers:>7}  {waves:>5}  {makespan:>8.0f} s")
+        bound = " (the database's floor)" if floor is not None and floor > makespan else ""
+        shown = max(makespan, floor or 0.0)
+        lines.append(f"   {k:>8}  {workers:>7}  {waves:>5}  {shown:>8.0f} s{bound}")
     return lines
 
 
@@ -256,6 +304,12 @@ def main() -> None:
     parser.add_argument("--project", type=int, default=650_000)
     parser.add_argument("--skip-prepare", action="store_true", help="reuse the database")
     parser.add_argument(
+        "--db-cpus",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="cores of the city's database server, for the projection (default: this machine's)",
+    )
+    parser.add_argument(
         "--reference",
         action="store_true",
         help="measure one district of --project enterprises for the projection (else the "
@@ -280,14 +334,14 @@ def main() -> None:
     for job in ("grade", "plan"):
         if job == "grade":
             clear_grades(args.db, codes)
-        local = run(job, args.db, args.work, "local", args.cpus)
+        local, db_local = timed_run(job, args.db, args.work, "local", args.cpus)
         if job == "plan":
             expected = drafts(args.db, codes, args.work / "local")
         if "ray_start" not in figures:
             figures["ray_start"], idle_mib = ray_start(args.cpus)
         if job == "grade":
             clear_grades(args.db, codes)
-        on_ray = run(job, args.db, args.work, "ray", args.cpus)
+        on_ray, db_ray = timed_run(job, args.db, args.work, "ray", args.cpus)
         if job == "plan" and drafts(args.db, codes, args.work / "ray") != expected:
             raise SystemExit("a district's plan on Ray differs from the local engine's")
         speedup = local.seconds / on_ray.seconds
@@ -296,6 +350,11 @@ def main() -> None:
             f"{job}: local {local.seconds:.1f} s, ray ({args.cpus} CPUs) {on_ray.seconds:.1f} s "
             f"→ speedup {speedup:.2f}×"
         )
+        if db_local is not None and db_ray is not None:
+            report.append(
+                f"  the database server's CPU: local {db_local:.1f} s, ray {db_ray:.1f} s; "
+                f"the tasks' own: local {sum(o.cpu_seconds for o in local.outcomes):.1f} s"
+            )
         report += table(job, local, on_ray)
         report += projection(
             job,
@@ -307,6 +366,8 @@ def main() -> None:
             districts=len(codes),
             idle_mib=idle_mib,
             reference=references.get(job),
+            db_cpu=db_local,
+            db_cpus=args.db_cpus,
         )
     import ray
 
