@@ -305,9 +305,9 @@ class _Replan:
             unscheduled_result(x.decision, x.reason.value, x.detail) for x in dropped
         ]
         matched = self.match(drafts, free)
-        for draft in drafts:
+        for k, draft in enumerate(drafts):
             draft.key = self.key(uscc)
-            origin = matched.get(id(draft))
+            origin = matched.get(k)
             meta = _Meta(origin)
             if origin is None:
                 meta.reasons.append(why)
@@ -330,19 +330,23 @@ class _Replan:
                 self.cancelled[i].append(f"{why}: its demands are served by another visit")
 
     def match(self, drafts: Sequence[VisitDraft], free: Sequence[int]) -> dict[int, int]:
-        """Each new visit → the filed visit sharing most demands with it (one to one)."""
+        """Each new visit (by its place in ``drafts``) → the filed visit sharing most
+        demands with it (one to one). Ties go to the earlier filed visit, then to the
+        earlier new one: never to where the objects happen to lie in memory, which
+        differed from one run to the next and with it the revision's account of what
+        moved and what was re-staffed."""
         pairs = []
-        for draft in drafts:
+        for k, draft in enumerate(drafts):
             ids = {t.demand.id for t in draft.tasks}
             for i in free:
                 shared = len(ids & self.task_ids(i))
                 if shared:
-                    pairs.append((-shared, self.previous.visits[i].date, i, id(draft)))
+                    pairs.append((-shared, self.previous.visits[i].date, i, k))
         out: dict[int, int] = {}
         taken: set[int] = set()
-        for _, _, i, d in sorted(pairs):
-            if d not in out and i not in taken:
-                out[d] = i
+        for _, _, i, k in sorted(pairs):
+            if k not in out and i not in taken:
+                out[k] = i
                 taken.add(i)
         return out
 

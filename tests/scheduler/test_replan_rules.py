@@ -149,3 +149,25 @@ def test_same_inputs_same_replan() -> None:
     first, second = replan(q, filed, AS_OF, 2), replan(q, filed, AS_OF, 2)
     assert first.result.canonical() == second.result.canonical()
     assert first.diff == second.diff
+
+
+def test_a_tie_between_new_visits_goes_to_the_first_not_to_where_it_lies_in_memory() -> None:
+    """A filed visit whose two demands now make two new visits (each shares one with it)
+    is matched to the first of them, whatever order the objects have in memory: the
+    revision's account of what moved and what was re-staffed depended on it."""
+    from types import SimpleNamespace
+
+    from jointinspect.scheduler.replan import _Replan
+
+    filed = {7: {"D1", "D2"}}
+    state = SimpleNamespace(
+        task_ids=filed.__getitem__,
+        previous=SimpleNamespace(visits={7: SimpleNamespace(date=MID_DECEMBER)}),
+    )
+
+    def draft(demand_id: str) -> SimpleNamespace:
+        return SimpleNamespace(tasks=[SimpleNamespace(demand=SimpleNamespace(id=demand_id))])
+
+    one, two = draft("D1"), draft("D2")
+    for drafts in ([one, two], [two, one]):
+        assert _Replan.match(state, drafts, [7]) == {0: 7}  # type: ignore[arg-type]
