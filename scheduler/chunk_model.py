@@ -73,7 +73,7 @@ def freeable_officer_days(roster: Roster, placed: Sequence[Placed], members: Seq
     return sum(1 for (o, d), n in inside.items() if roster.load[o][d] == n)
 
 
-def _week_days(roster: Roster, p: Placed) -> list[int]:
+def week_days(roster: Roster, p: Placed) -> list[int]:
     """The days of the visit's window in the ISO week of its day, ascending."""
     lo, hi = roster.week_span(p.day)
     return list(dayset.days(dayset.intersect(p.draft.days, ((lo, hi),))))
@@ -96,7 +96,7 @@ def paid_officer_days_bound(
     slots: dict[str, int] = defaultdict(int)
     for i in members:
         p = placed[i]
-        days.update(_week_days(roster, p))
+        days.update(week_days(roster, p))
         for dept in p.draft.departments:
             slots[dept] += roster.need
     pool = sorted({o for i in members for o in placed[i].officers})
@@ -145,7 +145,7 @@ def build_chunk_model(
     pool_of: dict[str, list[int]] = defaultdict(list)
     for o in pool:
         pool_of[roster.officers[o].department].append(o)
-    week = sorted({d for i in members for d in _week_days(roster, placed[i])})
+    week = sorted({d for i in members for d in week_days(roster, placed[i])})
     usable_days = {
         o: {d for d in week if can_work[o][d] and (outside(o, d) == 0 or town_on[o][d] == town)}
         for o in pool
@@ -166,7 +166,7 @@ def build_chunk_model(
     terms: list[Any] = []
     for i in members:
         p = placed[i]
-        days = [d for d in _week_days(roster, p) if d >= movable_from or d == p.day]
+        days = [d for d in week_days(roster, p) if d >= movable_from or d == p.day]
         on_day = [new_bool(f"x{i}_{d}") for d in days]
         x.update(((i, d), var) for d, var in zip(days, on_day, strict=True))
         m.add_exactly_one(on_day)

@@ -1,8 +1,9 @@
 """The scheduler's shortcuts change how fast it plans, never what it plans.
 
-- A CP-SAT chunk at its officer-day bound is passed over (improvement and replan): the
-  bound is a true lower bound of the chunk model, and passing such chunks over gives the
-  plan that solving them gives whenever the search budget is not what stops the search.
+- A CP-SAT chunk at its bound is passed over (improvement and replan): the bound
+  (officer-days; in a replan also the changes no solution avoids) is a true lower bound
+  of the chunk model, and passing such chunks over gives the plan that solving them
+  gives whenever the search budget is not what stops the search.
 - A demand's decision is worked out once per kind of demand (``decide_all``).
 - A replan gives the filed visits and off-site checks that stay as filed, not copies, and
   counts the district's travel its own way: the revision is the same.
@@ -150,6 +151,66 @@ def test_replan_passes_chunks_at_their_bound_over_without_changing_the_revision(
     assert (
         fast.result.metrics["replan"]["cp_sat_chunks"]
         < (every.result.metrics["replan"]["cp_sat_chunks"])
+    )
+
+
+@pytest.mark.parametrize("seed", [5, 13])
+def test_a_replan_chunks_bound_never_exceeds_what_its_model_can_reach(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Officer-days to pay plus the changes no solution avoids is a lower bound of the
+    replan's chunk model: every chunk the replan meets is solved to optimality here."""
+    p = random_problem(3_000, seed, officers_per_1000=3.0, rate=0.3)
+    filed = solve(p)
+    later = _with_new_complaints(p, filed, 40)
+    costs = change_cost.ChangeCosts.default()
+    seen: list[tuple[int, int]] = []
+
+    def solved_optimally(roster, placed, before, members, town, movable_from, costs_, seed_):  # type: ignore[no-untyped-def]
+        chunk = build_chunk_model(
+            roster,
+            placed,
+            members,
+            town,
+            movable_from=movable_from,
+            penalties=change_cost._change_penalties(before, costs_),
+        )
+        chunk.model.minimize(costs_.officer_day * sum(chunk.w.values()) + sum(chunk.penalties))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 30
+        assert solver.solve(chunk.model) == cp_model.OPTIMAL
+        bound = costs_.officer_day * paid_officer_days_bound(roster, placed, members, town)
+        forced = change_cost.forced_change_cost(
+            roster, placed, before, members, movable_from, costs_
+        )
+        seen.append((bound + forced, round(solver.objective_value)))
+        return None, 0.0
+
+    monkeypatch.setattr(change_cost, "_at_bound", lambda *_args: False)
+    monkeypatch.setattr(change_cost, "_solve_chunk", solved_optimally)
+    replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
+    assert seen, "the night's complaints should reach some chunks"
+    assert all(bound <= best for bound, best in seen)
+    assert any(forced for forced, _ in seen), "some chunk should have changes it cannot avoid"
+
+
+def test_forced_changes_pass_more_replan_chunks_over_and_leave_the_revision_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    p = random_problem(3_000, 1, officers_per_1000=3.0, rate=0.3)
+    filed = solve(p)
+    later = _with_new_complaints(p, filed, 40)
+    costs = dataclasses.replace(change_cost.ChangeCosts.default(), deterministic_budget=UNBOUNDED)
+    as_of = WORKDAYS[20]
+    fast = replan(later, filed, as_of, 2, SchedulerParams.default(), costs)
+    monkeypatch.setattr(change_cost, "forced_change_cost", lambda *_args: 0)
+    days_only = replan(later, filed, as_of, 2, SchedulerParams.default(), costs)
+    _same_plan(fast.result, days_only.result)
+    assert fast.diff == days_only.diff
+    assert (
+        fast.result.metrics["replan"]["cp_sat_chunks"]
+        < days_only.result.metrics["replan"]["cp_sat_chunks"]
     )
 
 
