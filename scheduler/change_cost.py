@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 from jointinspect.scheduler.assignment import Placed, Roster
 from jointinspect.scheduler.chunk_model import (
     Assignment,
+    ChunkModel,
     PenaltyTerms,
     apply_assignment,
     build_chunk_model,
@@ -249,6 +250,28 @@ def _change_penalties(filed: Sequence[FiledPlacement | None], costs: ChangeCosts
     return terms
 
 
+def change_model(
+    roster: Roster,
+    placed: Sequence[Placed],
+    filed: Sequence[FiledPlacement | None],
+    members: Sequence[int],
+    town: str,
+    movable_from: int,
+    costs: ChangeCosts,
+) -> ChunkModel:
+    """The chunk's model with the replan's objective: officer-days and change penalties."""
+    chunk = build_chunk_model(
+        roster,
+        placed,
+        members,
+        town,
+        movable_from=movable_from,
+        penalties=_change_penalties(filed, costs),
+    )
+    chunk.model.minimize(costs.officer_day * sum(chunk.w.values()) + sum(chunk.penalties))
+    return chunk
+
+
 def _solve_chunk(
     roster: Roster,
     placed: Sequence[Placed],
@@ -259,16 +282,8 @@ def _solve_chunk(
     costs: ChangeCosts,
     solver_seed: int,
 ) -> tuple[Assignment | None, float]:
-    chunk = build_chunk_model(
-        roster,
-        placed,
-        members,
-        town,
-        movable_from=movable_from,
-        penalties=_change_penalties(filed, costs),
-    )
+    chunk = change_model(roster, placed, filed, members, town, movable_from, costs)
     m = chunk.model
-    m.minimize(costs.officer_day * sum(chunk.w.values()) + sum(chunk.penalties))
     for (i, d), var in chunk.x.items():
         m.add_hint(var, d == placed[i].day)
     for (o, i), var in chunk.a.items():

@@ -167,15 +167,9 @@ def test_a_replan_chunks_bound_never_exceeds_what_its_model_can_reach(
     seen: list[tuple[int, int]] = []
 
     def solved_optimally(roster, placed, before, members, town, movable_from, costs_, seed_):  # type: ignore[no-untyped-def]
-        chunk = build_chunk_model(
-            roster,
-            placed,
-            members,
-            town,
-            movable_from=movable_from,
-            penalties=change_cost._change_penalties(before, costs_),
+        chunk = change_cost.change_model(
+            roster, placed, before, members, town, movable_from, costs_
         )
-        chunk.model.minimize(costs_.officer_day * sum(chunk.w.values()) + sum(chunk.penalties))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 30
