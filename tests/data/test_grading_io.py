@@ -4,9 +4,12 @@ on SQLite and on PostgreSQL."""
 import datetime as dt
 import json
 
+import psycopg
+import pytest
 from helpers.grading_district import AS_OF, A, B, small_district
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 
+from jointinspect.data.grading import tables
 from jointinspect.data.grading.tables import (
     last_inspection_date,
     load_grade,
@@ -98,4 +101,47 @@ def test_stored_scores_are_the_floats_given(db_url: str) -> None:
     write_grades(engine=engine, as_of=AS_OF, rows=[(A, credit, risk, "B", "[]")])
     stored = load_grade(engine=engine, uscc=A)
     assert stored is not None and (stored.credit, stored.risk) == (credit, risk)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_districts_first_grades_are_copied_in_as_the_upsert_stores_them(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: into an empty table the grades go by COPY straight into it (the
+    temporary table's statement is broken here, and the first write does not need it),
+    and the table is what the upsert through the temporary table makes of the same rows."""
+    engine = make_engine(pg_url)
+    small_district(engine)
+    reasons = json.dumps([{"code": "penalty", "zh": "行政处罚", "en": "x", "weight": 1.5}])
+    rows = [(A, 0.1 + 0.2, 100 / 3, "B", reasons), (B, 1.0, 2.0, "D", "[]")]
+
+    def stored() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text(
+                        "SELECT uscc, credit, risk, grade, reasons::text, as_of "
+                        "FROM enterprise_grade ORDER BY uscc"
+                    )
+                )
+            ]
+
+    def emptied() -> None:
+        with engine.begin() as conn:
+            conn.execute(delete(EnterpriseGrade))
+
+    with monkeypatch.context() as m:
+        m.setattr(tables, "_COPY_TABLE", "SELECT no_such_function()")
+        assert write_grades(engine=engine, as_of=AS_OF, rows=rows) == 2
+        copied = stored()
+        with pytest.raises(psycopg.Error, match="no_such_function"):
+            write_grades(engine=engine, as_of=AS_OF, rows=rows)  # not empty: the upsert
+    assert stored() == copied  # the failed write changed nothing
+    emptied()
+    with monkeypatch.context() as m:
+        m.setattr(tables, "_ANY_GRADE", "SELECT true")  # as if not empty: the upsert
+        write_grades(engine=engine, as_of=AS_OF, rows=rows)
+    assert stored() == copied
     engine.dispose()
