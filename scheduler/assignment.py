@@ -247,7 +247,7 @@ class Construction:
         barred = r.conflicts.get(uscc)
         if not barred:
             return len(idle[day])
-        return sum(1 for o in idle[day] if o not in barred)
+        return len(idle[day]) - len(idle[day] & barred)
 
     def _day_cost(self, draft: VisitDraft, town: str, day: int) -> tuple[int, int] | None:
         """(new officer-days needed, −free officers) on ``day``; None when impossible."""
@@ -368,7 +368,9 @@ def _fewest_free(idle: list[list[set[int]] | None], day: int, barred: set[int] |
         if per_day is None:
             return 0
         officers = per_day[day]
-        free = sum(1 for o in officers if o not in barred) if barred else len(officers)
+        # The intersection walks the smaller set, the few barred: counting the idle one by
+        # one was a sixth of a plan's construction where enterprises have many departments.
+        free = len(officers) - len(officers & barred) if barred else len(officers)
         fewest = min(fewest, free)
     return fewest
 
