@@ -236,6 +236,21 @@ class Construction:
             return [o for o in opened if can_work[o][day] and o not in barred]
         return [o for o in opened if can_work[o][day]]
 
+    def _open_count(self, dept: str, town: str, day: int, uscc: str, enough: int) -> int:
+        """``min(enough, len(self._open_eligible(...)))``, without the list: a day is costed
+        for every department of every visit on every day of its window."""
+        opened = self.roster.open.get((dept, town, day))
+        if not opened:
+            return 0
+        can_work, barred = self.roster.can_work, self.roster.conflicts.get(uscc) or _NO_OFFICERS
+        count = 0
+        for o in opened:
+            if count >= enough:
+                break
+            if can_work[o][day] and o not in barred:
+                count += 1
+        return min(count, enough)
+
     def _free(self, dept: str, day: int, uscc: str) -> int:
         """Idle officers of ``dept`` on ``day`` who may inspect ``uscc``: an officer with a
         回避 conflict is idle but no help, and counting them would steer the visit to a day
@@ -255,7 +270,7 @@ class Construction:
         cost = 0
         slack = 1 << 30
         for dept in draft.departments:
-            have = min(r.need, len(self._open_eligible(dept, town, day, draft.uscc)))
+            have = self._open_count(dept, town, day, draft.uscc, r.need)
             missing = r.need - have
             free = self._free(dept, day, draft.uscc)
             if free < missing:
