@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import String, cast, func, select, union_all
+from sqlalchemy import String, cast, func, literal_column, select, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.sql.expression import ColumnClause
 
 from jointinspect.data.bulk_write import large_page_cache
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
@@ -240,17 +241,17 @@ def load_grading_tables(
         uscc_scope(conn, only) as keep,
         _read_ahead(engine, whole=only is None) as ahead,
     ):
-        e, ce, ir, r = (table_of(t).c for t in (Enterprise, CreditEvent, IndustryRecord, Relation))
+        e, ce, r = (table_of(t).c for t in (Enterprise, CreditEvent, Relation))
         queries = {
             "enterprises": keep(
                 select(e.uscc, e.industry, e.status, cast(e.opened_on, String)), e.uscc
             ),
             "credit_events": keep(select(ce.uscc, ce.kind, _day(ce.date), ce.severity), ce.uscc),
+            "industry_records": _industry_query(conn, keep),
             "inspections": _inspections_query(after=None, until=None, keep=keep),
             "relations": keep(keep(select(r.uscc_a, r.uscc_b, r.kind), r.uscc_a), r.uscc_b),
         }
-        # In the order they are read; industry records (floats) come from this connection
-        # while the thread makes the rest's JSON.
+        # In the order they are read.
         sent = {name: ahead(query) for name, query in queries.items()}
         enterprises = _columns(
             conn,
@@ -275,16 +276,7 @@ def load_grading_tables(
             as_of,
         )
         industry_records = _up_to(
-            _columns(
-                conn,
-                keep(
-                    select(ir.uscc, ir.department, ir.indicator, ir.value, _day(ir.date)), ir.uscc
-                ),
-                ("uscc", "department", "indicator", "value", "date"),
-                shared={"uscc": usccs, "department": {}, "indicator": {}},
-                reals=True,
-            ),
-            as_of,
+            _industry_records(conn, keep, usccs, sent["industry_records"]), as_of
         )
         inspections = _up_to(
             _inspection_columns(conn, queries["inspections"], usccs, sent["inspections"]), as_of
@@ -305,6 +297,52 @@ def load_grading_tables(
         triggers=triggers,
         relations=relations,
     )
+
+
+#: An industry record's place in its SQLite table: the order both of its reads follow.
+_RECORD_ROW: ColumnClause[Any] = literal_column("industry_record.rowid")
+_RECORD_NAMES = ("uscc", "department", "indicator", "value", "date")
+
+
+def _industry_query(conn: Connection, keep: Keep, *, whole: bool = False) -> Any:
+    """The industry records' columns: on SQLite (unless ``whole``) all but the value,
+    after the row's place, in row order (see :func:`_industry_records`)."""
+    ir = table_of(IndustryRecord).c
+    if whole or conn.dialect.name != "sqlite":
+        return keep(select(ir.uscc, ir.department, ir.indicator, ir.value, _day(ir.date)), ir.uscc)
+    return keep(
+        select(_RECORD_ROW.label("row"), ir.uscc, ir.department, ir.indicator, _day(ir.date)),
+        ir.uscc,
+    ).order_by(_RECORD_ROW)
+
+
+def _industry_records(
+    conn: Connection,
+    keep: Keep,
+    usccs: dict[Any, Any],
+    sent: "Future[Sequence[str] | None] | None",
+) -> Columns:
+    """The industry records, their values exactly as stored.
+
+    SQLite's JSON writes a double with 15 significant digits, which does not give back
+    every double. So on SQLite the values come from the cursor, one float a row in row
+    order, and the text columns as JSON (:func:`_batches`) in the same order, checked by
+    the rows' places: the cursor alone took twice as long, on this thread, as the JSON
+    made ahead on another.
+    """
+    shared = {"uscc": usccs, "department": {}, "indicator": {}}
+    if conn.dialect.name == "sqlite":
+        names = ("row", "uscc", "department", "indicator", "date")
+        columns = _columns(conn, _industry_query(conn, keep), names, shared=shared, sent=sent)
+        ir = table_of(IndustryRecord).c
+        rows = _fetch(conn, keep(select(_RECORD_ROW, ir.value), ir.uscc).order_by(_RECORD_ROW))
+        if [row for row, _ in rows] == columns.pop("row"):
+            columns["value"] = [value for _, value in rows]
+            return {name: columns[name] for name in _RECORD_NAMES}
+    # Elsewhere, and should SQLite ever not keep both reads in row order: all from the
+    # cursor, in one read.
+    query = _industry_query(conn, keep, whole=True)
+    return _columns(conn, query, _RECORD_NAMES, shared=shared, reals=True)
 
 
 def load_trade_history(*, engine: Engine, as_of: dt.date) -> Columns:

@@ -196,3 +196,42 @@ def test_columns_too_long_for_one_json_text_come_from_the_cursor(
     assert got.credit_events["uscc"] == expected.credit_events["uscc"]
     np.testing.assert_array_equal(got.credit_events["date"], expected.credit_events["date"])
     assert got.relations == expected.relations
+
+
+def test_industry_values_are_read_exactly_as_stored(engine: Engine) -> None:
+    # 100 / 3 needs 17 significant digits; SQLite's JSON writes 15.
+    with engine.begin() as conn:
+        uscc, department = conn.execute(
+            text("SELECT uscc, department FROM industry_record LIMIT 1")
+        ).one()
+        conn.execute(
+            text(
+                "INSERT INTO industry_record (id, uscc, department, indicator, value, date) "
+                "VALUES ('exact', :uscc, :department, 'exactness', :value, '2025-01-02')"
+            ),
+            {"uscc": uscc, "department": department, "value": 100 / 3},
+        )
+    records = tables.load_grading_tables(engine=engine, as_of=AS_OF).industry_records
+    values = [
+        v for v, i in zip(records["value"], records["indicator"], strict=True) if i == "exactness"
+    ]
+    assert values == [100 / 3]
+    scoped = tables.load_grading_tables(engine=engine, as_of=AS_OF, only=[uscc]).industry_records
+    assert [
+        v for v, i in zip(scoped["value"], scoped["indicator"], strict=True) if i == "exactness"
+    ] == [100 / 3]
+
+
+def test_industry_records_read_in_two_parts_fall_back_to_one_read_if_out_of_step(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = tables.load_grading_tables(engine=engine, as_of=AS_OF).industry_records
+    real = tables._fetch
+
+    def reversed_rows(conn: Any, query: Any) -> list[tuple[Any, ...]]:
+        return real(conn, query)[::-1]
+
+    monkeypatch.setattr(tables, "_fetch", reversed_rows)
+    got = tables.load_grading_tables(engine=engine, as_of=AS_OF).industry_records
+    assert got["value"] == expected["value"]
+    assert got["uscc"] == expected["uscc"]
