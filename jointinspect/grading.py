@@ -2,16 +2,16 @@
 risk model or the shipped default, store the grades, write them as CSV, and evaluate them
 against later inspections."""
 
-import csv
 import datetime as dt
 import functools
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,8 @@ from numpy.typing import NDArray
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.bulk_write import no_cyclic_gc
-from jointinspect.data.exports.files import safe_text, written_whole
+from jointinspect.data.exports.csv_fields import EXCEL, CsvQuoting
+from jointinspect.data.exports.files import FORMULA_PREFIXES, safe_text, written_whole
 from jointinspect.data.grading.risk_models import adopted_model, record_grading
 from jointinspect.data.grading.tables import (
     WRITE_CHUNK,
@@ -257,29 +258,83 @@ class GradesCsv:
         )
 
     def write(self, path: Path) -> None:
-        """The whole file at ``path``, a slice of enterprises at a time."""
-        decimals = self.score_decimals
+        """The whole file at ``path``, a slice of enterprises at a time: the bytes
+        ``csv.writer`` would write (see ``data.exports.csv_fields``)."""
+        reasons = _ReasonFields(self.reasons, EXCEL)
+        score = f"{{:.{self.score_decimals}f}}"
+        # Numbers need no quotes; formatted by the row's own format, in C.
+        row = EXCEL.delimiter.join(["{}", score, score, "{}", f"{{:.{P_DECIMALS}f}}", "{}"])
+        row += EXCEL.lineterminator
         with path.open("w", encoding="utf-8", newline="") as handle:
             # The BOM written by hand: the same bytes as encoding="utf-8-sig", whose
             # encoder is Python code called for every row, where UTF-8's is C.
             handle.write("\ufeff")
-            writer = csv.writer(handle)
-            writer.writerow(CSV_HEADER)
+            handle.write(EXCEL.delimiter.join(map(EXCEL.field, CSV_HEADER)) + EXCEL.lineterminator)
             for start, stop in _slices(len(self.uscc)):
-                cells = self.reasons.cells(
-                    start, stop, join=REASON_SEPARATOR, between=LANGUAGE_SEPARATOR
-                )
-                writer.writerows(
-                    zip(
-                        map(safe_text, self.uscc[start:stop].tolist()),
-                        [f"{v:.{decimals}f}" for v in self.credit[start:stop].tolist()],
-                        [f"{v:.{decimals}f}" for v in self.risk[start:stop].tolist()],
-                        [GRADES[g] for g in self.grade[start:stop].tolist()],
-                        [f"{p:.{P_DECIMALS}f}" for p in self.p_violation[start:stop].tolist()],
-                        map(safe_text, cells),
-                        strict=True,
+                handle.write(
+                    "".join(
+                        map(
+                            row.format,
+                            _text_fields(self.uscc[start:stop].tolist()),
+                            self.credit[start:stop].tolist(),
+                            self.risk[start:stop].tolist(),
+                            [GRADES[g] for g in self.grade[start:stop].tolist()],
+                            self.p_violation[start:stop].tolist(),
+                            reasons.fields(start, stop),
+                        )
                     )
                 )
+
+
+def _text_fields(values: list[str]) -> Iterable[str]:
+    """Text cells as CSV fields, made safe for spreadsheets (:func:`safe_text`). USCCs,
+    the column this is for, never need either: one look at the whole column says so."""
+    whole = "".join(values)
+    if EXCEL.needs_quotes(whole) or any(map(str.startswith, values, repeat(FORMULA_PREFIXES))):
+        return [EXCEL.field(safe_text(v)) for v in values]
+    return values
+
+
+class _ReasonFields:
+    """Each enterprise's reasons as the CSV field ``csv.writer`` would write for the cell
+    ``safe_text(zh / en; zh / en …)``: quoted when any of its wordings (or the separators)
+    holds a character the dialect quotes for, each wording escaped once."""
+
+    def __init__(self, cells: ReasonCells, quoting: CsvQuoting) -> None:
+        texts = [f"{zh}{LANGUAGE_SEPARATOR}{en}" for zh, en in cells.words]
+        self.cells = cells
+        self.quoting = quoting
+        self.escaped = [quoting.escaped(t) for t in texts]
+        self.join = quoting.escaped(REASON_SEPARATOR)
+        special = np.array([quoting.needs_quotes(t) for t in texts], dtype=bool)
+        formula = np.array([t.startswith(FORMULA_PREFIXES) for t in texts], dtype=bool)
+        rows = cells.text_of_row
+        # Per enterprise: how many of its wordings need quotes (a difference of running
+        # counts), and whether its first wording would start a formula.
+        count = np.concatenate([[0], np.cumsum(special[rows])])
+        self.quoted = count[cells.bounds[1:]] > count[cells.bounds[:-1]]
+        if quoting.needs_quotes(REASON_SEPARATOR):
+            self.quoted |= np.diff(cells.bounds) > 1
+        self.formula = np.zeros(len(cells.bounds) - 1, dtype=bool)
+        if len(rows):
+            first = rows[np.minimum(cells.bounds[:-1], len(rows) - 1)]
+            self.formula = (np.diff(cells.bounds) > 0) & formula[first]
+
+    def fields(self, start: int, stop: int) -> list[str]:
+        bounds, escaped, quote = self.cells.bounds, self.escaped, self.quoting.quote
+        lo, hi = int(bounds[start]), int(bounds[stop])
+        pieces = [escaped[j] for j in self.cells.text_of_row[lo:hi].tolist()]
+        ends = (bounds[start : stop + 1] - lo).tolist()
+        cells = [self.join.join(pieces[a:b]) for a, b in itertools.pairwise(ends)]
+        return [
+            f"{quote}{safe}{cell}{quote}" if quoted else f"{safe}{cell}"
+            for cell, quoted, safe in zip(
+                cells,
+                self.quoted[start:stop].tolist(),
+                ["'" if f else "" for f in self.formula[start:stop].tolist()],
+                strict=True,
+            )
+        ]
 
 
 @contextmanager

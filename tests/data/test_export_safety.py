@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers.grading_world import World
 from helpers.plan_factory import USCC, RevisionSpec, UnscheduledSpec, add_revision, sample_plan
@@ -25,7 +26,8 @@ from jointinspect.data.exports.xlsx import SHEET_NAME_CHARS, sheet_title
 from jointinspect.data.plans.document import load_plan_document
 from jointinspect.models import Department, Enterprise, Inspector, Item, session_scope
 from jointinspect.models.codes import CodeKey
-from jointinspect.risk.reasons import ReasonCells
+from jointinspect.risk.grade import GradingResult
+from jointinspect.risk.reasons import ReasonCells, ReasonTexts
 
 KEY = CodeKey("k1", bytes.fromhex("11" * 32))
 #: Enterprise names a hostile registration could carry, each a formula in a spreadsheet.
@@ -144,15 +146,25 @@ def test_grades_csv_reasons_are_neutralised(
     world = World().firm(USCC[0]).firm(USCC[1])
     result = world.grade()
     # Reasons are the CSV's free text; make them hostile to see the writer defuse them.
-    monkeypatch.setattr(
-        ReasonCells, "cells", lambda _self, start, stop, **_k: ["=1+2", "@x"][start:stop]
+    hostile = ReasonCells(
+        words=[("=1+2", "a, b"), ("@x", '"y"')],
+        text_of_row=np.array([0, 1], dtype=np.int64),
+        bounds=np.array([0, 1, 2], dtype=np.int64),
     )
+    real = grading.ReasonTexts
+
+    def with_hostile_words(graded: GradingResult) -> ReasonTexts:
+        texts = real(graded)
+        texts.cells = hostile
+        return texts
+
+    monkeypatch.setattr(grading, "ReasonTexts", with_hostile_words)
     out = tmp_path / "grades.csv"
     grading.write_csv(result, out)
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [r[5] for r in table[1:]] == ["'=1+2", "'@x"]
+    assert [r[5] for r in table[1:]] == ["'=1+2 / a, b", '\'@x / "y"']
     assert [r[0] for r in table[1:]] == sorted([USCC[0], USCC[1]])
 
 
