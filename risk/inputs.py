@@ -393,8 +393,9 @@ def _events(
     grp = group if group is not None else np.zeros(len(ent), dtype=np.int64)
     keep = day <= limit
     # A canonical order makes every sum below independent of the input's row order.
+    kept = day[keep].astype(np.int64)
     order = np.flatnonzero(keep)[
-        np.lexsort((val[keep], grp[keep], severity[keep], code[keep], day[keep], ent[keep]))
+        canonical_order((ent[keep], kept, code[keep], severity[keep], grp[keep]), val[keep])
     ]
     return Events(
         ent=ent[order],
@@ -404,3 +405,32 @@ def _events(
         value=val[order],
         group=grp[order],
     )
+
+
+#: Bits of one int64 that packed keys may fill (the sign bit stays clear).
+_PACKED_BITS = 63
+
+
+def canonical_order(keys: Sequence[IntArray], last: FloatArray) -> IntArray:
+    """``np.lexsort((last, *reversed(keys)))``: rows sorted by ``keys`` (the first is the
+    primary), then ``last``, ties kept in input order.
+
+    lexsort makes one stable pass per key; the integer keys (an enterprise, a day, a
+    code …: a few bits each) are packed into one int64 first, in the same order, so a
+    district's million events take one pass, or two with ``last``. Keys too wide to pack
+    together are sorted by lexsort itself.
+    """
+    size = len(last)
+    packed = np.zeros(size, dtype=np.int64)
+    used = 0
+    for key in keys:
+        low = int(key.min()) if size else 0
+        shifted = key.astype(np.int64) - low
+        width = int(shifted.max()).bit_length() if size else 0
+        used += width
+        if used > _PACKED_BITS:
+            return np.asarray(np.lexsort((last, *reversed(keys))), dtype=np.int64)
+        packed = (packed << width) | shifted
+    if not last.any():  # nothing left to break ties with (-0.0 ties with 0.0 too)
+        return np.argsort(packed, kind="stable").astype(np.int64)
+    return np.asarray(np.lexsort((last, packed)), dtype=np.int64)

@@ -2,6 +2,7 @@
 numpy's, and what cannot be numbered is an error naming it."""
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from jointinspect.risk.inputs import (
     IndustryRecordColumns,
     InspectionColumns,
     build_inputs,
+    canonical_order,
     sorted_classes,
 )
 
@@ -95,3 +97,22 @@ def test_what_cannot_be_numbered_is_named(columns: dict[str, object], message: s
             enterprises=EnterpriseColumns([A], ["6210"], [True]),
             **columns,  # type: ignore[arg-type]
         )
+
+
+def _keys_and_last(values: st.SearchStrategy[int]) -> st.SearchStrategy[Any]:
+    return st.integers(0, 40).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(values, min_size=n, max_size=n), min_size=1, max_size=5),
+            st.lists(st.sampled_from([0.0, -0.0, 1.5, -2.0, float("nan")]), min_size=n, max_size=n),
+        )
+    )
+
+
+# Narrow keys are packed into one; wide ones (2**40 and more apart) overflow it.
+@given(_keys_and_last(st.integers(-3, 3)) | _keys_and_last(st.integers(-(2**40), 2**40)))
+def test_canonical_order_is_lexsorts(keys_last: tuple[list[list[int]], list[float]]) -> None:
+    keys, last = keys_last
+    arrays = [np.array(k, dtype=np.int64) for k in keys]
+    values = np.array(last, dtype=np.float64)
+    expected = np.lexsort((values, *reversed(arrays)))
+    assert canonical_order(arrays, values).tolist() == expected.tolist()
