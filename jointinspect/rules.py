@@ -101,7 +101,7 @@ def hard_rule_check(options: Options) -> HardRuleCheck:
             engine=session.get_bind(),  # type: ignore[arg-type]
             calendar=calendar,
             trigger_response_days=options.trigger_response_days,
-            town_centres=False,  # the rules do not route
+            routing=False,  # the rules do not route
         )
         drawn = checked_draw(inputs, rows, header.seed, record)
         problem = build_problem(inputs, header.seed, calendar, drawn)

@@ -20,10 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import String, cast, func, literal_column, select, union_all
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.sql.expression import ColumnClause
 
 from jointinspect.data.bulk_write import large_page_cache
+from jointinspect.data.columnar import json_columns
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
     CreditEvent,
@@ -142,7 +142,7 @@ def _batches(
 ) -> Iterator[list[list[Any]]]:
     """The values of ``query``'s rows column by column, a batch of rows at a time.
 
-    SQLite sends each column as one JSON array (:func:`_json_columns`; ``sent``: already
+    SQLite sends each column as one JSON array (``data.columnar``; ``sent``: already
     asked for, see :func:`_read_ahead`): the driver makes a tuple and an object per row
     and value, which took twice as long as SQLite writing the JSON and ``json.loads``
     reading it. JSON keeps text and integers exactly but not every double (SQLite writes
@@ -150,7 +150,7 @@ def _batches(
     cursor instead, a batch at a time, each turned into columns before the next is read.
     """
     if conn.dialect.name == "sqlite" and not reals:
-        texts = sent.result() if sent is not None else _json_columns(conn, query)
+        texts = sent.result() if sent is not None else json_columns(conn, query)
         if texts is not None:
             yield [json.loads(text) for text in texts]
             return
@@ -161,18 +161,6 @@ def _batches(
             yield [[row[k] for row in rows] for k in range(width)]
     finally:
         result.close()
-
-
-def _json_columns(conn: Connection, query: Any) -> Sequence[str] | None:
-    """Each column of ``query``'s rows as a JSON array, from SQLite's ``json_group_array``
-    (one aggregate query: each row lands at the same place in every column); None if
-    SQLite cannot (no JSON, or a column longer than its longest string)."""
-    source = query.subquery()
-    try:
-        row = conn.execute(select(*(func.json_group_array(c) for c in source.c))).one()
-    except (DataError, OperationalError):
-        return None
-    return tuple(row)
 
 
 @contextmanager
@@ -195,7 +183,7 @@ def _read_ahead(engine: Engine, whole: bool) -> Iterator[ReadAhead]:
     def columns(query: Any) -> Sequence[str] | None:
         if not own:
             own.append(engine.connect())
-        return _json_columns(own[0], query)
+        return json_columns(own[0], query)
 
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grading-read")
     try:

@@ -14,6 +14,7 @@ them into a ``PlanningProblem`` and into the draw's candidates.
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from jointinspect.data.columnar import json_columns
 from jointinspect.data.uscc_scope import Keep, uscc_scope
 from jointinspect.models import (
     Availability,
@@ -40,6 +42,7 @@ from jointinspect.models import (
 )
 from jointinspect.models.core_table import table_of
 from jointinspect.models.enums import DemandSource
+from jointinspect.models.errors import JointInspectError
 from jointinspect.models.plan_problem import DemandInfo
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.timezones import CHINA
@@ -49,6 +52,10 @@ from jointinspect.models.workdays import WorkingCalendar
 RANDOM_PRIORITY = 2
 #: Spec §1: a demand's default priority.
 DEFAULT_PRIORITY = 3
+
+
+class RegisterChangedError(JointInspectError):
+    """The register changed between the reads that load it (another command wrote)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,15 +177,15 @@ def load_planning_inputs(
     calendar: WorkingCalendar,
     trigger_response_days: int,
     only_enterprises_with_demands: Collection[str] | None = None,
-    town_centres: bool = True,
+    routing: bool = True,
 ) -> PlanningInputs:
     """Everything ``plan`` needs for ``quarter``, in one read transaction.
 
     ``only_enterprises_with_demands``: load just the enterprises the demands name and
     these (a replan's drawn ones), not the district's register — all that a problem is
     built from when nothing is drawn anew (``graded`` then counts those only).
-    ``town_centres=False`` leaves out the officers' home coordinates (a scan of the
-    register), which only routing needs.
+    ``routing=False`` leaves out what only routing reads: the enterprises' coordinates
+    and the officers' home coordinates (a scan of the register).
     """
     with engine.connect() as conn:
         demands = _demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days)
@@ -188,7 +195,7 @@ def load_planning_inputs(
             else {d.uscc for d in demands} | set(only_enterprises_with_demands)
         )
         with uscc_scope(conn, wanted) as keep:
-            enterprises = _enterprises(conn, keep)
+            enterprises = _enterprises(conn, keep, coordinates=routing)
             return PlanningInputs(
                 quarter=quarter,
                 enterprises=enterprises,
@@ -198,33 +205,55 @@ def load_planning_inputs(
                 demands=demands,
                 sampling_rules=_sampling_rules(conn),
                 routine_visits_this_year=routine_visits_this_year(conn, quarter),
-                town_centres=_town_centres(conn) if town_centres else {},
+                town_centres=_town_centres(conn) if routing else {},
                 graded=enterprises.graded(),
             )
 
 
-def _enterprises(conn: Connection, keep: Keep) -> EnterpriseColumns:
+def _enterprises(conn: Connection, keep: Keep, *, coordinates: bool) -> EnterpriseColumns:
+    """The register (or the scope's part of it) in USCC order, with each enterprise's
+    grade; ``coordinates``: with its latitude and longitude (else None: only routing
+    reads them)."""
     e, g = table_of(Enterprise).c, table_of(EnterpriseGrade).c
-    result = conn.execute(
-        keep(
-            select(e.uscc, e.town, e.industry, e.lat, e.lon, e.status, g.grade)
-            .select_from(
-                table_of(Enterprise).outerjoin(table_of(EnterpriseGrade), e.uscc == g.uscc)
-            )
-            .order_by(e.uscc),
-            e.uscc,
-        )
+    text = keep(
+        select(e.uscc, e.town, e.industry, e.status, g.grade)
+        .select_from(table_of(Enterprise).outerjoin(table_of(EnterpriseGrade), e.uscc == g.uscc))
+        .order_by(e.uscc),
+        e.uscc,
     )
-    # The driver's own tuples (plain text and numbers only): a SQLAlchemy Row per
-    # enterprise cost more than the query at district scale.
+    sent = json_columns(conn, text) if conn.dialect.name == "sqlite" else None
+    if sent is not None:
+        uscc, town, industry, status, grade = (tuple(json.loads(c)) for c in sent)
+    else:
+        uscc, town, industry, status, grade = _cursor_columns(conn, text, 5)
+    if not uscc:
+        return EnterpriseColumns()
+    lat: tuple[float | None, ...] = (None,) * len(uscc)
+    lon = lat
+    if coordinates:
+        # Doubles from the cursor (JSON would round them), matched to the text by USCC.
+        placed, lat, lon = _cursor_columns(
+            conn, keep(select(e.uscc, e.lat, e.lon).order_by(e.uscc), e.uscc), 3
+        )
+        if placed != uscc:
+            raise RegisterChangedError(
+                "the register changed while it was being read", hint="run the command again"
+            )
+    return EnterpriseColumns(uscc, town, industry, lat, lon, status, grade)
+
+
+def _cursor_columns(conn: Connection, query: Any, width: int) -> list[tuple[Any, ...]]:
+    """``query``'s rows as ``width`` columns, from the driver's own tuples (plain text and
+    numbers only): a SQLAlchemy Row per enterprise cost more than the query at district
+    scale."""
+    result = conn.execute(query)
     try:
         rows = result.cursor.fetchall()
     finally:
         result.close()
     if not rows:
-        return EnterpriseColumns()
-    uscc, town, industry, lat, lon, status, grade = zip(*rows, strict=True)
-    return EnterpriseColumns(uscc, town, industry, lat, lon, status, grade)
+        return [()] * width
+    return [tuple([row[k] for row in rows]) for k in range(width)]
 
 
 def _no_disturb(conn: Connection) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
