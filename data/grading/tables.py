@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnClause
 
 from jointinspect.data.bulk_write import large_page_cache
-from jointinspect.data.columnar import json_columns
+from jointinspect.data.reading.columnar import json_columns
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
     CreditEvent,
@@ -142,7 +142,7 @@ def _batches(
 ) -> Iterator[list[list[Any]]]:
     """The values of ``query``'s rows column by column, a batch of rows at a time.
 
-    SQLite sends each column as one JSON array (``data.columnar``; ``sent``: already
+    SQLite sends each column as one JSON array (``data.reading.columnar``; ``sent``: already
     asked for, see :func:`_read_ahead`): the driver makes a tuple and an object per row
     and value, which took twice as long as SQLite writing the JSON and ``json.loads``
     reading it. JSON keeps text and integers exactly but not every double (SQLite writes

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.columnar import json_columns
+from jointinspect.data.reading.columnar import json_columns
 from jointinspect.data.uscc_scope import Keep, uscc_scope
 from jointinspect.models import (
     Availability,
