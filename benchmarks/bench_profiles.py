@@ -64,6 +64,10 @@ class Runner:
         self.env = dict(os.environ)
         self.env["JOINTINSPECT_KEY_FILE"] = str(folder / "bench.key")
         self.env.pop("JOINTINSPECT_DB", None)
+        # The package's bytecode is written by the first (untimed) command and read by the
+        # timed ones, as an installed package's is: where the environment forbids writing
+        # it (PYTHONDONTWRITEBYTECODE), every command would compile the package anew.
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         if code is not None:
             self.env["PYTHONPATH"] = str(code)
 
