@@ -18,6 +18,7 @@ one ``bench_plan.py`` leaves behind, or ``bench_replan.py --prepare-only``'s
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import sys
 import time
@@ -142,6 +143,7 @@ def main() -> None:
     shutil.copyfile(args.db, work)
     settings = Settings(db=f"sqlite:///{work}")
     upgrade_database(settings.db)  # a copy made by an older version gets its migrations
+    os.sync()  # the copy written out before the clock starts (see bench_profiles)
     engine = make_engine(settings.db)
     first = file_first(engine, settings)
     print(

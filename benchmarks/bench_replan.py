@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -199,6 +200,7 @@ def replan_once(folder: Path, base: Path, share: float) -> tuple[int, dict[str, 
     work = folder / "work.db"
     shutil.copyfile(base, work)
     triggers = write_triggers(work, folder / "inbox", share)
+    os.sync()  # the copy written out before the clock starts (see bench_profiles)
     return triggers, run_replan(folder, work)
 
 
