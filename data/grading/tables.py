@@ -57,6 +57,10 @@ class UnsupportedGradeDatabase(JointInspectError):
     """Grades can be written to SQLite and PostgreSQL only."""
 
 
+class UngradableEnterpriseError(JointInspectError):
+    """A grade names an enterprise the register does not have (nothing was written)."""
+
+
 @dataclass(frozen=True)
 class GradingTables:
     """Plain columns keyed by name, ready for ``risk.inputs`` (``CreditEventColumns(**…)``)."""
@@ -492,6 +496,8 @@ def write_grades(
     The statement goes to the driver's executemany as it is: at 650,000 rows, building
     SQLAlchemy parameter dicts and serialising JSON row by row took longer than grading.
     ``rows`` is read a batch at a time, so a generator's rows need never be held at once.
+    A batch naming an enterprise that is not in the register is refused, in one query a
+    batch (the table has no foreign key, see ``EnterpriseGrade``): nothing is written.
     """
     dialect = engine.dialect.name
     if dialect not in _UPSERT:
@@ -505,9 +511,34 @@ def write_grades(
         if dialect == "postgresql":
             return _copy_upsert(conn, with_day)
         while batch := list(itertools.islice(with_day, WRITE_CHUNK)):
+            usccs = json.dumps([row[0] for row in batch])
+            _refuse_unknown(conn.exec_driver_sql(_UNKNOWN_IN_BATCH, (usccs,)).first())
             conn.exec_driver_sql(_UPSERT[dialect], batch)
             written += len(batch)
     return written
+
+
+#: SQLite: the first of a batch's enterprises (a JSON array) that the register lacks.
+_UNKNOWN_IN_BATCH = (
+    "SELECT value FROM json_each(?) WHERE NOT EXISTS "
+    "(SELECT 1 FROM enterprise e WHERE e.uscc = json_each.value) LIMIT 1"
+)
+#: The first enterprise of table ``{}`` (the rows just copied) that the register lacks.
+_UNKNOWN_IN_TABLE = (
+    "SELECT s.uscc FROM {} s WHERE NOT EXISTS "
+    "(SELECT 1 FROM enterprise e WHERE e.uscc = s.uscc) LIMIT 1"
+)
+
+
+def _refuse_unknown(unknown: Sequence[Any] | None) -> None:
+    """Raise :class:`UngradableEnterpriseError` for ``unknown``, the row an ``_UNKNOWN_…``
+    query found (None: none); the caller's transaction then rolls back what it wrote."""
+    if unknown is not None:
+        raise UngradableEnterpriseError(
+            f"a grade names enterprise {unknown[0]}, which is not in the register; "
+            "no grade was written",
+            hint="grade the enterprises of the register (import the enterprise first)",
+        )
 
 
 #: PostgreSQL: the rows arrive by COPY into a temporary table, then one upsert takes them
@@ -557,6 +588,10 @@ def _copy_upsert(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
             for row in rows:
                 copy.write_row(row)
                 written += 1
+        # Before the upsert, the copied rows alone are checked (with an empty table,
+        # the table's rows are the copied ones).
+        cursor.execute(_UNKNOWN_IN_TABLE.format(target or "enterprise_grade"))
+        _refuse_unknown(cursor.fetchone())
         if target is not None:
             cursor.execute(_COPY_UPSERT)
             cursor.execute("DROP TABLE ji_grade_in")

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, text
 
 from jointinspect.data.grading import tables
 from jointinspect.data.grading.tables import (
+    UngradableEnterpriseError,
     last_inspection_date,
     load_grade,
     load_grading_tables,
@@ -101,6 +102,34 @@ def test_stored_scores_are_the_floats_given(db_url: str) -> None:
     write_grades(engine=engine, as_of=AS_OF, rows=[(A, credit, risk, "B", "[]")])
     stored = load_grade(engine=engine, uscc=A)
     assert stored is not None and (stored.credit, stored.risk) == (credit, risk)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("graded_before", [False, True], ids=["first grades", "upsert"])
+def test_a_grade_of_an_enterprise_not_in_the_register_is_refused_whole(
+    db_url: str, graded_before: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``enterprise_grade`` has no foreign key; ``write_grades`` checks each batch against
+    the register instead. An unknown enterprise in the last batch (a batch a row here)
+    refuses the whole write: the batches before it are not kept."""
+    engine = make_engine(db_url)
+    small_district(engine)
+    if graded_before:
+        write_grades(engine=engine, as_of=AS_OF, rows=[(A, 70.0, 40.0, "C", "[]")])
+
+    def stored() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            query = "SELECT uscc, credit, grade, as_of FROM enterprise_grade ORDER BY uscc"
+            return [tuple(r) for r in conn.execute(text(query))]
+
+    before = stored()
+    monkeypatch.setattr(tables, "WRITE_CHUNK", 1)
+    unknown = "91310120MA1XXXXX9X"
+    rows = [(A, 10.0, 90.0, "D", "[]"), (B, 10.0, 90.0, "D", "[]"), (unknown, 1.0, 1.0, "A", "[]")]
+    with pytest.raises(UngradableEnterpriseError, match=f"{unknown}, which is not in the reg"):
+        write_grades(engine=engine, as_of=dt.date(2025, 7, 1), rows=rows)
+    assert stored() == before
+    assert write_grades(engine=engine, as_of=dt.date(2025, 7, 1), rows=rows[:2]) == 2
     engine.dispose()
 
 
