@@ -15,6 +15,7 @@ them into a ``PlanningProblem`` and into the draw's candidates.
 
 import datetime as dt
 import json
+import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -205,7 +206,9 @@ def load_planning_inputs(
                 demands=demands,
                 sampling_rules=_sampling_rules(conn),
                 routine_visits_this_year=routine_visits_this_year(conn, quarter),
-                town_centres=_town_centres(conn) if routing else {},
+                town_centres=_town_centres(conn, enterprises, whole=wanted is None)
+                if routing
+                else {},
                 graded=enterprises.graded(),
             )
 
@@ -410,11 +413,39 @@ def routine_visits_this_year(conn: Connection, quarter: Quarter) -> dict[str, in
     return {uscc: int(n) for uscc, n in rows}
 
 
-def _town_centres(conn: Connection) -> dict[str, tuple[float, float]]:
+def _town_centres(
+    conn: Connection, register: EnterpriseColumns, *, whole: bool
+) -> dict[str, tuple[float, float]]:
+    """Each town's centre (where its officers are taken to live): the mean of the
+    coordinates of its enterprises that have both. ``whole``: ``register`` is the whole
+    register, with coordinates, and the centres are taken from it; else the register's
+    towns and coordinates are read for them."""
+    if whole:
+        return town_centres(register.town, register.lat, register.lon)
     c = table_of(Enterprise).c
-    rows = conn.execute(
-        select(c.town, func.avg(c.lat), func.avg(c.lon))
-        .where(and_(c.lat.is_not(None), c.lon.is_not(None)))
-        .group_by(c.town)
+    town, lat, lon = _cursor_columns(
+        conn, select(c.town, c.lat, c.lon).where(and_(c.lat.is_not(None), c.lon.is_not(None))), 3
     )
-    return {town: (float(lat), float(lon)) for town, lat, lon in rows if lat is not None}
+    return town_centres(town, lat, lon)
+
+
+def town_centres(
+    town: Sequence[str], lat: Sequence[float | None], lon: Sequence[float | None]
+) -> dict[str, tuple[float, float]]:
+    """The mean latitude and longitude per town of the rows with both, in town order.
+
+    Summed with ``math.fsum``, the correctly rounded sum, so a centre has the same bits
+    whatever order the rows come in and whichever database gives them: SQL's AVG does not
+    promise that (SQLite's summation changed in 3.43; PostgreSQL adds in scan order), and
+    a centre's last bit can decide a route, so the plan's bytes.
+    """
+    lats: dict[str, list[float]] = defaultdict(list)
+    lons: dict[str, list[float]] = defaultdict(list)
+    for t, a, o in zip(town, lat, lon, strict=True):
+        if a is not None and o is not None:
+            lats[t].append(a)
+            lons[t].append(o)
+    return {
+        t: (math.fsum(lats[t]) / len(lats[t]), math.fsum(lons[t]) / len(lons[t]))
+        for t in sorted(lats)
+    }

@@ -1,11 +1,15 @@
 """The register as planning reads it: text columns as SQLite's JSON, coordinates from the
-cursor, the same columns either way."""
+cursor, the same columns either way; the towns' centres, the same bits in any order."""
 
+import math
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers.imported_district import imported_district
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -14,6 +18,7 @@ from jointinspect.data.plans.planning_inputs import (
     EnterpriseColumns,
     RegisterChangedError,
     load_planning_inputs,
+    town_centres,
 )
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
@@ -46,14 +51,19 @@ def engine(district: Path, tmp_path: Path) -> Engine:
     return engine
 
 
-def _register(engine: Engine, routing: bool = True) -> EnterpriseColumns:
+def _inputs(engine: Engine, routing: bool = True, **scope: Any) -> Any:
     return load_planning_inputs(
         QUARTER,
         engine=engine,
         calendar=WorkingCalendar(),
         trigger_response_days=10,
         routing=routing,
-    ).enterprises
+        **scope,
+    )
+
+
+def _register(engine: Engine, routing: bool = True) -> EnterpriseColumns:
+    return _inputs(engine, routing).enterprises
 
 
 def _by_cursor(engine: Engine) -> list[tuple[Any, ...]]:
@@ -113,3 +123,56 @@ def test_a_quarter_with_no_enterprises_reads_an_empty_register(tmp_path: Path) -
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     create_schema(engine)
     assert _register(engine) == EnterpriseColumns()
+
+
+def test_the_town_centres_are_the_means_of_the_register_whole_or_scoped(engine: Engine) -> None:
+    """``plan`` takes the centres from the register it read; a replan, which reads only
+    the enterprises with demands, reads the coordinates for them: the same centres."""
+    rows = _by_cursor(engine)
+    towns = {r[1] for r in rows}
+    expected = {
+        t: tuple(
+            math.fsum(r[k] for r in rows if r[1] == t and r[3] is not None and r[4] is not None)
+            / sum(1 for r in rows if r[1] == t and r[3] is not None and r[4] is not None)
+            for k in (3, 4)
+        )
+        for t in towns
+    }
+    whole = _inputs(engine).town_centres
+    assert whole == expected
+    scoped = _inputs(engine, only_enterprises_with_demands=[rows[0][0]])
+    assert len(scoped.enterprises) < len(rows)
+    assert scoped.town_centres == whole
+    assert _inputs(engine, routing=False).town_centres == {}
+
+
+def test_a_town_centre_has_the_same_bits_in_any_order() -> None:
+    """Added one after another, 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the last bit;
+    a centre does not, nor does a row without both coordinates count."""
+    towns = ("南桥镇",) * 4
+    forward = town_centres(towns, (0.1, 0.2, 0.3, None), (121.0, 121.0, 121.0, 121.5))
+    backward = town_centres(towns, (None, 0.3, 0.2, 0.1), (121.5, 121.0, 121.0, 121.0))
+    assert forward == backward == {"南桥镇": (0.6 / 3, 121.0)}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["南桥镇", "奉城镇", "海湾镇"]),
+            st.none() | st.floats(30.6, 31.0),
+            st.none() | st.floats(121.2, 121.8),
+        ),
+        max_size=60,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_town_centres_do_not_depend_on_the_order_of_the_rows(
+    rows: list[tuple[str, float | None, float | None]], shuffle: random.Random
+) -> None:
+    shuffled = list(rows)
+    shuffle.shuffle(shuffled)
+
+    def centres(of: list[tuple[str, float | None, float | None]]) -> Any:
+        return town_centres([r[0] for r in of], [r[1] for r in of], [r[2] for r in of])
+
+    assert centres(shuffled) == centres(rows)
