@@ -75,13 +75,32 @@ def test_check_characters_of_many_bodies_are_check_character_of_each() -> None:
         check_characters(["I" * 19])
 
 
-def test_codes_made_in_a_second_process_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+class _Kind(str):
+    """A str subclass, which marshal does not take."""
+
+
+@pytest.mark.parametrize("subclassed", [False, True], ids=["marshalled", "pickled"])
+def test_codes_made_in_a_second_process_are_the_same(
+    monkeypatch: pytest.MonkeyPatch, subclassed: bool
+) -> None:
+    """The fields go to the codes' process packed by marshal, dates as ordinals; fields
+    marshal refuses go pickled as they are. Either way, the codes made here."""
     from jointinspect.data.codes import issue
 
     fields = [
         offsite_fields(f"9131012000000{n:05d}", dt.date(2025, 9, 1), "XF", "I", "D")
         for n in range(50)
+    ] + [
+        visit_fields(
+            f"9131012000001{n:05d}",
+            dt.date(2025, 9, 2) + dt.timedelta(days=n),
+            [("XF", "I1", f"D-{n}"), ("SCJ", "I2", f"D-{n}b")],
+            [("XF", "XF-001"), ("SCJ", "SCJ-0002"), ("XF", "XF-003")],
+        )
+        for n in range(50)
     ]
+    if subclassed:
+        fields[0] = (_Kind(fields[0][0]), *fields[0][1:])  # type: ignore[assignment]
     monkeypatch.setattr(issue, "BACKGROUND_CODES", 10)
     monkeypatch.setattr(issue.os, "cpu_count", lambda: 2)
     started: list[object] = []
