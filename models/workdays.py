@@ -69,6 +69,11 @@ class WorkingCalendar:
     extra_workdays: frozenset[dt.date] = field(default_factory=frozenset)
     #: Years for which the override is complete, so the weekday fallback is not used.
     override_years: frozenset[int] = field(default_factory=frozenset)
+    #: ``add_workdays``' answers so far: planning asks it for each trigger's window, tens
+    #: of thousands a district, about the same few hundred days.
+    _added: dict[tuple[dt.date, int], dt.date] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.extra_holidays:
@@ -92,13 +97,17 @@ class WorkingCalendar:
 
     def add_workdays(self, day: dt.date, n: int) -> dt.date:
         """The ``n``-th working day after ``day`` (``day`` itself not counted)."""
+        known = self._added.get((day, n))
+        if known is not None:
+            return known
         if n < 1:
             raise ValueError("n must be at least 1")
-        current = day
-        while n:
+        current, left = day, n
+        while left:
             current += dt.timedelta(days=1)
             if self.is_workday(current):
-                n -= 1
+                left -= 1
+        self._added[day, n] = current
         return current
 
     def with_overrides(

@@ -48,6 +48,22 @@ def test_calendar_knows_national_day_and_make_up_days() -> None:
     assert cal.add_workdays(dt.date(2025, 9, 28), 10) == dt.date(2025, 10, 17)
 
 
+def test_calendar_remembers_its_answers_not_another_calendars() -> None:
+    """``add_workdays`` keeps what it worked out, per calendar: asked again it gives the
+    same day, a calendar with overrides works its own out, and the memory is not part of
+    a calendar's value."""
+    cal = WorkingCalendar()
+    day = dt.date(2025, 9, 26)  # a Friday; the 28th is a make-up Sunday
+    assert cal.add_workdays(day, 1) == dt.date(2025, 9, 28)
+    assert cal.add_workdays(day, 1) == dt.date(2025, 9, 28)
+    assert cal.add_workdays(day, 2) == dt.date(2025, 9, 29)
+    changed = cal.with_overrides([dt.date(2025, 9, 28)], [])
+    assert changed.add_workdays(day, 1) == dt.date(2025, 9, 29)
+    assert cal == WorkingCalendar() and hash(cal) == hash(WorkingCalendar())
+    with pytest.raises(ValueError, match="at least 1"):
+        cal.add_workdays(day, 0)
+
+
 def test_calendar_override_and_uncovered_years() -> None:
     cal = WorkingCalendar()
     assert not cal.covers(2099)
