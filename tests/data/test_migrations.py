@@ -212,3 +212,32 @@ def test_write_revision_autogenerates_the_next_one(
     assert migrations.upgrade(engine).after == revision
     engine.dispose()
     assert _differences(url, metadata) == []
+
+
+def test_0005_drops_the_grades_key_named_or_not_and_its_downgrade_restores_it(
+    db_url: str,
+) -> None:
+    """SQLite's baseline key has no name, PostgreSQL's has, and so has the one 0005's
+    downgrade makes: the upgrade drops each (a key it could not name failed here)."""
+    from alembic import command
+
+    engine = make_engine(db_url)
+    create_schema(engine)
+
+    def keys(conn: object) -> list[str | None]:
+        return [
+            k["name"]
+            for k in inspect(conn).get_foreign_keys("enterprise_grade")
+            if k["referred_table"] == "enterprise"
+        ]
+
+    try:
+        with migrations._migrating(engine) as conn:
+            config = migrations._config(migrations.LOCATION, connection=conn)
+            assert keys(conn) == []
+            command.downgrade(config, "0004")
+            assert len(keys(conn)) == 1
+            command.upgrade(config, "0005")
+            assert keys(conn) == []
+    finally:
+        engine.dispose()

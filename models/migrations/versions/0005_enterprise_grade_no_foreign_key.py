@@ -22,17 +22,23 @@ TABLE = "enterprise_grade"
 #: SQLite reflects the key without a name; this convention names it so that batch mode
 #: can drop it (Alembic, "Dropping Unnamed or Named Foreign Key Constraints").
 NAMING = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
+UNNAMED = "fk_enterprise_grade_uscc_enterprise"
 
 
 def upgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
+    keys = [
+        k for k in sa.inspect(bind).get_foreign_keys(TABLE) if k["referred_table"] == "enterprise"
+    ]
+    for key in keys:
+        # The baseline's key has no name on SQLite (one made by ``downgrade`` has);
+        # PostgreSQL names every key.
+        name = key["name"] or UNNAMED
+        if bind.dialect.name != "sqlite":
+            op.drop_constraint(name, TABLE, type_="foreignkey")
+            continue
         with op.batch_alter_table(TABLE, naming_convention=NAMING) as batch:
-            batch.drop_constraint("fk_enterprise_grade_uscc_enterprise", type_="foreignkey")
-        return
-    for key in sa.inspect(bind).get_foreign_keys(TABLE):
-        if key["referred_table"] == "enterprise" and key["name"]:
-            op.drop_constraint(key["name"], TABLE, type_="foreignkey")
+            batch.drop_constraint(name, type_="foreignkey")
 
 
 def downgrade() -> None:
