@@ -234,11 +234,16 @@ def build_problem(
         for x in drawn
     ]
     needed = sorted({d.uscc for d in demands})
+    # Straight from the register's columns (not a row object per enterprise first): the
+    # plan, its filing check and every replan build a hundred thousand of these.
+    register, no_disturb = inputs.enterprises, inputs.no_disturb
+    town, lat, lon, grade = register.town, register.lat, register.lon, register.grade
+    position = register.position()
     enterprises = {}
     for uscc in needed:
-        e = inputs.enterprises.row(uscc)
+        k = position[uscc]
         enterprises[uscc] = EnterpriseInfo(
-            uscc, e.town, e.lat, e.lon, e.grade or "", tuple(inputs.no_disturb.get(uscc, ()))
+            uscc, town[k], lat[k], lon[k], grade[k] or "", tuple(no_disturb.get(uscc, ()))
         )
     items = {
         code: ItemInfo(code, i.department, ItemMode(i.mode), i.no_disturb, i.minutes)
