@@ -103,6 +103,7 @@ def make_plan(
         extra_metrics={"drawn": len(drawn)},
         keep_rows=False,  # filed later, by another command
         draw=draw_record(inputs, seed, drawn),
+        town_centres=inputs.town_centres,
     )
     seconds["store"] = time.monotonic() - mark
     seconds["total"] = time.monotonic() - started

@@ -195,6 +195,7 @@ def _replan_locked(
         calendar=calendar,
         trigger_response_days=options.trigger_response_days,
         only_enterprises_with_demands=[d.uscc for d in drawn],
+        town_centres=filed.town_centres,
     )
     seed, quarter = filed.header.seed, filed.header.quarter
     # The filed visits in the order the replan numbers them (``previous_index``).
@@ -225,6 +226,7 @@ def _replan_locked(
         generated_at=now,
         extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
         carried=carried,
+        town_centres=inputs.town_centres,
     )
     record_replan(run.stored.revision_id, engine=engine, as_of=as_of, diff=run.diff)
     clock.lap("store")

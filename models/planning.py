@@ -62,6 +62,11 @@ class PlanRevisionBase(SQLModel):
     #: what the draw was made from and of what it drew. Filing checks the draw against
     #: the database by these instead of drawing again when nothing it depends on changed.
     draw: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    #: Each town's centre as the revision was planned with it (``{town: [lat, lon]}``):
+    #: where the town's officers are taken to live. A replan plans with its filed
+    #: revision's centres: officers do not move house in mid-quarter as enterprises
+    #: register, and the replan need not read the whole register to find them.
+    town_centres: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class PlanRevision(PlanRevisionBase, table=True):

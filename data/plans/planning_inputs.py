@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import math
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -179,6 +179,7 @@ def load_planning_inputs(
     trigger_response_days: int,
     only_enterprises_with_demands: Collection[str] | None = None,
     routing: bool = True,
+    town_centres: Mapping[str, tuple[float, float]] | None = None,
 ) -> PlanningInputs:
     """Everything ``plan`` needs for ``quarter``, in one read transaction.
 
@@ -186,7 +187,9 @@ def load_planning_inputs(
     these (a replan's drawn ones), not the district's register — all that a problem is
     built from when nothing is drawn anew (``graded`` then counts those only).
     ``routing=False`` leaves out what only routing reads: the enterprises' coordinates
-    and the officers' home coordinates (a scan of the register).
+    and the officers' home coordinates (a scan of the register). ``town_centres``, when
+    given (a replan's: its filed revision's), are the centres used; else they are worked
+    out from the register.
     """
     with engine.connect() as conn:
         demands = _demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days)
@@ -206,9 +209,11 @@ def load_planning_inputs(
                 demands=demands,
                 sampling_rules=_sampling_rules(conn),
                 routine_visits_this_year=routine_visits_this_year(conn, quarter),
-                town_centres=_town_centres(conn, enterprises, whole=wanted is None)
-                if routing
-                else {},
+                town_centres={}
+                if not routing
+                else dict(town_centres)
+                if town_centres is not None
+                else _town_centres(conn, enterprises, whole=wanted is None),
                 graded=enterprises.graded(),
             )
 

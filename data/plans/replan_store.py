@@ -50,6 +50,9 @@ class FiledRevision:
     #: Its rows: a replan works from them, and filing the next revision compares with
     #: them (a filed revision never changes, so they need not be read again).
     rows: RevisionRows
+    #: The town centres it was planned with; None for a revision made before they were
+    #: kept (migration 0006).
+    town_centres: dict[str, tuple[float, float]] | None = None
 
     @cached_property
     def document(self) -> PlanDocument:
@@ -70,7 +73,16 @@ def read_filed_revision(quarter: str, *, engine: Engine) -> FiledRevision:
             )
         rows = read_revision_rows(session.connection(), revision.id)
         header = read_revision_header(session.connection(), revision.id)
-        return FiledRevision(header, revision.id, revision.as_of, rows)
+        centres = revision.town_centres
+        return FiledRevision(
+            header,
+            revision.id,
+            revision.as_of,
+            rows,
+            None
+            if centres is None
+            else {town: (float(lat), float(lon)) for town, (lat, lon) in centres.items()},
+        )
 
 
 def interrupted_replan_draft(quarter: str, *, engine: Engine) -> int | None:

@@ -11,7 +11,7 @@ the revision remains.
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,7 @@ def store_draft(
     keep_rows: bool = True,
     carried: CarriedRows | None = None,
     draw: dict[str, Any] | None = None,
+    town_centres: Mapping[str, tuple[float, float]] | None = None,
 ) -> StoredRevision:
     """Write ``plan`` as the next draft revision of its quarter's plan, in place of any
     draft the quarter holds (in the same transaction, so a crash keeps the old draft).
@@ -88,13 +89,16 @@ def store_draft(
     inside the database. The revision written is the same either way — the same ids in
     the same order, the same values — only faster when most of it is carried.
 
-    ``draw`` is the revision's draw record (``planning.draw_record``), kept with it."""
+    ``draw`` is the revision's draw record (``planning.draw_record``), kept with it;
+    ``town_centres`` the centres it was planned with (a replan of it plans with them)."""
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     plan_id = plan_id_for(prefix, plan.quarter)
     with engine.begin() as conn, large_page_cache(conn):
         replaced = delete_drafts(conn, plan_id)
-        revision_id, number = _new_revision(conn, plan, plan_id, generated_at, extra_metrics, draw)
+        revision_id, number = _new_revision(
+            conn, plan, plan_id, generated_at, extra_metrics, draw, town_centres
+        )
         visit_ids = _reserve_ids(conn, table_of(Visit), len(plan.visits))
         offsite_ids = _reserve_ids(conn, table_of(OffsiteCheck), len(plan.offsite))
         copied = (
@@ -289,6 +293,7 @@ def _new_revision(
     generated_at: dt.datetime,
     extra_metrics: dict[str, Any] | None,
     draw: dict[str, Any] | None,
+    town_centres: Mapping[str, tuple[float, float]] | None,
 ) -> tuple[int, int]:
     plans = table_of(Plan)
     revisions = table_of(PlanRevision)
@@ -308,6 +313,9 @@ def _new_revision(
             generated_at=generated_at.astimezone(dt.UTC),
             metrics=metrics,
             draw=draw,
+            town_centres=None
+            if town_centres is None
+            else {town: [lat, lon] for town, (lat, lon) in sorted(town_centres.items())},
         )
     )
     revision_id = result.inserted_primary_key[0] if result.inserted_primary_key else None

@@ -8,11 +8,12 @@ import math
 
 import pytest
 from helpers.replan_world import AS_OF, QUARTER, World, write_bundle
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import app
+from jointinspect.data.plans import planning_inputs
 from jointinspect.data.plans.document import (
     PlanDocument,
     VisitDoc,
@@ -20,6 +21,7 @@ from jointinspect.data.plans.document import (
     read_plan_document,
 )
 from jointinspect.data.plans.followups import followup_id
+from jointinspect.data.plans.planning_inputs import town_centres
 from jointinspect.models import (
     Demand,
     Enterprise,
@@ -312,3 +314,40 @@ def test_replan_command_says_no_change(world: World) -> None:
     assert result.stdout.strip() == "Replan of 2025Q4 as of 2025-11-03: no change; nothing filed."
     bad = CliRunner().invoke(app, ["replan", "--quarter", "2025Q4", "--as-of", "3 Nov"], env=env)
     assert bad.exit_code == 2 and "'3 Nov' is not a date YYYY-MM-DD" in bad.output
+
+
+def _register_centres(engine: Engine) -> dict[str, list[float]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT town, lat, lon FROM enterprise")).all()
+    town, lat, lon = zip(*rows, strict=True)
+    return {t: [a, o] for t, (a, o) in town_centres(town, lat, lon).items()}
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["centres kept", "made before 0006"])
+def test_a_replan_plans_with_the_filed_revisions_town_centres(
+    world: World, engine: Engine, kept: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Officers live where the filed plan put them (their town's centre): enterprises
+    that move in the register after filing move no officer, and the replan does not read
+    the register for the centres. A revision filed before centres were kept has none:
+    the replan works them out from the register, as it did before, and keeps them."""
+    filed = _revisions(engine)[0]
+    assert filed.town_centres == _register_centres(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE enterprise SET lat = lat + 0.1 WHERE lat IS NOT NULL"))
+        if not kept:
+            conn.execute(text("UPDATE plan_revision SET town_centres = NULL"))
+    moved = _register_centres(engine)
+    assert moved != filed.town_centres
+    if kept:
+
+        def no_scan(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("the replan read the register for the town centres")
+
+        monkeypatch.setattr(planning_inputs, "_town_centres", no_scan)
+    write_bundle(world.district / "inbox" / "complaints", "triggers.csv", _complaints(engine, 0.01))
+    run = _replan(world, engine)
+    assert run.filing is not None  # type: ignore[attr-defined]
+    replanned = _revisions(engine)[-1]
+    assert replanned.revision == 2
+    assert replanned.town_centres == (filed.town_centres if kept else moved)
