@@ -209,11 +209,11 @@ def load_planning_inputs(
                 demands=demands,
                 sampling_rules=_sampling_rules(conn),
                 routine_visits_this_year=routine_visits_this_year(conn, quarter),
-                town_centres={}
-                if not routing
-                else dict(town_centres)
-                if town_centres is not None
-                else _town_centres(conn, enterprises, whole=wanted is None),
+                town_centres=_town_centres(
+                    conn, enterprises, whole=wanted is None, given=town_centres
+                )
+                if routing
+                else {},
                 graded=enterprises.graded(),
             )
 
@@ -419,12 +419,18 @@ def routine_visits_this_year(conn: Connection, quarter: Quarter) -> dict[str, in
 
 
 def _town_centres(
-    conn: Connection, register: EnterpriseColumns, *, whole: bool
+    conn: Connection,
+    register: EnterpriseColumns,
+    *,
+    whole: bool,
+    given: Mapping[str, tuple[float, float]] | None,
 ) -> dict[str, tuple[float, float]]:
-    """Each town's centre (where its officers are taken to live): the mean of the
-    coordinates of its enterprises that have both. ``whole``: ``register`` is the whole
-    register, with coordinates, and the centres are taken from it; else the register's
-    towns and coordinates are read for them."""
+    """Each town's centre (where its officers are taken to live): ``given`` when there
+    are (a replan's), else the mean of the coordinates of its enterprises that have both.
+    ``whole``: ``register`` is the whole register, with coordinates, and the centres are
+    taken from it; else the register's towns and coordinates are read for them."""
+    if given is not None:
+        return dict(given)
     if whole:
         return town_centres(register.town, register.lat, register.lon)
     c = table_of(Enterprise).c

@@ -342,9 +342,9 @@ def test_a_replan_plans_with_the_filed_revisions_town_centres(
     if kept:
 
         def no_scan(*_args: object, **_kwargs: object) -> None:
-            raise AssertionError("the replan read the register for the town centres")
+            raise AssertionError("the replan worked the town centres out from the register")
 
-        monkeypatch.setattr(planning_inputs, "_town_centres", no_scan)
+        monkeypatch.setattr(planning_inputs, "town_centres", no_scan)
     write_bundle(world.district / "inbox" / "complaints", "triggers.csv", _complaints(engine, 0.01))
     run = _replan(world, engine)
     assert run.filing is not None  # type: ignore[attr-defined]
