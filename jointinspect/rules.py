@@ -7,6 +7,7 @@ triggers or regrading no longer covers every demand, and filing it is refused (r
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlmodel import Session
@@ -37,6 +38,7 @@ from jointinspect.models.quarter import Quarter
 from jointinspect.options import Options, scheduler_params, working_calendar
 from jointinspect.planning import build_problem, checked_draw
 from jointinspect.scheduler.checker import check as check_plan
+from jointinspect.scheduler.params import SchedulerParams
 
 
 def plan_result(
@@ -87,10 +89,28 @@ def plan_result(
 
 
 def hard_rule_check(options: Options) -> HardRuleCheck:
-    """A check for ``file_plan`` configured from ``options``."""
-    params = scheduler_params(options)
+    """A check for ``file_plan`` configured from ``options``; it pickles, so that a big
+    draft is checked in a process of its own (``file_plan(check_apart_from=…)``)."""
+    return HardRuleChecker(
+        # What the check reads of the options, and no more: the code keys stay here.
+        Options(
+            calendar_file=options.calendar_file,
+            trigger_response_days=options.trigger_response_days,
+        ),
+        scheduler_params(options),
+    )
 
-    def check(session: Session, revision_id: int) -> Sequence[str]:
+
+@dataclass(frozen=True)
+class HardRuleChecker:
+    """The planner's checker on a stored draft, against the problem rebuilt from the
+    database as it is now and the draft's seed and draw."""
+
+    options: Options
+    params: SchedulerParams
+
+    def __call__(self, session: Session, revision_id: int) -> Sequence[str]:
+        options = self.options
         conn = session.connection()
         header = read_revision_header(conn, revision_id)
         rows = rows_read(session, revision_id) or read_revision_rows(conn, revision_id)
@@ -106,7 +126,7 @@ def hard_rule_check(options: Options) -> HardRuleCheck:
         drawn = checked_draw(inputs, rows, header.seed, record)
         problem = build_problem(inputs, header.seed, calendar, drawn)
         return check_plan(
-            problem, plan_result(rows, header.quarter, header.seed, header.metrics), params
+            problem,
+            plan_result(rows, header.quarter, header.seed, header.metrics),
+            self.params,
         )
-
-    return check

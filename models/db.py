@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from jointinspect.models import (  # noqa: F401  (registers tables)
     reference,
     risk_models,
 )
-from jointinspect.models.districts import ENGINE_OPTION, District
+from jointinspect.models.districts import ENGINE_OPTION, District, district_of
 from jointinspect.models.migrations import stamp_head, stored_revision
 
 DEFAULT_DB_URL = "sqlite:///jointinspect.db"
@@ -69,6 +70,30 @@ def make_engine(
     if district is not None:
         engine = engine.execution_options(**{ENGINE_OPTION: district})
     return engine
+
+
+@dataclass(frozen=True)
+class EngineRecipe:
+    """What another process needs to open an engine on the same database as one of this
+    process's: its URL (password included) and its district."""
+
+    url: str
+    district: District | None
+
+    def engine(self) -> Engine:
+        if self.district is not None and make_url(self.url).get_backend_name() == "sqlite":
+            # A SQLite district's URL names its own file already (``district_url``).
+            return make_engine(self.url).execution_options(**{ENGINE_OPTION: self.district})
+        return make_engine(self.url, district=self.district)
+
+
+def recipe_of(engine: Engine) -> EngineRecipe | None:
+    """How to open ``engine``'s database in another process; None for one no other
+    process can open (SQLite in memory)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return EngineRecipe(url.render_as_string(hide_password=False), district_of(engine))
 
 
 def district_url(url: str, district: District) -> str:

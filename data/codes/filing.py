@@ -21,11 +21,12 @@ the two revision rows change through the ORM, where the guard sees them.
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
@@ -38,6 +39,7 @@ from jointinspect.data.codes.bindings import (
     offsite_fields,
     visit_fields,
 )
+from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_apart
 from jointinspect.data.codes.issue import codes_in_background
 from jointinspect.data.plans.carry import CarriedIds, fill_id_map, id_map_table
 from jointinspect.data.plans.document import RevisionRows, latest_revision, read_revision_rows
@@ -52,8 +54,17 @@ from jointinspect.models.codes import CodeKey
 from jointinspect.models.core_table import table_of
 from jointinspect.models.errors import JointInspectError
 
-#: Given a session and a revision id, the hard-rule violations found, in words.
-HardRuleCheck = Callable[[Session, int], Sequence[str]]
+__all__ = [
+    "SHOWN_VIOLATIONS",
+    "FilingResult",
+    "HardRuleCheck",
+    "HardRuleViolationError",
+    "NothingToFileError",
+    "UnchangedPlanError",
+    "file_plan",
+    "rows_read",
+]
+
 #: Where ``file_plan`` leaves the draft's rows in ``Session.info`` for its check.
 _ROWS_READ = "jointinspect.filing.rows_read"
 #: How many violations the refusal message names (the rest are counted).
@@ -114,6 +125,7 @@ def file_plan(
     filed_rows: tuple[int, RevisionRows] | None = None,
     draft_rows: tuple[int, RevisionRows] | None = None,
     carried: CarriedIds | None = None,
+    check_apart_from: int | None = None,
 ) -> FilingResult:
     """File the latest draft of ``quarter``'s plan with codes made by ``key``.
 
@@ -125,6 +137,10 @@ def file_plan(
     revision (with ``draft_rows``): their codes carry over as they would anyway (same
     binding), so they are moved in one statement and only the other rows are compared,
     issued and revoked one by one. The result is the same as without it.
+    ``check_apart_from`` — a draft of at least this many visits and off-site checks is
+    checked in a second process while it is filed (:mod:`check_apart`; ``check`` must
+    pickle and read the draft through the session's database, not the session): the
+    verdict is the same, and it comes before the filing commits. None: checked here.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -134,6 +150,7 @@ def file_plan(
         no_cyclic_gc(),
         session_scope(engine) as session,
         large_page_cache(session.connection()),
+        ExitStack() as stack,
     ):
         draft = latest_revision(session=session, quarter=quarter)
         assert draft.id is not None
@@ -144,6 +161,9 @@ def file_plan(
                 hint=f"make a new draft with `jointinspect replan --quarter {quarter}`",
             )
         conn = session.connection()
+        apart: Verdict | None = None
+        if check_apart_from is not None and _size(conn, draft.id) >= check_apart_from:
+            apart = stack.enter_context(check_apart(check, engine, draft.id))
         previous = _filed_revision(session, draft.plan_id)
         new = (
             draft_rows[1]
@@ -184,16 +204,8 @@ def file_plan(
         with codes_in_background(
             [e.fields for e in entries if e.fields not in carried_codes], key
         ) as fresh_codes:
-            violations = list(check(session, draft.id))
-            if violations:
-                shown = "; ".join(violations[:SHOWN_VIOLATIONS])
-                more = len(violations) - SHOWN_VIOLATIONS
-                raise HardRuleViolationError(
-                    f"revision {draft.revision} of {quarter} breaks {len(violations)} hard "
-                    f"rule(s): {shown}" + (f" (and {more} more)" if more > 0 else ""),
-                    hint="fix the inputs and plan again; a plan that breaks hard rules is "
-                    "not filed",
-                )
+            if apart is None:
+                _refuse(draft.revision, quarter, check(session, draft.id))
             fresh = iter(fresh_codes())
         # Binding fields built from rows (``data.bindings``) are already in canonical
         # order, so they are compared as they are — no need to serialise them.
@@ -220,6 +232,12 @@ def file_plan(
         draft.filed_by = filed_by
         session.add(draft)
         session.flush()
+        if apart is not None:
+            # Nothing is committed before the verdict: a refusal rolls all of it back.
+            found = apart()
+            if found is None:  # the check's process gave none: the check runs here
+                found = list(check(session, draft.id))
+            _refuse(draft.revision, quarter, found)
         return FilingResult(
             plan_id=draft.plan_id,
             quarter=quarter,
@@ -232,6 +250,31 @@ def file_plan(
             codes_revoked=revoked,
             superseded_revision=previous.revision if previous is not None else None,
         )
+
+
+def _refuse(revision: int, quarter: str, violations: Sequence[str]) -> None:
+    """Refuse the filing when the hard-rule check found ``violations``."""
+    if violations:
+        shown = "; ".join(violations[:SHOWN_VIOLATIONS])
+        more = len(violations) - SHOWN_VIOLATIONS
+        raise HardRuleViolationError(
+            f"revision {revision} of {quarter} breaks {len(violations)} hard "
+            f"rule(s): {shown}" + (f" (and {more} more)" if more > 0 else ""),
+            hint="fix the inputs and plan again; a plan that breaks hard rules is not filed",
+        )
+
+
+def _size(conn: Connection, revision_id: int) -> int:
+    """How many visits and off-site checks ``revision_id`` holds (two index counts)."""
+    total = 0
+    for model in (Visit, OffsiteCheck):
+        table = table_of(model)
+        total += int(
+            conn.execute(
+                select(func.count()).select_from(table).where(table.c.revision_id == revision_id)
+            ).scalar_one()
+        )
+    return total
 
 
 def rows_read(session: Session, revision_id: int) -> RevisionRows | None:
