@@ -2,6 +2,7 @@
 
 import datetime as dt
 import getpass
+import time
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.context import (
     DbOption,
     QuarterOption,
+    elapsed_progress,
     open_engine,
     reports_errors,
     settings_for,
@@ -52,6 +54,7 @@ def register(app: typer.Typer) -> None:
                 options=options,
                 filed_by=by or getpass.getuser(),
                 now=dt.datetime.now(dt.UTC),
+                progress=elapsed_progress(time.monotonic()),
             )
         finally:
             engine.dispose()

@@ -3,6 +3,7 @@ every hard rule, filed with inspection codes made by the district's key — and 
 a draft that will not be filed."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
@@ -43,12 +44,16 @@ def file_quarter(
     options: Options | None = None,
     filed_by: str,
     now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> FilingResult:
     """File the latest draft of ``quarter`` with the configured key (now, by default),
     refusing a draft that breaks a hard rule. A draft that plans exactly what is filed
-    already is discarded (it would only block the next replan) and reported."""
+    already is discarded (it would only block the next replan) and reported.
+    ``progress`` is told each step, in words."""
     options = options or Options()
     key = load_keys(options, engine).current
+    if progress is not None:
+        progress("waiting for the plans lock")
     with plans_lock(engine, timeout=options.lock_timeout):
         interrupted = interrupted_replan_draft(quarter, engine=engine)
         if interrupted is not None:
@@ -67,6 +72,7 @@ def file_quarter(
                 now=now or dt.datetime.now(dt.UTC),
                 check=rules.hard_rule_check(options),
                 check_apart_from=CHECK_APART_FROM,
+                progress=progress,
             )
         except UnchangedPlanError as exc:
             dropped = discard_drafts(quarter, engine=engine, missing_ok=True)

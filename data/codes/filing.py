@@ -21,7 +21,7 @@ the two revision rows change through the ORM, where the guard sees them.
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -126,6 +126,7 @@ def file_plan(
     draft_rows: tuple[int, RevisionRows] | None = None,
     carried: CarriedIds | None = None,
     check_apart_from: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> FilingResult:
     """File the latest draft of ``quarter``'s plan with codes made by ``key``.
 
@@ -141,9 +142,11 @@ def file_plan(
     checked in a second process while it is filed (:mod:`check_apart`; ``check`` must
     pickle and read the draft through the session's database, not the session): the
     verdict is the same, and it comes before the filing commits. None: checked here.
+    ``progress`` is told each step, in words.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    say = progress or _silent
     # Two revisions' rows, the rebuilt problem and the codes: millions of objects, no
     # reference cycles.
     with (
@@ -163,8 +166,13 @@ def file_plan(
         conn = session.connection()
         apart: Verdict | None = None
         if check_apart_from is not None and _size(conn, draft.id) >= check_apart_from:
+            say(f"checking revision {draft.revision} against the hard rules, in a second process")
             apart = stack.enter_context(check_apart(check, engine, draft.id))
         previous = _filed_revision(session, draft.plan_id)
+        say(
+            f"reading revision {draft.revision}"
+            + (f" and the filed revision {previous.revision}" if previous is not None else "")
+        )
         new = (
             draft_rows[1]
             if draft_rows is not None and draft_rows[0] == draft.id
@@ -193,6 +201,7 @@ def file_plan(
                 f"revision {previous.revision} does; nothing to file",
             )
         session.info[_ROWS_READ] = (draft.id, new)
+        say(f"{len(new.visits):,} visits and {len(new.offsite):,} off-site checks to file")
         # What is not carried over by copying: compared, issued and revoked one by one.
         rest_new, rest_old = new, old
         if copied is not None and old is not None:
@@ -205,8 +214,11 @@ def file_plan(
             [e.fields for e in entries if e.fields not in carried_codes], key
         ) as fresh_codes:
             if apart is None:
+                say(f"checking revision {draft.revision} against the hard rules")
                 _refuse(draft.revision, quarter, check(session, draft.id))
+            say("making the inspection codes")
             fresh = iter(fresh_codes())
+        say("writing the codes")
         # Binding fields built from rows (``data.bindings``) are already in canonical
         # order, so they are compared as they are — no need to serialise them.
         codes = [carried_codes.get(e.fields) or next(fresh) for e in entries]
@@ -233,6 +245,7 @@ def file_plan(
         session.add(draft)
         session.flush()
         if apart is not None:
+            say("waiting for the hard-rule check")
             # Nothing is committed before the verdict: a refusal rolls all of it back.
             found = apart()
             if found is None:  # the check's process gave none: the check runs here
@@ -250,6 +263,10 @@ def file_plan(
             codes_revoked=revoked,
             superseded_revision=previous.revision if previous is not None else None,
         )
+
+
+def _silent(_message: str) -> None:
+    pass
 
 
 def _refuse(revision: int, quarter: str, violations: Sequence[str]) -> None:

@@ -65,13 +65,14 @@ def _plan(world: World, engine: Engine, seed: str = SEED) -> None:
     plan_quarter(str(QUARTER), seed, engine=engine, options=world.settings().options(), now=NOW)
 
 
-def _file(world: World, engine: Engine, **settings: Any) -> None:
+def _file(world: World, engine: Engine, said: list[str] | None = None, **settings: Any) -> None:
     file_quarter(
         str(QUARTER),
         engine=engine,
         options=world.settings(**settings).options(),
         filed_by="t",
         now=NOW,
+        progress=None if said is None else said.append,
     )
 
 
@@ -104,8 +105,14 @@ def test_a_draft_checked_apart_is_filed_as_one_checked_here(
     try:
         for world, engine in ((filed_world, filed_engine), (here, here_engine)):
             _plan(world, engine)
-        _file(filed_world, filed_engine)
+        said: list[str] = []
+        _file(filed_world, filed_engine, said)
         assert verdicts == [[]], "the draft was not checked in a process of its own"
+        assert said[:2] == [
+            "waiting for the plans lock",
+            "checking revision 2 against the hard rules, in a second process",
+        ]
+        assert said[-1] == "waiting for the hard-rule check"
         monkeypatch.setattr(filing_api, "CHECK_APART_FROM", None)
         _file(here, here_engine)
         assert len(verdicts) == 1

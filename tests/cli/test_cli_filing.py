@@ -58,6 +58,15 @@ def test_file_then_verify(setup: tuple[str, dict[str, str]], tmp_path: Path) -> 
     result = runner.invoke(app, ["file", "--quarter", "2025Q3", "--by", "王科长"], env=env)
     assert result.exit_code == 0, result.output
     assert "Filed FX-2025Q3 revision 1 by 王科长: 4 new codes, 0 kept, 0 revoked." in result.output
+    # Each step said on stderr as it starts, timed (a district's filing takes seconds).
+    assert [line.split("] ", 1)[1] for line in result.stderr.splitlines()] == [
+        "waiting for the plans lock",
+        "reading revision 1",
+        "3 visits and 1 off-site checks to file",
+        "checking revision 1 against the hard rules",
+        "making the inspection codes",
+        "writing the codes",
+    ]
     code = _codes(tmp_path, env)[0]
     ok = runner.invoke(app, ["verify", code, "--json"], env=env)
     assert ok.exit_code == 0
