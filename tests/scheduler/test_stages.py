@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 
 from jointinspect.models.enums import UnscheduledReason
 from jointinspect.models.plan_problem import InspectorInfo, PlanningProblem
-from jointinspect.scheduler import dayset
+from jointinspect.scheduler import dayset, routing
 from jointinspect.scheduler.assignment import Construction, Placed, Roster
 from jointinspect.scheduler.chunk_model import (
     apply_assignment,
@@ -635,6 +635,29 @@ def test_route_sweep_above_two_opt_max_gives_the_same_order() -> None:
     # two_opt_max=0 takes the vectorised nearest-neighbour sweep: same order on a line.
     placed, roster, p = three_collinear_enterprises_north_of_home()
     assert route(placed, roster, p.enterprises, two_opt_max=0).order == [3, 2, 1]
+
+
+def test_route_sweep_is_nearest_neighbour_first_of_equals() -> None:
+    # The vectorised sweep against a plain nearest-neighbour walk: the nearest point by
+    # squared distance, the first of equals among ties (points on a coarse grid tie often).
+    rng = random.Random(7)
+    for n in (2, 17, 120, 400):
+        xy = [(121.3 + rng.randint(0, 12) / 100, 30.9 + rng.randint(0, 12) / 100) for _ in range(n)]
+        origin = (121.36, 30.96)
+        assert routing._sweep(xy, origin) == _nearest_walk(xy, origin)
+
+
+def _nearest_walk(xy: Sequence[tuple[float, float]], origin: tuple[float, float]) -> list[int]:
+    walk: list[int] = []
+    here, left = origin, list(range(len(xy)))
+    while left:
+        gaps = [(xy[k][0] - here[0], xy[k][1] - here[1]) for k in left]
+        squared = [dx * dx + dy * dy for dx, dy in gaps]
+        nearest = left[squared.index(min(squared))]  # the first of equals
+        walk.append(nearest)
+        left.remove(nearest)
+        here = xy[nearest]
+    return walk
 
 
 def test_route_separate_teams_number_their_slots_separately() -> None:
