@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 from helpers import city_world
-from helpers.replan_world import QUARTER, World, copy_world
+from helpers.replan_world import QUARTER, World, copy_world, drop_a_drawn_check
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -126,14 +126,7 @@ def test_a_draft_refused_apart_leaves_the_database_as_it_was(
     filed_world: World, filed_engine: Engine, verdicts: list[list[str] | None]
 ) -> None:
     _plan(filed_world, filed_engine)
-    with filed_engine.begin() as conn:
-        conn.execute(
-            text(
-                "DELETE FROM offsite_check WHERE id = (SELECT min(o.id) FROM offsite_check o "
-                "JOIN plan_revision r ON r.id = o.revision_id "
-                "WHERE r.status = 'draft' AND o.demand_id LIKE 'R:%')"
-            )
-        )
+    drop_a_drawn_check(filed_engine)
     before = _filed_state(filed_engine)
     with pytest.raises(HardRuleViolationError, match="is not in the plan"):
         _file(filed_world, filed_engine)

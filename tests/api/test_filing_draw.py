@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from helpers.replan_world import QUARTER, World
+from helpers.replan_world import QUARTER, World, drop_a_drawn_check
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -81,14 +81,7 @@ def test_a_draft_that_lost_a_drawn_demand_is_drawn_again_and_refused(
     filed_world: World, filed_engine: Engine, draws: list[str]
 ) -> None:
     _plan(filed_world, filed_engine)
-    with filed_engine.begin() as conn:
-        conn.execute(
-            text(
-                "DELETE FROM offsite_check WHERE id = (SELECT min(o.id) FROM offsite_check o "
-                "JOIN plan_revision r ON r.id = o.revision_id "
-                "WHERE r.status = 'draft' AND o.demand_id LIKE 'R:%')"
-            )
-        )
+    drop_a_drawn_check(filed_engine)
     with pytest.raises(HardRuleViolationError, match="is not in the plan"):
         _file(filed_world, filed_engine)
     assert draws == [SEED, SEED]

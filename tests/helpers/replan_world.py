@@ -10,6 +10,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
 from jointinspect import rules as hard_rules
 from jointinspect.cli.settings import Settings
 from jointinspect.data.bundle.importer import import_bundle
@@ -94,3 +97,16 @@ def write_bundle(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:
         out.writeheader()
         out.writerows(rows)
     return folder
+
+
+def drop_a_drawn_check(engine: Engine) -> None:
+    """Delete one drawn (双随机) off-site check from the draft: a draft that no longer
+    holds its draw, which filing must refuse."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "DELETE FROM offsite_check WHERE id = (SELECT min(o.id) FROM offsite_check o "
+                "JOIN plan_revision r ON r.id = o.revision_id "
+                "WHERE r.status = 'draft' AND o.demand_id LIKE 'R:%')"
+            )
+        )
