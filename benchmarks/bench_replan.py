@@ -119,7 +119,8 @@ def write_triggers(db: Path, inbox: Path, share: float) -> int:
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT v.uscc, t.department, t.item FROM visit v "
-            "JOIN plan_revision r ON r.id = v.revision_id "
+            "JOIN revision_visit m ON m.visit_id = v.id "
+            "JOIN plan_revision r ON r.id = m.revision_id "
             "JOIN visit_task t ON t.visit_id = v.id "
             "JOIN item i ON i.code = t.item "
             "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"

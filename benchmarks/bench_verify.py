@@ -44,6 +44,7 @@ from jointinspect.models import (
     Item,
     Plan,
     PlanRevision,
+    RevisionVisit,
     Visit,
     VisitOfficer,
     VisitTask,
@@ -130,6 +131,7 @@ def build_database(path: Path, visits: int) -> list[str]:
             session.add(visit)
             session.flush()
             assert visit.id is not None
+            session.add(RevisionVisit(revision_id=rev.id, visit_id=visit.id))
             for d in rng.sample(departments, 2):
                 session.add(
                     VisitTask(

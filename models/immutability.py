@@ -6,6 +6,11 @@ filing), and on an issued inspection code its status, revocation and the revisio
 points at (an unchanged visit carries its code into the next revision). An issued code is
 never deleted and its text, key id and issue time never change.
 
+A visit or off-site check belongs to the revision that wrote it (``revision_id``); the
+revisions that hold it are listed in ``revision_visit``/``revision_offsite``, whose rows
+belong to the listing revision. A draft shares rows only with filed revisions, so a row a
+draft may change is one only the draft holds.
+
 Where the guard stands, and what it cannot see:
 
 - ORM flushes (``session.add``/``delete``) are checked object by object (``_guard``).
@@ -35,6 +40,8 @@ from jointinspect.models.planning import (
     InspectionCode,
     OffsiteCheck,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     UnscheduledDemand,
     Visit,
     VisitOfficer,
@@ -149,7 +156,7 @@ def _check(obj: object, kind: str, statuses: _Statuses) -> None:
         ):
             return
         raise _refuse(f"revision {obj.revision} of plan {obj.plan_id}", obj.id)
-    if isinstance(obj, Visit | OffsiteCheck | UnscheduledDemand):
+    if isinstance(obj, Visit | OffsiteCheck | UnscheduledDemand | RevisionVisit | RevisionOffsite):
         revision_ids: set[int | None] = {obj.revision_id}
         if kind != "new":
             revision_ids.add(_persisted(obj, "revision_id"))
@@ -262,6 +269,8 @@ _REVISION_OF: dict[Any, Any] = {
     Visit: table_of(Visit).c.revision_id,
     OffsiteCheck: table_of(OffsiteCheck).c.revision_id,
     UnscheduledDemand: table_of(UnscheduledDemand).c.revision_id,
+    RevisionVisit: table_of(RevisionVisit).c.revision_id,
+    RevisionOffsite: table_of(RevisionOffsite).c.revision_id,
     VisitTask: table_of(VisitTask).c.visit_id,
     VisitOfficer: table_of(VisitOfficer).c.visit_id,
 }
@@ -271,6 +280,8 @@ _MOVE_COLUMN: dict[Any, str] = {
     Visit: "revision_id",
     OffsiteCheck: "revision_id",
     UnscheduledDemand: "revision_id",
+    RevisionVisit: "revision_id",
+    RevisionOffsite: "revision_id",
     VisitTask: "visit_id",
     VisitOfficer: "visit_id",
 }

@@ -4,6 +4,13 @@ unscheduled demands, grades and inspection codes.
 A plan is one quarter's plan (``FX-2025Q3``); each planning run makes a new revision
 (``draft`` → ``filed`` → ``superseded``). Everything a revision holds hangs off
 ``revision_id`` so that a whole revision is written or rolled back in one transaction.
+
+Visits and off-site checks are shared: a revision holds the rows listed for it in
+``revision_visit`` and ``revision_offsite``, and a replan's revision lists the filed
+revision's unchanged rows instead of copying them (a nightly replan changes a few hundred
+of a district's ~170,000 rows). A row's own ``revision_id`` names the revision that wrote
+it, which is the revision that may still change or delete it: only a draft's own rows
+are mutable, and a draft shares rows only with filed revisions.
 """
 
 import datetime as dt
@@ -76,6 +83,8 @@ class PlanRevision(PlanRevisionBase, table=True):
 
 
 class VisitBase(SQLModel):
+    #: The revision that wrote the row; the revisions that hold it are in
+    #: ``revision_visit`` (a replan's revision shares its filed revision's unchanged rows).
     revision_id: int = Field(foreign_key="plan_revision.id", index=True)
     uscc: str = Field(foreign_key="enterprise.uscc", index=True, max_length=18)
     date: dt.date = Field(index=True)
@@ -115,6 +124,8 @@ class VisitOfficer(VisitOfficerBase, table=True):
 
 
 class OffsiteCheckBase(SQLModel):
+    #: The revision that wrote the row; the revisions that hold it are in
+    #: ``revision_offsite``.
     revision_id: int = Field(foreign_key="plan_revision.id", index=True)
     demand_id: str = Field(max_length=160)
     uscc: str = Field(foreign_key="enterprise.uscc", index=True, max_length=18)
@@ -128,6 +139,33 @@ class OffsiteCheckBase(SQLModel):
 class OffsiteCheck(OffsiteCheckBase, table=True):
     __tablename__ = "offsite_check"
     id: int | None = Field(default=None, primary_key=True)
+
+
+class RevisionVisitBase(SQLModel):
+    """A visit a revision holds. Keyed by revision first: a revision's visits are read
+    (and a replan's listed) by one range of the key; the index on the visit finds the
+    revisions holding a visit (a code's revision, a draft's rows no other revision has)."""
+
+    revision_id: int = Field(foreign_key="plan_revision.id", primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", primary_key=True, index=True)
+
+
+class RevisionVisit(RevisionVisitBase, table=True):
+    __tablename__ = "revision_visit"
+    # SQLite: the rows are the key, no second copy in a rowid table.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class RevisionOffsiteBase(SQLModel):
+    """An off-site check a revision holds (as :class:`RevisionVisitBase`)."""
+
+    revision_id: int = Field(foreign_key="plan_revision.id", primary_key=True)
+    offsite_id: int = Field(foreign_key="offsite_check.id", primary_key=True, index=True)
+
+
+class RevisionOffsite(RevisionOffsiteBase, table=True):
+    __tablename__ = "revision_offsite"
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class UnscheduledDemandBase(SQLModel):

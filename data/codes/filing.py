@@ -3,8 +3,10 @@ off-site check, and superseding the previously filed revision.
 
 Codes of an unchanged visit carry over: a code binds enterprise, date, departments,
 officers and items, so a visit that a replan left as it was keeps its code (also after a
-key rotation). A filed visit that changed loses its code — revoked, naming as replacement
-the code of the new visit or off-site check that took over most of its demands.
+key rotation); a replan's draft holds the filed revision's unchanged rows themselves
+(``revision_visit``), codes and all, so only its other rows are compared and coded. A
+filed visit that changed loses its code — revoked, naming as replacement the code of the
+new visit or off-site check that took over most of its demands.
 
 Hard rules are checked by the planner's checker, which the caller passes in as ``check``
 (``data`` may not import ``scheduler``); filing refuses a revision it finds violations in.
@@ -41,12 +43,14 @@ from jointinspect.data.codes.bindings import (
 )
 from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_apart
 from jointinspect.data.codes.issue import codes_in_background
-from jointinspect.data.plans.carry import CarriedIds, fill_id_map, id_map_table
+from jointinspect.data.plans.carry import CarriedIds
 from jointinspect.data.plans.document import RevisionRows, latest_revision, read_revision_rows
 from jointinspect.models import (
     InspectionCode,
     OffsiteCheck,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     Visit,
     session_scope,
 )
@@ -73,6 +77,9 @@ SHOWN_VIOLATIONS = 5
 _CHUNK = 900
 #: Rows per ``executemany`` batch.
 _BATCH = 5000
+#: Codes to look up above which the previous revision's are read whole rather than
+#: asked for by name (a first filing or a plan refiled from scratch, not a replan).
+_READ_WHOLE = 20_000
 
 
 class NothingToFileError(JointInspectError):
@@ -134,10 +141,10 @@ def file_plan(
     them already (a replan has): a filed revision never changes, so they are used instead
     of reading them again if it is still the filed one. ``draft_rows`` — likewise the
     rows ``store_draft`` wrote for the draft, used if it is the latest draft.
-    ``carried`` — the draft's rows ``store_draft`` copied unchanged from the filed
-    revision (with ``draft_rows``): their codes carry over as they would anyway (same
-    binding), so they are moved in one statement and only the other rows are compared,
-    issued and revoked one by one. The result is the same as without it.
+    ``carried`` — the rows the draft shares with the filed revision (``store_draft``'s,
+    with ``draft_rows``): they keep their codes as they would anyway (same binding), so
+    only the other rows are compared, issued and revoked one by one. The result is the
+    same as without it.
     ``check_apart_from`` — a draft of at least this many visits and off-site checks is
     checked in a second process while it is filed (:mod:`check_apart`; ``check`` must
     pickle and read the draft through the session's database, not the session): the
@@ -205,8 +212,8 @@ def file_plan(
         # What is not carried over by copying: compared, issued and revoked one by one.
         rest_new, rest_old = new, old
         if copied is not None and old is not None:
-            rest_new = _without(new, copied.visits.keys(), copied.offsite.keys())
-            rest_old = _without(old, copied.visits.values(), copied.offsite.values())
+            rest_new = _without(new, copied.visits, copied.offsite)
+            rest_old = _without(old, copied.visits, copied.offsite)
         entries = _entries(rest_new)
         old_entries = _entries(rest_old) if rest_old is not None else []
         carried_codes = {e.fields: e.code for e in old_entries if e.code}
@@ -223,10 +230,10 @@ def file_plan(
         # order, so they are compared as they are — no need to serialise them.
         codes = [carried_codes.get(e.fields) or next(fresh) for e in entries]
         stamp = now.astimezone(dt.UTC)
-        moved = 0
-        if copied is not None and old is not None:
-            assert previous is not None and previous.id is not None
-            moved = _move_carried(conn, copied, previous.id, draft.id)
+        # Shared rows keep their codes without a statement.
+        shared = 0
+        if copied is not None:
+            shared = _shared_codes(conn, copied, draft.id)
         records = _records(
             conn,
             [*codes, *(e.code for e in old_entries if e.code)],
@@ -259,7 +266,7 @@ def file_plan(
             filed_at=stamp,
             filed_by=filed_by,
             codes_issued=issued,
-            codes_kept=kept + moved,
+            codes_kept=kept + shared,
             codes_revoked=revoked,
             superseded_revision=previous.revision if previous is not None else None,
         )
@@ -282,9 +289,9 @@ def _refuse(revision: int, quarter: str, violations: Sequence[str]) -> None:
 
 
 def _size(conn: Connection, revision_id: int) -> int:
-    """How many visits and off-site checks ``revision_id`` holds (two index counts)."""
+    """How many visits and off-site checks ``revision_id`` holds (two key range counts)."""
     total = 0
-    for model in (Visit, OffsiteCheck):
+    for model in (RevisionVisit, RevisionOffsite):
         table = table_of(model)
         total += int(
             conn.execute(
@@ -337,45 +344,35 @@ def _without(rows: RevisionRows, visits: Iterable[int], offsite: Iterable[int]) 
     )
 
 
-def _move_carried(conn: Connection, carried: CarriedIds, previous_id: int, draft_id: int) -> int:
-    """Point the codes of the rows copied from the filed revision at their copies, in one
-    statement per kind; returns how many moved. Each such row's code is valid and points
-    at its original (filing keeps every filed row's code so); anything else means the
-    database is not as the draft was made from, and the filing stops (rolled back)."""
+def _shared_codes(conn: Connection, shared: CarriedIds, draft_id: int) -> int:
+    """How many codes the rows the draft shares with the filed revision keep: one valid
+    code each, as filing left them. Anything else means the database is not as the draft
+    was made from, and the filing stops (rolled back)."""
     table = table_of(InspectionCode)
-    moved = 0
-    for pointer, pairs in (
-        (table.c.visit_id, carried.visits),
-        (table.c.offsite_id, carried.offsite),
+    kept = 0
+    for pointer, member, column, rows, ids in (
+        (table.c.visit_id, RevisionVisit, "visit_id", Visit, shared.visits),
+        (table.c.offsite_id, RevisionOffsite, "offsite_id", OffsiteCheck, shared.offsite),
     ):
-        if not pairs:
-            continue
-        ids = id_map_table(conn, f"ji_move_{pointer.name}")
-        fill_id_map(conn, ids, [(old, new) for new, old in pairs.items()])
-        result = conn.execute(
-            update(table)
-            .values(
-                revision_id=draft_id,
-                **{
-                    pointer.name: select(ids.c.new_id)
-                    .where(ids.c.old_id == pointer)
-                    .scalar_subquery()
-                },
-            )
+        held, written = table_of(member).c, table_of(rows).c
+        found = conn.execute(
+            select(func.count())
+            .select_from(table_of(member))
+            .join(table, pointer == held[column])
+            .join(table_of(rows), written.id == held[column])
             .where(
-                table.c.revision_id == previous_id,
+                held.revision_id == draft_id,
+                written.revision_id != draft_id,
                 table.c.status == "valid",
-                pointer.in_(select(ids.c.old_id)),
             )
-        )
-        ids.drop(conn)
-        if result.rowcount != len(pairs):
+        ).scalar_one()
+        if found != len(ids):
             raise RuntimeError(
-                f"{len(pairs)} carried rows should have valid codes of the filed revision, "
-                f"{result.rowcount} have"
+                f"{len(ids)} carried rows should have valid codes of the filed revision, "
+                f"{found} have"
             )
-        moved += len(pairs)
-    return moved
+        kept += found
+    return kept
 
 
 def _content(rows: RevisionRows) -> tuple[list[Any], list[Any], list[Any]]:
@@ -433,14 +430,23 @@ def _entries(rows: RevisionRows) -> list[_Entry]:
 
 
 def _records(conn: Connection, codes: Iterable[str], previous_id: int | None) -> dict[str, str]:
-    """The issued codes among ``codes``. Those pointing at the previous revision (most of
-    them, in a replan) come in one indexed query; the rest are read in chunks."""
+    """The issued codes among ``codes``. Where they are many (a plan refiled from
+    scratch), the codes of the previous revision's rows come in one query per kind;
+    the rest, or all of a few, are read in chunks."""
     table = table_of(InspectionCode)
     wanted = set(codes)
     found: dict[str, str] = {}
-    if previous_id is not None:
-        stmt = select(table.c.code, table.c.status).where(table.c.revision_id == previous_id)
-        found.update((code, status) for code, status in conn.execute(stmt) if code in wanted)
+    if previous_id is not None and len(wanted) > _READ_WHOLE:
+        for pointer, member, column in (
+            (table.c.visit_id, table_of(RevisionVisit), "visit_id"),
+            (table.c.offsite_id, table_of(RevisionOffsite), "offsite_id"),
+        ):
+            stmt = (
+                select(table.c.code, table.c.status)
+                .join_from(member, table, pointer == member.c[column])
+                .where(member.c.revision_id == previous_id)
+            )
+            found.update((code, status) for code, status in conn.execute(stmt) if code in wanted)
     unique = sorted(wanted - found.keys())
     statements: dict[int, Any] = {}
     for start in range(0, len(unique), _CHUNK):

@@ -24,6 +24,8 @@ from jointinspect.models import (
     Item,
     OffsiteCheck,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     Visit,
     VisitOfficer,
     VisitTask,
@@ -37,6 +39,7 @@ from jointinspect.models.codes import (
 )
 from jointinspect.models.core_table import table_of
 from jointinspect.models.districts import District, district_of
+from jointinspect.models.enums import RevisionStatus
 
 VALID = "valid"
 REVOKED = "revoked"
@@ -177,6 +180,25 @@ _CODES, _REVISIONS = table_of(InspectionCode), table_of(PlanRevision)
 _VISITS, _CHECKS, _FIRMS = table_of(Visit), table_of(OffsiteCheck), table_of(Enterprise)
 _TASKS, _OFFICERS = table_of(VisitTask), table_of(VisitOfficer)
 _DEPARTMENTS, _ITEMS, _INSPECTORS = table_of(Department), table_of(Item), table_of(Inspector)
+
+
+def _newest_holder(member: Table, column: str, pointer: Any) -> Any:
+    """The newest filed (or superseded) revision that holds the code's row: a row a
+    replan left unchanged is shared by the revisions that kept it, and its code with it."""
+    held, revision = member.alias(), _REVISIONS.alias()
+    return (
+        select(func.max(held.c.revision_id))
+        .join_from(held, revision, revision.c.id == held.c.revision_id)
+        .where(held.c[column] == pointer, revision.c.status != RevisionStatus.DRAFT.value)
+        .scalar_subquery()
+    )
+
+
+_HOLDER = func.coalesce(
+    _newest_holder(table_of(RevisionVisit), "visit_id", _CODES.c.visit_id),
+    _newest_holder(table_of(RevisionOffsite), "offsite_id", _CODES.c.offsite_id),
+    _CODES.c.revision_id,
+)
 _RECORD = select(
     _CODES.c.key_id,
     _CODES.c.status,
@@ -195,7 +217,7 @@ _RECORD = select(
     _FIRMS.c.name.label("firm_name"),
     _FIRMS.c.address.label("firm_address"),
 ).select_from(
-    _CODES.outerjoin(_REVISIONS, _REVISIONS.c.id == _CODES.c.revision_id)
+    _CODES.outerjoin(_REVISIONS, _REVISIONS.c.id == _HOLDER)
     .outerjoin(_VISITS, _VISITS.c.id == _CODES.c.visit_id)
     .outerjoin(_CHECKS, _CHECKS.c.id == _CODES.c.offsite_id)
     .outerjoin(_FIRMS, _FIRMS.c.uscc == func.coalesce(_VISITS.c.uscc, _CHECKS.c.uscc))

@@ -1,24 +1,21 @@
 """The rows a replan carries over: visits and off-site checks of the new revision that are
-exactly those of the filed revision it replans, so that storing and filing the revision
-copies them inside the database instead of sending them through Python again.
+exactly those of the filed revision it replans, so that the new revision holds those rows
+themselves (``revision_visit``/``revision_offsite``) instead of sending them through
+Python and the database again.
 
 A nightly replan changes a few hundred of a district's ~170,000 visits and off-site
-checks. Writing all of them as new rows (and moving each carried code by its own UPDATE)
-made the cost of a replan follow the district; copying the unchanged ones with
-``INSERT … SELECT`` and moving their codes with one ``UPDATE`` makes it follow the change.
+checks. Writing all of them as new rows (and moving each carried code) made the cost of a
+replan follow the district; sharing the unchanged ones, codes and all, makes it follow
+the change.
 
 "Exactly" means every stored field: enterprise, date, town, mode, slot, triggered flag,
 tasks and officers (a visit) or demand, department, item, source and due date (a check).
 A row that differs in anything is written and filed as new, as before.
 """
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Integer, MetaData, Table
-from sqlalchemy.engine import Connection
-
-from jointinspect.data.bulk_write import execute_many
 from jointinspect.data.plans.document import RevisionRows
 from jointinspect.models.enums import DemandSource
 from jointinspect.models.plan_protocols import OffsiteShape, PlanShape, VisitShape
@@ -37,11 +34,11 @@ class CarriedRows:
 
 @dataclass(frozen=True)
 class CarriedIds:
-    """After storing: new row id → id of the row it was copied from, per kind."""
+    """After storing: the ids of the rows the new revision shares with ``revision_id``."""
 
     revision_id: int
-    visits: dict[int, int]
-    offsite: dict[int, int]
+    visits: frozenset[int]
+    offsite: frozenset[int]
 
 
 def carried_rows(plan: PlanShape, revision_id: int, rows: RevisionRows) -> CarriedRows:
@@ -99,29 +96,3 @@ def _match(keys: Iterable[Hashable], old: dict[Hashable, list[int]]) -> dict[int
         if ids:
             out[index] = ids.pop(0)
     return out
-
-
-def id_map_table(conn: Connection, name: str) -> Table:
-    """A temporary table ``(old_id, new_id)`` on ``conn``, for joining copies to their
-    originals. Its schema is the database's temporary one by name, so a district's
-    ``schema_translate_map`` (which maps unnamed schemas) leaves it alone."""
-    schema = "pg_temp" if conn.dialect.name == "postgresql" else "temp"
-    table = Table(
-        name,
-        MetaData(),
-        Column("old_id", Integer, primary_key=True, autoincrement=False),
-        Column("new_id", Integer, nullable=False),
-        schema=schema,
-    )
-    table.drop(conn, checkfirst=True)
-    table.create(conn)
-    return table
-
-
-def fill_id_map(conn: Connection, table: Table, pairs: Sequence[tuple[int, int]]) -> None:
-    """Write ``(old_id, new_id)`` pairs into a table made by :func:`id_map_table`."""
-    execute_many(
-        conn,
-        table.insert(),
-        [{"old_id": old, "new_id": new} for old, new in pairs],
-    )

@@ -26,6 +26,8 @@ from jointinspect.models import (
     OffsiteCheck,
     Plan,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     UnscheduledDemand,
     Visit,
     VisitOfficer,
@@ -237,22 +239,26 @@ class RevisionRows:
 
 
 def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
-    """The rows of one revision with plain Core queries: one query per table."""
+    """The rows of one revision with plain Core queries: one query per table, each
+    through the revision's list of the rows it holds (``revision_visit``,
+    ``revision_offsite``)."""
     v, t, o = table_of(Visit).c, table_of(VisitTask).c, table_of(VisitOfficer).c
+    held, held_checks = table_of(RevisionVisit), table_of(RevisionOffsite)
+    m, mc = held.c, held_checks.c
     tasks: dict[int, list[TaskDoc]] = defaultdict(list)
     for vid, *row in _tuples(
         conn,
         core_select(t.visit_id, t.demand_id, t.department, t.item, t.source)
-        .join_from(table_of(VisitTask), table_of(Visit), v.id == t.visit_id)
-        .where(v.revision_id == revision_id),
+        .join_from(table_of(VisitTask), held, m.visit_id == t.visit_id)
+        .where(m.revision_id == revision_id),
     ):
         tasks[vid].append(TaskDoc(*row))
     officers: dict[int, list[OfficerDoc]] = defaultdict(list)
     for vid, *row in _tuples(
         conn,
         core_select(o.visit_id, o.inspector_id, o.department)
-        .join_from(table_of(VisitOfficer), table_of(Visit), v.id == o.visit_id)
-        .where(v.revision_id == revision_id),
+        .join_from(table_of(VisitOfficer), held, m.visit_id == o.visit_id)
+        .where(m.revision_id == revision_id),
     ):
         officers[vid].append(OfficerDoc(*row))
     visits = [
@@ -260,7 +266,8 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
         for vid, code, uscc, day, town, mode, order in _tuples(
             conn,
             core_select(v.id, v.code, v.uscc, v.date, v.town, v.mode, v["order"])
-            .where(v.revision_id == revision_id)
+            .join_from(table_of(Visit), held, m.visit_id == v.id)
+            .where(m.revision_id == revision_id)
             .order_by(v.id),
         )
     ]
@@ -270,7 +277,8 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
         for oid, code, uscc, department, item, demand_id, source, due in _tuples(
             conn,
             core_select(c.id, c.code, c.uscc, c.department, c.item, c.demand_id, c.source, c.due)
-            .where(c.revision_id == revision_id)
+            .join_from(table_of(OffsiteCheck), held_checks, mc.offsite_id == c.id)
+            .where(mc.revision_id == revision_id)
             .order_by(c.id),
         )
     ]
@@ -383,7 +391,9 @@ def read_plan_document(
 
 
 def document_of(header: RevisionHeader, rows: RevisionRows) -> PlanDocument:
-    """The §4 document of a revision read as its header and rows."""
+    """The §4 document of a revision read as its header and rows. A draft's has no
+    codes: filing issues them, even where a replan's draft holds filed rows that have."""
+    coded = header.status != RevisionStatus.DRAFT.value
     return PlanDocument(
         plan_id=header.plan_id,
         quarter=header.quarter,
@@ -393,7 +403,7 @@ def document_of(header: RevisionHeader, rows: RevisionRows) -> PlanDocument:
         generated_at=header.generated_at,
         visits=tuple(
             VisitDoc(
-                code=v.row.code,
+                code=v.row.code if coded else None,
                 uscc=v.row.uscc,
                 date=v.row.date,
                 town=v.row.town,
@@ -405,7 +415,15 @@ def document_of(header: RevisionHeader, rows: RevisionRows) -> PlanDocument:
             for v in ordered_visits(rows)
         ),
         offsite=tuple(
-            OffsiteDoc(o.code, o.uscc, o.department, o.item, o.demand_id, o.source, o.due)
+            OffsiteDoc(
+                o.code if coded else None,
+                o.uscc,
+                o.department,
+                o.item,
+                o.demand_id,
+                o.source,
+                o.due,
+            )
             for o in ordered_offsite(rows)
         ),
         unscheduled=tuple(ordered_unscheduled(rows)),

@@ -11,6 +11,8 @@ from jointinspect.models import (
     OffsiteCheck,
     Plan,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     UnscheduledDemand,
     Visit,
     VisitOfficer,
@@ -26,8 +28,8 @@ class NoDraftError(JointInspectError):
 
 
 def delete_drafts(conn: Connection, plan_id: str) -> list[int]:
-    """Delete every draft revision of ``plan_id`` with all it holds, in ``conn``'s
-    transaction; return their numbers (ascending)."""
+    """Delete every draft revision of ``plan_id`` with all it holds and wrote, in
+    ``conn``'s transaction; return their numbers (ascending)."""
     r = table_of(PlanRevision).c
     drafts = conn.execute(
         select(r.id, r.revision)
@@ -37,6 +39,10 @@ def delete_drafts(conn: Connection, plan_id: str) -> list[int]:
     if not drafts:
         return []
     ids = [rid for rid, _ in drafts]
+    # What the drafts hold, then what they wrote: a draft shares rows with the filed
+    # revision it replans, but no other revision holds a row a draft wrote.
+    for member in (RevisionVisit, RevisionOffsite):
+        conn.execute(delete(table_of(member)).where(table_of(member).c.revision_id.in_(ids)))
     v = table_of(Visit).c
     visits = select(v.id).where(v.revision_id.in_(ids))
     conn.execute(delete(table_of(VisitTask)).where(table_of(VisitTask).c.visit_id.in_(visits)))

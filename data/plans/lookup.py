@@ -26,6 +26,8 @@ from jointinspect.models import (
     OffsiteCheck,
     Plan,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     Trigger,
     UnscheduledDemand,
     Visit,
@@ -124,13 +126,17 @@ def _visit(conn: Connection, visit_id: int) -> CodedVisit:
 
 def find_visit(ref: str, *, engine: Engine) -> tuple[RevisionRef, CodedVisit]:
     """A visit by inspection code, or by visit id (drafts have no codes yet)."""
-    v = table_of(Visit).c
+    v, m = table_of(Visit).c, table_of(RevisionVisit).c
     with engine.connect() as conn:
         condition = v.code == ref.strip()
         if ref.strip().isdigit():
             condition = condition | (v.id == int(ref))
         row = conn.execute(
-            select(v.id, v.revision_id).where(condition).order_by(v.revision_id.desc()).limit(1)
+            select(v.id, m.revision_id)
+            .join_from(table_of(Visit), table_of(RevisionVisit), m.visit_id == v.id)
+            .where(condition)
+            .order_by(m.revision_id.desc())
+            .limit(1)
         ).first()
         if row is None:
             raise NotInAnyPlanError(
@@ -142,23 +148,25 @@ def find_visit(ref: str, *, engine: Engine) -> tuple[RevisionRef, CodedVisit]:
 
 def find_demand(demand_id: str, *, engine: Engine) -> DemandPlacement:
     """Where the newest revision holding ``demand_id`` put it."""
-    v, t = table_of(Visit).c, table_of(VisitTask).c
+    t, m = table_of(VisitTask).c, table_of(RevisionVisit).c
     o, u = table_of(OffsiteCheck).c, table_of(UnscheduledDemand).c
+    mo = table_of(RevisionOffsite).c
     with engine.connect() as conn:
         hits: list[tuple[int, str, Any]] = []
         row = conn.execute(
-            select(v.revision_id, v.id)
-            .select_from(table_of(VisitTask).join(table_of(Visit), t.visit_id == v.id))
+            select(m.revision_id, t.visit_id)
+            .join_from(table_of(VisitTask), table_of(RevisionVisit), m.visit_id == t.visit_id)
             .where(t.demand_id == demand_id)
-            .order_by(v.revision_id.desc())
+            .order_by(m.revision_id.desc())
             .limit(1)
         ).first()
         if row:
             hits.append((row[0], "visit", row[1]))
         row = conn.execute(
-            select(o.revision_id, o.due)
+            select(mo.revision_id, o.due)
+            .join_from(table_of(OffsiteCheck), table_of(RevisionOffsite), mo.offsite_id == o.id)
             .where(o.demand_id == demand_id)
-            .order_by(o.revision_id.desc())
+            .order_by(mo.revision_id.desc())
             .limit(1)
         ).first()
         if row:

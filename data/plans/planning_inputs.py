@@ -37,6 +37,7 @@ from jointinspect.models import (
     NoDisturb,
     Plan,
     PlanRevision,
+    RevisionVisit,
     SamplingRule,
     Trigger,
     Visit,
@@ -397,8 +398,9 @@ def routine_visits_this_year(conn: Connection, quarter: Quarter) -> dict[str, in
     earlier = [str(Quarter(quarter.year, n)) for n in range(1, quarter.number)]
     if not earlier:
         return {}
-    v, r, p = (
+    v, m, r, p = (
         table_of(Visit).c,
+        table_of(RevisionVisit).c,
         table_of(PlanRevision).c,
         table_of(Plan).c,
     )
@@ -406,7 +408,8 @@ def routine_visits_this_year(conn: Connection, quarter: Quarter) -> dict[str, in
         select(v.uscc, func.count())
         .select_from(
             table_of(Visit)
-            .join(table_of(PlanRevision), v.revision_id == r.id)
+            .join(table_of(RevisionVisit), m.visit_id == v.id)
+            .join(table_of(PlanRevision), m.revision_id == r.id)
             .join(
                 table_of(Plan),
                 r.plan_id == p.id,

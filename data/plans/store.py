@@ -15,11 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, func, insert, literal, null, select, text
+from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.bulk_write import execute_many, large_page_cache
-from jointinspect.data.plans.carry import CarriedIds, CarriedRows, fill_id_map, id_map_table
+from jointinspect.data.plans.carry import CarriedIds, CarriedRows
 from jointinspect.data.plans.document import (
     OfficerDoc,
     RevisionRows,
@@ -32,6 +32,8 @@ from jointinspect.models import (
     OffsiteCheck,
     Plan,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     UnscheduledDemand,
     Visit,
     VisitOfficer,
@@ -56,10 +58,11 @@ class StoredRevision:
     visits: int
     #: Numbers of the draft revisions this one replaced (a quarter holds one draft at most).
     replaced_drafts: tuple[int, ...] = ()
-    #: The rows as written (what ``read_revision_rows`` reads back), for filing it
-    #: without reading hundreds of thousands of rows again.
+    #: The rows as written (what ``read_revision_rows`` reads back, but that the rows
+    #: shared with the filed revision are given no code: a draft's codes are issued by
+    #: filing it), for filing it without reading hundreds of thousands of rows again.
     rows: RevisionRows | None = field(default=None, compare=False, repr=False)
-    #: The rows copied from the filed revision (``carried`` given), new id → old id.
+    #: The rows shared with the filed revision (``carried`` given).
     carried: CarriedIds | None = field(default=None, compare=False, repr=False)
 
 
@@ -85,9 +88,10 @@ def store_draft(
     file the draft at once need not hold a second copy of hundreds of thousands of rows.
 
     ``carried`` names the visits and checks that are unchanged rows of the filed revision
-    (a replan's, :func:`~jointinspect.data.plans.carry.carried_rows`): those are copied
-    inside the database. The revision written is the same either way — the same ids in
-    the same order, the same values — only faster when most of it is carried.
+    (a replan's, :func:`~jointinspect.data.plans.carry.carried_rows`): the new revision
+    holds those rows themselves, codes included, and writes only the others. It plans
+    the same either way; only the ids of the carried rows differ (they are the filed
+    revision's), and it is much faster when most of it is carried.
 
     ``draw`` is the revision's draw record (``planning.draw_record``), kept with it;
     ``town_centres`` the centres it was planned with (a replan of it plans with them)."""
@@ -99,28 +103,19 @@ def store_draft(
         revision_id, number = _new_revision(
             conn, plan, plan_id, generated_at, extra_metrics, draw, town_centres
         )
-        visit_ids = _reserve_ids(conn, table_of(Visit), len(plan.visits))
-        offsite_ids = _reserve_ids(conn, table_of(OffsiteCheck), len(plan.offsite))
-        copied = (
-            CarriedIds(
-                carried.revision_id,
-                {visit_ids[i]: old for i, old in carried.visits.items()},
-                {offsite_ids[i]: old for i, old in carried.offsite.items()},
-            )
-            if carried is not None
-            else CarriedIds(0, {}, {})
-        )
+        shared = carried or CarriedRows(0, {}, {})
+        visit_ids = _row_ids(conn, table_of(Visit), len(plan.visits), shared.visits)
+        offsite_ids = _row_ids(conn, table_of(OffsiteCheck), len(plan.offsite), shared.offsite)
         written = [
             (vid, v)
-            for vid, v in zip(visit_ids, plan.visits, strict=True)
-            if vid not in copied.visits
+            for i, (vid, v) in enumerate(zip(visit_ids, plan.visits, strict=True))
+            if i not in shared.visits
         ]
         checks = [
             (oid, o)
-            for oid, o in zip(offsite_ids, plan.offsite, strict=True)
-            if oid not in copied.offsite
+            for i, (oid, o) in enumerate(zip(offsite_ids, plan.offsite, strict=True))
+            if i not in shared.offsite
         ]
-        _copy_carried(conn, revision_id, copied)
         _insert(
             conn,
             table_of(Visit),
@@ -198,6 +193,7 @@ def store_draft(
                 for u in plan.unscheduled
             ),
         )
+        _hold(conn, revision_id, carried)
         rows = _written(plan, visit_ids, offsite_ids) if keep_rows else None
     return StoredRevision(
         plan_id,
@@ -207,44 +203,59 @@ def store_draft(
         len(plan.visits),
         replaced_drafts=tuple(replaced),
         rows=rows,
-        carried=copied if carried is not None else None,
+        carried=None
+        if carried is None
+        else CarriedIds(
+            carried.revision_id,
+            frozenset(carried.visits.values()),
+            frozenset(carried.offsite.values()),
+        ),
     )
 
 
-def _copy_carried(conn: Connection, revision_id: int, copied: CarriedIds) -> None:
-    """Copy the carried visits (with their tasks and officers) and checks into the new
-    revision under their new ids, every column as it is but the revision and the code
-    (a draft has none; filing gives each row its code)."""
-    for model, pairs, children in (
-        (Visit, copied.visits, (VisitTask, VisitOfficer)),
-        (OffsiteCheck, copied.offsite, ()),
+def _row_ids(conn: Connection, table: Any, n: int, carried: Mapping[int, int]) -> list[int]:
+    """The id of each of ``n`` rows of the plan: the carried row's own (``carried``, index
+    → id), or a new one, new ids in the plan's order."""
+    fresh = iter(_reserve_ids(conn, table, n - len(carried)))
+    return [carried[i] if i in carried else next(fresh) for i in range(n)]
+
+
+def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> None:
+    """List the rows ``revision_id`` holds: those it wrote, and the filed revision's that
+    it carries — all of the filed revision's, less the few it leaves, inside the database
+    instead of one row per carried row from here."""
+    for model, member, column, kept in (
+        (Visit, RevisionVisit, "visit_id", None if carried is None else carried.visits),
+        (OffsiteCheck, RevisionOffsite, "offsite_id", None if carried is None else carried.offsite),
     ):
-        if not pairs:
-            continue
-        table = table_of(model)
-        ids = id_map_table(conn, f"ji_copy_{table.name}")
-        fill_id_map(conn, ids, [(old, new) for new, old in pairs.items()])
-        same = [c for c in table.c if c.name not in ("id", "revision_id", "code")]
+        rows, held = table_of(model), table_of(member)
         conn.execute(
-            insert(table).from_select(
-                ["id", "revision_id", "code", *(c.name for c in same)],
-                select(ids.c.new_id, literal(revision_id, Integer), null(), *same).join_from(
-                    table, ids, ids.c.old_id == table.c.id
+            insert(held).from_select(
+                ["revision_id", column],
+                select(literal(revision_id, Integer), rows.c.id).where(
+                    rows.c.revision_id == revision_id
                 ),
             )
         )
-        for child_model in children:
-            child = table_of(child_model)
-            rest = [c for c in child.c if c.name != "visit_id"]
-            conn.execute(
-                insert(child).from_select(
-                    ["visit_id", *(c.name for c in rest)],
-                    select(ids.c.new_id, *rest).join_from(
-                        child, ids, ids.c.old_id == child.c.visit_id
-                    ),
-                )
+        if carried is None or not kept:
+            continue
+        filed = select(held.c[column]).where(held.c.revision_id == carried.revision_id)
+        left = set(conn.execute(filed).scalars()).difference(kept.values())
+        conn.execute(
+            insert(held).from_select(
+                ["revision_id", column],
+                select(literal(revision_id, Integer), held.c[column]).where(
+                    held.c.revision_id == carried.revision_id
+                ),
             )
-        ids.drop(conn)
+        )
+        execute_many(
+            conn,
+            delete(held).where(
+                and_(held.c.revision_id == revision_id, held.c[column] == bindparam("b_id"))
+            ),
+            [{"b_id": i} for i in sorted(left)],
+        )
 
 
 def _written(plan: PlanShape, visit_ids: list[int], offsite_ids: list[int]) -> RevisionRows:

@@ -3,9 +3,9 @@
 The plan is the quarter's latest *filed* revision: a draft is a proposal and is never
 published. Its drawn checks are the tasks, off-site checks and unscheduled demands whose
 source is ``random``. Results are outcomes whose inspection code belongs to a visit or
-off-site check of a filed (or since superseded) revision of the plan and whose item is
-that check's drawn item; a code carried over by a replan sits on several revisions, so
-results are kept once per (code, item), and the code is dropped here.
+off-site check written by a filed (or since superseded) revision of the plan and whose
+item is that check's drawn item; a code moved by a replan to a new row sits on several
+rows, so results are kept once per (code, item), and the code is dropped here.
 
 The population the draw is redone on (``read_population``) is read apart, since a
 district's register is large and is only needed when the plan did not record its draw.
@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import and_, literal, select, union_all
 from sqlalchemy.engine import Connection, Engine
 
+from jointinspect.data.plans.membership import holds_check, holds_visit
 from jointinspect.data.publish.content import Placement, ResultLine
 from jointinspect.models import (
     Department,
@@ -170,12 +171,12 @@ def _drawn(conn: Connection, revision_id: int) -> tuple[DrawnCheck, ...]:
             Placement.ONSITE,
             select(t.department, t.item, v.uscc)
             .join_from(table_of(VisitTask), table_of(Visit), v.id == t.visit_id)
-            .where(v.revision_id == revision_id, t.source == _RANDOM),
+            .where(holds_visit(revision_id), t.source == _RANDOM),
         ),
         (
             Placement.OFFSITE,
             select(c.department, c.item, c.uscc).where(
-                c.revision_id == revision_id, c.source == _RANDOM
+                holds_check(revision_id), c.source == _RANDOM
             ),
         ),
         (

@@ -8,10 +8,11 @@ officer-days …) are read from the revision's ``metrics`` as ``plan`` stored th
 recomputed differently here.
 
 Outcomes reach a visit through their inspection code; an outcome counts for this plan when
-its code belongs to a visit of any revision of the plan (codes carried over by a replan
-point at the newer visit). The hit-rate evaluation (``risk.evaluation``) is not computed
-here — ``data`` may not import ``risk`` — but everything it needs is: ``inspections`` and
-``grades``. The adopted risk model and its stored validation come from ``report_model``.
+its code belongs to a visit written by any revision of the plan (a visit a replan left
+unchanged is shared by the revisions that keep it, and keeps its code). The hit-rate
+evaluation (``risk.evaluation``) is not computed here — ``data`` may not import ``risk`` —
+but everything it needs is: ``inspections`` and ``grades``. The adopted risk model and its
+stored validation come from ``report_model``.
 """
 
 from collections import Counter, defaultdict
@@ -23,6 +24,7 @@ from sqlalchemy import Integer, and_, distinct, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.plans.document import chosen_revision
+from jointinspect.data.plans.membership import holds_check, holds_visit
 from jointinspect.data.report.figures import (
     GRADES,
     RATINGS,
@@ -124,8 +126,7 @@ def load_report_data(
 
 
 def _consolidation(conn: Connection, rid: int, metrics: Mapping[str, Any]) -> Consolidation:
-    v = table_of(Visit).c
-    stored = conn.execute(select(func.count()).where(v.revision_id == rid)).scalar_one()
+    stored = conn.execute(select(func.count()).where(holds_visit(rid))).scalar_one()
     return Consolidation(
         onsite_visits=int(metrics.get("onsite_visits", stored)),
         lower_bound=int(metrics.get("consolidation_lower_bound", 0)),
@@ -142,15 +143,15 @@ def _departments(conn: Connection, rid: int) -> tuple[DepartmentModes, ...]:
     onsite = (
         select(t.department, func.count())
         .select_from(table_of(VisitTask).join(table_of(Visit), v.id == t.visit_id))
-        .where(v.revision_id == rid)
+        .where(holds_visit(rid))
         .group_by(t.department)
     )
     for dept, n in conn.execute(onsite):
         counts[dept]["onsite"] += n
-    for mode, table in (("offsite", o), ("unscheduled", u)):
+    for mode, table, held in (("offsite", o, holds_check(rid)), ("unscheduled", u, None)):
         query = (
             select(table.department, func.count())
-            .where(table.revision_id == rid)
+            .where(u.revision_id == rid if held is None else held)
             .group_by(table.department)
         )
         for dept, n in conn.execute(query):
@@ -180,12 +181,12 @@ def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigure
     offsite_at_listed = conn.execute(
         select(func.count(distinct(o.id)))
         .select_from(table_of(OffsiteCheck).join(table_of(NoDisturb), nd.uscc == o.uscc))
-        .where(o.revision_id == rid, in_quarter)
+        .where(holds_check(rid), in_quarter)
     ).scalar_one()
     offsite_of_items = conn.execute(
         select(func.count())
         .select_from(table_of(OffsiteCheck).join(table_of(Item), i.code == o.item))
-        .where(o.revision_id == rid, i.no_disturb.is_(True), o.source.in_(ROUTINE_SOURCES))
+        .where(holds_check(rid), i.no_disturb.is_(True), o.source.in_(ROUTINE_SOURCES))
     ).scalar_one()
     reasons: dict[str, int] = dict(
         conn.execute(
@@ -195,7 +196,7 @@ def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigure
     at_listed = (
         select(v.triggered, func.count(distinct(v.id)))
         .select_from(table_of(Visit).join(table_of(NoDisturb), nd.uscc == v.uscc))
-        .where(v.revision_id == rid, _listed_on(nd, v.date))
+        .where(holds_visit(rid), _listed_on(nd, v.date))
         .group_by(v.triggered)
     )
     by_trigger = {bool(k): int(n) for k, n in conn.execute(at_listed)}
@@ -206,7 +207,7 @@ def _no_disturb(conn: Connection, rid: int, quarter: Quarter) -> NoDisturbFigure
             .join(table_of(Visit), v.id == t.visit_id)
             .join(table_of(Item), i.code == t.item)
         )
-        .where(v.revision_id == rid, i.no_disturb.is_(True), t.source.in_(ROUTINE_SOURCES))
+        .where(holds_visit(rid), i.no_disturb.is_(True), t.source.in_(ROUTINE_SOURCES))
     ).scalar_one()
     return NoDisturbFigures(
         listed_enterprises=int(listed),
@@ -234,7 +235,7 @@ def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
     )
     per_enterprise = (
         select(v.uscc.label("uscc"), func.count().label("n"))
-        .where(v.revision_id == rid)
+        .where(holds_visit(rid))
         .group_by(v.uscc)
         .subquery()
     )
@@ -253,7 +254,7 @@ def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
     depts = (
         select(v.uscc.label("uscc"))
         .select_from(table_of(VisitTask).join(table_of(Visit), v.id == t.visit_id))
-        .where(v.revision_id == rid)
+        .where(holds_visit(rid))
         .group_by(v.uscc)
         .having(func.count(distinct(t.department)) >= 2)
         .subquery()
@@ -284,7 +285,7 @@ def _burden(conn: Connection, rid: int) -> tuple[GradeBurden, ...]:
 
 def _visits_per_enterprise(conn: Connection, rid: int) -> dict[int, int]:
     v = table_of(Visit).c
-    per = select(func.count().label("n")).where(v.revision_id == rid).group_by(v.uscc).subquery()
+    per = select(func.count().label("n")).where(holds_visit(rid)).group_by(v.uscc).subquery()
     rows = conn.execute(select(per.c.n, func.count()).group_by(per.c.n).order_by(per.c.n))
     return {int(n): int(c) for n, c in rows}
 
@@ -358,7 +359,7 @@ def _workload(conn: Connection, rid: int) -> tuple[OfficerLoad, ...]:
     rows = conn.execute(
         select(vo.inspector_id, func.count(), func.count(distinct(v.date)))
         .select_from(table_of(VisitOfficer).join(table_of(Visit), v.id == vo.visit_id))
-        .where(v.revision_id == rid)
+        .where(holds_visit(rid))
         .group_by(vo.inspector_id)
     ).all()
     load = {oid: (int(n), int(days)) for oid, n, days in rows}
@@ -370,7 +371,7 @@ def _workload(conn: Connection, rid: int) -> tuple[OfficerLoad, ...]:
                 .join(table_of(Visit), v.id == vo.visit_id)
                 .join(table_of(Inspector), ins.id == vo.inspector_id)
             )
-            .where(v.revision_id == rid)
+            .where(holds_visit(rid))
             .group_by(ins.department)
         ).all()
     )
@@ -405,7 +406,7 @@ def _towns(conn: Connection, rid: int) -> tuple[TownVisits, ...]:
             func.avg(e.lon),
         )
         .select_from(table_of(Visit).join(table_of(Enterprise), e.uscc == v.uscc))
-        .where(v.revision_id == rid)
+        .where(holds_visit(rid))
         .group_by(v.town)
         .order_by(v.town)
     ).all()
@@ -427,7 +428,7 @@ def _points(conn: Connection, rid: int) -> tuple[VisitPoint, ...]:
     rows = conn.execute(
         select(e.lat, e.lon, v.triggered)
         .select_from(table_of(Visit).join(table_of(Enterprise), e.uscc == v.uscc))
-        .where(v.revision_id == rid, e.lat.is_not(None), e.lon.is_not(None))
+        .where(holds_visit(rid), e.lat.is_not(None), e.lon.is_not(None))
         .order_by(v.id)
     )
     return tuple(VisitPoint(float(lat), float(lon), bool(trig)) for lat, lon, trig in rows)
@@ -456,7 +457,7 @@ def _ratings(conn: Connection, plan_id: str, rid: int) -> Ratings:
     rateable = conn.execute(
         select(func.count(distinct(v.id)))
         .select_from(table_of(Visit).join(table_of(InspectionCode), c.visit_id == v.id))
-        .where(v.revision_id == rid, c.status == CodeStatus.VALID.value)
+        .where(holds_visit(rid), c.status == CodeStatus.VALID.value)
     ).scalar_one()
     return Ratings(tuple(int(rows.get(k, 0)) for k in RATINGS), int(rateable))
 

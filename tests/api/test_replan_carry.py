@@ -1,6 +1,7 @@
-"""A replan copies the rows it leaves unchanged inside the database (``data/plans/carry``)
-and moves their codes in one statement; what it writes and files must be exactly what
-writing and filing every row one by one gives."""
+"""A replan's revision shares the rows it leaves unchanged with the filed revision
+(``data/plans/carry``, ``revision_visit``) and writes only the others; every revision it
+leaves, every code and what verifying each code says must be exactly what writing and
+filing every row anew gives."""
 
 import hashlib
 import shutil
@@ -14,8 +15,12 @@ from helpers.replan_world import AS_OF, QUARTER, World, copy_world, write_bundle
 from sqlalchemy import text
 
 import jointinspect.replanning as replanning
+from jointinspect.data.codes.verification import verify_code
 from jointinspect.data.plans.carry import CarriedRows
+from jointinspect.data.plans.document import dumps, read_plan_document
+from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.models import make_engine
+from jointinspect.options import load_keys
 from jointinspect.replanning import ReplanRun, replan_quarter
 
 RECEIVED = "2025-11-03T09:00:00+08:00"
@@ -24,6 +29,8 @@ TABLES = {
     "visit_task": "SELECT * FROM visit_task ORDER BY visit_id, demand_id",
     "visit_officer": "SELECT * FROM visit_officer ORDER BY visit_id, inspector_id",
     "offsite_check": "SELECT * FROM offsite_check ORDER BY id",
+    "revision_visit": "SELECT * FROM revision_visit ORDER BY revision_id, visit_id",
+    "revision_offsite": "SELECT * FROM revision_offsite ORDER BY revision_id, offsite_id",
     "unscheduled_demand": "SELECT * FROM unscheduled_demand ORDER BY revision_id, demand_id",
     "inspection_code": "SELECT * FROM inspection_code ORDER BY code",
     "plan_revision": "SELECT id, plan_id, revision, status, seed, metrics, diff, as_of "
@@ -143,7 +150,34 @@ def test_a_carried_replan_stores_and_files_what_writing_every_row_does(
         full.filing.codes_kept,
     )
     assert carried.filing.codes_revoked == full.filing.codes_revoked
-    assert _tables(carried_world) == _tables(full_world)
+    assert _what_is_filed(carried_world) == _what_is_filed(full_world)
+    # The carried revision wrote only the rows it changed.
+    with sqlite3.connect(carried_world.url.removeprefix("sqlite:///")) as conn:
+        written = conn.execute(
+            "SELECT count(*) FROM visit WHERE revision_id = ?", (carried.stored.revision_id,)
+        ).fetchone()
+    assert written == (visits - len(seen[0].visits),)
+
+
+def _what_is_filed(world: World) -> dict[str, Any]:
+    """Every revision as ``export`` writes it (codes included), every issued code's record,
+    and what verifying each code says (its revision, status and binding)."""
+    engine = make_engine(world.url)
+    try:
+        with engine.connect() as conn:
+            revisions = conn.execute(text("SELECT id FROM plan_revision ORDER BY id")).scalars()
+            documents = [dumps(read_plan_document(conn, rid)) for rid in list(revisions)]
+            codes = conn.execute(
+                text(
+                    "SELECT code, key_id, status, replaced_by, issued_at, revoked_at "
+                    "FROM inspection_code ORDER BY code"
+                )
+            ).fetchall()
+        keys = load_keys(world.settings().options(), engine)
+        verified = [verify_code(row[0], engine=engine, keys=keys).to_json() for row in codes]
+    finally:
+        engine.dispose()
+    return {"documents": documents, "codes": codes, "verified": verified}
 
 
 def test_filing_stops_when_a_carried_code_is_not_as_filed(
@@ -190,7 +224,8 @@ def _visits_with_codes(url: str) -> list[tuple[Any, ...]]:
                     'SELECT v.uscc, v.date, v."order", v.code, c.status, '
                     "(SELECT count(*) FROM visit_task t WHERE t.visit_id = v.id), "
                     "(SELECT count(*) FROM visit_officer o WHERE o.visit_id = v.id) "
-                    "FROM visit v JOIN plan_revision r ON r.id = v.revision_id "
+                    "FROM visit v JOIN revision_visit m ON m.visit_id = v.id "
+                    "JOIN plan_revision r ON r.id = m.revision_id "
                     "JOIN inspection_code c ON c.code = v.code "
                     "WHERE r.revision = 2 AND c.visit_id = v.id"
                 )
@@ -223,3 +258,30 @@ def test_a_carried_replan_on_postgresql_files_what_it_does_on_sqlite(
     assert _replan(sqlite_world).filing is not None
     assert _replan(pg_world).filing is not None
     assert _visits_with_codes(pg_world.url) == _visits_with_codes(sqlite_world.url)
+
+
+def test_discarding_a_replan_s_draft_leaves_the_filed_revision_whole(
+    filed_template: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = _world(filed_template, tmp_path / "w")
+    before = _tables(world)
+
+    def crash(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyboardInterrupt  # the night's run stopped between storing and filing
+
+    monkeypatch.setattr(replanning, "file_plan", crash)
+    with pytest.raises(KeyboardInterrupt):
+        _replan(world)
+    with sqlite3.connect(world.url.removeprefix("sqlite:///")) as conn:
+        shared = conn.execute(
+            "SELECT count(*) FROM revision_visit m JOIN visit v ON v.id = m.visit_id "
+            "JOIN plan_revision r ON r.id = m.revision_id "
+            "WHERE r.status = 'draft' AND v.revision_id != r.id"
+        ).fetchone()
+    assert shared is not None and shared[0] > 0  # the draft holds filed rows
+    engine = make_engine(world.url)
+    try:
+        assert discard_drafts(str(QUARTER), engine=engine) == [2]
+    finally:
+        engine.dispose()
+    assert _tables(world) == before

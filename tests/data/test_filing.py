@@ -25,6 +25,8 @@ from jointinspect.models import (
     InspectionCode,
     OffsiteCheck,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     Visit,
     VisitOfficer,
     VisitTask,
@@ -160,6 +162,16 @@ def test_filed_revision_is_immutable(sqlite_engine: Engine) -> None:
     def drop_offsite(s: Session) -> None:
         s.delete(s.exec(select(OffsiteCheck)).first())
 
+    def unlist_visit(s: Session) -> None:
+        s.delete(s.exec(select(RevisionVisit)).first())
+
+    def list_another_check(s: Session) -> None:
+        check = s.exec(select(OffsiteCheck)).first()
+        assert check is not None and check.id is not None
+        s.delete(s.exec(select(RevisionOffsite)).first())
+        s.flush()
+        s.add(RevisionOffsite(revision_id=rid, offsite_id=check.id))
+
     def reseed(s: Session) -> None:
         rev = s.get(PlanRevision, rid)
         assert rev is not None
@@ -186,6 +198,8 @@ def test_filed_revision_is_immutable(sqlite_engine: Engine) -> None:
         add_task,
         drop_officer,
         drop_offsite,
+        unlist_visit,
+        list_another_check,
         reseed,
         back_to_draft,
         delete_code,

@@ -20,6 +20,8 @@ from jointinspect.models import (
     FiledRevisionImmutableError,
     InspectionCode,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     Visit,
     VisitTask,
     create_schema,
@@ -138,6 +140,10 @@ def test_orm_bulk_statements_cannot_touch_a_filed_revision(engine: Engine) -> No
         ),
         update(PlanRevision).where(col(PlanRevision.id) == rid).values(status="draft"),
         update(Visit).where(col(Visit.revision_id) == draft).values(revision_id=rid),
+        delete(RevisionVisit).where(col(RevisionVisit.revision_id) == rid),
+        update(RevisionOffsite)
+        .where(col(RevisionOffsite.revision_id) == draft)
+        .values(revision_id=rid),
         delete(InspectionCode),
         update(InspectionCode).values(key_id="k9"),
     ]
@@ -157,11 +163,12 @@ def test_orm_bulk_statements_cannot_touch_a_filed_revision(engine: Engine) -> No
 
 _PLANNING_TABLES = (
     "PlanRevision|Visit|VisitTask|VisitOfficer|OffsiteCheck|UnscheduledDemand|InspectionCode"
+    "|RevisionVisit|RevisionOffsite"
 )
 _CORE_WRITE = re.compile(
     rf"\b(insert|update|delete)\(\s*(_table\(\s*)?({_PLANNING_TABLES})\b"
     r"|\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(plan_revision|visit|visit_task|visit_officer"
-    r"|offsite_check|unscheduled_demand|inspection_code)\b",
+    r"|offsite_check|unscheduled_demand|inspection_code|revision_visit|revision_offsite)\b",
 )
 #: The modules allowed to write the planning tables with bulk statements (see
 #: models/immutability.py), and the tables/aliases they go through.

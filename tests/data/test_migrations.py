@@ -241,3 +241,51 @@ def test_0005_drops_the_grades_key_named_or_not_and_its_downgrade_restores_it(
             assert keys(conn) == []
     finally:
         engine.dispose()
+
+
+def test_0007_lists_each_revision_s_own_rows_and_reads_them_back(db_url: str) -> None:
+    """A revision of 0.1.0 reads the same visits and checks through 0007's lists as by
+    the rows' own revision, and the downgrade refuses once a revision shares rows."""
+    from alembic import command
+
+    from jointinspect.data.plans.document import read_revision_rows
+
+    load_0_1_0(db_url)
+    upgrade_database(db_url)
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            own = {
+                kind: sorted(conn.execute(text(f"SELECT revision_id, id FROM {table}")).all())
+                for kind, table in (("visit", "visit"), ("offsite", "offsite_check"))
+            }
+            listed = {
+                kind: sorted(conn.execute(text(f"SELECT revision_id, {kind}_id FROM {table}")))
+                for kind, table in (("visit", "revision_visit"), ("offsite", "revision_offsite"))
+            }
+            revision_id = own["visit"][0][0]
+            rows = read_revision_rows(conn, revision_id)
+        assert own["visit"] and own["offsite"] and listed == own
+        assert sorted(v.id for v in rows.visits) == [i for r, i in own["visit"] if r == revision_id]
+        with migrations._migrating(engine) as conn:
+            config = migrations._config(migrations.LOCATION, connection=conn)
+            # A second revision holding the first's visit: 0006 cannot say so.
+            conn.execute(
+                text(
+                    "INSERT INTO plan_revision (plan_id, revision, status, seed, generated_at, "
+                    "metrics) SELECT plan_id, revision + 100, 'draft', seed, generated_at, "
+                    "metrics FROM plan_revision WHERE id = :r"
+                ),
+                {"r": revision_id},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO revision_visit (revision_id, visit_id) "
+                    "SELECT max(id), :v FROM plan_revision"
+                ),
+                {"v": own["visit"][0][1]},
+            )
+            with pytest.raises(RuntimeError, match="held by revisions that did not write them"):
+                command.downgrade(config, "0006")
+    finally:
+        engine.dispose()

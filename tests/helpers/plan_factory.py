@@ -20,6 +20,8 @@ from jointinspect.models import (
     OffsiteCheck,
     Plan,
     PlanRevision,
+    RevisionOffsite,
+    RevisionVisit,
     UnscheduledDemand,
     Visit,
     VisitOfficer,
@@ -163,6 +165,7 @@ def add_revision(
         session.add(visit)
         session.flush()
         assert visit.id is not None
+        session.add(RevisionVisit(revision_id=rev.id, visit_id=visit.id))
         for demand_id, department, item, source in v.tasks:
             session.add(
                 VisitTask(
@@ -179,18 +182,20 @@ def add_revision(
                 VisitOfficer(visit_id=visit.id, inspector_id=oid, department=OFFICERS[oid][0])
             )
     for o in spec.offsite:
-        session.add(
-            OffsiteCheck(
-                revision_id=rev.id,
-                demand_id=o.demand_id,
-                uscc=o.uscc,
-                department=o.department,
-                item=o.item,
-                source=o.source,
-                due=o.due,
-                code=o.code,
-            )
+        check = OffsiteCheck(
+            revision_id=rev.id,
+            demand_id=o.demand_id,
+            uscc=o.uscc,
+            department=o.department,
+            item=o.item,
+            source=o.source,
+            due=o.due,
+            code=o.code,
         )
+        session.add(check)
+        session.flush()
+        assert check.id is not None
+        session.add(RevisionOffsite(revision_id=rev.id, offsite_id=check.id))
     for u in spec.unscheduled:
         session.add(
             UnscheduledDemand(

@@ -105,8 +105,10 @@ def drop_a_drawn_check(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "DELETE FROM offsite_check WHERE id = (SELECT min(o.id) FROM offsite_check o "
-                "JOIN plan_revision r ON r.id = o.revision_id "
-                "WHERE r.status = 'draft' AND o.demand_id LIKE 'R:%')"
+                "DELETE FROM revision_offsite WHERE offsite_id = (SELECT min(o.id) "
+                "FROM offsite_check o JOIN revision_offsite m ON m.offsite_id = o.id "
+                "JOIN plan_revision r ON r.id = m.revision_id "
+                "WHERE r.status = 'draft' AND o.demand_id LIKE 'R:%') "
+                "AND revision_id IN (SELECT id FROM plan_revision WHERE status = 'draft')"
             )
         )
