@@ -25,8 +25,8 @@ from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.data.bundle.inbox import InboxItem, settle_inbox, take_inbox
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
-from jointinspect.data.plans.carry import CarriedRows, carried_rows
-from jointinspect.data.plans.document import RevisionRows, ordered_visits
+from jointinspect.data.plans.carry import CarriedRows, GivenRows, carried_rows
+from jointinspect.data.plans.document import RevisionRows, ordered_offsite, ordered_visits
 from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.followups import FollowupReport, derive_followups
 from jointinspect.data.plans.lock import plans_lock
@@ -203,9 +203,10 @@ def _replan_locked(
     problem = build_problem(inputs, seed, calendar, drawn)
     clock.lap("load_inputs")
     say("replanning")
+    previous = plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered)
     outcome = replan(
         problem,
-        plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered),
+        previous,
         as_of,
         options.pin_working_days,
         params,
@@ -218,7 +219,17 @@ def _replan_locked(
     say("writing the draft")
     # Most of the filed revision stays as it was: copied inside the database, and
     # checked again only where the replan changed it.
-    carried = carried_rows(outcome.result, filed.revision_id, filed.rows)
+    carried = carried_rows(
+        outcome.result,
+        filed.revision_id,
+        filed.rows,
+        GivenRows(
+            previous.visits,
+            [v.row.id for v in ordered],
+            previous.offsite,
+            [c.id for c in ordered_offsite(filed.rows)],
+        ),
+    )
     run.stored = store_draft(
         outcome.result,
         engine=engine,

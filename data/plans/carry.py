@@ -13,7 +13,7 @@ tasks and officers (a visit) or demand, department, item, source and due date (a
 A row that differs in anything is written and filed as new, as before.
 """
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 from jointinspect.data.plans.document import RevisionRows
@@ -41,11 +41,36 @@ class CarriedIds:
     offsite: frozenset[int]
 
 
-def carried_rows(plan: PlanShape, revision_id: int, rows: RevisionRows) -> CarriedRows:
+@dataclass(frozen=True)
+class GivenRows:
+    """The filed revision's visits and checks as the objects a replan was given (the
+    revision as a ``PlanResult``), each beside the id of the row it was made from. A
+    visit or check of the new plan that *is* one of these objects is that row unchanged,
+    found without building and comparing its fields; the replanner hands back the very
+    object for nearly every visit and check it keeps."""
+
+    visits: Sequence[object]
+    visit_ids: Sequence[int]
+    offsite: Sequence[object]
+    offsite_ids: Sequence[int]
+
+
+def carried_rows(
+    plan: PlanShape, revision_id: int, rows: RevisionRows, given: GivenRows | None = None
+) -> CarriedRows:
     """Match ``plan``'s visits and checks one to one with the identical rows of
-    ``revision_id`` (whose rows are ``rows``)."""
+    ``revision_id`` (whose rows are ``rows``): first those that are ``given`` objects,
+    then the rest by comparing every stored field."""
+    visits: dict[int, int] = {}
+    offsite: dict[int, int] = {}
+    if given is not None:
+        visits = _same_objects(plan.visits, given.visits, given.visit_ids)
+        offsite = _same_objects(plan.offsite, given.offsite, given.offsite_ids)
+    taken_visits, taken_offsite = set(visits.values()), set(offsite.values())
     old_visits: dict[Hashable, list[int]] = {}
     for v in rows.visits:
+        if v.id in taken_visits:
+            continue
         tasks = rows.tasks.get(v.id, [])
         triggered = any(DemandSource(t.source).triggered for t in tasks)
         key = (
@@ -61,14 +86,37 @@ def carried_rows(plan: PlanShape, revision_id: int, rows: RevisionRows) -> Carri
         old_visits.setdefault(key, []).append(v.id)
     old_offsite: dict[Hashable, list[int]] = {}
     for c in rows.offsite:
+        if c.id in taken_offsite:
+            continue
         old_offsite.setdefault(
             (c.demand_id, c.uscc, c.department, c.item, c.source, c.due), []
         ).append(c.id)
-    return CarriedRows(
-        revision_id,
-        _match((_visit_key(v) for v in plan.visits), old_visits),
-        _match((_offsite_key(c) for c in plan.offsite), old_offsite),
+    visits.update(
+        _match(
+            ((i, _visit_key(v)) for i, v in enumerate(plan.visits) if i not in visits),
+            old_visits,
+        )
     )
+    offsite.update(
+        _match(
+            ((i, _offsite_key(c)) for i, c in enumerate(plan.offsite) if i not in offsite),
+            old_offsite,
+        )
+    )
+    return CarriedRows(revision_id, visits, offsite)
+
+
+def _same_objects(
+    new: Sequence[object], old: Sequence[object], old_ids: Sequence[int]
+) -> dict[int, int]:
+    """Index in ``new`` → row id of the ``old`` object it is, each old object taken once."""
+    row_of = {id(o): rid for o, rid in zip(old, old_ids, strict=True)}
+    out: dict[int, int] = {}
+    for index, o in enumerate(new):
+        rid = row_of.pop(id(o), None)
+        if rid is not None:
+            out[index] = rid
+    return out
 
 
 def _visit_key(v: VisitShape) -> Hashable:
@@ -88,10 +136,10 @@ def _offsite_key(c: OffsiteShape) -> Hashable:
     return (c.demand_id, c.uscc, c.department, c.item, str(c.source), c.due)
 
 
-def _match(keys: Iterable[Hashable], old: dict[Hashable, list[int]]) -> dict[int, int]:
+def _match(keys: Iterable[tuple[int, Hashable]], old: dict[Hashable, list[int]]) -> dict[int, int]:
     """Index → old id, each old row taken once (two identical rows pair up in id order)."""
     out: dict[int, int] = {}
-    for index, key in enumerate(keys):
+    for index, key in keys:
         ids = old.get(key)
         if ids:
             out[index] = ids.pop(0)

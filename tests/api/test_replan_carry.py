@@ -17,7 +17,7 @@ from sqlalchemy import text
 import jointinspect.replanning as replanning
 from jointinspect.data.codes.verification import verify_code
 from jointinspect.data.plans.carry import CarriedRows
-from jointinspect.data.plans.document import dumps, read_plan_document
+from jointinspect.data.plans.document import RevisionRows, dumps, read_plan_document
 from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.models import make_engine
 from jointinspect.options import load_keys
@@ -128,12 +128,21 @@ def test_a_carried_replan_stores_and_files_what_writing_every_row_does(
 
     def spy(*args: Any) -> CarriedRows:
         seen.append(real(*args))
+        plan, revision_id, rows, given = args
+        # The objects the replanner handed back find the rows that comparing every field
+        # finds, and on their own (no rows to compare with) nearly all of them.
+        assert real(plan, revision_id, rows) == seen[-1]
+        alone = real(plan, revision_id, RevisionRows([], {}, {}, [], []), given)
+        assert 0.9 * len(seen[-1].visits) < len(alone.visits) <= len(seen[-1].visits)
+        assert 0.9 * len(seen[-1].offsite) < len(alone.offsite) <= len(seen[-1].offsite)
         return seen[-1]
 
     monkeypatch.setattr(replanning, "carried_rows", spy)
     carried = _replan(carried_world)
 
-    def nothing(_plan: object, revision_id: int, _rows: object) -> CarriedRows:
+    def nothing(
+        _plan: object, revision_id: int, _rows: object, _given: object = None
+    ) -> CarriedRows:
         return CarriedRows(revision_id, {}, {})
 
     monkeypatch.setattr(replanning, "carried_rows", nothing)
