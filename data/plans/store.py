@@ -239,8 +239,17 @@ def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> No
         )
         if carried is None or not kept:
             continue
-        filed = select(held.c[column]).where(held.c.revision_id == carried.revision_id)
-        left = set(conn.execute(filed).scalars()).difference(kept.values())
+        filed = set(
+            conn.execute(
+                select(held.c[column]).where(held.c.revision_id == carried.revision_id)
+            ).scalars()
+        )
+        if not filed.issuperset(kept.values()):
+            raise RuntimeError(
+                f"rows said to be carried from revision id {carried.revision_id} are not "
+                "among its rows"
+            )
+        left = filed.difference(kept.values())
         conn.execute(
             insert(held).from_select(
                 ["revision_id", column],

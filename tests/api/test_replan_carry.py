@@ -3,10 +3,12 @@
 leaves, every code and what verifying each code says must be exactly what writing and
 filing every row anew gives."""
 
+import datetime as dt
 import hashlib
 import shutil
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +18,18 @@ from sqlalchemy import text
 
 import jointinspect.replanning as replanning
 from jointinspect.data.codes.verification import verify_code
-from jointinspect.data.plans.carry import CarriedRows
+from jointinspect.data.plans.carry import CarriedRows, carried_rows
 from jointinspect.data.plans.document import RevisionRows, dumps, read_plan_document
 from jointinspect.data.plans.drafts import discard_drafts
+from jointinspect.data.plans.replan_store import read_filed_revision
+from jointinspect.data.plans.store import store_draft
 from jointinspect.models import make_engine
 from jointinspect.options import load_keys
 from jointinspect.replanning import ReplanRun, replan_quarter
+from jointinspect.rules import plan_result
 
 RECEIVED = "2025-11-03T09:00:00+08:00"
+NOW = dt.datetime(2025, 11, 3, 1, tzinfo=dt.UTC)
 TABLES = {
     "visit": "SELECT * FROM visit ORDER BY id",
     "visit_task": "SELECT * FROM visit_task ORDER BY visit_id, demand_id",
@@ -290,7 +296,54 @@ def test_discarding_a_replan_s_draft_leaves_the_filed_revision_whole(
     assert shared is not None and shared[0] > 0  # the draft holds filed rows
     engine = make_engine(world.url)
     try:
+        with engine.connect() as conn:
+            draft_id = conn.execute(
+                text("SELECT id FROM plan_revision WHERE status = 'draft'")
+            ).scalar_one()
+            draft = read_plan_document(conn, draft_id)
+        # Codes are issued by filing: a draft shows none, not even on the rows it shares.
+        assert draft.visits and all(v.code is None for v in draft.visits)
+        assert draft.offsite and all(c.code is None for c in draft.offsite)
         assert discard_drafts(str(QUARTER), engine=engine) == [2]
     finally:
         engine.dispose()
     assert _tables(world) == before
+
+
+def test_a_plan_equal_to_the_filed_one_writes_no_row_and_a_wrong_carry_is_refused(
+    filed_template: World, tmp_path: Path
+) -> None:
+    world = _world(filed_template, tmp_path / "w")
+    engine = make_engine(world.url)
+    try:
+        filed = read_filed_revision(str(QUARTER), engine=engine)
+        header = filed.header
+        same = plan_result(filed.rows, header.quarter, header.seed, header.metrics)
+        carried = carried_rows(same, filed.revision_id, filed.rows)
+        before = _tables(world)
+        wrong = CarriedRows(carried.revision_id, {**carried.visits, 0: 10**9}, carried.offsite)
+        with pytest.raises(RuntimeError, match="not among its rows"):
+            store_draft(same, engine=engine, prefix="FX", generated_at=NOW, carried=wrong)
+        assert _tables(world) == before
+        stored = store_draft(same, engine=engine, prefix="FX", generated_at=NOW, carried=carried)
+        with engine.connect() as conn:
+            written = conn.execute(
+                text("SELECT count(*) FROM visit WHERE revision_id = :r"),
+                {"r": stored.revision_id},
+            ).scalar_one()
+            held = [
+                sorted(
+                    conn.execute(
+                        text("SELECT visit_id FROM revision_visit WHERE revision_id = :r"),
+                        {"r": rid},
+                    ).scalars()
+                )
+                for rid in (filed.revision_id, stored.revision_id)
+            ]
+            documents = [
+                read_plan_document(conn, rid) for rid in (filed.revision_id, stored.revision_id)
+            ]
+    finally:
+        engine.dispose()
+    assert written == 0 and held[0] == held[1] and len(held[0]) == len(filed.rows.visits)
+    assert [replace(v, code=None) for v in documents[0].visits] == list(documents[1].visits)
