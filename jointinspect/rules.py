@@ -26,11 +26,9 @@ from jointinspect.data.plans.document import (
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.models.enums import DemandSource
 from jointinspect.models.plan_result import (
-    OfficerRef,
     OffsiteResult,
     PlanMetrics,
     PlanResult,
-    TaskRef,
     UnscheduledResult,
     VisitResult,
 )
@@ -63,8 +61,9 @@ def plan_result(
                 date=row.date,
                 town=row.town,
                 triggered=any(DemandSource(t.source).triggered for t in v.tasks),
-                tasks=tuple(TaskRef(t.demand_id, t.department, t.item, t.source) for t in v.tasks),
-                inspectors=tuple(OfficerRef(o.id, o.department) for o in v.officers),
+                # A stored revision's tasks and officers are the scheduler's own types.
+                tasks=v.tasks,
+                inspectors=v.officers,
                 order=row.order,
                 mode=row.mode,
             )

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
 
-@dataclass(frozen=True, slots=True)
+# Ordered: a document sorts a visit's tasks and officers (``data.plans.document``).
+@dataclass(frozen=True, slots=True, order=True)
 class TaskRef:
     demand_id: str
     department: str
@@ -19,7 +20,7 @@ class TaskRef:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class OfficerRef:
     id: str
     department: str

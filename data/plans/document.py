@@ -36,7 +36,7 @@ from jointinspect.models import (
 from jointinspect.models.core_table import table_of
 from jointinspect.models.enums import RevisionStatus
 from jointinspect.models.errors import JointInspectError
-from jointinspect.models.plan_result import UnscheduledResult
+from jointinspect.models.plan_result import OfficerRef, TaskRef, UnscheduledResult
 from jointinspect.models.timezones import CHINA
 
 #: The four counts the contract's ``metrics`` starts with; other metrics follow them.
@@ -51,20 +51,6 @@ class PlanDocumentError(JointInspectError):
     """A plan document does not have the shape of contract §4."""
 
 
-@dataclass(frozen=True, order=True)
-class TaskDoc:
-    demand_id: str
-    department: str
-    item: str
-    source: str
-
-
-@dataclass(frozen=True, order=True)
-class OfficerDoc:
-    id: str
-    department: str
-
-
 @dataclass(frozen=True)
 class VisitDoc:
     code: str | None
@@ -72,8 +58,8 @@ class VisitDoc:
     date: dt.date
     town: str
     mode: str
-    tasks: tuple[TaskDoc, ...]
-    inspectors: tuple[OfficerDoc, ...]
+    tasks: tuple[TaskRef, ...]
+    inspectors: tuple[OfficerRef, ...]
     order: int
 
     @property
@@ -85,7 +71,7 @@ class VisitDoc:
 
 
 def visit_sort_key(
-    date: dt.date, order: int, uscc: str, tasks: Sequence[TaskDoc]
+    date: dt.date, order: int, uscc: str, tasks: Sequence[TaskRef]
 ) -> tuple[dt.date, int, str, str]:
     """A document's order of visits: by day, slot, enterprise and first demand."""
     return (date, order, uscc, min((t.demand_id for t in tasks), default=""))
@@ -232,8 +218,8 @@ class RevisionRows:
     """One revision's planning rows as plain tuples, with their ids (in id order)."""
 
     visits: list[StoredVisit]
-    tasks: dict[int, list[TaskDoc]]  # by visit id, in no particular order
-    officers: dict[int, list[OfficerDoc]]  # by visit id, in no particular order
+    tasks: dict[int, list[TaskRef]]  # by visit id, in no particular order
+    officers: dict[int, list[OfficerRef]]  # by visit id, in no particular order
     offsite: list[StoredOffsite]
     unscheduled: list[UnscheduledResult]
 
@@ -245,22 +231,22 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
     v, t, o = table_of(Visit).c, table_of(VisitTask).c, table_of(VisitOfficer).c
     held, held_checks = table_of(RevisionVisit), table_of(RevisionOffsite)
     m, mc = held.c, held_checks.c
-    tasks: dict[int, list[TaskDoc]] = defaultdict(list)
+    tasks: dict[int, list[TaskRef]] = defaultdict(list)
     for vid, *row in _tuples(
         conn,
         core_select(t.visit_id, t.demand_id, t.department, t.item, t.source)
         .join_from(table_of(VisitTask), held, m.visit_id == t.visit_id)
         .where(m.revision_id == revision_id),
     ):
-        tasks[vid].append(TaskDoc(*row))
-    officers: dict[int, list[OfficerDoc]] = defaultdict(list)
+        tasks[vid].append(TaskRef(*row))
+    officers: dict[int, list[OfficerRef]] = defaultdict(list)
     for vid, *row in _tuples(
         conn,
         core_select(o.visit_id, o.inspector_id, o.department)
         .join_from(table_of(VisitOfficer), held, m.visit_id == o.visit_id)
         .where(m.revision_id == revision_id),
     ):
-        officers[vid].append(OfficerDoc(*row))
+        officers[vid].append(OfficerRef(*row))
     visits = [
         StoredVisit(vid, code, uscc, _date(day), town, mode, order)
         for vid, code, uscc, day, town, mode, order in _tuples(
@@ -322,8 +308,8 @@ class OrderedVisit(NamedTuple):
     """A stored visit with its tasks and officers in a document's order."""
 
     row: StoredVisit
-    tasks: tuple[TaskDoc, ...]
-    officers: tuple[OfficerDoc, ...]
+    tasks: tuple[TaskRef, ...]
+    officers: tuple[OfficerRef, ...]
 
 
 def ordered_visits(rows: RevisionRows) -> list[OrderedVisit]:
@@ -595,9 +581,9 @@ def _visit(v: Mapping[str, Any]) -> VisitDoc:
         town=v["town"],
         mode=v["mode"],
         tasks=tuple(
-            TaskDoc(t["demand_id"], t["department"], t["item"], t["source"]) for t in v["tasks"]
+            TaskRef(t["demand_id"], t["department"], t["item"], t["source"]) for t in v["tasks"]
         ),
-        inspectors=tuple(OfficerDoc(o["id"], o["department"]) for o in v["inspectors"]),
+        inspectors=tuple(OfficerRef(o["id"], o["department"]) for o in v["inspectors"]),
         order=int(v["order"]),
     )
 

@@ -21,11 +21,9 @@ from sqlalchemy.engine import Connection, Engine
 from jointinspect.data.bulk_write import execute_many, large_page_cache
 from jointinspect.data.plans.carry import CarriedIds, CarriedRows
 from jointinspect.data.plans.document import (
-    OfficerDoc,
     RevisionRows,
     StoredOffsite,
     StoredVisit,
-    TaskDoc,
 )
 from jointinspect.data.plans.drafts import delete_drafts
 from jointinspect.models import (
@@ -43,7 +41,7 @@ from jointinspect.models.core_table import table_of
 from jointinspect.models.plan_protocols import (
     PlanShape,
 )
-from jointinspect.models.plan_result import UnscheduledResult
+from jointinspect.models.plan_result import OfficerRef, TaskRef, UnscheduledResult
 
 #: Rows per INSERT batch: large enough to be fast, small enough for any driver.
 BATCH = 5000
@@ -278,7 +276,7 @@ def _written(plan: PlanShape, visit_ids: list[int], offsite_ids: list[int]) -> R
         tasks=defaultdict(
             list,
             {
-                vid: [TaskDoc(t.demand_id, t.department, t.item, str(t.source)) for t in v.tasks]
+                vid: [TaskRef(t.demand_id, t.department, t.item, str(t.source)) for t in v.tasks]
                 for vid, v in zip(visit_ids, plan.visits, strict=True)
                 if v.tasks
             },
@@ -286,7 +284,7 @@ def _written(plan: PlanShape, visit_ids: list[int], offsite_ids: list[int]) -> R
         officers=defaultdict(
             list,
             {
-                vid: [OfficerDoc(o.id, o.department) for o in v.inspectors]
+                vid: [OfficerRef(o.id, o.department) for o in v.inspectors]
                 for vid, v in zip(visit_ids, plan.visits, strict=True)
                 if v.inspectors
             },
