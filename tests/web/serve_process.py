@@ -37,9 +37,20 @@ class Served:
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct ports free now: each socket is held until all are chosen, so that
+    the system cannot hand the same port out twice."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def client_from(address: str) -> httpx.Client:
@@ -68,8 +79,7 @@ def serving(
     started: list[Served] = []
     logs = []
     try:
-        for n, args in enumerate(runs):
-            port = free_port()
+        for n, (args, port) in enumerate(zip(runs, free_ports(len(runs)), strict=True)):
             log_path = folder / f"serve-{n}.log"
             log = log_path.open("wb")
             logs.append(log)
