@@ -21,13 +21,14 @@ one ``bench_plan.py`` leaves behind, or ``bench_replan.py --prepare-only``'s
 import argparse
 import datetime as dt
 import os
-import shutil
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from bench_replan import copy_database
 
 QUARTER = "2025Q4"
 MOVED_EVERY = 100
@@ -149,7 +150,7 @@ def main() -> None:
 
     args.work.mkdir(parents=True, exist_ok=True)
     work = args.work / "work.db"
-    shutil.copyfile(args.db, work)
+    copy_database(args.db, work)
     settings = Settings(db=f"sqlite:///{work}")
     upgrade_database(settings.db)  # a copy made by an older version gets its migrations
     os.sync()  # the copy written out before the clock starts (see bench_profiles)

@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_replan import write_triggers  # the same night's complaints
+from bench_replan import copy_database, write_triggers  # the same night's complaints
 
 ROOT = Path(__file__).resolve().parent.parent
 QUARTER = "2025Q4"
@@ -144,7 +144,7 @@ def prepare(folder: Path, enterprises: int, profile: str) -> Path:
 def fresh_copy(runner: Runner, graded: Path, copy: Path) -> None:
     """``copy`` of the graded database, its schema brought to the code's (untimed; a
     code without ``db upgrade`` reads the schema as it is)."""
-    shutil.copyfile(graded, copy)
+    copy_database(graded, copy)
     runner.run("db", "upgrade", db=copy, check=False)
     # The copy's gigabyte is written out before the clock starts: a district's database
     # is not written just before each command, and the write-back of the copy made the

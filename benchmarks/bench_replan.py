@@ -196,10 +196,19 @@ def main() -> None:
     print(f"filed revision        {run.filing.revision if run.filing else '-'}")
 
 
+def copy_database(source: Path, copy: Path) -> None:
+    """``copy`` of the SQLite database ``source``. A write-ahead log an interrupted run
+    left beside an earlier copy would be replayed into this one (SQLite cannot tell it
+    belongs to another file), so it goes first."""
+    for stale in (copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(source, copy)
+
+
 def replan_once(folder: Path, base: Path, share: float) -> tuple[int, dict[str, Any]]:
     """New triggers for ``share`` of the planned enterprises, replanned on a fresh copy."""
     work = folder / "work.db"
-    shutil.copyfile(base, work)
+    copy_database(base, work)
     triggers = write_triggers(work, folder / "inbox", share)
     os.sync()  # the copy written out before the clock starts (see bench_profiles)
     return triggers, run_replan(folder, work)
