@@ -21,6 +21,7 @@ it should grow with the change, not with the district).
 import argparse
 import csv
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
@@ -117,11 +118,21 @@ def write_triggers(db: Path, inbox: Path, share: float) -> int:
     """Complaint triggers for ``share`` of the filed visits' enterprises, as the bundle
     ``inbox/night-1`` (``inbox`` emptied first). ``bench_profiles`` uses it too."""
     with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT v.uscc, t.department, t.item FROM visit v "
+        # A database from before migration 0007 (``--code`` of older code) has no lists
+        # of the rows a revision holds; each row is its writer's alone there.
+        listed = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'revision_visit'"
+        ).fetchone()[0]
+        held = (
             "JOIN revision_visit m ON m.visit_id = v.id "
             "JOIN plan_revision r ON r.id = m.revision_id "
-            "JOIN visit_task t ON t.visit_id = v.id "
+            if listed
+            else "JOIN plan_revision r ON r.id = v.revision_id "
+        )
+        rows = conn.execute(
+            "SELECT v.uscc, t.department, t.item FROM visit v "
+            + held
+            + "JOIN visit_task t ON t.visit_id = v.id "
             "JOIN item i ON i.code = t.item "
             "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"
         ).fetchall()
@@ -199,7 +210,10 @@ def main() -> None:
 def copy_database(source: Path, copy: Path) -> None:
     """``copy`` of the SQLite database ``source``. A write-ahead log an interrupted run
     left beside an earlier copy would be replayed into this one (SQLite cannot tell it
-    belongs to another file), so it goes first."""
+    belongs to another file), so it goes first — after the cycle collector has closed any
+    connection of the previous step still waiting for it (replanning runs with it off),
+    whose files are not to be taken from under it."""
+    gc.collect()
     for stale in (copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
         stale.unlink(missing_ok=True)
     shutil.copyfile(source, copy)
