@@ -35,6 +35,9 @@ def uscc_scope(conn: Connection, only: Collection[str] | None) -> Iterator[Keep]
         MetaData(),
         Column("uscc", String, primary_key=True),
         prefixes=["TEMPORARY"],
+        # Named by PostgreSQL's temporary schema: a district's engine maps every unnamed
+        # schema to the district's own, where PostgreSQL refuses a temporary table.
+        schema="pg_temp" if conn.dialect.name == "postgresql" else None,
     )
     scope.create(conn)
     try:

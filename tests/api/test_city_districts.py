@@ -31,6 +31,7 @@ from jointinspect.models.codes import parse_code
 from jointinspect.models.districts import AreaCodeError, District
 from jointinspect.options import Options, key_file_for, load_keys
 from jointinspect.planning import plan_quarter
+from jointinspect.replanning import replan_quarter
 from jointinspect.verification import verify_code, verify_in_database
 
 
@@ -284,3 +285,47 @@ def test_on_postgresql_each_district_is_a_schema_with_its_own_revision_and_lock(
     finally:
         fengxian.dispose()
         xuhui.dispose()
+
+
+@pytest.mark.postgres
+def test_a_district_on_postgresql_replans_with_news_and_shares_the_rows_it_keeps(
+    pg_url: str, city: Path, tmp_path: Path
+) -> None:
+    """A replan regrades the enterprises with news through a temporary table, which a
+    district's schema must not capture (PostgreSQL refuses a temporary table there)."""
+    options = Options(config_dir=tmp_path / "config", inbox_dir=tmp_path / "inbox")
+    code = world.build_city(pg_url, city, options)[0]
+    engine = open_database(pg_url, district=code)
+    try:
+        plan_quarter(str(world.QUARTER), world.SEED, engine=engine, options=options)
+        file_quarter(str(world.QUARTER), engine=engine, options=options, filed_by="test")
+        out = export_plan(str(world.QUARTER), engine=engine, fmt="json", out=tmp_path / "r1.json")
+        visit = json.loads(out.paths[0].read_text(encoding="utf-8"))["visits"][-1]
+        night = tmp_path / "inbox" / "night-1"
+        night.mkdir(parents=True)
+        task = visit["tasks"][0]
+        (night / "triggers.csv").write_text(
+            "id,uscc,kind,received_at,department,item,severity\n"
+            f"C-PG-1,{visit['uscc']},complaint,2025-08-04T09:00:00+08:00,"
+            f"{task['department']},{task['item']},2\n",
+            encoding="utf-8",
+        )
+        run = replan_quarter(
+            str(world.QUARTER),
+            options=options,
+            engine=engine,
+            as_of=dt.date(2025, 8, 4),
+            now=dt.datetime(2025, 8, 4, 1, tzinfo=dt.UTC),
+        )
+        with engine.connect() as conn:
+            shared = conn.execute(
+                text(
+                    "SELECT count(*) FROM revision_visit m JOIN visit v ON v.id = m.visit_id "
+                    "JOIN plan_revision r ON r.id = m.revision_id "
+                    "WHERE r.revision = 2 AND v.revision_id != r.id"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert run.regraded and run.filing is not None and run.filing.revision == 2
+    assert shared > 0
