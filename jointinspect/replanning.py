@@ -217,7 +217,7 @@ def _replan_locked(
     if is_empty(outcome.diff):
         return
     say("writing the draft")
-    # Most of the filed revision stays as it was: copied inside the database, and
+    # Most of the filed revision stays as it was: shared by the new revision, and
     # checked again only where the replan changed it.
     carried = carried_rows(
         outcome.result,

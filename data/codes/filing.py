@@ -192,7 +192,7 @@ def file_plan(
             if filed_rows is not None and filed_rows[0] == previous.id
             else read_revision_rows(conn, previous.id)
         )
-        copied = (
+        shared_rows = (
             carried
             if carried is not None
             and draft_rows is not None
@@ -202,18 +202,19 @@ def file_plan(
             and old is not None
             else None
         )
-        if previous is not None and old is not None and _same_content(new, old, copied):
+        if previous is not None and old is not None and _same_content(new, old, shared_rows):
             raise UnchangedPlanError(
                 f"revision {draft.revision} of {quarter} plans exactly what the filed "
                 f"revision {previous.revision} does; nothing to file",
             )
         session.info[_ROWS_READ] = (draft.id, new)
         say(f"{len(new.visits):,} visits and {len(new.offsite):,} off-site checks to file")
-        # What is not carried over by copying: compared, issued and revoked one by one.
+        # What the draft does not share with the filed revision: compared, issued and
+        # revoked one by one.
         rest_new, rest_old = new, old
-        if copied is not None and old is not None:
-            rest_new = _without(new, copied.visits, copied.offsite)
-            rest_old = _without(old, copied.visits, copied.offsite)
+        if shared_rows is not None and old is not None:
+            rest_new = _without(new, shared_rows.visits, shared_rows.offsite)
+            rest_old = _without(old, shared_rows.visits, shared_rows.offsite)
         entries = _entries(rest_new)
         old_entries = _entries(rest_old) if rest_old is not None else []
         carried_codes = {e.fields: e.code for e in old_entries if e.code}
@@ -232,8 +233,8 @@ def file_plan(
         stamp = now.astimezone(dt.UTC)
         # Shared rows keep their codes without a statement.
         shared = 0
-        if copied is not None:
-            shared = _shared_codes(conn, copied, draft.id)
+        if shared_rows is not None:
+            shared = _shared_codes(conn, shared_rows, draft.id)
         records = _records(
             conn,
             [*codes, *(e.code for e in old_entries if e.code)],
