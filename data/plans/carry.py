@@ -14,7 +14,7 @@ A row that differs in anything is written and filed as new, as before.
 """
 
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jointinspect.data.plans.document import RevisionRows
 from jointinspect.models.enums import DemandSource
@@ -30,6 +30,9 @@ class CarriedRows:
     visits: dict[int, int]
     #: Index in ``plan.offsite`` → id of the identical off-site row of ``revision_id``.
     offsite: dict[int, int]
+    #: The rows of ``revision_id`` as read: a shared row of the new revision reads back
+    #: as its filed row, so what ``store_draft`` hands to filing is made from these.
+    filed: RevisionRows | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def carried_rows(
             old_offsite,
         )
     )
-    return CarriedRows(revision_id, visits, offsite)
+    return CarriedRows(revision_id, visits, offsite, rows)
 
 
 def _same_objects(

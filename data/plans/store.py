@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, select, text
@@ -56,9 +57,8 @@ class StoredRevision:
     visits: int
     #: Numbers of the draft revisions this one replaced (a quarter holds one draft at most).
     replaced_drafts: tuple[int, ...] = ()
-    #: The rows as written (what ``read_revision_rows`` reads back, but that the rows
-    #: shared with the filed revision are given no code: a draft's codes are issued by
-    #: filing it), for filing it without reading hundreds of thousands of rows again.
+    #: The rows as written (what ``read_revision_rows`` reads back), for filing it
+    #: without reading hundreds of thousands of rows again.
     rows: RevisionRows | None = field(default=None, compare=False, repr=False)
     #: The rows shared with the filed revision (``carried`` given).
     carried: CarriedIds | None = field(default=None, compare=False, repr=False)
@@ -192,7 +192,7 @@ def store_draft(
             ),
         )
         _hold(conn, revision_id, carried)
-        rows = _written(plan, visit_ids, offsite_ids) if keep_rows else None
+        rows = _written(plan, visit_ids, offsite_ids, carried) if keep_rows else None
     return StoredRevision(
         plan_id,
         plan.quarter,
@@ -265,36 +265,49 @@ def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> No
         )
 
 
-def _written(plan: PlanShape, visit_ids: list[int], offsite_ids: list[int]) -> RevisionRows:
-    """The revision's rows as ``read_revision_rows`` gives them."""
+def _written(
+    plan: PlanShape, visit_ids: list[int], offsite_ids: list[int], carried: CarriedRows | None
+) -> RevisionRows:
+    """The revision's rows as ``read_revision_rows`` gives them: a row shared with the
+    filed revision is its filed row (code included) as the replan read it; a new row has
+    no code yet."""
+    filed = carried.filed if carried is not None else None
+    old_visits = {v.id: v for v in filed.visits} if filed is not None else {}
+    old_checks = {c.id: c for c in filed.offsite} if filed is not None else {}
+    visits: list[StoredVisit] = []
+    # defaultdicts, as read back: a visit without officers has an empty list.
+    tasks: defaultdict[int, list[TaskRef]] = defaultdict(list)
+    officers: defaultdict[int, list[OfficerRef]] = defaultdict(list)
+    for vid, v in zip(visit_ids, plan.visits, strict=True):
+        row = old_visits.get(vid)
+        if row is not None and filed is not None:
+            visits.append(row)
+            if filed.tasks.get(vid):
+                tasks[vid] = filed.tasks[vid]
+            if filed.officers.get(vid):
+                officers[vid] = filed.officers[vid]
+            continue
+        visits.append(StoredVisit(vid, None, v.uscc, v.date, v.town, str(v.mode), v.order))
+        if v.tasks:
+            tasks[vid] = [
+                TaskRef(t.demand_id, t.department, t.item, str(t.source)) for t in v.tasks
+            ]
+        if v.inspectors:
+            officers[vid] = [OfficerRef(o.id, o.department) for o in v.inspectors]
+    offsite = [
+        old_checks.get(oid)
+        or StoredOffsite(oid, None, o.uscc, o.department, o.item, o.demand_id, str(o.source), o.due)
+        for oid, o in zip(offsite_ids, plan.offsite, strict=True)
+    ]
+    # In id order, as read back: shared rows keep their older ids.
+    if carried is not None:
+        visits.sort(key=attrgetter("id"))
+        offsite.sort(key=attrgetter("id"))
     return RevisionRows(
-        visits=[
-            StoredVisit(vid, None, v.uscc, v.date, v.town, str(v.mode), v.order)
-            for vid, v in zip(visit_ids, plan.visits, strict=True)
-        ],
-        # defaultdicts, as read back: a visit without officers has an empty list.
-        tasks=defaultdict(
-            list,
-            {
-                vid: [TaskRef(t.demand_id, t.department, t.item, str(t.source)) for t in v.tasks]
-                for vid, v in zip(visit_ids, plan.visits, strict=True)
-                if v.tasks
-            },
-        ),
-        officers=defaultdict(
-            list,
-            {
-                vid: [OfficerRef(o.id, o.department) for o in v.inspectors]
-                for vid, v in zip(visit_ids, plan.visits, strict=True)
-                if v.inspectors
-            },
-        ),
-        offsite=[
-            StoredOffsite(
-                oid, None, o.uscc, o.department, o.item, o.demand_id, str(o.source), o.due
-            )
-            for oid, o in zip(offsite_ids, plan.offsite, strict=True)
-        ],
+        visits=visits,
+        tasks=tasks,
+        officers=officers,
+        offsite=offsite,
         unscheduled=[
             UnscheduledResult(
                 u.demand_id, u.uscc, u.department, u.item, str(u.source), str(u.reason), u.detail

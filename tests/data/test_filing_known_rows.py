@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from jointinspect.data.codes.filing import FilingResult, file_plan
+from jointinspect.data.plans.carry import carried_rows
 from jointinspect.data.plans.document import RevisionRows, read_revision_rows
 from jointinspect.data.plans.replan_store import read_filed_revision
 from jointinspect.data.plans.store import store_draft
@@ -114,8 +115,23 @@ def test_store_draft_rows_are_what_is_read_back(db_url: str) -> None:
     create_schema(engine)
     with session_scope(engine) as session:
         seed_reference(session)
-    for first in (True, False):  # the second revision's ids do not start at 1
-        stored = store_draft(_sample_result(), engine=engine, prefix="FX", generated_at=NOW)
+    # The second revision's ids do not start at 1; the third (in place of that draft)
+    # shares all but one visit and one check with the filed first (a replan's), whose
+    # rows carry their codes.
+    for step in ("first", "second", "shared"):
+        plan = _sample_result()
+        carried = None
+        if step == "shared":
+            plan = dataclasses.replace(
+                plan,
+                visits=(dataclasses.replace(plan.visits[0], order=7), *plan.visits[1:]),
+                offsite=plan.offsite[1:],
+            )
+            filed = read_filed_revision("2025Q3", engine=engine)
+            carried = carried_rows(plan, filed.revision_id, filed.rows)
+            assert 0 < len(carried.visits) < len(plan.visits)
+            assert 0 < len(carried.offsite) == len(plan.offsite)
+        stored = store_draft(plan, engine=engine, prefix="FX", generated_at=NOW, carried=carried)
         with engine.connect() as conn:
             read = read_revision_rows(conn, stored.revision_id)
         assert stored.rows is not None
@@ -128,7 +144,9 @@ def test_store_draft_rows_are_what_is_read_back(db_url: str) -> None:
             assert sorted(map(repr, as_written.officers[vid])) == sorted(
                 map(repr, read.officers[vid])
             )
-        if first:
+        if step == "shared":
+            assert any(v.code for v in read.visits)  # shared rows, with their codes
+        elif step == "first":
             file_plan("2025Q3", engine=engine, key=KEY, filed_by="t", now=NOW, check=_no_violations)
     engine.dispose()
 
