@@ -203,7 +203,8 @@ def _replan_locked(
     problem = build_problem(inputs, seed, calendar, drawn)
     clock.lap("load_inputs")
     say("replanning")
-    previous = plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered)
+    checks = ordered_offsite(filed.rows)
+    previous = plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered, checks)
     outcome = replan(
         problem,
         previous,
@@ -227,7 +228,7 @@ def _replan_locked(
             previous.visits,
             [v.row.id for v in ordered],
             previous.offsite,
-            [c.id for c in ordered_offsite(filed.rows)],
+            [c.id for c in checks],
         ),
     )
     run.stored = store_draft(

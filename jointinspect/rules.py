@@ -16,6 +16,7 @@ from jointinspect.data.codes.filing import HardRuleCheck, rows_read
 from jointinspect.data.plans.document import (
     OrderedVisit,
     RevisionRows,
+    StoredOffsite,
     ordered_offsite,
     ordered_unscheduled,
     ordered_visits,
@@ -45,10 +46,12 @@ def plan_result(
     seed: str,
     metrics: Mapping[str, Any],
     ordered: Sequence[OrderedVisit] | None = None,
+    ordered_checks: Sequence[StoredOffsite] | None = None,
 ) -> PlanResult:
     """A stored revision as the scheduler's ``PlanResult``, in a document's order (the
     order a replan and the checker have always seen), straight from its rows;
-    ``ordered`` is ``ordered_visits(rows)`` when the caller has it already."""
+    ``ordered`` is ``ordered_visits(rows)`` and ``ordered_checks``
+    ``ordered_offsite(rows)`` when the caller has them already."""
     seen: dict[str, int] = {}
     visits = []
     for v in ordered_visits(rows) if ordered is None else ordered:
@@ -74,7 +77,7 @@ def plan_result(
         visits=tuple(visits),
         offsite=tuple(
             OffsiteResult(o.demand_id, o.uscc, o.department, o.item, o.source, o.due)
-            for o in ordered_offsite(rows)
+            for o in (ordered_offsite(rows) if ordered_checks is None else ordered_checks)
         ),
         unscheduled=tuple(
             UnscheduledResult(
