@@ -158,8 +158,6 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def print_run(run: "ReplanRun") -> None:
-    from jointinspect.cli.daemon import describe
-
     if run.discarded:
         numbers = ", ".join(map(str, run.discarded))
         typer.echo(f"Discarded unfiled draft revision {numbers} of {run.quarter}.")
@@ -187,4 +185,4 @@ def print_run(run: "ReplanRun") -> None:
     more = diff["counts"]["changed_visits"] - shown
     if more > 0:
         typer.echo(f"… and {more} more (stored with the revision)")
-    typer.echo(describe(run))
+    typer.echo(run.describe())

@@ -46,7 +46,7 @@ from jointinspect.exporting import export_plan, load_endpoint_specs, push_plan, 
 from jointinspect.models.districts import district_of
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
-from jointinspect.replanning import NoFiledPlanError, ReplanRun, replan_quarter, summary_line
+from jointinspect.replanning import NoFiledPlanError, ReplanRun, replan_quarter
 
 log = logging.getLogger("jointinspect.daemon")
 
@@ -155,7 +155,7 @@ def nightly_replan() -> None:
     except JointInspectError as exc:
         log.error("replan %s failed: %s", quarter, exc)
         return
-    log.info("%s", describe(run))
+    log.info("%s", run.describe())
 
 
 def _replan_city(
@@ -186,23 +186,7 @@ def _replan_city(
                 log.error("delivering %s's revision failed: %s", label, exc)
             finally:
                 engine.dispose()
-        log.info("%s: %s", label, describe(replanned))
-
-
-def describe(run: ReplanRun) -> str:
-    """The run in one line (the daemon's log and the command's last line)."""
-    head = f"replan {run.quarter} as of {run.as_of}"
-    imported = sum(i.imported for i in run.inbox)
-    refused = len(run.inbox) - imported
-    followups = len(run.followups.created) if run.followups else 0
-    extras = f"inbox {imported} bundle(s) imported, {refused} refused; {followups} follow-up(s)"
-    if run.filing is None:
-        return f"{head}: no change ({extras})"
-    assert run.diff is not None
-    return (
-        f"{head}: filed revision {run.filing.revision}: {summary_line(run.diff)}; "
-        f"codes {run.filing.codes_issued} new, {run.filing.codes_revoked} revoked ({extras})"
-    )
+        log.info("%s: %s", label, replanned.describe())
 
 
 def _deliver(run: ReplanRun, settings: Settings, engine: Engine) -> None:

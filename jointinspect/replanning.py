@@ -94,6 +94,21 @@ class ReplanRun:
     def changed(self) -> bool:
         return self.filing is not None
 
+    def describe(self) -> str:
+        """The run in one line (the daemon's log and the command's last line)."""
+        head = f"replan {self.quarter} as of {self.as_of}"
+        imported = sum(i.imported for i in self.inbox)
+        refused = len(self.inbox) - imported
+        followups = len(self.followups.created) if self.followups else 0
+        extras = f"inbox {imported} bundle(s) imported, {refused} refused; {followups} follow-up(s)"
+        if self.filing is None:
+            return f"{head}: no change ({extras})"
+        assert self.diff is not None
+        return (
+            f"{head}: filed revision {self.filing.revision}: {summary_line(self.diff)}; "
+            f"codes {self.filing.codes_issued} new, {self.filing.codes_revoked} revoked ({extras})"
+        )
+
 
 def replan_quarter(
     quarter: str,
