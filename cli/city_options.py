@@ -117,6 +117,8 @@ def print_city(run: "CityRun") -> None:
             f"{o.peak_mib:,.0f} MiB" if o.peak_mib else "",
         )
     Console(soft_wrap=True).print(table)
+    for note in run.notes:
+        typer.echo(f"Warning: {note}")
     done = len(run.outcomes) - len(run.failed)
     typer.echo(f"{done} of {len(run.outcomes)} districts done in {run.seconds:.1f} s.")
     if run.failed:

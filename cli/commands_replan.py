@@ -4,6 +4,7 @@ import datetime as dt
 import getpass
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -103,7 +104,7 @@ def register(app: typer.Typer) -> None:
             )
         finally:
             engine.dispose()
-        print_run(run)
+        print_run(run, settings.inbox_dir)
 
     @app.command()
     @reports_errors
@@ -157,7 +158,11 @@ def _date(value: str | None) -> dt.date | None:
         ) from None
 
 
-def print_run(run: "ReplanRun") -> None:
+def print_run(run: "ReplanRun", inbox: Path | None) -> None:
+    if run.misplaced and inbox is not None:
+        from jointinspect.replanning import misplaced_warning
+
+        typer.echo(f"Warning: inbox: {misplaced_warning(inbox, run.misplaced)}")
     if run.discarded:
         numbers = ", ".join(map(str, run.discarded))
         typer.echo(f"Discarded unfiled draft revision {numbers} of {run.quarter}.")

@@ -46,7 +46,12 @@ from jointinspect.exporting import export_plan, load_endpoint_specs, push_plan, 
 from jointinspect.models.districts import district_of
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.quarter import Quarter
-from jointinspect.replanning import NoFiledPlanError, ReplanRun, replan_quarter
+from jointinspect.replanning import (
+    NoFiledPlanError,
+    ReplanRun,
+    misplaced_warning,
+    replan_quarter,
+)
 
 log = logging.getLogger("jointinspect.daemon")
 
@@ -155,6 +160,8 @@ def nightly_replan() -> None:
     except JointInspectError as exc:
         log.error("replan %s failed: %s", quarter, exc)
         return
+    if run.misplaced and settings.inbox_dir is not None:
+        log.warning("inbox: %s", misplaced_warning(settings.inbox_dir, run.misplaced))
     log.info("%s", run.describe())
 
 
@@ -172,6 +179,8 @@ def _replan_city(
         filed_by="daemon",
         now=now,
     )
+    for note in run.notes:
+        log.warning("%s", note)
     for outcome in run.outcomes:
         label = outcome.district.label
         replanned = outcome.replanned

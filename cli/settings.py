@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     trigger_response_days: int = Field(default=10, ge=1, le=60)
     pin_working_days: int = Field(default=2, ge=0, le=20)
     inbox_dir: Path | None = Field(
-        default=None, description="replan: bundle folders dropped here are imported first"
+        default=None,
+        description="replan: bundle folders dropped here are imported first (a city's "
+        "database: each district's in its own folder here, named by its area code)",
     )
     replan_cron: str = Field(
         default="0 2 * * *", description="daemon: when to replan (crontab, replan_timezone)"

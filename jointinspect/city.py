@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Engine, make_url
 
+from jointinspect.data.bundle.inbox import misplaced_in_city
 from jointinspect.data.districts.registry import (
     DONE,
     FAILED,
@@ -50,7 +51,7 @@ from jointinspect.models.quarter import Quarter
 from jointinspect.models.timezones import CHINA
 from jointinspect.options import Options, grading_config
 from jointinspect.planning import plan_quarter
-from jointinspect.replanning import ReplanRun, replan_quarter, summary_line
+from jointinspect.replanning import ReplanRun, misplaced_warning, replan_quarter, summary_line
 
 __all__ = [
     "ENGINES",
@@ -127,6 +128,8 @@ class CityRun:
     engine: str
     outcomes: list[DistrictOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    #: What the run found amiss outside any district (bundles no district takes).
+    notes: list[str] = field(default_factory=list)
 
     def of(self, status: str) -> list[DistrictOutcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -182,8 +185,17 @@ def replan_districts(
     """Replan and file ``quarter`` as of ``as_of`` in every district of the city's
     database at ``url``, as ``replan_quarter`` does for one."""
     q = str(Quarter.parse(quarter))
-    task = _Task("replan", url, "", options or Options(), quarter=q, as_of=as_of, by=filed_by)
-    return _run_city(task, f"replan {q} as of {as_of}", fanout or Fanout(), progress, now)
+    options = options or Options()
+    notes = []
+    if options.inbox_dir is not None:
+        misplaced = misplaced_in_city(options.inbox_dir)
+        if misplaced:
+            notes.append(f"inbox: {misplaced_warning(options.inbox_dir, misplaced)}")
+            if progress is not None:
+                progress(notes[-1])
+    task = _Task("replan", url, "", options, quarter=q, as_of=as_of, by=filed_by)
+    run = _run_city(task, f"replan {q} as of {as_of}", fanout or Fanout(), progress, now)
+    return replace(run, notes=notes)
 
 
 @dataclass(frozen=True)

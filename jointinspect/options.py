@@ -102,6 +102,17 @@ def configured_keys(options: Options, engine: Engine) -> tuple[KeyRing, str]:
     return load_key_file(path), f"the key file {path}"
 
 
+def inbox_for(options: Options, engine: Engine) -> Path | None:
+    """Where ``engine``'s replans take bundles from (None: no inbox): ``inbox_dir``, or for
+    a district of a city's database its own folder in it, named by its area code
+    (``inbox/310120``): each district's departments drop their bundles there, and no
+    district takes in another's (as each has its own key and endpoints files)."""
+    if options.inbox_dir is None:
+        return None
+    district = district_of(engine)
+    return options.inbox_dir if district is None else options.inbox_dir / district.code
+
+
 def plan_prefix(options: Options, engine: Engine) -> str:
     """The prefix of plan ids in ``engine``'s database: its district's, else the option."""
     district = district_of(engine)

@@ -16,13 +16,19 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jointinspect.data.bulk_write import no_cyclic_gc
-from jointinspect.data.bundle.inbox import InboxItem, settle_inbox, take_inbox
+from jointinspect.data.bundle.inbox import (
+    InboxItem,
+    misplaced_in_city,
+    settle_inbox,
+    take_inbox,
+)
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
 from jointinspect.data.plans.carry import CarriedRows, GivenRows, carried_rows
@@ -51,6 +57,7 @@ from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.options import (
     Options,
     grading_config,
+    inbox_for,
     load_keys,
     plan_prefix,
     scheduler_params,
@@ -73,7 +80,14 @@ class AsOfOutsideQuarterError(JointInspectError):
     """The replan's date is not a day of the quarter being replanned."""
 
 
-__all__ = ["NoFiledPlanError", "ReplanRun", "frozen_draw", "replan_quarter", "summary_line"]
+__all__ = [
+    "NoFiledPlanError",
+    "ReplanRun",
+    "frozen_draw",
+    "misplaced_warning",
+    "replan_quarter",
+    "summary_line",
+]
 
 
 @dataclass
@@ -81,6 +95,9 @@ class ReplanRun:
     quarter: str
     as_of: dt.date
     inbox: list[InboxItem] = field(default_factory=list)
+    #: Bundles found at the top of a city's inbox, which no district takes (each
+    #: district's are in its own folder, ``inbox/310120``): left where they are.
+    misplaced: list[str] = field(default_factory=list)
     followups: FollowupReport | None = None
     regraded: int = 0
     diff: dict[str, Any] | None = None
@@ -131,6 +148,11 @@ def replan_quarter(
             hint=f"replan {q} with a date inside it, or replan the quarter {as_of} is in",
         )
     run = ReplanRun(str(q), as_of)
+    inbox = inbox_for(options, engine)
+    if options.inbox_dir is not None and inbox != options.inbox_dir:
+        run.misplaced = misplaced_in_city(options.inbox_dir)
+        if run.misplaced:
+            say(f"inbox: {misplaced_warning(options.inbox_dir, run.misplaced)}")
     calendar = working_calendar(options)
     params = scheduler_params(options)
     key = load_keys(options, engine).current
@@ -142,6 +164,7 @@ def replan_quarter(
         _replan_locked(
             run,
             q,
+            inbox=inbox,
             options=options,
             engine=engine,
             now=now,
@@ -152,8 +175,8 @@ def replan_quarter(
             key=key,
             clock=clock,
         )
-        if options.inbox_dir is not None:
-            run.inbox = settle_inbox(run.inbox, options.inbox_dir, now=now)
+        if inbox is not None:
+            run.inbox = settle_inbox(run.inbox, inbox, now=now)
     return run
 
 
@@ -161,6 +184,7 @@ def _replan_locked(
     run: ReplanRun,
     q: Quarter,
     *,
+    inbox: Path | None,
     options: Options,
     engine: Engine,
     now: dt.datetime,
@@ -174,8 +198,8 @@ def _replan_locked(
     """The run under the lock: inbox, follow-ups, regrade, replan, store, file."""
     as_of = run.as_of
     clock.lap("lock")
-    if options.inbox_dir is not None:
-        run.inbox = take_inbox(options.inbox_dir, engine=engine, now=now)
+    if inbox is not None:
+        run.inbox = take_inbox(inbox, engine=engine, now=now)
         say(
             f"inbox: {sum(i.imported for i in run.inbox)} imported, "
             f"{sum(not i.imported for i in run.inbox)} refused"
@@ -283,6 +307,16 @@ def _replan_locked(
         discard_drafts(run.quarter, engine=engine)
         run.stored = None
     clock.lap("file")
+
+
+def misplaced_warning(inbox: Path, names: Sequence[str]) -> str:
+    """What to say of bundles left at the top of a city's inbox."""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"{len(names)} bundle(s) at the top of {inbox} ({shown}) are taken by no district: "
+        f"a city's inbox has a folder per district; move each into its district's "
+        f"({inbox / '310120'}/ for 310120)"
+    )
 
 
 def _check(

@@ -46,9 +46,14 @@ class District:
         return f"{self.code} {self.name}"
 
 
+def is_area_code(name: str) -> bool:
+    """Whether ``name`` is a six-digit area code (a district's folder in a city's inbox)."""
+    return _AREA_CODE.match(name) is not None
+
+
 def check_area_code(code: str) -> str:
     """``code`` when it is a six-digit area code, else an error saying what one is."""
-    if not _AREA_CODE.match(code):
+    if not is_area_code(code):
         raise AreaCodeError(
             f"{code!r} is not a district's area code",
             hint="give the six-digit 行政区划代码 (GB/T 2260), e.g. 310120 for 奉贤区",

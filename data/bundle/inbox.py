@@ -9,6 +9,10 @@ the next run imports it again â€” imports are upserts, so that changes nothing â
 bundle is never reported done for a plan that did not take it in. Folders whose name
 starts with ``.`` are skipped, so that a sender can write ``.name`` and rename it to
 ``name`` when complete.
+
+A city's inbox holds a folder per district, named by its area code (``inbox/310120/``),
+each an inbox as above; a bundle left at the top of it belongs to no district and is
+taken by none (:func:`misplaced_in_city` finds them, so that replans can say so).
 """
 
 import datetime as dt
@@ -20,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from jointinspect.data.bundle.errors import BundleInvalid
 from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.models.districts import is_area_code
 from jointinspect.models.errors import JointInspectError
 
 DONE = "done"
@@ -46,6 +51,12 @@ def pending_bundles(inbox: Path) -> list[Path]:
         for p in inbox.iterdir()
         if p.is_dir() and p.name not in (DONE, FAILED) and not p.name.startswith(".")
     )
+
+
+def misplaced_in_city(inbox: Path) -> list[str]:
+    """The bundles waiting at the top of a city's ``inbox``, where no district takes them
+    (each district's are in its own folder, named by its area code)."""
+    return [p.name for p in pending_bundles(inbox) if not is_area_code(p.name)]
 
 
 def take_inbox(inbox: Path, *, engine: Engine, now: dt.datetime) -> list[InboxItem]:

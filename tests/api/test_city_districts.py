@@ -301,7 +301,7 @@ def test_a_district_on_postgresql_replans_with_news_and_shares_the_rows_it_keeps
         file_quarter(str(world.QUARTER), engine=engine, options=options, filed_by="test")
         out = export_plan(str(world.QUARTER), engine=engine, fmt="json", out=tmp_path / "r1.json")
         visit = json.loads(out.paths[0].read_text(encoding="utf-8"))["visits"][-1]
-        night = tmp_path / "inbox" / "night-1"
+        night = tmp_path / "inbox" / code / "night-1"  # the district's own folder
         night.mkdir(parents=True)
         task = visit["tasks"][0]
         (night / "triggers.csv").write_text(
