@@ -1,16 +1,23 @@
 """Districts fanned out on Ray, on a local cluster of two CPUs and the real PostgreSQL:
-a district's plan is byte for byte the local engine's, a worker that dies is retried
-with the same result, and a broken district is reported while the others are filed."""
+a district's plan (and its nightly replan) is byte for byte the local engine's, a worker
+that dies is retried with the same result, and a broken district is reported while the
+others are filed."""
 
+import csv
+import datetime as dt
 import os
+import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import city_world as world
+from sqlalchemy import create_engine, text
 
-from jointinspect.city import Fanout, plan_districts
+from jointinspect.city import Fanout, plan_districts, replan_districts
 from jointinspect.database import open_database
+from jointinspect.exporting import export_plan
 from jointinspect.filing import file_quarter
 from jointinspect.options import Options
 
@@ -128,3 +135,103 @@ def test_a_district_whose_worker_dies_every_time_fails_alone(
     )
     assert [o.status for o in run.outcomes] == ["done", "failed", "done"]
     assert run.outcomes[1].detail.startswith("its worker died 2 times (WorkerCrashedError")
+
+
+@pytest.fixture
+def second_pg_url(pg_server: str) -> Iterator[str]:
+    """Another fresh database on the test server, dropped afterwards."""
+    name = f"ji_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield pg_server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def _filed_city_with_news(url: str, city: Path, options: Options, inbox: Path) -> list[str]:
+    """The city planned and filed at ``url``, and a new complaint for each district but
+    the last waiting in its folder of ``inbox``."""
+    codes = world.build_city(url, city, options)
+    assert _plan(url, options, Fanout(engine="local")) == ["done"] * 3
+    for code in codes:
+        engine = open_database(url, district=code)
+        try:
+            file_quarter(
+                str(world.QUARTER), engine=engine, options=options, filed_by="test", now=world.NOW
+            )
+        finally:
+            engine.dispose()
+    for n, code in enumerate(codes[:-1]):
+        with (city / code / "bundle" / "triggers.csv").open(encoding="utf-8") as handle:
+            template = next(csv.DictReader(handle))
+        bundle = inbox / code / "night-1"
+        bundle.mkdir(parents=True)
+        with (bundle / "triggers.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(template))
+            writer.writeheader()
+            writer.writerow(
+                {
+                    **template,
+                    "id": f"T-RAY-{n}",
+                    "kind": "complaint",
+                    "received_at": "2025-07-14T09:00:00+08:00",
+                }
+            )
+    return codes
+
+
+def _replanned(url: str, codes: list[str], folder: Path) -> dict[str, bytes]:
+    """Each district's latest filed revision as its JSON export."""
+    folder.mkdir()
+    out = {}
+    for code in codes:
+        engine = open_database(url, district=code)
+        try:
+            export_plan(str(world.QUARTER), engine=engine, fmt="json", out=folder / f"{code}.json")
+        finally:
+            engine.dispose()
+        out[code] = (folder / f"{code}.json").read_bytes()
+    return out
+
+
+def test_ray_replans_each_district_byte_for_byte_as_the_local_engine(
+    cluster: None, pg_url: str, second_pg_url: str, city: Path, tmp_path: Path
+) -> None:
+    """Two copies of a filed city (each district with the same key in both, so that
+    their codes compare), with the same news in their districts' inboxes, replanned on
+    each engine at the same moment."""
+    keys = tmp_path / "keys"
+    revisions = {}
+    for engine_name, url in (("local", pg_url), ("ray", second_pg_url)):
+        inbox = tmp_path / engine_name / "inbox"
+        options = Options(config_dir=keys, inbox_dir=inbox)
+        if engine_name == "ray":  # the first city's key files, named for the second
+            first, second = (u.rsplit("/", 1)[1] for u in (pg_url, second_pg_url))
+            for path in list(keys.iterdir()):
+                shutil.copy(path, keys / path.name.replace(f"-{first}-", f"-{second}-"))
+        codes = _filed_city_with_news(url, city, options, inbox)
+        run = replan_districts(
+            str(world.QUARTER),
+            url=url,
+            as_of=dt.date(2025, 7, 15),
+            options=options,
+            fanout=Fanout(engine=engine_name),
+            now=world.NOW + dt.timedelta(days=25),
+        )
+        assert [o.status for o in run.outcomes] == ["done"] * 3, run.outcomes
+        assert [o.detail.split(":")[0] for o in run.outcomes] == [
+            "filed revision 2",
+            "filed revision 2",
+            "replan as of 2025-07-15",
+        ]
+        revisions[engine_name] = _replanned(url, codes, tmp_path / engine_name / "exports")
+        assert sorted(p.name for p in inbox.glob("*/done/*/*")) == ["night-1"] * 2
+    assert revisions["ray"] == revisions["local"]
