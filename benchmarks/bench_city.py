@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_city.py [--districts 16] [--enterprises 40000]
         [--db postgresql://postgres@127.0.0.1:5432/ji_bench_city] [--cpus 2] [--work DIR]
-        [--skip-prepare] [--project 650000 [--reference]]
+        [--skip-prepare] [--project 650000 [--reference]] [--jobs grade,plan,replan]
 
 A synthetic city (``generate --city``: Shanghai's districts, each a synthetic district
 with a seed of its own) is imported into a fresh PostgreSQL database (the database named
@@ -11,6 +11,12 @@ in ``--db`` is dropped and made anew), one schema per district. Then ``grade`` a
 in this process), then on a local Ray cluster of ``--cpus`` CPUs (the cluster's start is
 timed apart: a standing cluster does not pay it). Each district's plan must come out
 byte for byte the same on both engines; the benchmark stops if one does not.
+
+``--jobs`` also takes ``replan``, the city's night: every district's draft is filed
+(untimed), the filed city is kept as a template database, and each district gets complaint
+triggers for 1 % of its filed visits' enterprises in its folder of the inbox; then
+``replan --all-districts`` runs on each engine, the second on a fresh copy of the
+template, and each district's new revision must come out byte for byte the same.
 
 Printed: wall time per engine and the speedup; per district, its task's time and its
 worker's peak resident memory; the database server's CPU time per run, when it runs on
@@ -37,6 +43,12 @@ from typing import Any
 QUARTER = "2025Q3"
 SEED = "bench-city"
 NOW = dt.datetime(2025, 6, 20, 2, 0, tzinfo=dt.UTC)
+#: The night replanned (a Monday inside the quarter) and its run's moment, one for both
+#: engines so that their revisions compare byte for byte.
+REPLAN_AS_OF = dt.date(2025, 8, 4)
+REPLAN_NOW = dt.datetime(2025, 8, 3, 18, 0, tzinfo=dt.UTC)
+NIGHT_SHARE = 0.01
+JOBS = ("grade", "plan", "replan")
 
 
 def database_cpu(url: str) -> float | None:
@@ -122,17 +134,21 @@ def timed_run(job: str, url: str, work: Path, engine: str, cpus: int) -> tuple[A
 
 
 def run(job: str, url: str, work: Path, engine: str, cpus: int) -> Any:
-    from jointinspect.city import Fanout, grade_districts, plan_districts
+    from jointinspect.city import Fanout, grade_districts, plan_districts, replan_districts
     from jointinspect.models.quarter import Quarter
     from jointinspect.options import Options
 
-    options = Options(config_dir=work / "keys")
+    options = Options(config_dir=work / "keys", inbox_dir=work / "inbox")
     fanout = Fanout(engine=engine, ray_cpus=cpus, redo=True)
     if job == "grade":
         as_of = Quarter.parse(QUARTER).first_day - dt.timedelta(days=1)
         result = grade_districts(url=url, as_of=as_of, options=options, fanout=fanout)
-    else:
+    elif job == "plan":
         result = plan_districts(QUARTER, SEED, url=url, options=options, fanout=fanout, now=NOW)
+    else:
+        result = replan_districts(
+            QUARTER, url=url, as_of=REPLAN_AS_OF, options=options, fanout=fanout, now=REPLAN_NOW
+        )
     failed = result.failed
     if failed:
         raise SystemExit(f"{job} on {engine}: {failed[0].district.label}: {failed[0].detail}")
@@ -161,7 +177,8 @@ def clear_grades(url: str, codes: list[str]) -> None:
     admin.dispose()
 
 
-def drafts(url: str, codes: list[str], folder: Path) -> dict[str, bytes]:
+def drafts(url: str, codes: list[str], folder: Path, revision: int | None = 1) -> dict[str, bytes]:
+    """Each district's revision ``revision`` (None: its latest filed) as its JSON export."""
     from jointinspect.database import open_database
     from jointinspect.exporting import export_plan
 
@@ -170,10 +187,71 @@ def drafts(url: str, codes: list[str], folder: Path) -> dict[str, bytes]:
     for code in codes:
         engine = open_database(url, district=code)
         path = folder / f"{code}.json"
-        export_plan(QUARTER, engine=engine, fmt="json", out=path, revision=1)
+        export_plan(QUARTER, engine=engine, fmt="json", out=path, revision=revision)
         engine.dispose()
         out[code] = path.read_bytes()
     return out
+
+
+def file_every_district(url: str, codes: list[str], work: Path) -> float:
+    """File each district's draft (as its coordinator would, one by one); the time."""
+    from jointinspect.database import open_database
+    from jointinspect.filing import file_quarter
+    from jointinspect.options import Options
+
+    started = time.monotonic()
+    for code in codes:
+        engine = open_database(url, district=code)
+        try:
+            file_quarter(
+                QUARTER,
+                engine=engine,
+                options=Options(config_dir=work / "keys"),
+                filed_by="bench",
+                now=NOW,
+            )
+        finally:
+            engine.dispose()
+    return time.monotonic() - started
+
+
+def copy_database(url: str, source: str, target: str) -> None:
+    """``target`` made anew as a copy of ``source`` (on the server of ``url``)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in (source, target):
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}"'))
+        conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
+    admin.dispose()
+
+
+def night_inbox(url: str, codes: list[str], inbox: Path) -> int:
+    """Each district's night: complaints for ``NIGHT_SHARE`` of its filed visits'
+    enterprises in its folder of the inbox (emptied first); how many in all."""
+    import shutil
+
+    from bench_replan import FILED_TASKS, write_complaints
+    from sqlalchemy import text
+
+    from jointinspect.database import open_database
+
+    shutil.rmtree(inbox, ignore_errors=True)
+    total = 0
+    for code in codes:
+        engine = open_database(url, district=code)
+        try:
+            with engine.connect() as conn:
+                tasks = list(conn.execute(text(FILED_TASKS)))
+        finally:
+            engine.dispose()
+        total += write_complaints(inbox / code / "night-1", tasks, NIGHT_SHARE, REPLAN_AS_OF)
+    return total
 
 
 def ray_start(cpus: int) -> tuple[float, float]:
@@ -304,6 +382,9 @@ def main() -> None:
     parser.add_argument("--project", type=int, default=650_000)
     parser.add_argument("--skip-prepare", action="store_true", help="reuse the database")
     parser.add_argument(
+        "--jobs", default=",".join(JOBS), help="which of grade, plan, replan to run (in order)"
+    )
+    parser.add_argument(
         "--db-cpus",
         type=int,
         default=os.cpu_count() or 1,
@@ -330,13 +411,26 @@ def main() -> None:
         measure_reference(args.db, args.work, args.project, args.cpus) if args.reference else {}
     )
     # Wall times mean little on a machine others are using: say how busy it was.
+    jobs = [job for job in JOBS if job in args.jobs.split(",")]
     load_before = os.getloadavg()[0]
-    for job in ("grade", "plan"):
+    from sqlalchemy import make_url
+
+    name = make_url(args.db).database or ""
+    for job in jobs:
         if job == "grade":
             clear_grades(args.db, codes)
+        if job == "replan":
+            took = file_every_district(args.db, codes, args.work)
+            print(f"filed {len(codes)} districts' drafts in {took:.1f} s", file=sys.stderr)
+            copy_database(args.db, name, f"{name}_filed")
+            night = night_inbox(args.db, codes, args.work / "inbox")
         local, db_local = timed_run(job, args.db, args.work, "local", args.cpus)
         if job == "plan":
             expected = drafts(args.db, codes, args.work / "local")
+        if job == "replan":
+            expected = drafts(args.db, codes, args.work / "local-replan", revision=None)
+            copy_database(args.db, f"{name}_filed", name)
+            night_inbox(args.db, codes, args.work / "inbox")
         if "ray_start" not in figures:
             figures["ray_start"], idle_mib = ray_start(args.cpus)
         if job == "grade":
@@ -344,6 +438,14 @@ def main() -> None:
         on_ray, db_ray = timed_run(job, args.db, args.work, "ray", args.cpus)
         if job == "plan" and drafts(args.db, codes, args.work / "ray") != expected:
             raise SystemExit("a district's plan on Ray differs from the local engine's")
+        if job == "replan":
+            if drafts(args.db, codes, args.work / "ray-replan", revision=None) != expected:
+                raise SystemExit("a district's replan on Ray differs from the local engine's")
+            report.append(
+                f"replan: {night:,} complaints in all ({NIGHT_SHARE:.0%} of each district's "
+                f"filed visits' enterprises), as of {REPLAN_AS_OF}; each district's new "
+                "revision on Ray byte for byte the local engine's: yes"
+            )
         speedup = local.seconds / on_ray.seconds
         figures[job] = {"local": local.seconds, "ray": on_ray.seconds, "speedup": speedup}
         report.append(

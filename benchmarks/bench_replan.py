@@ -114,6 +114,17 @@ def prepare(folder: Path, enterprises: int, profile: str = "default") -> Path:
     return base
 
 
+#: The filed revision's on-site tasks (enterprise, department, item), in a fixed order.
+FILED_TASKS = (
+    "SELECT v.uscc, t.department, t.item FROM visit v "
+    "JOIN revision_visit m ON m.visit_id = v.id "
+    "JOIN plan_revision r ON r.id = m.revision_id "
+    "JOIN visit_task t ON t.visit_id = v.id "
+    "JOIN item i ON i.code = t.item "
+    "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"
+)
+
+
 def write_triggers(db: Path, inbox: Path, share: float) -> int:
     """Complaint triggers for ``share`` of the filed visits' enterprises, as the bundle
     ``inbox/night-1`` (``inbox`` emptied first). ``bench_profiles`` uses it too."""
@@ -123,28 +134,28 @@ def write_triggers(db: Path, inbox: Path, share: float) -> int:
         listed = conn.execute(
             "SELECT count(*) FROM sqlite_master WHERE name = 'revision_visit'"
         ).fetchone()[0]
-        held = (
-            "JOIN revision_visit m ON m.visit_id = v.id "
-            "JOIN plan_revision r ON r.id = m.revision_id "
-            if listed
-            else "JOIN plan_revision r ON r.id = v.revision_id "
-        )
-        rows = conn.execute(
-            "SELECT v.uscc, t.department, t.item FROM visit v "
-            + held
-            + "JOIN visit_task t ON t.visit_id = v.id "
-            "JOIN item i ON i.code = t.item "
-            "WHERE r.status = 'filed' AND i.mode != 'offsite' ORDER BY v.id, t.demand_id"
-        ).fetchall()
+        query = FILED_TASKS
+        if not listed:
+            query = query.replace(
+                "JOIN revision_visit m ON m.visit_id = v.id "
+                "JOIN plan_revision r ON r.id = m.revision_id ",
+                "JOIN plan_revision r ON r.id = v.revision_id ",
+            )
+        rows = conn.execute(query).fetchall()
+    shutil.rmtree(inbox, ignore_errors=True)
+    return write_complaints(inbox / "night-1", rows, share)
+
+
+def write_complaints(bundle: Path, tasks: list[Any], share: float, day: dt.date = AS_OF) -> int:
+    """A bundle of complaint triggers received on ``day`` for ``share`` of the enterprises
+    of ``tasks`` (``FILED_TASKS``' rows), chosen by a hash of their USCC; how many."""
     one_per_enterprise: dict[str, tuple[str, str]] = {}
-    for uscc, dept, item in rows:
+    for uscc, dept, item in tasks:
         one_per_enterprise.setdefault(uscc, (dept, item))
     ranked = sorted(one_per_enterprise, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
     chosen = ranked[: max(1, round(share * len(one_per_enterprise)))]
-    shutil.rmtree(inbox, ignore_errors=True)
-    bundle = inbox / "night-1"
     bundle.mkdir(parents=True)
-    received = dt.datetime.combine(AS_OF, dt.time(9), dt.timezone(dt.timedelta(hours=8)))
+    received = dt.datetime.combine(day, dt.time(9), dt.timezone(dt.timedelta(hours=8)))
     with (bundle / "triggers.csv").open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["id", "uscc", "kind", "received_at", "department", "item", "severity"])

@@ -6,9 +6,11 @@ shape, not for figures (tests assert correctness, not time)."""
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 ENTERPRISES = "3000"
@@ -54,3 +56,38 @@ def test_the_profile_table_runs(tmp_path: Path) -> None:
     )
     for step in ("plan", "file", "replan", "grade"):
         assert re.search(rf"^\s+{step}\s+\d", out, re.MULTILINE), out
+
+
+@pytest.mark.postgres
+def test_the_city_benchmark_runs(pg_server: str, tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the city benchmark runs Ray (the ray extra)")
+    name = f"ji_test_{uuid.uuid4().hex[:12]}"
+    try:
+        out = _run(
+            "bench_city.py",
+            "--districts",
+            "2",
+            "--enterprises",
+            "2000",
+            "--db",
+            pg_server.rsplit("/", 1)[0] + "/" + name,
+            "--work",
+            str(tmp_path),
+            "--project",
+            "40000",
+        )
+    finally:
+        admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for database in (name, f"{name}_filed"):
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                    ),
+                    {"n": database},
+                )
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}"'))
+        admin.dispose()
+    for job in ("grade", "plan", "replan"):
+        assert re.search(rf"^{job}: local [0-9.]+ s, ray \(2 CPUs\) [0-9.]+ s", out, re.M), out
+    assert "each district's new revision on Ray byte for byte the local engine's: yes" in out
