@@ -73,18 +73,22 @@ def database_cpu(url: str) -> float | None:
     return total / tick if total else None
 
 
-def fresh_database(url: str) -> None:
+def fresh_database(url: str, template: str | None = None) -> None:
+    """The database of ``url`` made anew: empty, or a copy of ``template`` (a database on
+    the same server); whoever is connected to either is disconnected first."""
     from sqlalchemy import create_engine, make_url, text
 
     name = make_url(url).database
     admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-            {"n": name},
-        )
+        for database in (name, template):
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": database},
+            )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copied = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copied}'))
     admin.dispose()
 
 
@@ -213,22 +217,6 @@ def file_every_district(url: str, codes: list[str], work: Path) -> float:
         finally:
             engine.dispose()
     return time.monotonic() - started
-
-
-def copy_database(url: str, source: str, target: str) -> None:
-    """``target`` made anew as a copy of ``source`` (on the server of ``url``)."""
-    from sqlalchemy import create_engine, make_url, text
-
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in (source, target):
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}"'))
-        conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
-    admin.dispose()
 
 
 def night_inbox(url: str, codes: list[str], inbox: Path) -> int:
@@ -422,14 +410,15 @@ def main() -> None:
         if job == "replan":
             took = file_every_district(args.db, codes, args.work)
             print(f"filed {len(codes)} districts' drafts in {took:.1f} s", file=sys.stderr)
-            copy_database(args.db, name, f"{name}_filed")
+            filed = make_url(args.db).set(database=f"{name}_filed")
+            fresh_database(filed.render_as_string(hide_password=False), template=name)
             night = night_inbox(args.db, codes, args.work / "inbox")
         local, db_local = timed_run(job, args.db, args.work, "local", args.cpus)
         if job == "plan":
             expected = drafts(args.db, codes, args.work / "local")
         if job == "replan":
             expected = drafts(args.db, codes, args.work / "local-replan", revision=None)
-            copy_database(args.db, f"{name}_filed", name)
+            fresh_database(args.db, template=f"{name}_filed")
             night_inbox(args.db, codes, args.work / "inbox")
         if "ray_start" not in figures:
             figures["ray_start"], idle_mib = ray_start(args.cpus)

@@ -7,13 +7,12 @@ import csv
 import datetime as dt
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import city_world as world
-from sqlalchemy import create_engine, text
+from helpers.pg_database import fresh_pg_database
 
 from jointinspect.city import Fanout, plan_districts, replan_districts
 from jointinspect.database import open_database
@@ -140,20 +139,8 @@ def test_a_district_whose_worker_dies_every_time_fails_alone(
 @pytest.fixture
 def second_pg_url(pg_server: str) -> Iterator[str]:
     """Another fresh database on the test server, dropped afterwards."""
-    name = f"ji_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield pg_server.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with fresh_pg_database(pg_server) as url:
+        yield url
 
 
 def _filed_city_with_news(url: str, city: Path, options: Options, inbox: Path) -> list[str]:

@@ -118,13 +118,21 @@ def _triggers(url: str, code: str) -> set[str]:
         engine.dispose()
 
 
-def test_each_district_takes_its_own_folder_of_a_city_inbox(
-    filed_city: tuple[str, Path], tmp_path: Path
-) -> None:
+@pytest.fixture
+def city_inbox(filed_city: tuple[str, Path], tmp_path: Path) -> tuple[str, Path]:
+    """The filed city's URL and its inbox: a complaint in the second district's folder,
+    and a bundle at the top, where no district takes it."""
     url, city = filed_city
     inbox = tmp_path / "inbox"
     _complaint(city / CODES[1] / "bundle", inbox / CODES[1] / "complaint")
-    _complaint(city / CODES[2] / "bundle", inbox / "stray")  # at the top: no district's
+    _complaint(city / CODES[2] / "bundle", inbox / "stray")
+    return url, inbox
+
+
+def test_each_district_takes_its_own_folder_of_a_city_inbox(
+    city_inbox: tuple[str, Path],
+) -> None:
+    url, inbox = city_inbox
     said: list[str] = []
     run = replan_districts(
         str(world.QUARTER),
@@ -150,12 +158,9 @@ def test_each_district_takes_its_own_folder_of_a_city_inbox(
 
 
 def test_one_district_of_a_city_takes_its_folder_and_warns_of_misplaced_bundles(
-    filed_city: tuple[str, Path], tmp_path: Path
+    city_inbox: tuple[str, Path],
 ) -> None:
-    url, city = filed_city
-    inbox = tmp_path / "inbox"
-    _complaint(city / CODES[1] / "bundle", inbox / CODES[1] / "complaint")
-    _complaint(city / CODES[1] / "bundle", inbox / "stray")
+    url, inbox = city_inbox
     engine = open_database(url, district=CODES[1])
     try:
         run = replan_quarter(
@@ -170,11 +175,9 @@ def test_one_district_of_a_city_takes_its_folder_and_warns_of_misplaced_bundles(
 
 
 def test_the_replan_command_warns_of_bundles_no_district_takes(
-    filed_city: tuple[str, Path], tmp_path: Path
+    city_inbox: tuple[str, Path],
 ) -> None:
-    url, city = filed_city
-    inbox = tmp_path / "inbox"
-    _complaint(city / CODES[1] / "bundle", inbox / "stray")
+    url, inbox = city_inbox
     env = {"JOINTINSPECT_DB": url, "JOINTINSPECT_INBOX_DIR": str(inbox)}
     args = ["replan", "--quarter", str(world.QUARTER), "--as-of", AS_OF.isoformat()]
     runner = CliRunner()
