@@ -241,7 +241,10 @@ def load_grading_tables(
             "credit_events": keep(select(ce.uscc, ce.kind, _day(ce.date), ce.severity), ce.uscc),
             "industry_records": _industry_query(conn, keep),
             "inspections": _inspections_query(after=None, until=None, keep=keep),
-            "relations": keep(keep(select(r.uscc_a, r.uscc_b, r.kind), r.uscc_a), r.uscc_b),
+            # One end through the scope; the other is kept below. With both ends in the
+            # query, SQLite probed the relation's key for every pair of the scope's
+            # enterprises: 12 million probes and 2 s for a replan's 3,500.
+            "relations": keep(select(r.uscc_a, r.uscc_b, r.kind), r.uscc_a),
         }
         # In the order they are read.
         sent = {name: ahead(query) for name, query in queries.items()}
@@ -280,6 +283,8 @@ def load_grading_tables(
             shared={"uscc_a": usccs, "uscc_b": usccs, "kind": {}},
             sent=sent["relations"],
         )
+        if only is not None:
+            relations = _both_ends_in(relations, set(only))
         triggers = _triggers(conn, as_of, keep)
     return GradingTables(
         enterprises=enterprises,
@@ -289,6 +294,13 @@ def load_grading_tables(
         triggers=triggers,
         relations=relations,
     )
+
+
+def _both_ends_in(relations: Columns, scope: set[str]) -> Columns:
+    """The relations (read with ``uscc_a`` in ``scope``) whose ``uscc_b`` is in it too,
+    in the order read."""
+    kept = [k for k, b in enumerate(relations["uscc_b"]) if b in scope]
+    return {name: [values[k] for k in kept] for name, values in relations.items()}
 
 
 #: An industry record's place in its SQLite table: the order both of its reads follow.
