@@ -188,3 +188,24 @@ def test_the_replan_command_warns_of_bundles_no_district_takes(
         assert f"Warning: inbox: 1 bundle(s) at the top of {inbox} (stray)" in said, where
         assert f"move each into its district's ({inbox / '310120'}/ for 310120)" in said
     assert (inbox / "stray" / "triggers.csv").exists()
+
+
+def test_the_city_daemon_takes_each_districts_folder_and_logs_the_misplaced(
+    city_inbox: tuple[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, inbox = city_inbox
+    settings = load_settings(db=url, replan_as_of=AS_OF, inbox_dir=inbox)
+    engine = open_city(url)
+    try:
+        daemon._RUNTIME = daemon._Runtime(settings, engine, Fanout())
+        with caplog.at_level(logging.INFO, logger="jointinspect.daemon"):
+            daemon.nightly_replan()
+    finally:
+        daemon._RUNTIME = None
+        engine.dispose()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "taken by no district" in warnings[0], warnings
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert infos[1].startswith(f"{CODES[1]} 徐汇区: replan 2025Q3 as of {AS_OF}: filed revision 2")
+    assert "inbox 1 bundle(s) imported" in infos[1]
+    assert "T-CITY-1" in _triggers(url, CODES[1])
