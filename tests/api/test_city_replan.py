@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from jointinspect.city import Fanout, plan_districts, replan_districts
 from jointinspect.cli import daemon
 from jointinspect.cli.app import app
-from jointinspect.cli.settings import load_settings
+from jointinspect.cli.settings import Settings, load_settings
 from jointinspect.database import open_city, open_database
 from jointinspect.filing import file_quarter
 from jointinspect.importing import import_bundle
@@ -94,8 +94,16 @@ def test_the_nightly_daemon_of_a_city_replans_and_delivers_each_district(
     city_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     exports = tmp_path / "exports"
-    settings = load_settings(db=city_url, replan_as_of=AS_OF, daemon_export_dir=exports)
-    engine = open_city(city_url)
+    _night(load_settings(db=city_url, replan_as_of=AS_OF, daemon_export_dir=exports), caplog)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("310101 黄浦区: replan 2025Q3 as of 2025-07-15: no change")
+    assert lines[1].startswith("310104 徐汇区: replan 2025Q3 as of 2025-07-15: filed revision 2")
+    assert sorted(p.name for p in exports.iterdir()) == ["XH-2025Q3-r2.json"]
+
+
+def _night(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    """The city daemon's nightly run with ``settings``, its log in ``caplog``."""
+    engine = open_city(settings.db)
     try:
         daemon._RUNTIME = daemon._Runtime(settings, engine, Fanout())
         with caplog.at_level(logging.INFO, logger="jointinspect.daemon"):
@@ -103,10 +111,6 @@ def test_the_nightly_daemon_of_a_city_replans_and_delivers_each_district(
     finally:
         daemon._RUNTIME = None
         engine.dispose()
-    lines = [r.getMessage() for r in caplog.records]
-    assert lines[0].startswith("310101 黄浦区: replan 2025Q3 as of 2025-07-15: no change")
-    assert lines[1].startswith("310104 徐汇区: replan 2025Q3 as of 2025-07-15: filed revision 2")
-    assert sorted(p.name for p in exports.iterdir()) == ["XH-2025Q3-r2.json"]
 
 
 def _triggers(url: str, code: str) -> set[str]:
@@ -194,15 +198,7 @@ def test_the_city_daemon_takes_each_districts_folder_and_logs_the_misplaced(
     city_inbox: tuple[str, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     url, inbox = city_inbox
-    settings = load_settings(db=url, replan_as_of=AS_OF, inbox_dir=inbox)
-    engine = open_city(url)
-    try:
-        daemon._RUNTIME = daemon._Runtime(settings, engine, Fanout())
-        with caplog.at_level(logging.INFO, logger="jointinspect.daemon"):
-            daemon.nightly_replan()
-    finally:
-        daemon._RUNTIME = None
-        engine.dispose()
+    _night(load_settings(db=url, replan_as_of=AS_OF, inbox_dir=inbox), caplog)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "taken by no district" in warnings[0], warnings
     infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
