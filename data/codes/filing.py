@@ -45,6 +45,7 @@ from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_ap
 from jointinspect.data.codes.issue import codes_in_background
 from jointinspect.data.plans.carry import CarriedIds
 from jointinspect.data.plans.document import RevisionRows, latest_revision, read_revision_rows
+from jointinspect.data.plans.references import check_code_references
 from jointinspect.models import (
     InspectionCode,
     OffsiteCheck,
@@ -244,6 +245,7 @@ def file_plan(
             conn, entries, codes, old_entries, records, key=key, revision_id=draft.id, now=stamp
         )
         revoked = _revoke(conn, entries, codes, old_entries, records, now=stamp)
+        check_code_references(conn, draft.id)
         if previous is not None:
             previous.status = "superseded"
             session.add(previous)

@@ -27,6 +27,7 @@ from jointinspect.data.plans.document import (
     StoredVisit,
 )
 from jointinspect.data.plans.drafts import delete_drafts
+from jointinspect.data.plans.references import check_draft_references
 from jointinspect.models import (
     OffsiteCheck,
     Plan,
@@ -192,6 +193,7 @@ def store_draft(
             ),
         )
         _hold(conn, revision_id, carried)
+        check_draft_references(conn, revision_id)
         rows = _written(plan, visit_ids, offsite_ids, carried) if keep_rows else None
     return StoredRevision(
         plan_id,

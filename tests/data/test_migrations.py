@@ -289,3 +289,42 @@ def test_0007_lists_each_revision_s_own_rows_and_reads_them_back(db_url: str) ->
                 command.downgrade(config, "0006")
     finally:
         engine.dispose()
+
+
+def test_0008_drops_the_plan_rows_keys_and_its_downgrade_restores_them(db_url: str) -> None:
+    """The downgrade makes each key of the plan rows again, and the upgrade drops them
+    (named on PostgreSQL, unnamed on SQLite), rows, indexes and SQLite's WITHOUT ROWID
+    kept."""
+    from alembic import command
+
+    load_0_1_0(db_url)
+    engine = make_engine(db_url)
+    tables = ("visit", "visit_officer", "offsite_check", "revision_visit", "inspection_code")
+
+    def state(conn: object) -> dict[str, tuple[int, int, int]]:
+        found = {}
+        for table in tables:
+            keys = len(inspect(conn).get_foreign_keys(table))
+            indexes = len(inspect(conn).get_indexes(table))
+            rows = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # type: ignore[attr-defined]
+            found[table] = (keys, indexes, rows)
+        return found
+
+    upgrade_database(db_url)
+    try:
+        with migrations._migrating(engine) as conn:
+            config = migrations._config(migrations.LOCATION, connection=conn)
+            head = state(conn)
+            command.downgrade(config, "0007")
+            before = state(conn)
+            command.upgrade(config, "0008")
+            after = state(conn)
+            if conn.dialect.name == "sqlite":
+                sql = conn.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name = 'revision_offsite'")
+                ).scalar_one()
+                assert "WITHOUT ROWID" in sql
+        assert all(keys > 0 and rows > 0 for keys, _, rows in before.values()), before
+        assert after == head == {t: (0, i, n) for t, (_, i, n) in before.items()}
+    finally:
+        engine.dispose()
