@@ -10,10 +10,12 @@ with Python-side defaults, go through SQLAlchemy as before.
 """
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
@@ -56,6 +58,48 @@ def execute_many(
             values = [None if v is None else process(v) for v in values]
         columns.append(values)
     conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
+
+
+def insert_rows(
+    conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]], **same: Any
+) -> int:
+    """Insert ``rows`` (each with the same keys) into ``table``, every row also taking the
+    values in ``same``; returns how many. PostgreSQL takes them by COPY: row by row, even
+    in one executemany, the server parsed, planned and bound every INSERT, which made
+    writing a 650,000-enterprise district's draft several times slower than on SQLite.
+    Elsewhere the rows go to :func:`execute_many` a batch at a time."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    if conn.dialect.name != "postgresql":
+        many = insert(table).values(**same) if same else insert(table)
+        written = 0
+        for batch in _batches(itertools.chain([first], rows)):
+            execute_many(conn, many, batch)
+            written += len(batch)
+        return written
+    keys = list(first)
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in [*keys, *same])
+    shared = tuple(same.values())
+    raw: Any = conn.connection.driver_connection
+    written = 0
+    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in itertools.chain([first], rows):
+            copy.write_row((*(row[k] for k in keys), *shared))
+            written += 1
+    return written
+
+
+#: Rows per executemany: a batch's parameters are held at once.
+INSERT_BATCH = 5000
+
+
+def _batches(rows: Iterator[Mapping[str, Any]]) -> Iterator[list[Mapping[str, Any]]]:
+    while batch := list(itertools.islice(rows, INSERT_BATCH)):
+        yield batch
 
 
 @contextmanager

@@ -28,12 +28,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
-from jointinspect.data.bulk_write import execute_many, large_page_cache, no_cyclic_gc
+from jointinspect.data.bulk_write import (
+    execute_many,
+    insert_rows,
+    large_page_cache,
+    no_cyclic_gc,
+)
 from jointinspect.data.codes.bindings import (
     OFFSITE,
     VISIT,
@@ -507,10 +512,9 @@ def _issue(
             revived.append({"b_code": code, **pointers})
             issued += 1
     table = table_of(InspectionCode)
-    # What every new code shares goes in the statement, converted once; the status is
-    # given too, so that no column default sends the rows through SQLAlchemy one by one.
-    new_codes = insert(table).values(key_id=key.id, issued_at=now, status="valid")
-    _executemany(conn, new_codes, fresh)
+    # What every new code shares is given once; the status too, so that no column default
+    # sends the rows through SQLAlchemy one by one.
+    insert_rows(conn, table, fresh, key_id=key.id, issued_at=now, status="valid")
     repoint = update(table).where(table.c.code == bindparam("b_code"))
     _executemany(conn, repoint, moved)
     _executemany(conn, repoint.values(status="valid", replaced_by=None, revoked_at=None), revived)

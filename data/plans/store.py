@@ -11,7 +11,7 @@ the revision remains.
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.bulk_write import execute_many, large_page_cache
+from jointinspect.data.bulk_write import execute_many, insert_rows, large_page_cache
 from jointinspect.data.plans.carry import CarriedIds, CarriedRows
 from jointinspect.data.plans.document import (
     RevisionRows,
@@ -44,9 +44,6 @@ from jointinspect.models.plan_protocols import (
     PlanShape,
 )
 from jointinspect.models.plan_result import OfficerRef, TaskRef, UnscheduledResult
-
-#: Rows per INSERT batch: large enough to be fast, small enough for any driver.
-BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ def store_draft(
             for i, (oid, o) in enumerate(zip(offsite_ids, plan.offsite, strict=True))
             if i not in shared.offsite
         ]
-        _insert(
+        insert_rows(
             conn,
             table_of(Visit),
             (
@@ -133,7 +130,7 @@ def store_draft(
                 for vid, v in written
             ),
         )
-        _insert(
+        insert_rows(
             conn,
             table_of(VisitTask),
             (
@@ -148,7 +145,7 @@ def store_draft(
                 for t in v.tasks
             ),
         )
-        _insert(
+        insert_rows(
             conn,
             table_of(VisitOfficer),
             (
@@ -157,7 +154,7 @@ def store_draft(
                 for o in v.inspectors
             ),
         )
-        _insert(
+        insert_rows(
             conn,
             table_of(OffsiteCheck),
             (
@@ -175,7 +172,7 @@ def store_draft(
                 for oid, o in checks
             ),
         )
-        _insert(
+        insert_rows(
             conn,
             table_of(UnscheduledDemand),
             (
@@ -373,14 +370,3 @@ def _reserve_ids(conn: Connection, table: Any, n: int) -> list[int]:
     # SQLite: the revision insert above holds the database's write lock until commit.
     top = conn.execute(select(func.max(table.c.id))).scalar() or 0
     return list(range(int(top) + 1, int(top) + 1 + n))
-
-
-def _insert(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> None:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            execute_many(conn, insert(table), batch)
-            batch = []
-    if batch:
-        execute_many(conn, insert(table), batch)
