@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_profiles.py [--enterprises 650000]
         [--profiles default,tight,multi,dense,bigtown] [--steps plan,file,replan,grade]
-        [--keep DIR] [--code DIR] [--runs N]
+        [--keep DIR] [--code DIR] [--runs N] [--postgres URL]
 
 For each stress profile of the generator (``generate --profile``) a district is prepared
 once and kept in ``DIR/PROFILE-N/`` (generate → init → import → grade as of the day
@@ -21,6 +21,12 @@ each step and keeps the fastest. ``--code DIR`` runs the commands from another c
 the package (a folder holding ``jointinspect/`` as installed, e.g. a snapshot taken
 before a change), so that before and after can be measured back to back on the same
 districts.
+
+``--postgres postgresql://USER@HOST/NAME`` runs the steps on that PostgreSQL server
+instead: each profile's district is imported and graded once into the database
+``NAME_PROFILE_graded`` (kept, reused when there), and each step runs on a fresh copy of
+it, ``NAME_PROFILE_work`` (``CREATE DATABASE … TEMPLATE``), the server's own work included
+in the wall time.
 """
 
 import argparse
@@ -36,6 +42,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench_city import fresh_database
 from bench_replan import copy_database, write_triggers  # the same night's complaints
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +56,10 @@ STEPS = ("plan", "file", "replan", "grade")
 PROFILES = ("default", "tight", "multi", "dense", "bigtown")
 
 
+#: A SQLite database file, or a PostgreSQL database's URL.
+Database = Path | str
+
+
 @dataclass(frozen=True)
 class Timed:
     wall: float
@@ -59,10 +70,10 @@ class Timed:
 class Runner:
     """Runs ``jointinspect`` commands in child processes in one district folder."""
 
-    def __init__(self, folder: Path, code: Path | None) -> None:
+    def __init__(self, folder: Path, code: Path | None, key: str = "bench.key") -> None:
         self.folder = folder
         self.env = dict(os.environ)
-        self.env["JOINTINSPECT_KEY_FILE"] = str(folder / "bench.key")
+        self.env["JOINTINSPECT_KEY_FILE"] = str(folder / key)
         self.env.pop("JOINTINSPECT_DB", None)
         # The package's bytecode is written by the first (untimed) command and read by the
         # timed ones, as an installed package's is: where the environment forbids writing
@@ -74,13 +85,13 @@ class Runner:
     def run(
         self,
         *args: str,
-        db: Path | None = None,
+        db: Database | None = None,
         env: dict[str, str] | None = None,
         check: bool = True,
     ) -> Timed:
         command = [sys.executable, "-c", "from jointinspect.cli.app import main; main()", *args]
         if db is not None:
-            command += ["--db", f"sqlite:///{db}"]
+            command += ["--db", db if isinstance(db, str) else f"sqlite:///{db}"]
         started = time.monotonic()
         with tempfile.TemporaryFile() as errors:
             child = subprocess.Popen(
@@ -141,10 +152,55 @@ def prepare(folder: Path, enterprises: int, profile: str) -> Path:
     return graded
 
 
-def fresh_copy(runner: Runner, graded: Path, copy: Path) -> None:
+def prepare_postgres(
+    folder: Path, url: str, enterprises: int, profile: str, code: Path | None
+) -> str:
+    """The URL of ``NAME_PROFILE_graded`` on the server of ``url``, made once by ``code``
+    (so that a newer code's ``db upgrade`` of each copy brings it to its schema); the
+    bundle is the SQLite preparation's, the key file its own (``bench-pg.key``)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    graded = _named(url, f"{profile}_graded")
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        name = make_url(graded).database
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        exists = found.first() is not None
+    admin.dispose()
+    if exists:
+        return graded
+    prepare(folder, enterprises, profile)
+    runner = Runner(folder, code, key="bench-pg.key")
+    (folder / "bench-pg.key").unlink(missing_ok=True)
+    making = _named(url, f"{profile}_making")
+    fresh_database(making)
+    started = time.monotonic()
+    runner.run("init", db=making)
+    runner.run("import", str(folder / "district" / "bundle"), db=making)
+    runner.run("grade", "--as-of", GRADED_AS_OF, db=making)
+    fresh_database(graded, template=make_url(making).database)
+    took = time.monotonic() - started
+    print(f"prepared {profile} on PostgreSQL: import and grade {took:.0f} s", file=sys.stderr)
+    return graded
+
+
+def _named(url: str, suffix: str) -> str:
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
+
+
+def fresh_copy(runner: Runner, graded: Database, copy: Database) -> None:
     """``copy`` of the graded database, its schema brought to the code's (untimed; a
     code without ``db upgrade`` reads the schema as it is)."""
-    copy_database(graded, copy)
+    if isinstance(graded, str) and isinstance(copy, str):
+        from sqlalchemy import make_url
+
+        fresh_database(copy, template=make_url(graded).database)
+    else:
+        assert isinstance(graded, Path) and isinstance(copy, Path)
+        copy_database(graded, copy)
     runner.run("db", "upgrade", db=copy, check=False)
     # The copy's gigabyte is written out before the clock starts: a district's database
     # is not written just before each command, and the write-back of the copy made the
@@ -152,9 +208,12 @@ def fresh_copy(runner: Runner, graded: Path, copy: Path) -> None:
     os.sync()
 
 
-def measure(folder: Path, graded: Path, code: Path | None, steps: list[str]) -> dict[str, Timed]:
-    runner = Runner(folder, code)
-    work = folder / "work.db"
+def measure(
+    folder: Path, graded: Database, code: Path | None, steps: list[str]
+) -> dict[str, Timed]:
+    on_server = isinstance(graded, str)
+    runner = Runner(folder, code, key="bench-pg.key" if on_server else "bench.key")
+    work: Database = _work(graded, "work") if isinstance(graded, str) else folder / "work.db"
     out: dict[str, Timed] = {}
     if {"plan", "file", "replan"} & set(steps):
         fresh_copy(runner, graded, work)
@@ -174,23 +233,40 @@ def measure(folder: Path, graded: Path, code: Path | None, steps: list[str]) -> 
             env={"JOINTINSPECT_INBOX_DIR": str(inbox)},
         )
     if "grade" in steps:
-        copy = folder / "grade.db"
+        copy: Database = _work(graded, "grade") if isinstance(graded, str) else folder / "grade.db"
         fresh_copy(runner, graded, copy)
         out["grade"] = runner.run(
             "grade", "--as-of", GRADED_AS_OF, "--out", str(folder / "grades.csv"), db=copy
         )
-        copy.unlink()
+        if isinstance(copy, Path):
+            copy.unlink()
     return {step: out[step] for step in steps if step in out}
 
 
-def shape(db: Path) -> str:
+def _work(graded: str, kind: str) -> str:
+    """``NAME_PROFILE_work`` (or ``_grade``) beside ``NAME_PROFILE_graded``."""
+    return graded.removesuffix("_graded") + f"_{kind}"
+
+
+def shape(db: Database) -> str:
     """What the district's first plan looks like (officers, demands, visits …)."""
-    with sqlite3.connect(db) as conn:
-        officers = conn.execute("SELECT count(*) FROM inspector").fetchone()[0]
-        row = conn.execute("SELECT metrics FROM plan_revision ORDER BY id LIMIT 1").fetchone()
-    if row is None:
+    if isinstance(db, str):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as server:
+            officers = server.execute(text("SELECT count(*) FROM inspector")).scalar_one()
+            found = server.execute(text("SELECT metrics FROM plan_revision ORDER BY id LIMIT 1"))
+            metrics = found.scalar()
+        engine.dispose()
+    else:
+        with sqlite3.connect(db) as conn:
+            officers = conn.execute("SELECT count(*) FROM inspector").fetchone()[0]
+            row = conn.execute("SELECT metrics FROM plan_revision ORDER BY id LIMIT 1").fetchone()
+        metrics = None if row is None else row[0]
+    if metrics is None:
         return f"{officers:,} officers"
-    m = json.loads(row[0])
+    m = json.loads(metrics) if isinstance(metrics, str) else metrics
     return (
         f"{officers:,} officers, {m['demands']:,} demands, {m['onsite_visits']:,} visits "
         f"(bound {m['consolidation_lower_bound']:,}), {m['officer_days']:,} officer-days, "
@@ -223,6 +299,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=ROOT / "benchmarks" / "out" / "profiles")
     parser.add_argument("--code", type=Path, help="run the commands of this copy of the package")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--postgres", metavar="URL", help="run on this PostgreSQL server (databases URL_…)"
+    )
     args = parser.parse_args()
     steps = args.steps.split(",")
     unknown = sorted(set(steps) - set(STEPS))
@@ -230,10 +309,18 @@ def main() -> None:
         parser.error(f"unknown steps: {', '.join(unknown)}")
     for profile in args.profiles.split(","):
         folder = args.keep / f"{profile}-{args.enterprises}"
-        graded = prepare(folder, args.enterprises, profile)
+        graded: Database = (
+            prepare_postgres(folder, args.postgres, args.enterprises, profile, args.code)
+            if args.postgres
+            else prepare(folder, args.enterprises, profile)
+        )
         runs = [measure(folder, graded, args.code, steps) for _ in range(args.runs)]
-        about = shape(folder / "work.db") if (folder / "work.db").exists() else ""
-        print(table(profile, args.enterprises, best(runs), about))
+        if isinstance(graded, str):
+            about = shape(_work(graded, "work")) if {"plan", "file", "replan"} & set(steps) else ""
+        else:
+            about = shape(folder / "work.db") if (folder / "work.db").exists() else ""
+        engine = "PostgreSQL" if args.postgres else "SQLite"
+        print(table(profile, args.enterprises, best(runs), f"{engine}; {about}"))
         sys.stdout.flush()
 
 

@@ -125,9 +125,19 @@ FILED_TASKS = (
 )
 
 
-def write_triggers(db: Path, inbox: Path, share: float) -> int:
+def write_triggers(db: Path | str, inbox: Path, share: float) -> int:
     """Complaint triggers for ``share`` of the filed visits' enterprises, as the bundle
-    ``inbox/night-1`` (``inbox`` emptied first). ``bench_profiles`` uses it too."""
+    ``inbox/night-1`` (``inbox`` emptied first); ``db`` a SQLite file or a PostgreSQL
+    URL. ``bench_profiles`` uses it too."""
+    if isinstance(db, str):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as server:
+            found = [tuple(row) for row in server.execute(text(FILED_TASKS))]
+        engine.dispose()
+        shutil.rmtree(inbox, ignore_errors=True)
+        return write_complaints(inbox / "night-1", found, share)
     with sqlite3.connect(db) as conn:
         # A database from before migration 0007 (``--code`` of older code) has no lists
         # of the rows a revision holds; each row is its writer's alone there.
