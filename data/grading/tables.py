@@ -535,17 +535,21 @@ _UNKNOWN_IN_BATCH = (
     "SELECT value FROM json_each(?) WHERE NOT EXISTS "
     "(SELECT 1 FROM enterprise e WHERE e.uscc = json_each.value) LIMIT 1"
 )
-#: The first enterprise of table ``{}`` (the rows just copied) that the register lacks.
+#: The least enterprise of table ``{}`` (the rows just copied) that the register lacks,
+#: NULL when none does. Not ``LIMIT 1``: PostgreSQL then probes the register's key row by
+#: row hoping to stop early, which took 1.4 s for 650,000 grades that all have their
+#: enterprise, against 0.5 s for the one hash anti-join it makes for the whole table.
 _UNKNOWN_IN_TABLE = (
-    "SELECT s.uscc FROM {} s WHERE NOT EXISTS "
-    "(SELECT 1 FROM enterprise e WHERE e.uscc = s.uscc) LIMIT 1"
+    "SELECT min(s.uscc) FROM {} s WHERE NOT EXISTS "
+    "(SELECT 1 FROM enterprise e WHERE e.uscc = s.uscc)"
 )
 
 
 def _refuse_unknown(unknown: Sequence[Any] | None) -> None:
     """Raise :class:`UngradableEnterpriseError` for ``unknown``, the row an ``_UNKNOWN_…``
-    query found (None: none); the caller's transaction then rolls back what it wrote."""
-    if unknown is not None:
+    query found (None, or a row holding NULL: none); the caller's transaction then rolls
+    back what it wrote."""
+    if unknown is not None and unknown[0] is not None:
         raise UngradableEnterpriseError(
             f"a grade names enterprise {unknown[0]}, which is not in the register; "
             "no grade was written",

@@ -17,7 +17,7 @@ lists (``store._hold``, which refuses carried ids the filed revision does not ho
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import FromClause
 
@@ -92,12 +92,15 @@ def _refuse(
     *where: ColumnElement[bool],
     rows: FromClause | None = None,
 ) -> None:
-    """Raise when a row selected by ``where`` has a ``column`` that no ``target`` has."""
-    query = select(column).where(*where, ~exists().where(target == column)).limit(1)
+    """Raise when a row selected by ``where`` has a ``column`` that no ``target`` has,
+    naming the least such value. An aggregate, not ``LIMIT 1``: with a limit PostgreSQL
+    probes ``target``'s key row by row hoping to stop early, and there is nothing to find
+    in all but a broken write, so it probed every row (a hash anti-join is faster)."""
+    query = select(func.min(column)).where(*where, ~exists().where(target == column))
     if rows is not None:
         query = query.select_from(rows)
-    missing = conn.execute(query).first()
+    missing = conn.execute(query).scalar()
     if missing is not None:
         raise DanglingReferenceError(
-            f"{what} {missing[0]!r}, which the database does not have; nothing was written"
+            f"{what} {missing!r}, which the database does not have; nothing was written"
         )
