@@ -360,13 +360,18 @@ def _reserve_ids(conn: Connection, table: Any, n: int) -> list[int]:
     if n == 0:
         return []
     if conn.dialect.name == "postgresql":
-        rows = conn.execute(
-            text(
-                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-            ),
-            {"table": table.name, "n": n},
-        )
-        return sorted(int(r[0]) for r in rows)
+        # One range of the table's sequence, not n calls of nextval (0.9 s of the server's
+        # for a district's draft): the lock conflicts with every writer's of the table,
+        # whose inserts are what take values of the sequence, and with no reader's; it is
+        # held to the end of the transaction, by which time the rows are written.
+        conn.execute(text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE"))
+        sequence = conn.execute(
+            text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name}
+        ).scalar_one()
+        first = int(conn.execute(text("SELECT nextval(:s)"), {"s": sequence}).scalar_one())
+        if n > 1:
+            conn.execute(text("SELECT setval(:s, :last)"), {"s": sequence, "last": first + n - 1})
+        return list(range(first, first + n))
     # SQLite: the revision insert above holds the database's write lock until commit.
     top = conn.execute(select(func.max(table.c.id))).scalar() or 0
     return list(range(int(top) + 1, int(top) + 1 + n))

@@ -148,3 +148,35 @@ def test_the_plan_rows_have_no_foreign_keys(engine: Engine) -> None:
                 ).scalar_one()
             )
     assert all(keys == [] for keys in found.values()), found
+
+
+def test_new_rows_take_ids_no_one_else_takes(engine: Engine) -> None:
+    """``store_draft`` reserves a range of each table's ids at once (on PostgreSQL by moving
+    the sequence past it): a later draft's rows, and a row added without an id, come after."""
+    plan = _plan()
+    visits = tuple(
+        dataclasses.replace(plan.visits[0], key=f"{u}/1", uscc=u, town=ENTERPRISES[u][1])
+        for u in USCC[:3]
+    )
+    checks = tuple(dataclasses.replace(plan.offsite[0], demand_id=f"D-{n}") for n in (2, 3))
+    plan = dataclasses.replace(plan, visits=visits, offsite=checks)
+    first = store_draft(plan, engine=engine, prefix="FX", generated_at=NOW)
+    assert first.rows is not None
+    later = dataclasses.replace(plan, quarter="2025Q4")
+    second = store_draft(later, engine=engine, prefix="FX", generated_at=NOW)
+    assert second.rows is not None
+    ids = [v.id for v in first.rows.visits] + [v.id for v in second.rows.visits]
+    check_ids = [o.id for o in first.rows.offsite] + [o.id for o in second.rows.offsite]
+    assert len(ids) == 6 and ids == sorted(set(ids)) and check_ids == sorted(set(check_ids))
+    with session_scope(engine) as session:
+        visit = Visit(
+            revision_id=second.revision_id,
+            uscc=USCC[1],
+            date=dt.date(2025, 10, 9),
+            town=ENTERPRISES[USCC[1]][1],
+            order=1,
+        )
+        session.add(visit)
+        session.flush()
+        assert visit.id is not None and visit.id > max(ids)
+        session.rollback()
