@@ -36,6 +36,7 @@ class Roster:
     """Officers as indices, what each may do on each day, and what each does."""
 
     def __init__(self, problem: PlanningProblem, need: int) -> None:
+        # In id order: the officers' numbers sort as their ids, which the draw relies on.
         self.officers: list[InspectorInfo] = sorted(problem.inspectors, key=lambda o: o.id)
         self.need = need
         self.days = problem.workdays
@@ -364,11 +365,12 @@ class Construction:
                 sure.append(o)
             elif m == cut:
                 tied.append(o)
-        officers = self.roster.officers
-        ids = {officers[o].id: o for o in tied}
         wanted = k - (len(sure) - len(before))
-        drawn = officer_draw.draw(self.problem.seed, draft.key, dept, sorted(ids), wanted)
-        return sorted(sure) + [ids[i] for i in drawn]
+        # The roster numbers its officers in id order, so the tied officers sorted are
+        # the tied ids sorted, as the draw lists them.
+        tied.sort()
+        drawn = officer_draw.draw_positions(self.problem.seed, draft.key, dept, len(tied), wanted)
+        return sorted(sure) + [tied[p] for p in drawn]
 
 
 _NO_DAYS: frozenset[int] = frozenset()

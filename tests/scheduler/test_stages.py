@@ -42,7 +42,7 @@ from jointinspect.scheduler.consolidation import (
 )
 from jointinspect.scheduler.errors import UnplaceableDemand
 from jointinspect.scheduler.modes import ModeDecision, Placement, decide, window_indices
-from jointinspect.scheduler.officer_draw import draw
+from jointinspect.scheduler.officer_draw import draw, draw_positions
 from jointinspect.scheduler.routing import great_circle_km, route
 from jointinspect.scheduler.solve import no_disturb_days
 
@@ -698,6 +698,22 @@ def test_draw_takes_all_when_k_covers_the_tie() -> None:
     # k ≥ number tied: nothing to draw, all of them in id order.
     assert draw("any", "E1/1", "SCJ", ["b", "a"], 2) == ["a", "b"]
     assert draw("any", "E1/1", "SCJ", ["b", "a"], 5) == ["a", "b"]
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 21, 22, 60, 300])
+def test_the_draw_is_random_sample_of_the_ids_as_published(n: int) -> None:
+    """``draw`` samples positions (what the planner uses, its officers numbered in id
+    order); ``random.sample`` picks positions whatever the list holds, in both of its ways
+    (a pool for small lists, a set of positions for large ones), so the officers are those
+    of sampling the sorted ids themselves, as the module says an auditor redoes it."""
+    ids = [f"SCJ-{i:03d}" for i in reversed(range(n))]
+    for k in {0, 1, 2, n // 2, n - 1, n, n + 1}:
+        for visit in ("E1/1", "E7/2"):
+            rng = random.Random(f"2025Q4-test|{visit}|SCJ")
+            published = sorted(rng.sample(sorted(ids), k)) if k < n else sorted(ids)
+            assert draw("2025Q4-test", visit, "SCJ", ids, k) == published
+            positions = draw_positions("2025Q4-test", visit, "SCJ", n, k)
+            assert [sorted(ids)[p] for p in positions] == published
 
 
 def test_draw_golden_values_an_auditor_can_redo() -> None:
