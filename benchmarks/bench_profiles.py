@@ -251,9 +251,11 @@ def _work(graded: str, kind: str) -> str:
 def shape(db: Database) -> str:
     """What the district's first plan looks like (officers, demands, visits …)."""
     if isinstance(db, str):
-        from sqlalchemy import create_engine, text
+        from sqlalchemy import text
 
-        engine = create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1))
+        from jointinspect.models import make_engine
+
+        engine = make_engine(db)
         with engine.connect() as server:
             officers = server.execute(text("SELECT count(*) FROM inspector")).scalar_one()
             found = server.execute(text("SELECT metrics FROM plan_revision ORDER BY id LIMIT 1"))

@@ -130,9 +130,11 @@ def write_triggers(db: Path | str, inbox: Path, share: float) -> int:
     ``inbox/night-1`` (``inbox`` emptied first); ``db`` a SQLite file or a PostgreSQL
     URL. ``bench_profiles`` uses it too."""
     if isinstance(db, str):
-        from sqlalchemy import create_engine, text
+        from sqlalchemy import text
 
-        engine = create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1))
+        from jointinspect.models import make_engine
+
+        engine = make_engine(db)
         with engine.connect() as server:
             found = [tuple(row) for row in server.execute(text(FILED_TASKS))]
         engine.dispose()
