@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_city.py [--districts 16] [--enterprises 40000]
         [--db postgresql://postgres@127.0.0.1:5432/ji_bench_city] [--cpus 2] [--work DIR]
         [--skip-prepare] [--project 650000 [--reference]] [--jobs grade,plan,replan]
+        [--repeat N]
 
 A synthetic city (``generate --city``: Shanghai's districts, each a synthetic district
 with a seed of its own) is imported into a fresh PostgreSQL database (the database named
@@ -17,6 +18,12 @@ byte for byte the same on both engines; the benchmark stops if one does not.
 triggers for 1 % of its filed visits' enterprises in its folder of the inbox; then
 ``replan --all-districts`` runs on each engine, the second on a fresh copy of the
 template, and each district's new revision must come out byte for byte the same.
+
+``--repeat N`` measures each job N times on each engine, the engines taking turns to go
+first, and reports the median speedup beside every run's (the detail below is the median
+run's): a shared machine's speed drifts by a quarter from one minute to the next, more
+than the difference being measured. Every run's plans or revisions must be byte for byte
+the first's.
 
 Printed: wall time per engine and the speedup; per district, its task's time and its
 worker's peak resident memory; the database server's CPU time per run, when it runs on
@@ -370,6 +377,13 @@ def main() -> None:
     parser.add_argument("--project", type=int, default=650_000)
     parser.add_argument("--skip-prepare", action="store_true", help="reuse the database")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure each job this many times on each engine, alternating which goes first; "
+        "the median speedup is reported (a shared machine's speed drifts between runs)",
+    )
+    parser.add_argument(
         "--jobs", default=",".join(JOBS), help="which of grade, plan, replan to run (in order)"
     )
     parser.add_argument(
@@ -405,41 +419,78 @@ def main() -> None:
 
     name = make_url(args.db).database or ""
     for job in jobs:
-        if job == "grade":
-            clear_grades(args.db, codes)
+        night = 0
         if job == "replan":
             took = file_every_district(args.db, codes, args.work)
             print(f"filed {len(codes)} districts' drafts in {took:.1f} s", file=sys.stderr)
             filed = make_url(args.db).set(database=f"{name}_filed")
             fresh_database(filed.render_as_string(hide_password=False), template=name)
-            night = night_inbox(args.db, codes, args.work / "inbox")
-        local, db_local = timed_run(job, args.db, args.work, "local", args.cpus)
-        if job == "plan":
-            expected = drafts(args.db, codes, args.work / "local")
+        expected: dict[str, bytes] | None = None
+        pairs: list[tuple[Any, Any, float | None, float | None]] = []
+        for n in range(args.repeat):
+            # Alternate which engine goes first, so that a machine speeding up or slowing
+            # down during the runs does not favour one engine.
+            order = ("local", "ray") if n % 2 == 0 else ("ray", "local")
+            timed: dict[str, tuple[Any, float | None]] = {}
+            for engine in order:
+                if engine == "ray" and "ray_start" not in figures:
+                    figures["ray_start"], idle_mib = ray_start(args.cpus)
+                if job == "grade":
+                    clear_grades(args.db, codes)
+                if job == "replan":
+                    if timed or n:  # the database as filed, before each run but the first
+                        fresh_database(args.db, template=f"{name}_filed")
+                    night = night_inbox(args.db, codes, args.work / "inbox")
+                timed[engine] = timed_run(job, args.db, args.work, engine, args.cpus)
+                # Every run's plans or revisions, on either engine, byte for byte the first's.
+                if job in ("plan", "replan"):
+                    made = drafts(
+                        args.db,
+                        codes,
+                        args.work / f"{job}-{engine}",
+                        revision=1 if job == "plan" else None,
+                    )
+                    if expected is None:
+                        expected = made
+                    elif made != expected:
+                        raise SystemExit(
+                            f"a district's {job} on {engine} differs from the first run's"
+                        )
+            (local, db_local), (on_ray, db_ray) = timed["local"], timed["ray"]
+            pairs.append((local, on_ray, db_local, db_ray))
+            if args.repeat > 1:
+                print(
+                    f"{job} run {n + 1}/{args.repeat}: local {local.seconds:.1f} s, ray "
+                    f"{on_ray.seconds:.1f} s → {local.seconds / on_ray.seconds:.2f}×",
+                    file=sys.stderr,
+                )
         if job == "replan":
-            expected = drafts(args.db, codes, args.work / "local-replan", revision=None)
-            fresh_database(args.db, template=f"{name}_filed")
-            night_inbox(args.db, codes, args.work / "inbox")
-        if "ray_start" not in figures:
-            figures["ray_start"], idle_mib = ray_start(args.cpus)
-        if job == "grade":
-            clear_grades(args.db, codes)
-        on_ray, db_ray = timed_run(job, args.db, args.work, "ray", args.cpus)
-        if job == "plan" and drafts(args.db, codes, args.work / "ray") != expected:
-            raise SystemExit("a district's plan on Ray differs from the local engine's")
-        if job == "replan":
-            if drafts(args.db, codes, args.work / "ray-replan", revision=None) != expected:
-                raise SystemExit("a district's replan on Ray differs from the local engine's")
             report.append(
                 f"replan: {night:,} complaints in all ({NIGHT_SHARE:.0%} of each district's "
                 f"filed visits' enterprises), as of {REPLAN_AS_OF}; each district's new "
                 "revision on Ray byte for byte the local engine's: yes"
             )
+        speedups = [a.seconds / b.seconds for a, b, _, _ in pairs]
+        # The run of the median speedup is the one reported in detail (of an even number,
+        # the lower of the middle two).
+        middle = sorted(range(len(pairs)), key=speedups.__getitem__)[(len(pairs) - 1) // 2]
+        local, on_ray, db_local, db_ray = pairs[middle]
         speedup = local.seconds / on_ray.seconds
-        figures[job] = {"local": local.seconds, "ray": on_ray.seconds, "speedup": speedup}
+        figures[job] = {
+            "local": local.seconds,
+            "ray": on_ray.seconds,
+            "speedup": speedup,
+            "speedups": speedups,
+        }
         report.append(
             f"{job}: local {local.seconds:.1f} s, ray ({args.cpus} CPUs) {on_ray.seconds:.1f} s "
             f"→ speedup {speedup:.2f}×"
+            + (
+                f" (the median of {len(pairs)} runs, engines alternating first: "
+                f"{', '.join(f'{x:.2f}' for x in speedups)}×)"
+                if len(pairs) > 1
+                else ""
+            )
         )
         if db_local is not None and db_ray is not None:
             report.append(
