@@ -131,7 +131,8 @@ class _Replan:
         self.fresh: list[VisitDraft] = []
         self.fresh_meta: dict[str, _Meta] = {}
         self.cancelled: dict[int, list[str]] = defaultdict(list)
-        self.visit_numbers = itertools.count(1)
+        #: Per enterprise, the visits this replan has formed so far (:meth:`key`).
+        self.visit_numbers: dict[str, int] = defaultdict(int)
 
     # ------------------------------------------------------------------ per enterprise
 
@@ -357,7 +358,12 @@ class _Replan:
         self.unscheduled.append(unscheduled_result(d, "infeasible", detail))
 
     def key(self, uscc: str) -> str:
-        return f"{uscc}/r{next(self.visit_numbers)}"
+        """The key of the next visit formed for ``uscc``: ``{uscc}/r{k}``, the enterprise's
+        k-th. Counted per enterprise, so that the officers drawn for one enterprise's visits
+        (the key seeds the draw) do not depend on how many visits other enterprises got,
+        and an auditor redoes a draw from the enterprise's own visits."""
+        self.visit_numbers[uscc] += 1
+        return f"{uscc}/r{self.visit_numbers[uscc]}"
 
     # ------------------------------------------------------------------ officers
 

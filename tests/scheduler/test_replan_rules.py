@@ -171,3 +171,24 @@ def test_a_tie_between_new_visits_goes_to_the_first_not_to_where_it_lies_in_memo
     one, two = draft("D1"), draft("D2")
     for drafts in ([one, two], [two, one]):
         assert _Replan.match(state, drafts, [7]) == {0: 7}  # type: ignore[arg-type]
+
+
+def test_an_enterprises_officer_draw_does_not_depend_on_other_enterprises_news() -> None:
+    """The draw among equally suited officers is seeded by the visit's key, which a replan
+    counts per enterprise: a complaint at another enterprise (sorting before) must not
+    change who is drawn for this one's new visit. Ten WJ officers are equally suited, so
+    a key counted over the district would draw another pair but once in 45."""
+    late, early = "91310120MA1H000009", "91310120MA1H000005"
+    base = problem(
+        [enterprise(E1), enterprise(early), enterprise(late)],
+        [item("SCJ-1", "SCJ"), item("WJ-1", "WJ")],
+        [*team("SCJ", 4), *team("WJ", 10)],
+        [demand("D1", "SCJ", "SCJ-1", E1, earliest=DECEMBER[0], latest=DECEMBER[1])],
+    )
+    filed = _filed_on(base, MID_DECEMBER)
+    window = {"earliest": AS_OF, "latest": dt.date(2025, 11, 14)}
+    mine = demand("C9", "WJ", "WJ-1", late, source="complaint", **window)
+    theirs = demand("C5", "SCJ", "SCJ-1", early, source="complaint", **window)
+    alone = _visit(_replanned(_with(base, mine), filed).result, late)
+    beside = _visit(_replanned(_with(base, theirs, mine), filed).result, late)
+    assert (alone.date, alone.inspectors) == (beside.date, beside.inspectors)
