@@ -57,6 +57,7 @@ from jointinspect.scheduler.modes import ModeDecision, Placement, decide_all
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
+from jointinspect.scheduler.replan_scope import Background
 from jointinspect.scheduler.result_assembly import (
     SOURCE_VALUES,
     by_department,
@@ -97,14 +98,18 @@ class _Replan:
         previous: PlanResult,
         pins: PinWindow,
         params: SchedulerParams,
+        background: Background | None = None,
     ) -> None:
         self.problem = problem
+        self.background = background
         self.previous = previous
         self.pins = pins
         self.params = params
         self.day_of = problem.day_index()
         self.roster = Roster(problem, params.officers_per_department)
         self.officer_index = {o.id: i for i, o in enumerate(self.roster.officers)}
+        if background is not None:
+            self._take(background)
         last = Quarter.parse(problem.quarter).last_day
         self.decisions = {
             d.demand.id: d
@@ -133,6 +138,27 @@ class _Replan:
         self.cancelled: dict[int, list[str]] = defaultdict(list)
         #: Per enterprise, the visits this replan has formed so far (:meth:`key`).
         self.visit_numbers: dict[str, int] = defaultdict(int)
+
+    def _take(self, background: Background) -> None:
+        """The officer-days the rest of the plan keeps, on the roster before anything else
+        (its counts and sets are the same whatever the order visits are taken in)."""
+        roster = self.roster
+        for (oid, date), (count, town, _) in sorted(background.days.items()):
+            o, day = self.officer_index.get(oid), self.day_of.get(date)
+            # What would change a visit of the rest belongs in the scope, not here.
+            if (
+                o is None
+                or day is None
+                or date < self.pins.as_of
+                or not roster.can_work[o][day]
+                or count > roster.officers[o].max_visits_per_day
+            ):
+                raise ValueError(
+                    f"officer {oid} cannot keep {count} visit(s) on {date}: replan the "
+                    "enterprises of those visits too"
+                )
+            for _ in range(count):
+                roster.assign(o, day, town)
 
     # ------------------------------------------------------------------ per enterprise
 
@@ -508,7 +534,15 @@ def replan(
     pin_working_days: int,
     params: SchedulerParams | None = None,
     costs: ChangeCosts | None = None,
+    background: Background | None = None,
 ) -> ReplanOutcome:
+    """The next revision of ``previous`` as of ``as_of``.
+
+    ``background``: replan only the enterprises of ``problem`` and ``previous``, against
+    the officer-days the rest of the district's coming visits keep (:mod:`replan_scope`);
+    the result then holds those enterprises' visits, checks and unscheduled demands, and
+    its metrics count them alone.
+    """
     params = params or SchedulerParams.default()
     costs = costs or ChangeCosts.default()
     # Checked in bulk (a district has hundreds of thousands of demands); the first demand
@@ -521,7 +555,7 @@ def replan(
             if d.item not in problem.items or d.uscc not in problem.enterprises:
                 raise UnknownReference(f"demand {d.id} names an unknown item or enterprise")
     pins = pin_window(problem.workdays, as_of, pin_working_days)
-    state = _Replan(problem, previous, pins, params)
+    state = _Replan(problem, previous, pins, params, background)
     state.run()
     state.fill()
     state.construct()
@@ -648,6 +682,10 @@ def _visits(state: _Replan, differs: Set[int]) -> tuple[list[VisitResult], list[
     for h in state.history:
         if h.date in wanted:
             occupied(h.date, [ref.id for ref in h.inspectors], h.order)
+    if state.background is not None:
+        for (oid, date), (_, _, order) in state.background.days.items():
+            if date in wanted:
+                occupied(date, [oid], order)
     for p, _, order, _ in entries:
         if order is not None and workdays[p.day] in wanted:
             occupied(workdays[p.day], [officer_ids[k] for k in p.officers], order)
