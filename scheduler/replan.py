@@ -57,7 +57,7 @@ from jointinspect.scheduler.modes import ModeDecision, Placement, decide_all
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
-from jointinspect.scheduler.replan_scope import Background
+from jointinspect.scheduler.replan_scope import Background, ScopeTooNarrow
 from jointinspect.scheduler.result_assembly import (
     SOURCE_VALUES,
     by_department,
@@ -621,7 +621,12 @@ def _differs(p: Placed, f: FiledPlacement | None) -> bool:
 
 
 def _chunks(state: _Replan, changed: Sequence[int], costs: ChangeCosts) -> list[list[int]]:
-    """Town × ISO-week chunks of the movable visits that hold a changed visit."""
+    """Town × ISO-week chunks of the movable visits that hold a changed visit.
+
+    A group is cut into chunks in (day, key) order with all its movable visits, the
+    background's too (:attr:`Background.movable`): a chunk holding a changed visit and a
+    visit of the rest cannot be re-solved here, and :class:`ScopeTooNarrow` names the
+    rest's enterprises to replan with the scope."""
     weeks = [(w[0], w[1]) for w in (d.isocalendar() for d in state.problem.workdays)]
 
     def group_of(p: Placed) -> tuple[str, tuple[int, int]]:
@@ -629,24 +634,35 @@ def _chunks(state: _Replan, changed: Sequence[int], costs: ChangeCosts) -> list[
 
     # Only the groups holding a changed visit can make a chunk: the rest are not gathered.
     hot_groups = {group_of(state.placed[i]) for i in changed if not state.meta[i].fixed}
-    groups: dict[tuple[str, tuple[int, int]], list[int]] = defaultdict(list)
+    #: Per group, its members as (day, key, index in placed; -1 for the background's).
+    groups: dict[tuple[str, tuple[int, int]], list[tuple[int, str, int]]] = defaultdict(list)
     for i, (p, meta) in enumerate(zip(state.placed, state.meta, strict=True)):
         if meta.fixed:
             continue
         key = group_of(p)
         if key in hot_groups:
-            groups[key].append(i)
+            groups[key].append((p.day, p.draft.key, i))
+    if state.background is not None:
+        for town, date, draft_key in state.background.movable:
+            day = state.day_of[date]
+            if (town, weeks[day]) in hot_groups:
+                groups[(town, weeks[day])].append((day, draft_key, -1))
     hot = set(changed)
     out = []
+    outside: set[str] = set()
+    size = costs.subproblem_max_visits
     for key in sorted(groups):
-        members = sorted(
-            groups[key], key=lambda i: (state.placed[i].day, state.placed[i].draft.key)
-        )
-        size = costs.subproblem_max_visits
+        members = sorted(groups[key])
         for start in range(0, len(members), size):
-            chunk = members[start : start + size]
-            if hot.intersection(chunk):
-                out.append(chunk)
+            chunk = [i for _, _, i in members[start : start + size]]
+            if not hot.intersection(chunk):
+                continue
+            if -1 in chunk:
+                rest = members[start : start + size]
+                outside.update(k.rsplit("/", 1)[0] for _, k, i in rest if i < 0)
+            out.append(chunk)
+    if outside:
+        raise ScopeTooNarrow(frozenset(outside))
     return out
 
 

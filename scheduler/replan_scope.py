@@ -1,111 +1,79 @@
-"""A replan of part of a district: the enterprises a night's change can reach, replanned
+"""A replan of part of a district: the enterprises a night's change reaches, replanned
 against the officer-days the rest of the filed plan keeps.
 
 A night's change touches a few hundred enterprises of a district's tens of thousands, and
-everything the replanner does to the others is to keep their visits as filed: their
-officers' days count against what the changed visits may use, and nothing more. So the
-replanner can be given only the changed enterprises and those it could move beside them,
-with the rest as :class:`Background` — per officer and day, how many coming visits the rest
-keeps there, in which town, and the highest slot they take — and make, for those
-enterprises, exactly the revision a replan of the whole district makes.
-
-Exactly, because of what the replanner does and where (:mod:`replan`):
+all the replanner does to the others is keep their visits as filed: their officers' days
+count against what the changed visits may use, and CP-SAT may re-solve a chunk of their
+town and week beside a changed visit. So the replanner can be given only the changed
+enterprises, with the rest as :class:`Background` — per officer and day, how many coming
+visits the rest keeps there, in which town, and the highest slot they take; and the
+rest's movable visits as the replanner sorts them in their town-weeks — and make, for
+those enterprises, exactly the revision a replan of the whole district makes:
 
 - an enterprise whose demands, grade and no-disturb days did not change, and whose coming
   visits' officers can all still go, keeps its visits as filed: only its officer-days
   matter, and the roster's counts and sets do not depend on the order they are taken in;
-- a new or moved visit goes on a day of its tasks' windows, in its enterprise's town, and
-  CP-SAT re-solves only the town × ISO-week groups that hold a changed visit, each cut into
-  chunks from all its movable visits: so every enterprise with a movable visit in a town
-  and week the changed enterprises can reach (:func:`reach`) is replanned with them
-  (:func:`widen`), and no chunk is cut differently;
-- draft keys, which seed the officers' draws, are counted per enterprise.
+- CP-SAT re-solves the chunks of 12 (in day and key order) of a touched town-week that
+  hold a changed visit, cut from all the town-week's movable visits: the background's
+  take their places in the cut, and when one falls in a re-solved chunk the replan stops
+  with :class:`ScopeTooNarrow`, naming the enterprises to add to the scope (at most once:
+  the visits the added enterprises bring are the ones they had in the cut, and none of
+  them changes before CP-SAT);
+- draft keys, which seed the officers' draws and order the cut, are counted per
+  enterprise.
 
-What the scope must hold beyond that, the caller decides from what changed: the
-enterprises with a new, withdrawn or changed demand, a new grade or no-disturb period, or
-a coming visit whose officer can no longer go (or whose officer-day is over the officer's
-daily limit). Metrics are the caller's too: officer-days and km are the whole revision's.
+What the scope must hold, the caller decides from what changed: the enterprises with a
+new, withdrawn or changed demand, a new grade or no-disturb period, or a coming visit
+whose officer can no longer go (or whose officer-day is over the officer's daily limit;
+the background refuses such days). Metrics are the caller's too: officer-days and km are
+the whole revision's.
 """
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from jointinspect.models.plan_problem import PlanningProblem
 from jointinspect.models.plan_result import VisitResult
-from jointinspect.models.quarter import Quarter
-from jointinspect.scheduler.modes import Placement, decide_all
-from jointinspect.scheduler.pinning import PinWindow
 
-#: A town and an ISO (year, week).
-Group = tuple[str, tuple[int, int]]
+
+class ScopeTooNarrow(ValueError):
+    """A chunk CP-SAT re-solves holds visits of enterprises outside the scope."""
+
+    def __init__(self, usccs: frozenset[str]) -> None:
+        self.usccs = usccs
+        super().__init__(
+            f"{len(usccs)} enterprise(s) outside the scope have visits in a chunk the "
+            "replan re-solves: replan them with the scope"
+        )
 
 
 @dataclass(frozen=True)
 class Background:
-    """The coming visits a replan of part of the district leaves as filed, as the
-    officer-days they take: (officer id, date) → (visits, town, highest slot)."""
+    """The coming visits a replan of part of the district leaves as filed."""
 
+    #: (officer id, date) → (visits, town, highest slot): the officer-days they take.
     days: Mapping[tuple[str, dt.date], tuple[int, str, int]]
+    #: (town, date, draft key) of those CP-SAT could move (after the pinned days), the key
+    #: as the replan makes it (``{uscc}/r{k}``, k counting the enterprise's coming visits).
+    movable: Sequence[tuple[str, dt.date, str]] = ()
 
     @classmethod
-    def of(cls, visits: Iterable[VisitResult]) -> "Background":
+    def of(cls, visits: Iterable[VisitResult], movable_from: dt.date | None) -> "Background":
+        """From the rest's coming visits in the filed revision's order; those on or after
+        ``movable_from`` (the first day after the pinned ones; None: none) are movable."""
         days: dict[tuple[str, dt.date], tuple[int, str, int]] = {}
+        movable: list[tuple[str, dt.date, str]] = []
+        formed: dict[str, int] = defaultdict(int)
         for v in visits:
+            formed[v.uscc] += 1
+            if movable_from is not None and v.date >= movable_from:
+                movable.append((v.town, v.date, f"{v.uscc}/r{formed[v.uscc]}"))
             for ref in v.inspectors:
                 key = (ref.id, v.date)
                 count, _, top = days.get(key, (0, v.town, 0))
                 days[key] = (count + 1, v.town, max(top, v.order))
-        return cls(days)
-
-
-def _week(date: dt.date) -> tuple[int, int]:
-    year, week, _ = date.isocalendar()
-    return (year, week)
-
-
-def reach(
-    problem: PlanningProblem,
-    visits: Iterable[VisitResult],
-    changed: Collection[str],
-    pins: PinWindow,
-) -> frozenset[Group]:
-    """The town × ISO weeks in which replanning the ``changed`` enterprises can place,
-    move or re-staff a visit: their on-site demands' windows from the first open day on,
-    and the weeks of their coming filed ``visits``, each in the enterprise's town."""
-    workdays = problem.workdays
-    out: set[Group] = set()
-    last = Quarter.parse(problem.quarter).last_day
-    mine = sorted((d for d in problem.demands if d.uscc in changed), key=lambda d: d.id)
-    for dec in decide_all(mine, problem.items, workdays, last):
-        if dec.placement != Placement.ONSITE:
-            continue
-        town = problem.enterprises[dec.demand.uscc].town
-        for day in range(max(dec.lo, pins.first_open), dec.hi + 1):
-            out.add((town, _week(workdays[day])))
-    for v in visits:
-        if v.uscc in changed and v.date >= pins.as_of:
-            out.add((v.town, _week(v.date)))
-    return frozenset(out)
-
-
-def widen(
-    visits: Iterable[VisitResult],
-    changed: Collection[str],
-    groups: Collection[Group],
-    pins: PinWindow,
-    workdays: Mapping[dt.date, int],
-) -> set[str]:
-    """``changed`` and every enterprise with a movable coming visit (after the pinned
-    days) in one of ``groups``: the replanner re-solves a group with all its movable
-    visits, so they are replanned together."""
-    scope = set(changed)
-    for v in visits:
-        day = workdays.get(v.date)
-        if day is not None and day >= pins.first_free and (v.town, _week(v.date)) in groups:
-            scope.add(v.uscc)
-    return scope
+        return cls(days, movable)
 
 
 def split_visits(

@@ -1,7 +1,7 @@
-"""A replan of the enterprises a night's change reaches, against the rest of the plan's
-officer-days (:mod:`replan_scope`), makes exactly the revision a replan of the whole
-district makes: the same visits (days, officers, slots, keys), off-site checks,
-unscheduled demands and changes."""
+"""A replan of the enterprises a night's change reaches, against the rest of the plan
+(:mod:`replan_scope`), makes exactly the revision a replan of the whole district makes:
+the same visits (days, officers, slots, keys), off-site checks, unscheduled demands and
+changes."""
 
 import datetime as dt
 import random
@@ -16,7 +16,7 @@ from jointinspect.models.plan_result import PlanResult, VisitResult
 from jointinspect.scheduler.pinning import pin_window
 from jointinspect.scheduler.plan_diff import KINDS
 from jointinspect.scheduler.replan import ReplanOutcome, replan
-from jointinspect.scheduler.replan_scope import Background, reach, split_visits, widen
+from jointinspect.scheduler.replan_scope import Background, ScopeTooNarrow, split_visits
 
 PIN = 2
 
@@ -83,7 +83,30 @@ def _part(
         offsite=tuple(o for o in filed.offsite if o.uscc in scope),
         unscheduled=tuple(u for u in filed.unscheduled if u.uscc in scope),
     )
-    return problem, previous, Background.of(rest)
+    pins = pin_window(p.workdays, as_of, PIN)
+    movable_from = p.workdays[pins.first_free] if pins.first_free < len(p.workdays) else None
+    return problem, previous, Background.of(rest, movable_from)
+
+
+def _replan_part(
+    p: PlanningProblem, filed: PlanResult, changed: set[str], as_of: dt.date
+) -> tuple[set[str], PlanResult, ReplanOutcome, int]:
+    """The replan of ``changed`` against the rest, the scope widened as the replan asks;
+    the scope, its filed part, the outcome and how many times it was widened."""
+    scope = set(changed)
+    for widened in range(2):
+        problem, previous, background = _part(p, filed, scope, as_of)
+        try:
+            return (
+                scope,
+                previous,
+                replan(problem, previous, as_of, PIN, background=background),
+                widened,
+            )
+        except ScopeTooNarrow as narrow:
+            assert not narrow.usccs & scope
+            scope |= narrow.usccs
+    raise AssertionError("the scope was widened more than once")
 
 
 def _changes(out: ReplanOutcome, previous: PlanResult) -> dict[str, Any]:
@@ -107,9 +130,9 @@ def _changes(out: ReplanOutcome, previous: PlanResult) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("enterprises", "officers", "rate", "events", "as_of", "seed"),
     [
-        # Each night moves, re-staffs and joins (撮合) visits; CP-SAT improves chunks in
-        # all but the first and the last, and in the third and fourth a replan of the
-        # changed enterprises alone (not widened to their town-weeks) comes out otherwise.
+        # Each night moves visits, joins complaints to filed ones (撮合) and adds visits; in
+        # the third and fourth CP-SAT improves a chunk that holds visits of unchanged
+        # enterprises, and the replan of the changed ones alone is widened once.
         (1500, 2.0, 0.5, 40, dt.date(2025, 11, 3), 1),
         (2500, 2.0, 0.4, 80, dt.date(2025, 11, 10), 4),
         (1500, 2.0, 0.5, 40, dt.date(2025, 11, 3), 15),
@@ -117,7 +140,7 @@ def _changes(out: ReplanOutcome, previous: PlanResult) -> dict[str, Any]:
         (1200, 2.2, 0.7, 35, dt.date(2025, 11, 24), 6),
     ],
 )
-def test_a_replan_of_the_reach_equals_the_districts(
+def test_a_replan_of_the_changed_part_equals_the_districts(
     enterprises: int, officers: float, rate: float, events: int, as_of: dt.date, seed: int
 ) -> None:
     base = random_problem(enterprises, seed=seed, officers_per_1000=officers, rate=rate)
@@ -127,12 +150,10 @@ def test_a_replan_of_the_reach_equals_the_districts(
     counts = whole.diff["counts"]
     assert counts["moved"] and counts["retasked"] and counts["added"]
 
-    pins = pin_window(p.workdays, as_of, PIN)
-    groups = reach(p, filed.visits, changed, pins)
-    scope = widen(filed.visits, changed, groups, pins, p.day_index())
-    assert len(scope) < len({v.uscc for v in filed.visits})  # a part, not the district
-    problem, previous, background = _part(p, filed, scope, as_of)
-    part = replan(problem, previous, as_of, PIN, background=background)
+    scope, previous, part, widened = _replan_part(p, filed, changed, as_of)
+    assert len(scope) < len({v.uscc for v in filed.visits}) / 2  # a part, not the district
+    if seed in (15, 27):  # CP-SAT re-solves a chunk with visits of others (see above)
+        assert widened == 1
 
     rest = [v for v in filed.visits if v.uscc not in scope]
     merged = sorted([*part.result.visits, *rest], key=lambda v: (v.date, v.town, v.uscc, v.key))
