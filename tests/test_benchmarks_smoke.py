@@ -44,6 +44,21 @@ def test_the_replan_curve_runs(tmp_path: Path) -> None:
     assert len(rows) == 2, out
 
 
+def test_the_scoped_replan_benchmark_runs(tmp_path: Path) -> None:
+    """It also stops when the part's revision differs from the whole district's."""
+    out = _run(
+        "bench_replan_scope.py",
+        "--enterprises",
+        ENTERPRISES,
+        "--keep",
+        str(tmp_path),
+        "--shares",
+        "0.02,0.1",
+    )
+    rows = [line for line in out.splitlines() if re.match(r"\s+\d+\.\d+%", line)]
+    assert len(rows) == 2, out
+
+
 def test_the_profile_table_runs(tmp_path: Path) -> None:
     out = _run(
         "bench_profiles.py",
