@@ -30,30 +30,17 @@ def _run(script: str, *args: str) -> str:
     return done.stdout
 
 
-def test_the_replan_curve_runs(tmp_path: Path) -> None:
-    out = _run(
+@pytest.mark.parametrize(
+    "script",
+    [
         "bench_replan.py",
-        "--enterprises",
-        ENTERPRISES,
-        "--keep",
-        str(tmp_path),
-        "--shares",
-        "0.01,0.05",
-    )
-    rows = [line for line in out.splitlines() if re.match(r"\s+\d+\.\d+%", line)]
-    assert len(rows) == 2, out
-
-
-def test_the_scoped_replan_benchmark_runs(tmp_path: Path) -> None:
-    """It also stops when the part's revision differs from the whole district's."""
-    out = _run(
+        # It also stops when the part's revision differs from the whole district's.
         "bench_replan_scope.py",
-        "--enterprises",
-        ENTERPRISES,
-        "--keep",
-        str(tmp_path),
-        "--shares",
-        "0.02,0.1",
+    ],
+)
+def test_the_replan_curves_run(script: str, tmp_path: Path) -> None:
+    out = _run(
+        script, "--enterprises", ENTERPRISES, "--keep", str(tmp_path), "--shares", "0.01,0.05"
     )
     rows = [line for line in out.splitlines() if re.match(r"\s+\d+\.\d+%", line)]
     assert len(rows) == 2, out
