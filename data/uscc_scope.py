@@ -30,6 +30,13 @@ def uscc_scope(conn: Connection, only: Collection[str] | None) -> Iterator[Keep]
     if only is None:
         yield every_row
         return
+    with scope_members(conn, only) as members:
+        yield lambda query, column: query.where(column.in_(members))
+
+
+@contextmanager
+def scope_members(conn: Connection, only: Collection[str]) -> Iterator[Any]:
+    """``SELECT uscc`` of a temporary table holding ``only``: for ``IN`` and ``NOT IN``."""
     scope = Table(
         "uscc_scope",
         MetaData(),
@@ -45,8 +52,7 @@ def uscc_scope(conn: Connection, only: Collection[str] | None) -> Iterator[Keep]
             # Through the driver's executemany: a replan's scope holds a hundred thousand
             # USCCs, and SQLAlchemy's own per-row work took longer than the inserts.
             execute_many(conn, insert(scope), [{"uscc": u} for u in sorted(set(only))])
-        members = select(scope.c.uscc)
-        yield lambda query, column: query.where(column.in_(members))
+        yield select(scope.c.uscc)
     finally:
         scope.drop(conn)
         # Committed: pysqlite runs the CREATE outside the transaction the INSERT opens, so

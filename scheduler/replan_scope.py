@@ -63,17 +63,35 @@ class Background:
         """From the rest's coming visits in the filed revision's order; those on or after
         ``movable_from`` (the first day after the pinned ones; None: none) are movable."""
         days: dict[tuple[str, dt.date], tuple[int, str, int]] = {}
-        movable: list[tuple[str, dt.date, str]] = []
-        formed: dict[str, int] = defaultdict(int)
+        listed = []
         for v in visits:
-            formed[v.uscc] += 1
-            if movable_from is not None and v.date >= movable_from:
-                movable.append((v.town, v.date, f"{v.uscc}/r{formed[v.uscc]}"))
+            listed.append((v.uscc, v.date, v.town))
             for ref in v.inspectors:
                 key = (ref.id, v.date)
-                count, _, top = days.get(key, (0, v.town, 0))
-                days[key] = (count + 1, v.town, max(top, v.order))
-        return cls(days, movable)
+                count, town, top = days.get(key, (0, v.town, 0))
+                if town != v.town:
+                    raise ValueError(
+                        f"officer {ref.id} has visits in {town} and {v.town} on {v.date}"
+                    )
+                days[key] = (count + 1, town, max(top, v.order))
+        return cls.of_rows(days, listed, movable_from)
+
+    @classmethod
+    def of_rows(
+        cls,
+        days: Mapping[tuple[str, dt.date], tuple[int, str, int]],
+        visits: Iterable[tuple[str, dt.date, str]],
+        movable_from: dt.date | None,
+    ) -> "Background":
+        """From the officer-days and the (uscc, date, town) of the rest's coming visits in
+        the filed revision's order, as the database gives them (``data.plans.replan_part``)."""
+        movable: list[tuple[str, dt.date, str]] = []
+        formed: dict[str, int] = defaultdict(int)
+        for uscc, date, town in visits:
+            formed[uscc] += 1
+            if movable_from is not None and date >= movable_from:
+                movable.append((town, date, f"{uscc}/r{formed[uscc]}"))
+        return cls(dict(days), movable)
 
 
 def split_visits(

@@ -22,6 +22,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from jointinspect.data.uscc_scope import Keep, every_row
 from jointinspect.models import (
     OffsiteCheck,
     Plan,
@@ -224,35 +225,56 @@ class RevisionRows:
     unscheduled: list[UnscheduledResult]
 
 
-def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
+def read_revision_rows(
+    conn: Connection, revision_id: int, keep: Keep | None = None
+) -> RevisionRows:
     """The rows of one revision with plain Core queries: one query per table, each
     through the revision's list of the rows it holds (``revision_visit``,
-    ``revision_offsite``)."""
+    ``revision_offsite``). ``keep`` (of :func:`uscc_scope`): those of its enterprises
+    only (a replan of part of the district)."""
     v, t, o = table_of(Visit).c, table_of(VisitTask).c, table_of(VisitOfficer).c
     held, held_checks = table_of(RevisionVisit), table_of(RevisionOffsite)
     m, mc = held.c, held_checks.c
+
+    def of_visits(query: Any, visit_id: Any) -> Any:
+        # A visit's tasks and officers are its enterprise's: through the visit, when kept.
+        if keep is None:
+            return query
+        return keep(query.join(table_of(Visit), v.id == visit_id), v.uscc)
+
+    kept = keep or every_row
     tasks: dict[int, list[TaskRef]] = defaultdict(list)
     for vid, *row in _tuples(
         conn,
-        core_select(t.visit_id, t.demand_id, t.department, t.item, t.source)
-        .join_from(table_of(VisitTask), held, m.visit_id == t.visit_id)
-        .where(m.revision_id == revision_id),
+        of_visits(
+            core_select(t.visit_id, t.demand_id, t.department, t.item, t.source).join_from(
+                table_of(VisitTask), held, m.visit_id == t.visit_id
+            ),
+            t.visit_id,
+        ).where(m.revision_id == revision_id),
     ):
         tasks[vid].append(TaskRef(*row))
     officers: dict[int, list[OfficerRef]] = defaultdict(list)
     for vid, *row in _tuples(
         conn,
-        core_select(o.visit_id, o.inspector_id, o.department)
-        .join_from(table_of(VisitOfficer), held, m.visit_id == o.visit_id)
-        .where(m.revision_id == revision_id),
+        of_visits(
+            core_select(o.visit_id, o.inspector_id, o.department).join_from(
+                table_of(VisitOfficer), held, m.visit_id == o.visit_id
+            ),
+            o.visit_id,
+        ).where(m.revision_id == revision_id),
     ):
         officers[vid].append(OfficerRef(*row))
     visits = [
         StoredVisit(vid, code, uscc, _date(day), town, mode, order)
         for vid, code, uscc, day, town, mode, order in _tuples(
             conn,
-            core_select(v.id, v.code, v.uscc, v.date, v.town, v.mode, v["order"])
-            .join_from(table_of(Visit), held, m.visit_id == v.id)
+            kept(
+                core_select(v.id, v.code, v.uscc, v.date, v.town, v.mode, v["order"]).join_from(
+                    table_of(Visit), held, m.visit_id == v.id
+                ),
+                v.uscc,
+            )
             .where(m.revision_id == revision_id)
             .order_by(v.id),
         )
@@ -262,8 +284,12 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
         StoredOffsite(oid, code, uscc, department, item, demand_id, source, _date(due))
         for oid, code, uscc, department, item, demand_id, source, due in _tuples(
             conn,
-            core_select(c.id, c.code, c.uscc, c.department, c.item, c.demand_id, c.source, c.due)
-            .join_from(table_of(OffsiteCheck), held_checks, mc.offsite_id == c.id)
+            kept(
+                core_select(
+                    c.id, c.code, c.uscc, c.department, c.item, c.demand_id, c.source, c.due
+                ).join_from(table_of(OffsiteCheck), held_checks, mc.offsite_id == c.id),
+                c.uscc,
+            )
             .where(mc.revision_id == revision_id)
             .order_by(c.id),
         )
@@ -273,8 +299,11 @@ def read_revision_rows(conn: Connection, revision_id: int) -> RevisionRows:
         UnscheduledResult(*row)
         for row in _tuples(
             conn,
-            core_select(
-                u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail
+            kept(
+                core_select(
+                    u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail
+                ),
+                u.uscc,
             ).where(u.revision_id == revision_id),
         )
     ]

@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.reading.columnar import json_columns
-from jointinspect.data.uscc_scope import Keep, uscc_scope
+from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
     Availability,
     Conflict,
@@ -181,6 +181,7 @@ def load_planning_inputs(
     only_enterprises_with_demands: Collection[str] | None = None,
     routing: bool = True,
     town_centres: Mapping[str, tuple[float, float]] | None = None,
+    only_usccs: Collection[str] | None = None,
 ) -> PlanningInputs:
     """Everything ``plan`` needs for ``quarter``, in one read transaction.
 
@@ -190,15 +191,23 @@ def load_planning_inputs(
     ``routing=False`` leaves out what only routing reads: the enterprises' coordinates
     and the officers' home coordinates (a scan of the register). ``town_centres``, when
     given (a replan's: its filed revision's), are the centres used; else they are worked
-    out from the register.
+    out from the register. ``only_usccs``: the demands, triggers and enterprises of these
+    enterprises alone (a replan of part of the district, :mod:`replan_part`).
     """
     with engine.connect() as conn:
-        demands = _demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days)
-        wanted = (
-            None
-            if only_enterprises_with_demands is None
-            else {d.uscc for d in demands} | set(only_enterprises_with_demands)
-        )
+        if only_usccs is not None:
+            wanted: set[str] | None = set(only_usccs)
+            with uscc_scope(conn, wanted) as keep:
+                demands = _demands(conn, quarter, keep) + _triggers(
+                    conn, calendar, trigger_response_days, keep
+                )
+        else:
+            demands = _demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days)
+            wanted = (
+                None
+                if only_enterprises_with_demands is None
+                else {d.uscc for d in demands} | set(only_enterprises_with_demands)
+            )
         with uscc_scope(conn, wanted) as keep:
             enterprises = _enterprises(conn, keep, coordinates=routing)
             return PlanningInputs(
@@ -318,8 +327,9 @@ def _inspectors(conn: Connection, quarter: Quarter) -> list[InspectorRow]:
     ]
 
 
-def _demands(conn: Connection, quarter: Quarter) -> list[DemandInfo]:
-    rows = conn.execute(demand_select().order_by(table_of(Demand).c.id))
+def _demands(conn: Connection, quarter: Quarter, keep: Keep = every_row) -> list[DemandInfo]:
+    c = table_of(Demand).c
+    rows = conn.execute(keep(demand_select(), c.uscc).order_by(c.id))
     return [demand_row(row, quarter) for row in rows]
 
 
@@ -364,8 +374,11 @@ def trigger_window(
     return opened, calendar.add_workdays(opened, response_days)
 
 
-def _triggers(conn: Connection, calendar: WorkingCalendar, response_days: int) -> list[DemandInfo]:
-    rows = conn.execute(trigger_select().order_by(table_of(Trigger).c.id))
+def _triggers(
+    conn: Connection, calendar: WorkingCalendar, response_days: int, keep: Keep = every_row
+) -> list[DemandInfo]:
+    c = table_of(Trigger).c
+    rows = conn.execute(keep(trigger_select(), c.uscc).order_by(c.id))
     return [trigger_row(row, calendar, response_days) for row in rows]
 
 

@@ -1,0 +1,147 @@
+"""Reading the part of a filed revision a replan of some enterprises needs — their rows,
+demands and triggers, and the rest's officer-days and visits (``replan_part``) — gives what
+reading the whole district and cutting it in memory gives."""
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.replan_world import AS_OF, World, build_filed_world, copy_world, write_bundle
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.data.plans.document import ordered_offsite, ordered_visits, read_revision_rows
+from jointinspect.data.plans.planning_inputs import load_planning_inputs
+from jointinspect.data.plans.replan_part import read_rest_of_plan
+from jointinspect.data.plans.replan_store import read_filed_revision
+from jointinspect.data.uscc_scope import uscc_scope
+from jointinspect.models import Enterprise, Item, make_engine
+from jointinspect.models.industry import applies
+from jointinspect.models.quarter import Quarter
+from jointinspect.options import working_calendar
+from jointinspect.planning import build_problem, frozen_draw
+from jointinspect.rules import plan_result
+from jointinspect.scheduler.pinning import pin_window
+from jointinspect.scheduler.replan_scope import Background, split_visits
+
+QUARTER = "2025Q4"
+
+
+def _complaints(engine: Engine, tmp_path: Path) -> None:
+    """Complaints at ten enterprises, one with an on-site item of its trade each."""
+    with engine.connect() as conn:
+        ents = conn.execute(
+            select(Enterprise.uscc, Enterprise.industry).order_by(Enterprise.uscc)
+        ).all()  # type: ignore[arg-type]
+        items = conn.execute(
+            select(Item.code, Item.department, Item.industries, Item.mode).order_by(Item.code)
+        ).all()  # type: ignore[arg-type]
+    rows = []
+    for uscc, industry in ents[::97]:
+        item = next((i for i in items if i[3] != "offsite" and applies(i[2], industry)), None)
+        if item is not None:
+            rows.append(
+                {
+                    "id": f"C-PART-{len(rows)}",
+                    "uscc": uscc,
+                    "kind": "complaint",
+                    "received_at": "2025-11-02T09:00:00+08:00",
+                    "department": item[1],
+                    "item": item[0],
+                    "severity": "2",
+                }
+            )
+    import_bundle(write_bundle(tmp_path / "night", "triggers.csv", rows), engine=engine)
+
+
+def _inputs(world: World, engine: Engine, **scope: Any) -> Any:
+    options = world.settings().options()
+    return load_planning_inputs(
+        Quarter.parse(QUARTER),
+        engine=engine,
+        calendar=working_calendar(options),
+        trigger_response_days=options.trigger_response_days,
+        **scope,
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def world(
+    request: pytest.FixtureRequest, filed_template: World, tmp_path: Path
+) -> Iterator[tuple[World, Engine]]:
+    """The filed world on each database (PostgreSQL: built there from the same district)."""
+    if request.param == "sqlite":
+        built = copy_world(filed_template, tmp_path, district=tmp_path)
+    else:
+        pg_url = request.getfixturevalue("pg_url")
+        built = build_filed_world(tmp_path / "pg", pg_url, district=filed_template.district)
+    engine = make_engine(built.url)
+    yield built, engine
+    engine.dispose()
+
+
+def test_reading_the_part_equals_cutting_the_whole(
+    world: tuple[World, Engine], tmp_path: Path
+) -> None:
+    filed_world, filed_engine = world
+    _complaints(filed_engine, tmp_path)
+    calendar = working_calendar(filed_world.settings().options())
+    filed = read_filed_revision(QUARTER, engine=filed_engine)
+    seed = filed.header.seed
+    drawn = frozen_draw(filed.rows)
+    whole = build_problem(
+        _inputs(filed_world, filed_engine, only_enterprises_with_demands=[d.uscc for d in drawn]),
+        seed,
+        calendar,
+        drawn,
+    )
+    previous = plan_result(
+        filed.rows,
+        QUARTER,
+        seed,
+        filed.header.metrics,
+        ordered_visits(filed.rows),
+        ordered_offsite(filed.rows),
+    )
+    # The complaints' enterprises and every fifth enterprise with a visit.
+    visited = sorted({v.uscc for v in previous.visits})
+    scope = {d.uscc for d in whole.demands if d.id.startswith("C-PART-")} | set(visited[::5])
+    assert len(scope) < len(visited) / 2
+    pins = pin_window(whole.workdays, AS_OF, 2)
+    movable_from = whole.workdays[pins.first_free]
+
+    # In memory: the whole district cut in two.
+    inside, rest = split_visits(previous.visits, scope, AS_OF)
+    cut_problem = replace(
+        whole,
+        enterprises={u: e for u, e in whole.enterprises.items() if u in scope},
+        demands=[d for d in whole.demands if d.uscc in scope],
+    )
+    cut_background = Background.of(rest, movable_from)
+
+    # From the database: only the part, and the rest's officer-days and visits.
+    with filed_engine.connect() as conn:
+        with uscc_scope(conn, scope) as keep:
+            rows = read_revision_rows(conn, filed.revision_id, keep)
+        rest_rows = read_rest_of_plan(conn, filed.revision_id, scope, AS_OF)
+    part_drawn = frozen_draw(rows)
+    read_problem = build_problem(
+        _inputs(filed_world, filed_engine, only_usccs=scope), seed, calendar, part_drawn
+    )
+    read_previous = plan_result(
+        rows, QUARTER, seed, filed.header.metrics, ordered_visits(rows), ordered_offsite(rows)
+    )
+
+    by_id = lambda demands: sorted(demands, key=lambda d: d.id)  # noqa: E731
+    assert by_id(read_problem.demands) == by_id(cut_problem.demands)
+    assert dict(read_problem.enterprises) == dict(cut_problem.enterprises)
+    assert read_problem.inspectors == cut_problem.inspectors
+    assert read_previous.visits == tuple(inside)
+    assert read_previous.offsite == tuple(o for o in previous.offsite if o.uscc in scope)
+    assert read_previous.unscheduled == tuple(u for u in previous.unscheduled if u.uscc in scope)
+    read_background = Background.of_rows(rest_rows.officer_days, rest_rows.visits, movable_from)
+    assert read_background == cut_background
+    assert read_background.movable  # the rest has visits CP-SAT could move
