@@ -244,7 +244,7 @@ def read_revision_rows(
 
     kept = keep or every_row
     tasks: dict[int, list[TaskRef]] = defaultdict(list)
-    for vid, *row in _tuples(
+    for vid, *row in plain_rows(
         conn,
         of_visits(
             core_select(t.visit_id, t.demand_id, t.department, t.item, t.source).join_from(
@@ -255,7 +255,7 @@ def read_revision_rows(
     ):
         tasks[vid].append(TaskRef(*row))
     officers: dict[int, list[OfficerRef]] = defaultdict(list)
-    for vid, *row in _tuples(
+    for vid, *row in plain_rows(
         conn,
         of_visits(
             core_select(o.visit_id, o.inspector_id, o.department).join_from(
@@ -266,8 +266,8 @@ def read_revision_rows(
     ):
         officers[vid].append(OfficerRef(*row))
     visits = [
-        StoredVisit(vid, code, uscc, _date(day), town, mode, order)
-        for vid, code, uscc, day, town, mode, order in _tuples(
+        StoredVisit(vid, code, uscc, stored_date(day), town, mode, order)
+        for vid, code, uscc, day, town, mode, order in plain_rows(
             conn,
             kept(
                 core_select(v.id, v.code, v.uscc, v.date, v.town, v.mode, v["order"]).join_from(
@@ -281,8 +281,8 @@ def read_revision_rows(
     ]
     c = table_of(OffsiteCheck).c
     offsite = [
-        StoredOffsite(oid, code, uscc, department, item, demand_id, source, _date(due))
-        for oid, code, uscc, department, item, demand_id, source, due in _tuples(
+        StoredOffsite(oid, code, uscc, department, item, demand_id, source, stored_date(due))
+        for oid, code, uscc, department, item, demand_id, source, due in plain_rows(
             conn,
             kept(
                 core_select(
@@ -297,7 +297,7 @@ def read_revision_rows(
     u = table_of(UnscheduledDemand).c
     unscheduled = [
         UnscheduledResult(*row)
-        for row in _tuples(
+        for row in plain_rows(
             conn,
             kept(
                 core_select(
@@ -310,10 +310,10 @@ def read_revision_rows(
     return RevisionRows(visits, tasks, officers, offsite, unscheduled)
 
 
-def _tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+def plain_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
     """The rows of ``query`` as the driver's own tuples: a SQLAlchemy ``Row`` per row cost
     more than the query for a district's revision. Only text, numbers and dates (see
-    :func:`_date`) are selected this way."""
+    :func:`stored_date`) are selected this way."""
     result = conn.execute(query)
     try:
         return list(result.cursor.fetchall())
@@ -321,7 +321,7 @@ def _tuples(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
         result.close()
 
 
-def _date(value: dt.date | str) -> dt.date:
+def stored_date(value: dt.date | str) -> dt.date:
     # SQLite's driver gives the ISO text SQLAlchemy's Date type stored; PostgreSQL's a date.
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 

@@ -195,12 +195,9 @@ def load_planning_inputs(
     enterprises alone (a replan of part of the district, :mod:`replan_part`).
     """
     with engine.connect() as conn:
+        demands: list[DemandInfo] | None = None
         if only_usccs is not None:
             wanted: set[str] | None = set(only_usccs)
-            with uscc_scope(conn, wanted) as keep:
-                demands = _demands(conn, quarter, keep) + _triggers(
-                    conn, calendar, trigger_response_days, keep
-                )
         else:
             demands = _demands(conn, quarter) + _triggers(conn, calendar, trigger_response_days)
             wanted = (
@@ -209,6 +206,10 @@ def load_planning_inputs(
                 else {d.uscc for d in demands} | set(only_enterprises_with_demands)
             )
         with uscc_scope(conn, wanted) as keep:
+            if demands is None:  # the scope's own, through the same table
+                demands = _demands(conn, quarter, keep) + _triggers(
+                    conn, calendar, trigger_response_days, keep
+                )
             enterprises = _enterprises(conn, keep, coordinates=routing)
             return PlanningInputs(
                 quarter=quarter,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from jointinspect.data.plans.document import _date, _tuples
+from jointinspect.data.plans.document import plain_rows, stored_date
 from jointinspect.data.uscc_scope import scope_members
 from jointinspect.models import RevisionVisit, Visit, VisitOfficer, VisitTask
 from jointinspect.models.core_table import table_of
@@ -45,7 +45,7 @@ def read_rest_of_plan(
     m = held.c
     with scope_members(conn, scope) as members:
         outside = v.uscc.not_in(members)
-        days = _tuples(
+        days = plain_rows(
             conn,
             select(o.inspector_id, v.date, v.town, func.count(), func.max(v["order"]))
             .join_from(table_of(VisitOfficer), table_of(Visit), v.id == o.visit_id)
@@ -55,7 +55,7 @@ def read_rest_of_plan(
             .order_by(o.inspector_id, v.date, v.town),
         )
         first_demand = select(func.min(t.demand_id)).where(t.visit_id == v.id).scalar_subquery()
-        visits = _tuples(
+        visits = plain_rows(
             conn,
             select(v.uscc, v.date, v.town, v["order"], first_demand)
             .join_from(table_of(Visit), held, m.visit_id == v.id)
@@ -63,7 +63,7 @@ def read_rest_of_plan(
         )
     officer_days: dict[tuple[str, dt.date], tuple[int, str, int]] = {}
     for oid, day, town, count, top in days:
-        key = (oid, _date(day))
+        key = (oid, stored_date(day))
         if key in officer_days:
             raise OfficerInTwoTownsError(
                 f"officer {oid} has visits in {officer_days[key][1]} and {town} on {key[1]} "
@@ -71,6 +71,9 @@ def read_rest_of_plan(
             )
         officer_days[key] = (count, town, top)
     ordered = sorted(
-        ((_date(day), order, uscc, first or "", town) for uscc, day, town, order, first in visits)
+        (
+            (stored_date(day), order, uscc, first or "", town)
+            for uscc, day, town, order, first in visits
+        )
     )
     return RestOfPlan(officer_days, [(uscc, day, town) for day, _, uscc, _, town in ordered])
