@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from jointinspect.models.outbox import OutboxDelivery
     from jointinspect.models.planning import (
         EnterpriseGrade,
+        InputChange,
         InspectionCode,
         OffsiteCheck,
         Plan,
@@ -70,6 +71,7 @@ _EXPORTS = {
     "outbox": ("OutboxDelivery",),
     "planning": (
         "EnterpriseGrade",
+        "InputChange",
         "InspectionCode",
         "OffsiteCheck",
         "Plan",
@@ -110,6 +112,7 @@ __all__ = [
     "GradingRun",
     "History",
     "IndustryRecord",
+    "InputChange",
     "InspectionCode",
     "Inspector",
     "Item",

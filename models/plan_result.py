@@ -124,6 +124,10 @@ class PlanResult:
     reasons: dict[str, str] = field(default_factory=dict)
     #: Wall-clock figures: ``solve_seconds``, ``safety_cap_hit`` … (not reproducible).
     timing: PlanTiming = field(default_factory=lambda: PlanTiming())
+    #: The officers' travel in whole micrometres, summed per officer-day
+    #: (``routing.day_travel_um``): exact, so that a replan of part of a district works
+    #: out the whole revision's by difference. None when not worked out.
+    travel_um: int | None = None
 
     def canonical(self) -> dict[str, Any]:
         """A JSON-ready view of everything reproducible, in a fixed order."""

@@ -82,6 +82,10 @@ class PlanRevisionBase(SQLModel):
     #: revision's centres: officers do not move house in mid-quarter as enterprises
     #: register, and the replan need not read the whole register to find them.
     town_centres: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    #: What the revision was planned from, besides its demands (``data.plans.basis``):
+    #: the last change to the planning inputs it saw and a digest of the settings. A
+    #: replan whose basis is the same may replan only the enterprises with news.
+    basis: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class PlanRevision(PlanRevisionBase, table=True):
@@ -210,3 +214,19 @@ class InspectionCodeBase(SQLModel):
 
 class InspectionCode(InspectionCodeBase, table=True):
     __tablename__ = "inspection_code"
+
+
+class InputChangeBase(SQLModel):
+    """A change to what plans are made from other than new demands, triggers and
+    outcomes: an import that wrote officers, enterprises, items, rules or no-disturb
+    periods (or changed a demand), a grading run. Kept so that a replan knows whether the
+    rest of the district is as its filed revision saw it (``data.plans.basis``)."""
+
+    changed_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    #: What changed, in words (``import: officers.csv 3 rows``, ``grade``).
+    source: str
+
+
+class InputChange(InputChangeBase, table=True):
+    __tablename__ = "input_change"
+    id: int | None = Field(default=None, primary_key=True)

@@ -32,6 +32,7 @@ from jointinspect.data.bundle.validation import (
     ProgressCallback,
     validate_bundle,
 )
+from jointinspect.data.plans.basis import NEWS_FILES, PLANNING_FILES, record_input_change
 from jointinspect.models.errors import JointInspectError
 
 #: Rows per executemany call: large enough to amortise the call, small enough for memory.
@@ -126,7 +127,22 @@ def import_bundle(
                     time.process_time() - cpu_started,
                 )
             )
+        _note_planning_change(conn, summaries)
     return ImportReport(tuple(summaries), tuple(bundle.warnings), time.perf_counter() - started)
+
+
+def _note_planning_change(conn: Connection, summaries: Sequence[FileSummary]) -> None:
+    """Record the import as a change to the planning inputs when it wrote rows every
+    enterprise's plan may read, or changed demands or triggers already there (new ones
+    are news a replan finds by their ids): ``data.plans.basis``."""
+    changed = [
+        f"{s.file} {s.inserted + s.updated:,} rows"
+        for s in summaries
+        if (s.file in PLANNING_FILES and s.inserted + s.updated)
+        or (s.file in NEWS_FILES and s.updated)
+    ]
+    if changed:
+        record_input_change(conn, "import: " + ", ".join(changed))
 
 
 #: A file of at least this many rows going into an empty table is written without the

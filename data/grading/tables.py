@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnClause
 
 from jointinspect.data.bulk_write import large_page_cache
+from jointinspect.data.plans.basis import record_input_change
 from jointinspect.data.reading.columnar import json_columns
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
@@ -501,9 +502,11 @@ def write_grades(
     engine: Engine,
     as_of: dt.date,
     rows: Iterable[tuple[str, float, float, str, str]],
+    news_only: bool = False,
 ) -> int:
     """Upsert ``(uscc, credit, risk, grade, reasons as JSON text)`` into ``enterprise_grade``,
-    in one transaction.
+    in one transaction, recorded as a change to the planning inputs (``data.plans.basis``)
+    unless ``news_only``: a replan's regrade of the enterprises it replans anyway.
 
     The statement goes to the driver's executemany as it is: at 650,000 rows, building
     SQLAlchemy parameter dicts and serialising JSON row by row took longer than grading.
@@ -521,12 +524,15 @@ def write_grades(
     with_day = map(tuple.__add__, rows, itertools.repeat((day,)))
     with engine.begin() as conn, large_page_cache(conn):
         if dialect == "postgresql":
-            return _copy_upsert(conn, with_day)
-        while batch := list(itertools.islice(with_day, WRITE_CHUNK)):
-            usccs = json.dumps([row[0] for row in batch])
-            _refuse_unknown(conn.exec_driver_sql(_UNKNOWN_IN_BATCH, (usccs,)).first())
-            conn.exec_driver_sql(_UPSERT[dialect], batch)
-            written += len(batch)
+            written = _copy_upsert(conn, with_day)
+        else:
+            while batch := list(itertools.islice(with_day, WRITE_CHUNK)):
+                usccs = json.dumps([row[0] for row in batch])
+                _refuse_unknown(conn.exec_driver_sql(_UNKNOWN_IN_BATCH, (usccs,)).first())
+                conn.exec_driver_sql(_UPSERT[dialect], batch)
+                written += len(batch)
+        if written and not news_only:
+            record_input_change(conn, f"grades as of {as_of}: {written:,} enterprises")
     return written
 
 

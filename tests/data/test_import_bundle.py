@@ -86,7 +86,11 @@ def test_reimport_is_idempotent(engine: Engine, tmp_path: Path) -> None:
     import_bundle(folder, engine=engine)
     before = snapshot(engine)
     report = import_bundle(folder, engine=engine)
-    assert snapshot(engine) == before
+    after = snapshot(engine)
+    # The data is as it was; the journal of changes to planning inputs notes the rewrite
+    # (data.plans.basis: the next replan replans the whole district, to be safe).
+    assert after.pop("input_change")[:-1] == before.pop("input_change")
+    assert after == before
     assert all(s.inserted == 0 and s.updated == s.rows for s in report.files)
 
 
