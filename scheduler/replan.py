@@ -29,19 +29,16 @@ triggered flag are worked out once, and a visit that stays as filed is the filed
 """
 
 import datetime as dt
-import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
 from jointinspect.models.enums import TRIGGERED_SOURCES
-from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_problem import EnterpriseInfo, PlanningProblem
 from jointinspect.models.plan_result import (
     OfficerRef,
-    OffsiteResult,
-    PlanMetrics,
     PlanResult,
     ReplanFigures,
     UnscheduledResult,
@@ -57,16 +54,16 @@ from jointinspect.scheduler.modes import ModeDecision, Placement, decide_all
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
-from jointinspect.scheduler.replan_scope import Background, ScopeTooNarrow
+from jointinspect.scheduler.replan_scope import Background, BackgroundRefused, ScopeTooNarrow
 from jointinspect.scheduler.result_assembly import (
     SOURCE_VALUES,
     by_department,
     offsite_results,
-    plan_metrics,
+    plan_figures,
     task_refs,
     unscheduled_result,
 )
-from jointinspect.scheduler.routing import Point, great_circle_km
+from jointinspect.scheduler.routing import Point, day_travel_um
 from jointinspect.scheduler.solve import cap_detail, no_disturb_days
 
 #: Unscheduled reasons that hold until the enterprise's demands change (carried over).
@@ -153,7 +150,7 @@ class _Replan:
                 or not roster.can_work[o][day]
                 or count > roster.officers[o].max_visits_per_day
             ):
-                raise ValueError(
+                raise BackgroundRefused(
                     f"officer {oid} cannot keep {count} visit(s) on {date}: replan the "
                     "enterprises of those visits too"
                 )
@@ -812,66 +809,48 @@ def _result(state: _Replan, visits: list[VisitResult]) -> PlanResult:
         if d.placement == Placement.UNSCHEDULED and d.reason is not None
     ]
     unscheduled = tuple(sorted(rows, key=lambda u: u.demand_id))
+    # The planner's figures (``solve``'s metrics) for the replanned revision.
+    days = _travel(state, visits)
+    um = sum(days.values())
+    figures = plan_figures(state.decisions, visits, offsite, unscheduled, len(days))
     return PlanResult(
         problem.quarter,
         problem.seed,
         tuple(visits),
         offsite,
         unscheduled,
-        _metrics(state, visits, offsite, unscheduled),
+        {**figures, "km": travel_km(um)},
+        travel_um=um,
     )
 
 
-def _metrics(
-    state: _Replan,
-    visits: Sequence[VisitResult],
-    offsite: Sequence[OffsiteResult],
-    unscheduled: Sequence[UnscheduledResult],
-) -> PlanMetrics:
-    """The planner's figures (``solve``'s metrics) for the replanned revision."""
-    decisions = state.decisions
-    per_enterprise: dict[str, list[ModeDecision]] = defaultdict(list)
-    onsite_ids = set()
-    for v in visits:
-        for t in v.tasks:
-            onsite_ids.add(t.demand_id)
-            d = decisions.get(t.demand_id)
-            if d is not None:
-                per_enterprise[v.uscc].append(d)
-    off = {o.demand_id for o in offsite}
-    modes = [
-        (
-            SOURCE_VALUES[d.demand.source],
-            "onsite" if did in onsite_ids else "offsite" if did in off else "unscheduled",
-        )
-        for did, d in decisions.items()
-    ]
-    officer_days, km = _travel(state, visits)
-    figures = plan_metrics(
-        modes, per_enterprise, len(visits), len(offsite), unscheduled, officer_days
+def _travel(state: _Replan, visits: Sequence[VisitResult]) -> dict[tuple[str, dt.date], int]:
+    """The travel of each officer-day of ``visits`` (:func:`officer_day_travel`)."""
+    return officer_day_travel(
+        officer_homes(state.problem), visit_stops(visits, state.problem.enterprises)
     )
-    return {**figures, "km": round(km, 3)}
 
 
-def _travel(state: _Replan, visits: Sequence[VisitResult]) -> tuple[int, float]:
-    """Officer-days, and km travelled: per officer-day, home → visits in slot order → home,
-    great-circle.
+#: An officer's stop: (officer id, date, slot, place).
+Stop = tuple[str, dt.date, int, Point]
 
-    Summed leg by leg and officer-day by officer-day in (officer, date) order as it always
-    was, so that the float total is the same to the bit; each visit's place is looked up
-    once (not once per officer), and the officer-days are gathered per officer so that
-    only a few dates per officer are sorted, not every (officer, date).
-    """
-    homes: dict[str, Point] = {
+
+def officer_homes(problem: PlanningProblem) -> dict[str, Point]:
+    """Each officer's home, where their days start and end (None: not known)."""
+    return {
         o.id: (o.home_lat, o.home_lon)
         if o.home_lat is not None and o.home_lon is not None
         else None
-        for o in state.roster.officers
+        for o in problem.inspectors
     }
-    enterprises = state.problem.enterprises
+
+
+def visit_stops(
+    visits: Iterable[VisitResult], enterprises: Mapping[str, EnterpriseInfo]
+) -> Iterator[Stop]:
+    """Each officer's stop at each of ``visits``, in their order; each visit's place is
+    looked up once (not once per officer)."""
     where: dict[str, Point] = {}
-    # officer id → date → (slot, place) of each visit that day, in the order of ``visits``.
-    days_of: dict[str, dict[dt.date, list[tuple[int, Point]]]] = defaultdict(dict)
     for v in visits:
         if v.uscc not in where:
             ent = enterprises.get(v.uscc)
@@ -880,28 +859,40 @@ def _travel(state: _Replan, visits: Sequence[VisitResult]) -> tuple[int, float]:
                 if ent is not None and ent.lat is not None and ent.lon is not None
                 else None
             )
-        stop = (v.order, where[v.uscc])
+        point = where[v.uscc]
         for ref in v.inspectors:
-            days = days_of[ref.id]
-            stops = days.get(v.date)
-            if stops is None:
-                days[v.date] = [stop]
-            else:
-                stops.append(stop)
-    officer_days = 0
-    km = 0.0
-    for oid in sorted(days_of):
+            yield ref.id, v.date, v.order, point
+
+
+def officer_day_travel(
+    homes: Mapping[str, Point], stops: Iterable[Stop]
+) -> dict[tuple[str, dt.date], int]:
+    """Each officer-day's travel in micrometres (:func:`routing.day_travel_um`: home →
+    its stops in slot order → home). The officer-days are gathered per officer, so that
+    only a few dates per officer are sorted, not every (officer, date)."""
+    days_of: dict[str, dict[dt.date, list[tuple[int, Point]]]] = defaultdict(dict)
+    for oid, date, order, point in stops:
+        days = days_of[oid]
+        stop = (order, point)
+        found = days.get(date)
+        if found is None:
+            days[date] = [stop]
+        else:
+            found.append(stop)
+    out: dict[tuple[str, dt.date], int] = {}
+    for oid, days in days_of.items():
         home = homes.get(oid)
-        for _, stops in sorted(days_of[oid].items()):
-            officer_days += 1
-            points = [home] if home else []
-            # A stable sort by slot alone, as the visits were sorted (ties keep their order).
-            ordered = stops if len(stops) == 1 else sorted(stops, key=_slot)
-            points += [point for _, point in ordered if point is not None]
-            if home:
-                points.append(home)
-            km += sum([great_circle_km(a, b) for a, b in itertools.pairwise(points)])
-    return officer_days, km
+        for date, day_stops in days.items():
+            # A stable sort by slot alone (ties, which a sound plan has none of, keep
+            # their order).
+            ordered = day_stops if len(day_stops) == 1 else sorted(day_stops, key=_slot)
+            out[(oid, date)] = day_travel_um(home, [point for _, point in ordered])
+    return out
+
+
+def travel_km(um: int) -> float:
+    """A revision's km figure from its travel in micrometres."""
+    return round(um / 1e9, 3)
 
 
 def _slot(stop: tuple[int, Point]) -> int:

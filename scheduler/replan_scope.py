@@ -33,8 +33,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from jointinspect.models.plan_result import VisitResult
+from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_result import PlanMetrics, PlanResult, VisitResult
+from jointinspect.models.quarter import Quarter
+from jointinspect.scheduler.modes import decide_all
+from jointinspect.scheduler.result_assembly import MODES, SOURCE_VALUES, plan_figures
 
 
 class ScopeTooNarrow(ValueError):
@@ -46,6 +51,11 @@ class ScopeTooNarrow(ValueError):
             f"{len(usccs)} enterprise(s) outside the scope have visits in a chunk the "
             "replan re-solves: replan them with the scope"
         )
+
+
+class BackgroundRefused(ValueError):
+    """An officer-day of the background is one its officer can no longer keep: the
+    visits there would change in a replan of the whole district."""
 
 
 @dataclass(frozen=True)
@@ -106,3 +116,77 @@ def split_visits(
         else:
             rest[v.date >= as_of].append(v)
     return inside, rest[True]
+
+
+def filed_figures(problem: PlanningProblem, filed: PlanResult) -> PlanMetrics:
+    """What the part ``filed`` (the scope's rows of the filed revision) counted in the
+    filed revision's figures, its demands decided as ``problem`` (the scope's, today)
+    decides them — as they were when it was filed, the inputs being unchanged
+    (``data.plans.basis``). Officer-days are not counted (0): they are the whole
+    revision's."""
+    held = {t.demand_id for v in filed.visits for t in v.tasks}
+    held.update(o.demand_id for o in filed.offsite)
+    held.update(u.demand_id for u in filed.unscheduled)
+    decisions = {
+        d.demand.id: d
+        for d in decide_all(
+            sorted((d for d in problem.demands if d.id in held), key=lambda d: d.id),
+            problem.items,
+            problem.workdays,
+            Quarter.parse(problem.quarter).last_day,
+        )
+    }
+    if len(decisions) != len(held):
+        gone = sorted(held - decisions.keys())[:3]
+        raise ValueError(f"demands of the filed revision are gone: {', '.join(gone)}")
+    return plan_figures(decisions, filed.visits, filed.offsite, filed.unscheduled, 0)
+
+
+def whole_figures(
+    filed: Mapping[str, Any],
+    left: Mapping[str, Any],
+    taken: Mapping[str, Any],
+    officer_days: int,
+    km: float,
+) -> PlanMetrics:
+    """The whole revision's figures: the filed revision's (``filed``) less what the
+    scope's filed part counted (``left``) plus what its replan counts (``taken``); every
+    figure but officer-days and km is a sum over enterprises or demands."""
+
+    def count(key: str) -> int:
+        return int(filed[key]) - int(left[key]) + int(taken[key])
+
+    by_source: dict[str, dict[str, int]] = {}
+    for source in SOURCE_VALUES.values():  # in the order plan_metrics gives them
+        modes = {
+            m: sum(
+                sign * int(part["demands_by_source"].get(source, {}).get(m, 0))
+                for sign, part in ((1, filed), (-1, left), (1, taken))
+            )
+            for m in MODES
+        }
+        if any(modes.values()):
+            by_source[source] = modes
+    reasons: dict[str, int] = {}
+    for reason in sorted({*filed["unscheduled_by_reason"], *taken["unscheduled_by_reason"]}):
+        n = sum(
+            sign * int(part["unscheduled_by_reason"].get(reason, 0))
+            for sign, part in ((1, filed), (-1, left), (1, taken))
+        )
+        if n:
+            reasons[reason] = n
+    onsite = count("onsite_visits")
+    alone = count("visits_if_departments_alone")
+    return {
+        "demands": count("demands"),
+        "onsite_visits": onsite,
+        "offsite_checks": count("offsite_checks"),
+        "unscheduled": count("unscheduled"),
+        "demands_by_source": by_source,
+        "unscheduled_by_reason": reasons,
+        "consolidation_lower_bound": count("consolidation_lower_bound"),
+        "visits_if_departments_alone": alone,
+        "visits_saved": alone - onsite,
+        "officer_days": officer_days,
+        "km": round(km, 3),
+    }

@@ -17,6 +17,7 @@ from jointinspect.models.plan_result import (
     PlanMetrics,
     TaskRef,
     UnscheduledResult,
+    VisitResult,
 )
 from jointinspect.scheduler.consolidation import VisitDraft, minimum_visits
 from jointinspect.scheduler.modes import ModeDecision, Placement
@@ -124,3 +125,31 @@ def plan_metrics(
         "visits_saved": alone - onsite_visits,
         "officer_days": officer_days,
     }
+
+
+def plan_figures(
+    decisions: Mapping[str, ModeDecision],
+    visits: Sequence[VisitResult],
+    offsite: Sequence[OffsiteResult],
+    unscheduled: Sequence[UnscheduledResult],
+    officer_days: int,
+) -> PlanMetrics:
+    """:func:`plan_metrics` of a plan whose demands are ``decisions`` (by id): each is
+    on-site when a visit holds it, off-site when a check does, else unscheduled."""
+    per_enterprise: dict[str, list[ModeDecision]] = defaultdict(list)
+    onsite_ids = set()
+    for v in visits:
+        for t in v.tasks:
+            onsite_ids.add(t.demand_id)
+            d = decisions.get(t.demand_id)
+            if d is not None:
+                per_enterprise[v.uscc].append(d)
+    off = {o.demand_id for o in offsite}
+    modes = [
+        (
+            SOURCE_VALUES[d.demand.source],
+            "onsite" if did in onsite_ids else "offsite" if did in off else "unscheduled",
+        )
+        for did, d in decisions.items()
+    ]
+    return plan_metrics(modes, per_enterprise, len(visits), len(offsite), unscheduled, officer_days)

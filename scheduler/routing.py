@@ -36,12 +36,27 @@ def great_circle_km(a: Point, b: Point) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+def day_travel_um(home: Point, stops: Sequence[Point]) -> int:
+    """An officer-day's travel — home → its stops with coordinates, in slot order →
+    home, great-circle — in whole micrometres. Kept as integers, a revision's travel is
+    the exact sum of its officer-days' whatever the order they are added in, and a
+    replan of part of a district changes it by difference; rounded to the micrometre,
+    it is the float sum to far below the metre the km figure shows."""
+    points = [home] if home else []
+    points += [p for p in stops if p is not None]
+    if home:
+        points.append(home)
+    return round(sum([great_circle_km(a, b) for a, b in itertools.pairwise(points)]) * 1e9)
+
+
 @dataclass(frozen=True, slots=True)
 class Routes:
     #: ``order`` per placed visit (aligned with the list given to :func:`route`).
     order: list[int]
     officer_days: int
     km: float
+    #: :func:`day_travel_um` summed over the officer-days.
+    travel_um: int = 0
 
 
 def route(
@@ -55,6 +70,7 @@ def route(
     for i, p in enumerate(placed):
         by_day[p.day].append(i)
     km = 0.0
+    um = 0
     officer_days = 0
     for day in sorted(by_day):
         members = sorted(by_day[day], key=lambda i: placed[i].draft.key)
@@ -75,11 +91,15 @@ def route(
             officer_days += 1
             seq = sorted(stops[o], key=lambda i: order[i])
             home = _home(roster, o)
-            points = [home, *(_where(enterprises, placed[i]) for i in seq), home]
+            stops_at = [_where(enterprises, placed[i]) for i in seq]
+            points = [home, *stops_at, home]
             if home is None:
                 points = points[1:-1]
-            km += sum(great_circle_km(a, b) for a, b in itertools.pairwise(points))
-    return Routes(order, officer_days, round(km, 3))
+            legs = [great_circle_km(a, b) for a, b in itertools.pairwise(points)]
+            km += sum(legs)
+            # The same legs unless a stop lacks coordinates (then skipped, not a 0 km leg).
+            um += round(sum(legs) * 1e9) if None not in stops_at else day_travel_um(home, stops_at)
+    return Routes(order, officer_days, round(km, 3), um)
 
 
 def _groups(members: list[int], placed: Sequence[Placed]) -> list[list[int]]:

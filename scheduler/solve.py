@@ -111,7 +111,15 @@ def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> Pl
     )
     reasons = {d.demand.id: d.detail for d in decisions if d.placement != Placement.UNSCHEDULED}
     return PlanResult(
-        problem.quarter, problem.seed, visit_results, offsite, unscheduled, metrics, reasons, timing
+        problem.quarter,
+        problem.seed,
+        visit_results,
+        offsite,
+        unscheduled,
+        metrics,
+        reasons,
+        timing,
+        routes.travel_um,
     )
 
 
