@@ -35,8 +35,14 @@ def uscc_scope(conn: Connection, only: Collection[str] | None) -> Iterator[Keep]
 
 
 @contextmanager
-def scope_members(conn: Connection, only: Collection[str]) -> Iterator[Any]:
-    """``SELECT uscc`` of a temporary table holding ``only``: for ``IN`` and ``NOT IN``."""
+def scope_members(
+    conn: Connection, only: Collection[str], *, in_writes: bool = False
+) -> Iterator[Any]:
+    """``SELECT uscc`` of a temporary table holding ``only``: for ``IN`` and ``NOT IN``.
+
+    A reader's connection is committed afterwards (see below); ``in_writes``: the
+    connection's transaction has written already and is the caller's to commit or roll
+    back, and the table is made and dropped inside it."""
     scope = Table(
         "uscc_scope",
         MetaData(),
@@ -57,4 +63,5 @@ def scope_members(conn: Connection, only: Collection[str]) -> Iterator[Any]:
         scope.drop(conn)
         # Committed: pysqlite runs the CREATE outside the transaction the INSERT opens, so
         # a rollback would undo only the DROP and leave the table on the pooled connection.
-        conn.commit()
+        if not in_writes:
+            conn.commit()

@@ -150,7 +150,9 @@ def file_plan(
     ``carried`` — the rows the draft shares with the filed revision (``store_draft``'s,
     with ``draft_rows``): they keep their codes as they would anyway (same binding), so
     only the other rows are compared, issued and revoked one by one. The result is the
-    same as without it.
+    same as without it. A replan of part of the district gives only its scope's rows
+    as ``filed_rows`` and ``draft_rows``, and ``carried`` says how many rows outside the
+    scope the draft shares (``CarriedIds.outside``).
     ``check_apart_from`` — a draft of at least this many visits and off-site checks is
     checked in a second process while it is filed (:mod:`check_apart`; ``check`` must
     pickle and read the draft through the session's database, not the session): the
@@ -208,13 +210,24 @@ def file_plan(
             and old is not None
             else None
         )
+        outside = carried.outside if carried is not None else (0, 0)
+        if outside != (0, 0) and shared_rows is None:
+            # The rows given are the scope's alone: without the rest as shared rows they
+            # are not the revisions'.
+            raise RuntimeError(
+                "a replan of part of the district must be filed with the rows it stored, "
+                "against the revision it replanned"
+            )
         if previous is not None and old is not None and _same_content(new, old, shared_rows):
             raise UnchangedPlanError(
                 f"revision {draft.revision} of {quarter} plans exactly what the filed "
                 f"revision {previous.revision} does; nothing to file",
             )
         session.info[_ROWS_READ] = (draft.id, new)
-        say(f"{len(new.visits):,} visits and {len(new.offsite):,} off-site checks to file")
+        say(
+            f"{len(new.visits) + outside[0]:,} visits and {len(new.offsite) + outside[1]:,} "
+            "off-site checks to file"
+        )
         # What the draft does not share with the filed revision: compared, issued and
         # revoked one by one.
         rest_new, rest_old = new, old
@@ -358,9 +371,16 @@ def _shared_codes(conn: Connection, shared: CarriedIds, draft_id: int) -> int:
     was made from, and the filing stops (rolled back)."""
     table = table_of(InspectionCode)
     kept = 0
-    for pointer, member, column, rows, ids in (
-        (table.c.visit_id, RevisionVisit, "visit_id", Visit, shared.visits),
-        (table.c.offsite_id, RevisionOffsite, "offsite_id", OffsiteCheck, shared.offsite),
+    for pointer, member, column, rows, ids, outside in (
+        (table.c.visit_id, RevisionVisit, "visit_id", Visit, shared.visits, shared.outside[0]),
+        (
+            table.c.offsite_id,
+            RevisionOffsite,
+            "offsite_id",
+            OffsiteCheck,
+            shared.offsite,
+            shared.outside[1],
+        ),
     ):
         held, written = table_of(member).c, table_of(rows).c
         found = conn.execute(
@@ -374,10 +394,10 @@ def _shared_codes(conn: Connection, shared: CarriedIds, draft_id: int) -> int:
                 table.c.status == "valid",
             )
         ).scalar_one()
-        if found != len(ids):
+        if found != len(ids) + outside:
             raise RuntimeError(
-                f"{len(ids)} carried rows should have valid codes of the filed revision, "
-                f"{found} have"
+                f"{len(ids) + outside} carried rows should have valid codes of the filed "
+                f"revision, {found} have"
             )
         kept += found
     return kept

@@ -33,6 +33,10 @@ class CarriedRows:
     #: The rows of ``revision_id`` as read: a shared row of the new revision reads back
     #: as its filed row, so what ``store_draft`` hands to filing is made from these.
     filed: RevisionRows | None = field(default=None, compare=False, repr=False)
+    #: The plan is a replan of these enterprises only (``scheduler.replan_scope``), and
+    #: ``filed`` their rows: every row of the others — visits, checks and unscheduled
+    #: demands — the new revision holds as the filed revision does.
+    scope: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class CarriedIds:
     revision_id: int
     visits: frozenset[int]
     offsite: frozenset[int]
+    #: With a scope (``CarriedRows.scope``): how many visits and checks of the enterprises
+    #: outside it the new revision shares besides ``visits`` and ``offsite``.
+    outside: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -59,11 +66,16 @@ class GivenRows:
 
 
 def carried_rows(
-    plan: PlanShape, revision_id: int, rows: RevisionRows, given: GivenRows | None = None
+    plan: PlanShape,
+    revision_id: int,
+    rows: RevisionRows,
+    given: GivenRows | None = None,
+    scope: frozenset[str] | None = None,
 ) -> CarriedRows:
     """Match ``plan``'s visits and checks one to one with the identical rows of
     ``revision_id`` (whose rows are ``rows``): first those that are ``given`` objects,
-    then the rest by comparing every stored field."""
+    then the rest by comparing every stored field. ``scope``: ``plan`` and ``rows`` are
+    those of these enterprises only (:attr:`CarriedRows.scope`)."""
     visits: dict[int, int] = {}
     offsite: dict[int, int] = {}
     if given is not None:
@@ -106,7 +118,7 @@ def carried_rows(
             old_offsite,
         )
     )
-    return CarriedRows(revision_id, visits, offsite, rows)
+    return CarriedRows(revision_id, visits, offsite, rows, scope)
 
 
 def _same_objects(

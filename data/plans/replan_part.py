@@ -11,12 +11,22 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Date, MetaData, String, Table, and_, func, insert, select
 from sqlalchemy.engine import Connection
 
+from jointinspect.data.bulk_write import execute_many
 from jointinspect.data.plans.document import plain_rows, stored_date
 from jointinspect.data.uscc_scope import scope_members
-from jointinspect.models import RevisionVisit, Visit, VisitOfficer, VisitTask
+from jointinspect.models import (
+    Enterprise,
+    OffsiteCheck,
+    RevisionOffsite,
+    RevisionVisit,
+    UnscheduledDemand,
+    Visit,
+    VisitOfficer,
+    VisitTask,
+)
 from jointinspect.models.core_table import table_of
 
 
@@ -77,3 +87,78 @@ def read_rest_of_plan(
         )
     )
     return RestOfPlan(officer_days, [(uscc, day, town) for day, _, uscc, _, town in ordered])
+
+
+def filed_demands(conn: Connection, revision_id: int) -> dict[str, str]:
+    """Every demand a revision holds (in a visit, an off-site check or as unscheduled),
+    with its enterprise: demand id → USCC. What is not among them is news to a replan."""
+    v, t, m = table_of(Visit).c, table_of(VisitTask).c, table_of(RevisionVisit).c
+    c, mc = table_of(OffsiteCheck).c, table_of(RevisionOffsite).c
+    u = table_of(UnscheduledDemand).c
+    out: dict[str, str] = {}
+    for query in (
+        select(t.demand_id, v.uscc)
+        .join_from(table_of(VisitTask), table_of(RevisionVisit), m.visit_id == t.visit_id)
+        .join(table_of(Visit), v.id == t.visit_id)
+        .where(m.revision_id == revision_id),
+        select(c.demand_id, c.uscc)
+        .join_from(table_of(OffsiteCheck), table_of(RevisionOffsite), mc.offsite_id == c.id)
+        .where(mc.revision_id == revision_id),
+        select(u.demand_id, u.uscc).where(u.revision_id == revision_id),
+    ):
+        out.update(plain_rows(conn, query))
+    return out
+
+
+#: A stop of an officer at a visit: (visit id, uscc, date, slot, officer id, department,
+#: lat, lon), lat and lon None when the register has none.
+RestStop = tuple[int, str, dt.date, int, str, str, float | None, float | None]
+
+
+def read_rest_stops(
+    conn: Connection,
+    revision_id: int,
+    scope: Collection[str],
+    officer_days: Collection[tuple[str, dt.date]],
+) -> list[RestStop]:
+    """The officers' stops on ``officer_days`` (officer id, date) at the visits of
+    ``revision_id`` outside ``scope``, in no order: what else those officer-days hold
+    besides the scope's visits (their travel, the rules of an officer's day)."""
+    v, o, m = table_of(Visit).c, table_of(VisitOfficer).c, table_of(RevisionVisit).c
+    e = table_of(Enterprise).c
+    pairs = Table(
+        "officer_day_scope",
+        MetaData(),
+        Column("inspector_id", String, primary_key=True),
+        Column("date", Date, primary_key=True),
+        prefixes=["TEMPORARY"],
+        schema="pg_temp" if conn.dialect.name == "postgresql" else None,
+    )
+    pairs.create(conn)
+    try:
+        execute_many(
+            conn,
+            insert(pairs),
+            [{"inspector_id": oid, "date": day} for oid, day in sorted(set(officer_days))],
+        )
+        with scope_members(conn, scope) as members:
+            rows = plain_rows(
+                conn,
+                select(v.id, v.uscc, v.date, v["order"], o.inspector_id, o.department, e.lat, e.lon)
+                .join_from(
+                    pairs,
+                    table_of(VisitOfficer),
+                    o.inspector_id == pairs.c.inspector_id,
+                )
+                .join(table_of(Visit), and_(v.id == o.visit_id, v.date == pairs.c.date))
+                .join(table_of(RevisionVisit), m.visit_id == v.id)
+                .outerjoin(table_of(Enterprise), e.uscc == v.uscc)
+                .where(m.revision_id == revision_id, v.uscc.not_in(members)),
+            )
+    finally:
+        pairs.drop(conn)
+        conn.commit()  # as scope_members: the temporary table is gone from the connection
+    return [
+        (vid, uscc, stored_date(day), order, oid, dept, lat, lon)
+        for vid, uscc, day, order, oid, dept, lat, lon in rows
+    ]

@@ -2,6 +2,7 @@
 from, the date and diff of the revision it makes, and a draft a crashed run left behind."""
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,6 +21,7 @@ from jointinspect.data.plans.document import (
     read_revision_header,
     read_revision_rows,
 )
+from jointinspect.data.uscc_scope import uscc_scope
 from jointinspect.models import (
     Demand,
     OffsiteCheck,
@@ -53,6 +55,10 @@ class FiledRevision:
     #: The town centres it was planned with; None for a revision made before they were
     #: kept (migration 0006).
     town_centres: dict[str, tuple[float, float]] | None = None
+    #: What it was planned from (``data.plans.basis``); None before migration 0009.
+    basis: dict[str, Any] | None = None
+    #: The enterprises ``rows`` are of (None: all of the revision's).
+    only: frozenset[str] | None = None
 
     @cached_property
     def document(self) -> PlanDocument:
@@ -61,28 +67,51 @@ class FiledRevision:
         return document_of(self.header, self.rows)
 
 
-def read_filed_revision(quarter: str, *, engine: Engine) -> FiledRevision:
-    """The quarter's filed revision: its header and rows (codes included)."""
+def read_filed_revision(
+    quarter: str, *, engine: Engine, only: Collection[str] | None = None
+) -> FiledRevision:
+    """The quarter's filed revision: its header and rows (codes included); ``only``: the
+    rows of these enterprises alone (a replan of part of the district)."""
     with session_scope(engine) as session:
-        revision = _filed(session, quarter)
-        if revision is None or revision.id is None:
-            raise NoFiledPlanError(
-                f"{quarter} has no filed plan to replan",
-                hint=f"plan and file it first: `jointinspect plan --quarter {quarter} --seed …` "
-                f"then `jointinspect file --quarter {quarter}`",
-            )
-        rows = read_revision_rows(session.connection(), revision.id)
-        header = read_revision_header(session.connection(), revision.id)
-        centres = revision.town_centres
-        return FiledRevision(
-            header,
-            revision.id,
-            revision.as_of,
-            rows,
-            None
-            if centres is None
-            else {town: (float(lat), float(lon)) for town, (lat, lon) in centres.items()},
-        )
+        revision = _filed_or_refuse(session, quarter)
+        assert revision.id is not None
+        revision_id, as_of = revision.id, revision.as_of
+        centres, basis = revision.town_centres, revision.basis
+    # One read transaction of its own (a scope's temporary table is made and dropped in
+    # it): a filed revision's rows never change.
+    with engine.connect() as conn:
+        with uscc_scope(conn, only) as keep:
+            rows = read_revision_rows(conn, revision_id, None if only is None else keep)
+        header = read_revision_header(conn, revision_id)
+    return FiledRevision(
+        header,
+        revision_id,
+        as_of,
+        rows,
+        None
+        if centres is None
+        else {town: (float(lat), float(lon)) for town, (lat, lon) in centres.items()},
+        basis,
+        None if only is None else frozenset(only),
+    )
+
+
+@dataclass(frozen=True)
+class FiledHead:
+    """The filed revision's own row, as a replan first needs it (no rows)."""
+
+    revision_id: int
+    revision: int
+    as_of: dt.date | None
+    basis: dict[str, Any] | None
+
+
+def read_filed_head(quarter: str, *, engine: Engine) -> FiledHead:
+    """The quarter's filed revision, without its rows."""
+    with session_scope(engine) as session:
+        revision = _filed_or_refuse(session, quarter)
+        assert revision.id is not None
+        return FiledHead(revision.id, revision.revision, revision.as_of, revision.basis)
 
 
 def interrupted_replan_draft(quarter: str, *, engine: Engine) -> int | None:
@@ -123,13 +152,24 @@ def _filed(session: Session, quarter: str) -> PlanRevision | None:
     ).first()
 
 
-def enterprises_with_news(
-    *, engine: Engine, known_demands: set[str], outcomes_since: dt.date
-) -> set[str]:
-    """Enterprises a replan should regrade: those with a demand or trigger that
-    ``known_demands`` (the filed revision's) does not hold, and those with an outcome
-    dated on or after ``outcomes_since`` (outcomes carry no import time, so their date
-    stands in for "new")."""
+@dataclass(frozen=True)
+class News:
+    """What arrived since a filed revision."""
+
+    #: Enterprises with a demand or trigger the revision does not hold, or a new outcome:
+    #: a replan regrades them and replans them.
+    touched: set[str]
+    #: Enterprises holding a demand (not a drawn one) the database no longer has.
+    withdrawn: set[str]
+
+
+def news_since(
+    *, engine: Engine, known_demands: Mapping[str, str], outcomes_since: dt.date
+) -> News:
+    """The news since a filed revision that holds ``known_demands`` (demand id → USCC):
+    demands and triggers it does not hold, outcomes dated on or after ``outcomes_since``
+    (outcomes carry no import time, so their date stands in for "new"), and demands it
+    holds that are gone."""
     d, t, o = table_of(Demand).c, table_of(Trigger).c, table_of(Outcome).c
     v, c = table_of(Visit).c, table_of(OffsiteCheck).c
     with engine.connect() as conn:
@@ -145,4 +185,25 @@ def enterprises_with_news(
                     .where(o.date >= outcomes_since)
                 ).scalars()
             )
-    return found
+    present = {did for did, _ in rows}
+    withdrawn = {
+        uscc for did, uscc in known_demands.items() if did not in present and not is_drawn_id(did)
+    }
+    return News(found, withdrawn)
+
+
+def is_drawn_id(demand_id: str) -> bool:
+    """Whether a demand id is a 双随机 draw's (``R:{department}:{item}:{uscc}``), which
+    a revision holds and no table does."""
+    return demand_id.startswith("R:") and demand_id.count(":") >= 3
+
+
+def _filed_or_refuse(session: Session, quarter: str) -> PlanRevision:
+    revision = _filed(session, quarter)
+    if revision is None or revision.id is None:
+        raise NoFiledPlanError(
+            f"{quarter} has no filed plan to replan",
+            hint=f"plan and file it first: `jointinspect plan --quarter {quarter} --seed …` "
+            f"then `jointinspect file --quarter {quarter}`",
+        )
+    return revision

@@ -28,6 +28,7 @@ from jointinspect.data.plans.document import (
 )
 from jointinspect.data.plans.drafts import delete_drafts
 from jointinspect.data.plans.references import check_draft_references
+from jointinspect.data.uscc_scope import scope_members
 from jointinspect.models import (
     OffsiteCheck,
     Plan,
@@ -77,6 +78,7 @@ def store_draft(
     carried: CarriedRows | None = None,
     draw: dict[str, Any] | None = None,
     town_centres: Mapping[str, tuple[float, float]] | None = None,
+    basis: dict[str, Any] | None = None,
 ) -> StoredRevision:
     """Write ``plan`` as the next draft revision of its quarter's plan, in place of any
     draft the quarter holds (in the same transaction, so a crash keeps the old draft).
@@ -90,14 +92,15 @@ def store_draft(
     revision's), and it is much faster when most of it is carried.
 
     ``draw`` is the revision's draw record (``planning.draw_record``), kept with it;
-    ``town_centres`` the centres it was planned with (a replan of it plans with them)."""
+    ``town_centres`` the centres it was planned with (a replan of it plans with them);
+    ``basis`` what else it was planned from (``data.plans.basis``)."""
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     plan_id = plan_id_for(prefix, plan.quarter)
     with engine.begin() as conn, large_page_cache(conn):
         replaced = delete_drafts(conn, plan_id)
         revision_id, number = _new_revision(
-            conn, plan, plan_id, generated_at, extra_metrics, draw, town_centres
+            conn, plan, plan_id, generated_at, extra_metrics, draw, town_centres, basis
         )
         shared = carried or CarriedRows(0, {}, {})
         visit_ids = _row_ids(conn, table_of(Visit), len(plan.visits), shared.visits)
@@ -189,7 +192,7 @@ def store_draft(
                 for u in plan.unscheduled
             ),
         )
-        _hold(conn, revision_id, carried)
+        outside = _hold(conn, revision_id, carried)
         check_draft_references(conn, revision_id)
         rows = _written(plan, visit_ids, offsite_ids, carried) if keep_rows else None
     return StoredRevision(
@@ -206,6 +209,7 @@ def store_draft(
             carried.revision_id,
             frozenset(carried.visits.values()),
             frozenset(carried.offsite.values()),
+            outside,
         ),
     )
 
@@ -217,14 +221,36 @@ def _row_ids(conn: Connection, table: Any, n: int, carried: Mapping[int, int]) -
     return [carried[i] if i in carried else next(fresh) for i in range(n)]
 
 
-def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> None:
+def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> tuple[int, int]:
     """List the rows ``revision_id`` holds: those it wrote, and the filed revision's that
     it carries — all of the filed revision's, less the few it leaves, inside the database
-    instead of one row per carried row from here."""
-    for model, member, column, kept in (
+    instead of one row per carried row from here. With a scope, the filed revision's
+    unscheduled demands outside it are copied too, and what it leaves is the scope's rows
+    not carried; returns how many visits and checks it carries outside the scope."""
+    scope = carried.scope if carried is not None else None
+    part = carried.filed if carried is not None else None
+    if scope is not None and (carried is None or part is None):
+        raise ValueError("a replan of part of a district needs its filed rows")
+    if carried is not None and scope is not None:
+        unscheduled = table_of(UnscheduledDemand)
+        u = unscheduled.c
+        names = ["demand_id", "uscc", "department", "item", "source", "reason", "detail"]
+        # The revision's rows are written already: the table lives in this transaction.
+        with scope_members(conn, scope, in_writes=True) as members:
+            conn.execute(
+                insert(unscheduled).from_select(
+                    ["revision_id", *names],
+                    select(literal(revision_id, Integer), *(u[n] for n in names)).where(
+                        u.revision_id == carried.revision_id, u.uscc.not_in(members)
+                    ),
+                )
+            )
+    outside = [0, 0]
+    lists: list[tuple[Any, Any, str, dict[int, int] | None]] = [
         (Visit, RevisionVisit, "visit_id", None if carried is None else carried.visits),
         (OffsiteCheck, RevisionOffsite, "offsite_id", None if carried is None else carried.offsite),
-    ):
+    ]
+    for index, (model, member, column, kept) in enumerate(lists):
         rows, held = table_of(model), table_of(member)
         conn.execute(
             insert(held).from_select(
@@ -234,7 +260,7 @@ def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> No
                 ),
             )
         )
-        if carried is None or not kept:
+        if carried is None or kept is None or (not kept and scope is None):
             continue
         filed = set(
             conn.execute(
@@ -246,7 +272,16 @@ def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> No
                 f"rows said to be carried from revision id {carried.revision_id} are not "
                 "among its rows"
             )
-        left = filed.difference(kept.values())
+        if part is not None and scope is not None:
+            ids = {r.id for r in (part.visits if index == 0 else part.offsite)}
+            if not filed.issuperset(ids):
+                raise RuntimeError(
+                    f"the scope's rows are not rows of revision id {carried.revision_id}"
+                )
+            left = ids.difference(kept.values())
+            outside[index] = len(filed) - len(ids)
+        else:
+            left = filed.difference(kept.values())
         conn.execute(
             insert(held).from_select(
                 ["revision_id", column],
@@ -262,6 +297,7 @@ def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> No
             ),
             [{"b_id": i} for i in sorted(left)],
         )
+    return outside[0], outside[1]
 
 
 def _written(
@@ -324,6 +360,7 @@ def _new_revision(
     extra_metrics: dict[str, Any] | None,
     draw: dict[str, Any] | None,
     town_centres: Mapping[str, tuple[float, float]] | None,
+    basis: dict[str, Any] | None,
 ) -> tuple[int, int]:
     plans = table_of(Plan)
     revisions = table_of(PlanRevision)
@@ -346,6 +383,7 @@ def _new_revision(
             town_centres=None
             if town_centres is None
             else {town: [lat, lon] for town, (lat, lon) in sorted(town_centres.items())},
+            basis=basis,
         )
     )
     revision_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
