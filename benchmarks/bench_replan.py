@@ -253,19 +253,23 @@ def replan_once(folder: Path, base: Path, share: float) -> tuple[int, dict[str, 
 
 def curve(folder: Path, base: Path, shares: list[float], enterprises: int) -> None:
     """One replan per share; a table of time against the change."""
-    stages = ("load_filed", "regrade", "load_inputs", "replan", "store", "file")
+    stages = ("news", "regrade", "replan", "store", "file")
     print(f"{enterprises:,} enterprises: replan time by share of new complaint triggers")
-    head = f"  {'share':>7} {'triggers':>8} {'changed':>8} {'wall s':>7} " + " ".join(
-        f"{s:>11}" for s in stages
+    head = (
+        f"  {'share':>7} {'triggers':>8} {'changed':>8} {'replanned':>9} {'wall s':>7} "
+        + " ".join(f"{s:>7}" for s in stages)
     )
     print(head)
     for share in shares:
         triggers, figures = replan_once(folder, base, share)
         run = figures["run"]
         changed = run.diff["counts"]["changed_visits"] if run.diff else 0
-        cells = " ".join(f"{run.seconds.get(s, 0.0):>11.2f}" for s in stages)
+        cells = " ".join(f"{run.seconds.get(s, 0.0):>7.2f}" for s in stages)
+        # How many enterprises were replanned (all, when the whole district was).
+        scope = f"{run.scope:,}" if run.scope is not None else "all"
         print(
-            f"  {share:>7.2%} {triggers:>8,} {changed:>8,} {figures['wall_seconds']:>7.2f} {cells}",
+            f"  {share:>7.2%} {triggers:>8,} {changed:>8,} {scope:>9} "
+            f"{figures['wall_seconds']:>7.2f} {cells}",
             flush=True,
         )
 

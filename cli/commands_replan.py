@@ -59,6 +59,15 @@ def register(app: typer.Typer) -> None:
         redo: RedoOption = False,
         engine_name: EngineOption = "local",
         ray_address: RayAddressOption = None,
+        whole: Annotated[
+            bool,
+            typer.Option(
+                "--whole",
+                help="Replan every enterprise of the district, not only those with news "
+                "(the revision is the same; for an audit of that, or after a change the "
+                "replan cannot see).",
+            ),
+        ] = False,
         db: DbOption = None,
     ) -> None:
         """Take in new triggers and outcomes, make the next revision and file it.
@@ -74,6 +83,11 @@ def register(app: typer.Typer) -> None:
         q = parse_quarter(quarter)
         day = _date(as_of)
         city = city_fanout(district, all_districts, engine_name, ray_address, redo)
+        if whole and city is not None:
+            raise typer.BadParameter(
+                "--whole replans one district; give --district CODE instead of --all-districts",
+                param_hint="--whole",
+            )
         started = time.monotonic()
         progress = elapsed_progress(started)
         if city is not None:
@@ -101,6 +115,7 @@ def register(app: typer.Typer) -> None:
                 as_of=day,
                 filed_by=getpass.getuser(),
                 progress=progress,
+                whole=whole,
             )
         finally:
             engine.dispose()
@@ -190,4 +205,11 @@ def print_run(run: "ReplanRun", inbox: Path | None) -> None:
     more = diff["counts"]["changed_visits"] - shown
     if more > 0:
         typer.echo(f"… and {more} more (stored with the revision)")
+    if run.scope is not None:
+        typer.echo(
+            f"Replanned the {run.scope:,} enterprise(s) with news; the rest of the district "
+            "is as filed."
+        )
+    elif run.whole_because:
+        typer.echo(f"Replanned the whole district: {run.whole_because}.")
     typer.echo(run.describe())

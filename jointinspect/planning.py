@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
+import jointinspect
 from jointinspect.data.bulk_write import no_cyclic_gc
+from jointinspect.data.plans.basis import planning_basis
 from jointinspect.data.plans.document import RevisionRows
 from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import (
@@ -25,6 +27,7 @@ from jointinspect.data.plans.planning_inputs import (
     PlanningInputs,
     load_planning_inputs,
 )
+from jointinspect.data.plans.replan_store import is_drawn_id
 from jointinspect.data.plans.store import StoredRevision, store_draft
 from jointinspect.models.enums import DemandSource, ItemMode
 from jointinspect.models.errors import JointInspectError
@@ -74,6 +77,12 @@ def make_plan(
     seconds: dict[str, float] = {}
     started = time.monotonic()
     say("loading enterprises, officers and demands")
+    # Read before the inputs: a change between the two makes the basis older than the
+    # inputs, and the next replan then replans the whole district (never the reverse).
+    with engine.connect() as conn:
+        basis = planning_basis(
+            conn, quarter, planning_settings(quarter, calendar, trigger_response_days, params)
+        )
     inputs = load_planning_inputs(
         quarter, engine=engine, calendar=calendar, trigger_response_days=trigger_response_days
     )
@@ -104,10 +113,39 @@ def make_plan(
         keep_rows=False,  # filed later, by another command
         draw=draw_record(inputs, seed, drawn),
         town_centres=inputs.town_centres,
+        # The revision's travel, from which a replan of part of it works out its own.
+        basis={
+            **basis,
+            "travel": {"officer_days": result.metrics["officer_days"], "um": result.travel_um},
+        },
     )
     seconds["store"] = time.monotonic() - mark
     seconds["total"] = time.monotonic() - started
     return PlanRun(stored, result, len(drawn), seconds)
+
+
+def planning_settings(
+    quarter: Quarter,
+    calendar: WorkingCalendar,
+    trigger_response_days: int,
+    params: SchedulerParams,
+) -> str:
+    """SHA-256 of the settings a plan of ``quarter`` is made with (``data.plans.basis``):
+    the software's version, the scheduler's parameters, the response days and the
+    working days from the quarter's first to a year after it (triggers' windows reach
+    past the quarter's end)."""
+    start = quarter.first_day
+    days = calendar.workdays(start, start + dt.timedelta(days=366))
+    text = json.dumps(
+        [
+            jointinspect.__version__,
+            repr(params),
+            trigger_response_days,
+            [d.isoformat() for d in days],
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
@@ -123,7 +161,7 @@ def frozen_draw(rows: RevisionRows) -> list[Draw]:
     tasks += [(o.demand_id, o.uscc) for o in rows.offsite]
     tasks += [(u.demand_id, u.uscc) for u in rows.unscheduled]
     for demand_id, uscc in tasks:
-        if demand_id.startswith("R:") and demand_id.count(":") >= 3:
+        if is_drawn_id(demand_id):
             _, department, item, _ = demand_id.split(":", 3)
             seen[demand_id] = Draw(department, item, uscc, "")
     return [seen[k] for k in sorted(seen)]

@@ -15,7 +15,7 @@ the rule-7 findings that visits already made or pinned explain (``replan_check``
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +31,20 @@ from jointinspect.data.bundle.inbox import (
 )
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
+from jointinspect.data.plans.basis import planning_basis, why_whole
 from jointinspect.data.plans.carry import CarriedRows, GivenRows, carried_rows
 from jointinspect.data.plans.document import RevisionRows, ordered_offsite, ordered_visits
 from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.followups import FollowupReport, derive_followups
 from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
+from jointinspect.data.plans.replan_part import filed_demands
 from jointinspect.data.plans.replan_store import (
     REPLAN_MARK,
     FiledRevision,
     NoFiledPlanError,
-    enterprises_with_news,
+    news_since,
+    read_filed_head,
     read_filed_revision,
     record_replan,
 )
@@ -63,7 +66,8 @@ from jointinspect.options import (
     scheduler_params,
     working_calendar,
 )
-from jointinspect.planning import build_problem, frozen_draw
+from jointinspect.planning import build_problem, frozen_draw, planning_settings
+from jointinspect.replanning_part import Replanned, Travel, replan_part
 from jointinspect.risk.config import GRADES
 from jointinspect.risk.reasons import reason_json
 from jointinspect.rules import plan_result
@@ -105,6 +109,11 @@ class ReplanRun:
     filing: FilingResult | None = None
     #: Draft revisions found unfiled and discarded (a stray ``plan``, a crashed run).
     discarded: list[int] = field(default_factory=list)
+    #: How many enterprises were replanned against the rest of the filed revision (None:
+    #: the whole district was).
+    scope: int | None = None
+    #: Why the whole district was replanned (None when only the part with news was).
+    whole_because: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -136,8 +145,13 @@ def replan_quarter(
     now: dt.datetime | None = None,
     filed_by: str = "replan",
     progress: Progress | None = None,
+    whole: bool = False,
 ) -> ReplanRun:
-    """Take in what arrived, make the next revision of ``quarter`` and file it."""
+    """Take in what arrived, make the next revision of ``quarter`` and file it.
+
+    The enterprises with news are replanned against the rest of the filed revision when
+    nothing else changed since it was planned (:mod:`replanning_part`), else the whole
+    district; ``whole`` replans the whole district anyway. The revision is the same."""
     say = progress or (lambda _message: None)
     now = now or dt.datetime.now(dt.UTC)
     as_of = as_of or now.astimezone(CHINA).date()
@@ -174,6 +188,7 @@ def replan_quarter(
             params=params,
             key=key,
             clock=clock,
+            whole=whole,
         )
         if inbox is not None:
             run.inbox = settle_inbox(run.inbox, inbox, now=now)
@@ -194,6 +209,7 @@ def _replan_locked(
     params: SchedulerParams,
     key: CodeKey,
     clock: "_Clock",
+    whole: bool,
 ) -> None:
     """The run under the lock: inbox, follow-ups, regrade, replan, store, file."""
     as_of = run.as_of
@@ -214,44 +230,58 @@ def _replan_locked(
     run.discarded = discard_drafts(run.quarter, engine=engine, missing_ok=True)
     if run.discarded:
         say(f"discarded unfiled draft revision {', '.join(map(str, run.discarded))}")
-    filed = read_filed_revision(run.quarter, engine=engine)
-    clock.lap("load_filed")
-    touched = enterprises_with_news(
-        engine=engine,
-        known_demands=_demand_ids(filed.rows),
-        outcomes_since=filed.as_of or q.first_day,
-    )
+    head = read_filed_head(run.quarter, engine=engine)
+    with engine.connect() as conn:
+        held = filed_demands(conn, head.revision_id)
+    news = news_since(engine=engine, known_demands=held, outcomes_since=head.as_of or q.first_day)
+    touched = news.touched
+    clock.lap("news")
     if touched:
         say(f"regrading ({len(touched)} enterprises with new demands or outcomes)")
         run.regraded = _regrade(engine, options, as_of, touched)
     clock.lap("regrade")
-    say("loading enterprises, officers and demands")
-    drawn = frozen_draw(filed.rows)
-    # Nothing is drawn anew, so the problem needs only the enterprises with demands.
-    inputs = load_planning_inputs(
-        q,
-        engine=engine,
-        calendar=calendar,
-        trigger_response_days=options.trigger_response_days,
-        only_enterprises_with_demands=[d.uscc for d in drawn],
-        town_centres=filed.town_centres,
-    )
-    seed, quarter = filed.header.seed, filed.header.quarter
-    # The filed visits in the order the replan numbers them (``previous_index``).
-    ordered = ordered_visits(filed.rows)
-    problem = build_problem(inputs, seed, calendar, drawn)
-    clock.lap("load_inputs")
-    say("replanning")
-    checks = ordered_offsite(filed.rows)
-    previous = plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered, checks)
-    outcome = replan(
-        problem,
-        previous,
-        as_of,
-        options.pin_working_days,
-        params,
-        ChangeCosts.default(),
-    )
+    settings = planning_settings(q, calendar, options.trigger_response_days, params)
+    # Read before the inputs (as ``make_plan`` does): a change in between makes the next
+    # replan replan the whole district, never the reverse.
+    with engine.connect() as conn:
+        basis = planning_basis(conn, q, settings)
+        whole_because = (
+            "asked for (--whole)" if whole else why_whole(conn, head.basis, basis, head.revision)
+        )
+    travel = Travel.of(head.basis)
+    if whole_because is None and travel is None:
+        whole_because = f"revision {head.revision} was planned before revisions kept their travel"
+    made: Replanned | str = whole_because or ""
+    if whole_because is None and travel is not None:
+        say(f"replanning {len(touched | news.withdrawn)} enterprise(s) with news")
+        made = replan_part(
+            q,
+            touched | news.withdrawn,
+            engine=engine,
+            revision_id=head.revision_id,
+            travel=travel,
+            as_of=as_of,
+            calendar=calendar,
+            trigger_response_days=options.trigger_response_days,
+            pin_working_days=options.pin_working_days,
+            params=params,
+            say=say,
+        )
+    if isinstance(made, str):
+        run.whole_because = made
+        say(f"replanning the whole district: {made}")
+        made = _replan_whole(
+            q,
+            engine=engine,
+            options=options,
+            calendar=calendar,
+            params=params,
+            as_of=as_of,
+            say=say,
+        )
+    run.scope = None if made.scope is None else len(made.scope)
+    filed, problem, outcome, ordered = made.filed, made.problem, made.outcome, made.ordered
+    previous, checks = made.previous, made.checks
     run.diff = _with_codes(outcome.diff, [v.row.code for v in ordered])
     clock.lap("replan")
     if is_empty(outcome.diff):
@@ -269,6 +299,7 @@ def _replan_locked(
             previous.offsite,
             [c.id for c in checks],
         ),
+        made.scope,
     )
     run.stored = store_draft(
         outcome.result,
@@ -277,7 +308,8 @@ def _replan_locked(
         generated_at=now,
         extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
         carried=carried,
-        town_centres=inputs.town_centres,
+        town_centres=made.town_centres,
+        basis={**basis, "travel": _travel_of(outcome.result).record()},
     )
     record_replan(run.stored.revision_id, engine=engine, as_of=as_of, diff=run.diff)
     clock.lap("store")
@@ -292,7 +324,7 @@ def _replan_locked(
             now=now,
             check=_check(
                 problem,
-                outcome.result,
+                replace(outcome.result, visits=(*outcome.result.visits, *made.beside)),
                 params,
                 fixed_until,
                 _scope(problem, outcome.result, filed, carried, touched),
@@ -307,6 +339,52 @@ def _replan_locked(
         discard_drafts(run.quarter, engine=engine)
         run.stored = None
     clock.lap("file")
+
+
+def _replan_whole(
+    q: Quarter,
+    *,
+    engine: Engine,
+    options: Options,
+    calendar: WorkingCalendar,
+    params: SchedulerParams,
+    as_of: dt.date,
+    say: Progress,
+) -> Replanned:
+    """The replan of the whole district: every filed visit and every demand read."""
+    filed = read_filed_revision(str(q), engine=engine)
+    drawn = frozen_draw(filed.rows)
+    # Nothing is drawn anew, so the problem needs only the enterprises with demands.
+    inputs = load_planning_inputs(
+        q,
+        engine=engine,
+        calendar=calendar,
+        trigger_response_days=options.trigger_response_days,
+        only_enterprises_with_demands=[d.uscc for d in drawn],
+        town_centres=filed.town_centres,
+    )
+    seed, quarter = filed.header.seed, filed.header.quarter
+    # The filed visits in the order the replan numbers them (``previous_index``).
+    ordered = ordered_visits(filed.rows)
+    problem = build_problem(inputs, seed, calendar, drawn)
+    say("replanning")
+    checks = ordered_offsite(filed.rows)
+    previous = plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered, checks)
+    outcome = replan(
+        problem,
+        previous,
+        as_of,
+        options.pin_working_days,
+        params,
+        ChangeCosts.default(),
+    )
+    return Replanned(filed, problem, previous, ordered, checks, outcome, dict(inputs.town_centres))
+
+
+def _travel_of(plan: PlanResult) -> Travel:
+    if plan.travel_um is None:
+        raise ValueError("the replan did not work out the revision's travel")
+    return Travel(int(plan.metrics["officer_days"]), plan.travel_um)
 
 
 def misplaced_warning(inbox: Path, names: Sequence[str]) -> str:
@@ -396,7 +474,7 @@ def _regrade(engine: Engine, options: Options, as_of: dt.date, touched: set[str]
         )
         if u in touched
     ]
-    return write_grades(engine=engine, as_of=as_of, rows=rows)
+    return write_grades(engine=engine, as_of=as_of, rows=rows, news_only=True)
 
 
 def _with_codes(diff: dict[str, Any], codes: Sequence[str | None]) -> dict[str, Any]:

@@ -13,60 +13,38 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.replan_world import AS_OF, QUARTER, World, copy_world, write_bundle
+from helpers.replan_world import (
+    AS_OF,
+    QUARTER,
+    World,
+    busiest_officer_day,
+    copy_world,
+    planned_tasks,
+    table_digests,
+    what_is_filed,
+    write_bundle,
+)
 from sqlalchemy import text
 
 import jointinspect.replanning as replanning
-from jointinspect.data.codes.verification import verify_code
 from jointinspect.data.plans.carry import CarriedRows, carried_rows
-from jointinspect.data.plans.document import RevisionRows, dumps, read_plan_document
+from jointinspect.data.plans.document import RevisionRows, read_plan_document
 from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.replan_store import read_filed_revision
 from jointinspect.data.plans.store import store_draft
 from jointinspect.models import make_engine
-from jointinspect.options import load_keys
 from jointinspect.replanning import ReplanRun, replan_quarter
 from jointinspect.rules import plan_result
 
 RECEIVED = "2025-11-03T09:00:00+08:00"
 NOW = dt.datetime(2025, 11, 3, 1, tzinfo=dt.UTC)
-TABLES = {
-    "visit": "SELECT * FROM visit ORDER BY id",
-    "visit_task": "SELECT * FROM visit_task ORDER BY visit_id, demand_id",
-    "visit_officer": "SELECT * FROM visit_officer ORDER BY visit_id, inspector_id",
-    "offsite_check": "SELECT * FROM offsite_check ORDER BY id",
-    "revision_visit": "SELECT * FROM revision_visit ORDER BY revision_id, visit_id",
-    "revision_offsite": "SELECT * FROM revision_offsite ORDER BY revision_id, offsite_id",
-    "unscheduled_demand": "SELECT * FROM unscheduled_demand ORDER BY revision_id, demand_id",
-    "inspection_code": "SELECT * FROM inspection_code ORDER BY code",
-    "plan_revision": "SELECT id, plan_id, revision, status, seed, metrics, diff, as_of "
-    "FROM plan_revision ORDER BY id",
-}
 
 
 def _news(world: World) -> None:
     """Complaints for 5 % of the planned enterprises, and one officer off sick on the
     busiest of their days after the replan's date (so visits move, lose and regain codes)."""
-    engine = make_engine(world.url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT v.uscc, t.department, t.item FROM visit v JOIN visit_task t "
-                    "ON t.visit_id = v.id JOIN item i ON i.code = t.item "
-                    "WHERE i.mode != 'offsite' ORDER BY v.id, t.demand_id"
-                )
-            ).fetchall()
-            busy = conn.execute(
-                text(
-                    "SELECT o.inspector_id, v.date FROM visit v JOIN visit_officer o "
-                    "ON o.visit_id = v.id WHERE v.date > :day GROUP BY o.inspector_id, v.date "
-                    "ORDER BY count(*) DESC, o.inspector_id LIMIT 1"
-                ),
-                {"day": AS_OF},
-            ).one()
-    finally:
-        engine.dispose()
+    rows = planned_tasks(world)
+    busy = busiest_officer_day(world, AS_OF)
     first: dict[str, tuple[str, str]] = {}
     for uscc, dept, item in rows:
         first.setdefault(uscc, (dept, item))
@@ -104,17 +82,12 @@ def _replan(world: World) -> ReplanRun:
             engine=engine,
             as_of=AS_OF,
             now=replanning.dt.datetime(2025, 11, 3, 1, tzinfo=replanning.dt.UTC),
+            # What is carried of the whole district's rows (the part's is
+            # test_replan_scoped's).
+            whole=True,
         )
     finally:
         engine.dispose()
-
-
-def _tables(world: World) -> dict[str, str]:
-    with sqlite3.connect(world.url.removeprefix("sqlite:///")) as conn:
-        return {
-            name: hashlib.sha256(repr(conn.execute(query).fetchall()).encode()).hexdigest()
-            for name, query in TABLES.items()
-        }
 
 
 def _world(filed_template: World, folder: Path) -> World:
@@ -134,7 +107,7 @@ def test_a_carried_replan_stores_and_files_what_writing_every_row_does(
 
     def spy(*args: Any) -> CarriedRows:
         seen.append(real(*args))
-        plan, revision_id, rows, given = args
+        plan, revision_id, rows, given, _scope = args
         # The objects the replanner handed back find the rows that comparing every field
         # finds, and on their own (no rows to compare with) nearly all of them.
         assert real(plan, revision_id, rows) == seen[-1]
@@ -147,7 +120,11 @@ def test_a_carried_replan_stores_and_files_what_writing_every_row_does(
     carried = _replan(carried_world)
 
     def nothing(
-        _plan: object, revision_id: int, _rows: object, _given: object = None
+        _plan: object,
+        revision_id: int,
+        _rows: object,
+        _given: object = None,
+        _scope: object = None,
     ) -> CarriedRows:
         return CarriedRows(revision_id, {}, {})
 
@@ -165,7 +142,7 @@ def test_a_carried_replan_stores_and_files_what_writing_every_row_does(
         full.filing.codes_kept,
     )
     assert carried.filing.codes_revoked == full.filing.codes_revoked
-    assert _what_is_filed(carried_world) == _what_is_filed(full_world)
+    assert what_is_filed(carried_world) == what_is_filed(full_world)
     # The carried revision wrote only the rows it changed.
     with sqlite3.connect(carried_world.url.removeprefix("sqlite:///")) as conn:
         written = conn.execute(
@@ -174,32 +151,11 @@ def test_a_carried_replan_stores_and_files_what_writing_every_row_does(
     assert written == (visits - len(seen[0].visits),)
 
 
-def _what_is_filed(world: World) -> dict[str, Any]:
-    """Every revision as ``export`` writes it (codes included), every issued code's record,
-    and what verifying each code says (its revision, status and binding)."""
-    engine = make_engine(world.url)
-    try:
-        with engine.connect() as conn:
-            revisions = conn.execute(text("SELECT id FROM plan_revision ORDER BY id")).scalars()
-            documents = [dumps(read_plan_document(conn, rid)) for rid in list(revisions)]
-            codes = conn.execute(
-                text(
-                    "SELECT code, key_id, status, replaced_by, issued_at, revoked_at "
-                    "FROM inspection_code ORDER BY code"
-                )
-            ).fetchall()
-        keys = load_keys(world.settings().options(), engine)
-        verified = [verify_code(row[0], engine=engine, keys=keys).to_json() for row in codes]
-    finally:
-        engine.dispose()
-    return {"documents": documents, "codes": codes, "verified": verified}
-
-
 def test_filing_stops_when_a_carried_code_is_not_as_filed(
     filed_template: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = _world(filed_template, tmp_path / "w")
-    before = _tables(world)
+    before = table_digests(world)
     real: Callable[..., Any] = replanning.file_plan
 
     def tampered(*args: Any, **kwargs: Any) -> Any:
@@ -215,7 +171,7 @@ def test_filing_stops_when_a_carried_code_is_not_as_filed(
     monkeypatch.setattr(replanning, "file_plan", tampered)
     with pytest.raises(RuntimeError, match="carried rows should have valid codes"):
         _replan(world)
-    after = _tables(world)
+    after = table_digests(world)
     # Nothing filed: the filed revision keeps its status, and its codes point at it.
     assert after["plan_revision"] != before["plan_revision"]  # the replan's draft is there
     with sqlite3.connect(world.url.removeprefix("sqlite:///")) as conn:
@@ -279,7 +235,7 @@ def test_discarding_a_replan_s_draft_leaves_the_filed_revision_whole(
     filed_template: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = _world(filed_template, tmp_path / "w")
-    before = _tables(world)
+    before = table_digests(world)
 
     def crash(*_args: Any, **_kwargs: Any) -> Any:
         raise KeyboardInterrupt  # the night's run stopped between storing and filing
@@ -307,7 +263,7 @@ def test_discarding_a_replan_s_draft_leaves_the_filed_revision_whole(
         assert discard_drafts(str(QUARTER), engine=engine) == [2]
     finally:
         engine.dispose()
-    assert _tables(world) == before
+    assert table_digests(world) == before
 
 
 def test_a_plan_equal_to_the_filed_one_writes_no_row_and_a_wrong_carry_is_refused(
@@ -320,11 +276,11 @@ def test_a_plan_equal_to_the_filed_one_writes_no_row_and_a_wrong_carry_is_refuse
         header = filed.header
         same = plan_result(filed.rows, header.quarter, header.seed, header.metrics)
         carried = carried_rows(same, filed.revision_id, filed.rows)
-        before = _tables(world)
+        before = table_digests(world)
         wrong = CarriedRows(carried.revision_id, {**carried.visits, 0: 10**9}, carried.offsite)
         with pytest.raises(RuntimeError, match="not among its rows"):
             store_draft(same, engine=engine, prefix="FX", generated_at=NOW, carried=wrong)
-        assert _tables(world) == before
+        assert table_digests(world) == before
         stored = store_draft(same, engine=engine, prefix="FX", generated_at=NOW, carried=carried)
         with engine.connect() as conn:
             written = conn.execute(

@@ -6,9 +6,12 @@ and copy the file, which is much faster than building it again.
 
 import csv
 import datetime as dt
+import hashlib
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -17,6 +20,8 @@ from jointinspect import rules as hard_rules
 from jointinspect.cli.settings import Settings
 from jointinspect.data.bundle.importer import import_bundle
 from jointinspect.data.codes.filing import file_plan
+from jointinspect.data.codes.verification import verify_code
+from jointinspect.data.plans.document import dumps, read_plan_document
 from jointinspect.data.synthetic.district import generate_district
 from jointinspect.grading import grade_district, store_grades
 from jointinspect.models import create_schema, make_engine
@@ -112,3 +117,83 @@ def drop_a_drawn_check(engine: Engine) -> None:
                 "AND revision_id IN (SELECT id FROM plan_revision WHERE status = 'draft')"
             )
         )
+
+
+TABLES = {
+    "visit": "SELECT * FROM visit ORDER BY id",
+    "visit_task": "SELECT * FROM visit_task ORDER BY visit_id, demand_id",
+    "visit_officer": "SELECT * FROM visit_officer ORDER BY visit_id, inspector_id",
+    "offsite_check": "SELECT * FROM offsite_check ORDER BY id",
+    "revision_visit": "SELECT * FROM revision_visit ORDER BY revision_id, visit_id",
+    "revision_offsite": "SELECT * FROM revision_offsite ORDER BY revision_id, offsite_id",
+    "unscheduled_demand": "SELECT * FROM unscheduled_demand ORDER BY revision_id, demand_id",
+    "inspection_code": "SELECT * FROM inspection_code ORDER BY code",
+    "plan_revision": "SELECT id, plan_id, revision, status, seed, metrics, diff, as_of, basis "
+    "FROM plan_revision ORDER BY id",
+}
+
+
+def table_digests(world: World) -> dict[str, str]:
+    """A digest of each planning table of a SQLite world, in key order (ids included)."""
+    with sqlite3.connect(world.url.removeprefix("sqlite:///")) as conn:
+        return {
+            name: hashlib.sha256(repr(conn.execute(query).fetchall()).encode()).hexdigest()
+            for name, query in TABLES.items()
+        }
+
+
+def what_is_filed(world: World) -> dict[str, Any]:
+    """Every revision as ``export`` writes it (codes included), every issued code's record,
+    and what verifying each code says (its revision, status and binding)."""
+    engine = make_engine(world.url)
+    try:
+        with engine.connect() as conn:
+            revisions = conn.execute(text("SELECT id FROM plan_revision ORDER BY id")).scalars()
+            documents = [dumps(read_plan_document(conn, rid)) for rid in list(revisions)]
+            codes = conn.execute(
+                text(
+                    "SELECT code, key_id, status, replaced_by, issued_at, revoked_at "
+                    "FROM inspection_code ORDER BY code"
+                )
+            ).fetchall()
+        keys = load_keys(world.settings().options(), engine)
+        verified = [verify_code(row[0], engine=engine, keys=keys).to_json() for row in codes]
+    finally:
+        engine.dispose()
+    return {"documents": documents, "codes": codes, "verified": verified}
+
+
+def planned_tasks(world: World) -> list[tuple[str, str, str]]:
+    """(uscc, department, item) of each on-site task of the world's visits, in a fixed
+    order."""
+    engine = make_engine(world.url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT v.uscc, t.department, t.item FROM visit v JOIN visit_task t "
+                    "ON t.visit_id = v.id JOIN item i ON i.code = t.item "
+                    "WHERE i.mode != 'offsite' ORDER BY v.id, t.demand_id"
+                )
+            ).fetchall()
+    finally:
+        engine.dispose()
+    return [(u, d, i) for u, d, i in rows]
+
+
+def busiest_officer_day(world: World, after: dt.date) -> tuple[str, str]:
+    """The officer and day (ISO) with the most visits after ``after``."""
+    engine = make_engine(world.url)
+    try:
+        with engine.connect() as conn:
+            oid, day = conn.execute(
+                text(
+                    "SELECT o.inspector_id, v.date FROM visit v JOIN visit_officer o "
+                    "ON o.visit_id = v.id WHERE v.date > :day GROUP BY o.inspector_id, v.date "
+                    "ORDER BY count(*) DESC, o.inspector_id LIMIT 1"
+                ),
+                {"day": after},
+            ).one()
+    finally:
+        engine.dispose()
+    return str(oid), str(day)

@@ -1,0 +1,204 @@
+"""A night's replan of the enterprises with news, against the rest of the filed revision
+(``jointinspect.replanning_part``), stores and files exactly what a replan of the whole
+district does: every table row for row (ids included), every document, code and what
+verifying it says. And where something else changed since the filed revision was
+planned, the replan replans the whole district and says why."""
+
+import datetime as dt
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers.replan_world import (
+    AS_OF,
+    QUARTER,
+    World,
+    busiest_officer_day,
+    copy_world,
+    planned_tasks,
+    table_digests,
+    what_is_filed,
+    write_bundle,
+)
+from sqlalchemy import text
+
+import jointinspect.replanning_part as replanning_part
+from jointinspect.data.codes.filing import HardRuleViolationError
+from jointinspect.data.grading.tables import write_grades
+from jointinspect.models import make_engine
+from jointinspect.replanning import ReplanRun, replan_quarter
+from jointinspect.scheduler.replan import ReplanOutcome
+from jointinspect.scheduler.replan_scope import Background
+
+NOW = dt.datetime(2025, 11, 3, 1, tzinfo=dt.UTC)
+
+
+def _complaints(world: World, night: int, share: int, received: str) -> None:
+    """Complaints for one in ``share`` of the planned enterprises (a different choice each
+    night) dropped into the inbox."""
+    first: dict[str, tuple[str, str]] = {}
+    for uscc, dept, item in planned_tasks(world):
+        first.setdefault(uscc, (dept, item))
+    chosen = sorted(first, key=lambda u: hashlib.sha256(f"{night}{u}".encode()).hexdigest())
+    write_bundle(
+        world.district / "inbox" / f"night-{night}",
+        "triggers.csv",
+        [
+            {
+                "id": f"C-{night}-{n:04d}",
+                "uscc": uscc,
+                "kind": "complaint",
+                "received_at": received,
+                "department": first[uscc][0],
+                "item": first[uscc][1],
+                "severity": "2",
+            }
+            for n, uscc in enumerate(chosen[: max(1, len(chosen) // share)], start=1)
+        ],
+    )
+
+
+def _replan(world: World, as_of: dt.date, *, whole: bool) -> ReplanRun:
+    engine = make_engine(world.url)
+    try:
+        return replan_quarter(
+            str(QUARTER),
+            options=world.settings(inbox_dir=world.district / "inbox").options(),
+            engine=engine,
+            as_of=as_of,
+            now=dt.datetime.combine(as_of, dt.time(1), tzinfo=dt.UTC),
+            whole=whole,
+        )
+    finally:
+        engine.dispose()
+
+
+def _worlds(template: World, tmp_path: Path) -> tuple[World, World]:
+    made = []
+    for name in ("part", "whole"):
+        folder = tmp_path / name
+        folder.mkdir()
+        made.append(copy_world(template, folder, district=folder))
+    return made[0], made[1]
+
+
+@pytest.mark.parametrize(
+    "nights",
+    [
+        pytest.param([(20, "2025-11-03T09:00:00+08:00")], id="complaints"),
+        pytest.param([(200, "2025-11-03T09:00:00+08:00")], id="a-few-complaints"),
+        pytest.param(
+            [(20, "2025-11-03T09:00:00+08:00"), (10, "2025-11-04T08:00:00+08:00")],
+            id="two-nights",
+        ),
+    ],
+)
+def test_the_part_files_what_the_whole_district_files(
+    filed_template: World, tmp_path: Path, nights: list[tuple[int, str]]
+) -> None:
+    part, whole = _worlds(filed_template, tmp_path)
+    for night, (share, received) in enumerate(nights):
+        as_of = AS_OF + dt.timedelta(days=night)
+        runs = []
+        for world, everything in ((part, False), (whole, True)):
+            _complaints(world, night, share, received)
+            runs.append(_replan(world, as_of, whole=everything))
+        scoped, full = runs
+        assert scoped.filing is not None and full.filing is not None
+        # The part was replanned on its own, and it was a small part.
+        assert scoped.scope is not None and full.scope is None
+        assert 0 < scoped.scope < len({u for u, _, _ in planned_tasks(part)}) // 2
+        assert scoped.diff == full.diff
+    assert table_digests(part) == table_digests(whole)
+    assert what_is_filed(part) == what_is_filed(whole)
+
+
+def test_a_change_besides_news_replans_the_whole_district(
+    filed_template: World, tmp_path: Path
+) -> None:
+    """An officer off sick (an import of availability) and a grading run are not news:
+    the replan after either replans every enterprise, says why, and files what --whole
+    does."""
+    part, whole = _worlds(filed_template, tmp_path)
+    for world in (part, whole):
+        _complaints(world, 0, 20, "2025-11-03T09:00:00+08:00")
+        busy = busiest_officer_day(world, AS_OF + dt.timedelta(days=3))
+        write_bundle(
+            world.district / "inbox" / "sick",
+            "availability.csv",
+            [{"inspector_id": busy[0], "date": busy[1], "available": "0"}],
+        )
+    said: list[str] = []
+    engine = make_engine(part.url)
+    try:
+        run = replan_quarter(
+            str(QUARTER),
+            options=part.settings(inbox_dir=part.district / "inbox").options(),
+            engine=engine,
+            as_of=AS_OF,
+            now=NOW,
+            progress=said.append,
+        )
+    finally:
+        engine.dispose()
+    _replan(whole, AS_OF, whole=True)
+    assert run.scope is None and run.filing is not None
+    assert any("whole district" in s and "availability.csv" in s for s in said), said
+    assert table_digests(part) == table_digests(whole)
+    # A grading run between two nights: the next night replans the whole district too.
+    for world in (part, whole):
+        engine = make_engine(world.url)
+        try:
+            with engine.connect() as conn:
+                uscc, credit, risk, grade, reasons = conn.execute(
+                    text(
+                        "SELECT uscc, credit, risk, grade, reasons FROM enterprise_grade "
+                        "ORDER BY uscc LIMIT 1"
+                    )
+                ).one()
+            write_grades(
+                engine=engine,
+                as_of=AS_OF,
+                rows=[(uscc, credit, risk, grade, str(reasons))],
+            )
+        finally:
+            engine.dispose()
+        _complaints(world, 1, 20, "2025-11-04T08:00:00+08:00")
+    again = _replan(part, AS_OF + dt.timedelta(days=1), whole=False)
+    _replan(whole, AS_OF + dt.timedelta(days=1), whole=True)
+    assert again.scope is None
+    assert table_digests(part) == table_digests(whole)
+
+
+def test_the_check_of_a_part_sees_the_rest_of_an_officers_day(
+    filed_template: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule 3 (an officer's visits of a day in distinct slots) across the part and the
+    rest: a part's visit given the slot of a visit the rest keeps that officer-day is
+    refused at filing, and the filed revision stays."""
+    world, _ = _worlds(filed_template, tmp_path)
+    _complaints(world, 0, 20, "2025-11-03T09:00:00+08:00")
+    real = replanning_part.replan
+    clashed: list[str] = []
+
+    def clashing(*args: Any, **kwargs: Any) -> ReplanOutcome:
+        out = real(*args, **kwargs)
+        background: Background = kwargs["background"]
+        visits = list(out.result.visits)
+        for i, v in enumerate(visits):
+            kept = [background.days.get((o.id, v.date)) for o in v.inspectors]
+            top = next((day[2] for day in kept if day is not None), None)
+            if top is not None and v.date > AS_OF and not clashed:
+                visits[i] = replace(v, order=top)
+                clashed.append(v.key)
+        return replace(out, result=replace(out.result, visits=tuple(visits)))
+
+    monkeypatch.setattr(replanning_part, "replan", clashing)
+    before = table_digests(world)
+    with pytest.raises(HardRuleViolationError, match=r"rule 3: officer .* two visits in one slot"):
+        _replan(world, AS_OF, whole=False)
+    assert clashed  # the part had a visit on an officer-day the rest keeps
+    after = table_digests(world)
+    assert after["inspection_code"] == before["inspection_code"]
