@@ -78,18 +78,21 @@ class Roster:
         """Certificate, availability, 回避 (rule 2) — load is checked separately."""
         return bool(self.can_work[o][day]) and o not in self.conflicts.get(uscc, ())
 
-    def assign(self, o: int, day: int, town: str) -> None:
+    def assign(self, o: int, day: int, town: str, count: int = 1) -> None:
+        """Give officer ``o`` ``count`` visits in ``town`` on ``day`` (as many calls of
+        one each: a replan loads the rest of a district's officer-days at once)."""
         dept = self.officers[o].department
         cap = self.officers[o].max_visits_per_day
-        if self.load[o][day] == 0:
+        before = self.load[o][day]
+        if before == 0:
             self.town_on[o][day] = town
             self.idle[dept][day].discard(o)
             if cap > 1:
                 self.open[(dept, town, day)].append(o)
                 self.open_days[(dept, town)].add(day)
-        self.load[o][day] += 1
-        self.total[o] += 1
-        if self.load[o][day] >= cap and cap > 1:
+        self.load[o][day] += count
+        self.total[o] += count
+        if cap > 1 and before < cap <= self.load[o][day]:
             key = (dept, self.town_on[o][day] or town, day)
             members = self.open[key]
             members.remove(o)

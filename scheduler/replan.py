@@ -154,8 +154,7 @@ class _Replan:
                     f"officer {oid} cannot keep {count} visit(s) on {date}: replan the "
                     "enterprises of those visits too"
                 )
-            for _ in range(count):
-                roster.assign(o, day, town)
+            roster.assign(o, day, town, count)
 
     # ------------------------------------------------------------------ per enterprise
 
