@@ -27,7 +27,12 @@ from sqlalchemy.engine import Engine
 from jointinspect.data.plans.document import OrderedVisit, StoredOffsite, ordered_offsite
 from jointinspect.data.plans.document import ordered_visits as ordered_filed_visits
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
-from jointinspect.data.plans.replan_part import RestStop, read_rest_of_plan, read_rest_stops
+from jointinspect.data.plans.replan_part import (
+    ComingVisits,
+    RestStop,
+    read_coming_visits,
+    read_rest_stops,
+)
 from jointinspect.data.plans.replan_store import FiledRevision, read_filed_revision
 from jointinspect.models.plan_problem import PlanningProblem
 from jointinspect.models.plan_result import OfficerRef, PlanResult, VisitResult
@@ -113,6 +118,7 @@ def replan_part(
     """Replan ``scope`` (the enterprises with news) against the rest of the filed
     revision ``revision_id``; or say why the whole district must be replanned instead."""
     widened = 0
+    coming: ComingVisits | None = None
     while True:
         filed = read_filed_revision(str(q), engine=engine, only=scope)
         if filed.revision_id != revision_id or filed.town_centres is None:
@@ -134,8 +140,11 @@ def replan_part(
         movable_from = (
             problem.workdays[pins.first_free] if pins.first_free < len(problem.workdays) else None
         )
-        with engine.connect() as conn:
-            rest = read_rest_of_plan(conn, revision_id, scope, as_of)
+        if coming is None:
+            # Read once: a widened scope's rest is this one's less the added enterprises.
+            with engine.connect() as conn:
+                coming = read_coming_visits(conn, revision_id, scope, as_of)
+        rest = coming.rest(scope)
         background = Background.of_rows(rest.officer_days, rest.visits, movable_from)
         try:
             outcome = replan(

@@ -50,43 +50,74 @@ class OfficerInTwoTownsError(RuntimeError):
 def read_rest_of_plan(
     conn: Connection, revision_id: int, scope: Collection[str], as_of: dt.date
 ) -> RestOfPlan:
+    return read_coming_visits(conn, revision_id, scope, as_of).rest(scope)
+
+
+@dataclass(frozen=True)
+class ComingVisits:
+    """The coming visits (on or after a date) of a filed revision outside a scope, each
+    with its officers: the rest of the plan for that scope or any wider one."""
+
+    #: (uscc, date, town, slot, officer ids), in the revision's order (by day, slot,
+    #: enterprise and first demand, as ``visit_sort_key``).
+    visits: list[tuple[str, dt.date, str, int, tuple[str, ...]]]
+    revision_id: int
+
+    def rest(self, scope: Collection[str]) -> RestOfPlan:
+        """The rest of the plan outside ``scope`` (which holds the scope read with)."""
+        wanted = set(scope)
+        officer_days: dict[tuple[str, dt.date], tuple[int, str, int]] = {}
+        listed = []
+        for uscc, day, town, order, officers in self.visits:
+            if uscc in wanted:
+                continue
+            listed.append((uscc, day, town))
+            for oid in officers:
+                key = (oid, day)
+                count, first_town, top = officer_days.get(key, (0, town, 0))
+                if first_town != town:
+                    raise OfficerInTwoTownsError(
+                        f"officer {oid} has visits in {first_town} and {town} on {day} "
+                        f"in revision id {self.revision_id}"
+                    )
+                officer_days[key] = (count + 1, town, max(top, order))
+        return RestOfPlan(officer_days, listed)
+
+
+def read_coming_visits(
+    conn: Connection, revision_id: int, scope: Collection[str], as_of: dt.date
+) -> ComingVisits:
+    """The visits of ``revision_id`` on or after ``as_of`` outside ``scope``, with their
+    officers, in two queries and without a row object per visit."""
     v, o, t = table_of(Visit).c, table_of(VisitOfficer).c, table_of(VisitTask).c
     held = table_of(RevisionVisit)
     m = held.c
     with scope_members(conn, scope) as members:
         outside = v.uscc.not_in(members)
-        days = plain_rows(
+        officers: dict[int, list[str]] = {}
+        for vid, oid in plain_rows(
             conn,
-            select(o.inspector_id, v.date, v.town, func.count(), func.max(v["order"]))
+            select(o.visit_id, o.inspector_id)
             .join_from(table_of(VisitOfficer), table_of(Visit), v.id == o.visit_id)
             .join(held, m.visit_id == v.id)
-            .where(m.revision_id == revision_id, v.date >= as_of, outside)
-            .group_by(o.inspector_id, v.date, v.town)
-            .order_by(o.inspector_id, v.date, v.town),
-        )
+            .where(m.revision_id == revision_id, v.date >= as_of, outside),
+        ):
+            officers.setdefault(vid, []).append(oid)
         first_demand = select(func.min(t.demand_id)).where(t.visit_id == v.id).scalar_subquery()
         visits = plain_rows(
             conn,
-            select(v.uscc, v.date, v.town, v["order"], first_demand)
+            select(v.id, v.uscc, v.date, v.town, v["order"], first_demand)
             .join_from(table_of(Visit), held, m.visit_id == v.id)
             .where(m.revision_id == revision_id, v.date >= as_of, outside),
         )
-    officer_days: dict[tuple[str, dt.date], tuple[int, str, int]] = {}
-    for oid, day, town, count, top in days:
-        key = (oid, stored_date(day))
-        if key in officer_days:
-            raise OfficerInTwoTownsError(
-                f"officer {oid} has visits in {officer_days[key][1]} and {town} on {key[1]} "
-                f"in revision id {revision_id}"
-            )
-        officer_days[key] = (count, town, top)
     ordered = sorted(
-        (
-            (stored_date(day), order, uscc, first or "", town)
-            for uscc, day, town, order, first in visits
-        )
+        (stored_date(day), order, uscc, first or "", town, tuple(sorted(officers.get(vid, ()))))
+        for vid, uscc, day, town, order, first in visits
     )
-    return RestOfPlan(officer_days, [(uscc, day, town) for day, _, uscc, _, town in ordered])
+    return ComingVisits(
+        [(uscc, day, town, order, ids) for day, order, uscc, _, town, ids in ordered],
+        revision_id,
+    )
 
 
 def filed_demands(conn: Connection, revision_id: int) -> dict[str, str]:
