@@ -13,6 +13,9 @@ penalised, file (codes kept or revoked). Reported: wall time per stage, the shar
 visits changed, pinned visits changed (must be 0). Goal (issue 15): ≤ 5 s.
 ``--profile`` generates the district with one of the generator's stress profiles.
 
+``--whole`` replans the whole district (``replan --whole``) rather than the enterprises
+with news against the rest, for a comparison; the revision is the same.
+
 ``--shares`` replans once per share of new triggers, each on a fresh copy of the filed
 district, and prints the curve: replan time against the size of the change (issue 15:
 it should grow with the change, not with the district).
@@ -179,14 +182,16 @@ def write_complaints(bundle: Path, tasks: list[Any], share: float, day: dt.date 
     return len(chosen)
 
 
-def run_replan(folder: Path, db: Path) -> dict[str, Any]:
+def run_replan(folder: Path, db: Path, whole: bool = False) -> dict[str, Any]:
     from jointinspect.models import make_engine
     from jointinspect.replanning import replan_quarter
 
     settings = _settings(folder, db)
     engine = make_engine(settings.db)
     started = time.monotonic()
-    run = replan_quarter(QUARTER, options=settings.options(), engine=engine, as_of=AS_OF)
+    run = replan_quarter(
+        QUARTER, options=settings.options(), engine=engine, as_of=AS_OF, whole=whole
+    )
     wall = time.monotonic() - started
     engine.dispose()
     return {"wall_seconds": round(wall, 2), "run": run}
@@ -197,6 +202,9 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=650_000)
     parser.add_argument("--keep", type=Path, default=ROOT / "benchmarks" / "out" / "replan650k")
     parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument(
+        "--whole", action="store_true", help="replan the whole district (replan --whole)"
+    )
     parser.add_argument("--profile", default="default", help="the generator's stress profile")
     parser.add_argument(
         "--shares",
@@ -209,9 +217,11 @@ def main() -> None:
     if args.prepare_only:
         return
     if args.shares:
-        curve(folder, base, [float(x) for x in args.shares.split(",")], args.enterprises)
+        curve(
+            folder, base, [float(x) for x in args.shares.split(",")], args.enterprises, args.whole
+        )
         return
-    triggers, figures = replan_once(folder, base, TRIGGER_SHARE)
+    triggers, figures = replan_once(folder, base, TRIGGER_SHARE, args.whole)
     run = figures["run"]
     diff = run.diff
     counts = diff["counts"]
@@ -242,16 +252,20 @@ def copy_database(source: Path, copy: Path) -> None:
     shutil.copyfile(source, copy)
 
 
-def replan_once(folder: Path, base: Path, share: float) -> tuple[int, dict[str, Any]]:
+def replan_once(
+    folder: Path, base: Path, share: float, whole: bool = False
+) -> tuple[int, dict[str, Any]]:
     """New triggers for ``share`` of the planned enterprises, replanned on a fresh copy."""
     work = folder / "work.db"
     copy_database(base, work)
     triggers = write_triggers(work, folder / "inbox", share)
     os.sync()  # the copy written out before the clock starts (see bench_profiles)
-    return triggers, run_replan(folder, work)
+    return triggers, run_replan(folder, work, whole)
 
 
-def curve(folder: Path, base: Path, shares: list[float], enterprises: int) -> None:
+def curve(
+    folder: Path, base: Path, shares: list[float], enterprises: int, whole: bool = False
+) -> None:
     """One replan per share; a table of time against the change."""
     stages = ("news", "regrade", "replan", "store", "file")
     print(f"{enterprises:,} enterprises: replan time by share of new complaint triggers")
@@ -261,7 +275,7 @@ def curve(folder: Path, base: Path, shares: list[float], enterprises: int) -> No
     )
     print(head)
     for share in shares:
-        triggers, figures = replan_once(folder, base, share)
+        triggers, figures = replan_once(folder, base, share, whole)
         run = figures["run"]
         changed = run.diff["counts"]["changed_visits"] if run.diff else 0
         cells = " ".join(f"{run.seconds.get(s, 0.0):>7.2f}" for s in stages)
