@@ -20,9 +20,11 @@ from helpers.replan_world import (
     busiest_officer_day,
     copy_world,
     planned_tasks,
+    replan_world,
     table_digests,
     what_is_filed,
     write_bundle,
+    write_complaints,
 )
 from sqlalchemy import text
 
@@ -33,7 +35,7 @@ from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.replan_store import read_filed_revision
 from jointinspect.data.plans.store import store_draft
 from jointinspect.models import make_engine
-from jointinspect.replanning import ReplanRun, replan_quarter
+from jointinspect.replanning import ReplanRun
 from jointinspect.rules import plan_result
 
 RECEIVED = "2025-11-03T09:00:00+08:00"
@@ -50,22 +52,7 @@ def _news(world: World) -> None:
         first.setdefault(uscc, (dept, item))
     chosen = sorted(first, key=lambda u: hashlib.sha256(u.encode()).hexdigest())
     chosen = chosen[: max(1, len(chosen) // 20)]
-    write_bundle(
-        world.district / "inbox" / "complaints",
-        "triggers.csv",
-        [
-            {
-                "id": f"C-{n:04d}",
-                "uscc": uscc,
-                "kind": "complaint",
-                "received_at": RECEIVED,
-                "department": first[uscc][0],
-                "item": first[uscc][1],
-                "severity": "2",
-            }
-            for n, uscc in enumerate(chosen, start=1)
-        ],
-    )
+    write_complaints(world, "complaints", chosen, first, RECEIVED)
     write_bundle(
         world.district / "inbox" / "sick",
         "availability.csv",
@@ -74,20 +61,8 @@ def _news(world: World) -> None:
 
 
 def _replan(world: World) -> ReplanRun:
-    engine = make_engine(world.url)
-    try:
-        return replan_quarter(
-            str(QUARTER),
-            options=world.settings(inbox_dir=world.district / "inbox").options(),
-            engine=engine,
-            as_of=AS_OF,
-            now=replanning.dt.datetime(2025, 11, 3, 1, tzinfo=replanning.dt.UTC),
-            # What is carried of the whole district's rows (the part's is
-            # test_replan_scoped's).
-            whole=True,
-        )
-    finally:
-        engine.dispose()
+    # What is carried of the whole district's rows (the part's is test_replan_scoped's).
+    return replan_world(world, AS_OF, NOW, whole=True)
 
 
 def _world(filed_template: World, folder: Path) -> World:

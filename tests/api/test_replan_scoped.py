@@ -18,9 +18,11 @@ from helpers.replan_world import (
     busiest_officer_day,
     copy_world,
     planned_tasks,
+    replan_world,
     table_digests,
     what_is_filed,
     write_bundle,
+    write_complaints,
 )
 from sqlalchemy import text
 
@@ -42,37 +44,20 @@ def _complaints(world: World, night: int, share: int, received: str) -> None:
     for uscc, dept, item in planned_tasks(world):
         first.setdefault(uscc, (dept, item))
     chosen = sorted(first, key=lambda u: hashlib.sha256(f"{night}{u}".encode()).hexdigest())
-    write_bundle(
-        world.district / "inbox" / f"night-{night}",
-        "triggers.csv",
-        [
-            {
-                "id": f"C-{night}-{n:04d}",
-                "uscc": uscc,
-                "kind": "complaint",
-                "received_at": received,
-                "department": first[uscc][0],
-                "item": first[uscc][1],
-                "severity": "2",
-            }
-            for n, uscc in enumerate(chosen[: max(1, len(chosen) // share)], start=1)
-        ],
+    write_complaints(
+        world,
+        f"night-{night}",
+        chosen[: max(1, len(chosen) // share)],
+        first,
+        received,
+        prefix=f"C-{night}-",
     )
 
 
 def _replan(world: World, as_of: dt.date, *, whole: bool) -> ReplanRun:
-    engine = make_engine(world.url)
-    try:
-        return replan_quarter(
-            str(QUARTER),
-            options=world.settings(inbox_dir=world.district / "inbox").options(),
-            engine=engine,
-            as_of=as_of,
-            now=dt.datetime.combine(as_of, dt.time(1), tzinfo=dt.UTC),
-            whole=whole,
-        )
-    finally:
-        engine.dispose()
+    return replan_world(
+        world, as_of, dt.datetime.combine(as_of, dt.time(1), tzinfo=dt.UTC), whole=whole
+    )
 
 
 def _worlds(template: World, tmp_path: Path) -> tuple[World, World]:

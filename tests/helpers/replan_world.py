@@ -29,6 +29,7 @@ from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.options import create_key_file, load_keys
 from jointinspect.planning import make_plan
+from jointinspect.replanning import ReplanRun, replan_quarter
 from jointinspect.risk.config import load_config
 from jointinspect.scheduler.params import SchedulerParams
 
@@ -197,3 +198,49 @@ def busiest_officer_day(world: World, after: dt.date) -> tuple[str, str]:
     finally:
         engine.dispose()
     return str(oid), str(day)
+
+
+def write_complaints(
+    world: World,
+    folder: str,
+    chosen: list[str],
+    task_of: dict[str, tuple[str, str]],
+    received: str,
+    prefix: str = "C-",
+) -> None:
+    """A bundle of complaints, one per ``chosen`` enterprise about its (department, item)
+    of ``task_of``, in the world's inbox folder ``folder``."""
+    write_bundle(
+        world.district / "inbox" / folder,
+        "triggers.csv",
+        [
+            {
+                "id": f"{prefix}{n:04d}",
+                "uscc": uscc,
+                "kind": "complaint",
+                "received_at": received,
+                "department": task_of[uscc][0],
+                "item": task_of[uscc][1],
+                "severity": "2",
+            }
+            for n, uscc in enumerate(chosen, start=1)
+        ],
+    )
+
+
+def replan_world(
+    world: World, as_of: dt.date, now: dt.datetime, *, whole: bool = False
+) -> ReplanRun:
+    """``replan_quarter`` of the world's quarter, taking in its inbox."""
+    engine = make_engine(world.url)
+    try:
+        return replan_quarter(
+            str(QUARTER),
+            options=world.settings(inbox_dir=world.district / "inbox").options(),
+            engine=engine,
+            as_of=as_of,
+            now=now,
+            whole=whole,
+        )
+    finally:
+        engine.dispose()
