@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 import jointinspect
 from jointinspect.data.bulk_write import no_cyclic_gc
-from jointinspect.data.plans.basis import planning_basis
+from jointinspect.data.plans.basis import planning_basis, with_travel
 from jointinspect.data.plans.document import RevisionRows
 from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import (
@@ -114,10 +114,7 @@ def make_plan(
         draw=draw_record(inputs, seed, drawn),
         town_centres=inputs.town_centres,
         # The revision's travel, from which a replan of part of it works out its own.
-        basis={
-            **basis,
-            "travel": {"officer_days": result.metrics["officer_days"], "um": result.travel_um},
-        },
+        basis=with_travel(basis, result.metrics["officer_days"], result.travel_um),
     )
     seconds["store"] = time.monotonic() - mark
     seconds["total"] = time.monotonic() - started

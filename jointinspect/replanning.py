@@ -31,7 +31,7 @@ from jointinspect.data.bundle.inbox import (
 )
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.grading.tables import write_grades
-from jointinspect.data.plans.basis import planning_basis, why_whole
+from jointinspect.data.plans.basis import Travel, planning_basis, why_whole, with_travel
 from jointinspect.data.plans.carry import CarriedRows, GivenRows, carried_rows
 from jointinspect.data.plans.document import RevisionRows, ordered_offsite, ordered_visits
 from jointinspect.data.plans.drafts import discard_drafts
@@ -67,7 +67,7 @@ from jointinspect.options import (
     working_calendar,
 )
 from jointinspect.planning import build_problem, frozen_draw, planning_settings
-from jointinspect.replanning_part import Replanned, Travel, replan_part
+from jointinspect.replanning_part import Replanned, replan_part
 from jointinspect.risk.config import GRADES
 from jointinspect.risk.reasons import reason_json
 from jointinspect.rules import plan_result
@@ -248,9 +248,7 @@ def _replan_locked(
         whole_because = (
             "asked for (--whole)" if whole else why_whole(conn, head.basis, basis, head.revision)
         )
-    travel = Travel.of(head.basis)
-    if whole_because is None and travel is None:
-        whole_because = f"revision {head.revision} was planned before revisions kept their travel"
+    travel = Travel.of(head.basis)  # there when why_whole finds nothing
     made: Replanned | str = whole_because or ""
     if whole_because is None and travel is not None:
         say(f"replanning {len(touched | news.withdrawn)} enterprise(s) with news")
@@ -309,7 +307,7 @@ def _replan_locked(
         extra_metrics={REPLAN_MARK: outcome.result.metrics.get("replan", {})},
         carried=carried,
         town_centres=made.town_centres,
-        basis={**basis, "travel": _travel_of(outcome.result).record()},
+        basis=with_travel(basis, outcome.result.metrics["officer_days"], outcome.result.travel_um),
     )
     record_replan(run.stored.revision_id, engine=engine, as_of=as_of, diff=run.diff)
     clock.lap("store")
@@ -379,12 +377,6 @@ def _replan_whole(
         ChangeCosts.default(),
     )
     return Replanned(filed, problem, previous, ordered, checks, outcome, dict(inputs.town_centres))
-
-
-def _travel_of(plan: PlanResult) -> Travel:
-    if plan.travel_um is None:
-        raise ValueError("the replan did not work out the revision's travel")
-    return Travel(int(plan.metrics["officer_days"]), plan.travel_um)
 
 
 def misplaced_warning(inbox: Path, names: Sequence[str]) -> str:

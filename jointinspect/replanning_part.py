@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from jointinspect.data.plans.basis import Travel
 from jointinspect.data.plans.document import OrderedVisit, StoredOffsite, ordered_offsite
 from jointinspect.data.plans.document import ordered_visits as ordered_filed_visits
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
@@ -63,23 +64,6 @@ Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class Travel:
-    """A revision's officer-days and travel in micrometres (``PlanResult.travel_um``), as
-    its basis keeps them (``data.plans.basis``)."""
-
-    officer_days: int
-    um: int
-
-    @classmethod
-    def of(cls, basis: dict[str, Any] | None) -> "Travel | None":
-        found = (basis or {}).get("travel")
-        return None if found is None else cls(int(found["officer_days"]), int(found["um"]))
-
-    def record(self) -> dict[str, int]:
-        return {"officer_days": self.officer_days, "um": self.um}
-
-
-@dataclass(frozen=True)
 class Replanned:
     """A replan's result, of the whole district or of a part of it."""
 
@@ -107,7 +91,7 @@ def replan_part(
     *,
     engine: Engine,
     revision_id: int,
-    travel: "Travel",
+    travel: Travel,
     as_of: dt.date,
     calendar: WorkingCalendar,
     trigger_response_days: int,
@@ -121,8 +105,10 @@ def replan_part(
     coming: ComingVisits | None = None
     while True:
         filed = read_filed_revision(str(q), engine=engine, only=scope)
-        if filed.revision_id != revision_id or filed.town_centres is None:
+        if filed.revision_id != revision_id:
             return "the filed revision changed while replanning"
+        if filed.town_centres is None:
+            return f"revision id {revision_id} keeps no town centres"
         inputs = load_planning_inputs(
             q,
             engine=engine,

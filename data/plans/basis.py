@@ -17,6 +17,7 @@ and its year's earlier filed revisions, and a replan compares (:func:`why_whole`
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -44,6 +45,28 @@ PLANNING_FILES = frozenset(
 NEWS_FILES = frozenset({"demands.csv", "triggers.csv"})
 
 
+@dataclass(frozen=True)
+class Travel:
+    """A revision's officer-days and travel in micrometres (``PlanResult.travel_um``), as
+    its basis keeps them: a replan of part of it works out its own by difference."""
+
+    officer_days: int
+    um: int
+
+    @classmethod
+    def of(cls, basis: dict[str, Any] | None) -> "Travel | None":
+        found = (basis or {}).get("travel")
+        return None if found is None else cls(int(found["officer_days"]), int(found["um"]))
+
+
+def with_travel(basis: dict[str, Any], officer_days: int, um: int | None) -> dict[str, Any]:
+    """``basis`` with the revision's travel (``um`` None: a plan that did not work it out,
+    which is a fault of the planner's)."""
+    if um is None:
+        raise ValueError("the plan did not work out its travel")
+    return {**basis, "travel": {"officer_days": int(officer_days), "um": um}}
+
+
 def record_input_change(conn: Connection, source: str) -> None:
     """Note, in the writer's transaction, that planning inputs changed (``source`` says
     how, in words)."""
@@ -68,7 +91,7 @@ def why_whole(
     """Why a replan of the filed revision ``revision`` (whose basis is ``stored``) must
     replan the whole district, given ``current`` (:func:`planning_basis` now); None when
     only the enterprises with news need it."""
-    if stored is None:
+    if stored is None or Travel.of(stored) is None:
         return f"revision {revision} was planned before revisions kept what they were planned from"
     if stored.get("settings") != current["settings"]:
         return (

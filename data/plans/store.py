@@ -229,7 +229,7 @@ def _hold(conn: Connection, revision_id: int, carried: CarriedRows | None) -> tu
     not carried; returns how many visits and checks it carries outside the scope."""
     scope = carried.scope if carried is not None else None
     part = carried.filed if carried is not None else None
-    if scope is not None and (carried is None or part is None):
+    if scope is not None and part is None:
         raise ValueError("a replan of part of a district needs its filed rows")
     if carried is not None and scope is not None:
         unscheduled = table_of(UnscheduledDemand)
