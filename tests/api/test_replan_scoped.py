@@ -29,6 +29,8 @@ from sqlalchemy import text
 import jointinspect.replanning_part as replanning_part
 from jointinspect.data.codes.filing import HardRuleViolationError
 from jointinspect.data.grading.tables import write_grades
+from jointinspect.data.plans.replan_part import filed_demands
+from jointinspect.data.plans.replan_store import is_drawn_id
 from jointinspect.models import make_engine
 from jointinspect.replanning import ReplanRun, replan_quarter
 from jointinspect.scheduler.replan import ReplanOutcome
@@ -187,3 +189,40 @@ def test_the_check_of_a_part_sees_the_rest_of_an_officers_day(
     assert clashed  # the part had a visit on an officer-day the rest keeps
     after = table_digests(world)
     assert after["inspection_code"] == before["inspection_code"]
+
+
+def test_what_a_revision_holds_of_the_tables_leaves_out_only_the_draws(
+    filed_template: World, tmp_path: Path
+) -> None:
+    """The news are the tables' demands a revision does not hold: ``filed_demands``
+    leaves the revision's drawn demands out in SQL, except one a table holds after all
+    (a row made by hand with a drawn demand's id), which a replan must not take for
+    news."""
+    world = copy_world(filed_template, tmp_path)
+    engine = make_engine(world.url)
+    held_sql = (
+        "SELECT t.demand_id, v.uscc FROM visit_task t "
+        "JOIN revision_visit m ON m.visit_id = t.visit_id JOIN visit v ON v.id = t.visit_id "
+        "WHERE m.revision_id = :r UNION ALL SELECT c.demand_id, c.uscc FROM offsite_check c "
+        "JOIN revision_offsite mc ON mc.offsite_id = c.id WHERE mc.revision_id = :r "
+        "UNION ALL SELECT demand_id, uscc FROM unscheduled_demand WHERE revision_id = :r"
+    )
+    with engine.begin() as conn:
+        revision = conn.execute(text("SELECT max(id) FROM plan_revision")).scalar_one()
+        held = dict(conn.execute(text(held_sql), {"r": revision}).tuples().all())
+        drawn = sorted(d for d in held if is_drawn_id(d))
+        assert drawn and len(drawn) < len(held)
+        # A table row under a drawn demand's id (what the importer refuses to make).
+        made_by_hand = drawn[0]
+        conn.execute(
+            text(
+                "INSERT INTO demand (id, department, item, uscc, source, priority, "
+                "onsite_required) SELECT :id, department, item, uscc, source, priority, "
+                "onsite_required FROM demand LIMIT 1"
+            ),
+            {"id": made_by_hand},
+        )
+    with engine.connect() as conn:
+        got = filed_demands(conn, revision)
+    engine.dispose()
+    assert got == {d: u for d, u in held.items() if not is_drawn_id(d) or d == made_by_hand}
