@@ -36,6 +36,7 @@ from jointinspect.scheduler.chunk_model import (
     week_days,
 )
 from jointinspect.scheduler.errors import InvalidParams
+from jointinspect.scheduler.solve_in_turn import Prepared, solve_in_turn
 
 
 @dataclass(frozen=True)
@@ -111,21 +112,32 @@ def rebalance(
     """
     stats = RebalanceStats(chunks=len(chunks))
     solver_seed = cp_sat_seed(seed)
-    for members in chunks:
-        if stats.deterministic_time >= costs.deterministic_budget:
-            break
-        town = towns[placed[members[0]].draft.uscc]
-        if _at_bound(roster, placed, filed, members, town, movable_from, costs):
-            continue
-        assignment, dtime = _solve_chunk(
-            roster, placed, filed, members, town, movable_from, costs, solver_seed
+
+    def town_of(k: int) -> str:
+        return towns[placed[chunks[k][0]].draft.uscc]
+
+    def settled(k: int) -> bool:
+        return _at_bound(roster, placed, filed, chunks[k], town_of(k), movable_from, costs)
+
+    def prepare(k: int) -> Prepared[ChunkModel]:
+        return _prepare_chunk(
+            roster, placed, filed, chunks[k], town_of(k), movable_from, costs, solver_seed
         )
-        stats.solved += 1
-        stats.deterministic_time += dtime
-        if assignment is None:
-            continue
-        stats.improved += 1
-        stats.changed |= apply_assignment(roster, placed, members, assignment, town)
+
+    with solve_in_turn(len(chunks), settled, prepare, ahead=True) as turns:
+        for k, members in enumerate(chunks):
+            if stats.deterministic_time >= costs.deterministic_budget:
+                break
+            if turns.settled(k):
+                continue
+            assignment, dtime = _answer(turns.solve(k), roster, placed, filed, members, costs)
+            stats.solved += 1
+            stats.deterministic_time += dtime
+            if assignment is None:
+                continue
+            stats.improved += 1
+            stats.changed |= apply_assignment(roster, placed, members, assignment, town_of(k))
+            turns.changed()
     return stats
 
 
@@ -272,7 +284,7 @@ def change_model(
     return chunk
 
 
-def _solve_chunk(
+def _prepare_chunk(
     roster: Roster,
     placed: Sequence[Placed],
     filed: Sequence[FiledPlacement | None],
@@ -281,7 +293,8 @@ def _solve_chunk(
     movable_from: int,
     costs: ChangeCosts,
     solver_seed: int,
-) -> tuple[Assignment | None, float]:
+) -> Prepared[ChunkModel]:
+    """The chunk's model, started from the plan as it stands, and its solver."""
     chunk = change_model(roster, placed, filed, members, town, movable_from, costs)
     m = chunk.model
     for (i, d), var in chunk.x.items():
@@ -300,7 +313,21 @@ def _solve_chunk(
     solver.parameters.symmetry_level = 0
     solver.parameters.use_sat_inprocessing = False
     solver.parameters.max_presolve_iterations = 1
-    status = solver.solve(m)
+    return Prepared(chunk, m, solver)
+
+
+def _answer(
+    solved: Prepared[ChunkModel],
+    roster: Roster,
+    placed: Sequence[Placed],
+    filed: Sequence[FiledPlacement | None],
+    members: list[int],
+    costs: ChangeCosts,
+) -> tuple[Assignment | None, float]:
+    """The solved chunk's assignment when it lowers the chunk's cost, and the solve's
+    deterministic time."""
+    chunk, solver = solved.made, solved.solver
+    status = solver.response_proto.status
     dtime = float(solver.response_proto.deterministic_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, dtime

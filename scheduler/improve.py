@@ -11,7 +11,9 @@ over without a solver call: at district scale that is nearly all of them.
 Determinism: one worker (or a fixed count with ``interleave_search``), a fixed solver
 seed derived from the plan seed, and a deterministic-time limit per subproblem and in
 total (summing the solver's reported deterministic time) — never wall time, except the
-optional safety cap, which is reported when it bites.
+optional safety cap, which is reported when it bites. With a second core, the next
+subproblem is solved beside the current one (:mod:`solve_in_turn`), and its answer taken
+only when nothing was applied in between: the same solves, answers and plan.
 """
 
 import itertools
@@ -28,6 +30,7 @@ from jointinspect.models.plan_problem import PlanningProblem
 from jointinspect.scheduler.assignment import Placed, Roster
 from jointinspect.scheduler.chunk_model import (
     Assignment,
+    ChunkModel,
     apply_assignment,
     build_chunk_model,
     cp_sat_seed,
@@ -36,6 +39,7 @@ from jointinspect.scheduler.chunk_model import (
     solved_assignment,
 )
 from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.solve_in_turn import Prepared, solve_in_turn
 
 
 @dataclass(slots=True)
@@ -59,25 +63,35 @@ def improve(
     subs = _subproblems(problem, roster, placed, params)
     stats.subproblems = len(subs)
     solver_seed = cp_sat_seed(problem.seed)
-    for _, members in subs:
-        if stats.deterministic_time >= params.deterministic_budget:
-            break
-        if deadline is not None and time.monotonic() >= deadline:
-            stats.safety_cap_hit = True
-            break
-        if _at_bound(roster, placed, members):
-            continue
-        outcome = _solve(roster, placed, members, params, solver_seed, deadline)
-        stats.solved += 1
-        stats.deterministic_time += outcome.dtime
-        stats.safety_cap_hit |= outcome.cap_hit
-        if outcome.assignment is not None:
-            saved = outcome.before - outcome.after
-            # Subproblems are one town each (see _subproblems).
-            town = problem.enterprises[placed[members[0]].draft.uscc].town
-            apply_assignment(roster, placed, members, outcome.assignment, town)
-            stats.improved += 1
-            stats.officer_days_saved += saved
+
+    def prepare(k: int) -> Prepared[tuple[int, ChunkModel]]:
+        return _prepare(roster, placed, subs[k][1], params, solver_seed, deadline)
+
+    # Solved ahead only without the wall-time cap, under which answers hang on the clock.
+    ahead = deadline is None and params.num_workers == 1
+    with solve_in_turn(
+        len(subs), lambda k: _at_bound(roster, placed, subs[k][1]), prepare, ahead=ahead
+    ) as turns:
+        for k, (_, members) in enumerate(subs):
+            if stats.deterministic_time >= params.deterministic_budget:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                stats.safety_cap_hit = True
+                break
+            if turns.settled(k):
+                continue
+            outcome = _outcome(turns.solve(k), members, params, deadline)
+            stats.solved += 1
+            stats.deterministic_time += outcome.dtime
+            stats.safety_cap_hit |= outcome.cap_hit
+            if outcome.assignment is not None:
+                saved = outcome.before - outcome.after
+                # Subproblems are one town each (see _subproblems).
+                town = problem.enterprises[placed[members[0]].draft.uscc].town
+                apply_assignment(roster, placed, members, outcome.assignment, town)
+                turns.changed()
+                stats.improved += 1
+                stats.officer_days_saved += saved
     return stats
 
 
@@ -159,14 +173,15 @@ class _Outcome:
     assignment: Assignment | None
 
 
-def _solve(
+def _prepare(
     roster: Roster,
     placed: Sequence[Placed],
     members: list[int],
     params: SchedulerParams,
     solver_seed: int,
     deadline: float | None,
-) -> _Outcome:
+) -> Prepared[tuple[int, ChunkModel]]:
+    """The subproblem's model and solver, and the officer-days it uses as it stands."""
     first = placed[members[0]]
     # The subproblem's town: where its visits' officers work that day (one town a day).
     town = roster.town_on[first.officers[0]][first.day]
@@ -191,7 +206,18 @@ def _solve(
     solver.parameters.cp_model_presolve = False
     if deadline is not None:
         solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-    status = solver.solve(m)
+    return Prepared((before, chunk), m, solver)
+
+
+def _outcome(
+    solved: Prepared[tuple[int, ChunkModel]],
+    members: list[int],
+    params: SchedulerParams,
+    deadline: float | None,
+) -> _Outcome:
+    """What the solve of a subproblem found."""
+    (before, chunk), solver = solved.made, solved.solver
+    status = solver.response_proto.status
     dtime = float(solver.response_proto.deterministic_time)
     cap_hit = (
         deadline is not None

@@ -35,6 +35,7 @@ from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.replan import ReplanOutcome, replan
 from jointinspect.scheduler.routing import great_circle_km
 from jointinspect.scheduler.solve import cap_detail, no_disturb_days, solve
+from jointinspect.scheduler.solve_in_turn import Prepared
 
 #: A budget no test instance exhausts: every chunk with slack gets its solver call.
 UNBOUNDED = 1_000.0
@@ -166,23 +167,27 @@ def test_a_replan_chunks_bound_never_exceeds_what_its_model_can_reach(
     costs = change_cost.ChangeCosts.default()
     seen: list[tuple[int, int]] = []
 
-    def solved_optimally(roster, placed, before, members, town, movable_from, costs_, seed_):  # type: ignore[no-untyped-def]
+    def to_optimum(roster, placed, before, members, town, movable_from, costs_, seed_):  # type: ignore[no-untyped-def]
         chunk = change_cost.change_model(
             roster, placed, before, members, town, movable_from, costs_
         )
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 30
-        assert solver.solve(chunk.model) == cp_model.OPTIMAL
         bound = costs_.officer_day * paid_officer_days_bound(roster, placed, members, town)
         forced = change_cost.forced_change_cost(
             roster, placed, before, members, movable_from, costs_
         )
-        seen.append((bound + forced, round(solver.objective_value)))
+        return Prepared((chunk, bound + forced), chunk.model, solver)
+
+    def solved_optimally(solved, *_args):  # type: ignore[no-untyped-def]
+        assert solved.solver.response_proto.status == cp_model.OPTIMAL
+        seen.append((solved.made[1], round(solved.solver.objective_value)))
         return None, 0.0
 
     monkeypatch.setattr(change_cost, "_at_bound", lambda *_args: False)
-    monkeypatch.setattr(change_cost, "_solve_chunk", solved_optimally)
+    monkeypatch.setattr(change_cost, "_prepare_chunk", to_optimum)
+    monkeypatch.setattr(change_cost, "_answer", solved_optimally)
     replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
     assert seen, "the night's complaints should reach some chunks"
     assert all(bound <= best for bound, best in seen)

@@ -1,0 +1,164 @@
+"""CP-SAT solves of a row of chunks in turn, the next chunk solved beside the current one.
+
+The plan's improvement (:mod:`improve`) and the replan's rebalance (:mod:`change_cost`)
+go through their chunks in a fixed order: each chunk's model is made from the plan as
+the chunks before it left it, solved, and its answer applied when it lowers the
+objective. Few answers are applied (at 650,000 enterprises, 6 of 18 solves in a plan,
+about 10 of 53 in a night's replan of 1 % of them), so the next chunk's model, made
+from the plan as it stands now, is nearly always the one it will be in its turn.
+
+CP-SAT releases the GIL while it solves, and with one worker and no wall-time limit its
+answer depends on the model and parameters alone. So, with a second core, the next
+chunk that needs a solve is made and solved beside the current one, and its answer is
+taken in its turn only if nothing was applied in between (:meth:`SolveInTurn.changed`):
+the plan is then the one it would have been made from, and model and answer with it.
+If something was applied, the early solve is stopped and dropped, and the chunk is made
+and solved again when its turn comes. The order of solves, the answers taken and what
+is applied are exactly those of solving one chunk after another.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from ortools.sat.python import cp_model
+
+#: What the caller keeps of a chunk's model to read its answer with (variables, bounds).
+Made = TypeVar("Made")
+
+
+@dataclass(frozen=True)
+class Prepared(Generic[Made]):
+    """A chunk's model, ready to solve: what the caller reads the answer with, the model,
+    and the solver with its parameters set."""
+
+    made: Made
+    model: cp_model.CpModel
+    solver: cp_model.CpSolver
+
+
+@dataclass
+class _Early(Generic[Made]):
+    index: int
+    prepared: Prepared[Made]
+    status: "Future[Any]"
+
+
+def spare_core() -> bool:
+    """Whether this process may keep a second core busy: ``OMP_NUM_THREADS`` (the usual
+    limit on a process's compute threads; Ray sets it to a task's CPUs) when it is set,
+    else the CPUs the process may run on."""
+    limit = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if limit.isdigit():
+        return int(limit) >= 2
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cpus or 1) >= 2
+
+
+class SolveInTurn(Generic[Made]):
+    """The solves of chunks ``0 … count-1`` in turn (see the module).
+
+    ``settled(k)``: chunk k needs no solve as the plan stands (its cost is at its bound);
+    asked again only after a change. ``prepare(k)``: chunk k's model from the plan as it
+    stands. ``ahead``: solve the next chunk beside the current one; without, every solve
+    runs in the caller's thread when its turn comes.
+    """
+
+    def __init__(
+        self,
+        count: int,
+        settled: Callable[[int], bool],
+        prepare: Callable[[int], Prepared[Made]],
+        pool: ThreadPoolExecutor | None,
+    ) -> None:
+        self._count = count
+        self._settled = settled
+        self._prepare = prepare
+        self._pool = pool
+        self._known: dict[int, bool] = {}
+        self._early: _Early[Made] | None = None
+        #: Answers taken from a solve started ahead of their turn, and solves dropped.
+        self.taken_early = 0
+        self.dropped = 0
+
+    def settled(self, index: int) -> bool:
+        """``settled(index)`` as the plan stands (asked once between changes)."""
+        if index not in self._known:
+            self._known[index] = self._settled(index)
+        return self._known[index]
+
+    def solve(self, index: int) -> Prepared[Made]:
+        """Chunk ``index`` made and solved on the plan as it stands (its turn has come and
+        it is not settled); the solver holds the answer."""
+        early, self._early = self._early, None
+        if early is not None and early.index != index:  # the caller stopped before it
+            self._drop(early)
+            early = None
+        if early is None:
+            current = self._prepare(index)
+            if self._pool is None:
+                current.solver.solve(current.model)
+                return current
+            status = self._pool.submit(current.solver.solve, current.model)
+        else:
+            current, status = early.prepared, early.status
+            self.taken_early += 1
+        # The next one is made and started while this one is solved.
+        self._early = self._ahead_of(index)
+        status.result()
+        return current
+
+    def changed(self) -> None:
+        """Something was applied to the plan: what was made from it before is dropped."""
+        self._known.clear()
+        if self._early is not None:
+            self._drop(self._early)
+            self._early = None
+
+    def _ahead_of(self, index: int) -> "_Early[Made] | None":
+        """The next chunk after ``index`` that needs a solve, made and started now."""
+        if self._pool is None:
+            return None
+        for later in range(index + 1, self._count):
+            if not self.settled(later):
+                prepared = self._prepare(later)
+                return _Early(
+                    later, prepared, self._pool.submit(prepared.solver.solve, prepared.model)
+                )
+        return None
+
+    def _drop(self, early: "_Early[Made]") -> None:
+        self.dropped += 1
+        if not early.status.cancel():
+            early.prepared.solver.stop_search()
+
+    def close(self) -> None:
+        """Stop what was solved ahead and is no longer wanted."""
+        if self._early is not None:
+            self._drop(self._early)
+            self._early = None
+
+
+@contextmanager
+def solve_in_turn(
+    count: int,
+    settled: Callable[[int], bool],
+    prepare: Callable[[int], Prepared[Made]],
+    *,
+    ahead: bool,
+) -> Iterator[SolveInTurn[Made]]:
+    """A :class:`SolveInTurn`; ``ahead`` (and a second core, :func:`spare_core`): with
+    the next chunk solved beside the current one. Its threads have ended when the block
+    does."""
+    if not (ahead and spare_core()):
+        yield SolveInTurn(count, settled, prepare, None)
+        return
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cp-sat") as pool:
+        turns = SolveInTurn(count, settled, prepare, pool)
+        try:
+            yield turns
+        finally:
+            turns.close()

@@ -1,0 +1,142 @@
+"""Solving the next chunk beside the current one (``scheduler.solve_in_turn``) gives the
+plan and the replan that solving one chunk after another gives, byte for byte: an early
+answer is taken only when nothing was applied since its model was made."""
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from helpers.planning_builders import WORKDAYS, demand, random_problem
+from ortools.sat.python import cp_model
+
+from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_result import PlanResult
+from jointinspect.scheduler import change_cost, improve, solve_in_turn
+from jointinspect.scheduler.params import SchedulerParams
+from jointinspect.scheduler.replan import replan
+from jointinspect.scheduler.solve import solve
+from jointinspect.scheduler.solve_in_turn import Prepared, SolveInTurn
+
+#: Enough budget that every chunk with slack gets its solve, and answers get applied.
+BUDGET = 1_000.0
+
+
+@contextmanager
+def _turns_seen(module: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[SolveInTurn]]:  # type: ignore[type-arg]
+    """Every ``SolveInTurn`` ``module`` makes, for a look at what was taken early."""
+    made: list[SolveInTurn] = []  # type: ignore[type-arg]
+    real = solve_in_turn.solve_in_turn
+
+    @contextmanager
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with real(*args, **kwargs) as turns:
+            made.append(turns)
+            yield turns
+
+    monkeypatch.setattr(module, "solve_in_turn", watched)
+    yield made
+
+
+def _one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solve_in_turn, "spare_core", lambda: False)
+
+
+def _plan(p: PlanningProblem) -> PlanResult:
+    params = dataclasses.replace(SchedulerParams.default(), deterministic_budget=BUDGET)
+    return solve(p, params)
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_plan_is_the_one_solved_chunk_after_chunk(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = random_problem(3_000, seed, officers_per_1000=3.0, rate=0.3)
+    with monkeypatch.context() as patch:
+        patch.setattr(solve_in_turn, "spare_core", lambda: True)
+        with _turns_seen(improve, patch) as seen:
+            ahead = _plan(p)
+    _one_at_a_time(monkeypatch)
+    alone = _plan(p)
+    # Answers were applied (so early solves had to be dropped) and others taken early.
+    assert ahead.metrics["improvement"]["subproblems_improved"] > 0
+    assert seen[0].taken_early > 0 and seen[0].dropped > 0
+    assert ahead.visits == alone.visits
+    assert ahead.metrics == alone.metrics
+
+
+def _later(p: PlanningProblem, plan: PlanResult, n: int) -> PlanningProblem:
+    """``p`` and a complaint for each of the first ``n`` enterprises the plan visits."""
+    received = WORKDAYS[20]
+    visited = sorted({v.uscc: v for v in plan.visits}.values(), key=lambda v: v.uscc)[:n]
+    added = [
+        demand(
+            f"T-NEW-{k:03d}",
+            v.tasks[0].department,
+            f"{v.tasks[0].department}-ON",
+            v.uscc,
+            "complaint",
+            received,
+            received + dt.timedelta(days=14),
+        )
+        for k, v in enumerate(visited)
+    ]
+    return dataclasses.replace(p, demands=[*p.demands, *added])
+
+
+def test_the_replan_is_the_one_solved_chunk_after_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = random_problem(3_000, 5, officers_per_1000=3.0, rate=0.3)
+    filed = solve(p)
+    later = _later(p, filed, 40)
+    costs = dataclasses.replace(change_cost.ChangeCosts.default(), deterministic_budget=BUDGET)
+    with monkeypatch.context() as patch:
+        patch.setattr(solve_in_turn, "spare_core", lambda: True)
+        with _turns_seen(change_cost, patch) as seen:
+            ahead = replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
+    _one_at_a_time(monkeypatch)
+    alone = replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
+    assert ahead.result.metrics["replan"]["cp_sat_improved"] > 0
+    assert seen[0].taken_early > 0 and seen[0].dropped > 0
+    assert ahead.result == alone.result
+    assert ahead.diff == alone.diff
+
+
+def _toy(values: list[int]) -> Prepared[int]:
+    """A model whose answer is ``values``' sum (each fixed), to see which was solved."""
+    m = cp_model.CpModel()
+    total = sum(m.new_constant(v) for v in values)
+    m.maximize(total)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    return Prepared(sum(values), m, solver)
+
+
+@pytest.mark.parametrize("ahead", [True, False])
+def test_an_early_solve_made_before_a_change_is_made_again(
+    ahead: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan of three numbers; each turn adds one to the next number. The answer each
+    chunk gets must be made from the plan as the turns before it left it."""
+    monkeypatch.setattr(solve_in_turn, "spare_core", lambda: ahead)
+    plan = [10, 20, 30, 40]
+    prepared: list[int] = []
+
+    def prepare(k: int) -> Prepared[int]:
+        prepared.append(k)
+        return _toy(plan[: k + 1])
+
+    answers = []
+    with solve_in_turn.solve_in_turn(len(plan), lambda k: k == 2, prepare, ahead=True) as turns:
+        for k in range(len(plan)):
+            if turns.settled(k):
+                continue
+            solved = turns.solve(k)
+            answers.append(round(solved.solver.objective_value))
+            assert answers[-1] == solved.made
+            if k == 0:
+                plan[1] += 1  # applied: chunk 1, solved ahead from the old plan, is stale
+                turns.changed()
+    assert answers == [10, 31, 101]
+    # Ahead: 0 and 1 made first; 1 again after the change; 3 beside 1; nothing for 2.
+    assert prepared == ([0, 1, 1, 3] if ahead else [0, 1, 3])
