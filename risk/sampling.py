@@ -170,9 +170,11 @@ def draw_columns(
 
 def _factor(values: Sequence[str]) -> tuple[list[str], NDArray[np.intp]]:
     """The distinct values (first-seen order) and each entry's index among them."""
-    index: dict[str, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.intp, len(values))
-    return list(index), codes
+    # Both passes run in C (dict.fromkeys, map over a dict's lookup): a generator doing
+    # the same took most of a second for a district's 650,000 enterprises.
+    distinct = list(dict.fromkeys(values))
+    index = dict(zip(distinct, range(len(distinct)), strict=True))
+    return distinct, np.fromiter(map(index.__getitem__, values), np.intp, len(values))
 
 
 def _smallest(digests: list[bytes], k: int) -> list[int]:
