@@ -17,7 +17,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import chinese_calendar
-from lunar_python import Lunar
 
 _KNOWN_YEARS = frozenset(d.year for d in chinese_calendar.holidays)
 
@@ -36,6 +35,10 @@ def statutory_holidays(year: int) -> frozenset[dt.date]:
     Lunar festivals are converted with ``lunar_python``; Qingming is the day of the solar
     term 清明. These are the statutory days only, without the State Council's bridging.
     """
+
+    # Imported here: only years the official calendar does not know yet need it, and it
+    # took a tenth of a second of every command's start.
+    from lunar_python import Lunar
 
     def lunar(month: int, day: int) -> dt.date:
         solar = Lunar.fromYmd(year, month, day).getSolar()
