@@ -140,3 +140,13 @@ def test_an_early_solve_made_before_a_change_is_made_again(
     assert answers == [10, 31, 101]
     # Ahead: 0 and 1 made first; 1 again after the change; 3 beside 1; nothing for 2.
     assert prepared == ([0, 1, 1, 3] if ahead else [0, 1, 3])
+
+
+@pytest.mark.parametrize(("limit", "spare"), [("1", False), ("2", True), ("8", True)])
+def test_a_process_held_to_one_compute_thread_solves_one_chunk_at_a_time(
+    limit: str, spare: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ray task with one CPU (Ray sets ``OMP_NUM_THREADS`` to a task's CPUs) keeps to
+    one core; so does any process that is told so."""
+    monkeypatch.setenv("OMP_NUM_THREADS", limit)
+    assert solve_in_turn.spare_core() is spare
