@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Float, Index, Table, inspect
+from sqlalchemy import Connection, CursorResult, Float, Index, Table, inspect, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError
@@ -54,7 +54,9 @@ class FileSummary:
     file: str
     rows: int
     inserted: int
+    #: Rows whose key was there already, and of those, rows whose values changed.
     updated: int
+    changed: int
     validate_seconds: float
     write_seconds: float
     #: CPU time of this process, which tells the work apart from waiting on a busy machine.
@@ -113,7 +115,7 @@ def import_bundle(
         summaries = []
         for parsed in bundle.files:
             written_started, cpu_started = time.perf_counter(), time.process_time()
-            inserted, updated = _write_file(conn, parsed, db, progress)
+            inserted, updated, changed = _write_file(conn, parsed, db, progress)
             checked, checked_cpu = bundle.seconds.get(parsed.spec.name, (0.0, 0.0))
             summaries.append(
                 FileSummary(
@@ -121,6 +123,7 @@ def import_bundle(
                     parsed.size,
                     inserted,
                     updated,
+                    changed,
                     checked,
                     time.perf_counter() - written_started,
                     checked_cpu,
@@ -132,14 +135,15 @@ def import_bundle(
 
 
 def _note_planning_change(conn: Connection, summaries: Sequence[FileSummary]) -> None:
-    """Record the import as a change to the planning inputs when it wrote rows every
-    enterprise's plan may read, or changed demands or triggers already there (new ones
-    are news a replan finds by their ids): ``data.plans.basis``."""
+    """Record the import as a change to the planning inputs when it added or changed
+    rows every enterprise's plan may read, or changed demands or triggers already there
+    (new ones are news a replan finds by their ids): ``data.plans.basis``. A file sent
+    again as it was changes nothing."""
     changed = [
-        f"{s.file} {s.inserted + s.updated:,} rows"
+        f"{s.file} {s.inserted + s.changed:,} rows"
         for s in summaries
-        if (s.file in PLANNING_FILES and s.inserted + s.updated)
-        or (s.file in NEWS_FILES and s.updated)
+        if (s.file in PLANNING_FILES and s.inserted + s.changed)
+        or (s.file in NEWS_FILES and s.changed)
     ]
     if changed:
         record_input_change(conn, "import: " + ", ".join(changed))
@@ -170,20 +174,17 @@ def _sqlite_cache(conn: Connection) -> Iterator[None]:
 
 
 def _upsert(table: Table, dialect: str, update: Sequence[str]) -> Insert:
-    """``INSERT … ON CONFLICT (primary key) DO UPDATE SET`` the ``update`` columns."""
+    """``INSERT … ON CONFLICT (primary key) DO UPDATE SET`` the ``update`` columns, where
+    one of them differs: a row sent again as it is stays untouched, and the statement's
+    row count is the rows inserted and the rows whose values changed."""
     key = list(table.primary_key.columns)
-    if dialect == "sqlite":
-        lite = sqlite.insert(table)
-        if not update:
-            return lite.on_conflict_do_nothing(index_elements=key)
-        return lite.on_conflict_do_update(
-            index_elements=key, set_={name: lite.excluded[name] for name in update}
-        )
-    pg = postgresql.insert(table)
+    stmt = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
     if not update:
-        return pg.on_conflict_do_nothing(index_elements=key)
-    return pg.on_conflict_do_update(
-        index_elements=key, set_={name: pg.excluded[name] for name in update}
+        return stmt.on_conflict_do_nothing(index_elements=key)
+    return stmt.on_conflict_do_update(
+        index_elements=key,
+        set_={name: stmt.excluded[name] for name in update},
+        where=or_(*(table.c[name].is_distinct_from(stmt.excluded[name]) for name in update)),
     )
 
 
@@ -209,12 +210,13 @@ def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
 
 def _write_file(
     conn: Connection, parsed: ParsedFile, db: DatabaseKeys, progress: ProgressCallback | None
-) -> tuple[int, int]:
-    """Upsert one validated file; (inserted, updated)."""
+) -> tuple[int, int, int]:
+    """Upsert one validated file; (inserted, updated: keys already there, changed: of
+    those, rows whose values differed)."""
     spec, table = parsed.spec, parsed.spec.table
     updated = _existing(parsed, db)
     if parsed.size == 0:
-        return 0, 0
+        return 0, 0, 0
     names = [column.name for column in table.columns]
     present = set(parsed.columns)
     update = [n for n in names if n in present and n not in spec.key]
@@ -226,26 +228,30 @@ def _write_file(
         else:  # an optional column the file does not have: its default on insert
             columns[name] = [spec.column(name).default] * parsed.size
     compiled = statement.compile(dialect=conn.dialect, column_keys=names)
-    send: Callable[[list[tuple[Any, ...]]], object]
+    send: Callable[[list[tuple[Any, ...]]], CursorResult[Any]]
     if compiled.positional and compiled.positiontup is not None:
         # SQLite: the driver gets plain tuples, converted by the same bind processors
         # SQLAlchemy would apply, which skips building a dict per row (twice as fast).
         order = compiled.positiontup
         rows = zip(*(_bound(table, conn, name, columns[name]) for name in order), strict=True)
 
-        def send(chunk: list[tuple[Any, ...]]) -> object:
+        def send(chunk: list[tuple[Any, ...]]) -> CursorResult[Any]:
             return conn.exec_driver_sql(compiled.string, chunk)
     else:
-        rows = zip(*(columns[name] for name in names), strict=True)
+        # PostgreSQL: the driver's executemany too, with named parameters; psycopg's row
+        # count is the sum over the rows (SQLAlchemy's own executemany keeps none).
+        rows = zip(*(_bound(table, conn, name, columns[name]) for name in names), strict=True)
 
-        def send(chunk: list[tuple[Any, ...]]) -> object:
-            return conn.execute(statement, [dict(zip(names, row, strict=True)) for row in chunk])
+        def send(chunk: list[tuple[Any, ...]]) -> CursorResult[Any]:
+            return conn.exec_driver_sql(
+                compiled.string, [dict(zip(names, row, strict=True)) for row in chunk]
+            )
 
     deferred: list[Index] = []
-    done = 0
+    done = written = 0
     try:
         for chunk in _chunks(rows):
-            send(chunk)
+            written += send(chunk).rowcount
             if done == 0 and parsed.size >= DEFER_INDEXES_ROWS and db.is_empty(table):
                 # After the first chunk, so that the transaction has begun (SQLite's driver
                 # opens it at the first INSERT) and a failure rolls the DROP back too.
@@ -263,7 +269,8 @@ def _write_file(
             f"the database refused a row of {spec.name}: {exc.orig}; nothing was imported",
             hint="this is a gap in validation: please report it with the row",
         ) from exc
-    return parsed.size - updated, updated
+    inserted = parsed.size - updated
+    return inserted, updated, written - inserted
 
 
 def _bound(table: Table, conn: Connection, name: str, values: Sequence[Any]) -> Sequence[Any]:

@@ -6,6 +6,7 @@ planned, the replan replans the whole district and says why."""
 
 import datetime as dt
 import hashlib
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,26 @@ def test_a_change_besides_news_replans_the_whole_district(
     again = _replan(part, AS_OF + dt.timedelta(days=1), whole=False)
     _replan(whole, AS_OF + dt.timedelta(days=1), whole=True)
     assert again.scope is None
+    assert table_digests(part) == table_digests(whole)
+
+
+def test_a_planning_file_sent_again_as_it_was_is_no_change(
+    filed_template: World, tmp_path: Path
+) -> None:
+    """A department that sends its unchanged inspectors and availability each night with
+    the complaints: nothing the plan reads changed, so only the part with news is
+    replanned, and the revision is the one --whole files."""
+    part, whole = _worlds(filed_template, tmp_path)
+    for world in (part, whole):
+        _complaints(world, 0, 20, "2025-11-03T09:00:00+08:00")
+        resent = world.district / "inbox" / "resent"
+        resent.mkdir(parents=True)
+        for name in ("inspectors.csv", "availability.csv"):
+            shutil.copyfile(filed_template.district / "bundle" / name, resent / name)
+    scoped = _replan(part, AS_OF, whole=False)
+    _replan(whole, AS_OF, whole=True)
+    assert scoped.whole_because is None and scoped.scope is not None
+    assert sum(item.imported for item in scoped.inbox) == 2
     assert table_digests(part) == table_digests(whole)
 
 
