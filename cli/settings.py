@@ -6,6 +6,7 @@ too: the database's default and the workflows' options load when settings are re
 """
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,12 @@ class Settings(BaseSettings):
         default=None,
         description="serve: CSRF signing secret shared by several workers (default: random)",
     )
+    cpus: int | None = Field(
+        default=None,
+        ge=1,
+        description="plan, replan: CPUs the search may keep busy, the same plan whatever the "
+        "number (default: OMP_NUM_THREADS when set, else the CPUs this process may run on)",
+    )
 
     def options(self) -> "Options":
         """The workflows' options from these settings (the library reads no environment)."""
@@ -115,7 +122,19 @@ class Settings(BaseSettings):
             daemon_export_dir=self.daemon_export_dir,
             district_prefix=self.district_prefix,
             verify_base_url=self.verify_base_url,
+            cpus=self.cpus or available_cpus(),
         )
+
+
+def available_cpus() -> int:
+    """The CPUs a command may keep busy: ``OMP_NUM_THREADS`` when set (the usual limit on
+    a process's compute threads), else the CPUs this process may run on."""
+    limit = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if limit.isdigit() and int(limit) >= 1:
+        return int(limit)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class SettingsError(JointInspectError):

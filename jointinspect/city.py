@@ -426,14 +426,16 @@ def _run_on_ray(
                 hint="check --ray-address (HOST:PORT of the head, or ray://HOST:10001), "
                 "or use --engine local",
             ) from None
-    # One CPU a task: the planner's search is single-threaded and deterministic. Ray
-    # starts a task again when its worker dies, never when it returns a failure.
+    # One CPU a task, and each task's search told so (``Options.cpus``; the same plans on
+    # any number). Ray starts a task again when its worker dies, never when it returns a
+    # failure.
     remote = ray.remote(num_cpus=1, max_retries=fanout.max_retries, retry_exceptions=False)(
         run_task
     )
     try:
         pending = {
-            remote.remote(task): district for task, district in zip(tasks, districts, strict=True)
+            remote.remote(replace(task, options=replace(task.options, cpus=1))): district
+            for task, district in zip(tasks, districts, strict=True)
         }
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)

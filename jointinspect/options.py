@@ -52,6 +52,10 @@ class Options:
     district_prefix: str = "FX"
     verify_base_url: str | None = None  # QR codes hold {verify_base_url}/v/CODE
     config_dir: Path | None = None  # default: ~/.config/jointinspect
+    #: CPUs planning and replanning may keep busy (``SchedulerParams.cpus``; the same plan
+    #: whatever the number). The command line gives the machine's; a city's Ray task, its
+    #: own one.
+    cpus: int = 1
 
 
 def working_calendar(options: Options) -> WorkingCalendar:
@@ -122,8 +126,10 @@ def plan_prefix(options: Options, engine: Engine) -> str:
 def scheduler_params(options: Options) -> SchedulerParams:
     """The shipped scheduler parameters, overridden by ``scheduler_file`` when set."""
     if options.scheduler_file:
-        return SchedulerParams.from_toml(options.scheduler_file)
-    return SchedulerParams.default()
+        params = SchedulerParams.from_toml(options.scheduler_file)
+    else:
+        params = SchedulerParams.default()
+    return dataclasses.replace(params, cpus=options.cpus)
 
 
 def grading_config(options: Options, config_file: Path | None = None) -> GradingConfig:

@@ -101,6 +101,8 @@ def rebalance(
     movable_from: int,
     costs: ChangeCosts,
     seed: str,
+    *,
+    ahead: bool = False,
 ) -> RebalanceStats:
     """Re-solve each chunk (indices into ``placed``) and apply what lowers the objective.
 
@@ -108,7 +110,9 @@ def rebalance(
     may be moved to (pinned days and history are not). A chunk whose cost as it stands is
     no more than a lower bound of its model's objective (:func:`_at_bound`) is already
     optimal and is passed over without a solver call: the solver could not return a
-    solution that lowers it, so skipping changes nothing but the time.
+    solution that lowers it, so skipping changes nothing but the time. ``ahead``: solve
+    the next chunk beside the current one on a second core (``solve_in_turn``; the same
+    answers).
     """
     stats = RebalanceStats(chunks=len(chunks))
     solver_seed = cp_sat_seed(seed)
@@ -124,7 +128,7 @@ def rebalance(
             roster, placed, filed, chunks[k], town_of(k), movable_from, costs, solver_seed
         )
 
-    with solve_in_turn(len(chunks), settled, prepare, ahead=True) as turns:
+    with solve_in_turn(len(chunks), settled, prepare, ahead=ahead) as turns:
         for k, members in enumerate(chunks):
             if stats.deterministic_time >= costs.deterministic_budget:
                 break

@@ -11,7 +11,7 @@ over without a solver call: at district scale that is nearly all of them.
 Determinism: one worker (or a fixed count with ``interleave_search``), a fixed solver
 seed derived from the plan seed, and a deterministic-time limit per subproblem and in
 total (summing the solver's reported deterministic time) — never wall time, except the
-optional safety cap, which is reported when it bites. With a second core, the next
+optional safety cap, which is reported when it bites. Given a second core (``cpus``), the next
 subproblem is solved beside the current one (:mod:`solve_in_turn`), and its answer taken
 only when nothing was applied in between: the same solves, answers and plan.
 """
@@ -68,7 +68,7 @@ def improve(
         return _prepare(roster, placed, subs[k][1], params, solver_seed, deadline)
 
     # Solved ahead only without the wall-time cap, under which answers hang on the clock.
-    ahead = deadline is None and params.num_workers == 1
+    ahead = deadline is None and params.num_workers == 1 and params.cpus >= 2
     with solve_in_turn(
         len(subs), lambda k: _at_bound(roster, placed, subs[k][1]), prepare, ahead=ahead
     ) as turns:

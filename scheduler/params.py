@@ -36,6 +36,11 @@ class SchedulerParams:
     #: Wall-clock safety cap in seconds (None: none). Reported when it bites; a run it
     #: cuts short is no longer guaranteed to be reproducible.
     time_limit: float | None = None
+    #: CPUs the search may keep busy: from two on, CP-SAT's next chunk is solved beside
+    #: the current one (``solve_in_turn``), with the same answers. How the work is run, not
+    #: what it makes: left out of comparisons and of ``repr`` (the planning settings'
+    #: digest, ``data.plans.basis``). The caller sets it from what it was given.
+    cpus: int = field(default=1, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("quarter_caps", "year_caps"):
@@ -54,6 +59,8 @@ class SchedulerParams:
             raise InvalidParams("subproblem_max_visits and num_workers must be at least 1")
         if self.time_limit is not None and self.time_limit <= 0:
             raise InvalidParams("time_limit must be positive")
+        if self.cpus < 1:
+            raise InvalidParams("cpus must be at least 1")
 
     @classmethod
     def default(cls) -> "SchedulerParams":

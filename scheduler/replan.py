@@ -565,7 +565,15 @@ def replan(
         uscc: state.town(uscc) for uscc in {state.placed[i].draft.uscc for c in chunks for i in c}
     }
     stats = rebalance(
-        state.roster, state.placed, filed, chunks, towns, pins.first_free, costs, problem.seed
+        state.roster,
+        state.placed,
+        filed,
+        chunks,
+        towns,
+        pins.first_free,
+        costs,
+        problem.seed,
+        ahead=params.cpus >= 2,
     )
     for i in sorted(stats.changed):
         if state.meta[i].origin is not None:

@@ -8,7 +8,7 @@ about 10 of 53 in a night's replan of 1 % of them), so the next chunk's model, m
 from the plan as it stands now, is nearly always the one it will be in its turn.
 
 CP-SAT releases the GIL while it solves, and with one worker and no wall-time limit its
-answer depends on the model and parameters alone. So, with a second core, the next
+answer depends on the model and parameters alone. So, given a second core, the next
 chunk that needs a solve is made and solved beside the current one, and its answer is
 taken in its turn only if nothing was applied in between (:meth:`SolveInTurn.changed`):
 the plan is then the one it would have been made from, and model and answer with it.
@@ -17,7 +17,6 @@ and solved again when its turn comes. The order of solves, the answers taken and
 is applied are exactly those of solving one chunk after another.
 """
 
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -45,17 +44,6 @@ class _Early(Generic[Made]):
     index: int
     prepared: Prepared[Made]
     status: "Future[Any]"
-
-
-def spare_core() -> bool:
-    """Whether this process may keep a second core busy: ``OMP_NUM_THREADS`` (the usual
-    limit on a process's compute threads; Ray sets it to a task's CPUs) when it is set,
-    else the CPUs the process may run on."""
-    limit = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if limit.isdigit():
-        return int(limit) >= 2
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cpus or 1) >= 2
 
 
 class SolveInTurn(Generic[Made]):
@@ -150,10 +138,10 @@ def solve_in_turn(
     *,
     ahead: bool,
 ) -> Iterator[SolveInTurn[Made]]:
-    """A :class:`SolveInTurn`; ``ahead`` (and a second core, :func:`spare_core`): with
-    the next chunk solved beside the current one. Its threads have ended when the block
-    does."""
-    if not (ahead and spare_core()):
+    """A :class:`SolveInTurn`; ``ahead`` (the caller has a second core to give,
+    ``SchedulerParams.cpus``): with the next chunk solved beside the current one. Its
+    threads have ended when the block does."""
+    if not ahead:
         yield SolveInTurn(count, settled, prepare, None)
         return
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cp-sat") as pool:

@@ -39,12 +39,8 @@ def _turns_seen(module: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[lis
     yield made
 
 
-def _one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solve_in_turn, "spare_core", lambda: False)
-
-
-def _plan(p: PlanningProblem) -> PlanResult:
-    params = dataclasses.replace(SchedulerParams.default(), deterministic_budget=BUDGET)
+def _plan(p: PlanningProblem, cpus: int) -> PlanResult:
+    params = dataclasses.replace(SchedulerParams.default(), deterministic_budget=BUDGET, cpus=cpus)
     return solve(p, params)
 
 
@@ -53,15 +49,13 @@ def test_the_plan_is_the_one_solved_chunk_after_chunk(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = random_problem(3_000, seed, officers_per_1000=3.0, rate=0.3)
-    with monkeypatch.context() as patch:
-        patch.setattr(solve_in_turn, "spare_core", lambda: True)
-        with _turns_seen(improve, patch) as seen:
-            ahead = _plan(p)
-    _one_at_a_time(monkeypatch)
-    alone = _plan(p)
+    with _turns_seen(improve, monkeypatch) as seen:
+        ahead = _plan(p, cpus=2)
+        alone = _plan(p, cpus=1)
     # Answers were applied (so early solves had to be dropped) and others taken early.
     assert ahead.metrics["improvement"]["subproblems_improved"] > 0
     assert seen[0].taken_early > 0 and seen[0].dropped > 0
+    assert seen[1].taken_early == 0
     assert ahead.visits == alone.visits
     assert ahead.metrics == alone.metrics
 
@@ -90,14 +84,13 @@ def test_the_replan_is_the_one_solved_chunk_after_chunk(monkeypatch: pytest.Monk
     filed = solve(p)
     later = _later(p, filed, 40)
     costs = dataclasses.replace(change_cost.ChangeCosts.default(), deterministic_budget=BUDGET)
-    with monkeypatch.context() as patch:
-        patch.setattr(solve_in_turn, "spare_core", lambda: True)
-        with _turns_seen(change_cost, patch) as seen:
-            ahead = replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
-    _one_at_a_time(monkeypatch)
-    alone = replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
+    two = dataclasses.replace(SchedulerParams.default(), cpus=2)
+    with _turns_seen(change_cost, monkeypatch) as seen:
+        ahead = replan(later, filed, WORKDAYS[20], 2, two, costs)
+        alone = replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
     assert ahead.result.metrics["replan"]["cp_sat_improved"] > 0
     assert seen[0].taken_early > 0 and seen[0].dropped > 0
+    assert seen[1].taken_early == 0
     assert ahead.result == alone.result
     assert ahead.diff == alone.diff
 
@@ -113,12 +106,10 @@ def _toy(values: list[int]) -> Prepared[int]:
 
 
 @pytest.mark.parametrize("ahead", [True, False])
-def test_an_early_solve_made_before_a_change_is_made_again(
-    ahead: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A plan of three numbers; each turn adds one to the next number. The answer each
-    chunk gets must be made from the plan as the turns before it left it."""
-    monkeypatch.setattr(solve_in_turn, "spare_core", lambda: ahead)
+def test_an_early_solve_made_before_a_change_is_made_again(ahead: bool) -> None:
+    """A plan of four numbers; chunk k's answer is the sum of the first k+1. After chunk
+    0 the plan's second number changes: chunk 1's answer must be made from the plan as
+    chunk 0 left it."""
     plan = [10, 20, 30, 40]
     prepared: list[int] = []
 
@@ -127,7 +118,7 @@ def test_an_early_solve_made_before_a_change_is_made_again(
         return _toy(plan[: k + 1])
 
     answers = []
-    with solve_in_turn.solve_in_turn(len(plan), lambda k: k == 2, prepare, ahead=True) as turns:
+    with solve_in_turn.solve_in_turn(len(plan), lambda k: k == 2, prepare, ahead=ahead) as turns:
         for k in range(len(plan)):
             if turns.settled(k):
                 continue
@@ -142,11 +133,9 @@ def test_an_early_solve_made_before_a_change_is_made_again(
     assert prepared == ([0, 1, 1, 3] if ahead else [0, 1, 3])
 
 
-@pytest.mark.parametrize(("limit", "spare"), [("1", False), ("2", True), ("8", True)])
-def test_a_process_held_to_one_compute_thread_solves_one_chunk_at_a_time(
-    limit: str, spare: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A Ray task with one CPU (Ray sets ``OMP_NUM_THREADS`` to a task's CPUs) keeps to
-    one core; so does any process that is told so."""
-    monkeypatch.setenv("OMP_NUM_THREADS", limit)
-    assert solve_in_turn.spare_core() is spare
+def test_the_cpus_are_how_the_plan_is_made_not_what_it_is() -> None:
+    """Two CPUs or one: equal parameters, and the same digest of the planning settings
+    (a revision planned on either is replanned in part on the other)."""
+    one = SchedulerParams.default()
+    two = dataclasses.replace(one, cpus=2)
+    assert one == two and repr(one) == repr(two)
