@@ -1,5 +1,6 @@
 """Small named planning instances for the scheduler tests (PyVRP / Timefold style)."""
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
@@ -217,3 +218,23 @@ def random_problem(
                 )
             )
     return problem(enterprises, items, inspectors, demands, seed=f"synthetic-{seed}")
+
+
+def with_new_complaints(p: PlanningProblem, plan: PlanResult, n: int) -> PlanningProblem:
+    """``p`` and a complaint (received on working day 20, two weeks to act) for each of
+    the first ``n`` enterprises, by USCC, that ``plan`` visits."""
+    received = WORKDAYS[20]
+    visited = sorted({v.uscc: v for v in plan.visits}.values(), key=lambda v: v.uscc)[:n]
+    added = [
+        demand(
+            f"T-NEW-{k:03d}",
+            v.tasks[0].department,
+            f"{v.tasks[0].department}-ON",
+            v.uscc,
+            "complaint",
+            received,
+            received + dt.timedelta(days=14),
+        )
+        for k, v in enumerate(visited)
+    ]
+    return dataclasses.replace(p, demands=[*p.demands, *added])

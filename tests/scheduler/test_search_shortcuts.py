@@ -15,7 +15,7 @@ import itertools
 from collections import defaultdict
 
 import pytest
-from helpers.planning_builders import WORKDAYS, demand, random_problem
+from helpers.planning_builders import WORKDAYS, random_problem, with_new_complaints
 from ortools.sat.python import cp_model
 
 from jointinspect.models.plan_problem import PlanningProblem
@@ -116,32 +116,13 @@ def test_improvement_passes_chunks_at_their_bound_over_without_changing_the_plan
     )
 
 
-def _with_new_complaints(p: PlanningProblem, plan: PlanResult, n: int) -> PlanningProblem:
-    """``p`` and a complaint for each of the first ``n`` enterprises the plan visits."""
-    received = WORKDAYS[20]
-    visited = sorted({v.uscc: v for v in plan.visits}.values(), key=lambda v: v.uscc)[:n]
-    added = [
-        demand(
-            f"T-NEW-{k:03d}",
-            v.tasks[0].department,
-            f"{v.tasks[0].department}-ON",
-            v.uscc,
-            "complaint",
-            received,
-            received + dt.timedelta(days=14),
-        )
-        for k, v in enumerate(visited)
-    ]
-    return dataclasses.replace(p, demands=[*p.demands, *added])
-
-
 def test_replan_passes_chunks_at_their_bound_over_without_changing_the_revision(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     p = random_problem(3_000, 5, officers_per_1000=3.0, rate=0.3)
     params = SchedulerParams.default()
     filed = solve(p, params)
-    later = _with_new_complaints(p, filed, 25)
+    later = with_new_complaints(p, filed, 25)
     costs = dataclasses.replace(change_cost.ChangeCosts.default(), deterministic_budget=UNBOUNDED)
     as_of = WORKDAYS[20]
     fast = replan(later, filed, as_of, 2, params, costs)
@@ -163,7 +144,7 @@ def test_a_replan_chunks_bound_never_exceeds_what_its_model_can_reach(
     replan's chunk model: every chunk the replan meets is solved to optimality here."""
     p = random_problem(3_000, seed, officers_per_1000=3.0, rate=0.3)
     filed = solve(p)
-    later = _with_new_complaints(p, filed, 40)
+    later = with_new_complaints(p, filed, 40)
     costs = change_cost.ChangeCosts.default()
     seen: list[tuple[int, int]] = []
 
@@ -199,7 +180,7 @@ def test_forced_changes_pass_more_replan_chunks_over_and_leave_the_revision_as_i
 ) -> None:
     p = random_problem(3_000, 1, officers_per_1000=3.0, rate=0.3)
     filed = solve(p)
-    later = _with_new_complaints(p, filed, 40)
+    later = with_new_complaints(p, filed, 40)
     costs = dataclasses.replace(change_cost.ChangeCosts.default(), deterministic_budget=UNBOUNDED)
     as_of = WORKDAYS[20]
     fast = replan(later, filed, as_of, 2, SchedulerParams.default(), costs)
@@ -227,7 +208,7 @@ def night() -> tuple[PlanningProblem, PlanResult, dt.date, ReplanOutcome]:
     """A filed plan, 25 complaints on its enterprises, and the replan that takes them in."""
     p = random_problem(3_000, 5, officers_per_1000=3.0, rate=0.3)
     filed = solve(p)
-    later = _with_new_complaints(p, filed, 25)
+    later = with_new_complaints(p, filed, 25)
     as_of = WORKDAYS[20]
     return later, filed, as_of, replan(later, filed, as_of, 2)
 

@@ -3,12 +3,11 @@ plan and the replan that solving one chunk after another gives, byte for byte: a
 answer is taken only when nothing was applied since its model was made."""
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from helpers.planning_builders import WORKDAYS, demand, random_problem
+from helpers.planning_builders import WORKDAYS, random_problem, with_new_complaints
 from ortools.sat.python import cp_model
 
 from jointinspect.models.plan_problem import PlanningProblem
@@ -60,29 +59,10 @@ def test_the_plan_is_the_one_solved_chunk_after_chunk(
     assert ahead.metrics == alone.metrics
 
 
-def _later(p: PlanningProblem, plan: PlanResult, n: int) -> PlanningProblem:
-    """``p`` and a complaint for each of the first ``n`` enterprises the plan visits."""
-    received = WORKDAYS[20]
-    visited = sorted({v.uscc: v for v in plan.visits}.values(), key=lambda v: v.uscc)[:n]
-    added = [
-        demand(
-            f"T-NEW-{k:03d}",
-            v.tasks[0].department,
-            f"{v.tasks[0].department}-ON",
-            v.uscc,
-            "complaint",
-            received,
-            received + dt.timedelta(days=14),
-        )
-        for k, v in enumerate(visited)
-    ]
-    return dataclasses.replace(p, demands=[*p.demands, *added])
-
-
 def test_the_replan_is_the_one_solved_chunk_after_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
     p = random_problem(3_000, 5, officers_per_1000=3.0, rate=0.3)
     filed = solve(p)
-    later = _later(p, filed, 40)
+    later = with_new_complaints(p, filed, 40)
     costs = dataclasses.replace(change_cost.ChangeCosts.default(), deterministic_budget=BUDGET)
     two = dataclasses.replace(SchedulerParams.default(), cpus=2)
     with _turns_seen(change_cost, monkeypatch) as seen:
