@@ -55,5 +55,5 @@ def test_filing_refuses_what_the_checker_finds(sqlite_engine: Engine, sqlite_url
             key=CodeKey("k1", b"k" * 32),
             filed_by="t",
             now=dt.datetime(2025, 6, 20, tzinfo=dt.UTC),
-            check=hard_rule_check(Settings(db=sqlite_url)),
+            check=hard_rule_check(Settings(db=sqlite_url).options()),
         )
