@@ -230,7 +230,7 @@ def test_what_a_revision_holds_of_the_tables_leaves_out_only_the_draws(
     )
     with engine.begin() as conn:
         revision = conn.execute(text("SELECT max(id) FROM plan_revision")).scalar_one()
-        held = dict(conn.execute(text(held_sql), {"r": revision}).tuples().all())
+        held = {d: u for d, u in conn.execute(text(held_sql), {"r": revision})}
         drawn = sorted(d for d in held if is_drawn_id(d))
         assert drawn and len(drawn) < len(held)
         # A table row under a drawn demand's id (what the importer refuses to make).
