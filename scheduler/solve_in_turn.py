@@ -4,7 +4,7 @@ The plan's improvement (:mod:`improve`) and the replan's rebalance (:mod:`change
 go through their chunks in a fixed order: each chunk's model is made from the plan as
 the chunks before it left it, solved, and its answer applied when it lowers the
 objective. Few answers are applied (at 650,000 enterprises, 6 of 18 solves in a plan,
-about 10 of 53 in a night's replan of 1 % of them), so the next chunk's model, made
+15 of 53 in a night's replan of 1 % of them), so the next chunk's model, made
 from the plan as it stands now, is nearly always the one it will be in its turn.
 
 CP-SAT releases the GIL while it solves, and with one worker and no wall-time limit its
@@ -51,8 +51,8 @@ class SolveInTurn(Generic[Made]):
 
     ``settled(k)``: chunk k needs no solve as the plan stands (its cost is at its bound);
     asked again only after a change. ``prepare(k)``: chunk k's model from the plan as it
-    stands. ``ahead``: solve the next chunk beside the current one; without, every solve
-    runs in the caller's thread when its turn comes.
+    stands. ``pool``: two threads, for the current chunk's solve and the next one's; None:
+    every solve runs in the caller's thread when its turn comes.
     """
 
     def __init__(
