@@ -11,6 +11,13 @@ written in four groups of five, e.g. ``7KX3M-QW9RT-2HC8N-VB5ZJ``::
     │    enterprise, date, departments, officers and items of its visit or off-site check
     └ key id character: which key made the code, so keys rotate and old codes still verify
 
+Forty bits name a binding, not tell every binding apart: among the 170,000 checks of a
+district's quarter, two unrelated ones share their first forty bits about once in 75
+filings, and a district's codes accumulate over the years. The code of a binding that
+would take a code already issued for another is made with a *variant* (1, 2, …, written
+into the canonical binding as ``"variant"``), recorded with the code so that verification
+recomputes the same; variant 0 writes nothing, so every other code is as it always was.
+
 A district of a city's database issues codes that say so: four characters more in front,
 the district's six-digit area code in 20 bits (``9EV8`` is 310120 奉贤区), written as a
 group of their own, ``9EV8-7KX3M-QW9RT-2HC8N-VB5ZJ`` (24 characters, within the
@@ -214,9 +221,10 @@ class Binding:
     items: tuple[str, ...]
     demand_ids: tuple[str, ...]
 
-    def canonical(self) -> bytes:
-        """One unambiguous byte string: sorted JSON, so order and separators never matter."""
-        data = {
+    def canonical(self, variant: int = 0) -> bytes:
+        """One unambiguous byte string: sorted JSON, so order and separators never matter;
+        a ``variant`` other than 0 (see the module's note) is written in it."""
+        data: dict[str, object] = {
             "v": 1,
             "kind": self.kind,
             "uscc": self.uscc,
@@ -226,6 +234,8 @@ class Binding:
             "items": sorted(set(self.items)),
             "demands": sorted(set(self.demand_ids)),
         }
+        if variant:
+            data["variant"] = variant
         text = _CANONICAL_JSON.encode(data)
         return text.encode("utf-8")
 
@@ -265,9 +275,9 @@ def _base32(number: int, chars: int) -> str:
     return "".join(reversed(out))
 
 
-def _binding_part(binding: Binding, key: CodeKey) -> str:
+def _binding_part(binding: Binding, key: CodeKey, variant: int = 0) -> str:
     # hmac.digest: the same HMAC-SHA256 as hmac.new, in one call (OpenSSL's one-shot).
-    digest = hmac.digest(key.secret, _BINDING_DOMAIN + binding.canonical(), "sha256")
+    digest = hmac.digest(key.secret, _BINDING_DOMAIN + binding.canonical(variant), "sha256")
     return _encode(digest, BINDING_CHARS)
 
 
@@ -278,11 +288,11 @@ def _tag(head: str, binding_part: str, key: CodeKey) -> str:
     return _encode(hmac.digest(key.secret, message, "sha256"), TAG_CHARS)
 
 
-def issue_code(binding: Binding, key: CodeKey) -> str:
-    """The code for ``binding`` under ``key``, grouped for reading aloud; a district's
-    key puts the district in front."""
+def issue_code(binding: Binding, key: CodeKey, variant: int = 0) -> str:
+    """The code for ``binding`` (made with ``variant``) under ``key``, grouped for reading
+    aloud; a district's key puts the district in front."""
     head = (district_characters(key.district) if key.district else "") + key.char
-    part = _binding_part(binding, key)
+    part = _binding_part(binding, key, variant)
     body = head + part + _tag(head, part, key)
     return format_code(body + check_character(body))
 
@@ -350,6 +360,7 @@ def authenticating_key(parsed: ParsedCode, keys: Sequence[CodeKey]) -> CodeKey |
     return None
 
 
-def binding_matches(parsed: ParsedCode, binding: Binding, key: CodeKey) -> bool:
-    """True when ``binding`` (as the database holds it now) is what the code was made for."""
-    return hmac.compare_digest(_binding_part(binding, key), parsed.binding)
+def binding_matches(parsed: ParsedCode, binding: Binding, key: CodeKey, variant: int = 0) -> bool:
+    """True when ``binding`` (as the database holds it now), made with the ``variant`` on
+    record, is what the code was made for."""
+    return hmac.compare_digest(_binding_part(binding, key, variant), parsed.binding)

@@ -210,6 +210,9 @@ class InspectionCodeBase(SQLModel):
     revoked_at: dt.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    #: What the code's binding was made with (``models.codes``): 0 but for a check whose
+    #: plain code another check held, which verification must recompute the same way.
+    variant: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class InspectionCode(InspectionCodeBase, table=True):

@@ -47,7 +47,8 @@ from jointinspect.data.codes.bindings import (
     visit_fields,
 )
 from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_apart
-from jointinspect.data.codes.issue import codes_in_background
+from jointinspect.data.codes.issue import codes_in_background, issue_codes
+from jointinspect.data.codes.verification import recorded_binding
 from jointinspect.data.plans.carry import CarriedIds
 from jointinspect.data.plans.document import RevisionRows, latest_revision, read_revision_rows
 from jointinspect.data.plans.references import check_code_references
@@ -60,7 +61,7 @@ from jointinspect.models import (
     Visit,
     session_scope,
 )
-from jointinspect.models.codes import CodeKey
+from jointinspect.models.codes import Binding, CodeKey
 from jointinspect.models.core_table import table_of
 from jointinspect.models.errors import JointInspectError
 
@@ -248,6 +249,7 @@ def file_plan(
         say("writing the codes")
         # Binding fields built from rows (``data.bindings``) are already in canonical
         # order, so they are compared as they are — no need to serialise them.
+        is_fresh = [e.fields not in carried_codes for e in entries]
         codes = [carried_codes.get(e.fields) or next(fresh) for e in entries]
         stamp = now.astimezone(dt.UTC)
         # Shared rows keep their codes without a statement.
@@ -259,8 +261,17 @@ def file_plan(
             [*codes, *(e.code for e in old_entries if e.code)],
             previous.id if previous is not None else None,
         )
+        variants = _own_codes(conn, entries, codes, is_fresh, records, key)
         issued, kept = _issue(
-            conn, entries, codes, old_entries, records, key=key, revision_id=draft.id, now=stamp
+            conn,
+            entries,
+            codes,
+            variants,
+            old_entries,
+            records,
+            key=key,
+            revision_id=draft.id,
+            now=stamp,
         )
         revoked = _revoke(conn, entries, codes, old_entries, records, now=stamp)
         check_code_references(conn, draft.id)
@@ -496,10 +507,65 @@ def _records(conn: Connection, codes: Iterable[str], previous_id: int | None) ->
     return found
 
 
+#: Variants tried for one check before filing gives up: each is needed only when the
+#: one before names another check's code, which 40 bits make about a millionth as likely.
+MAX_VARIANT = 64
+
+
+def _own_codes(
+    conn: Connection,
+    entries: list[_Entry],
+    codes: list[str],
+    fresh: list[bool],
+    records: dict[str, str],
+    key: CodeKey,
+) -> list[int]:
+    """Give every fresh entry a code no other check holds, and return each entry's
+    variant (``models.codes``). ``codes`` and ``records`` are brought up to date in place.
+
+    A fresh code is its entry's own when neither another entry of this filing holds it
+    (a carried code, or a fresh one earlier in entry order) nor the database holds it
+    for another binding; one the database holds for the same binding and variant is the
+    same check planned again, whose code comes back. Otherwise the next variant is tried.
+    Without this, two checks whose bindings share their 40 bits got one code: the filing
+    failed on the codes' key, or a replan's new check took over an old check's code."""
+    variants = [0] * len(entries)
+    holder = {code: e.fields for e, code, new in zip(entries, codes, fresh, strict=True) if not new}
+    for i, entry in enumerate(entries):
+        if not fresh[i]:
+            continue
+        code, variant = codes[i], 0
+        while not _own_code(conn, code, entry.fields, variant, holder, records):
+            variant += 1
+            if variant > MAX_VARIANT:
+                raise RuntimeError(f"no code of {MAX_VARIANT} variants is free for {entry}")
+            code = issue_codes([entry.fields], key, variant)[0]
+            records.update(_records(conn, [code], None))
+        holder[code] = entry.fields
+        codes[i], variants[i] = code, variant
+    return variants
+
+
+def _own_code(
+    conn: Connection,
+    code: str,
+    fields: BindingFields,
+    variant: int,
+    holder: dict[str, BindingFields],
+    records: dict[str, str],
+) -> bool:
+    if code in holder:
+        return holder[code] == fields
+    if code not in records:
+        return True
+    return recorded_binding(conn, code) == (Binding(*fields), variant)
+
+
 def _issue(
     conn: Connection,
     entries: list[_Entry],
     codes: list[str],
+    variants: list[int],
     old: list[_Entry],
     records: dict[str, str],
     *,
@@ -514,7 +580,7 @@ def _issue(
     fresh: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []  # carried over: only the pointers change
     revived: list[dict[str, Any]] = []  # planned again after a replan had moved it
-    for entry, code in zip(entries, codes, strict=True):
+    for entry, code, variant in zip(entries, codes, variants, strict=True):
         pointers = {
             "revision_id": revision_id,
             "visit_id": entry.row_id if entry.kind == VISIT else None,
@@ -522,7 +588,7 @@ def _issue(
         }
         status = records.get(code)
         if status is None:
-            fresh.append({"code": code, **pointers})
+            fresh.append({"code": code, "variant": variant, **pointers})
             issued += 1
         elif status == "valid" and code in carried_codes:
             moved.append({"b_code": code, **pointers})

@@ -45,14 +45,15 @@ TAG_DOMAIN = b"jointinspect/code/tag/v1\x00"
 _PAIRS = [a + b for a in ALPHABET for b in ALPHABET]
 
 
-def issue_codes(fields: Iterable[BindingFields], key: CodeKey) -> list[str]:
-    """The code of each binding (fields in ``Binding`` order) under ``key``."""
+def issue_codes(fields: Iterable[BindingFields], key: CodeKey, variant: int = 0) -> list[str]:
+    """The code of each binding (fields in ``Binding`` order) under ``key``, made with
+    ``variant`` (``models.codes``: 0 for all but a code that another binding holds)."""
     secret = key.secret
     head = (district_characters(key.district) if key.district else "") + key.char
     bodies = []
     for f in fields:
         binding = _base32(
-            hmac.digest(secret, BINDING_DOMAIN + canonical(f), "sha256"), BINDING_CHARS
+            hmac.digest(secret, BINDING_DOMAIN + canonical(f, variant), "sha256"), BINDING_CHARS
         )
         front = head + binding
         tag = _base32(hmac.digest(secret, TAG_DOMAIN + front.encode("ascii"), "sha256"), TAG_CHARS)
@@ -143,15 +144,16 @@ def _issue_packed(packed: bytes, key: CodeKey) -> list[str]:
     )
 
 
-def canonical(fields: BindingFields) -> bytes:
-    """``Binding(*fields).canonical()``: its sorted JSON, written directly."""
+def canonical(fields: BindingFields, variant: int = 0) -> bytes:
+    """``Binding(*fields).canonical(variant)``: its sorted JSON, written directly."""
     kind, uscc, date, departments, officers, items, demands = fields
     text = (
         f'{{"date":"{date.isoformat()}","demands":[{_strings(demands)}],'
         f'"departments":[{_strings(departments)}],"items":[{_strings(items)}],'
         f'"kind":{encode_basestring(kind)},'
         f'"officers":[{_strings(f"{d}:{i}" for d, i in officers)}],'
-        f'"uscc":{encode_basestring(uscc)},"v":1}}'
+        f'"uscc":{encode_basestring(uscc)},"v":1'
+        + (f',"variant":{int(variant)}}}' if variant else "}")
     )
     return text.encode("utf-8")
 

@@ -129,7 +129,11 @@ def verify_code(code: str, *, engine: Engine, keys: KeyRing) -> Verification:
                 "this code was issued with the district's key but is not in this database",
             )
         binding, details = _on_record(conn, record)
-    if binding is None or record.key_id != key.id or not binding_matches(parsed, binding, key):
+    if (
+        binding is None
+        or record.key_id != key.id
+        or not binding_matches(parsed, binding, key, record.variant)
+    ):
         return Verification(
             FORGED,
             shown,
@@ -201,6 +205,7 @@ _HOLDER = func.coalesce(
 )
 _RECORD = select(
     _CODES.c.key_id,
+    _CODES.c.variant,
     _CODES.c.status,
     _CODES.c.replaced_by,
     _CODES.c.visit_id,
@@ -222,6 +227,17 @@ _RECORD = select(
     .outerjoin(_CHECKS, _CHECKS.c.id == _CODES.c.offsite_id)
     .outerjoin(_FIRMS, _FIRMS.c.uscc == func.coalesce(_VISITS.c.uscc, _CHECKS.c.uscc))
 )
+
+
+def recorded_binding(conn: Connection, code: str) -> tuple[Binding, int] | None:
+    """What the issued ``code`` is on record for: the binding its visit or off-site check
+    has in the database, and the variant it was made with (None: not on record, or its
+    check is gone)."""
+    record = conn.execute(_RECORD.where(_CODES.c.code == code)).first()
+    if record is None:
+        return None
+    binding, _details = _on_record(conn, record)
+    return None if binding is None else (binding, record.variant)
 
 
 def _on_record(conn: Connection, record: Any) -> tuple[Binding | None, dict[str, Any]]:

@@ -37,18 +37,35 @@ VISITS = st.builds(
 OFFSITE = st.builds(offsite_fields, TEXT, DAYS, TEXT, TEXT, TEXT)
 
 
+VARIANTS = st.sampled_from([0, 0, 1, 2, 17])
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(VISITS | OFFSITE, min_size=1, max_size=6), st.sampled_from(KEYS))
+@given(st.lists(VISITS | OFFSITE, min_size=1, max_size=6), st.sampled_from(KEYS), VARIANTS)
 def test_bulk_codes_are_the_codes_issued_one_by_one(
-    fields: list[BindingFields], key: CodeKey
+    fields: list[BindingFields], key: CodeKey, variant: int
 ) -> None:
-    assert issue_codes(fields, key) == [issue_code(Binding(*f), key) for f in fields]
+    assert issue_codes(fields, key, variant) == [
+        issue_code(Binding(*f), key, variant) for f in fields
+    ]
 
 
 @settings(max_examples=300, deadline=None)
-@given(VISITS | OFFSITE)
-def test_canonical_text_is_the_bindings_own(fields: BindingFields) -> None:
-    assert canonical(fields) == Binding(*fields).canonical()
+@given(VISITS | OFFSITE, VARIANTS)
+def test_canonical_text_is_the_bindings_own(fields: BindingFields, variant: int) -> None:
+    assert canonical(fields, variant) == Binding(*fields).canonical(variant)
+
+
+def test_a_variant_makes_another_code_and_variant_0_the_code_of_old() -> None:
+    fields = offsite_fields("91310120MA1H00001A", dt.date(2025, 12, 31), "RS", "I", "D")
+    # Variant 0 writes nothing into the binding: the canonical text codes always had.
+    assert canonical(fields) == (
+        b'{"date":"2025-12-31","demands":["D"],"departments":["RS"],"items":["I"],'
+        b'"kind":"offsite","officers":[],"uscc":"91310120MA1H00001A","v":1}'
+    )
+    assert canonical(fields, 2).endswith(b'"v":1,"variant":2}')
+    codes = {issue_codes([fields], KEYS[0], variant)[0] for variant in range(5)}
+    assert len(codes) == 5
 
 
 def test_officers_sort_as_text_not_as_pairs() -> None:
