@@ -153,15 +153,17 @@ def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
 
 def frozen_draw(rows: RevisionRows) -> list[Draw]:
     """The drawn demands (``R:{department}:{item}:{uscc}``) a revision holds."""
-    seen: dict[str, Draw] = {}
-    tasks = [(t.demand_id, v.uscc) for v in rows.visits for t in rows.tasks.get(v.id, ())]
-    tasks += [(o.demand_id, o.uscc) for o in rows.offsite]
-    tasks += [(u.demand_id, u.uscc) for u in rows.unscheduled]
-    for demand_id, uscc in tasks:
-        if is_drawn_id(demand_id):
-            _, department, item, _ = demand_id.split(":", 3)
-            seen[demand_id] = Draw(department, item, uscc, "")
-    return [seen[k] for k in sorted(seen)]
+    held: dict[str, str] = {}  # drawn demand id → its enterprise
+    for v in rows.visits:
+        for t in rows.tasks.get(v.id, ()):
+            held[t.demand_id] = v.uscc
+    held.update((o.demand_id, o.uscc) for o in rows.offsite)
+    held.update((u.demand_id, u.uscc) for u in rows.unscheduled)
+    drawn = []
+    for demand_id in sorted(filter(is_drawn_id, held)):
+        _, department, item, _ = demand_id.split(":", 3)
+        drawn.append(Draw(department, item, held[demand_id], ""))
+    return drawn
 
 
 def checked_draw(

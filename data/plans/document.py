@@ -13,9 +13,10 @@ China time (``+08:00``), as the contract's example shows.
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from operator import attrgetter
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy import select as core_select
@@ -346,16 +347,25 @@ def ordered_visits(rows: RevisionRows) -> list[OrderedVisit]:
     demand, officers by department), built from the rows without a document: a replan
     and the hard-rule check need this order, not the document's hundreds of thousands
     of objects."""
+    tasks, officers = rows.tasks, rows.officers
     visits = [
         OrderedVisit(
-            row,
-            tuple(sorted(rows.tasks[row.id], key=lambda x: (x.demand_id, x.department))),
-            tuple(sorted(rows.officers[row.id], key=lambda x: (x.department, x.id))),
+            row, _in_order(tasks[row.id], _TASK_ORDER), _in_order(officers[row.id], _OFFICER_ORDER)
         )
         for row in rows.visits
     ]
     visits.sort(key=lambda v: visit_sort_key(v.row.date, v.row.order, v.row.uscc, v.tasks))
     return visits
+
+
+_Ref = TypeVar("_Ref", TaskRef, OfficerRef)
+_TASK_ORDER = attrgetter("demand_id", "department")
+_OFFICER_ORDER = attrgetter("department", "id")
+
+
+def _in_order(refs: list[_Ref], order: Callable[[_Ref], Any]) -> tuple[_Ref, ...]:
+    # Most visits have one task; sorting a list of one still calls its key.
+    return tuple(refs) if len(refs) < 2 else tuple(sorted(refs, key=order))
 
 
 def ordered_offsite(rows: RevisionRows) -> list[StoredOffsite]:

@@ -184,3 +184,18 @@ def test_a_tampered_plan_is_reported_not_crashed_on(base) -> None:  # type: igno
     task = dataclasses.replace(plan.visits[0].tasks[0], demand_id="NO-SUCH-DEMAND")
     unknown = _replace_visit(plan, 0, tasks=(task, *plan.visits[0].tasks[1:]))
     assert any("NO-SUCH-DEMAND is not a demand" in v for v in check(problem, unknown))
+
+
+def test_a_slot_taken_twice_is_named_per_officer_and_day_in_order(base) -> None:  # type: ignore[no-untyped-def]
+    """Rule 3 names each officer-day whose slot is taken twice, with that day's slots in
+    visit order, sorted by officer and day; other officer-days are not named."""
+    p, plan = base
+    i1, i3 = _visit(plan, "d1"), _visit(plan, "d3")
+    v1 = plan.visits[i1]
+    clash = _replace_visit(plan, i3, date=v1.date, order=v1.order, inspectors=v1.inspectors)
+    found = [v for v in check(p, clash) if v.startswith("rule 3")]
+    orders = [v.order for v in clash.visits if v.date == v1.date and v.inspectors == v1.inspectors]
+    assert found == [
+        f"rule 3: officer {oid} has two visits in one slot on {v1.date}: {orders}"
+        for oid in sorted(o.id for o in v1.inspectors)
+    ]
