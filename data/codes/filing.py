@@ -238,8 +238,14 @@ def file_plan(
         entries = _entries(rest_new)
         old_entries = _entries(rest_old) if rest_old is not None else []
         carried_codes = {e.fields: e.code for e in old_entries if e.code}
+        # With the check in a process of its own, the codes are made here: a third
+        # process on two cores only shared them, and its start and the fields sent to it
+        # cost 2.5 CPU seconds of a 650,000-enterprise district's filing (10.0–10.6 s
+        # against 8.6–9.0 s, the multi profile).
         with codes_in_background(
-            [e.fields for e in entries if e.fields not in carried_codes], key
+            [e.fields for e in entries if e.fields not in carried_codes],
+            key,
+            background=apart is None,
         ) as fresh_codes:
             if apart is None:
                 say(f"checking revision {draft.revision} against the hard rules")

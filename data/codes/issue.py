@@ -97,16 +97,17 @@ BACKGROUND_CODES = 20_000
 
 @contextmanager
 def codes_in_background(
-    fields: list[BindingFields], key: CodeKey
+    fields: list[BindingFields], key: CodeKey, *, background: bool = True
 ) -> Iterator[Callable[[], list[str]]]:
     """Make the codes of ``fields`` in a second process while the caller goes on, and
     yield the function that waits for them. A first filing spends seconds on its
     hard-rule check and seconds on its codes, and the two do not depend on each other:
     on two cores they take the time of the longer. The codes are :func:`issue_codes`'
     either way; they are made in this process instead when there are few, when the
-    machine has one CPU, or when no process can be started. A process is spawned, not
-    forked: the filing holds a database connection and the libraries' threads."""
-    if len(fields) < BACKGROUND_CODES or (os.cpu_count() or 1) < 2:
+    machine has one CPU, when no process can be started, or when not ``background``
+    (the check has a process of its own already). A process is spawned, not forked: the
+    filing holds a database connection and the libraries' threads."""
+    if not background or len(fields) < BACKGROUND_CODES or (os.cpu_count() or 1) < 2:
         yield lambda: issue_codes(fields, key)
         return
     try:

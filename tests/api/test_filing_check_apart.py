@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import jointinspect.data.codes.filing as filing_module
+import jointinspect.data.codes.issue as issue_module
 import jointinspect.filing as filing_api
 from jointinspect.data.bundle.errors import CalendarFileInvalid
 from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_apart
@@ -76,6 +77,22 @@ def _file(world: World, engine: Engine, said: list[str] | None = None, **setting
     )
 
 
+def _counted_codes_processes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Codes made in a second process for any draft on two CPUs; the list of those
+    processes started."""
+    monkeypatch.setattr(issue_module, "BACKGROUND_CODES", 1)
+    monkeypatch.setattr(issue_module.os, "cpu_count", lambda: 2)
+    started: list[object] = []
+    real = issue_module.ProcessPoolExecutor
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        started.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(issue_module, "ProcessPoolExecutor", counted)
+    return started
+
+
 def _filed_state(engine: Engine) -> list[list[tuple[Any, ...]]]:
     """Everything filing writes: revisions' status, rows' codes, the codes' records."""
     with engine.connect() as conn:
@@ -102,12 +119,16 @@ def test_a_draft_checked_apart_is_filed_as_one_checked_here(
     (tmp_path / "here").mkdir()
     here = copy_world(filed_template, tmp_path / "here", district=tmp_path / "here")
     here_engine = make_engine(here.url)
+    # Every draft's codes would be made in a process of their own, but for the check's.
+    codes_processes = _counted_codes_processes(monkeypatch)
     try:
         for world, engine in ((filed_world, filed_engine), (here, here_engine)):
             _plan(world, engine)
         said: list[str] = []
         _file(filed_world, filed_engine, said)
         assert verdicts == [[]], "the draft was not checked in a process of its own"
+        # Beside the check's process, a third for the codes only shared two cores.
+        assert codes_processes == [], "the codes were made in a third process"
         assert said[:2] == [
             "waiting for the plans lock",
             "checking revision 2 against the hard rules, in a second process",
@@ -116,6 +137,7 @@ def test_a_draft_checked_apart_is_filed_as_one_checked_here(
         monkeypatch.setattr(filing_api, "CHECK_APART_FROM", None)
         _file(here, here_engine)
         assert len(verdicts) == 1
+        assert len(codes_processes) == 1, "checked here, the codes go to a second process"
         assert _filed_state(filed_engine) == _filed_state(here_engine)
     finally:
         here_engine.dispose()
