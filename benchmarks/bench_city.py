@@ -520,7 +520,8 @@ def main() -> None:
         f"{idle_mib:.0f} MiB; load average {load_before:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after (on {os.cpu_count()} CPUs)"
     )
-    print("plans on Ray byte for byte the local engine's: yes")
+    if "plan" in jobs:  # a replan's revisions are said in its own report
+        print("plans on Ray byte for byte the local engine's: yes")
     print("\n".join(report))
     print(json.dumps({k: v for k, v in figures.items() if k != "ray_start"}))
 
