@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 
 import pytest
 from helpers import city_world
+from helpers.codes_processes import counted_codes_processes
 from helpers.replan_world import QUARTER, World, copy_world, drop_a_drawn_check
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import jointinspect.data.codes.filing as filing_module
-import jointinspect.data.codes.issue as issue_module
 import jointinspect.filing as filing_api
 from jointinspect.data.bundle.errors import CalendarFileInvalid
 from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_apart
@@ -77,22 +77,6 @@ def _file(world: World, engine: Engine, said: list[str] | None = None, **setting
     )
 
 
-def _counted_codes_processes(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Codes made in a second process for any draft on two CPUs; the list of those
-    processes started."""
-    monkeypatch.setattr(issue_module, "BACKGROUND_CODES", 1)
-    monkeypatch.setattr(issue_module.os, "cpu_count", lambda: 2)
-    started: list[object] = []
-    real = issue_module.ProcessPoolExecutor
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        started.append(args)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(issue_module, "ProcessPoolExecutor", counted)
-    return started
-
-
 def _filed_state(engine: Engine) -> list[list[tuple[Any, ...]]]:
     """Everything filing writes: revisions' status, rows' codes, the codes' records."""
     with engine.connect() as conn:
@@ -120,7 +104,7 @@ def test_a_draft_checked_apart_is_filed_as_one_checked_here(
     here = copy_world(filed_template, tmp_path / "here", district=tmp_path / "here")
     here_engine = make_engine(here.url)
     # Every draft's codes would be made in a process of their own, but for the check's.
-    codes_processes = _counted_codes_processes(monkeypatch)
+    codes_processes = counted_codes_processes(monkeypatch)
     try:
         for world, engine in ((filed_world, filed_engine), (here, here_engine)):
             _plan(world, engine)

@@ -4,6 +4,7 @@ import datetime as dt
 import random
 
 import pytest
+from helpers.codes_processes import counted_codes_processes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -118,16 +119,7 @@ def test_codes_made_in_a_second_process_are_the_same(
     ]
     if subclassed:
         fields[0] = (_Kind(fields[0][0]), *fields[0][1:])  # type: ignore[assignment]
-    monkeypatch.setattr(issue, "BACKGROUND_CODES", 10)
-    monkeypatch.setattr(issue.os, "cpu_count", lambda: 2)
-    started: list[object] = []
-    real = issue.ProcessPoolExecutor
-
-    def counted(*args: object, **kwargs: object) -> object:
-        started.append(args)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(issue, "ProcessPoolExecutor", counted)
+    started = counted_codes_processes(monkeypatch, from_codes=10)
     with issue.codes_in_background(fields, KEYS[2]) as made:
         codes = made()
     assert started, "a second process must make the codes for this test to mean something"
