@@ -514,7 +514,8 @@ def _records(conn: Connection, codes: Iterable[str], previous_id: int | None) ->
 
 
 #: Variants tried for one check before filing gives up: each is needed only when the
-#: one before names another check's code, which 40 bits make about a millionth as likely.
+#: one before names another check's code too (among a district's 300,000 codes, about one
+#: chance in three million).
 MAX_VARIANT = 64
 
 
