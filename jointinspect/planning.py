@@ -153,7 +153,9 @@ def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
 
 def frozen_draw(rows: RevisionRows) -> list[Draw]:
     """The drawn demands (``R:{department}:{item}:{uscc}``) a revision holds."""
-    held: dict[str, str] = {}  # drawn demand id → its enterprise
+    # Every demand id the revision holds → its enterprise (the last row's, in the order
+    # visits, off-site checks, unscheduled); the drawn ones are kept below.
+    held: dict[str, str] = {}
     for v in rows.visits:
         for t in rows.tasks.get(v.id, ()):
             held[t.demand_id] = v.uscc
