@@ -29,11 +29,11 @@ from sqlalchemy.exc import OperationalError as DatabaseError
 
 from jointinspect import __version__
 from jointinspect.data.districts.registry import describe, register_district, registered_districts
-from jointinspect.models import create_schema, make_engine, migrations
+from jointinspect.models import create_schema, make_engine, schema_revision
 from jointinspect.models.db import district_url
 from jointinspect.models.districts import ENGINE_OPTION, District, check_area_code
 from jointinspect.models.errors import JointInspectError
-from jointinspect.models.migrations import Revision
+from jointinspect.models.schema_revision import Revision, revision_of
 
 __all__ = [
     "DatabaseError",
@@ -330,8 +330,12 @@ def check_schema(engine: Engine) -> None:
 def schema_state(engine: Engine) -> SchemaState:
     """Where ``engine``'s schema stands: one query for a database with a revision, one
     more for one without."""
+    revision = revision_of(engine)
+    if revision == schema_revision.HEAD:  # nearly every command's case, known without Alembic
+        return SchemaState(revision, revision, SchemaStatus.CURRENT)
+    from jointinspect.models import migrations
+
     head = migrations.head()
-    revision = migrations.revision_of(engine)
     if revision is None:
         made = inspect(engine).has_table(_MARK_TABLE)
         status = SchemaStatus.BEFORE_MIGRATIONS if made else SchemaStatus.EMPTY
@@ -370,6 +374,8 @@ def upgrade_database(url: str, *, district: str | None = None) -> SchemaUpgrade:
             return SchemaUpgrade(_shown(engine), state.head, state.head, None, ())
         if state.status in (SchemaStatus.EMPTY, SchemaStatus.NEWER):
             check_schema(engine)  # raises the error of either
+        from jointinspect.models import migrations
+
         steps = migrations.upgrade(engine)
     finally:
         engine.dispose()

@@ -17,7 +17,6 @@ from jointinspect.models import (  # noqa: F401  (registers tables)
     risk_models,
 )
 from jointinspect.models.districts import ENGINE_OPTION, District, district_of
-from jointinspect.models.migrations import stamp_head, stored_revision
 
 DEFAULT_DB_URL = "sqlite:///jointinspect.db"
 
@@ -116,6 +115,10 @@ def create_schema(engine: Engine) -> None:
     tables made here beside an older schema would collide with the migration that adds
     them.
     """
+    # Here, not at the top: Alembic is for making and migrating a database, and every
+    # command that only opens one would load it (``models.schema_revision``).
+    from jointinspect.models.migrations import stamp_head, stored_revision
+
     with engine.begin() as conn:
         if stored_revision(conn) is not None:
             return

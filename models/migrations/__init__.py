@@ -4,8 +4,9 @@
 - A new database is made from the models (``create_schema``) and stamped at the head.
 - ``upgrade`` brings an older one to the head; a database made by 0.1.0, before
   migrations (tables, no ``alembic_version``), is first stamped as :data:`BASELINE`.
-- ``revision_of`` reads a database's revision in one query, for the check every command
-  makes when it opens a database.
+- ``revision_of`` (``models.schema_revision``, which needs no Alembic) reads a
+  database's revision in one query, for the check every command makes when it opens a
+  database; ``HEAD`` there names the newest revision, and a new revision moves it.
 
 Migrations always run on a connection the code hands to Alembic (``env.py``), never from
 an ini file. A change to the models needs a revision; ``python -m
@@ -34,12 +35,12 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.sql.sqltypes import AutoString
 
 from jointinspect.models.errors import JointInspectError
+from jointinspect.models.schema_revision import VERSION_TABLE, Revision, read_version
 
 #: The folder holding ``env.py`` and ``versions/``; tests point it at a copy.
 LOCATION = Path(__file__).resolve().parent
 #: The revision of the schema that shipped as 0.1.0, before migrations.
 BASELINE = "0001"
-VERSION_TABLE = "alembic_version"
 #: Tables in the project database that JointInspect's models do not own: the nightly
 #: daemon's APScheduler job store (``cli/daemon.py`` ``JOBS_TABLE``) makes its own.
 NOT_OURS = frozenset({"apscheduler_jobs", VERSION_TABLE})
@@ -53,14 +54,6 @@ _PG_LOCK = int.from_bytes(hashlib.sha256(b"jointinspect.migrations").digest()[:8
 
 class MigrationFailedError(JointInspectError):
     """A migration failed or left the database inconsistent, so none of it was kept."""
-
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """One migration: its id and what it does (the first line of its message)."""
-
-    id: str
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,25 +106,7 @@ def stored_revision(conn: Connection) -> str | None:
     joined by ``+``, a revision this code does not know."""
     if not inspect(conn).has_table(VERSION_TABLE):
         return None
-    return _read_version(conn)
-
-
-def revision_of(engine: Engine) -> str | None:
-    """:func:`stored_revision` in one query, on a connection of its own: what every
-    command pays to check the database it opens."""
-    with engine.connect() as conn:
-        try:
-            return _read_version(conn)
-        except DBAPIError:
-            conn.rollback()  # PostgreSQL refuses anything more in a failed transaction
-            if inspect(conn).has_table(VERSION_TABLE):
-                raise
-            return None
-
-
-def _read_version(conn: Connection) -> str | None:
-    rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
-    return "+".join(sorted(rows)) or None
+    return read_version(conn)
 
 
 def stamp_head(conn: Connection) -> None:

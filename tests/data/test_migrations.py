@@ -27,7 +27,7 @@ from jointinspect.database import (
     schema_state,
     upgrade_database,
 )
-from jointinspect.models import create_schema, make_engine, migrations
+from jointinspect.models import create_schema, make_engine, migrations, schema_revision
 from jointinspect.models.migrations import MigrationFailedError
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -60,6 +60,31 @@ def test_the_first_revision_is_the_0_1_0_baseline() -> None:
     assert migrations.BASELINE == "0001"
     assert migrations.pending(None)[0] == migrations.Revision(
         "0001", "Baseline: the schema of jointinspect 0.1.0"
+    )
+
+
+def test_the_head_every_command_checks_without_alembic_is_alembic_s() -> None:
+    assert migrations.head() == schema_revision.HEAD, (
+        f"a revision was added: set HEAD = {migrations.head()!r} in models/schema_revision.py"
+    )
+
+
+def test_a_database_behind_the_head_is_older_though_the_fast_check_knows_only_the_head(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        create_schema(engine)
+        before = f"{int(migrations.head()) - 1:04d}"
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": before})
+        state = schema_state(engine)
+    finally:
+        engine.dispose()
+    assert (state.revision, state.head, state.status) == (
+        before,
+        migrations.head(),
+        SchemaStatus.OLDER,
     )
 
 
