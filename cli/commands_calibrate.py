@@ -15,7 +15,7 @@ from rich.table import Table
 
 from jointinspect.cli.city_options import DistrictOption
 from jointinspect.cli.commands_grade import GradingConfigOption, parse_date
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for, starting
 from jointinspect.cli.model_tables import figure, print_validation
 
 # The library is imported where it is used: it brings scikit-learn and SciPy, seconds
@@ -96,8 +96,9 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Learn the risk model from past inspections and compare it with the default."""
-        from jointinspect.calibration import calibrate_district, check_export_path, write_export
-        from jointinspect.options import grading_config
+        with starting():
+            from jointinspect.calibration import calibrate_district, check_export_path, write_export
+            from jointinspect.options import grading_config
 
         settings = settings_for(ctx, db)
         config = grading_config(settings.options(), config_file)

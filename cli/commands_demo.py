@@ -15,6 +15,7 @@ from jointinspect.cli.context import (
     parse_quarter,
     reports_errors,
     settings_for,
+    starting,
     working_calendar,
 )
 from jointinspect.models.quarter import Quarter
@@ -78,7 +79,8 @@ def register(app: typer.Typer) -> None:
 
         # Imported here: the pipeline pulls in the solver, charts and all; `--help` and the
         # other commands should not pay for that at start-up.
-        from jointinspect.demo import run_demo
+        with starting():
+            from jointinspect.demo import run_demo
 
         try:
             summary = run_demo(

@@ -15,6 +15,7 @@ from jointinspect.cli.context import (
     open_engine,
     reports_errors,
     settings_for,
+    starting,
     working_calendar,
 )
 
@@ -46,13 +47,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Say in words why: a visit, an enterprise's grade, or a demand's fate."""
         # Here, not at the top: the explanations load the planning and grading libraries.
-        from jointinspect.explaining import (
-            ExplainUsageError,
-            explain_demand_lines,
-            explain_enterprise,
-            explain_visit_lines,
-        )
-        from jointinspect.options import grading_config
+        with starting():
+            from jointinspect.explaining import (
+                ExplainUsageError,
+                explain_demand_lines,
+                explain_enterprise,
+                explain_visit_lines,
+            )
+            from jointinspect.options import grading_config
 
         given = [
             name

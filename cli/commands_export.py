@@ -12,6 +12,7 @@ from jointinspect.cli.context import (
     open_engine,
     reports_errors,
     settings_for,
+    starting,
 )
 
 #: ``jointinspect.exporting.FORMATS``, spelled out for the help: that module loads
@@ -88,7 +89,8 @@ def register(app: typer.Typer) -> None:
         计划信息 sheet and a sheet per department; ics one calendar per department and per
         officer; qr one image per visit holding its code (or --base-url/v/CODE).
         """
-        from jointinspect.exporting import FOLDER_FORMATS, FORMATS, export_plan
+        with starting():
+            from jointinspect.exporting import FOLDER_FORMATS, FORMATS, export_plan
 
         if fmt not in FORMATS:
             raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")

@@ -15,6 +15,7 @@ from jointinspect.cli.context import (
     open_engine,
     reports_errors,
     settings_for,
+    starting,
 )
 
 # jointinspect.filing is imported in the commands: it loads the database layer and the
@@ -42,7 +43,8 @@ def register(app: typer.Typer) -> None:
         The previously filed revision is superseded; codes of visits that changed are
         revoked and name their replacement.
         """
-        from jointinspect.filing import file_quarter
+        with starting():
+            from jointinspect.filing import file_quarter
 
         settings = settings_for(ctx, db)
         options = settings.options()
@@ -79,7 +81,8 @@ def register(app: typer.Typer) -> None:
         A draft is a proposal: `plan` replaces it, `replan` drops a stale one by itself,
         and this drops it by hand. Filed revisions are the record and are never discarded.
         """
-        from jointinspect.filing import discard_draft
+        with starting():
+            from jointinspect.filing import discard_draft
 
         settings = settings_for(ctx, db)
         engine = open_engine(settings, district=district)

@@ -28,6 +28,7 @@ from jointinspect.cli.context import (
     open_engine,
     reports_errors,
     settings_for,
+    starting,
 )
 from jointinspect.cli.model_tables import print_validation
 from jointinspect.models.timezones import CHINA
@@ -156,16 +157,17 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Grade every enterprise by credit and risk (A low … D high), with reasons."""
-        from jointinspect.grading import (
-            adopted_model,
-            evaluate_district,
-            evaluation_cutoff,
-            grade_and_store,
-            grading_model,
-            model_name,
-            write_csv,
-        )
-        from jointinspect.options import grading_config
+        with starting():
+            from jointinspect.grading import (
+                adopted_model,
+                evaluate_district,
+                evaluation_cutoff,
+                grade_and_store,
+                grading_model,
+                model_name,
+                write_csv,
+            )
+            from jointinspect.options import grading_config
 
         settings = settings_for(ctx, db)
         config = grading_config(settings.options(), config_file)

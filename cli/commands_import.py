@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from jointinspect.cli.city_options import DistrictOption
-from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for
+from jointinspect.cli.context import DbOption, open_engine, reports_errors, settings_for, starting
 
 # The import workflow is loaded when the command runs, not for `import --help`.
 if TYPE_CHECKING:
@@ -112,7 +112,8 @@ def register(app: typer.Typer) -> None:
         changes nothing; a later bundle may hold only what changed (new triggers,
         outcomes …).
         """
-        from jointinspect.importing import BundleInvalid, check_bundle_dir, import_bundle
+        with starting():
+            from jointinspect.importing import BundleInvalid, check_bundle_dir, import_bundle
 
         check_bundle_dir(bundle)
         settings = settings_for(ctx, db)

@@ -23,6 +23,7 @@ from jointinspect.cli.context import (
     parse_quarter,
     reports_errors,
     settings_for,
+    starting,
     working_calendar,
 )
 
@@ -66,7 +67,8 @@ def register(app: typer.Typer) -> None:
         db: DbOption = None,
     ) -> None:
         """Make a draft plan revision for a quarter and print its metrics."""
-        from jointinspect.planning import plan_quarter
+        with starting():
+            from jointinspect.planning import plan_quarter
 
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter)

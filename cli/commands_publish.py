@@ -15,6 +15,7 @@ from jointinspect.cli.context import (
     parse_quarter,
     reports_errors,
     settings_for,
+    starting,
 )
 from jointinspect.models.timezones import CHINA
 
@@ -105,7 +106,8 @@ def register(app: typer.Typer) -> None:
         No officer, inspection code, complaint or enterprise grade is published. A special
         plan is published within a month of its approval; later needs --late.
         """
-        from jointinspect.publishing import publish_quarter
+        with starting():
+            from jointinspect.publishing import publish_quarter
 
         q = parse_quarter(quarter.strip().upper())
         approval_given = _special(special, approval, approved_on, late)

@@ -20,6 +20,7 @@ from jointinspect.cli.context import (
     open_engine,
     reports_errors,
     settings_for,
+    starting,
 )
 
 # jointinspect.exporting (openpyxl, HTTP client …) is imported when the command runs.
@@ -53,8 +54,9 @@ def register(app: typer.Typer) -> None:
         endpoint's `deadline`, 30 s by default) for the whole reply. A district of a
         city's database pushes its own shares, to the endpoints of its own file.
         """
-        from jointinspect.exporting import load_endpoint_specs, push_plan, resolve_tokens
-        from jointinspect.models.districts import district_of
+        with starting():
+            from jointinspect.exporting import load_endpoint_specs, push_plan, resolve_tokens
+            from jointinspect.models.districts import district_of
 
         settings = settings_for(ctx, db)
         engine = open_engine(settings, district=district)

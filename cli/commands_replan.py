@@ -26,6 +26,7 @@ from jointinspect.cli.context import (
     parse_quarter,
     reports_errors,
     settings_for,
+    starting,
 )
 
 # The replanning workflow and the daemon (the planner, APScheduler) are imported when a
@@ -77,7 +78,8 @@ def register(app: typer.Typer) -> None:
         replans with as little change as possible and files the revision (new codes for
         changed visits, old ones revoked). Prints what changed.
         """
-        from jointinspect.replanning import replan_quarter
+        with starting():
+            from jointinspect.replanning import replan_quarter
 
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter)

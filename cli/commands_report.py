@@ -18,6 +18,7 @@ from jointinspect.cli.context import (
     parse_quarter,
     reports_errors,
     settings_for,
+    starting,
 )
 
 # The report (matplotlib, the grading libraries) is imported when the command runs, not
@@ -67,8 +68,9 @@ def register(app: typer.Typer) -> None:
         visit and lift, the adopted risk model's out-of-time validation beside the default's,
         officer workload, visits by town, enterprise ratings, revisions.
         """
-        from jointinspect.options import grading_config
-        from jointinspect.reporting import make_report
+        with starting():
+            from jointinspect.options import grading_config
+            from jointinspect.reporting import make_report
 
         settings = settings_for(ctx, db)
         q = parse_quarter(quarter.strip().upper())

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 import typer
 from pydantic import Field, ValidationError
 
-from jointinspect.cli.context import DbOption, reports_errors, settings_for
+from jointinspect.cli.context import DbOption, reports_errors, settings_for, starting
 from jointinspect.cli.settings import Settings
 from jointinspect.models.errors import JointInspectError
 
@@ -282,9 +282,10 @@ def register(app: typer.Typer) -> None:
         On a city's database it serves every district: each code is checked in the
         district it names, with that district's key file.
         """
-        import uvicorn
+        with starting():
+            import uvicorn
 
-        from jointinspect.web.app import create_app
+            from jointinspect.web.app import create_app
 
         settings = _serve_settings(
             ctx,

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jointinspect.cli.context import DbOption, reports_errors, settings_for
+from jointinspect.cli.context import DbOption, reports_errors, settings_for, starting
 
 # Verification needs the database layer, imported when the command runs: `verify --help`
 # needs none of it.
@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
         Exit status 0 only for a valid code (revoked 2, unknown 3, forged 4, malformed 5;
         1 is an error such as a missing key or database).
         """
-        from jointinspect.verification import verification_json, verify_in_database
+        with starting():
+            from jointinspect.verification import verification_json, verify_in_database
 
         settings = settings_for(ctx, db)
         # In a city's database, the code says which district's keys and records check it.

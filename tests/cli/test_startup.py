@@ -6,6 +6,7 @@ imported everything), so these checks run ``python -c …`` and read its ``sys.m
 """
 
 import ast
+import gc
 import inspect
 import json
 import os
@@ -18,6 +19,7 @@ from helpers.web_world import KEY_SETTING, build_world
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import COMMANDS, app
+from jointinspect.cli.context import starting
 from jointinspect.cli.lazy_group import load_commands
 
 CLI = Path(__file__).resolve().parents[2] / "cli"
@@ -56,6 +58,8 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> tuple[str, list[
         "    main()\n"
         "except SystemExit as exit:\n"
         "    assert not exit.code, exit.code\n"
+        "import gc\n"
+        "print('frozen' if gc.get_freeze_count() else 'not frozen')\n"
         "print(json.dumps([sorted({n.split('.')[0] for n in sys.modules}),\n"
         "                  sorted(n for n in sys.modules if '.cli.commands_' in n)]))\n"
     )
@@ -120,6 +124,8 @@ def test_verifying_a_code_loads_the_database_and_nothing_else_heavy(tmp_path: Pa
     env = {"JOINTINSPECT_DB": world.url, "JOINTINSPECT_KEY": KEY_SETTING}
     output, top, commands = _run(["verify", world.valid], env)
     assert f"{world.valid}: VALID" in output
+    # The verification library was imported under ``starting``.
+    assert "frozen" in output.splitlines()
     assert commands == ["jointinspect.cli.commands_verify"]
     assert "sqlalchemy" in top
     # Alembic too: the database's revision is checked against the head without it.
@@ -150,3 +156,101 @@ def test_a_mistyped_command_is_an_error_that_suggests_the_right_one() -> None:
     result = runner.invoke(app, ["verfy", "X"])
     assert result.exit_code == 2
     assert "No such command 'verfy'. Did you mean 'verify'?" in " ".join(result.output.split())
+
+
+#: The library modules a command runs (the workflows behind it): each imports seconds' worth
+#: of libraries, which a command imports under :func:`starting`.
+WORKFLOWS = {
+    f"jointinspect.{name}"
+    for name in (
+        "calibration",
+        "demo",
+        "explaining",
+        "exporting",
+        "filing",
+        "grading",
+        "importing",
+        "planning",
+        "publishing",
+        "replanning",
+        "reporting",
+        "verification",
+        "web.app",
+    )
+}
+
+
+def _unpaused_workflow_imports(module: str, source: str | None = None) -> list[str]:
+    """The imports of a workflow in ``module``'s commands (the functions ``register``
+    defines) that are not inside ``with starting():``."""
+    tree = ast.parse(source or (CLI / f"{module}.py").read_text(encoding="utf-8"))
+    found: list[str] = []
+
+    def visit(node: ast.AST, paused: bool) -> None:
+        if isinstance(node, ast.With):
+            paused = paused or any(
+                isinstance(item.context_expr, ast.Call)
+                and isinstance(item.context_expr.func, ast.Name)
+                and item.context_expr.func.id == "starting"
+                for item in node.items
+            )
+        if isinstance(node, ast.ImportFrom) and node.module in WORKFLOWS and not paused:
+            found.append(f"{module}.py:{node.lineno} from {node.module} import …")
+        for child in ast.iter_child_nodes(node):
+            visit(child, paused)
+
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "register":
+            visit(node, paused=False)
+    return found
+
+
+def test_every_command_imports_its_workflow_with_the_collector_paused() -> None:
+    modules = sorted({entry.module for entry in COMMANDS.values()})
+    imports = {m: _unpaused_workflow_imports(m) for m in modules}
+    assert not [line for lines in imports.values() for line in lines]
+    # The check sees an import outside ``starting`` (and so can fail).
+    probe = (
+        "def register(app):\n"
+        "    def plan():\n"
+        "        with starting():\n"
+        "            from jointinspect.planning import plan_quarter\n"
+        "        from jointinspect.filing import file_quarter\n"
+    )
+    assert _unpaused_workflow_imports("probe", probe) == [
+        "probe.py:5 from jointinspect.filing import …"
+    ]
+
+
+def test_starting_runs_no_collection_and_freezes_what_it_made() -> None:
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.unfreeze()
+    gc.callbacks.append(seen)
+    try:
+        with starting():
+            # As many containers as an import makes: the collector would have run
+            # hundreds of times.
+            made = [{"n": [i]} for i in range(200_000)]
+            assert not gc.isenabled()
+        assert collections == []
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= 2 * len(made)
+        # Paused by the caller (``no_cyclic_gc``): still paused afterwards.
+        gc.disable()
+        with starting():
+            pass
+        assert not gc.isenabled()
+        gc.enable()
+        # Outside it, the same work is collected as usual (the callback sees it).
+        more = [{"n": [i]} for i in range(200_000)]
+        assert collections and len(more) == len(made)
+    finally:
+        gc.callbacks.remove(seen)
+        gc.unfreeze()
+        gc.enable()
