@@ -61,8 +61,9 @@ def starting() -> Iterator[None]:
     A workflow brings SQLAlchemy, OR-Tools, pandas and the models: a few hundred thousand
     objects that live as long as the process and are never garbage. Each full collection
     while they load walks all that loaded before it, again and again as they grow, and
-    frees nothing: 0.2 s of a command's start (a tenth of a nightly replan's start-up).
-    Frozen, they are not walked by the collections of the command's own work either.
+    frees nothing (0.2 s of the imports alone); frozen, they are not walked by the
+    collections of the command's own work either (the two: 0.7 s of a district's nightly
+    replan).
     """
     was_enabled = gc.isenabled()
     gc.disable()
