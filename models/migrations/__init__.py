@@ -11,7 +11,8 @@
 Migrations always run on a connection the code hands to Alembic (``env.py``), never from
 an ini file. A change to the models needs a revision; ``python -m
 jointinspect.models.migrations "what changed"`` writes one (:func:`write_revision`) for
-review, and ``tests/data/test_migrations.py`` fails until it exists.
+review, and ``tests/data/test_migrations.py`` fails until it exists and ``HEAD`` in
+``models/schema_revision.py`` names it.
 """
 
 import hashlib
