@@ -62,8 +62,8 @@ def starting() -> Iterator[None]:
     objects that live as long as the process and are never garbage. Each full collection
     while they load walks all that loaded before it, again and again as they grow, and
     frees nothing (0.2 s of the imports alone); frozen, they are not walked by the
-    collections of the command's own work either (the two: 0.7 s of a district's nightly
-    replan).
+    collections of the command's own work either (the two: 0.4 s of a 650,000-enterprise
+    district's nightly replan).
     """
     was_enabled = gc.isenabled()
     gc.disable()
