@@ -10,11 +10,14 @@ from the plan as it stands now, is nearly always the one it will be in its turn.
 CP-SAT releases the GIL while it solves, and with one worker and no wall-time limit its
 answer depends on the model and parameters alone. So, given a second core, the next
 chunk that needs a solve is made and solved beside the current one, and its answer is
-taken in its turn only if nothing was applied in between (:meth:`SolveInTurn.changed`):
-the plan is then the one it would have been made from, and model and answer with it.
-If something was applied, the early solve is stopped and dropped, and the chunk is made
-and solved again when its turn comes. The order of solves, the answers taken and what
-is applied are exactly those of solving one chunk after another.
+taken in its turn if nothing was applied in between (:meth:`SolveInTurn.changed`): the
+plan is then the one it would have been made from, and model and answer with it. If
+something was applied, the chunk's model is made again from the plan as it stands; when
+it is the same model (the change was in officers and days it does not look at: two in
+three times in a night's replan), the early answer is the one a solve now would give and
+is taken; else the early solve is stopped and dropped, and the new model solved. The
+order of solves, the answers taken and what is applied are exactly those of solving one
+chunk after another.
 """
 
 from collections.abc import Callable, Iterator
@@ -44,6 +47,8 @@ class _Early(Generic[Made]):
     index: int
     prepared: Prepared[Made]
     status: "Future[Any]"
+    #: Something was applied since its model was made.
+    stale: bool = False
 
 
 class SolveInTurn(Generic[Made]):
@@ -68,8 +73,10 @@ class SolveInTurn(Generic[Made]):
         self._pool = pool
         self._known: dict[int, bool] = {}
         self._early: _Early[Made] | None = None
-        #: Answers taken from a solve started ahead of their turn, and solves dropped.
+        #: Answers taken from a solve started ahead of their turn (of them, ``kept``: after
+        #: a change, the model made again being the same), and solves dropped.
         self.taken_early = 0
+        self.kept = 0
         self.dropped = 0
 
     def settled(self, index: int) -> bool:
@@ -85,14 +92,25 @@ class SolveInTurn(Generic[Made]):
         if early is not None and early.index != index:  # the caller stopped before it
             self._drop(early)
             early = None
-        if early is None:
+        current: Prepared[Made] | None = None
+        if early is not None and early.stale:
             current = self._prepare(index)
+            if _same_problem(current, early.prepared):
+                # What the caller reads the answer with is the new model's (the same
+                # variables); the answer is the early solver's.
+                current = Prepared(current.made, current.model, early.prepared.solver)
+                self.kept += 1
+            else:
+                self._drop(early)
+                early = None
+        if early is None:
+            current = current or self._prepare(index)
             if self._pool is None:
                 current.solver.solve(current.model)
                 return current
             status = self._pool.submit(current.solver.solve, current.model)
         else:
-            current, status = early.prepared, early.status
+            current, status = current or early.prepared, early.status
             self.taken_early += 1
         # The next one is made and started while this one is solved.
         self._early = self._ahead_of(index)
@@ -100,11 +118,12 @@ class SolveInTurn(Generic[Made]):
         return current
 
     def changed(self) -> None:
-        """Something was applied to the plan: what was made from it before is dropped."""
+        """Something was applied to the plan: what was made from it before is stale (the
+        early solve's model is made again in its turn, and its answer taken only if the
+        model is the same)."""
         self._known.clear()
         if self._early is not None:
-            self._drop(self._early)
-            self._early = None
+            self._early.stale = True
 
     def _ahead_of(self, index: int) -> "_Early[Made] | None":
         """The next chunk after ``index`` that needs a solve, made and started now."""
@@ -128,6 +147,14 @@ class SolveInTurn(Generic[Made]):
         if self._early is not None:
             self._drop(self._early)
             self._early = None
+
+
+def _same_problem(a: Prepared[Any], b: Prepared[Any]) -> bool:
+    """Whether CP-SAT is given the same problem: the same model (as its text format writes
+    it, every variable, constraint, objective and hint) and the same parameters."""
+    return str(a.solver.parameters) == str(b.solver.parameters) and str(a.model.Proto()) == str(
+        b.model.Proto()
+    )
 
 
 @contextmanager

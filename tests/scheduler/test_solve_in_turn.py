@@ -51,9 +51,10 @@ def test_the_plan_is_the_one_solved_chunk_after_chunk(
     with _turns_seen(improve, monkeypatch) as seen:
         ahead = _plan(p, cpus=2)
         alone = _plan(p, cpus=1)
-    # Answers were applied (so early solves had to be dropped) and others taken early.
+    # Answers were applied (so early solves went stale: kept or dropped) and others taken
+    # early.
     assert ahead.metrics["improvement"]["subproblems_improved"] > 0
-    assert seen[0].taken_early > 0 and seen[0].dropped > 0
+    assert seen[0].taken_early > 0 and seen[0].kept + seen[0].dropped > 0
     assert seen[1].taken_early == 0
     assert ahead.visits == alone.visits
     assert ahead.metrics == alone.metrics
@@ -69,7 +70,7 @@ def test_the_replan_is_the_one_solved_chunk_after_chunk(monkeypatch: pytest.Monk
         ahead = replan(later, filed, WORKDAYS[20], 2, two, costs)
         alone = replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
     assert ahead.result.metrics["replan"]["cp_sat_improved"] > 0
-    assert seen[0].taken_early > 0 and seen[0].dropped > 0
+    assert seen[0].taken_early > 0 and seen[0].kept + seen[0].dropped > 0
     assert seen[1].taken_early == 0
     assert ahead.result == alone.result
     assert ahead.diff == alone.diff
@@ -111,6 +112,36 @@ def test_an_early_solve_made_before_a_change_is_made_again(ahead: bool) -> None:
     assert answers == [10, 31, 101]
     # Ahead: 0 and 1 made first; 1 again after the change; 3 beside 1; nothing for 2.
     assert prepared == ([0, 1, 1, 3] if ahead else [0, 1, 3])
+
+
+def test_an_early_solve_whose_model_a_change_left_as_it_was_is_taken() -> None:
+    """As above, but after chunk 0 the plan's last number changes: chunk 1's model is made
+    again and is the same, so the early solve's answer is taken (its solver, not a new
+    one), while chunk 3's model, made after the change, sees it."""
+    plan = [10, 20, 30, 40]
+    made: dict[int, list[Prepared[int]]] = {}
+
+    def prepare(k: int) -> Prepared[int]:
+        prepared = _toy(plan[: k + 1])
+        made.setdefault(k, []).append(prepared)
+        return prepared
+
+    answers = []
+    with solve_in_turn.solve_in_turn(len(plan), lambda k: k == 2, prepare, ahead=True) as turns:
+        for k in range(len(plan)):
+            if turns.settled(k):
+                continue
+            solved = turns.solve(k)
+            answers.append(round(solved.solver.objective_value))
+            if k == 1:
+                assert solved.solver is made[1][0].solver  # the early solve's
+                assert solved.made == made[1][1].made  # read with the model made now
+            if k == 0:
+                plan[3] += 1  # applied, but not where chunk 1 looks
+                turns.changed()
+    assert answers == [10, 30, 101]
+    assert (turns.taken_early, turns.kept, turns.dropped) == (2, 1, 0)
+    assert [len(made[k]) for k in (0, 1, 3)] == [1, 2, 1]
 
 
 def test_the_cpus_are_how_the_plan_is_made_not_what_it_is() -> None:
