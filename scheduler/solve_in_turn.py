@@ -104,13 +104,16 @@ class SolveInTurn(Generic[Made]):
                 self._drop(early)
                 early = None
         if early is None:
-            current = current or self._prepare(index)
+            if current is None:
+                current = self._prepare(index)
             if self._pool is None:
                 current.solver.solve(current.model)
                 return current
             status = self._pool.submit(current.solver.solve, current.model)
         else:
-            current, status = current or early.prepared, early.status
+            if current is None:
+                current = early.prepared
+            status = early.status
             self.taken_early += 1
         # The next one is made and started while this one is solved.
         self._early = self._ahead_of(index)
