@@ -86,62 +86,68 @@ def _toy(values: list[int]) -> Prepared[int]:
     return Prepared(sum(values), m, solver)
 
 
-@pytest.mark.parametrize("ahead", [True, False])
-def test_an_early_solve_made_before_a_change_is_made_again(ahead: bool) -> None:
+@dataclasses.dataclass
+class _Row:
+    """A row of four toy chunks solved in turn (chunk 2 settled): what was made and solved."""
+
+    #: Every model made, per chunk, in the order made; and the chunks, in that order.
+    made: dict[int, list[Prepared[int]]]
+    prepared: list[int]
+    #: What each chunk's turn gave, in turn.
+    solved: dict[int, Prepared[int]]
+    turns: SolveInTurn[int]
+
+    def answers(self) -> list[int]:
+        return [round(s.solver.objective_value) for s in self.solved.values()]
+
+
+def _solve_row(changed_number: int, *, ahead: bool) -> _Row:
     """A plan of four numbers; chunk k's answer is the sum of the first k+1. After chunk
-    0 the plan's second number changes: chunk 1's answer must be made from the plan as
-    chunk 0 left it."""
-    plan = [10, 20, 30, 40]
-    prepared: list[int] = []
-
-    def prepare(k: int) -> Prepared[int]:
-        prepared.append(k)
-        return _toy(plan[: k + 1])
-
-    answers = []
-    with solve_in_turn.solve_in_turn(len(plan), lambda k: k == 2, prepare, ahead=ahead) as turns:
-        for k in range(len(plan)):
-            if turns.settled(k):
-                continue
-            solved = turns.solve(k)
-            answers.append(round(solved.solver.objective_value))
-            assert answers[-1] == solved.made
-            if k == 0:
-                plan[1] += 1  # applied: chunk 1, solved ahead from the old plan, is stale
-                turns.changed()
-    assert answers == [10, 31, 101]
-    # Ahead: 0 and 1 made first; 1 again after the change; 3 beside 1; nothing for 2.
-    assert prepared == ([0, 1, 1, 3] if ahead else [0, 1, 3])
-
-
-def test_an_early_solve_whose_model_a_change_left_as_it_was_is_taken() -> None:
-    """As above, but after chunk 0 the plan's last number changes: chunk 1's model is made
-    again and is the same, so the early solve's answer is taken (its solver, not a new
-    one), while chunk 3's model, made after the change, sees it."""
+    0's answer, the plan's number ``changed_number`` grows by one (applied)."""
     plan = [10, 20, 30, 40]
     made: dict[int, list[Prepared[int]]] = {}
+    order: list[int] = []
 
     def prepare(k: int) -> Prepared[int]:
         prepared = _toy(plan[: k + 1])
         made.setdefault(k, []).append(prepared)
+        order.append(k)
         return prepared
 
-    answers = []
-    with solve_in_turn.solve_in_turn(len(plan), lambda k: k == 2, prepare, ahead=True) as turns:
+    solved = {}
+    with solve_in_turn.solve_in_turn(len(plan), lambda k: k == 2, prepare, ahead=ahead) as turns:
         for k in range(len(plan)):
             if turns.settled(k):
                 continue
-            solved = turns.solve(k)
-            answers.append(round(solved.solver.objective_value))
-            if k == 1:
-                assert solved.solver is made[1][0].solver  # the early solve's
-                assert solved.made == made[1][1].made  # read with the model made now
+            solved[k] = turns.solve(k)
             if k == 0:
-                plan[3] += 1  # applied, but not where chunk 1 looks
+                plan[changed_number] += 1
                 turns.changed()
-    assert answers == [10, 30, 101]
-    assert (turns.taken_early, turns.kept, turns.dropped) == (2, 1, 0)
-    assert [len(made[k]) for k in (0, 1, 3)] == [1, 2, 1]
+    return _Row(made, order, solved, turns)
+
+
+@pytest.mark.parametrize("ahead", [True, False])
+def test_an_early_solve_made_before_a_change_is_made_again(ahead: bool) -> None:
+    """After chunk 0 the plan's second number changes: chunk 1, solved ahead from the old
+    plan, is stale, and its answer must be made from the plan as chunk 0 left it."""
+    row = _solve_row(1, ahead=ahead)
+    assert row.answers() == [10, 31, 101]
+    assert all(round(s.solver.objective_value) == s.made for s in row.solved.values())
+    # Ahead: 0 and 1 made first; 1 again after the change; 3 beside 1; nothing for 2.
+    assert row.prepared == ([0, 1, 1, 3] if ahead else [0, 1, 3])
+    assert row.turns.kept == 0 and row.turns.dropped == (1 if ahead else 0)
+
+
+def test_an_early_solve_whose_model_a_change_left_as_it_was_is_taken() -> None:
+    """After chunk 0 the plan's last number changes: chunk 1's model is made again and is
+    the same, so the early solve's answer is taken (its solver, not a new one), while
+    chunk 3's model, made after the change, sees it."""
+    row = _solve_row(3, ahead=True)
+    assert row.answers() == [10, 30, 101]
+    assert row.solved[1].solver is row.made[1][0].solver  # the early solve's
+    assert row.solved[1].made == row.made[1][1].made  # read with the model made now
+    assert (row.turns.taken_early, row.turns.kept, row.turns.dropped) == (2, 1, 0)
+    assert row.prepared == [0, 1, 1, 3]
 
 
 def test_the_cpus_are_how_the_plan_is_made_not_what_it_is() -> None:
