@@ -204,7 +204,9 @@ class InspectionCodeBase(SQLModel):
     # Indexed: filing and the reports join codes to their rows by these.
     visit_id: int | None = Field(default=None, index=True)
     offsite_id: int | None = Field(default=None, index=True)
-    status: str = Field(default="valid", index=True, max_length=12)
+    #: Not indexed: two values, and every query also names the codes more narrowly (an
+    #: index SQLite chose anyway walked every valid code of the database; migration 0011).
+    status: str = Field(default="valid", max_length=12)
     replaced_by: str | None = Field(default=None, max_length=64)
     issued_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     revoked_at: dt.datetime | None = Field(

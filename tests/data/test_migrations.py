@@ -350,6 +350,39 @@ def test_0008_drops_the_plan_rows_keys_and_its_downgrade_restores_them(db_url: s
                 ).scalar_one()
                 assert "WITHOUT ROWID" in sql
         assert all(keys > 0 and rows > 0 for keys, _, rows in before.values()), before
-        assert after == head == {t: (0, i, n) for t, (_, i, n) in before.items()}
+        assert after == {t: (0, i, n) for t, (_, i, n) in before.items()}
+        # The head has the same keys and rows (0011 drops an index of the codes since).
+        assert {t: (k, n) for t, (k, _, n) in head.items()} == {
+            t: (k, n) for t, (k, _, n) in after.items()
+        }
+    finally:
+        engine.dispose()
+
+
+def test_0011_drops_the_codes_status_index_and_its_downgrade_restores_it(db_url: str) -> None:
+    """The codes keep indexes on what their queries name them by (revision, visit,
+    off-site check), not on the two-valued status; the codes themselves are kept."""
+    from alembic import command
+
+    load_0_1_0(db_url)
+    engine = make_engine(db_url)
+
+    def state(conn: object) -> tuple[set[tuple[str, ...]], int]:
+        indexed = {tuple(i["column_names"]) for i in inspect(conn).get_indexes("inspection_code")}
+        rows = conn.execute(text("SELECT count(*) FROM inspection_code")).scalar_one()  # type: ignore[attr-defined]
+        return indexed, rows
+
+    upgrade_database(db_url)
+    try:
+        with migrations._migrating(engine) as conn:
+            config = migrations._config(migrations.LOCATION, connection=conn)
+            head = state(conn)
+            command.downgrade(config, "0010")
+            before = state(conn)
+            command.upgrade(config, "0011")
+            after = state(conn)
+        assert head == after
+        assert head[0] == {("revision_id",), ("visit_id",), ("offsite_id",)}
+        assert before == (head[0] | {("status",)}, head[1]) and head[1] > 0
     finally:
         engine.dispose()
