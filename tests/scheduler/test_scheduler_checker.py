@@ -199,3 +199,61 @@ def test_a_slot_taken_twice_is_named_per_officer_and_day_in_order(base) -> None:
         f"rule 3: officer {oid} has two visits in one slot on {v1.date}: {orders}"
         for oid in sorted(o.id for o in v1.inspectors)
     ]
+
+
+@pytest.fixture(scope="module")
+def two_tasks():  # type: ignore[no-untyped-def]
+    """E's two routine tasks and Q's two complaints (Q on the 无感监管 list) share their
+    windows: each enterprise is one visit."""
+    p = problem(
+        [enterprise("E"), enterprise("Q", no_disturb=[(D(2025, 1, 1), None)])],
+        [item("SCJ-1", "SCJ"), item("SCJ-2", "SCJ")],
+        team("SCJ", 4),
+        [
+            demand("a", "SCJ", "SCJ-1", "E"),
+            demand("b", "SCJ", "SCJ-2", "E"),
+            demand("q1", "SCJ", "SCJ-1", "Q", "complaint", D(2025, 10, 9), D(2025, 10, 23)),
+            demand("q2", "SCJ", "SCJ-2", "Q", "complaint", D(2025, 10, 9), D(2025, 10, 23)),
+        ],
+    )
+    plan = solved(p)
+    assert len(plan.visits) == 2 and check(p, plan) == []
+    return p, plan
+
+
+def _split(plan: PlanResult, uscc: str) -> PlanResult:
+    """``uscc``'s one visit of two tasks as two visits of one task each, a day apart."""
+    i = next(k for k, v in enumerate(plan.visits) if v.uscc == uscc)
+    v = plan.visits[i]
+    first = dataclasses.replace(v, tasks=v.tasks[:1])
+    second = dataclasses.replace(v, key=f"{uscc}/2", tasks=v.tasks[1:], order=v.order + 1)
+    visits = (*plan.visits[:i], first, second, *plan.visits[i + 1 :])
+    return dataclasses.replace(plan, visits=visits)
+
+
+def test_rule7_two_visits_where_the_windows_allow_one_are_caught(two_tasks) -> None:  # type: ignore[no-untyped-def]
+    p, plan = two_tasks
+    found = check(p, _split(plan, "E"))
+    assert "rule 7: E gets 2 visits; its tasks' windows allow 1" in found
+
+
+def test_rule7_two_visits_of_a_no_disturb_enterprise_that_could_be_one_are_caught(
+    two_tasks,  # type: ignore[no-untyped-def]
+) -> None:
+    p, plan = two_tasks
+    split = _split(plan, "Q")
+    first, second = (v for v in split.visits if v.uscc == "Q")
+    found = check(p, split)
+    assert any(
+        v.startswith("rule 7:") and v.endswith("could be one visit") and second.key in v
+        for v in found
+    ), found
+    assert first.key in next(v for v in found if v.endswith("could be one visit"))
+
+
+def test_rule7_a_lone_visit_without_tasks_is_caught(two_tasks) -> None:  # type: ignore[no-untyped-def]
+    """One visit is the bound for any tasks; with none it is one too many."""
+    p, plan = two_tasks
+    i = next(k for k, v in enumerate(plan.visits) if v.uscc == "E")
+    found = check(p, _replace_visit(plan, i, tasks=()))
+    assert "rule 7: E gets 1 visits; its tasks' windows allow 0" in found
