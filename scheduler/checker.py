@@ -276,21 +276,27 @@ def rule7_consolidation_and_caps(ctx: _Context) -> list[str]:
             continue
         if any(t.demand_id not in ctx.demands for v in visits for t in v.tasks):
             continue  # unknown demands are reported by every_demand_exactly_once
-        routine = [v for v in visits if not any(_triggered(ctx, t.demand_id) for t in v.tasks)]
+        flags = [any(_triggered(ctx, t.demand_id) for t in v.tasks) for v in visits]
+        routine = flags.count(False)
         used = ctx.problem.routine_visits_this_year.get(uscc, 0)
         cap = ctx.params.cap_for(ent.grade, used)
-        if len(routine) > cap:
+        if routine > cap:
             out.append(
-                f"rule 7: {uscc} has {len(routine)} routine visits; its cap allows {cap} "
+                f"rule 7: {uscc} has {routine} routine visits; its cap allows {cap} "
                 f"(grade {ent.grade}, {used} used this year)"
             )
-        for v in visits:
-            flag = any(_triggered(ctx, t.demand_id) for t in v.tasks)
+        for v, flag in zip(visits, flags, strict=True):
             if v.triggered != flag:
                 out.append(f"§2: {_name(v)} is marked triggered={v.triggered}, tasks say {flag}")
-        tasks = [ctx.decision(ctx.demands[t.demand_id]) for v in visits for t in v.tasks]
         if not ent.no_disturb:
-            fewest = minimum_visits(tasks)
+            # One visit with tasks is never more than the bound (it is most of a
+            # district's enterprises): the bound is counted for the others, and where
+            # a window is empty, as before.
+            if len(visits) == 1 and _one_is_fewest(ctx, visits[0]):
+                continue
+            fewest = minimum_visits(
+                [ctx.decision(ctx.demands[t.demand_id]) for v in visits for t in v.tasks]
+            )
             if len(visits) > fewest:
                 out.append(
                     f"rule 7: {uscc} gets {len(visits)} visits; its tasks' windows allow {fewest}"
@@ -298,6 +304,18 @@ def rule7_consolidation_and_caps(ctx: _Context) -> list[str]:
         else:
             out.extend(_mergeable_pairs(ctx, uscc, visits))
     return out
+
+
+def _one_is_fewest(ctx: _Context, visit: VisitResult) -> bool:
+    """Whether ``minimum_visits`` of the visit's tasks is at least one without counting
+    it: the visit has tasks and each window holds a working day."""
+    if not visit.tasks:
+        return False
+    for t in visit.tasks:
+        lo, hi = ctx.window(ctx.demands[t.demand_id])
+        if lo > hi:
+            return False
+    return True
 
 
 def _mergeable_pairs(ctx: _Context, uscc: str, visits: Sequence[VisitResult]) -> list[str]:
