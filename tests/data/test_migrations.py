@@ -4,7 +4,9 @@ and an upgrade is all or nothing."""
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from fixtures.schema import (
@@ -18,6 +20,7 @@ from fixtures.schema import (
     next_revision,
 )
 from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from jointinspect.database import (
@@ -31,6 +34,7 @@ from jointinspect.models import create_schema, make_engine, migrations, schema_r
 from jointinspect.models.migrations import MigrationFailedError
 
 CST = dt.timezone(dt.timedelta(hours=8))
+T = TypeVar("T")
 HOW_TO_FIX = (
     "the models and the migrations differ: write a migration for the change "
     '(python -m jointinspect.models.migrations "what changed"), review it and commit it: '
@@ -54,6 +58,28 @@ def _models_and(*tables: Table) -> MetaData:
     for table in tables:
         table.to_metadata(metadata)
     return metadata
+
+
+def _down_and_up(
+    db_url: str, state: Callable[[Connection], T], revision: str, before: str
+) -> tuple[T, T, T]:
+    """A 0.1.0 database upgraded to the head, then down to ``before`` and up to
+    ``revision``: ``state`` of it at the head, at ``before`` and at ``revision``."""
+    from alembic import command
+
+    load_0_1_0(db_url)
+    upgrade_database(db_url)
+    engine = make_engine(db_url)
+    try:
+        with migrations._migrating(engine) as conn:
+            config = migrations._config(migrations.LOCATION, connection=conn)
+            head = state(conn)
+            command.downgrade(config, before)
+            down = state(conn)
+            command.upgrade(config, revision)
+            return head, down, state(conn)
+    finally:
+        engine.dispose()
 
 
 def test_the_first_revision_is_the_0_1_0_baseline() -> None:
@@ -320,69 +346,41 @@ def test_0008_drops_the_plan_rows_keys_and_its_downgrade_restores_them(db_url: s
     """The downgrade makes each key of the plan rows again, and the upgrade drops them
     (named on PostgreSQL, unnamed on SQLite), rows, indexes and SQLite's WITHOUT ROWID
     kept."""
-    from alembic import command
-
-    load_0_1_0(db_url)
-    engine = make_engine(db_url)
     tables = ("visit", "visit_officer", "offsite_check", "revision_visit", "inspection_code")
 
-    def state(conn: object) -> dict[str, tuple[int, int, int]]:
+    def state(conn: Connection) -> dict[str, tuple[int, int, int]]:
         found = {}
         for table in tables:
             keys = len(inspect(conn).get_foreign_keys(table))
             indexes = len(inspect(conn).get_indexes(table))
-            rows = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # type: ignore[attr-defined]
+            rows = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
             found[table] = (keys, indexes, rows)
+        if conn.dialect.name == "sqlite":
+            sql = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'revision_offsite'")
+            ).scalar_one()
+            assert "WITHOUT ROWID" in sql
         return found
 
-    upgrade_database(db_url)
-    try:
-        with migrations._migrating(engine) as conn:
-            config = migrations._config(migrations.LOCATION, connection=conn)
-            head = state(conn)
-            command.downgrade(config, "0007")
-            before = state(conn)
-            command.upgrade(config, "0008")
-            after = state(conn)
-            if conn.dialect.name == "sqlite":
-                sql = conn.execute(
-                    text("SELECT sql FROM sqlite_master WHERE name = 'revision_offsite'")
-                ).scalar_one()
-                assert "WITHOUT ROWID" in sql
-        assert all(keys > 0 and rows > 0 for keys, _, rows in before.values()), before
-        assert after == {t: (0, i, n) for t, (_, i, n) in before.items()}
-        # The head has the same keys and rows (0011 drops an index of the codes since).
-        assert {t: (k, n) for t, (k, _, n) in head.items()} == {
-            t: (k, n) for t, (k, _, n) in after.items()
-        }
-    finally:
-        engine.dispose()
+    head, before, after = _down_and_up(db_url, state, "0008", before="0007")
+    assert all(keys > 0 and rows > 0 for keys, _, rows in before.values()), before
+    assert after == {t: (0, i, n) for t, (_, i, n) in before.items()}
+    # The head has the same keys and rows (0011 drops an index of the codes since).
+    assert {t: (k, n) for t, (k, _, n) in head.items()} == {
+        t: (k, n) for t, (k, _, n) in after.items()
+    }
 
 
 def test_0011_drops_the_codes_status_index_and_its_downgrade_restores_it(db_url: str) -> None:
     """The codes keep indexes on what their queries name them by (revision, visit,
     off-site check), not on the two-valued status; the codes themselves are kept."""
-    from alembic import command
 
-    load_0_1_0(db_url)
-    engine = make_engine(db_url)
-
-    def state(conn: object) -> tuple[set[tuple[str, ...]], int]:
+    def state(conn: Connection) -> tuple[set[tuple[str, ...]], int]:
         indexed = {tuple(i["column_names"]) for i in inspect(conn).get_indexes("inspection_code")}
-        rows = conn.execute(text("SELECT count(*) FROM inspection_code")).scalar_one()  # type: ignore[attr-defined]
+        rows = conn.execute(text("SELECT count(*) FROM inspection_code")).scalar_one()
         return indexed, rows
 
-    upgrade_database(db_url)
-    try:
-        with migrations._migrating(engine) as conn:
-            config = migrations._config(migrations.LOCATION, connection=conn)
-            head = state(conn)
-            command.downgrade(config, "0010")
-            before = state(conn)
-            command.upgrade(config, "0011")
-            after = state(conn)
-        assert head == after
-        assert head[0] == {("revision_id",), ("visit_id",), ("offsite_id",)}
-        assert before == (head[0] | {("status",)}, head[1]) and head[1] > 0
-    finally:
-        engine.dispose()
+    head, before, after = _down_and_up(db_url, state, "0011", before="0010")
+    assert head == after
+    assert head[0] == {("revision_id",), ("visit_id",), ("offsite_id",)}
+    assert before == (head[0] | {("status",)}, head[1]) and head[1] > 0
