@@ -292,15 +292,15 @@ def rule7_consolidation_and_caps(ctx: _Context) -> list[str]:
             # One visit with tasks is never more than the bound (it is most of a
             # district's enterprises): the bound is counted for the others, and where
             # a window is empty, as before.
-            if len(visits) == 1 and _one_is_fewest(ctx, visits[0]):
-                continue
-            fewest = minimum_visits(
-                [ctx.decision(ctx.demands[t.demand_id]) for v in visits for t in v.tasks]
-            )
-            if len(visits) > fewest:
-                out.append(
-                    f"rule 7: {uscc} gets {len(visits)} visits; its tasks' windows allow {fewest}"
+            if len(visits) > 1 or not _one_is_fewest(ctx, visits[0]):
+                fewest = minimum_visits(
+                    [ctx.decision(ctx.demands[t.demand_id]) for v in visits for t in v.tasks]
                 )
+                if len(visits) > fewest:
+                    out.append(
+                        f"rule 7: {uscc} gets {len(visits)} visits; "
+                        f"its tasks' windows allow {fewest}"
+                    )
         else:
             out.extend(_mergeable_pairs(ctx, uscc, visits))
     return out
