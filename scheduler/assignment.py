@@ -13,7 +13,7 @@ draws (:mod:`officer_draw`). CP-SAT then improves the result on small subproblem
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from jointinspect.models.enums import UnscheduledReason
@@ -323,7 +323,7 @@ class Construction:
         opened = self._open_eligible(dept, ent.town, day, draft.uscc)
         # Fill the fullest officer-days first so that pairs stay together.
         load = r.load
-        fullest = {o: -load[o][day] for o in opened}
+        fullest = [-load[o][day] for o in opened]
         chosen = self._draw_tied(draft, dept, opened, fullest, min(r.need, len(opened)))
         missing = r.need - len(chosen)
         if missing:
@@ -334,15 +334,21 @@ class Construction:
             # them comes before every officer from elsewhere, so those are looked at only
             # when the town's own are too few.
             home = (pool & self._home.get((dept, ent.town), _NO_OFFICERS)) - barred
-            total = r.total
+            work_done = r.total.__getitem__
             if len(home) >= missing:
-                chosen += self._draw_tied(draft, dept, list(home), total, missing)
+                near = list(home)
+                chosen += self._draw_tied(draft, dept, near, list(map(work_done, near)), missing)
                 return chosen
             away = list(pool - home - barred)
             if len(away) < missing - len(home):
                 return None
             chosen += self._draw_tied(
-                draft, dept, away, total, missing - len(home), before=sorted(home)
+                draft,
+                dept,
+                away,
+                list(map(work_done, away)),
+                missing - len(home),
+                before=sorted(home),
             )
         return chosen
 
@@ -351,23 +357,24 @@ class Construction:
         draft: VisitDraft,
         dept: str,
         pool: list[int],
-        merit: Sequence[int] | Mapping[int, int],
+        merit: list[int],
         k: int,
         before: Sequence[int] = (),
     ) -> list[int]:
         """``before`` (officers better than any of ``pool``) and the ``k`` of ``pool`` with
-        the least ``merit[o]``, sorted; the seed draws among officers tied at the cut."""
+        the least merit (``merit[j]`` is ``pool[j]``'s), sorted; the seed draws among
+        officers tied at the cut."""
         if k <= 0:
             return sorted(before)
-        scores = [merit[o] for o in pool]
-        cut = min(scores) if k == 1 else heapq.nsmallest(k, scores)[-1]
-        sure = [*before]
-        tied: list[int] = []
-        for o, m in zip(pool, scores, strict=True):
-            if m < cut:
-                sure.append(o)
-            elif m == cut:
-                tied.append(o)
+        # Comprehensions over the pool, not one loop sorting officers into two lists: the
+        # pool is every idle officer of a department, drawn from for nearly every visit.
+        if k == 1:
+            cut = min(merit)
+            sure = [*before]  # none of the pool is under its least
+        else:
+            cut = heapq.nsmallest(k, merit)[-1]
+            sure = [*before, *[o for o, m in zip(pool, merit, strict=True) if m < cut]]
+        tied = [o for o, m in zip(pool, merit, strict=True) if m == cut]
         wanted = k - (len(sure) - len(before))
         # The roster numbers its officers in id order, so the tied officers sorted are
         # the tied ids sorted, as the draw lists them.
