@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from jointinspect.data.reading.columnar import cursor_columns as _cursor_columns
 from jointinspect.data.reading.columnar import json_columns
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
@@ -259,20 +260,6 @@ def _enterprises(conn: Connection, keep: Keep, *, coordinates: bool) -> Enterpri
                 "the register changed while it was being read", hint="run the command again"
             )
     return EnterpriseColumns(uscc, town, industry, lat, lon, status, grade)
-
-
-def _cursor_columns(conn: Connection, query: Any, width: int) -> list[tuple[Any, ...]]:
-    """``query``'s rows as ``width`` columns, from the driver's own tuples (plain text and
-    numbers only): a SQLAlchemy Row per enterprise cost more than the query at district
-    scale."""
-    result = conn.execute(query)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    if not rows:
-        return [()] * width
-    return [tuple([row[k] for row in rows]) for k in range(width)]
 
 
 def _no_disturb(conn: Connection) -> dict[str, list[tuple[dt.date, dt.date | None]]]:

@@ -8,6 +8,7 @@ value at district scale. JSON keeps text and integers exactly but not every doub
 cursor; so is everything on other databases.
 """
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,3 +27,27 @@ def json_columns(conn: Connection, query: Any) -> Sequence[str] | None:
     except (DataError, OperationalError):
         return None
     return tuple(row)
+
+
+def query_columns(conn: Connection, query: Any, width: int) -> list[Sequence[Any]]:
+    """``query``'s ``width`` columns, each a sequence aligned with the others: from
+    :func:`json_columns` on SQLite, else (or where SQLite cannot) from the driver's
+    tuples. Text, integers and ISO dates only: JSON would round a double."""
+    if conn.dialect.name == "sqlite":
+        sent = json_columns(conn, query)
+        if sent is not None:
+            return [json.loads(column) for column in sent]
+    return list(cursor_columns(conn, query, width))
+
+
+def cursor_columns(conn: Connection, query: Any, width: int) -> list[tuple[Any, ...]]:
+    """``query``'s rows as ``width`` columns, from the driver's own tuples (plain text and
+    numbers only): a SQLAlchemy Row per row cost more than the query at district scale."""
+    result = conn.execute(query)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    if not rows:
+        return [()] * width
+    return [tuple([row[k] for row in rows]) for k in range(width)]
