@@ -385,6 +385,10 @@ def test_dayset_queries() -> None:
     # [1,2]∪[5,5] holds days 1, 2, 5: three days, first 1, last 5.
     s = ((1, 2), (5, 5))
     assert list(dayset.days(s)) == [1, 2, 5]
+    # One interval (most windows) and none: every day of it, twice over, and no day.
+    one = dayset.interval(3, 6)
+    assert list(dayset.days(one)) == list(dayset.days(one)) == [3, 4, 5, 6]
+    assert list(dayset.days(dayset.interval(4, 3))) == []
     assert (dayset.size(s), dayset.first(s), dayset.last(s)) == (3, 1, 5)
     assert [dayset.contains(s, d) for d in (0, 1, 3, 5)] == [False, True, False, True]
 
