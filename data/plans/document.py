@@ -12,19 +12,17 @@ China time (``+08:00``), as the contract's example shows.
 
 import datetime as dt
 import json
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
-import numpy as np
 from sqlalchemy import func
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from jointinspect.data.reading.columnar import query_columns
+from jointinspect.data.reading.columnar import grouped, query_columns
 from jointinspect.data.uscc_scope import Keep, every_row
 from jointinspect.models import (
     OffsiteCheck,
@@ -260,7 +258,7 @@ def read_revision_rows(
         ).where(m.revision_id == revision_id),
         5,
     )
-    tasks = _by_visit(vids, list(map(TaskRef, *task_columns)))
+    tasks = grouped(vids, list(map(TaskRef, *task_columns)))
     vids, *officer_columns = query_columns(
         conn,
         of_visits(
@@ -271,7 +269,7 @@ def read_revision_rows(
         ).where(m.revision_id == revision_id),
         3,
     )
-    officers = _by_visit(vids, list(map(OfficerRef, *officer_columns)))
+    officers = grouped(vids, list(map(OfficerRef, *officer_columns)))
     ids, codes, usccs, days, towns, modes, orders = query_columns(
         conn,
         kept(
@@ -284,7 +282,7 @@ def read_revision_rows(
         .order_by(v.id),
         7,
     )
-    visits = list(map(StoredVisit, ids, codes, usccs, _dates(days), towns, modes, orders))
+    visits = list(map(StoredVisit, ids, codes, usccs, stored_dates(days), towns, modes, orders))
     c = table_of(OffsiteCheck).c
     *check_columns, dues = query_columns(
         conn,
@@ -298,7 +296,7 @@ def read_revision_rows(
         .order_by(c.id),
         8,
     )
-    offsite = list(map(StoredOffsite, *check_columns, _dates(dues)))
+    offsite = list(map(StoredOffsite, *check_columns, stored_dates(dues)))
     u = table_of(UnscheduledDemand).c
     unscheduled = [
         UnscheduledResult(*row)
@@ -326,32 +324,7 @@ def plain_rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
         result.close()
 
 
-_Row = TypeVar("_Row")
-
-
-def _by_visit(vids: Sequence[int], rows: list[_Row]) -> defaultdict[int, list[_Row]]:
-    """``rows`` by their visit id (``vids``, aligned), each visit's in the order given.
-
-    The database gives a revision's tasks and officers visit by visit (the join walks the
-    revision's visits in key order): then each visit's rows are one slice, cut where the
-    id changes, without a dictionary look-up and an append per row. Otherwise row by row.
-    """
-    grouped: defaultdict[int, list[_Row]] = defaultdict(list)
-    ids = np.asarray(vids, dtype=np.int64)
-    steps = np.diff(ids)
-    if len(ids) and (steps >= 0).all():
-        bounds = [0, *(np.flatnonzero(steps) + 1).tolist(), len(ids)]
-        heads = ids[bounds[:-1]].tolist()
-        grouped.update(
-            zip(heads, map(rows.__getitem__, map(slice, bounds, bounds[1:])), strict=True)
-        )
-        return grouped
-    for vid, row in zip(vids, rows, strict=True):
-        grouped[vid].append(row)
-    return grouped
-
-
-def _dates(values: Sequence[dt.date | str]) -> list[dt.date]:
+def stored_dates(values: Sequence[dt.date | str]) -> list[dt.date]:
     """:func:`stored_date` of each value, each distinct value parsed once (a quarter's
     rows hold a few dozen dates)."""
     parsed = {value: stored_date(value) for value in set(values)}

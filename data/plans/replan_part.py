@@ -30,7 +30,8 @@ from sqlalchemy.engine import Connection
 
 from jointinspect.data.bulk_write import execute_many
 from jointinspect.data.bundle.spec import DRAWN_ID_PREFIX
-from jointinspect.data.plans.document import plain_rows, stored_date
+from jointinspect.data.plans.document import plain_rows, stored_date, stored_dates
+from jointinspect.data.reading.columnar import grouped, query_columns
 from jointinspect.data.uscc_scope import scope_members
 from jointinspect.models import (
     Demand,
@@ -111,28 +112,36 @@ def read_coming_visits(
     m = held.c
     with scope_members(conn, scope) as members:
         outside = v.uscc.not_in(members)
-        officers: dict[int, list[str]] = {}
-        for vid, oid in plain_rows(
+        vids, oids = query_columns(
             conn,
             select(o.visit_id, o.inspector_id)
             .join_from(table_of(VisitOfficer), table_of(Visit), v.id == o.visit_id)
             .join(held, m.visit_id == v.id)
             .where(m.revision_id == revision_id, v.date >= as_of, outside),
-        ):
-            officers.setdefault(vid, []).append(oid)
+            2,
+        )
+        officers = grouped(vids, list(oids))
         first_demand = select(func.min(t.demand_id)).where(t.visit_id == v.id).scalar_subquery()
-        visits = plain_rows(
+        ids, usccs, days, towns, orders, firsts = query_columns(
             conn,
             select(v.id, v.uscc, v.date, v.town, v["order"], first_demand)
             .join_from(table_of(Visit), held, m.visit_id == v.id)
             .where(m.revision_id == revision_id, v.date >= as_of, outside),
+            6,
         )
     ordered = sorted(
-        (stored_date(day), order, uscc, first or "", town, tuple(sorted(officers.get(vid, ()))))
-        for vid, uscc, day, town, order, first in visits
+        zip(
+            stored_dates(days),
+            orders,
+            usccs,
+            [first or "" for first in firsts],
+            towns,
+            [tuple(sorted(officers.get(vid, ()))) for vid in ids],
+            strict=True,
+        )
     )
     return ComingVisits(
-        [(uscc, day, town, order, ids) for day, order, uscc, _, town, ids in ordered],
+        [(uscc, day, town, order, staff) for day, order, uscc, _, town, staff in ordered],
         revision_id,
     )
 

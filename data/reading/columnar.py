@@ -9,9 +9,11 @@ cursor; so is everything on other databases.
 """
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, OperationalError
@@ -51,3 +53,26 @@ def cursor_columns(conn: Connection, query: Any, width: int) -> list[tuple[Any, 
     if not rows:
         return [()] * width
     return [tuple([row[k] for row in rows]) for k in range(width)]
+
+
+_Row = TypeVar("_Row")
+
+
+def grouped(keys: Sequence[int], rows: list[_Row]) -> defaultdict[int, list[_Row]]:
+    """``rows`` by their integer key (``keys``, aligned), each key's in the order given.
+
+    A query joined through a table's key gives its rows key by key (a revision's tasks
+    visit by visit): then each key's rows are one slice, cut where the key changes,
+    without a dictionary look-up and an append per row. Otherwise row by row.
+    """
+    out: defaultdict[int, list[_Row]] = defaultdict(list)
+    ids = np.asarray(keys, dtype=np.int64)
+    steps = np.diff(ids)
+    if len(ids) and (steps >= 0).all():
+        bounds = [0, *(np.flatnonzero(steps) + 1).tolist(), len(ids)]
+        heads = ids[bounds[:-1]].tolist()
+        out.update(zip(heads, map(rows.__getitem__, map(slice, bounds, bounds[1:])), strict=True))
+        return out
+    for key, row in zip(keys, rows, strict=True):
+        out[key].append(row)
+    return out

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from helpers.plan_factory import sample_plan
 
-from jointinspect.data.plans import document
 from jointinspect.data.plans.document import read_revision_rows
 from jointinspect.data.reading import columnar
 from jointinspect.models import create_schema, make_engine
@@ -48,7 +47,7 @@ def _task(n: int) -> TaskRef:
 )
 def test_rows_are_grouped_by_visit_in_the_order_given(vids: list[int]) -> None:
     rows = [_task(n) for n in range(len(vids))]
-    grouped = document._by_visit(vids, rows)
+    grouped = columnar.grouped(vids, rows)
     expected: dict[int, list[TaskRef]] = {}
     for vid, row in zip(vids, rows, strict=True):
         expected.setdefault(vid, []).append(row)
@@ -57,4 +56,4 @@ def test_rows_are_grouped_by_visit_in_the_order_given(vids: list[int]) -> None:
 
 
 def test_no_rows_group_to_nothing() -> None:
-    assert document._by_visit([], []) == {}
+    assert columnar.grouped([], []) == {}
