@@ -10,9 +10,8 @@ to its visit or off-site check. Grades are written with one bulk upsert.
 import datetime as dt
 import itertools
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy.sql.expression import ColumnClause
 
 from jointinspect.data.bulk_write import large_page_cache
 from jointinspect.data.plans.basis import record_input_change
-from jointinspect.data.reading.columnar import json_columns
+from jointinspect.data.reading.columnar import json_columns, read_ahead
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
     CreditEvent,
@@ -50,8 +49,6 @@ WRITE_CHUNK = 50_000
 FETCH_ROWS = 100_000
 
 Columns = dict[str, Any]  # name → list, or numpy array for dates
-#: ``ahead(query)``: the JSON of a query's columns, asked for now (see ``_read_ahead``).
-ReadAhead = Callable[[Any], "Future[Sequence[str] | None] | None"]
 
 
 class UnsupportedGradeDatabase(JointInspectError):
@@ -148,7 +145,7 @@ def _batches(
     """The values of ``query``'s rows column by column, a batch of rows at a time.
 
     SQLite sends each column as one JSON array (``data.reading.columnar``; ``sent``: already
-    asked for, see :func:`_read_ahead`): the driver makes a tuple and an object per row
+    asked for, see ``columnar.read_ahead``): the driver makes a tuple and an object per row
     and value, which took twice as long as SQLite writing the JSON and ``json.loads``
     reading it. JSON keeps text and integers exactly but not every double (SQLite writes
     15 digits), so a query with ``reals``, and other databases, are read from the DB-API
@@ -166,37 +163,6 @@ def _batches(
             yield [[row[k] for row in rows] for k in range(width)]
     finally:
         result.close()
-
-
-@contextmanager
-def _read_ahead(engine: Engine, whole: bool) -> Iterator[ReadAhead]:
-    """``ahead(query)``: the JSON of ``query``'s columns asked for now, from a thread on a
-    connection of its own, or None (the query is read when its turn comes).
-
-    SQLite makes a query's JSON without the GIL, in a third of the time its reading
-    takes: on two cores, the next tables' JSON is made while this thread turns the last
-    one into columns. Only for a whole district in a SQLite file (a scope's temporary
-    table, and an in-memory database, are one connection's own). The thread and its
-    connection have ended when the block does.
-    """
-    database = engine.url.database
-    if not whole or engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
-        yield lambda _query: None
-        return
-    own: list[Connection] = []
-
-    def columns(query: Any) -> Sequence[str] | None:
-        if not own:
-            own.append(engine.connect())
-        return json_columns(own[0], query)
-
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grading-read")
-    try:
-        yield lambda query: worker.submit(columns, query)
-    finally:
-        worker.shutdown(wait=True, cancel_futures=True)
-        for conn in own:
-            conn.close()
 
 
 def _up_to(columns: Columns, as_of: dt.date) -> Columns:
@@ -232,7 +198,7 @@ def load_grading_tables(
     with (
         engine.connect() as conn,
         uscc_scope(conn, only) as keep,
-        _read_ahead(engine, whole=only is None) as ahead,
+        read_ahead(engine, whole=only is None) as ahead,
     ):
         e, ce, r = (table_of(t).c for t in (Enterprise, CreditEvent, Relation))
         queries = {
