@@ -18,6 +18,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from jointinspect.data.reading.columnar import cursor_columns as _cursor_columns
-from jointinspect.data.reading.columnar import json_columns
+from jointinspect.data.reading.columnar import json_columns, read_ahead
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
 from jointinspect.models import (
     Availability,
@@ -195,7 +196,11 @@ def load_planning_inputs(
     out from the register. ``only_usccs``: the demands, triggers and enterprises of these
     enterprises alone (a replan of part of the district, :mod:`replan_part`).
     """
-    with engine.connect() as conn:
+    whole = only_usccs is None and only_enterprises_with_demands is None
+    with engine.connect() as conn, read_ahead(engine, whole) as ahead:
+        # A whole district's register (the bulk of what is read) is asked for first: on
+        # SQLite its JSON is made on the other core while everything else is read here.
+        register = ahead(_enterprise_query(every_row)) if whole else None
         demands: list[DemandInfo] | None = None
         if only_usccs is not None:
             wanted: set[str] | None = set(only_usccs)
@@ -211,16 +216,21 @@ def load_planning_inputs(
                 demands = _demands(conn, quarter, keep) + _triggers(
                     conn, calendar, trigger_response_days, keep
                 )
-            enterprises = _enterprises(conn, keep, coordinates=routing)
+            no_disturb = _no_disturb(conn)
+            items = _items(conn)
+            inspectors = _inspectors(conn, quarter)
+            sampling_rules = _sampling_rules(conn)
+            routine = routine_visits_this_year(conn, quarter)
+            enterprises = _enterprises(conn, keep, coordinates=routing, sent=register)
             return PlanningInputs(
                 quarter=quarter,
                 enterprises=enterprises,
-                no_disturb=_no_disturb(conn),
-                items=_items(conn),
-                inspectors=_inspectors(conn, quarter),
+                no_disturb=no_disturb,
+                items=items,
+                inspectors=inspectors,
                 demands=demands,
-                sampling_rules=_sampling_rules(conn),
-                routine_visits_this_year=routine_visits_this_year(conn, quarter),
+                sampling_rules=sampling_rules,
+                routine_visits_this_year=routine,
                 town_centres=_town_centres(
                     conn, enterprises, whole=wanted is None, given=town_centres
                 )
@@ -230,20 +240,36 @@ def load_planning_inputs(
             )
 
 
-def _enterprises(conn: Connection, keep: Keep, *, coordinates: bool) -> EnterpriseColumns:
-    """The register (or the scope's part of it) in USCC order, with each enterprise's
-    grade; ``coordinates``: with its latitude and longitude (else None: only routing
-    reads them)."""
+def _enterprise_query(keep: Keep) -> Any:
+    """The register's columns ``_enterprises`` reads as text, with each grade."""
     e, g = table_of(Enterprise).c, table_of(EnterpriseGrade).c
-    text = keep(
+    return keep(
         select(e.uscc, e.town, e.industry, e.status, g.grade)
         .select_from(table_of(Enterprise).outerjoin(table_of(EnterpriseGrade), e.uscc == g.uscc))
         .order_by(e.uscc),
         e.uscc,
     )
-    sent = json_columns(conn, text) if conn.dialect.name == "sqlite" else None
+
+
+def _enterprises(
+    conn: Connection,
+    keep: Keep,
+    *,
+    coordinates: bool,
+    sent: "Future[Sequence[str] | None] | None" = None,
+) -> EnterpriseColumns:
+    """The register (or the scope's part of it) in USCC order, with each enterprise's
+    grade; ``coordinates``: with its latitude and longitude (else None: only routing
+    reads them). ``sent``: the JSON of the whole register's text, asked for already
+    (``columnar.read_ahead``)."""
+    e = table_of(Enterprise).c
+    text = _enterprise_query(keep)
     if sent is not None:
-        uscc, town, industry, status, grade = (tuple(json.loads(c)) for c in sent)
+        columns = sent.result()
+    else:
+        columns = json_columns(conn, text) if conn.dialect.name == "sqlite" else None
+    if columns is not None:
+        uscc, town, industry, status, grade = (tuple(json.loads(c)) for c in columns)
     else:
         uscc, town, industry, status, grade = _cursor_columns(conn, text, 5)
     if not uscc:
