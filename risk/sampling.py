@@ -136,15 +136,41 @@ def draw_columns(
     boolean masks over the columns (``applies`` once per distinct industry), and of a
     population's digests only the first eight bytes go to numpy to find the k smallest —
     the full digests settle the order among those, so ties in eight bytes change nothing.
+    In three steps, which a caller may spread over processes: :func:`draw_tasks` (the
+    populations), :func:`smallest_digests` (the hashing, nearly all the time) and
+    :func:`assemble_draws`.
     """
+    tasks = draw_tasks(rules, candidates)
+    encoded = encoded_usccs(candidates)
+    return assemble_draws(tasks, smallest_digests(seed, tasks, encoded), candidates)
+
+
+@dataclass(frozen=True)
+class DrawTask:
+    """One rule's share of the draw: its population (positions among the candidates,
+    ascending) and how many of it are drawn (at least one)."""
+
+    department: str
+    item: str
+    pool: NDArray[np.int64]
+    k: int
+
+    @property
+    def prefix(self) -> bytes:
+        """What each digest hashes before the USCC: ``{seed}|`` is put in front."""
+        return f"|{self.department}|{self.item}|".encode()
+
+
+def draw_tasks(rules: Sequence[SamplingRuleSpec], candidates: CandidateColumns) -> list[DrawTask]:
+    """The rules' populations, in (department, item, grade) order; rules that draw no one
+    are left out (a bad ratio is an error all the same)."""
     industries, industry_of = _factor(candidates.industry)
     grades, grade_of = _factor(candidates.grade)
     of_grade = {g: grade_of == n for n, g in enumerate(grades)}
     quiet = candidates.no_disturb_on_quarter_start
-    encoded = [u.encode() for u in candidates.uscc]
     # An item's population before the grade, made once for its rules of the four grades.
     eligible: dict[tuple[str, bool], NDArray[np.bool_]] = {}
-    result: list[Draw] = []
+    tasks: list[DrawTask] = []
     for rule in sorted(rules, key=lambda r: (r.department, r.item, r.grade)):
         if rule.grade not in of_grade:
             sample_size(rule.ratio, 0)  # a bad ratio is an error whatever the population
@@ -156,16 +182,44 @@ def draw_columns(
             )
             mask = candidates.active & fits[industry_of]
             eligible[kind] = mask & ~quiet if rule.item_onsite_only else mask
-        pool = np.flatnonzero(eligible[kind] & of_grade[rule.grade]).tolist()
+        pool = np.flatnonzero(eligible[kind] & of_grade[rule.grade]).astype(np.int64)
         k = sample_size(rule.ratio, len(pool))
-        if k == 0:
-            continue
-        prefix = f"{seed}|{rule.department}|{rule.item}|".encode()
+        if k > 0:
+            tasks.append(DrawTask(rule.department, rule.item, pool, k))
+    return tasks
+
+
+def encoded_usccs(candidates: CandidateColumns) -> list[bytes]:
+    """The candidates' USCCs as the bytes the digests hash."""
+    return list(map(str.encode, candidates.uscc))
+
+
+def smallest_digests(
+    seed: str, tasks: Sequence[DrawTask], encoded: Sequence[bytes]
+) -> list[list[tuple[int, str]]]:
+    """Per task, its ``k`` drawn candidates as (position, hex digest), smallest first."""
+    head = seed.encode()
+    out: list[list[tuple[int, str]]] = []
+    for task in tasks:
+        prefix = head + task.prefix
+        pool = task.pool.tolist()
         digests = [sha256(prefix + encoded[i]).digest() for i in pool]
-        for j in _smallest(digests, k):
-            u = candidates.uscc[pool[j]]
-            result.append(Draw(rule.department, rule.item, u, digests[j].hex()))
-    return result
+        out.append([(pool[j], digests[j].hex()) for j in _smallest(digests, task.k)])
+    return out
+
+
+def assemble_draws(
+    tasks: Sequence[DrawTask],
+    chosen: Sequence[Sequence[tuple[int, str]]],
+    candidates: CandidateColumns,
+) -> list[Draw]:
+    """The draws of ``tasks`` from what :func:`smallest_digests` chose for each."""
+    uscc = candidates.uscc
+    return [
+        Draw(task.department, task.item, uscc[position], hexdigest)
+        for task, picks in zip(tasks, chosen, strict=True)
+        for position, hexdigest in picks
+    ]
 
 
 def _factor(values: Sequence[str]) -> tuple[list[str], NDArray[np.intp]]:
