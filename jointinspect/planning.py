@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 import jointinspect
 from jointinspect.data.bulk_write import no_cyclic_gc
+from jointinspect.data.grading.tables import enterprise_count
 from jointinspect.data.plans.basis import planning_basis, with_travel
 from jointinspect.data.plans.document import RevisionRows
 from jointinspect.data.plans.lock import plans_lock
@@ -29,6 +31,7 @@ from jointinspect.data.plans.planning_inputs import (
 )
 from jointinspect.data.plans.replan_store import is_drawn_id
 from jointinspect.data.plans.store import StoredRevision, store_draft
+from jointinspect.draw_apart import draw_helper, draw_on_two
 from jointinspect.models.enums import DemandSource, ItemMode
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.plan_problem import (
@@ -83,20 +86,22 @@ def make_plan(
         basis = planning_basis(
             conn, quarter, planning_settings(quarter, calendar, trigger_response_days, params)
         )
-    inputs = load_planning_inputs(
-        quarter, engine=engine, calendar=calendar, trigger_response_days=trigger_response_days
-    )
-    if inputs.graded == 0 and len(inputs.enterprises):
-        raise NoGradesError(
-            "no enterprise has a grade yet: the plan needs grades for the visit caps and "
-            "the 双随机 draw",
-            hint="run `jointinspect grade` first, then plan again",
+    # The draw's second process starts now and is ready when the district has been read.
+    with draw_helper(enterprise_count(engine=engine)) as helper:
+        inputs = load_planning_inputs(
+            quarter, engine=engine, calendar=calendar, trigger_response_days=trigger_response_days
         )
-    seconds["load"] = time.monotonic() - started
-    say("drawing the 双随机 sample")
-    mark = time.monotonic()
-    drawn = draw_sample(inputs, seed)
-    seconds["draw"] = time.monotonic() - mark
+        if inputs.graded == 0 and len(inputs.enterprises):
+            raise NoGradesError(
+                "no enterprise has a grade yet: the plan needs grades for the visit caps and "
+                "the 双随机 draw",
+                hint="run `jointinspect grade` first, then plan again",
+            )
+        seconds["load"] = time.monotonic() - started
+        say("drawing the 双随机 sample")
+        mark = time.monotonic()
+        drawn = draw_sample(inputs, seed, helper)
+        seconds["draw"] = time.monotonic() - mark
     say(f"planning {len(inputs.demands) + len(drawn)} demands")
     mark = time.monotonic()
     problem = build_problem(inputs, seed, calendar, drawn)
@@ -145,10 +150,15 @@ def planning_settings(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def draw_sample(inputs: PlanningInputs, seed: str) -> list[Draw]:
-    """Spec §3 over the loaded enterprises and grades."""
+def draw_sample(
+    inputs: PlanningInputs, seed: str, helper: ProcessPoolExecutor | None = None
+) -> list[Draw]:
+    """Spec §3 over the loaded enterprises and grades; ``helper``: a second process
+    (:func:`draw_apart.draw_helper`) that makes about half the digests."""
     candidates, rules = _draw_inputs(inputs)
-    return draw_columns(seed, rules, candidates)
+    if helper is None:
+        return draw_columns(seed, rules, candidates)
+    return draw_on_two(seed, rules, candidates, helper)
 
 
 def frozen_draw(rows: RevisionRows) -> list[Draw]:

@@ -4,6 +4,7 @@ either way."""
 
 import datetime as dt
 import json
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from helpers.replan_world import QUARTER, World, drop_a_drawn_check
@@ -25,9 +26,11 @@ def draws(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = planning.draw_sample
 
-    def spy(inputs: planning.PlanningInputs, seed: str) -> list[planning.Draw]:
+    def spy(
+        inputs: planning.PlanningInputs, seed: str, helper: ProcessPoolExecutor | None = None
+    ) -> list[planning.Draw]:
         seen.append(seed)
-        return real(inputs, seed)
+        return real(inputs, seed, helper)
 
     monkeypatch.setattr(planning, "draw_sample", spy)
     return seen
