@@ -51,10 +51,13 @@ def draw_helper(enterprises: int) -> Iterator[ProcessPoolExecutor | None]:
     if enterprises < DRAW_APART_FROM or (os.cpu_count() or 1) < 2:
         yield None
         return
+    pool: ProcessPoolExecutor | None = None
     try:
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         pool.submit(_ready)  # it imports this module while the caller reads the district
     except OSError:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         yield None
         return
     try:

@@ -185,7 +185,9 @@ def load_planning_inputs(
     town_centres: Mapping[str, tuple[float, float]] | None = None,
     only_usccs: Collection[str] | None = None,
 ) -> PlanningInputs:
-    """Everything ``plan`` needs for ``quarter``, in one read transaction.
+    """Everything ``plan`` needs for ``quarter``, in one read transaction — but for a
+    whole district's register on SQLite, which a connection of its own reads meanwhile
+    (``columnar.read_ahead``; SQLite's reads here are each their own transaction anyway).
 
     ``only_enterprises_with_demands``: load just the enterprises the demands name and
     these (a replan's drawn ones), not the district's register — all that a problem is
