@@ -14,12 +14,10 @@ so does a plan whose second process cannot be started or dies.
 """
 
 import marshal
-import multiprocessing
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import numpy as np
 
@@ -33,6 +31,7 @@ from jointinspect.risk.sampling import (
     encoded_usccs,
     smallest_digests,
 )
+from jointinspect.second_process import second_process
 
 #: Fewer enterprises than this are drawn in one process: starting a second one costs
 #: more than half their digests.
@@ -43,27 +42,11 @@ APART_SHARE = 0.6
 Chosen = list[list[tuple[int, str]]]
 
 
-@contextmanager
-def draw_helper(enterprises: int) -> Iterator[ProcessPoolExecutor | None]:
+def draw_helper(enterprises: int) -> AbstractContextManager[ProcessPoolExecutor | None]:
     """A second process for the draw of a district of ``enterprises``, started now, or
     None (a small district, one CPU, no process to be had). It has ended when the block
     does."""
-    if enterprises < DRAW_APART_FROM or (os.cpu_count() or 1) < 2:
-        yield None
-        return
-    pool: ProcessPoolExecutor | None = None
-    try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        pool.submit(_ready)  # it imports this module while the caller reads the district
-    except OSError:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        yield None
-        return
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return second_process(enterprises >= DRAW_APART_FROM, _ready)
 
 
 def draw_on_two(

@@ -5,11 +5,9 @@ against later inspections."""
 import datetime as dt
 import functools
 import itertools
-import multiprocessing
-import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -53,6 +51,7 @@ from jointinspect.risk.inputs import (
 )
 from jointinspect.risk.reasons import ReasonCells, ReasonTexts
 from jointinspect.risk.scorecard import Scorecard, scorecard_from_json
+from jointinspect.second_process import second_process
 
 __all__ = [
     "CSV_HEADER",
@@ -337,35 +336,15 @@ class _ReasonFields:
         ]
 
 
-@contextmanager
-def _second_process(size: int) -> Iterator[ProcessPoolExecutor | None]:
+def _second_process(size: int) -> AbstractContextManager[ProcessPoolExecutor | None]:
     """A second process to write the CSV of ``size`` enterprises in, or None: write it in
     this one.
 
     A district's CSV takes seconds, all of it holding the GIL, as does storing its grades:
     on two cores a second process writes the CSV and the two take the time of the longer.
-    It is spawned, not forked (the grading holds a database connection and the libraries'
-    threads), and gets the CSV's arrays, a few tens of megabytes. Small districts, one
-    CPU, or no process to be had: None. The process has ended when the block does.
+    It gets the CSV's arrays, a few tens of megabytes. Small districts: None.
     """
-    if size < BACKGROUND_CSV or (os.cpu_count() or 1) < 2:
-        yield None
-        return
-    pool: ProcessPoolExecutor | None = None
-    try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        # Started now: the process imports this module while the caller goes on.
-        pool.submit(_imported)
-    except OSError:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        pool = None
-    try:
-        yield pool
-    finally:
-        if pool is not None:
-            # After a failure the file is not wanted; a running write still ends first.
-            pool.shutdown(wait=True, cancel_futures=True)
+    return second_process(size >= BACKGROUND_CSV, _imported)
 
 
 def _imported() -> None:

@@ -120,14 +120,14 @@ def test_the_csv_written_in_a_second_process_is_the_same(
     result = grade_district(engine=engine, as_of=AS_OF, config=load_config())
     write_csv(result, tmp_path / "here.csv")
     monkeypatch.setattr(grading, "BACKGROUND_CSV", 10)
-    monkeypatch.setattr("jointinspect.grading.os.cpu_count", lambda: 2)
+    monkeypatch.setattr("jointinspect.second_process.os.cpu_count", lambda: 2)
     started: list[object] = []
 
     def counted(*args: Any, **kwargs: Any) -> ProcessPoolExecutor:
         started.append(args)
         return ProcessPoolExecutor(*args, **kwargs)
 
-    monkeypatch.setattr("jointinspect.grading.ProcessPoolExecutor", counted)
+    monkeypatch.setattr("jointinspect.second_process.ProcessPoolExecutor", counted)
     out = tmp_path / "there.csv"
     store_grades(result, engine=engine, out=out)
     assert started, "a second process must write the CSV for this test to mean something"

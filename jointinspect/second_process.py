@@ -1,0 +1,41 @@
+"""A second process to share a long computation with, on a machine with two cores.
+
+Used where a step's work splits into parts that need nothing from each other until the
+end (a district's grades CSV beside storing the grades, half the 双随机 draw's digests):
+one process, spawned rather than forked (the caller holds a database connection and the
+libraries' threads), started early so that it has imported what it needs by the time it
+is given work. Where it is not worth one, on one CPU, or when no process can be had, the
+caller gets None and does the work itself.
+"""
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+
+@contextmanager
+def second_process(
+    worth_it: bool, ready: Callable[[], None]
+) -> Iterator[ProcessPoolExecutor | None]:
+    """One spawned worker process, or None (not ``worth_it``, one CPU, no process to be
+    had). It runs ``ready`` at once — a module-level function of the module the work is
+    in, so that the process imports it while the caller goes on. The process has ended
+    when the block does; work still running is waited for."""
+    if not worth_it or (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    pool: ProcessPoolExecutor | None = None
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        pool.submit(ready)
+    except OSError:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        yield None
+        return
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
