@@ -9,8 +9,9 @@ this one hashes the rest; the draws are put together in rule order as one proces
 
 The process is spawned, not forked (the planner holds a database connection and the
 read-ahead's thread), when the plan starts, so that it has imported what it needs by the
-time the district is read. Small districts and one-CPU machines draw in one process, and
-so does a plan whose second process cannot be started or dies.
+time the district is read. Small districts, plans told to keep one CPU busy (a city's
+tasks) and one-CPU machines draw in one process, and so does a plan whose second process
+cannot be started or dies.
 """
 
 import marshal
@@ -42,11 +43,12 @@ APART_SHARE = 0.6
 Chosen = list[list[tuple[int, str]]]
 
 
-def draw_helper(enterprises: int) -> AbstractContextManager[ProcessPoolExecutor | None]:
+def draw_helper(enterprises: int, cpus: int) -> AbstractContextManager[ProcessPoolExecutor | None]:
     """A second process for the draw of a district of ``enterprises``, started now, or
-    None (a small district, one CPU, no process to be had). It has ended when the block
-    does."""
-    return second_process(enterprises >= DRAW_APART_FROM, _ready)
+    None: a small district, or fewer than two ``cpus`` to keep busy (``Options.cpus``: a
+    city's task has one, the districts beside it the others), or no process to be had. It
+    has ended when the block does."""
+    return second_process(enterprises >= DRAW_APART_FROM and cpus >= 2, _ready)
 
 
 def draw_on_two(

@@ -87,7 +87,7 @@ def make_plan(
             conn, quarter, planning_settings(quarter, calendar, trigger_response_days, params)
         )
     # The draw's second process starts now and is ready when the district has been read.
-    with draw_helper(enterprise_count(engine=engine)) as helper:
+    with draw_helper(enterprise_count(engine=engine), params.cpus) as helper:
         inputs = load_planning_inputs(
             quarter, engine=engine, calendar=calendar, trigger_response_days=trigger_response_days
         )

@@ -1,6 +1,6 @@
 """The 双随机 draw's digests shared with a second process (``jointinspect.draw_apart``):
 the same draws as one process makes, digest for digest, also when the second process is
-gone; small districts never start one."""
+gone; small districts, and plans told to keep one CPU busy, never start one."""
 
 from concurrent.futures import ProcessPoolExecutor
 
@@ -44,7 +44,7 @@ def test_a_second_process_draws_what_one_process_draws() -> None:
     register = _register()
     alone = draw_columns("apart", RULES, register)
     assert len(alone) > 1_000
-    with draw_apart.draw_helper(draw_apart.DRAW_APART_FROM) as helper:
+    with draw_apart.draw_helper(draw_apart.DRAW_APART_FROM, cpus=2) as helper:
         assert helper is not None
         assert draw_apart.draw_on_two("apart", RULES, register, helper) == alone
     assert draw_apart.draw_on_two("apart", RULES, register, None) == alone
@@ -68,7 +68,14 @@ def test_each_process_gets_a_share_near_its_own() -> None:
     assert abs(sent / total - draw_apart.APART_SHARE) < 0.1
 
 
-@pytest.mark.parametrize("enterprises", [0, draw_apart.DRAW_APART_FROM - 1])
-def test_a_small_district_draws_in_one_process(enterprises: int) -> None:
-    with draw_apart.draw_helper(enterprises) as helper:
+@pytest.mark.parametrize(
+    ("enterprises", "cpus"),
+    [
+        (0, 2),
+        (draw_apart.DRAW_APART_FROM - 1, 2),  # a small district
+        (draw_apart.DRAW_APART_FROM, 1),  # one CPU to keep busy: a city's task
+    ],
+)
+def test_no_second_process_where_it_is_not_worth_one(enterprises: int, cpus: int) -> None:
+    with draw_apart.draw_helper(enterprises, cpus) as helper:
         assert helper is None
