@@ -46,6 +46,7 @@ from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.options import Options, plan_prefix, scheduler_params, working_calendar
 from jointinspect.risk.sampling import CandidateColumns, Draw, SamplingRuleSpec, draw_columns
+from jointinspect.route_apart import routing_on
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.solve import solve
 
@@ -86,7 +87,8 @@ def make_plan(
         basis = planning_basis(
             conn, quarter, planning_settings(quarter, calendar, trigger_response_days, params)
         )
-    # The draw's second process starts now and is ready when the district has been read.
+    # The second process (the draw's and the routes') starts now and is ready when the
+    # district has been read.
     with draw_helper(enterprise_count(engine=engine), params.cpus) as helper:
         inputs = load_planning_inputs(
             quarter, engine=engine, calendar=calendar, trigger_response_days=trigger_response_days
@@ -102,11 +104,12 @@ def make_plan(
         mark = time.monotonic()
         drawn = draw_sample(inputs, seed, helper)
         seconds["draw"] = time.monotonic() - mark
-    say(f"planning {len(inputs.demands) + len(drawn)} demands")
-    mark = time.monotonic()
-    problem = build_problem(inputs, seed, calendar, drawn)
-    result = solve(problem, params)
-    seconds["solve"] = time.monotonic() - mark
+        say(f"planning {len(inputs.demands) + len(drawn)} demands")
+        mark = time.monotonic()
+        problem = build_problem(inputs, seed, calendar, drawn)
+        # The same process makes the routes while the plan's results are made.
+        result = solve(problem, params, routing_on(helper))
+        seconds["solve"] = time.monotonic() - mark
     say(f"writing the draft ({len(result.visits)} visits)")
     mark = time.monotonic()
     stored = store_draft(

@@ -11,7 +11,7 @@ visits on one day have distinct slots and, in slot order, are that officer's rou
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,50 +59,97 @@ class Routes:
     travel_um: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Stops:
+    """A plan's visits as routing sees them, in plain values (another process can take
+    them): per visit its working day, key, officers (roster indices, sorted) and place;
+    per officer (roster index) the home town's centre; and how many stops a tour may have
+    for 2-opt."""
+
+    day: list[int]
+    key: list[str]
+    officers: list[tuple[int, ...]]
+    where: list[Point]
+    home: list[Point]
+    two_opt_max: int
+
+
+#: Routes a plan's stops: given them, it starts and returns the function that gives the
+#: routes (:func:`routes_of`'s, wherever they are made).
+Routing = Callable[[Stops], Callable[[], Routes]]
+
+
+def stops_of(
+    placed: Sequence[Placed],
+    roster: Roster,
+    enterprises: Mapping[str, EnterpriseInfo],
+    two_opt_max: int,
+) -> Stops:
+    return Stops(
+        day=[p.day for p in placed],
+        key=[p.draft.key for p in placed],
+        officers=[p.officers for p in placed],
+        where=[_where(enterprises, p) for p in placed],
+        home=[_home(roster, o) for o in range(len(roster.officers))],
+        two_opt_max=two_opt_max,
+    )
+
+
 def route(
     placed: Sequence[Placed],
     roster: Roster,
     enterprises: Mapping[str, EnterpriseInfo],
     two_opt_max: int,
 ) -> Routes:
-    order = [0] * len(placed)
+    return routes_of(stops_of(placed, roster, enterprises, two_opt_max))
+
+
+def routed_here(stops: Stops) -> Callable[[], Routes]:
+    """The :data:`Routing` of one process: the routes made when asked for."""
+    return lambda: routes_of(stops)
+
+
+def routes_of(stops: Stops) -> Routes:
+    """Each day's visits ordered into tours, their slots, officer-days and travel."""
+    order = [0] * len(stops.day)
     by_day: dict[int, list[int]] = defaultdict(list)
-    for i, p in enumerate(placed):
-        by_day[p.day].append(i)
+    for i, day in enumerate(stops.day):
+        by_day[day].append(i)
     km = 0.0
     um = 0
     officer_days = 0
+    officers, where, home = stops.officers, stops.where, stops.home
     for day in sorted(by_day):
-        members = sorted(by_day[day], key=lambda i: placed[i].draft.key)
-        for group in _groups(members, placed):
-            tour = _tour(group, placed, roster, enterprises, two_opt_max)
+        members = sorted(by_day[day], key=stops.key.__getitem__)
+        for group in _groups(members, officers):
+            tour = _tour(group, stops)
             last: dict[int, int] = {}
             for i in tour:
-                slot = 1 + max((last.get(o, 0) for o in placed[i].officers), default=0)
+                slot = 1 + max((last.get(o, 0) for o in officers[i]), default=0)
                 order[i] = slot
-                for o in placed[i].officers:
+                for o in officers[i]:
                     last[o] = slot
         # Travel per officer-day: home → visits in slot order → home.
-        stops: dict[int, list[int]] = defaultdict(list)
+        visited: dict[int, list[int]] = defaultdict(list)
         for i in members:
-            for o in placed[i].officers:
-                stops[o].append(i)
-        for o in sorted(stops):
+            for o in officers[i]:
+                visited[o].append(i)
+        for o in sorted(visited):
             officer_days += 1
-            seq = sorted(stops[o], key=lambda i: order[i])
-            home = _home(roster, o)
-            stops_at = [_where(enterprises, placed[i]) for i in seq]
-            points = [home, *stops_at, home]
-            if home is None:
+            seq = sorted(visited[o], key=order.__getitem__)
+            start = home[o]
+            stops_at = [where[i] for i in seq]
+            points = [start, *stops_at, start]
+            if start is None:
                 points = points[1:-1]
             legs = [great_circle_km(a, b) for a, b in itertools.pairwise(points)]
             km += sum(legs)
             # The same legs unless a stop lacks coordinates (then skipped, not a 0 km leg).
-            um += round(sum(legs) * 1e9) if None not in stops_at else day_travel_um(home, stops_at)
+            um += round(sum(legs) * 1e9) if None not in stops_at else day_travel_um(start, stops_at)
     return Routes(order, officer_days, round(km, 3), um)
 
 
-def _groups(members: list[int], placed: Sequence[Placed]) -> list[list[int]]:
+def _groups(members: list[int], officers: Sequence[tuple[int, ...]]) -> list[list[int]]:
     parent = {i: i for i in members}
 
     def find(i: int) -> int:
@@ -113,7 +160,7 @@ def _groups(members: list[int], placed: Sequence[Placed]) -> list[list[int]]:
 
     first_by_officer: dict[int, int] = {}
     for i in members:
-        for o in placed[i].officers:
+        for o in officers[i]:
             if o in first_by_officer:
                 a, b = find(i), find(first_by_officer[o])
                 if a != b:
@@ -138,25 +185,19 @@ def _where(enterprises: Mapping[str, EnterpriseInfo], p: Placed) -> Point:
     return None if ent.lat is None or ent.lon is None else (ent.lat, ent.lon)
 
 
-def _tour(
-    group: list[int],
-    placed: Sequence[Placed],
-    roster: Roster,
-    enterprises: Mapping[str, EnterpriseInfo],
-    two_opt_max: int,
-) -> list[int]:
+def _tour(group: list[int], stops: Stops) -> list[int]:
     """One tour over the group: ordered on a local flat projection (within a day's
     reach its error is far below the choices it makes); km are measured great-circle."""
-    order = sorted(group, key=lambda i: placed[i].draft.key)
-    start = _home(roster, min(o for i in group for o in placed[i].officers))
-    known = [_where(enterprises, placed[i]) for i in order]
+    order = sorted(group, key=stops.key.__getitem__)
+    start = stops.home[min(o for i in group for o in stops.officers[i])]
+    known = [stops.where[i] for i in order]
     anchor = start or next((p for p in known if p is not None), None)
     if anchor is None:
         return order
     scale = math.cos(math.radians(anchor[0]))
     xy = [(p[1] * scale, p[0]) if p else (anchor[1] * scale, anchor[0]) for p in known]
     origin = (anchor[1] * scale, anchor[0])
-    if len(order) > two_opt_max:
+    if len(order) > stops.two_opt_max:
         return [order[k] for k in _sweep(xy, origin)]
     todo = list(range(len(order)))
     tour: list[int] = []

@@ -39,10 +39,18 @@ from jointinspect.scheduler.result_assembly import (
     task_refs,
     unscheduled_result,
 )
-from jointinspect.scheduler.routing import route
+from jointinspect.scheduler.routing import Routing, routed_here, stops_of
 
 
-def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> PlanResult:
+def solve(
+    problem: PlanningProblem,
+    params: SchedulerParams | None = None,
+    routing: Routing | None = None,
+) -> PlanResult:
+    """The plan of ``problem``. ``routing`` routes the placed visits (default: here, when
+    the routes are needed); the plan's other figures and its visits but for their slots
+    are made meanwhile, so a routing that works elsewhere (another process) costs the
+    longer of the two instead of their sum."""
     params = params or SchedulerParams.default()
     started = time.monotonic()
     deadline = None if params.time_limit is None else started + params.time_limit
@@ -87,11 +95,17 @@ def solve(problem: PlanningProblem, params: SchedulerParams | None = None) -> Pl
         else ImproveStats()
     )
     t_improved = time.monotonic()
-    routes = route(placed, roster, problem.enterprises, params.two_opt_max_visits)
-    visit_results = _visits(problem, roster, placed, routes.order)
+    routed = (routing or routed_here)(
+        stops_of(placed, roster, problem.enterprises, params.two_opt_max_visits)
+    )
+    visit_parts = _visit_parts(problem, roster, placed)
     offsite = offsite_results(decisions, quarter_last)
     unscheduled = _unscheduled(decisions, dropped)
-    metrics = _metrics(problem, decisions, placed, offsite, unscheduled, routes.officer_days)
+    # Officer-days are counted by routing (its last figure: the key keeps its place).
+    metrics = _metrics(problem, decisions, placed, offsite, unscheduled, officer_days=0)
+    routes = routed()
+    metrics["officer_days"] = routes.officer_days
+    visit_results = _visits(visit_parts, routes.order)
     metrics["km"] = routes.km
     metrics["improvement"] = Improvement(
         subproblems_with_slack=stats.subproblems,
@@ -152,11 +166,17 @@ def _check_references(problem: PlanningProblem) -> None:
             raise UnknownReference(f"demand {d.id} names unknown enterprise {d.uscc}")
 
 
-def _visits(
-    problem: PlanningProblem, roster: Roster, placed: Sequence[Placed], order: Sequence[int]
-) -> tuple[VisitResult, ...]:
+#: A visit's result but for its slot: ``VisitResult``'s fields before ``order``.
+_VisitPart = tuple[str, str, Any, str, bool, tuple[Any, ...], tuple[OfficerRef, ...]]
+
+
+def _visit_parts(
+    problem: PlanningProblem, roster: Roster, placed: Sequence[Placed]
+) -> list[tuple[tuple[Any, ...], int, _VisitPart]]:
+    """Each visit's result but for its slot, in the results' order: (sort key, index in
+    ``placed``, fields)."""
     out = []
-    for p, slot in zip(placed, order, strict=True):
+    for i, p in enumerate(placed):
         ent = problem.enterprises[p.draft.uscc]
         officers = tuple(
             sorted(
@@ -167,20 +187,26 @@ def _visits(
                 key=by_department,
             )
         )
-        out.append(
-            VisitResult(
-                p.draft.key,
-                ent.uscc,
-                problem.workdays[p.day],
-                ent.town,
-                p.draft.triggered,
-                task_refs(p.draft),
-                officers,
-                slot,
-            )
+        date = problem.workdays[p.day]
+        part: _VisitPart = (
+            p.draft.key,
+            ent.uscc,
+            date,
+            ent.town,
+            p.draft.triggered,
+            task_refs(p.draft),
+            officers,
         )
-    out.sort(key=lambda v: (v.date, v.town, v.uscc, v.key))
-    return tuple(out)
+        out.append(((date, ent.town, ent.uscc, p.draft.key), i, part))
+    out.sort(key=lambda row: row[0])
+    return out
+
+
+def _visits(
+    parts: Sequence[tuple[tuple[Any, ...], int, _VisitPart]], order: Sequence[int]
+) -> tuple[VisitResult, ...]:
+    """The visits' results from :func:`_visit_parts` and each visit's slot."""
+    return tuple(VisitResult(*part, order[i]) for _, i, part in parts)
 
 
 def _unscheduled(
