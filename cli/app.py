@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from jointinspect.cli.context import AppState
+from jointinspect.cli.context import PROCESS, AppState
 from jointinspect.cli.lazy_group import LazyCommand, LazyGroup
 
 #: Every command: the module under ``jointinspect.cli`` that registers it, and the first
@@ -132,5 +132,6 @@ def root(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: this process runs one command (``context.starting``)."""
+    PROCESS.one_command = True
     app()

@@ -282,7 +282,7 @@ def register(app: typer.Typer) -> None:
         On a city's database it serves every district: each code is checked in the
         district it names, with that district's key file.
         """
-        with starting():
+        with starting(serving=True):
             import uvicorn
 
             from jointinspect.web.app import create_app

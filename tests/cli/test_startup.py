@@ -19,7 +19,7 @@ from helpers.web_world import KEY_SETTING, build_world
 from typer.testing import CliRunner
 
 from jointinspect.cli.app import COMMANDS, app
-from jointinspect.cli.context import starting
+from jointinspect.cli.context import PROCESS, starting
 from jointinspect.cli.lazy_group import load_commands
 
 CLI = Path(__file__).resolve().parents[2] / "cli"
@@ -254,3 +254,41 @@ def test_starting_runs_no_collection_and_freezes_what_it_made() -> None:
         gc.callbacks.remove(seen)
         gc.unfreeze()
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("one_command", "serving", "collecting_after"),
+    [
+        (True, False, False),  # the console script's command: paused to the end
+        (True, True, True),  # ``serve`` runs until stopped
+        (False, False, True),  # a process that runs many (tests, the library's callers)
+    ],
+)
+def test_a_process_of_one_command_keeps_the_collector_paused_to_its_end(
+    monkeypatch: pytest.MonkeyPatch, one_command: bool, serving: bool, collecting_after: bool
+) -> None:
+    monkeypatch.setattr(PROCESS, "one_command", one_command)
+    try:
+        with starting(serving=serving):
+            pass
+        assert gc.isenabled() == collecting_after
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_the_console_script_runs_one_command() -> None:
+    probe = (
+        "import sys\n"
+        "from jointinspect.cli import app, context\n"
+        "sys.argv = ['jointinspect', '--version']\n"
+        "try:\n"
+        "    app.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(context.PROCESS.one_command)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "True"
