@@ -5,6 +5,7 @@ officers → CP-SAT improvement on town-week subproblems → routes → result a
 """
 
 import bisect
+import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from jointinspect.models.plan_result import (
     PlanMetrics,
     PlanResult,
     PlanTiming,
+    TaskRef,
     UnscheduledResult,
     VisitResult,
 )
@@ -167,14 +169,16 @@ def _check_references(problem: PlanningProblem) -> None:
 
 
 #: A visit's result but for its slot: ``VisitResult``'s fields before ``order``.
-_VisitPart = tuple[str, str, Any, str, bool, tuple[Any, ...], tuple[OfficerRef, ...]]
+_VisitPart = tuple[str, str, dt.date, str, bool, tuple[TaskRef, ...], tuple[OfficerRef, ...]]
+#: Where a visit's result goes among the results (date, town, enterprise, key), its index
+#: among the placed visits, and its fields.
+_Ordered = tuple[tuple[dt.date, str, str, str], int, _VisitPart]
 
 
 def _visit_parts(
     problem: PlanningProblem, roster: Roster, placed: Sequence[Placed]
-) -> list[tuple[tuple[Any, ...], int, _VisitPart]]:
-    """Each visit's result but for its slot, in the results' order: (sort key, index in
-    ``placed``, fields)."""
+) -> list[_Ordered]:
+    """Each visit's result but for its slot, in the results' order."""
     out = []
     for i, p in enumerate(placed):
         ent = problem.enterprises[p.draft.uscc]
@@ -202,9 +206,7 @@ def _visit_parts(
     return out
 
 
-def _visits(
-    parts: Sequence[tuple[tuple[Any, ...], int, _VisitPart]], order: Sequence[int]
-) -> tuple[VisitResult, ...]:
+def _visits(parts: Sequence[_Ordered], order: Sequence[int]) -> tuple[VisitResult, ...]:
     """The visits' results from :func:`_visit_parts` and each visit's slot."""
     return tuple(VisitResult(*part, order[i]) for _, i, part in parts)
 
