@@ -45,9 +45,9 @@ Chosen = list[list[tuple[int, str]]]
 
 def draw_helper(enterprises: int, cpus: int) -> AbstractContextManager[ProcessPoolExecutor | None]:
     """A second process for the draw of a district of ``enterprises`` (and then its
-    routes, :mod:`route_apart`), started now, or None: a small district, or fewer than two ``cpus`` to keep busy (``Options.cpus``: a
-    city's task has one, the districts beside it the others), or no process to be had. It
-    has ended when the block does."""
+    routes, :mod:`route_apart`), started now, or None: a small district, or fewer than two
+    ``cpus`` to keep busy (``Options.cpus``: a city's task has one, the districts beside
+    it the others), or no process to be had. It has ended when the block does."""
     return second_process(enterprises >= DRAW_APART_FROM and cpus >= 2, _ready)
 
 
