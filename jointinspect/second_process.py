@@ -9,9 +9,9 @@ caller gets None and does the work itself.
 
 The process runs at a lower priority than its caller (:data:`HELPER_NICENESS`). While it
 imports, the caller is reading its district on two threads (the read-ahead's and its
-own), and at equal priority the three shared two cores: the read took 0.3–0.9 s longer
-on a 650,000-enterprise district. Once each has a core of its own, the priority makes
-no difference.
+own), and at equal priority the three shared two cores: grading a 650,000-enterprise
+district read it up to a second more slowly (0.3 s on average). Once each has a core of
+its own, the priority makes no difference.
 """
 
 import multiprocessing
