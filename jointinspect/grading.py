@@ -5,7 +5,7 @@ against later inspections."""
 import datetime as dt
 import functools
 import itertools
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
@@ -22,6 +22,8 @@ from jointinspect.data.exports.files import FORMULA_PREFIXES, safe_text, written
 from jointinspect.data.grading.risk_models import adopted_model, record_grading
 from jointinspect.data.grading.tables import (
     WRITE_CHUNK,
+    GradeRow,
+    GradeRows,
     GradingTables,
     enterprise_count,
     last_inspection_date,
@@ -209,7 +211,7 @@ def _store(
                 csv_written = functools.partial(table.write, temp)
             else:
                 csv_written = pool.submit(table.write, temp).result
-        stored = write_grades(engine=engine, as_of=inputs.as_of, rows=_grade_rows(result, texts))
+        stored = write_grades(engine=engine, as_of=inputs.as_of, grades=grade_rows(result, texts))
         if csv_written is not None:
             csv_written()
     record_grading(
@@ -356,23 +358,30 @@ def _slices(size: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + OUTPUT_SLICE, size)
 
 
-def _grade_rows(
-    result: GradingResult, texts: ReasonTexts
-) -> Iterator[tuple[str, float, float, str, str]]:
-    """The rows of ``enterprise_grade``, made a slice at a time as they are asked for."""
+def grade_rows(
+    result: GradingResult, texts: ReasonTexts, *, only: Collection[str] | None = None
+) -> GradeRows:
+    """The rows of ``enterprise_grade`` (of the enterprises in ``only``, if given), made a
+    slice at a time as they are asked for."""
 
-    def rows(start: int, stop: int) -> Iterator[tuple[str, float, float, str, str]]:
-        return zip(
-            result.inputs.uscc[start:stop].tolist(),
-            result.credit[start:stop].tolist(),
-            result.risk[start:stop].tolist(),
-            [GRADES[g] for g in result.grade[start:stop].tolist()],
-            texts.json(start, stop),
-            strict=True,
+    def rows(ids: Sequence[int]) -> Iterator[GradeRow]:
+        def of_slice(start: int, stop: int) -> Iterator[GradeRow]:
+            return zip(
+                result.inputs.uscc[start:stop].tolist(),
+                result.credit[start:stop].tolist(),
+                result.risk[start:stop].tolist(),
+                [GRADES[g] for g in result.grade[start:stop].tolist()],
+                texts.stored(start, stop, ids),
+                strict=True,
+            )
+
+        # Chained in C: no Python code runs per row.
+        made = itertools.chain.from_iterable(
+            itertools.starmap(of_slice, _slices(result.inputs.size))
         )
+        return made if only is None else (row for row in made if row[0] in only)
 
-    # Chained in C: no Python code runs per row.
-    return itertools.chain.from_iterable(itertools.starmap(rows, _slices(result.inputs.size)))
+    return GradeRows(texts.wordings, rows)
 
 
 def evaluation_cutoff(

@@ -49,7 +49,7 @@ from jointinspect.data.plans.replan_store import (
     record_replan,
 )
 from jointinspect.data.plans.store import StoredRevision, store_draft
-from jointinspect.grading import grade_enterprises
+from jointinspect.grading import grade_enterprises, grade_rows
 from jointinspect.models.codes import CodeKey
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.plan_problem import PlanningProblem
@@ -68,8 +68,7 @@ from jointinspect.options import (
 )
 from jointinspect.planning import build_problem, frozen_draw, planning_settings
 from jointinspect.replanning_part import Replanned, replan_part
-from jointinspect.risk.config import GRADES
-from jointinspect.risk.reasons import reason_json
+from jointinspect.risk.reasons import ReasonTexts
 from jointinspect.rules import plan_result
 from jointinspect.scheduler.change_cost import ChangeCosts
 from jointinspect.scheduler.params import SchedulerParams
@@ -452,21 +451,8 @@ def _regrade(engine: Engine, options: Options, as_of: dt.date, touched: set[str]
     result = grade_enterprises(
         engine=engine, as_of=as_of, config=grading_config(options), usccs=touched
     )
-    usccs = result.inputs.uscc.tolist()
-    reasons = reason_json(result)
-    rows = [
-        (u, c, r, GRADES[g], why)
-        for u, c, r, g, why in zip(
-            usccs,
-            result.credit.tolist(),
-            result.risk.tolist(),
-            result.grade.tolist(),
-            reasons,
-            strict=True,
-        )
-        if u in touched
-    ]
-    return write_grades(engine=engine, as_of=as_of, rows=rows, news_only=True)
+    rows = grade_rows(result, ReasonTexts(result), only=touched)
+    return write_grades(engine=engine, as_of=as_of, grades=rows, news_only=True)
 
 
 def _with_codes(diff: dict[str, Any], codes: Sequence[str | None]) -> dict[str, Any]:

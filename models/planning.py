@@ -40,13 +40,40 @@ class EnterpriseGradeBase(SQLModel):
     credit: float = Field(ge=0, le=100)
     risk: float = Field(ge=0, le=100)
     grade: str = Field(max_length=1)
-    #: The strongest reasons, each ``{"code": …, "zh": …, "en": …, "weight": …}``.
-    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    #: The strongest reasons, each ``[wording, weight, adverse]``: the ``id`` of its
+    #: :class:`ReasonWording`, its weight in score points and 1 when it counts against
+    #: the enterprise (0 for it; null in grades stored before the side was). A district
+    #: words its reasons a few thousand ways for hundreds of thousands of enterprises:
+    #: stored in full, the words were four fifths of the table and of what storing a
+    #: district's new grades wrote.
+    reasons: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON))
     as_of: dt.date
 
 
 class EnterpriseGrade(EnterpriseGradeBase, table=True):
     __tablename__ = "enterprise_grade"
+    # SQLite: with its reasons by wording a grade is small (about 100 bytes on disk,
+    # against 510), so the table is its key rather than a rowid table beside a second
+    # copy of the key.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class ReasonWordingBase(SQLModel):
+    """A reason's words, stored once and named by grades (``EnterpriseGradeBase.reasons``).
+
+    Rows are added by ``write_grades`` as grading first uses them and never change or go:
+    a stored grade's reasons keep their words."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: What kind of reason (``penalty``, ``inherent``, a learned feature's name …).
+    code: str
+    zh: str
+    en: str
+
+
+class ReasonWording(ReasonWordingBase, table=True):
+    __tablename__ = "reason_wording"
+    __table_args__ = (UniqueConstraint("code", "zh", "en"),)
 
 
 class PlanBase(SQLModel):

@@ -9,7 +9,7 @@ the enterprises someone reads.
 """
 
 import itertools
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
@@ -238,15 +238,10 @@ def reason_cells(result: "GradingResult", *, join: str, between: str) -> list[st
     return ReasonTexts(result).cells.cells(0, result.inputs.size, join=join, between=between)
 
 
-def reason_json(result: "GradingResult") -> list[str]:
-    """Each enterprise's reasons as a JSON array of ``{code, zh, en, weight, adverse}``."""
-    return ReasonTexts(result).json(0, result.inputs.size)
-
-
 class ReasonTexts:
     """Every enterprise's reasons in words, to be written out a slice of enterprises at a
-    time: as the JSON stored with its grade (:meth:`json`) and as one CSV cell
-    (:attr:`cells`).
+    time: as stored with its grade (:meth:`stored`, naming the :attr:`wordings`) and as
+    one CSV cell (:attr:`cells`).
 
     The wordings are made once for both (they are most of the work), and a district's
     texts are never all held at once: at 650,000 enterprises they take a gigabyte, and
@@ -263,44 +258,60 @@ class ReasonTexts:
             bounds=np.asarray(bounds, dtype=np.int64),
         )
         self._wordings = wordings
-        self._objects: tuple[list[str], IntArray] | None = None
+        self._distinct: tuple[IntArray, IntArray] | None = None
+        self._entries: tuple[Sequence[int], list[str]] | None = None
 
-    def json(self, start: int, stop: int) -> list[str]:
-        """The reasons of enterprises ``start:stop``, each a JSON array of ``{code, zh, en,
-        weight, adverse}`` objects."""
-        objects, object_of_row = self._json_objects()
+    @property
+    def wordings(self) -> list[tuple[str, str, str]]:
+        """Each distinct wording as ``(code, zh, en)``, in the order :meth:`stored` counts
+        them."""
+        return [(code, zh, en) for zh, en, code in self._wordings.texts]
+
+    def stored(self, start: int, stop: int, ids: Sequence[int]) -> list[str]:
+        """The reasons of enterprises ``start:stop`` as their grades store them: each a JSON
+        array of ``[wording, weight, adverse]``, where wording ``j`` of :attr:`wordings` is
+        ``ids[j]`` and ``adverse`` is 1 (against the enterprise) or 0."""
+        entries = self._entries_for(ids)
+        _, entry_of_row = self._distinct_entries()
         bounds = self.cells.bounds
         lo, hi = int(bounds[start]), int(bounds[stop])
-        rows = [objects[k] for k in object_of_row[lo:hi].tolist()]
+        rows = [entries[k] for k in entry_of_row[lo:hi].tolist()]
         ends = (bounds[start : stop + 1] - lo).tolist()
-        return [f"[{', '.join(rows[a:b])}]" for a, b in itertools.pairwise(ends)]
+        return [f"[{','.join(rows[a:b])}]" for a, b in itertools.pairwise(ends)]
 
-    def _json_objects(self) -> tuple[list[str], IntArray]:
-        """The distinct JSON objects (one per wording, weight and side: far fewer than
-        reasons), and which one each reason row is."""
-        if self._objects is not None:
-            return self._objects
+    def _distinct_entries(self) -> tuple[IntArray, IntArray]:
+        """The reason rows that are distinct by wording, weight and side (far fewer than
+        the rows), and which of them each row is like."""
+        if self._distinct is None:
+            wordings = self._wordings
+            text = wordings.text_of_row
+            hundredths = np.rint(wordings.weights * _WEIGHT_SCALE).astype(np.int64)
+            key = (text * (int(hundredths.max(initial=0)) + 1) + hundredths) * 2 + wordings.adverse
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            self._distinct = (
+                np.asarray(first, dtype=np.int64),
+                np.asarray(inverse, dtype=np.int64).ravel(),
+            )
+        return self._distinct
+
+    def _entries_for(self, ids: Sequence[int]) -> list[str]:
+        """The JSON of each distinct entry, its wording named by ``ids`` (made once for
+        the ``ids`` of a write, which asks slice by slice)."""
+        if self._entries is not None and self._entries[0] is ids:
+            return self._entries[1]
+        first, _ = self._distinct_entries()
         wordings = self._wordings
-        heads = [
-            f'{{"code": {json.dumps(code)}, "zh": {json.dumps(zh, ensure_ascii=False)}, '
-            f'"en": {json.dumps(en, ensure_ascii=False)}, "weight": '
-            for zh, en, code in wordings.texts
-        ]
-        text = wordings.text_of_row
-        hundredths = np.rint(wordings.weights * _WEIGHT_SCALE).astype(np.int64)
-        key = (text * (int(hundredths.max(initial=0)) + 1) + hundredths) * 2 + wordings.adverse
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        objects = [
-            f'{heads[j]}{w}, "adverse": {"true" if adv else "false"}}}'
+        entries = [
+            f"[{ids[j]},{w},{int(adv)}]"
             for j, w, adv in zip(
-                text[first].tolist(),
+                wordings.text_of_row[first].tolist(),
                 wordings.weights[first].tolist(),
                 wordings.adverse[first].tolist(),
                 strict=True,
             )
         ]
-        self._objects = (objects, np.asarray(inverse, dtype=np.int64).ravel())
-        return self._objects
+        self._entries = (ids, entries)
+        return entries
 
 
 @dataclass(frozen=True)

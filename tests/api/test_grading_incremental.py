@@ -19,7 +19,7 @@ from jointinspect.models import make_engine
 from jointinspect.risk.config import load_config
 from jointinspect.risk.contagion import neighbourhood
 from jointinspect.risk.grade import GradingResult, grade
-from jointinspect.risk.reasons import reason_json
+from jointinspect.risk.reasons import render_all
 
 ENTERPRISES = 2000
 AS_OF = dt.date(2025, 9, 1)
@@ -41,7 +41,7 @@ def _rows(result: GradingResult, usccs: set[str]) -> dict[str, tuple[Any, ...]]:
             result.credit.tolist(),
             result.risk.tolist(),
             result.grade.tolist(),
-            reason_json(result),
+            render_all(result),
             strict=True,
         )
         if u in usccs

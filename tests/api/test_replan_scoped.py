@@ -29,7 +29,7 @@ from sqlalchemy import text
 
 import jointinspect.replanning_part as replanning_part
 from jointinspect.data.codes.filing import HardRuleViolationError
-from jointinspect.data.grading.tables import write_grades
+from jointinspect.data.grading.tables import grade_rows_in_words, load_grade, write_grades
 from jointinspect.data.plans.replan_part import filed_demands
 from jointinspect.data.plans.replan_store import is_drawn_id
 from jointinspect.models import make_engine
@@ -140,17 +140,13 @@ def test_a_change_besides_news_replans_the_whole_district(
         engine = make_engine(world.url)
         try:
             with engine.connect() as conn:
-                uscc, credit, risk, grade, reasons = conn.execute(
-                    text(
-                        "SELECT uscc, credit, risk, grade, reasons FROM enterprise_grade "
-                        "ORDER BY uscc LIMIT 1"
-                    )
-                ).one()
-            write_grades(
-                engine=engine,
-                as_of=AS_OF,
-                rows=[(uscc, credit, risk, grade, str(reasons))],
-            )
+                uscc = conn.execute(
+                    text("SELECT uscc FROM enterprise_grade ORDER BY uscc LIMIT 1")
+                ).scalar_one()
+            g = load_grade(engine=engine, uscc=uscc)
+            assert g is not None
+            again = [(g.uscc, g.credit, g.risk, g.grade, g.reasons)]
+            write_grades(engine=engine, as_of=AS_OF, grades=grade_rows_in_words(again))
         finally:
             engine.dispose()
         _complaints(world, 1, 20, "2025-11-04T08:00:00+08:00")

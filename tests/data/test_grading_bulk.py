@@ -85,10 +85,28 @@ def _plain_csv(result: GradingResult) -> bytes:
 
 
 def _stored(engine: Engine) -> list[tuple[Any, ...]]:
+    """``enterprise_grade``, each row's reasons in words (read from ``reason_wording``) as
+    :func:`_plain_rows` writes them."""
     with engine.connect() as conn:
-        return [
-            tuple(r) for r in conn.execute(text("SELECT * FROM enterprise_grade ORDER BY uscc"))
-        ]
+        words = {
+            i: w for i, *w in conn.execute(text("SELECT id, code, zh, en FROM reason_wording"))
+        }
+        rows = conn.execute(text("SELECT * FROM enterprise_grade ORDER BY uscc")).all()
+    keys = ("code", "zh", "en", "weight", "adverse")
+    return [
+        (
+            *row[:4],
+            json.dumps(
+                [
+                    dict(zip(keys, (*words[w], weight, bool(adverse)), strict=True))
+                    for w, weight, adverse in json.loads(row[4])
+                ],
+                ensure_ascii=False,
+            ),
+            row[5],
+        )
+        for row in rows
+    ]
 
 
 def test_grades_and_csv_are_written_a_slice_at_a_time_as_one_by_one(

@@ -23,6 +23,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+from jointinspect.data.grading.tables import load_grade
 from jointinspect.database import (
     SchemaOutdatedError,
     SchemaStatus,
@@ -131,22 +132,18 @@ def test_a_0_1_0_database_upgrades_with_nothing_lost(db_url: str) -> None:
         name, town = conn.execute(
             text("SELECT name, town FROM enterprise WHERE uscc = '91310120MA1HK1234A'")
         ).one()
-        reasons = conn.execute(
-            text("SELECT reasons FROM enterprise_grade WHERE grade = 'C'")
-        ).scalar_one()
         received = conn.execute(text('SELECT received_at FROM "trigger"')).scalar_one()
         visit_id = conn.execute(
             text("SELECT visit_id FROM inspection_code WHERE code = 'APMEP-CX467-B579W-8WGXY'")
         ).scalar_one()
-    engine.dispose()
     assert {t: len(rows) for t, rows in as_before(after, before).items()} == {
         t: len(rows) for t, rows in before.items()
     }
     assert as_before(after, before) == before
     assert (name, town) == ("奉贤南桥面包房", "南桥镇")
-    assert (json.loads(reasons) if isinstance(reasons, str) else reasons)[0]["zh"] == (
-        "近三年违法 2 次"
-    )
+    graded = load_grade(engine=engine, uscc="91310120MA1JL1234L")
+    engine.dispose()
+    assert graded is not None and graded.reasons[0]["zh"] == "近三年违法 2 次"
     if isinstance(received, str):  # SQLite keeps the wall time as written, without offset
         received = dt.datetime.fromisoformat(received).replace(tzinfo=CST)
     assert received == dt.datetime(2025, 7, 3, 9, 30, tzinfo=CST)
@@ -384,3 +381,53 @@ def test_0011_drops_the_codes_status_index_and_its_downgrade_restores_it(db_url:
     assert head == after
     assert head[0] == {("revision_id",), ("visit_id",), ("offsite_id",)}
     assert before == (head[0] | {("status",)}, head[1]) and head[1] > 0
+
+
+def test_0012_stores_reasons_by_wording_and_its_downgrade_writes_them_in_full(
+    db_url: str,
+) -> None:
+    """The upgrade keeps every grade's reasons, their words once in ``reason_wording``
+    (SQLite: the grades' table becomes its key); the downgrade writes them back as 0.1.0
+    stored them, to the character."""
+
+    def state(conn: Connection) -> tuple[list[tuple[str, str]], list[tuple[object, ...]], bool]:
+        reasons = [
+            (uscc, r if isinstance(r, str) else json.dumps(r, ensure_ascii=False))
+            for uscc, r in conn.execute(
+                text("SELECT uscc, CAST(reasons AS TEXT) FROM enterprise_grade ORDER BY uscc")
+            )
+        ]
+        tables = inspect(conn).get_table_names()
+        words = (
+            [tuple(r) for r in conn.execute(text("SELECT * FROM reason_wording ORDER BY id"))]
+            if "reason_wording" in tables
+            else []
+        )
+        by_key = (
+            conn.dialect.name == "sqlite"
+            and "WITHOUT ROWID"
+            in conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'enterprise_grade'")
+            ).scalar_one()
+        )
+        return reasons, words, by_key
+
+    head, before, after = _down_and_up(db_url, state, "0012", before="0011")
+    assert head == after
+    violations = (
+        "["
+        + json.dumps(
+            {"code": "violations", "zh": "近三年违法 2 次", "en": "2 violations", "weight": 0.4},
+            ensure_ascii=False,
+        )
+        + "]"
+    )
+    # As the 0.1.0 fixture holds them.
+    assert before == ([("91310120MA1HK1234A", "[]"), ("91310120MA1JL1234L", violations)], [], False)
+    reasons, words, by_key = head
+    assert words == [(1, "violations", "近三年违法 2 次", "2 violations")]
+    assert [(u, json.loads(r)) for u, r in reasons] == [
+        ("91310120MA1HK1234A", []),
+        ("91310120MA1JL1234L", [[1, 0.4, None]]),
+    ]
+    assert by_key == (make_engine(db_url).dialect.name == "sqlite")

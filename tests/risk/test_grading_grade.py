@@ -8,7 +8,7 @@ from helpers.grading_world import CATERING, KTV, World, days_before
 
 from jointinspect.risk.config import PriorityConfig
 from jointinspect.risk.grade import band_of_credit, band_of_risk, grade_from_matrix, priority
-from jointinspect.risk.reasons import reason_cells, reason_json, render, render_all
+from jointinspect.risk.reasons import ReasonTexts, reason_cells, render, render_all
 
 FIRM = "91310120MA1H00001A"
 
@@ -127,7 +127,7 @@ def test_render_all_matches_render_one_by_one() -> None:
     assert render_all(result) == [render(result, i) for i in range(result.inputs.size)]
 
 
-def test_reason_cells_and_json_say_what_render_says() -> None:
+def test_reason_cells_and_stored_reasons_say_what_render_says() -> None:
     world = (
         World()
         .firm(FIRM, KTV)
@@ -141,8 +141,11 @@ def test_reason_cells_and_json_say_what_render_says() -> None:
     everyone = render_all(result)
     cells = reason_cells(result, join="; ", between=" / ")
     assert cells == ["; ".join(f"{r.zh} / {r.en}" for r in rs) for rs in everyone]
-    as_json = [json.loads(text) for text in reason_json(result)]
-    assert as_json == [[r._asdict() for r in rs] for rs in everyone]
+    texts = ReasonTexts(result)
+    ids = [10 * j + 7 for j in range(len(texts.wordings))]  # as stored: any ids
+    word = dict(zip(ids, texts.wordings, strict=True))
+    stored = [json.loads(t) for t in texts.stored(0, result.inputs.size, ids)]
+    assert [[(*word[i], w, bool(a)) for i, w, a in rs] for rs in stored] == everyone
 
 
 def test_mix_counts_every_enterprise() -> None:
