@@ -211,16 +211,14 @@ def _store(
                 csv_written = functools.partial(table.write, temp)
             else:
                 csv_written = pool.submit(table.write, temp).result
-        stored = write_grades(engine=engine, as_of=inputs.as_of, grades=grade_rows(result, texts))
+        recorded = functools.partial(
+            record_grading, as_of=inputs.as_of, model_id=model_id, now=dt.datetime.now(CHINA)
+        )
+        stored = write_grades(
+            engine=engine, as_of=inputs.as_of, grades=grade_rows(result, texts), then=recorded
+        )
         if csv_written is not None:
             csv_written()
-    record_grading(
-        engine=engine,
-        as_of=inputs.as_of,
-        model_id=model_id,
-        enterprises=stored,
-        now=dt.datetime.now(CHINA),
-    )
     return stored
 
 

@@ -507,12 +507,18 @@ _DIALECTS = ("sqlite", "postgresql")
 
 
 def write_grades(
-    *, engine: Engine, as_of: dt.date, grades: GradeRows, news_only: bool = False
+    *,
+    engine: Engine,
+    as_of: dt.date,
+    grades: GradeRows,
+    news_only: bool = False,
+    then: Callable[[Connection, int], object] | None = None,
 ) -> int:
     """Upsert ``grades`` into ``enterprise_grade`` (their wordings into ``reason_wording``,
     where new), in one transaction, recorded as a change to the planning inputs
     (``data.plans.basis``) unless ``news_only``: a replan's regrade of the enterprises it
-    replans anyway.
+    replans anyway. ``then(conn, written)`` runs last in the same transaction (recording
+    the grading run: with the grades or not at all).
 
     The statement goes to the driver's executemany as it is: at 650,000 rows, building
     SQLAlchemy parameter dicts and serialising JSON row by row took longer than grading.
@@ -542,6 +548,8 @@ def write_grades(
                 written += len(batch)
         if written and not news_only:
             record_input_change(conn, f"grades as of {as_of}: {written:,} enterprises")
+        if then is not None:
+            then(conn, written)
     return written
 
 

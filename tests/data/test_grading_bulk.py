@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from helpers.imported_district import imported_district
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from jointinspect import grading
 from jointinspect.data.grading import tables
+from jointinspect.data.grading.risk_models import last_grading_model
 from jointinspect.grading import grade_and_store, grade_district, store_grades, write_csv
 from jointinspect.models import make_engine
 from jointinspect.models.errors import JointInspectError
@@ -253,3 +254,28 @@ def test_industry_records_read_in_two_parts_fall_back_to_one_read_if_out_of_step
     got = tables.load_grading_tables(engine=engine, as_of=AS_OF).industry_records
     assert got["value"] == expected["value"]
     assert got["uscc"] == expected["uscc"]
+
+
+def test_the_grading_run_is_recorded_with_its_grades_or_neither_is(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = grade_district(engine=engine, as_of=AS_OF, config=load_config())
+
+    def runs() -> list[tuple[Any, ...]]:
+        with engine.connect() as conn:
+            query = "SELECT as_of, model_id, enterprises FROM grading_run ORDER BY id"
+            return [tuple(r) for r in conn.execute(text(query))]
+
+    def failing(conn: Connection, enterprises: int, **_: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as m:
+        m.setattr(grading, "record_grading", failing)
+        with pytest.raises(RuntimeError, match="disk is full"):
+            store_grades(result, engine=engine)
+    assert _stored(engine) == [] and runs() == []
+
+    store_grades(result, engine=engine)
+    assert len(_stored(engine)) == ENTERPRISES
+    assert runs() == [(AS_OF.isoformat(), None, ENTERPRISES)]
+    assert last_grading_model(engine=engine) is None
