@@ -13,7 +13,9 @@ before the quarter; minutes at full scale, reused when there). Then each step ru
 - ``file``: ``file --quarter 2025Q4`` of that draft (first filing, hard-rule check);
 - ``replan``: complaint triggers for 1 % of the filed visits' enterprises dropped into the
   inbox, then ``replan --as-of 2025-11-03`` (import, regrade, replan, file);
-- ``grade``: ``grade --as-of 2025-09-30 --out grades.csv`` on a copy of the graded database.
+- ``grade``: ``grade --as-of 2025-10-01 --out grades.csv`` on a copy of the graded database:
+  the next day's grading, which rewrites every enterprise's grade (its day at least), as
+  a district's regular grading does. (The same day's again would rewrite nothing.)
 
 Printed: one table per profile with each step's wall time, CPU time (user + system of
 the child: on a shared machine the fairer figure) and peak memory; ``--runs N`` repeats
@@ -49,6 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 QUARTER = "2025Q4"
 SEED = "2025Q4-bench"
 GRADED_AS_OF = "2025-09-30"
+#: The grade step's day: the day after the prepared grades'.
+REGRADE_AS_OF = "2025-10-01"
 #: The replan's date: a Monday inside the quarter (history, pinned days and the rest).
 REPLAN_AS_OF = dt.date(2025, 11, 3)
 TRIGGER_SHARE = 0.01
@@ -236,7 +240,7 @@ def measure(
         copy: Database = _work(graded, "grade") if isinstance(graded, str) else folder / "grade.db"
         fresh_copy(runner, graded, copy)
         out["grade"] = runner.run(
-            "grade", "--as-of", GRADED_AS_OF, "--out", str(folder / "grades.csv"), db=copy
+            "grade", "--as-of", REGRADE_AS_OF, "--out", str(folder / "grades.csv"), db=copy
         )
         if isinstance(copy, Path):
             copy.unlink()
