@@ -83,6 +83,10 @@ def downgrade() -> None:
     op.drop_table("reason_wording")
 
 
+# The helpers below repeat what ``write_grades`` and ``load_grade`` do, on purpose: a
+# migration stands alone, so that it converts the same way when those change.
+
+
 def _wording(reason: dict[str, Any]) -> tuple[str, str, str]:
     return reason["code"], reason["zh"], reason["en"]
 
