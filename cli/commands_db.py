@@ -7,12 +7,19 @@ under Alembic: they are made with the first district and have not changed since,
 there is no revision of theirs to show or upgrade (docs/city.md).
 """
 
+import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from jointinspect.cli.city_options import DistrictOption
-from jointinspect.cli.context import DbOption, fail, reports_errors, settings_for
+from jointinspect.cli.context import (
+    DbOption,
+    elapsed_progress,
+    fail,
+    reports_errors,
+    settings_for,
+)
 
 # The database layer (SQLAlchemy, Alembic) is imported where it is used, not to show help.
 if TYPE_CHECKING:
@@ -72,9 +79,13 @@ def upgrade(
     _one_or_all(district, all_districts)
     settings = settings_for(ctx, _db(ctx, db))
     if all_districts:
-        _print_districts(upgrade_districts(settings.db))
+        _print_districts(
+            upgrade_districts(settings.db, progress=elapsed_progress(time.monotonic()))
+        )
         return
-    result = upgrade_database(settings.db, district=district)
+    result = upgrade_database(
+        settings.db, district=district, progress=elapsed_progress(time.monotonic())
+    )
     if not result.changed:
         typer.echo(
             f"The database is at revision {result.after}, this jointinspect's newest: "

@@ -19,6 +19,7 @@ registry is one unnamed district, as every database was before districts.
 import datetime as dt
 import enum
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -362,11 +363,14 @@ def database_schema(url: str, *, district: str | None = None) -> SchemaState:
     return state
 
 
-def upgrade_database(url: str, *, district: str | None = None) -> SchemaUpgrade:
+def upgrade_database(
+    url: str, *, district: str | None = None, progress: Callable[[str], None] | None = None
+) -> SchemaUpgrade:
     """Migrate the existing database at ``url`` (its ``district``, as :func:`open_database`
     chooses it; each district has its own revision) to this code's schema, all or
     nothing. A database made before migrations is taken as 0.1.0's schema, stamped, then
-    upgraded; an up-to-date one is left as it is."""
+    upgraded; an up-to-date one is left as it is. ``progress`` hears of each migration
+    as it starts."""
     engine = _target(url, district)
     try:
         state = schema_state(engine)
@@ -376,7 +380,7 @@ def upgrade_database(url: str, *, district: str | None = None) -> SchemaUpgrade:
             check_schema(engine)  # raises the error of either
         from jointinspect.models import migrations
 
-        steps = migrations.upgrade(engine)
+        steps = migrations.upgrade(engine, progress=progress)
     finally:
         engine.dispose()
     return SchemaUpgrade(_shown(engine), steps.before, steps.after, steps.stamped, steps.applied)
@@ -395,19 +399,27 @@ def districts_schema(url: str) -> list[DistrictSchema]:
     return outcomes
 
 
-def upgrade_districts(url: str) -> list[DistrictUpgrade]:
+def upgrade_districts(
+    url: str, *, progress: Callable[[str], None] | None = None
+) -> list[DistrictUpgrade]:
     """Migrate every district of the city's database at ``url`` to this code's schema,
     one after another, each all or nothing (:func:`upgrade_database`): a district whose
     upgrade fails is left as it was and reported, and the others are upgraded still —
-    each district has its revision, and a district behind is refused until upgraded."""
+    each district has its revision, and a district behind is refused until upgraded.
+    ``progress`` hears of each district's migrations as they start."""
     outcomes = []
     for district in _city_districts(url):
+        told = None if progress is None else _prefixed(progress, f"{district.label}: ")
         try:
-            done = upgrade_database(url, district=district.code)
+            done = upgrade_database(url, district=district.code, progress=told)
             outcomes.append(DistrictUpgrade(district, done))
         except JointInspectError as exc:
             outcomes.append(DistrictUpgrade(district, error=str(exc), hint=exc.hint))
     return outcomes
+
+
+def _prefixed(progress: Callable[[str], None], prefix: str) -> Callable[[str], None]:
+    return lambda message: progress(prefix + message)
 
 
 def _city_districts(url: str) -> list[District]:

@@ -17,7 +17,7 @@ review, and ``tests/data/test_migrations.py`` fails until it exists and ``HEAD``
 
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -115,10 +115,11 @@ def stamp_head(conn: Connection) -> None:
     MigrationContext.configure(conn).stamp(script_directory(), "head")
 
 
-def upgrade(engine: Engine) -> UpgradeSteps:
+def upgrade(engine: Engine, *, progress: Callable[[str], None] | None = None) -> UpgradeSteps:
     """Bring ``engine``'s database to the head, all or nothing. A database without a
     revision but with tables is taken to be 0.1.0's and stamped :data:`BASELINE` first;
-    an empty one gets every migration."""
+    an empty one gets every migration. ``progress`` is told of each migration as it
+    starts (some convert every grade or plan row: tens of seconds at district scale)."""
     with _migrating(engine) as conn:
         before = stored_revision(conn)
         stamp = before is None and bool(set(inspect(conn).get_table_names()) - NOT_OURS)
@@ -126,7 +127,9 @@ def upgrade(engine: Engine) -> UpgradeSteps:
             MigrationContext.configure(conn).stamp(script_directory(), BASELINE)
         steps = pending(BASELINE if stamp else before)
         config = _config(LOCATION, connection=conn)
-        for step in steps:  # one by one, so that a failure names its migration
+        for k, step in enumerate(steps, start=1):  # one by one: a failure names its own
+            if progress is not None:
+                progress(f"migration {step.id} ({k} of {len(steps)}): {step.message}")
             try:
                 command.upgrade(config, step.id)
             except DBAPIError as exc:

@@ -34,6 +34,18 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+#: A progress line on stderr: ``[  12.3s] …``.
+PROGRESS = re.compile(r"\[ *\d+\.\ds\] (.*)")
+
+
+def _told(out: str) -> tuple[list[str], list[str]]:
+    """``out``'s progress messages, and its other lines."""
+    lines = out.splitlines()
+    return [m.group(1) for line in lines if (m := PROGRESS.fullmatch(line))], [
+        line for line in lines if not PROGRESS.fullmatch(line)
+    ]
+
+
 def test_init_adds_districts_each_with_its_key(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ji.db'}"
     code, out = _run("init", "--district", "310120", "--db", url)
@@ -137,7 +149,11 @@ def test_db_upgrade_all_districts_upgrades_each_all_or_nothing(
         conn.execute(blocker)
     code, out = _run("db", "upgrade", "--all-districts", "--db", url)
     assert code == 1
-    lines = out.splitlines()
+    told, lines = _told(out)
+    assert told == [
+        f"{label}: migration {new} (1 of 1): Add department.short_name"
+        for label in ("310104 徐汇区", "310120 奉贤区")
+    ]
     assert lines[0] == (
         f"310104 徐汇区: upgraded from revision {old} to {new} ({new} Add department.short_name)"
     )
@@ -153,10 +169,17 @@ def test_db_upgrade_all_districts_upgrades_each_all_or_nothing(
     assert _run("db", "current", "--district", "310120", "--db", url)[1].startswith(f"{old} (")
     with sqlite3.connect(tmp_path / "ji.310120.db") as conn:
         conn.execute("DROP TABLE _alembic_tmp_department")
-    assert _run("db", "upgrade", "--all-districts", "--db", url) == (
+    code, out = _run("db", "upgrade", "--all-districts", "--db", url)
+    assert (code, _told(out)) == (
         0,
-        f"310104 徐汇区: at revision {new}, the newest: nothing to upgrade\n"
-        f"310120 奉贤区: upgraded from revision {old} to {new} ({new} Add department.short_name)\n",
+        (
+            [f"310120 奉贤区: migration {new} (1 of 1): Add department.short_name"],
+            [
+                f"310104 徐汇区: at revision {new}, the newest: nothing to upgrade",
+                f"310120 奉贤区: upgraded from revision {old} to {new} "
+                f"({new} Add department.short_name)",
+            ],
+        ),
     )
     assert _run("db", "current", "--all-districts", "--db", url)[1].count(f"{new} (head)") == 2
 
@@ -185,7 +208,7 @@ def test_db_upgrade_all_districts_upgrades_each_schema(
     new = code_with_revision(monkeypatch, tmp_path, SHORT_NAME_REVISION)
     code, out = _run("db", "upgrade", "--all-districts", "--db", pg_url)
     assert code == 0, out
-    assert out.splitlines() == [
+    assert _told(out)[1] == [
         f"{label}: upgraded from revision {old} to {new} ({new} Add department.short_name)"
         for label in ("310104 徐汇区", "310120 奉贤区")
     ]

@@ -2,6 +2,7 @@
 schema is older or newer than the code's, with the exact one-line error and its hint."""
 
 import hashlib
+import re
 import sqlite3
 from pathlib import Path
 
@@ -89,11 +90,16 @@ def test_a_database_older_than_the_code_stops_commands_until_upgraded(
         f"{old} (this jointinspect needs {new}: run `jointinspect db upgrade`)\n",
     )
 
-    code, output = _run("db", "upgrade", "--db", initialised, tmp_path=tmp_path)
-    assert (code, output) == (
+    upgraded = runner.invoke(app, ["db", "upgrade", "--db", initialised])
+    assert (upgraded.exit_code, upgraded.stdout) == (
         0,
         f"Upgraded the database from revision {old} to {new}:\n"
         f"  {new}  Add department.short_name\n",
+    )
+    # Each migration is announced on stderr as it starts: some take tens of seconds.
+    assert re.fullmatch(
+        rf"\[ +\d+\.\ds\] migration {new} \(1 of 1\): Add department.short_name\n",
+        upgraded.stderr,
     )
     code, output = _run("grade", "--db", initialised, tmp_path=tmp_path)
     assert "schema" not in output
@@ -107,6 +113,8 @@ def test_a_failing_migration_is_one_error_naming_it(
     new = code_with_revision(monkeypatch, tmp_path, FAILING_REVISION)
     code, output = _run("db", "upgrade", "--db", initialised, tmp_path=tmp_path)
     assert code == 1
+    started, output = output.split("\n", 1)  # the migration announced as it starts
+    assert started.endswith(f"] migration {new} (1 of 1): Make a table, then fail")
     assert output.startswith(
         f"Error: migration {new} (Make a table, then fail) failed: no such table: no_such_table\n"
         "Hint: nothing of the upgrade was kept"
@@ -134,11 +142,16 @@ def test_a_database_made_before_migrations_is_stamped_by_the_upgrade(
         f"{head}: run `jointinspect db upgrade`)\n",
     )
 
-    code, output = _run("db", "upgrade", "--db", url, tmp_path=tmp_path)
-    assert code == 0
-    assert output.startswith(
+    upgraded = runner.invoke(app, ["db", "upgrade", "--db", url])
+    assert upgraded.exit_code == 0
+    assert upgraded.stdout.startswith(
         "Recognised a database made before migrations as the 0.1.0 schema: stamped revision 0001.\n"
     )
+    announced = [line.split("] ", 1)[1] for line in upgraded.stderr.splitlines()]
+    steps = migrations.pending(migrations.BASELINE)
+    assert announced == [
+        f"migration {r.id} ({k} of {len(steps)}): {r.message}" for k, r in enumerate(steps, 1)
+    ]
     assert _run("db", "current", "--db", url, tmp_path=tmp_path) == (0, f"{head} (head)\n")
 
 
