@@ -50,12 +50,23 @@ class EnterpriseGradeBase(SQLModel):
     as_of: dt.date
 
 
+#: PostgreSQL: how full a page of grades is filled (%). Every grading rewrites every
+#: grade; with room on its page the new version goes there without a new index entry (a
+#: HOT update) and the old one is pruned there. Full pages, a 650,000-enterprise
+#: district's next-day gradings took 17.0-18.6 s and the table grew to 400 MB in five;
+#: at 60 they took 16.6 s, then 16.5, 15.6 and 14.0 s, the table 223 MB.
+GRADE_FILLFACTOR = 60
+
+
 class EnterpriseGrade(EnterpriseGradeBase, table=True):
     __tablename__ = "enterprise_grade"
     # SQLite: with its reasons by wording a grade is small (about 100 bytes on disk,
     # against 510), so the table is its key rather than a rowid table beside a second
     # copy of the key.
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = {
+        "sqlite_with_rowid": False,
+        "postgresql_with": {"fillfactor": GRADE_FILLFACTOR},
+    }
 
 
 class ReasonWordingBase(SQLModel):

@@ -33,6 +33,7 @@ from jointinspect.database import (
 )
 from jointinspect.models import create_schema, make_engine, migrations, schema_revision
 from jointinspect.models.migrations import MigrationFailedError
+from jointinspect.models.planning import GRADE_FILLFACTOR
 
 CST = dt.timezone(dt.timedelta(hours=8))
 T = TypeVar("T")
@@ -390,7 +391,7 @@ def test_0012_stores_reasons_by_wording_and_its_downgrade_writes_them_in_full(
     (SQLite: the grades' table becomes its key); the downgrade writes them back as 0.1.0
     stored them, to the character."""
 
-    def state(conn: Connection) -> tuple[list[tuple[str, str]], list[tuple[object, ...]], bool]:
+    def state(conn: Connection) -> tuple[list[tuple[str, str]], list[tuple[object, ...]], str]:
         reasons = [
             (uscc, r if isinstance(r, str) else json.dumps(r, ensure_ascii=False))
             for uscc, r in conn.execute(
@@ -403,14 +404,7 @@ def test_0012_stores_reasons_by_wording_and_its_downgrade_writes_them_in_full(
             if "reason_wording" in tables
             else []
         )
-        by_key = (
-            conn.dialect.name == "sqlite"
-            and "WITHOUT ROWID"
-            in conn.execute(
-                text("SELECT sql FROM sqlite_master WHERE name = 'enterprise_grade'")
-            ).scalar_one()
-        )
-        return reasons, words, by_key
+        return reasons, words, _grades_storage(conn)
 
     head, before, after = _down_and_up(db_url, state, "0012", before="0011")
     assert head == after
@@ -423,11 +417,53 @@ def test_0012_stores_reasons_by_wording_and_its_downgrade_writes_them_in_full(
         + "]"
     )
     # As the 0.1.0 fixture holds them.
-    assert before == ([("91310120MA1HK1234A", "[]"), ("91310120MA1JL1234L", violations)], [], False)
-    reasons, words, by_key = head
+    assert before == ([("91310120MA1HK1234A", "[]"), ("91310120MA1JL1234L", violations)], [], "")
+    reasons, words, storage = head
     assert words == [(1, "violations", "近三年违法 2 次", "2 violations")]
     assert [(u, json.loads(r)) for u, r in reasons] == [
         ("91310120MA1HK1234A", []),
         ("91310120MA1JL1234L", [[1, 0.4, None]]),
     ]
-    assert by_key == (make_engine(db_url).dialect.name == "sqlite")
+    sqlite = db_url.startswith("sqlite")
+    assert storage == ("WITHOUT ROWID" if sqlite else f"fillfactor={GRADE_FILLFACTOR}")
+
+
+def _grades_storage(conn: Connection) -> str:
+    """How ``enterprise_grade`` is stored beyond its columns: SQLite's ``WITHOUT ROWID``,
+    PostgreSQL's storage parameters ("" for neither)."""
+    if conn.dialect.name == "sqlite":
+        sql = conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'enterprise_grade'")
+        ).scalar_one()
+        return "WITHOUT ROWID" if "WITHOUT ROWID" in sql else ""
+    options = conn.execute(
+        text("SELECT reloptions FROM pg_class WHERE oid = 'enterprise_grade'::regclass")
+    ).scalar_one()
+    return ",".join(options or [])
+
+
+def test_a_new_database_stores_its_grades_as_an_upgraded_one(db_url: str, tmp_path: Path) -> None:
+    """create_schema (the models) and the migrations make the same storage for grades,
+    which the schema comparison does not see."""
+    engine = make_engine(db_url)
+    create_schema(engine)
+    with engine.connect() as conn:
+        new = _grades_storage(conn)
+    engine.dispose()
+    sqlite = db_url.startswith("sqlite")
+    assert new == ("WITHOUT ROWID" if sqlite else f"fillfactor={GRADE_FILLFACTOR}")
+    if sqlite:
+        upgraded = f"sqlite:///{tmp_path / 'old.db'}"
+    else:  # one PostgreSQL database per test: this one, emptied
+        engine = make_engine(db_url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgraded = db_url
+    load_0_1_0(upgraded)
+    upgrade_database(upgraded)
+    engine = make_engine(upgraded)
+    with engine.connect() as conn:
+        assert _grades_storage(conn) == new
+    engine.dispose()
