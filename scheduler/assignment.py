@@ -58,9 +58,19 @@ class Roster:
             dept: [{o for o in members if self.can_work[o][d]} for d in range(n_days)]
             for dept, members in self.by_dept.items()
         }
+        #: ``len(idle[dept][day])``, kept beside the sets: a visit's freshest day is the
+        #: largest of these over its window, found at C speed (:meth:`Construction._fresh`).
+        self.idle_count: dict[str, list[int]] = {
+            dept: [len(officers) for officers in per_day] for dept, per_day in self.idle.items()
+        }
         # Officers working in a town on a day with room for more: (dept, town, day) → ids.
         self.open: dict[tuple[str, str, int], list[int]] = defaultdict(list)
         self.open_days: dict[tuple[str, str], set[int]] = defaultdict(set)
+        # Of those, the officers who may work the day, counted; and the days on which a
+        # department has ``need`` of them in a town, on which a visit there without a
+        # 回避 conflict costs no new officer-day (the construction's fast path).
+        self._ready: dict[tuple[str, str, int], int] = defaultdict(int)
+        self.ready_days: dict[tuple[str, str], set[int]] = defaultdict(set)
         self._week_spans: list[tuple[int, int]] = []
 
     def week_span(self, day: int) -> tuple[int, int]:
@@ -86,16 +96,21 @@ class Roster:
         before = self.load[o][day]
         if before == 0:
             self.town_on[o][day] = town
-            self.idle[dept][day].discard(o)
+            idle = self.idle[dept][day]
+            if o in idle:
+                idle.remove(o)
+                self.idle_count[dept][day] -= 1
             if cap > 1:
                 self.open[(dept, town, day)].append(o)
                 self.open_days[(dept, town)].add(day)
+                self._count_ready((dept, town, day), o, 1)
         self.load[o][day] += count
         self.total[o] += count
         if cap > 1 and before < cap <= self.load[o][day]:
             key = (dept, self.town_on[o][day] or town, day)
             members = self.open[key]
             members.remove(o)
+            self._count_ready(key, o, -1)
             if not members:
                 self.open_days[(key[0], key[1])].discard(day)
 
@@ -111,16 +126,30 @@ class Roster:
         key = (dept, town, day)
         if self.load[o][day] == 0:
             self.town_on[o][day] = None
-            if self.can_work[o][day]:
+            if self.can_work[o][day] and o not in self.idle[dept][day]:
                 self.idle[dept][day].add(o)
+                self.idle_count[dept][day] += 1
             if o in self.open[key]:
                 self.open[key].remove(o)
+                self._count_ready(key, o, -1)
         elif was_full and cap > 1:
             self.open[key].append(o)
+            self._count_ready(key, o, 1)
         if self.open[key]:
             self.open_days[(dept, town)].add(day)
         else:
             self.open_days[(dept, town)].discard(day)
+
+    def _count_ready(self, key: tuple[str, str, int], o: int, change: int) -> None:
+        """Officer ``o`` joined (``change`` 1) or left (-1) ``open[key]``."""
+        dept, town, day = key
+        if not self.can_work[o][day]:
+            return
+        ready = self._ready[key] = self._ready[key] + change
+        if ready >= self.need:
+            self.ready_days[(dept, town)].add(day)
+        else:
+            self.ready_days[(dept, town)].discard(day)
 
 
 class Construction:
@@ -286,35 +315,73 @@ class Construction:
     def _best_day(self, draft: VisitDraft, ent: EnterpriseInfo) -> int | None:
         r = self.roster
         open_days = [r.open_days.get((dept, ent.town), _NO_DAYS) for dept in draft.departments]
-        # Fast path: a day on which every department already works in the town.
-        for day in sorted(open_days[0].intersection(*open_days[1:])):
-            if dayset.contains(draft.days, day):
+        # The window's days among a set of days: the set looks each day of the window up
+        # (at C speed), where asking the window about each day of the set did not.
+        window = dayset.days(draft.days)
+        # Fast path: the first day on which every department already has enough officers
+        # in the town with room, who may inspect the enterprise (no new officer-day).
+        if r.conflicts.get(draft.uscc):
+            everyone = open_days[0].intersection(*open_days[1:])
+            for day in sorted(everyone.intersection(window)):
                 cost = self._day_cost(draft, ent.town, day)
                 if cost is not None and cost[0] == 0:
                     return day
+        else:  # every officer with room who may work the day will do
+            ready = [r.ready_days.get((dept, ent.town), _NO_DAYS) for dept in draft.departments]
+            free_of_cost = ready[0].intersection(*ready[1:]).intersection(window)
+            if free_of_cost:
+                return min(free_of_cost)
         # Days with some officer already in the town are costed in full; on the others
         # every department needs fresh officers, so only the idle counts matter.
         partly = open_days[0].union(*open_days[1:])
         best: tuple[int, int, int] | None = None
-        # The fresh days' best: the most free officers, the earliest day among equals.
-        fresh_free, fresh_day = r.need - 1, -1
-        idle = [r.idle.get(dept) for dept in draft.departments]
-        barred = r.conflicts.get(draft.uscc)
-        # Most visits: one department, no 回避 conflict — the idle count is a len().
-        alone = idle[0] if len(idle) == 1 and not barred else None
-        for day in dayset.days(draft.days):
-            if day in partly:
-                cost = self._day_cost(draft, ent.town, day)
-                if cost is not None and (best is None or (*cost, day) < best):
-                    best = (*cost, day)
-                continue
-            free = len(alone[day]) if alone is not None else _fewest_free(idle, day, barred)
-            if free > fresh_free:
-                fresh_free, fresh_day = free, day
+        costed = sorted(partly.intersection(dayset.days(draft.days)))
+        for day in costed:
+            cost = self._day_cost(draft, ent.town, day)
+            if cost is not None and (best is None or (*cost, day) < best):
+                best = (*cost, day)
+        fresh_free, fresh_day = self._fresh(draft, costed)
         if fresh_day >= 0:
             fresh = (r.need * len(draft.departments), r.need - fresh_free, fresh_day)
             best = fresh if best is None or fresh < best else best
         return None if best is None else best[2]
+
+    def _fresh(self, draft: VisitDraft, costed: list[int]) -> tuple[int, int]:
+        """The day of the visit's window, but for the ``costed`` ones (ascending), with the
+        most free officers (the fewest over its departments), the earliest among equals,
+        and that number; ``(need - 1, -1)`` when no day has ``need`` free."""
+        r = self.roster
+        fresh_free, fresh_day = r.need - 1, -1
+        counts = [r.idle_count[dept] for dept in draft.departments if dept in r.idle_count]
+        barred = r.conflicts.get(draft.uscc)
+        if barred or len(counts) < len(draft.departments):
+            # Rare (a 回避 conflict, a department without officers): counted day by day.
+            idle = [r.idle.get(dept) for dept in draft.departments]
+            skip = set(costed)
+            for day in dayset.days(draft.days):
+                if day not in skip:
+                    free = _fewest_free(idle, day, barred)
+                    if free > fresh_free:
+                        fresh_free, fresh_day = free, day
+            return fresh_free, fresh_day
+        for lo, hi in draft.days:
+            if len(counts) == 1:
+                free_on, offset = counts[0], 0
+            else:  # the fewest over the departments, for this stretch of days
+                free_on = list(map(min, *(c[lo : hi + 1] for c in counts)))
+                offset = lo
+            # The stretches between costed days; ``max`` keeps the first of equals, and a
+            # later stretch wins only with more: the earliest day among equals, as a walk
+            # through the days would choose.
+            start = lo
+            for stop in [*(d for d in costed if lo <= d <= hi), hi + 1]:
+                if start < stop:
+                    day = max(range(start - offset, stop - offset), key=free_on.__getitem__)
+                    free = free_on[day]
+                    if free > fresh_free:
+                        fresh_free, fresh_day = free, day + offset
+                start = stop + 1
+        return fresh_free, fresh_day
 
     def _pick(
         self, draft: VisitDraft, ent: EnterpriseInfo, dept: str, day: int

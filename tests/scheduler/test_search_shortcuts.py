@@ -12,16 +12,17 @@
 import dataclasses
 import datetime as dt
 import itertools
+import random
 from collections import defaultdict
 
 import pytest
 from helpers.planning_builders import WORKDAYS, random_problem, with_new_complaints
 from ortools.sat.python import cp_model
 
-from jointinspect.models.plan_problem import PlanningProblem
+from jointinspect.models.plan_problem import EnterpriseInfo, PlanningProblem
 from jointinspect.models.plan_result import PlanResult, VisitResult
 from jointinspect.models.quarter import Quarter
-from jointinspect.scheduler import change_cost, improve, plan_diff, result_assembly
+from jointinspect.scheduler import change_cost, dayset, improve, plan_diff, result_assembly
 from jointinspect.scheduler import replan as replan_module
 from jointinspect.scheduler.assignment import Construction, Roster
 from jointinspect.scheduler.chunk_model import (
@@ -29,7 +30,7 @@ from jointinspect.scheduler.chunk_model import (
     freeable_officer_days,
     paid_officer_days_bound,
 )
-from jointinspect.scheduler.consolidation import consolidate_enterprise
+from jointinspect.scheduler.consolidation import VisitDraft, consolidate_enterprise
 from jointinspect.scheduler.modes import Placement, decide, decide_all
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.replan import ReplanOutcome, replan
@@ -45,8 +46,11 @@ def _params(**search: object) -> SchedulerParams:
     return dataclasses.replace(SchedulerParams.default(), **search)  # type: ignore[arg-type]
 
 
-def _constructed(p: PlanningProblem, params: SchedulerParams) -> tuple[Roster, list]:  # type: ignore[type-arg]
-    """The greedy construction of ``p`` (what the improvement step starts from)."""
+def _constructed(
+    p: PlanningProblem, params: SchedulerParams, kind: type[Construction] = Construction
+) -> tuple[Roster, list]:  # type: ignore[type-arg]
+    """The greedy construction of ``p`` (what the improvement step starts from), by
+    ``kind``."""
     last = Quarter.parse(p.quarter).last_day
     onsite = defaultdict(list)
     for d in decide_all(sorted(p.demands, key=lambda d: d.id), p.items, p.workdays, last):
@@ -65,9 +69,93 @@ def _constructed(p: PlanningProblem, params: SchedulerParams) -> tuple[Roster, l
         )
         drafts.extend(visits)
     roster = Roster(p, params.officers_per_department)
-    construction = Construction(p, roster)
+    construction = kind(p, roster)
     construction.run(drafts)
     return roster, construction.placed
+
+
+class _Walk(Construction):
+    """The construction choosing each visit's day by walking through its window a day at
+    a time and costing each, as it did before the roster kept its counts: the reference
+    for the counts' shortcuts (the first free day that is already staffed, the day with
+    the most idle officers found at C speed)."""
+
+    def _best_day(self, draft: VisitDraft, ent: EnterpriseInfo) -> int | None:
+        r = self.roster
+        open_days = [r.open_days.get((dept, ent.town), set()) for dept in draft.departments]
+        for day in sorted(open_days[0].intersection(*open_days[1:])):
+            if dayset.contains(draft.days, day):
+                cost = self._day_cost(draft, ent.town, day)
+                if cost is not None and cost[0] == 0:
+                    return day
+        partly = open_days[0].union(*open_days[1:])
+        best: tuple[int, int, int] | None = None
+        fresh_free, fresh_day = r.need - 1, -1
+        barred = r.conflicts.get(draft.uscc) or set()
+        for day in dayset.days(draft.days):
+            if day in partly:
+                cost = self._day_cost(draft, ent.town, day)
+                if cost is not None and (best is None or (*cost, day) < best):
+                    best = (*cost, day)
+                continue
+            free = min(
+                len(r.idle[dept][day] - barred) if dept in r.idle else 0
+                for dept in draft.departments
+            )
+            if free > fresh_free:
+                fresh_free, fresh_day = free, day
+        if fresh_day >= 0:
+            fresh = (r.need * len(draft.departments), r.need - fresh_free, fresh_day)
+            best = fresh if best is None or fresh < best else best
+        return None if best is None else best[2]
+
+
+def _with_conflicts(p: PlanningProblem, seed: int) -> PlanningProblem:
+    """``p`` with one officer in five barred (回避) from a few enterprises with demands."""
+    rng = random.Random(seed)
+    usccs = sorted({d.uscc for d in p.demands})
+    inspectors = [
+        dataclasses.replace(o, conflicts=frozenset(rng.sample(usccs, 40))) if k % 5 == 0 else o
+        for k, o in enumerate(p.inspectors)
+    ]
+    return dataclasses.replace(p, inspectors=inspectors)
+
+
+@pytest.mark.parametrize(("seed", "conflicts"), [(3, False), (11, False), (5, True)])
+def test_the_construction_s_day_shortcuts_choose_the_days_a_walk_chooses(
+    seed: int, conflicts: bool
+) -> None:
+    p = random_problem(3_000, seed, officers_per_1000=3.0, rate=0.3)
+    if conflicts:
+        p = _with_conflicts(p, seed)
+    params = SchedulerParams.default()
+    _, fast = _constructed(p, params)
+    _, walked = _constructed(p, params, _Walk)
+    assert len(fast) > 500
+    assert any(len(q.draft.departments) > 1 for q in fast), "joint visits should be tried"
+    assert [(q.draft.key, q.day, q.officers) for q in fast] == [
+        (q.draft.key, q.day, q.officers) for q in walked
+    ]
+
+
+def _check_counts(roster: Roster) -> None:
+    for dept, per_day in roster.idle.items():
+        assert roster.idle_count[dept] == [len(officers) for officers in per_day]
+    ready: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for (dept, town, day), officers in roster.open.items():
+        if sum(1 for o in officers if roster.can_work[o][day]) >= roster.need:
+            ready[(dept, town)].add(day)
+    assert {k: v for k, v in roster.ready_days.items() if v} == ready
+
+
+def test_the_roster_s_counts_follow_its_sets_through_construction_and_improvement() -> None:
+    p = _with_conflicts(random_problem(3_000, 3, officers_per_1000=3.0, rate=0.3), 3)
+    params = _params(deterministic_budget=UNBOUNDED, subproblem_max_visits=6)
+    roster, placed = _constructed(p, params)
+    _check_counts(roster)
+    stats = improve.improve(p, roster, placed, params, None)
+    assert stats.improved > 0, "the improvement should move visits (release and assign)"
+    _check_counts(roster)
 
 
 @pytest.mark.parametrize("seed", [3, 11])
