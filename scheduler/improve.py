@@ -158,10 +158,15 @@ def _slack(
 
 def _at_bound(roster: Roster, placed: Sequence[Placed], members: list[int]) -> bool:
     """True when no solution of the chunk's model uses fewer officer-days than it does."""
+    freeable = freeable_officer_days(roster, placed, members)
+    if freeable == 0:
+        # Every officer-day of the chunk is shared with visits outside it: nothing to
+        # free, whatever the bound. Most chunks of a district, and the bound costs
+        # twelve times the count.
+        return True
     first = placed[members[0]]
     town = roster.town_on[first.officers[0]][first.day]
-    bound = paid_officer_days_bound(roster, placed, members, town)
-    return bound >= freeable_officer_days(roster, placed, members)
+    return paid_officer_days_bound(roster, placed, members, town) >= freeable
 
 
 @dataclass(slots=True)
