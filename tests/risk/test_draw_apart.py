@@ -61,11 +61,22 @@ def test_the_draw_goes_on_here_when_the_second_process_is_gone() -> None:
 
 def test_each_process_gets_a_share_near_its_own() -> None:
     tasks = draw_tasks(RULES, _register())
-    apart = draw_apart._apart(tasks)
+    apart = draw_apart._apart(tasks, 0)
     total = sum(len(t.pool) for t in tasks)
     sent = sum(len(tasks[k].pool) for k in apart)
     assert 0 < len(apart) < len(tasks)
     assert abs(sent / total - draw_apart.APART_SHARE) < 0.1
+
+
+def test_the_sending_counts_as_the_second_process_s_work() -> None:
+    tasks = draw_tasks(RULES, _register())
+    total = sum(len(t.pool) for t in tasks)
+    enterprises = round(total / draw_apart.SEND_PER_ENTERPRISE / 4)  # a quarter of the work
+    sent = sum(len(tasks[k].pool) for k in draw_apart._apart(tasks, enterprises))
+    work = total * 1.25
+    expected = draw_apart.APART_SHARE * work - total * 0.25
+    assert abs(sent - expected) / total < 0.1
+    assert sent < sum(len(tasks[k].pool) for k in draw_apart._apart(tasks, 0))
 
 
 @pytest.mark.parametrize(
