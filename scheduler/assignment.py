@@ -91,28 +91,32 @@ class Roster:
     def assign(self, o: int, day: int, town: str, count: int = 1) -> None:
         """Give officer ``o`` ``count`` visits in ``town`` on ``day`` (as many calls of
         one each: a replan loads the rest of a district's officer-days at once)."""
-        dept = self.officers[o].department
-        cap = self.officers[o].max_visits_per_day
-        before = self.load[o][day]
+        officer = self.officers[o]
+        dept, cap = officer.department, officer.max_visits_per_day
+        load = self.load[o]
+        before = load[day]
+        after = load[day] = before + count
+        self.total[o] += count
         if before == 0:
             self.town_on[o][day] = town
             idle = self.idle[dept][day]
             if o in idle:
                 idle.remove(o)
                 self.idle_count[dept][day] -= 1
-            if cap > 1:
-                self.open[(dept, town, day)].append(o)
+            # Open with room left; a day filled at once (the rest of a district's, in a
+            # replan) would be opened and closed again, which leaves every set as it was.
+            if after < cap:
+                key = (dept, town, day)
+                self.open[key].append(o)
                 self.open_days[(dept, town)].add(day)
-                self._count_ready((dept, town, day), o, 1)
-        self.load[o][day] += count
-        self.total[o] += count
-        if cap > 1 and before < cap <= self.load[o][day]:
+                self._count_ready(key, o, 1)
+        elif before < cap <= after:
             key = (dept, self.town_on[o][day] or town, day)
             members = self.open[key]
             members.remove(o)
             self._count_ready(key, o, -1)
             if not members:
-                self.open_days[(key[0], key[1])].discard(day)
+                self.open_days[(dept, key[1])].discard(day)
 
     def release(self, o: int, day: int) -> None:
         """Undo one :meth:`assign` (used by the improvement step)."""

@@ -140,21 +140,28 @@ class _Replan:
         """The officer-days the rest of the plan keeps, on the roster before anything else
         (its counts and sets are the same whatever the order visits are taken in)."""
         roster = self.roster
-        for (oid, date), (count, town, _) in sorted(background.days.items()):
-            o, day = self.officer_index.get(oid), self.day_of.get(date)
+        index, day_of, as_of = self.officer_index, self.day_of, self.pins.as_of
+        can_work, officers = roster.can_work, roster.officers
+        refused = []
+        for (oid, date), (count, town, _) in background.days.items():
+            o, day = index.get(oid), day_of.get(date)
             # What would change a visit of the rest belongs in the scope, not here.
             if (
                 o is None
                 or day is None
-                or date < self.pins.as_of
-                or not roster.can_work[o][day]
-                or count > roster.officers[o].max_visits_per_day
+                or date < as_of
+                or not can_work[o][day]
+                or count > officers[o].max_visits_per_day
             ):
-                raise BackgroundRefused(
-                    f"officer {oid} cannot keep {count} visit(s) on {date}: replan the "
-                    "enterprises of those visits too"
-                )
-            roster.assign(o, day, town, count)
+                refused.append((oid, date, count))
+            else:
+                roster.assign(o, day, town, count)
+        if refused:  # the first by officer and date, whatever order the days came in
+            oid, date, count = min(refused)
+            raise BackgroundRefused(
+                f"officer {oid} cannot keep {count} visit(s) on {date}: replan the "
+                "enterprises of those visits too"
+            )
 
     # ------------------------------------------------------------------ per enterprise
 
