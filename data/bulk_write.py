@@ -14,7 +14,7 @@ import gc
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
@@ -29,7 +29,17 @@ def execute_many(
     if not rows:
         return
     keys = list(rows[0])
-    compiled = statement.compile(dialect=conn.dialect, column_keys=keys)
+    _execute_columns(conn, statement, keys, [[row[name] for row in rows] for name in keys])
+
+
+def _execute_columns(
+    conn: Connection,
+    statement: UpdateBase,
+    keys: Sequence[str],
+    columns: Sequence[Sequence[Any]],
+) -> None:
+    """Run ``statement`` once per row, ``columns[k]`` holding every row's ``keys[k]``."""
+    compiled = statement.compile(dialect=conn.dialect, column_keys=list(keys))
     order = compiled.positiontup if isinstance(compiled, SQLCompiler) else None
     if (
         not compiled.positional
@@ -39,26 +49,29 @@ def execute_many(
         or compiled.insert_prefetch
         or compiled.update_prefetch
     ):
-        conn.execute(statement, list(rows))
+        rows = zip(*columns, strict=True)
+        conn.execute(statement, [dict(zip(keys, row, strict=True)) for row in rows])
         return
     dialect = conn.dialect
-    columns: list[list[Any]] = []
+    given = dict(zip(keys, columns, strict=True))
+    count = len(columns[0])
+    ordered: list[Sequence[Any]] = []
     for name in order:
         bind = compiled.binds[name]
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if name not in rows[0]:
+        if name not in given:
             # A value given in the statement itself (``.values(status=…)``) is the same in
             # every row: converted once.
             value = bind.value
             if process is not None and value is not None:
                 value = process(value)
-            columns.append([value] * len(rows))
+            ordered.append([value] * count)
             continue
-        values = [row[name] for row in rows]
+        values = given[name]
         if process is not None:
             values = [None if v is None else process(v) for v in values]
-        columns.append(values)
-    conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
+        ordered.append(values)
+    conn.exec_driver_sql(compiled.string, list(zip(*ordered, strict=True)))
 
 
 def insert_rows(
@@ -81,24 +94,53 @@ def insert_rows(
             written += len(batch)
         return written
     keys = list(first)
+    every = itertools.chain([first], rows)
+    return insert_tuples(conn, table, keys, ([row[k] for k in keys] for row in every), **same)
+
+
+def insert_tuples(
+    conn: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    **same: Any,
+) -> int:
+    """:func:`insert_rows` with each row given as its values of ``names``, in that order:
+    no dict made for each row and read back a column at a time. A district's draft is
+    800,000 rows and its codes 300,000; at 650,000 enterprises (multi) writing the
+    draft went from 3.7–3.9 s to 3.6 s."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    names = list(names)
+    if conn.dialect.name != "postgresql":
+        many = insert(table).values(**same) if same else insert(table)
+        written = 0
+        for batch in _batches(itertools.chain([first], rows)):
+            _execute_columns(conn, many, names, list(zip(*batch, strict=True)))
+            written += len(batch)
+        return written
     quote = conn.dialect.identifier_preparer.quote
-    columns = ", ".join(quote(name) for name in [*keys, *same])
+    columns = ", ".join(quote(name) for name in [*names, *same])
     shared = tuple(same.values())
     raw: Any = conn.connection.driver_connection
     written = 0
     statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in itertools.chain([first], rows):
-            copy.write_row((*(row[k] for k in keys), *shared))
+            copy.write_row((*row, *shared))
             written += 1
     return written
 
+
+_Row = TypeVar("_Row")
 
 #: Rows per executemany: a batch's parameters are held at once.
 INSERT_BATCH = 5000
 
 
-def _batches(rows: Iterator[Mapping[str, Any]]) -> Iterator[list[Mapping[str, Any]]]:
+def _batches(rows: Iterator[_Row]) -> Iterator[list[_Row]]:
     while batch := list(itertools.islice(rows, INSERT_BATCH)):
         yield batch
 

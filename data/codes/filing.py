@@ -35,7 +35,7 @@ from sqlmodel import select as orm_select
 
 from jointinspect.data.bulk_write import (
     execute_many,
-    insert_rows,
+    insert_tuples,
     large_page_cache,
     no_cyclic_gc,
 )
@@ -589,20 +589,21 @@ def _issue(
     codes carried over)."""
     carried_codes = {e.code for e in old if e.code}
     issued = kept = 0
-    fresh: list[dict[str, Any]] = []
+    # New codes as tuples of (code, variant, visit_id, offsite_id): a first filing issues
+    # hundreds of thousands.
+    fresh: list[tuple[str, Any, int | None, int | None]] = []
     moved: list[dict[str, Any]] = []  # carried over: only the pointers change
     revived: list[dict[str, Any]] = []  # planned again after a replan had moved it
     for entry, code, variant in zip(entries, codes, variants, strict=True):
-        pointers = {
-            "revision_id": revision_id,
-            "visit_id": entry.row_id if entry.kind == VISIT else None,
-            "offsite_id": entry.row_id if entry.kind == OFFSITE else None,
-        }
+        visit_id = entry.row_id if entry.kind == VISIT else None
+        offsite_id = entry.row_id if entry.kind == OFFSITE else None
         status = records.get(code)
         if status is None:
-            fresh.append({"code": code, "variant": variant, **pointers})
+            fresh.append((code, variant, visit_id, offsite_id))
             issued += 1
-        elif status == "valid" and code in carried_codes:
+            continue
+        pointers = {"revision_id": revision_id, "visit_id": visit_id, "offsite_id": offsite_id}
+        if status == "valid" and code in carried_codes:
             moved.append({"b_code": code, **pointers})
             kept += 1
         else:
@@ -612,7 +613,16 @@ def _issue(
     table = table_of(InspectionCode)
     # What every new code shares is given once; the status too, so that no column default
     # sends the rows through SQLAlchemy one by one.
-    insert_rows(conn, table, fresh, key_id=key.id, issued_at=now, status="valid")
+    insert_tuples(
+        conn,
+        table,
+        ("code", "variant", "visit_id", "offsite_id"),
+        fresh,
+        revision_id=revision_id,
+        key_id=key.id,
+        issued_at=now,
+        status="valid",
+    )
     repoint = update(table).where(table.c.code == bindparam("b_code"))
     _executemany(conn, repoint, moved)
     _executemany(conn, repoint.values(status="valid", replaced_by=None, revoked_at=None), revived)

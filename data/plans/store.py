@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, bindparam, delete, func, insert, literal, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from jointinspect.data.bulk_write import execute_many, insert_rows, large_page_cache
+from jointinspect.data.bulk_write import execute_many, insert_tuples, large_page_cache
 from jointinspect.data.plans.carry import CarriedIds, CarriedRows
 from jointinspect.data.plans.document import (
     RevisionRows,
@@ -115,82 +115,52 @@ def store_draft(
             for i, (oid, o) in enumerate(zip(offsite_ids, plan.offsite, strict=True))
             if i not in shared.offsite
         ]
-        insert_rows(
+        # Rows as tuples of their columns' values; what every row of a table shares is
+        # given once.
+        insert_tuples(
             conn,
             table_of(Visit),
-            (
-                {
-                    "id": vid,
-                    "revision_id": revision_id,
-                    "uscc": v.uscc,
-                    "date": v.date,
-                    "town": v.town,
-                    "mode": v.mode,
-                    "order": v.order,
-                    "triggered": v.triggered,
-                    "code": None,
-                }
-                for vid, v in written
-            ),
+            ("id", "uscc", "date", "town", "mode", "order", "triggered"),
+            ((vid, v.uscc, v.date, v.town, v.mode, v.order, v.triggered) for vid, v in written),
+            revision_id=revision_id,
+            code=None,
         )
-        insert_rows(
+        insert_tuples(
             conn,
             table_of(VisitTask),
+            ("visit_id", "demand_id", "department", "item", "source"),
             (
-                {
-                    "visit_id": vid,
-                    "demand_id": t.demand_id,
-                    "department": t.department,
-                    "item": t.item,
-                    "source": t.source,
-                }
+                (vid, t.demand_id, t.department, t.item, t.source)
                 for vid, v in written
                 for t in v.tasks
             ),
         )
-        insert_rows(
+        insert_tuples(
             conn,
             table_of(VisitOfficer),
-            (
-                {"visit_id": vid, "inspector_id": o.id, "department": o.department}
-                for vid, v in written
-                for o in v.inspectors
-            ),
+            ("visit_id", "inspector_id", "department"),
+            ((vid, o.id, o.department) for vid, v in written for o in v.inspectors),
         )
-        insert_rows(
+        insert_tuples(
             conn,
             table_of(OffsiteCheck),
+            ("id", "demand_id", "uscc", "department", "item", "source", "due"),
             (
-                {
-                    "id": oid,
-                    "revision_id": revision_id,
-                    "demand_id": o.demand_id,
-                    "uscc": o.uscc,
-                    "department": o.department,
-                    "item": o.item,
-                    "source": o.source,
-                    "due": o.due,
-                    "code": None,
-                }
+                (oid, o.demand_id, o.uscc, o.department, o.item, o.source, o.due)
                 for oid, o in checks
             ),
+            revision_id=revision_id,
+            code=None,
         )
-        insert_rows(
+        insert_tuples(
             conn,
             table_of(UnscheduledDemand),
+            ("demand_id", "uscc", "department", "item", "source", "reason", "detail"),
             (
-                {
-                    "revision_id": revision_id,
-                    "demand_id": u.demand_id,
-                    "uscc": u.uscc,
-                    "department": u.department,
-                    "item": u.item,
-                    "source": u.source,
-                    "reason": u.reason,
-                    "detail": u.detail,
-                }
+                (u.demand_id, u.uscc, u.department, u.item, u.source, u.reason, u.detail)
                 for u in plan.unscheduled
             ),
+            revision_id=revision_id,
         )
         outside = _hold(conn, revision_id, carried)
         check_draft_references(conn, revision_id)

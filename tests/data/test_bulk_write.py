@@ -1,5 +1,6 @@
-"""``insert_rows``: the same rows read back whichever way they went in (COPY on
-PostgreSQL, executemany on SQLite), values every row shares included."""
+"""``insert_rows`` and ``insert_tuples``: the same rows read back whichever way they went
+in (COPY on PostgreSQL, executemany on SQLite; a dict a row or a tuple), values every row
+shares included."""
 
 import datetime as dt
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from jointinspect.data import bulk_write
-from jointinspect.data.bulk_write import insert_rows
+from jointinspect.data.bulk_write import insert_rows, insert_tuples
 from jointinspect.models import make_engine
 
 ROWS = Table(
@@ -69,6 +70,25 @@ def test_rows_and_shared_values_read_back_as_given(
         at = row.pop("at")
         assert at.replace(tzinfo=at.tzinfo or dt.UTC) == AT  # SQLite keeps no zone
         assert row.pop("key_id") == "k1"
+    assert read == list(_rows(50))
+
+
+def test_rows_given_as_tuples_read_back_as_rows_given_as_dicts(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_write, "INSERT_BATCH", 7)
+    # Columns in another order than the table's: each value goes by its name.
+    names = ("flag", "day", "id", "name", "order")
+    with engine.begin() as conn:
+        rows = ([row[n] for n in names] for row in _rows(50))
+        assert insert_tuples(conn, ROWS, names, rows, at=AT, key_id="k2") == 50
+        assert insert_tuples(conn, ROWS, names, iter([])) == 0
+    with engine.connect() as conn:
+        read = [r._asdict() for r in conn.execute(select(ROWS).order_by(ROWS.c.id))]
+    for row in read:
+        at = row.pop("at")
+        assert at.replace(tzinfo=at.tzinfo or dt.UTC) == AT
+        assert row.pop("key_id") == "k2"
     assert read == list(_rows(50))
 
 
