@@ -141,6 +141,8 @@ def solve(
 
 def no_disturb_days(ent: EnterpriseInfo, workdays: Sequence[Any]) -> dayset.DaySet:
     """The quarter's working days on which the enterprise is on the no-disturb list."""
+    if not ent.no_disturb:  # nearly every enterprise
+        return ()
     parts = []
     for since, until in ent.no_disturb:
         lo = bisect.bisect_left(workdays, since)

@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 
 from jointinspect.models.enums import UnscheduledReason
 from jointinspect.models.plan_problem import InspectorInfo, PlanningProblem
-from jointinspect.scheduler import dayset, routing
+from jointinspect.scheduler import consolidation, dayset, routing
 from jointinspect.scheduler.assignment import Construction, Placed, Roster
 from jointinspect.scheduler.chunk_model import (
     apply_assignment,
@@ -226,6 +226,20 @@ def test_consolidate_no_disturb_routine_rides_along_a_triggered_visit() -> None:
         (((2, 4),), True, ["alert", "r"])
     ]
     assert dropped == []
+
+
+@pytest.mark.parametrize("source", ["plan", "complaint"])
+@pytest.mark.parametrize("cap", [0, 1, 2])
+@pytest.mark.parametrize("no_disturb", [(), ((0, 9),), ((3, 4),), ((12, 15),), ((0, 30),)])
+@pytest.mark.parametrize("window", [(0, 20), (2, 5), (10, 11), (16, 16)])
+def test_one_demand_s_visit_is_what_the_general_consolidation_makes(
+    source: str, cap: int, no_disturb: dayset.DaySet, window: tuple[int, int]
+) -> None:
+    # consolidate_enterprise takes a shortcut for an enterprise with one on-site demand.
+    d = onsite("d", *window, source=source)
+    fast = consolidate_enterprise("E1", [d], no_disturb, cap, "cap")
+    general = consolidation._consolidated("E1", [d], no_disturb, cap, "cap")
+    assert fast == general
 
 
 def test_onsite_required_demand_is_consolidated_the_offsite_one_is_not() -> None:
