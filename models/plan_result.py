@@ -120,8 +120,6 @@ class PlanResult:
     unscheduled: tuple[UnscheduledResult, ...]
     #: Deterministic figures (same inputs and seed → same values).
     metrics: PlanMetrics
-    #: Why each placed demand is where it is, by demand id (for ``explain``).
-    reasons: dict[str, str] = field(default_factory=dict)
     #: Wall-clock figures: ``solve_seconds``, ``safety_cap_hit`` … (not reproducible).
     timing: PlanTiming = field(default_factory=lambda: PlanTiming())
     #: The officers' travel in whole micrometres, summed per officer-day

@@ -125,7 +125,6 @@ def solve(
         cp_sat_deterministic_time=round(stats.deterministic_time, 3),
         safety_cap_hit=stats.safety_cap_hit,
     )
-    reasons = {d.demand.id: d.detail for d in decisions if d.placement != Placement.UNSCHEDULED}
     return PlanResult(
         problem.quarter,
         problem.seed,
@@ -133,7 +132,6 @@ def solve(
         offsite,
         unscheduled,
         metrics,
-        reasons,
         timing,
         routes.travel_um,
     )
