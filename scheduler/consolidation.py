@@ -156,29 +156,9 @@ def consolidate_enterprise(
     cap_detail: str,
 ) -> tuple[list[VisitDraft], list[Dropped]]:
     """The visits of one enterprise and the demands rules 4 and 7 keep out."""
-    if len(onsite) == 1:
-        # Most enterprises: one demand on-site, one visit on its window, unless rule 4 or
-        # 7 has a say (what the general case below makes of it, at a fifth of the cost).
-        d = onsite[0]
-        window = ((d.lo, d.hi),)
-        triggered_one = d.demand.triggered
-        if (
-            d.lo <= d.hi
-            and (triggered_one or cap >= 1)
-            and not (no_disturb_days and dayset.intersect(no_disturb_days, window))
-        ):
-            return [VisitDraft(f"{uscc}/1", uscc, [d], window, triggered_one)], []
-    return _consolidated(uscc, onsite, no_disturb_days, cap, cap_detail)
-
-
-def _consolidated(
-    uscc: str,
-    onsite: Sequence[ModeDecision],
-    no_disturb_days: DaySet,
-    cap: int,
-    cap_detail: str,
-) -> tuple[list[VisitDraft], list[Dropped]]:
-    """:func:`consolidate_enterprise` in every case."""
+    alone = _one_visit(uscc, onsite, no_disturb_days, cap)
+    if alone is not None:
+        return [alone], []
     triggered = [d for d in onsite if d.demand.triggered]
     routine = [d for d in onsite if not d.demand.triggered]
     dropped: list[Dropped] = []
@@ -193,6 +173,26 @@ def _consolidated(
         for n, g in enumerate(groups, start=1)
     ]
     return visits, dropped
+
+
+def _one_visit(
+    uscc: str, onsite: Sequence[ModeDecision], no_disturb_days: DaySet, cap: int
+) -> VisitDraft | None:
+    """Most enterprises' case: one demand on-site, one visit on its window; None where
+    rule 4 or 7 has a say or there is more than one demand. What the general
+    consolidation makes of it, at a fifth of the cost."""
+    if len(onsite) != 1:
+        return None
+    d = onsite[0]
+    window = ((d.lo, d.hi),)
+    triggered = d.demand.triggered
+    if (
+        d.lo > d.hi
+        or not (triggered or cap >= 1)
+        or (no_disturb_days and dayset.intersect(no_disturb_days, window))
+    ):
+        return None
+    return VisitDraft(f"{uscc}/1", uscc, [d], window, triggered)
 
 
 def _with_no_disturb(
