@@ -140,8 +140,9 @@ def rebalance(
             if assignment is None:
                 continue
             stats.improved += 1
-            stats.changed |= apply_assignment(roster, placed, members, assignment, town_of(k))
-            turns.changed()
+            applied = apply_assignment(roster, placed, members, assignment, town_of(k))
+            stats.changed |= applied.changed
+            turns.changed(applied.officer_days)
     return stats
 
 
@@ -317,7 +318,7 @@ def _prepare_chunk(
     solver.parameters.symmetry_level = 0
     solver.parameters.use_sat_inprocessing = False
     solver.parameters.max_presolve_iterations = 1
-    return Prepared(chunk, m, solver)
+    return Prepared(chunk, m, solver, chunk.reads)
 
 
 def _answer(

@@ -47,6 +47,9 @@ class ChunkModel:
     w: dict[tuple[int, int], cp_model.IntVar]
     #: Terms ``penalties`` added, in visit order.
     penalties: list[Any]
+    #: The (officer, day) pairs of the roster the model was made from: the chunk's
+    #: officers over its week's days. A change elsewhere leaves the model as it is.
+    reads: frozenset[tuple[int, int]]
 
 
 #: The domain of every 0-1 variable, made once (see :func:`build_chunk_model`).
@@ -196,7 +199,7 @@ def build_chunk_model(
             continue
         w[(o, d)] = m.new_bool_var(f"w{o}_{d}")
         m.add(sum(vs) <= room * w[(o, d)])
-    return ChunkModel(m, x, a, w, terms)
+    return ChunkModel(m, x, a, w, terms, frozenset((o, d) for o in pool for d in week))
 
 
 def solved_assignment(
@@ -213,26 +216,37 @@ def solved_assignment(
     return assignment
 
 
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying a chunk's answer changed."""
+
+    #: The visits whose day or team changed.
+    changed: set[int]
+    #: The officer-days those visits left or took: the roster changed there alone.
+    officer_days: frozenset[tuple[int, int]]
+
+
 def apply_assignment(
     roster: Roster,
     placed: list[Placed],
     members: Sequence[int],
     assignment: Assignment,
     town: str,
-) -> set[int]:
-    """Move the chunk's visits (all in ``town``) to their solved day and team.
-
-    Returns the visits whose day or team changed.
-    """
+) -> Applied:
+    """Move the chunk's visits (all in ``town``) to their solved day and team."""
     for i in members:
         for o in placed[i].officers:
             roster.release(o, placed[i].day)
     changed: set[int] = set()
+    touched: set[tuple[int, int]] = set()
     for i in members:
         day, officers = assignment[i]
-        if (day, officers) != (placed[i].day, placed[i].officers):
+        before = placed[i]
+        if (day, officers) != (before.day, before.officers):
             changed.add(i)
-        placed[i] = Placed(placed[i].draft, day, officers)
+            touched.update((o, before.day) for o in before.officers)
+            touched.update((o, day) for o in officers)
+        placed[i] = Placed(before.draft, day, officers)
         for o in officers:
             roster.assign(o, day, town)
-    return changed
+    return Applied(changed, frozenset(touched))

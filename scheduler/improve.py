@@ -88,8 +88,8 @@ def improve(
                 saved = outcome.before - outcome.after
                 # Subproblems are one town each (see _subproblems).
                 town = problem.enterprises[placed[members[0]].draft.uscc].town
-                apply_assignment(roster, placed, members, outcome.assignment, town)
-                turns.changed()
+                applied = apply_assignment(roster, placed, members, outcome.assignment, town)
+                turns.changed(applied.officer_days)
                 stats.improved += 1
                 stats.officer_days_saved += saved
     return stats
@@ -211,7 +211,7 @@ def _prepare(
     solver.parameters.cp_model_presolve = False
     if deadline is not None:
         solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-    return Prepared((before, chunk), m, solver)
+    return Prepared((before, chunk), m, solver, chunk.reads)
 
 
 def _outcome(

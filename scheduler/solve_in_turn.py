@@ -11,16 +11,17 @@ CP-SAT releases the GIL while it solves, and with one worker and no wall-time li
 answer depends on the model and parameters alone. So, given a second core, the next
 chunk that needs a solve is made and solved beside the current one, and its answer is
 taken in its turn if nothing was applied in between (:meth:`SolveInTurn.changed`): the
-plan is then the one it would have been made from, and model and answer with it. If
-something was applied, the chunk's model is made again from the plan as it stands; when
-it is the same model (the change was in officers and days it does not look at: two in
-three times in a night's replan), the early answer is the one a solve now would give and
-is taken; else the early solve is stopped and dropped, and the new model solved. The
-order of solves, the answers taken and what is applied are exactly those of solving one
-chunk after another.
+plan is then the one it would have been made from, and model and answer with it. So it
+is when what was applied lies outside what the early model was made from (a chunk's
+model reads its officers' days of its week alone: :attr:`Prepared.reads`). Else the
+chunk's model is made again from the plan as it stands; when it is the same model (the
+change was in officer-days whose figures it does not use), the early answer is the one a
+solve now would give and is taken; else the early solve is stopped and dropped, and the
+new model solved. The order of solves, the answers taken and what is applied are exactly
+those of solving one chunk after another.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ class Prepared(Generic[Made]):
     made: Made
     model: cp_model.CpModel
     solver: cp_model.CpSolver
+    #: The parts of the plan the model was made from (a chunk's officer-days): a change
+    #: elsewhere leaves it as it is. None: all of the plan.
+    reads: frozenset[Hashable] | None = None
 
 
 @dataclass
@@ -74,10 +78,12 @@ class SolveInTurn(Generic[Made]):
         self._known: dict[int, bool] = {}
         self._early: _Early[Made] | None = None
         #: Answers taken from a solve started ahead of their turn (of them, ``kept``: after
-        #: a change, the model made again being the same), and solves dropped.
+        #: a change, the model made again being the same), solves dropped, and changes
+        #: that left the early solve's model as it was (``untouched``: not made again).
         self.taken_early = 0
         self.kept = 0
         self.dropped = 0
+        self.untouched = 0
 
     def settled(self, index: int) -> bool:
         """``settled(index)`` as the plan stands (asked once between changes)."""
@@ -120,13 +126,21 @@ class SolveInTurn(Generic[Made]):
         status.result()
         return current
 
-    def changed(self) -> None:
-        """Something was applied to the plan: what was made from it before is stale (the
-        early solve's model is made again in its turn, and its answer taken only if the
-        model is the same)."""
+    def changed(self, where: Collection[Hashable] | None = None) -> None:
+        """Something was applied to the plan, at ``where`` (None: anywhere): what was made
+        from it before is stale (the early solve's model is made again in its turn, and
+        its answer taken only if the model is the same) — unless the early model read
+        nothing of ``where`` (:attr:`Prepared.reads`), and so is the model a solve now
+        would be given, without making it again."""
         self._known.clear()
-        if self._early is not None:
-            self._early.stale = True
+        early = self._early
+        if early is None or early.stale:
+            return
+        reads = early.prepared.reads
+        if where is None or reads is None or not reads.isdisjoint(where):
+            early.stale = True
+        else:
+            self.untouched += 1
 
     def _ahead_of(self, index: int) -> "_Early[Made] | None":
         """The next chunk after ``index`` that needs a solve, made and started now."""

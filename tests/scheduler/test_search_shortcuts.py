@@ -180,6 +180,50 @@ def test_the_bound_never_exceeds_what_the_chunk_model_can_reach(seed: int) -> No
         )
 
 
+def test_a_chunk_model_is_made_from_the_officer_days_it_says_it_reads() -> None:
+    """``ChunkModel.reads`` (what lets an early solve's answer be taken after a change
+    elsewhere, ``solve_in_turn``): a visit added on an officer-day outside it leaves the
+    model as it was, while one on an officer-day inside it, in another town, can change
+    it."""
+    p = random_problem(3_000, 3, officers_per_1000=3.0, rate=0.3)
+    params = _params(subproblem_max_visits=6)
+    roster, placed = _constructed(p, params)
+    chunks = improve._subproblems(p, roster, placed, params)
+    rng = random.Random(3)
+    every_day = range(len(p.workdays))
+    outside = inside = changed_inside = 0
+    for _, members in chunks[:15]:
+        first = placed[members[0]]
+        town = roster.town_on[first.officers[0]][first.day]
+
+        def model(members: list[int] = members, town: str | None = town) -> str:
+            return str(build_chunk_model(roster, placed, members, town).model.Proto())
+
+        as_made = model()
+        reads = build_chunk_model(roster, placed, members, town).reads
+        pool = sorted({o for o, _ in reads})
+        days = sorted({d for _, d in reads})
+        # Outside: the chunk's officers on other days, other officers on its days.
+        elsewhere = [(o, d) for o in pool for d in every_day if d not in days]
+        others = [o for o in range(len(roster.officers)) if o not in pool]
+        elsewhere += [(o, d) for o in rng.sample(others, 20) for d in days]
+        for o, d in rng.sample(elsewhere, 20) + sorted(reads):
+            if roster.load[o][d]:
+                continue  # a free officer-day, sent to a town of its own
+            roster.assign(o, d, "a town of its own")
+            now = model()
+            roster.release(o, d)
+            if (o, d) in reads:
+                inside += 1
+                changed_inside += now != as_made
+            else:
+                outside += 1
+                assert now == as_made, f"officer {o} on day {d} is outside the reads"
+        assert model() == as_made
+    assert outside > 100 and inside > 100
+    assert changed_inside > 0, "a chunk's own officer-days should shape its model"
+
+
 def _same_plan(a: PlanResult, b: PlanResult) -> None:
     assert a.visits == b.visits
     assert a.offsite == b.offsite

@@ -24,9 +24,23 @@ BUDGET = 1_000.0
 
 @contextmanager
 def _turns_seen(module: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[SolveInTurn]]:  # type: ignore[type-arg]
-    """Every ``SolveInTurn`` ``module`` makes, for a look at what was taken early."""
+    """Every ``SolveInTurn`` ``module`` makes, for a look at what was taken early; and
+    whenever a change is found to leave the early model untouched, that model made again
+    after the change, which must be the same."""
     made: list[SolveInTurn] = []  # type: ignore[type-arg]
     real = solve_in_turn.solve_in_turn
+    changed = SolveInTurn.changed
+
+    def checked_change(self: SolveInTurn, where: object = None) -> None:  # type: ignore[type-arg]
+        untouched = self.untouched
+        changed(self, where)  # type: ignore[arg-type]
+        if self.untouched > untouched:
+            early = self._early
+            assert early is not None
+            again = self._prepare(early.index)
+            assert solve_in_turn._same_problem(again, early.prepared)
+
+    monkeypatch.setattr(SolveInTurn, "changed", checked_change)
 
     @contextmanager
     def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -51,10 +65,11 @@ def test_the_plan_is_the_one_solved_chunk_after_chunk(
     with _turns_seen(improve, monkeypatch) as seen:
         ahead = _plan(p, cpus=2)
         alone = _plan(p, cpus=1)
-    # Answers were applied (so early solves went stale: kept or dropped) and others taken
-    # early.
+    # Answers were applied (so early solves went stale, kept or dropped, or were found
+    # untouched) and others taken early.
     assert ahead.metrics["improvement"]["subproblems_improved"] > 0
-    assert seen[0].taken_early > 0 and seen[0].kept + seen[0].dropped > 0
+    assert seen[0].taken_early > 0
+    assert seen[0].kept + seen[0].dropped + seen[0].untouched > 0
     assert seen[1].taken_early == 0
     assert ahead.visits == alone.visits
     assert ahead.metrics == alone.metrics
@@ -70,20 +85,21 @@ def test_the_replan_is_the_one_solved_chunk_after_chunk(monkeypatch: pytest.Monk
         ahead = replan(later, filed, WORKDAYS[20], 2, two, costs)
         alone = replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
     assert ahead.result.metrics["replan"]["cp_sat_improved"] > 0
-    assert seen[0].taken_early > 0 and seen[0].kept + seen[0].dropped > 0
+    assert seen[0].taken_early > 0
+    assert seen[0].kept + seen[0].dropped + seen[0].untouched > 0
     assert seen[1].taken_early == 0
     assert ahead.result == alone.result
     assert ahead.diff == alone.diff
 
 
-def _toy(values: list[int]) -> Prepared[int]:
+def _toy(values: list[int], reads: frozenset[int] | None = None) -> Prepared[int]:
     """A model whose answer is ``values``' sum (each fixed), to see which was solved."""
     m = cp_model.CpModel()
     total = sum(m.new_constant(v) for v in values)
     m.maximize(total)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    return Prepared(sum(values), m, solver)
+    return Prepared(sum(values), m, solver, reads)  # type: ignore[arg-type]
 
 
 @dataclasses.dataclass
@@ -101,15 +117,16 @@ class _Row:
         return [round(s.solver.objective_value) for s in self.solved.values()]
 
 
-def _solve_row(changed_number: int, *, ahead: bool) -> _Row:
+def _solve_row(changed_number: int, *, ahead: bool, told: bool = False) -> _Row:
     """A plan of four numbers; chunk k's answer is the sum of the first k+1. After chunk
-    0's answer, the plan's number ``changed_number`` grows by one (applied)."""
+    0's answer, the plan's number ``changed_number`` grows by one (applied). ``told``:
+    each model says which numbers it reads, and the change where it was."""
     plan = [10, 20, 30, 40]
     made: dict[int, list[Prepared[int]]] = {}
     order: list[int] = []
 
     def prepare(k: int) -> Prepared[int]:
-        prepared = _toy(plan[: k + 1])
+        prepared = _toy(plan[: k + 1], frozenset(range(k + 1)) if told else None)
         made.setdefault(k, []).append(prepared)
         order.append(k)
         return prepared
@@ -122,7 +139,7 @@ def _solve_row(changed_number: int, *, ahead: bool) -> _Row:
             solved[k] = turns.solve(k)
             if k == 0:
                 plan[changed_number] += 1
-                turns.changed()
+                turns.changed({changed_number} if told else None)
     return _Row(made, order, solved, turns)
 
 
@@ -148,6 +165,27 @@ def test_an_early_solve_whose_model_a_change_left_as_it_was_is_taken() -> None:
     assert row.solved[1].made == row.made[1][1].made  # read with the model made now
     assert (row.turns.taken_early, row.turns.kept, row.turns.dropped) == (2, 1, 0)
     assert row.prepared == [0, 1, 1, 3]
+
+
+@pytest.mark.parametrize("changed_number", [1, 3])
+def test_a_change_where_the_early_model_did_not_look_keeps_it_without_making_it_again(
+    changed_number: int,
+) -> None:
+    """Told what each model reads and where the change was: chunk 1's model reads the
+    first two numbers. A change of the last leaves it untouched, and its early answer is
+    taken without making the model again; a change of the second makes it stale, as an
+    untold change does."""
+    row = _solve_row(changed_number, ahead=True, told=True)
+    assert all(round(s.solver.objective_value) == s.made for s in row.solved.values())
+    if changed_number == 3:
+        assert row.answers() == [10, 30, 101]
+        assert row.prepared == [0, 1, 3]
+        assert (row.turns.untouched, row.turns.kept, row.turns.dropped) == (1, 0, 0)
+        assert row.solved[1] is row.made[1][0]
+    else:
+        assert row.answers() == [10, 31, 101]
+        assert row.prepared == [0, 1, 1, 3]
+        assert (row.turns.untouched, row.turns.kept, row.turns.dropped) == (0, 0, 1)
 
 
 def test_the_cpus_are_how_the_plan_is_made_not_what_it_is() -> None:

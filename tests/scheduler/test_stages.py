@@ -590,9 +590,11 @@ def test_chunk_model_solves_to_one_shared_officer_day_pair() -> None:
     assignment = solved_assignment(solver, chunk, [0, 1])
     assert assignment == {0: (3, (1, 2)), 1: (3, (1, 2))}
 
-    changed = apply_assignment(roster, placed, [0, 1], assignment, TOWN)
-    # Visit 0 changed team, visit 1 changed day; the roster follows the move.
-    assert changed == {0, 1}
+    applied = apply_assignment(roster, placed, [0, 1], assignment, TOWN)
+    # Visit 0 changed team, visit 1 changed day; the roster follows the move, and the
+    # officer-days the two left and took are the roster's that changed.
+    assert applied.changed == {0, 1}
+    assert sorted(applied.officer_days) == [(0, 3), (1, 3), (1, 4), (2, 3), (2, 4)]
     assert [(q.day, q.officers) for q in placed] == [(3, (1, 2)), (3, (1, 2))]
     assert [roster.load[o][3] for o in range(3)] == [0, 2, 2]
     assert [roster.load[o][4] for o in range(3)] == [0, 0, 0]
