@@ -83,40 +83,69 @@ def week_days(roster: Roster, p: Placed) -> list[int]:
 
 
 def paid_officer_days_bound(
-    roster: Roster, placed: Sequence[Placed], members: Sequence[int], town: str | None
+    roster: Roster,
+    placed: Sequence[Placed],
+    members: Sequence[int],
+    town: str | None,
+    movable_from: int = 0,
 ) -> int:
     """A lower bound on the model's objective: the officer-days the chunk must pay for.
 
-    Per department, the chunk's visits need ``need`` officer slots each; officer-days its
-    officers already spend in ``town`` on the chunk's days take the slots their load leaves
-    free at no cost, and every other slot needs an officer-day of its own, which holds at
-    most the department's largest ``max_visits_per_day``. Looser than the model (any
-    officer of the department, any day of the week) and therefore a bound: when it is not
-    below :func:`freeable_officer_days`, no solution of the model saves an officer-day.
+    Officer-days its officers already spend in ``town`` on the chunk's days (outside
+    it) have room left at no cost; every other officer on a visit takes an officer-day
+    that the chunk pays for. Per department, the larger of two bounds on those:
+
+    - by slots: the chunk's visits need ``need`` officer slots each, the free room takes
+      what it can, and every other slot needs a paid officer-day, which holds at most
+      the department's largest ``max_visits_per_day``;
+    - by visit: a visit's officers are ``need`` different officers on one day, so it
+      pays for as many officer-days as it has officers more than the day with the most
+      free officers (not barred from it) offers, among its model's days.
+
+    Looser than the model (room shared, any day of the week for the first) and therefore
+    a bound: when it is not below :func:`freeable_officer_days`, no solution of the model
+    saves an officer-day.
     """
     inside = inside_load(placed, members)
+    need = roster.need
     days: set[int] = set()
     slots: dict[str, int] = defaultdict(int)
     for i in members:
         p = placed[i]
         days.update(week_days(roster, p))
         for dept in p.draft.departments:
-            slots[dept] += roster.need
+            slots[dept] += need
     pool = sorted({o for i in members for o in placed[i].officers})
+    by_dept: dict[str, list[int]] = defaultdict(list)
+    #: Per officer-day, the room its work outside the chunk leaves free (officers with
+    #: some only).
+    room: dict[tuple[int, int], int] = {}
+    for o in pool:
+        by_dept[roster.officers[o].department].append(o)
+        cap = roster.officers[o].max_visits_per_day
+        load, town_on, can_work = roster.load[o], roster.town_on[o], roster.can_work[o]
+        for d in days:
+            outside = load[d] - inside.get((o, d), 0)
+            if outside and town_on[d] == town and can_work[d]:
+                room[(o, d)] = cap - outside
+    by_visit: dict[str, int] = defaultdict(int)
+    for i in members:
+        p = placed[i]
+        own = [d for d in week_days(roster, p) if d >= movable_from or d == p.day]
+        barred = roster.conflicts.get(p.draft.uscc, ())
+        for dept in p.draft.departments:
+            free = [o for o in by_dept.get(dept, ()) if o not in barred]
+            most = max((sum(1 for o in free if room.get((o, d), 0) > 0) for d in own), default=0)
+            by_visit[dept] = max(by_visit[dept], need - most)
     bound = 0
     for dept, needed in sorted(slots.items()):
-        officers = [o for o in pool if roster.officers[o].department == dept]
-        free = 0
-        for o in officers:
-            cap = roster.officers[o].max_visits_per_day
-            load, town_on, can_work = roster.load[o], roster.town_on[o], roster.can_work[o]
-            for d in days:
-                outside = load[d] - inside.get((o, d), 0)
-                if outside and town_on[d] == town and can_work[d]:
-                    free += cap - outside
-        if needed > free:
+        officers = by_dept[dept]
+        free_slots = sum(room.get((o, d), 0) for o in officers for d in days)
+        by_slots = 0
+        if needed > free_slots:
             per_day = max(roster.officers[o].max_visits_per_day for o in officers)
-            bound += -(-(needed - free) // per_day)
+            by_slots = -(-(needed - free_slots) // per_day)
+        bound += max(by_slots, by_visit[dept])
     return bound
 
 

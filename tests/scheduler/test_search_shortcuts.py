@@ -287,7 +287,8 @@ def test_a_replan_chunks_bound_never_exceeds_what_its_model_can_reach(
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = 30
-        bound = costs_.officer_day * paid_officer_days_bound(roster, placed, members, town)
+        days = paid_officer_days_bound(roster, placed, members, town, movable_from)
+        bound = costs_.officer_day * days
         forced = change_cost.forced_change_cost(
             roster, placed, before, members, movable_from, costs_
         )

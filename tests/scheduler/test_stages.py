@@ -32,6 +32,7 @@ from jointinspect.scheduler.chunk_model import (
     apply_assignment,
     build_chunk_model,
     freeable_officer_days,
+    paid_officer_days_bound,
     solved_assignment,
 )
 from jointinspect.scheduler.consolidation import (
@@ -600,6 +601,18 @@ def test_chunk_model_solves_to_one_shared_officer_day_pair() -> None:
     assert [roster.load[o][4] for o in range(3)] == [0, 0, 0]
     assert roster.total == [0, 2, 2]
     assert freeable_officer_days(roster, placed, [0, 1]) == 2
+
+
+def test_the_officer_day_bound_counts_each_visit_s_own_officers() -> None:
+    roster, placed = two_visits_a_day_apart_with_a_conflict()
+    # Nothing outside the chunk: four officer slots fit in one officer-day's visits, but
+    # each visit has two officers of its own that day, and the model's best is 2.
+    assert paid_officer_days_bound(roster, placed, [0, 1], TOWN) == 2
+    # Visit 1 alone: SCJ-02 works in the town on day 3 with room to spare (visit 0), so
+    # on day 3 only SCJ-03 is paid for ...
+    assert paid_officer_days_bound(roster, placed, [1], TOWN) == 1
+    # ... and with day 3 closed to it, both its officers are, on day 4.
+    assert paid_officer_days_bound(roster, placed, [1], TOWN, movable_from=4) == 2
 
 
 def test_chunk_model_movable_from_pins_earlier_days() -> None:
