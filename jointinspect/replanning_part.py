@@ -32,7 +32,6 @@ from jointinspect.data.plans.replan_part import (
     ComingVisits,
     RestStop,
     read_coming_visits,
-    read_rest_stops,
 )
 from jointinspect.data.plans.replan_store import FiledRevision, read_filed_revision
 from jointinspect.models.plan_problem import PlanningProblem
@@ -153,12 +152,15 @@ def replan_part(
             return str(refused)
         break
     result = outcome.result
-    # The officer-days the part's visits take, before and after: the rest's stops there
-    # count in their travel, and the rules of an officer's day are checked on the new.
-    old_days = {(o.id, v.date) for v in previous.visits for o in v.inspectors}
-    new_days = {(o.id, v.date) for v in result.visits for o in v.inspectors}
+    # The coming officer-days the part's visits take, before and after: the rest's stops
+    # there count in their travel, and the rules of an officer's day are checked on the
+    # new. The part's past visits are the same objects before and after, and so is their
+    # days' travel, which cancels out; and the replan places no visit in the past.
+    old_days = {(o.id, v.date) for v in previous.visits if v.date >= as_of for o in v.inspectors}
+    new_days = {(o.id, v.date) for v in result.visits if v.date >= as_of for o in v.inspectors}
+    assert coming is not None  # read in the first pass
     with engine.connect() as conn:
-        beside = read_rest_stops(conn, revision_id, scope, old_days | new_days)
+        beside = coming.stops(conn, scope, old_days | new_days)
     try:
         left = filed_figures(problem, previous)
     except ValueError as gone:

@@ -8,19 +8,15 @@ queries, without a row object per visit.
 """
 
 import datetime as dt
-from collections.abc import Collection
+import itertools
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    Date,
-    MetaData,
-    String,
-    Table,
     and_,
     func,
-    insert,
     not_,
     or_,
     select,
@@ -28,9 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from jointinspect.data.bulk_write import execute_many
 from jointinspect.data.bundle.spec import DRAWN_ID_PREFIX
-from jointinspect.data.plans.document import plain_rows, stored_date, stored_dates
+from jointinspect.data.plans.document import plain_rows, stored_dates
 from jointinspect.data.reading.columnar import grouped, query_columns
 from jointinspect.data.uscc_scope import scope_members
 from jointinspect.models import (
@@ -77,9 +72,15 @@ class ComingVisits:
     with its officers: the rest of the plan for that scope or any wider one."""
 
     #: (uscc, date, town, slot, officer ids), in the revision's order (by day, slot,
-    #: enterprise and first demand, as ``visit_sort_key``).
+    #: enterprise and first demand, as ``visit_sort_key``), officers in id order.
     visits: list[tuple[str, dt.date, str, int, tuple[str, ...]]]
     revision_id: int
+    #: Aligned with ``visits``: each visit's row id.
+    ids: list[int]
+    #: Visit id → its officers' (id, department), in no order.
+    staff: Mapping[int, Sequence[tuple[str, str]]]
+    #: The day they are coming from.
+    as_of: dt.date
 
     def rest(self, scope: Collection[str]) -> RestOfPlan:
         """The rest of the plan outside ``scope`` (which holds the scope read with)."""
@@ -101,49 +102,133 @@ class ComingVisits:
                 officer_days[key] = (count + 1, town, max(top, order))
         return RestOfPlan(officer_days, listed)
 
+    def stops(
+        self,
+        conn: Connection,
+        scope: Collection[str],
+        officer_days: Collection[tuple[str, dt.date]],
+    ) -> list["RestStop"]:
+        """The officers' stops on ``officer_days`` (officer id, date; each on or after
+        :attr:`as_of`) at the visits outside ``scope`` (which holds the scope read with):
+        what else those officer-days hold besides the scope's visits (their travel, the
+        rules of an officer's day). In the revision's order; the enterprises' places are
+        read for the visits found."""
+        wanted = set(officer_days)
+        if any(day < self.as_of for _, day in wanted):
+            raise ValueError(f"officer-days before {self.as_of} are not coming")
+        on_day: dict[dt.date, set[str]] = defaultdict(set)
+        for oid, day in wanted:
+            on_day[day].add(oid)
+        inside = set(scope)
+        found: list[tuple[int, str, dt.date, int, str, str]] = []
+        for (uscc, day, _, order, officers), vid in zip(self.visits, self.ids, strict=True):
+            asked = on_day.get(day)
+            if asked is None or asked.isdisjoint(officers) or uscc in inside:
+                continue
+            found.extend(
+                (vid, uscc, day, order, oid, department)
+                for oid, department in sorted(self.staff[vid])
+                if (oid, day) in wanted
+            )
+        places = _places(conn, {stop[1] for stop in found})
+        return [(*stop, *places.get(stop[1], (None, None))) for stop in found]
+
 
 def read_coming_visits(
     conn: Connection, revision_id: int, scope: Collection[str], as_of: dt.date
 ) -> ComingVisits:
     """The visits of ``revision_id`` on or after ``as_of`` outside ``scope``, with their
     officers, in two queries and without a row object per visit."""
-    v, o, t = table_of(Visit).c, table_of(VisitOfficer).c, table_of(VisitTask).c
+    v, o = table_of(Visit).c, table_of(VisitOfficer).c
     held = table_of(RevisionVisit)
     m = held.c
     with scope_members(conn, scope) as members:
         outside = v.uscc.not_in(members)
-        vids, oids = query_columns(
+        vids, oids, departments = query_columns(
             conn,
-            select(o.visit_id, o.inspector_id)
+            select(o.visit_id, o.inspector_id, o.department)
             .join_from(table_of(VisitOfficer), table_of(Visit), v.id == o.visit_id)
             .join(held, m.visit_id == v.id)
             .where(m.revision_id == revision_id, v.date >= as_of, outside),
-            2,
+            3,
         )
-        officers = grouped(vids, list(oids))
-        first_demand = select(func.min(t.demand_id)).where(t.visit_id == v.id).scalar_subquery()
-        ids, usccs, days, towns, orders, firsts = query_columns(
+        # In no order: the revision's (by first demand where it decides, below) is made
+        # here, where it is cheaper than in the database.
+        ids, usccs, days, towns, orders = query_columns(
             conn,
-            select(v.id, v.uscc, v.date, v.town, v["order"], first_demand)
+            select(v.id, v.uscc, v.date, v.town, v["order"])
             .join_from(table_of(Visit), held, m.visit_id == v.id)
             .where(m.revision_id == revision_id, v.date >= as_of, outside),
-            6,
+            5,
         )
-    ordered = sorted(
-        zip(
-            stored_dates(days),
-            orders,
-            usccs,
-            [first or "" for first in firsts],
-            towns,
-            [tuple(sorted(officers.get(vid, ()))) for vid in ids],
-            strict=True,
-        )
-    )
+    staff = grouped(vids, list(zip(oids, departments, strict=True)))
+    officers = [tuple(sorted(oid for oid, _ in staff.get(vid, ()))) for vid in ids]
+    keys = list(zip(stored_dates(days), orders, usccs, towns, officers, strict=True))
+    rank = _by_first_demand(conn, sorted(range(len(ids)), key=keys.__getitem__), ids, keys)
     return ComingVisits(
-        [(uscc, day, town, order, staff) for day, order, uscc, _, town, staff in ordered],
+        [(keys[k][2], keys[k][0], towns[k], orders[k], officers[k]) for k in rank],
         revision_id,
+        [ids[k] for k in rank],
+        staff,
+        as_of,
     )
+
+
+def _by_first_demand(
+    conn: Connection,
+    rank: list[int],
+    ids: Sequence[int],
+    keys: Sequence[tuple[dt.date, int, str, str, tuple[str, ...]]],
+) -> list[int]:
+    """``rank`` (visits by day, slot and enterprise: the first three of each one's
+    ``keys``) with the visits of one enterprise in one day's slot in ``visit_sort_key``'s
+    order: by first demand (then town and officers). Such ties are rare, and their
+    first demands alone are read."""
+    tied: list[list[int]] = []
+    for a, b in itertools.pairwise(range(len(rank))):
+        if keys[rank[a]][:3] == keys[rank[b]][:3]:
+            if tied and tied[-1][-1] == a:
+                tied[-1].append(b)
+            else:
+                tied.append([a, b])
+    if not tied:
+        return rank
+    t = table_of(VisitTask).c
+    wanted = sorted({ids[rank[p]] for places in tied for p in places})
+    first: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        first.update(
+            plain_rows(
+                conn,
+                select(t.visit_id, func.min(t.demand_id))
+                .where(t.visit_id.in_(wanted[start : start + 500]))
+                .group_by(t.visit_id),
+            )
+        )
+    out = list(rank)
+    for places in tied:
+        ordered = sorted(
+            (rank[p] for p in places),
+            key=lambda k: (*keys[k][:3], first.get(ids[k]) or "", *keys[k][3:]),
+        )
+        for p, k in zip(places, ordered, strict=True):
+            out[p] = k
+    return out
+
+
+def _places(conn: Connection, usccs: Collection[str]) -> dict[str, tuple[float, float]]:
+    """Where the register puts each of ``usccs`` that it places (lat, lon)."""
+    if not usccs:
+        return {}
+    e = table_of(Enterprise).c
+    with scope_members(conn, usccs) as members:
+        rows = plain_rows(
+            conn,
+            select(e.uscc, e.lat, e.lon).where(
+                e.uscc.in_(members), e.lat.is_not(None), e.lon.is_not(None)
+            ),
+        )
+    return {uscc: (lat, lon) for uscc, lat, lon in rows}
 
 
 def filed_demands(conn: Connection, revision_id: int) -> dict[str, str]:
@@ -190,52 +275,3 @@ def _kept(column: Any, drawn_like: Any) -> Any:
 #: A stop of an officer at a visit: (visit id, uscc, date, slot, officer id, department,
 #: lat, lon), lat and lon None when the register has none.
 RestStop = tuple[int, str, dt.date, int, str, str, float | None, float | None]
-
-
-def read_rest_stops(
-    conn: Connection,
-    revision_id: int,
-    scope: Collection[str],
-    officer_days: Collection[tuple[str, dt.date]],
-) -> list[RestStop]:
-    """The officers' stops on ``officer_days`` (officer id, date) at the visits of
-    ``revision_id`` outside ``scope``, in no order: what else those officer-days hold
-    besides the scope's visits (their travel, the rules of an officer's day)."""
-    v, o, m = table_of(Visit).c, table_of(VisitOfficer).c, table_of(RevisionVisit).c
-    e = table_of(Enterprise).c
-    pairs = Table(
-        "officer_day_scope",
-        MetaData(),
-        Column("inspector_id", String, primary_key=True),
-        Column("date", Date, primary_key=True),
-        prefixes=["TEMPORARY"],
-        schema="pg_temp" if conn.dialect.name == "postgresql" else None,
-    )
-    pairs.create(conn)
-    try:
-        execute_many(
-            conn,
-            insert(pairs),
-            [{"inspector_id": oid, "date": day} for oid, day in sorted(set(officer_days))],
-        )
-        with scope_members(conn, scope) as members:
-            rows = plain_rows(
-                conn,
-                select(v.id, v.uscc, v.date, v["order"], o.inspector_id, o.department, e.lat, e.lon)
-                .join_from(
-                    pairs,
-                    table_of(VisitOfficer),
-                    o.inspector_id == pairs.c.inspector_id,
-                )
-                .join(table_of(Visit), and_(v.id == o.visit_id, v.date == pairs.c.date))
-                .join(table_of(RevisionVisit), m.visit_id == v.id)
-                .outerjoin(table_of(Enterprise), e.uscc == v.uscc)
-                .where(m.revision_id == revision_id, v.uscc.not_in(members)),
-            )
-    finally:
-        pairs.drop(conn)
-        conn.commit()  # as scope_members: the temporary table is gone from the connection
-    return [
-        (vid, uscc, stored_date(day), order, oid, dept, lat, lon)
-        for vid, uscc, day, order, oid, dept, lat, lon in rows
-    ]

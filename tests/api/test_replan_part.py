@@ -4,21 +4,37 @@ reading the whole district and cutting it in memory gives."""
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers.replan_world import AS_OF, World, build_filed_world, copy_world, write_bundle
-from sqlalchemy import select
+from sqlalchemy import literal, select, update
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.bundle.importer import import_bundle
-from jointinspect.data.plans.document import ordered_offsite, ordered_visits, read_revision_rows
+from jointinspect.data.plans.document import (
+    ordered_offsite,
+    ordered_visits,
+    read_revision_rows,
+    stored_date,
+    visit_sort_key,
+)
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
-from jointinspect.data.plans.replan_part import read_rest_of_plan
+from jointinspect.data.plans.replan_part import read_coming_visits, read_rest_of_plan
 from jointinspect.data.plans.replan_store import read_filed_revision
 from jointinspect.data.uscc_scope import uscc_scope
-from jointinspect.models import Enterprise, Item, make_engine
+from jointinspect.models import (
+    Enterprise,
+    Item,
+    RevisionVisit,
+    Visit,
+    VisitOfficer,
+    VisitTask,
+    make_engine,
+)
+from jointinspect.models.core_table import table_of
 from jointinspect.models.industry import applies
 from jointinspect.models.quarter import Quarter
 from jointinspect.options import working_calendar
@@ -145,3 +161,77 @@ def test_reading_the_part_equals_cutting_the_whole(
     read_background = Background.of_rows(rest_rows.officer_days, rest_rows.visits, movable_from)
     assert read_background == cut_background
     assert read_background.movable  # the rest has visits CP-SAT could move
+
+
+@pytest.mark.parametrize("mark", ["0", "~"], ids=["renamed-first", "renamed-last"])
+def test_the_rest_s_coming_visits_come_in_the_revision_s_order_with_their_stops(
+    world: tuple[World, Engine], mark: str
+) -> None:
+    """``read_coming_visits`` orders the rest's coming visits as the revision's document
+    does (``visit_sort_key``) — also two visits of one enterprise in one day's slot, put
+    there for the test, which only their first demands tell apart — and ``stops`` gives
+    the rest's stops on the officer-days asked for, as the tables hold them."""
+    _, engine = world
+    filed = read_filed_revision(QUARTER, engine=engine)
+    rows = filed.rows
+    coming = [v for v in rows.visits if v.date >= AS_OF]
+    tie = sorted(v.id for v in coming)[:2]
+    by_id = {v.id: v for v in coming}
+    moved = by_id[tie[0]]
+    visit, task = table_of(Visit), table_of(VisitTask)
+    with engine.begin() as conn:
+        # The later row made a visit of the earlier one's enterprise in its slot, its
+        # demands renamed to come first, or last: by its officers, one of the two is in
+        # the wrong order.
+        conn.execute(
+            update(visit)
+            .where(visit.c.id == tie[1])
+            .values(uscc=moved.uscc, town=moved.town, date=moved.date, order=moved.order)
+        )
+        conn.execute(
+            update(task)
+            .where(task.c.visit_id == tie[1])
+            .values(demand_id=literal(mark) + task.c.demand_id)
+        )
+    rows = read_filed_revision(QUARTER, engine=engine).rows
+    scope = sorted({v.uscc for v in rows.visits})[::7]
+    assert by_id[tie[0]].uscc not in scope
+
+    with engine.connect() as conn:
+        read = read_coming_visits(conn, filed.revision_id, scope, AS_OF)
+    expected = sorted(
+        (v for v in rows.visits if v.date >= AS_OF and v.uscc not in scope),
+        key=lambda v: visit_sort_key(v.date, v.order, v.uscc, rows.tasks[v.id]),
+    )
+    assert read.ids == [v.id for v in expected]
+    assert (read.ids.index(tie[1]) < read.ids.index(tie[0])) == (mark == "0")
+    assert read.visits == [
+        (v.uscc, v.date, v.town, v.order, tuple(sorted(o.id for o in rows.officers[v.id])))
+        for v in expected
+    ]
+
+    # Stops on the scope's coming officer-days and on some of the rest's, outside the
+    # scope widened (as a replan widens it).
+    scope = [*scope, *sorted({v.uscc for v in rows.visits})[1::7]]
+    days = {(o.id, v.date) for v in rows.visits if v.date >= AS_OF for o in rows.officers[v.id]}
+    asked = sorted(days)[::3]
+    v, o, m = table_of(Visit).c, table_of(VisitOfficer).c, table_of(RevisionVisit).c
+    e = table_of(Enterprise).c
+    with engine.connect() as conn:
+        stops = read.stops(conn, scope, asked)
+        tables = conn.execute(
+            select(v.id, v.uscc, v.date, v["order"], o.inspector_id, o.department, e.lat, e.lon)
+            .join_from(table_of(VisitOfficer), table_of(Visit), v.id == o.visit_id)
+            .join(table_of(RevisionVisit), m.visit_id == v.id)
+            .outerjoin(table_of(Enterprise), e.uscc == v.uscc)
+            .where(m.revision_id == filed.revision_id, v.date >= AS_OF)
+        ).all()
+    wanted = set(asked)
+    held = sorted(
+        (vid, uscc, stored_date(day), order, oid, dept, lat, lon)
+        for vid, uscc, day, order, oid, dept, lat, lon in tables
+        if uscc not in scope and (oid, stored_date(day)) in wanted
+    )
+    assert stops and sorted(stops) == held
+    with pytest.raises(ValueError, match="not coming"):
+        read.stops(engine.connect(), scope, [(asked[0][0], AS_OF - timedelta(days=1))])
