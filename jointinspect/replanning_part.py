@@ -9,7 +9,7 @@ that part and the rest from the database (``data.plans.replan_part``), replans i
 (widening the scope when CP-SAT would re-solve a chunk holding visits of the rest), and
 works out the whole revision's figures: every figure but officer-days and km by
 difference (each is a sum over enterprises or demands), officer-days and km over the
-rest's stops, read in one query, and the part's.
+part's stops and the rest's on the same coming officer-days.
 
 What it gives the caller (:class:`Replanned`) is what a replan of the whole district
 gives it, cut to the scope: the rows stored and filed are the scope's, and the new

@@ -4,7 +4,8 @@ A replan of the enterprises a night changed (``scheduler.replan_scope``) reads t
 rows (``read_revision_rows`` with a ``keep``, ``load_planning_inputs`` with
 ``only_usccs``) and, of the rest of the revision, only what its visits take from the
 officers and where they stand among the visits CP-SAT could re-solve: read here in two
-queries, without a row object per visit.
+queries, without a row object per visit, and kept for the stops the rest's visits make
+on the officer-days the part takes (their travel, the rules of an officer's day).
 """
 
 import datetime as dt
