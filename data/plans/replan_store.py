@@ -18,6 +18,7 @@ from jointinspect.data.plans.document import (
     RevisionRows,
     document_of,
     latest_revision,
+    plain_rows,
     read_revision_header,
     read_revision_rows,
 )
@@ -173,8 +174,9 @@ def news_since(
     d, t, o = table_of(Demand).c, table_of(Trigger).c, table_of(Outcome).c
     v, c = table_of(Visit).c, table_of(OffsiteCheck).c
     with engine.connect() as conn:
-        rows = list(conn.execute(core_select(d.id, d.uscc)))
-        rows += list(conn.execute(core_select(t.id, t.uscc)))
+        # The driver's own tuples: a Row object each cost more than the query.
+        rows = plain_rows(conn, core_select(d.id, d.uscc))
+        rows += plain_rows(conn, core_select(t.id, t.uscc))
         found = {uscc for did, uscc in rows if did not in known_demands}
         for table, cols in ((table_of(Visit), v), (table_of(OffsiteCheck), c)):
             found.update(
