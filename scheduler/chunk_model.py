@@ -128,14 +128,18 @@ def paid_officer_days_bound(
             outside = load[d] - inside.get((o, d), 0)
             if outside and town_on[d] == town and can_work[d]:
                 room[(o, d)] = cap - outside
+    #: Per department and day, the officers with room left.
+    roomy: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for (o, d), left in room.items():
+        if left > 0:
+            roomy[(roster.officers[o].department, d)].add(o)
     by_visit: dict[str, int] = defaultdict(int)
     for i in members:
         p = placed[i]
         own = [d for d in week_days(roster, p) if d >= movable_from or d == p.day]
         barred = roster.conflicts.get(p.draft.uscc, ())
         for dept in p.draft.departments:
-            free = [o for o in by_dept.get(dept, ()) if o not in barred]
-            most = max((sum(1 for o in free if room.get((o, d), 0) > 0) for d in own), default=0)
+            most = max((len(roomy[(dept, d)].difference(barred)) for d in own), default=0)
             by_visit[dept] = max(by_visit[dept], need - most)
     bound = 0
     for dept, needed in sorted(slots.items()):
