@@ -174,8 +174,9 @@ def store_grades(
     model_id: int | None = None,
     out: Path | None = None,
 ) -> int:
-    """Upsert the grades (with their reasons) into ``enterprise_grade``, and record which
-    model graded (``model_id``; None: the default). With ``out``, also write the CSV of
+    """Store the grades of a district's grading (``grade_district``, with their reasons)
+    in ``enterprise_grade``, in place of those it holds, and record which model graded
+    (``model_id``; None: the default). With ``out``, also write the CSV of
     :func:`write_csv` there: a district's in a second process while the grades are
     stored (see :func:`_second_process`). The file is put in place once both are done;
     grades stored stay stored if writing it then fails, as when it was written after."""
@@ -215,7 +216,10 @@ def _store(
             record_grading, as_of=inputs.as_of, model_id=model_id, now=dt.datetime.now(CHINA)
         )
         stored = write_grades(
-            engine=engine, as_of=inputs.as_of, grades=grade_rows(result, texts), then=recorded
+            engine=engine,
+            as_of=inputs.as_of,
+            grades=grade_rows(result, texts, whole=True),
+            then=recorded,
         )
         if csv_written is not None:
             csv_written()
@@ -357,10 +361,15 @@ def _slices(size: int) -> Iterator[tuple[int, int]]:
 
 
 def grade_rows(
-    result: GradingResult, texts: ReasonTexts, *, only: Collection[str] | None = None
+    result: GradingResult,
+    texts: ReasonTexts,
+    *,
+    only: Collection[str] | None = None,
+    whole: bool = False,
 ) -> GradeRows:
     """The rows of ``enterprise_grade`` (of the enterprises in ``only``, if given), made a
-    slice at a time as they are asked for."""
+    slice at a time as they are asked for; ``whole``: ``result`` is a district's grading
+    (:func:`grade_district`), whose rows replace the table's (``GradeRows.whole``)."""
 
     def rows(ids: Sequence[int]) -> Iterator[GradeRow]:
         def of_slice(start: int, stop: int) -> Iterator[GradeRow]:
@@ -379,7 +388,7 @@ def grade_rows(
         )
         return made if only is None else (row for row in made if row[0] in only)
 
-    return GradeRows(texts.wordings, rows)
+    return GradeRows(texts.wordings, rows, whole=whole and only is None)
 
 
 def evaluation_cutoff(

@@ -100,6 +100,9 @@ class GradeRows:
 
     wordings: Sequence[Wording]
     rows: Callable[[Sequence[int]], Iterable[GradeRow]]
+    #: The rows are the grades of every enterprise of the register, one each (a grading
+    #: of the whole district): they replace the table's (see :func:`write_grades`).
+    whole: bool = False
 
 
 def grade_rows_in_words(
@@ -503,7 +506,27 @@ _UPSERT = (
     "as_of) IS NOT (excluded.credit, excluded.risk, excluded.grade, excluded.reasons, "
     "excluded.as_of)"
 )
+#: SQLite, a whole district's grades into the emptied table.
+_INSERT = (
+    "INSERT INTO enterprise_grade (uscc, credit, risk, grade, reasons, as_of) "
+    "VALUES (?, ?, ?, ?, ?, '{day}')"
+)
 _DIALECTS = ("sqlite", "postgresql")
+
+
+class PartialGradesError(RuntimeError):
+    """Grades said to be the whole register's are not: the table would lose grades."""
+
+
+def _refuse_part(conn: Connection, written: int) -> None:
+    """Stop (the transaction is rolled back) unless ``written`` grades, each of a
+    different enterprise of the register (refused otherwise), are the register's."""
+    register = conn.exec_driver_sql("SELECT count(*) FROM enterprise").scalar_one()
+    if written != register:
+        raise PartialGradesError(
+            f"{written:,} grade(s) were given as the whole register's, which holds "
+            f"{register:,} enterprises"
+        )
 
 
 def write_grades(
@@ -525,6 +548,12 @@ def write_grades(
     The rows are read a batch at a time, so a generator's rows need never be held at once.
     A batch naming an enterprise that is not in the register is refused, in one query a
     batch (the table has no foreign key, see ``EnterpriseGrade``): nothing is written.
+
+    The grades of the whole register (``GradeRows.whole``) replace the table's rows: it
+    is emptied and they are inserted, which is faster than upserting every row, and
+    leaves what upserting them would but for grades of enterprises the register no longer
+    holds (none: no command removes an enterprise), which go. Fewer grades than the
+    register has enterprises are refused then.
     """
     dialect = engine.dialect.name
     if dialect not in _DIALECTS:
@@ -537,15 +566,25 @@ def write_grades(
             conn.exec_driver_sql(_HOLD_WRITERS)
         rows = iter(grades.rows(_wording_ids(conn, grades.wordings)))
         if dialect == "postgresql":
+            if grades.whole:  # every row replaced: copied straight into the emptied table
+                conn.exec_driver_sql("DELETE FROM enterprise_grade")
             # Each row gets the day appended in C (map over tuple.__add__).
             written = _copy_upsert(conn, map(tuple.__add__, rows, itertools.repeat((as_of,))))
+            if grades.whole:
+                _refuse_part(conn, written)
         else:
-            upsert = _UPSERT.format(day=as_of.isoformat())
+            statement = (_INSERT if grades.whole else _UPSERT).format(day=as_of.isoformat())
+            if grades.whole:
+                # Every row is replaced: inserting the grades, in USCC order, into an empty
+                # table took 60 % of the time of upserting them over the old ones.
+                conn.exec_driver_sql("DELETE FROM enterprise_grade")
             while batch := list(itertools.islice(rows, WRITE_CHUNK)):
                 usccs = json.dumps([row[0] for row in batch])
                 _refuse_unknown(conn.exec_driver_sql(_UNKNOWN_IN_BATCH, (usccs,)).first())
-                conn.exec_driver_sql(upsert, batch)
+                conn.exec_driver_sql(statement, batch)
                 written += len(batch)
+            if grades.whole:
+                _refuse_part(conn, written)
         if written and not news_only:
             record_input_change(conn, f"grades as of {as_of}: {written:,} enterprises")
         if then is not None:

@@ -1,6 +1,7 @@
 """Loading grading inputs from the database (respecting as_of) and storing grades,
 on SQLite and on PostgreSQL."""
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -233,4 +234,47 @@ def test_a_districts_first_grades_are_copied_in_as_the_upsert_stores_them(
         m.setattr(tables, "_ANY_GRADE", "SELECT true")  # as if not empty: the upsert
         write_grades(engine=engine, as_of=AS_OF, grades=rows)
     assert stored() == copied
+    engine.dispose()
+
+
+def test_a_whole_districts_grades_replace_the_tables_as_upserting_them_would(
+    db_url: str,
+) -> None:
+    """Grades given as the whole register's (a district's grading) empty the table and
+    are inserted: the table is what upserting them makes of it, but for a grade of an
+    enterprise the register does not hold, which goes. Fewer grades than the register's
+    enterprises are refused, and the table is left as it was."""
+    engine = make_engine(db_url)
+    small_district(engine)
+    why = [{"code": "penalty", "zh": "行政处罚", "en": "x", "weight": 1.5, "adverse": True}]
+    first = [(A, 50.0, 50.0, "B", why), (B, 60.0, 20.0, "A", [])]
+    later = [(A, 10.0, 90.0, "D", why), (B, 60.0, 20.0, "A", [])]
+
+    def stored() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            query = "SELECT uscc, credit, risk, grade, reasons, as_of FROM enterprise_grade"
+            return sorted(tuple(r) for r in conn.execute(text(query + " ORDER BY uscc")))
+
+    def whole(*rows: Grade) -> GradeRows:
+        return dataclasses.replace(_in_words(*rows), whole=True)
+
+    write_grades(engine=engine, as_of=AS_OF, grades=_in_words(*first))
+    write_grades(engine=engine, as_of=AS_OF + dt.timedelta(days=1), grades=_in_words(*later))
+    upserted = stored()
+    write_grades(engine=engine, as_of=AS_OF, grades=_in_words(*first))
+    stray = "91310120MA1XXXXX9X"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO enterprise_grade (uscc, credit, risk, grade, as_of) "
+                "VALUES (:u, 1.0, 1.0, 'A', :d)"
+            ),
+            {"u": stray, "d": AS_OF},
+        )
+    before = stored()
+    with pytest.raises(tables.PartialGradesError, match=r"1 grade\(s\) .* holds 2 enterprises"):
+        write_grades(engine=engine, as_of=AS_OF, grades=whole(later[0]))
+    assert stored() == before
+    assert write_grades(engine=engine, as_of=AS_OF + dt.timedelta(days=1), grades=whole(*later))
+    assert stored() == upserted
     engine.dispose()
