@@ -14,7 +14,10 @@ starts from "change nothing more" and only moves what pays for itself. Determini
 :mod:`improve`: one worker, a seed from the plan seed, deterministic-time limits only.
 """
 
+import itertools
+import math
 import tomllib
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,6 +34,7 @@ from jointinspect.scheduler.chunk_model import (
     build_chunk_model,
     cp_sat_seed,
     freeable_officer_days,
+    inside_load,
     paid_officer_days_bound,
     solved_assignment,
     week_days,
@@ -169,19 +173,137 @@ def _at_bound(
     movable_from: int,
     costs: ChangeCosts,
 ) -> bool:
-    """True when the chunk as it stands costs no more than any solution of its model can.
+    """True when the chunk as it stands costs no more than any solution of its model can
+    (:func:`chunk_bound`)."""
+    cost = chunk_cost(roster, placed, filed, members, costs)
+    return cost <= chunk_bound(roster, placed, filed, members, town, movable_from, costs, cost)
+
+
+def chunk_bound(
+    roster: Roster,
+    placed: Sequence[Placed],
+    filed: Sequence[FiledPlacement | None],
+    members: Sequence[int],
+    town: str,
+    movable_from: int,
+    costs: ChangeCosts,
+    enough: int | None = None,
+) -> int:
+    """A lower bound of the objective of the chunk's model; once it reaches ``enough``,
+    it is not tightened further.
 
     The objective is officer-days plus change penalties, so a lower bound is the sum of
     one for each: the officer-days the chunk must pay for (:func:`paid_officer_days_bound`)
     and the changes no solution avoids (:func:`forced_change_cost`). A replan's chunks
     mostly hold visits that had to move or were added, and without the second term most
     were solved only to find nothing better (at 1 % new complaints on 650,000
-    enterprises: 146 solves, 10 improving; with it, 55 solves, the same 10)."""
+    enterprises: 146 solves, 10 improving; with it, 55 solves, the same 10).
+
+    Most of the chunks still solved are a changed visit or two among visits as filed:
+    either a visit as filed changes too, and pays at least its change on top of that
+    bound, or they all stay and only the changed ones can move (:func:`unchanged_bound`).
+    The smaller of the two is a bound too."""
+    forced = forced_change_cost(roster, placed, filed, members, movable_from, costs)
     days = paid_officer_days_bound(roster, placed, members, town, movable_from)
-    bound = costs.officer_day * days + forced_change_cost(
-        roster, placed, filed, members, movable_from, costs
-    )
-    return chunk_cost(roster, placed, filed, members, costs) <= bound
+    bound = costs.officer_day * days + forced
+    if enough is not None and bound >= enough:
+        return bound
+    stay = unchanged_bound(roster, placed, filed, members, town, movable_from, costs)
+    if stay is None:
+        return bound
+    if any(_is_as_filed(filed[i], placed[i]) for i in members):
+        cheapest = costs.changed_visit + min(costs.changed_day, costs.changed_officer)
+        return max(bound, min(bound + cheapest, stay))
+    return max(bound, stay)
+
+
+def _is_as_filed(before: FiledPlacement | None, p: Placed) -> bool:
+    return before is not None and before.day == p.day and before.officers == frozenset(p.officers)
+
+
+#: The most ways of putting a chunk's changed visits on days that :func:`unchanged_bound`
+#: tries (each a handful of set sizes); beyond, it gives no bound.
+_MOST_DAY_CHOICES = 256
+
+
+def unchanged_bound(
+    roster: Roster,
+    placed: Sequence[Placed],
+    filed: Sequence[FiledPlacement | None],
+    members: Sequence[int],
+    town: str,
+    movable_from: int,
+    costs: ChangeCosts,
+) -> int | None:
+    """A lower bound of the chunk model's objective over the solutions that leave every
+    visit that is as filed (``U``) as it is; None when the others have too many ways
+    onto days to try (:data:`_MOST_DAY_CHOICES`).
+
+    ``U``'s officer-days that hold no visit outside the chunk are paid for. The others
+    (``V``: new, or changed already) pay at least their changes no solution avoids
+    (:func:`forced_change_cost`), and for each way of putting them on their model's
+    days, per day and department, the officer-days :func:`paid_officer_days_bound`
+    counts for them alone — given the room left on the officer-days already spent
+    (outside the chunk in its town, or by ``U``). The least over those ways is theirs."""
+    need = roster.need
+    inside = inside_load(placed, members)
+    kept: dict[tuple[int, int], int] = defaultdict(int)
+    changed: list[int] = []
+    for i in members:
+        if _is_as_filed(filed[i], placed[i]):
+            for o in placed[i].officers:
+                kept[(o, placed[i].day)] += 1
+        else:
+            changed.append(i)
+    load, officers = roster.load, roster.officers
+    paid = sum(1 for (o, d), n in kept.items() if load[o][d] == inside[(o, d)])
+    pool = sorted({o for i in members for o in placed[i].officers})
+    choices = [
+        [d for d in week_days(roster, placed[i]) if d >= movable_from or d == placed[i].day]
+        for i in changed
+    ]
+    if math.prod(len(c) for c in choices) > _MOST_DAY_CHOICES:
+        return None
+    by_dept: dict[str, list[int]] = defaultdict(list)
+    for o in pool:
+        by_dept[officers[o].department].append(o)
+
+    def room(o: int, d: int) -> int:
+        """What officer-day (o, d) still holds for ``V`` without being paid for."""
+        outside = load[o][d] - inside.get((o, d), 0)
+        if outside:
+            if roster.town_on[o][d] != town or not roster.can_work[o][d]:
+                return 0
+            return officers[o].max_visits_per_day - outside - kept.get((o, d), 0)
+        if kept.get((o, d)):
+            return officers[o].max_visits_per_day - kept[(o, d)]
+        return 0
+
+    rooms = {(o, d): room(o, d) for o in pool for c in choices for d in c}
+    best: int | None = None
+    for days in itertools.product(*choices):
+        slots: dict[tuple[int, str], int] = defaultdict(int)
+        short: dict[tuple[int, str], int] = defaultdict(int)
+        for i, d in zip(changed, days, strict=True):
+            barred = roster.conflicts.get(placed[i].draft.uscc, ())
+            for dept in placed[i].draft.departments:
+                slots[(d, dept)] += need
+                free = sum(
+                    1 for o in by_dept.get(dept, ()) if o not in barred and rooms[(o, d)] > 0
+                )
+                short[(d, dept)] = max(short[(d, dept)], need - free)
+        extra = 0
+        for (d, dept), needed in slots.items():
+            dept_officers = by_dept.get(dept, [])
+            left = needed - sum(max(0, rooms[(o, d)]) for o in dept_officers)
+            per_day = max((officers[o].max_visits_per_day for o in dept_officers), default=1)
+            extra += max(-(-left // per_day) if left > 0 else 0, short[(d, dept)])
+        if best is None or extra < best:
+            best = extra
+        if best == 0:
+            break
+    forced = forced_change_cost(roster, placed, filed, members, movable_from, costs)
+    return costs.officer_day * (paid + (best or 0)) + forced
 
 
 def forced_change_cost(
