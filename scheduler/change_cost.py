@@ -18,7 +18,7 @@ import itertools
 import math
 import tomllib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -112,7 +112,7 @@ def rebalance(
 
     ``towns`` gives each enterprise's town; ``movable_from`` is the first day index a visit
     may be moved to (pinned days and history are not). A chunk whose cost as it stands is
-    no more than a lower bound of its model's objective (:func:`_at_bound`) is already
+    no more than a lower bound of its model's objective (:func:`chunk_bound`) is already
     optimal and is passed over without a solver call: the solver could not return a
     solution that lowers it, so skipping changes nothing but the time. ``ahead``: solve
     the next chunk beside the current one on a second core (``solve_in_turn``; the same
@@ -125,7 +125,11 @@ def rebalance(
         return towns[placed[chunks[k][0]].draft.uscc]
 
     def settled(k: int) -> bool:
-        return _at_bound(roster, placed, filed, chunks[k], town_of(k), movable_from, costs)
+        cost = chunk_cost(roster, placed, filed, chunks[k], costs)
+        bound = chunk_bound(
+            roster, placed, filed, chunks[k], town_of(k), movable_from, costs, enough=cost
+        )
+        return cost <= bound
 
     def prepare(k: int) -> Prepared[ChunkModel]:
         return _prepare_chunk(
@@ -164,21 +168,6 @@ def chunk_cost(
     )
 
 
-def _at_bound(
-    roster: Roster,
-    placed: Sequence[Placed],
-    filed: Sequence[FiledPlacement | None],
-    members: Sequence[int],
-    town: str,
-    movable_from: int,
-    costs: ChangeCosts,
-) -> bool:
-    """True when the chunk as it stands costs no more than any solution of its model can
-    (:func:`chunk_bound`)."""
-    cost = chunk_cost(roster, placed, filed, members, costs)
-    return cost <= chunk_bound(roster, placed, filed, members, town, movable_from, costs, cost)
-
-
 def chunk_bound(
     roster: Roster,
     placed: Sequence[Placed],
@@ -201,17 +190,19 @@ def chunk_bound(
 
     Most of the chunks still solved are a changed visit or two among visits as filed:
     either a visit as filed changes too, and pays at least its change on top of that
-    bound, or they all stay and only the changed ones can move (:func:`unchanged_bound`).
+    bound, or they all stay and only the changed ones can move (:func:`unchanged_paid_days`).
     The smaller of the two is a bound too."""
     forced = forced_change_cost(roster, placed, filed, members, movable_from, costs)
     days = paid_officer_days_bound(roster, placed, members, town, movable_from)
     bound = costs.officer_day * days + forced
     if enough is not None and bound >= enough:
         return bound
-    stay = unchanged_bound(roster, placed, filed, members, town, movable_from, costs)
-    if stay is None:
+    as_filed = {i for i in members if _is_as_filed(filed[i], placed[i])}
+    stay_days = unchanged_paid_days(roster, placed, members, as_filed, town, movable_from)
+    if stay_days is None:
         return bound
-    if any(_is_as_filed(filed[i], placed[i]) for i in members):
+    stay = costs.officer_day * stay_days + forced
+    if as_filed:
         cheapest = costs.changed_visit + min(costs.changed_day, costs.changed_officer)
         return max(bound, min(bound + cheapest, stay))
     return max(bound, stay)
@@ -221,36 +212,34 @@ def _is_as_filed(before: FiledPlacement | None, p: Placed) -> bool:
     return before is not None and before.day == p.day and before.officers == frozenset(p.officers)
 
 
-#: The most ways of putting a chunk's changed visits on days that :func:`unchanged_bound`
+#: The most ways of putting a chunk's changed visits on days that :func:`unchanged_paid_days`
 #: tries (each a handful of set sizes); beyond, it gives no bound.
 _MOST_DAY_CHOICES = 256
 
 
-def unchanged_bound(
+def unchanged_paid_days(
     roster: Roster,
     placed: Sequence[Placed],
-    filed: Sequence[FiledPlacement | None],
     members: Sequence[int],
+    as_filed: Collection[int],
     town: str,
     movable_from: int,
-    costs: ChangeCosts,
 ) -> int | None:
-    """A lower bound of the chunk model's objective over the solutions that leave every
-    visit that is as filed (``U``) as it is; None when the others have too many ways
-    onto days to try (:data:`_MOST_DAY_CHOICES`).
+    """A lower bound of the officer-days the chunk's model pays for in the solutions that
+    leave the visits ``as_filed`` (``U``, of ``members``) as they are; None when the
+    others have too many ways onto days to try (:data:`_MOST_DAY_CHOICES`).
 
-    ``U``'s officer-days that hold no visit outside the chunk are paid for. The others
-    (``V``: new, or changed already) pay at least their changes no solution avoids
-    (:func:`forced_change_cost`), and for each way of putting them on their model's
-    days, per day and department, the officer-days :func:`paid_officer_days_bound`
-    counts for them alone — given the room left on the officer-days already spent
-    (outside the chunk in its town, or by ``U``). The least over those ways is theirs."""
+    ``U``'s officer-days that hold no visit outside the chunk are paid for. For each way
+    of putting the others (``V``: new, or changed already) on their model's days, they
+    pay, per day and department, the officer-days :func:`paid_officer_days_bound` counts
+    for them alone, given the room left on the officer-days already spent (outside the
+    chunk in its town, or by ``U``). The least over those ways is theirs."""
     need = roster.need
     inside = inside_load(placed, members)
     kept: dict[tuple[int, int], int] = defaultdict(int)
     changed: list[int] = []
     for i in members:
-        if _is_as_filed(filed[i], placed[i]):
+        if i in as_filed:
             for o in placed[i].officers:
                 kept[(o, placed[i].day)] += 1
         else:
@@ -302,8 +291,7 @@ def unchanged_bound(
             best = extra
         if best == 0:
             break
-    forced = forced_change_cost(roster, placed, filed, members, movable_from, costs)
-    return costs.officer_day * (paid + (best or 0)) + forced
+    return paid + (best or 0)
 
 
 def forced_change_cost(

@@ -258,7 +258,7 @@ def test_replan_passes_chunks_at_their_bound_over_without_changing_the_revision(
     costs = dataclasses.replace(change_cost.ChangeCosts.default(), deterministic_budget=UNBOUNDED)
     as_of = WORKDAYS[20]
     fast = replan(later, filed, as_of, 2, params, costs)
-    monkeypatch.setattr(change_cost, "_at_bound", lambda *_args: False)
+    monkeypatch.setattr(change_cost, "chunk_bound", lambda *_args, **_kwargs: -1)
     every = replan(later, filed, as_of, 2, params, costs)
     _same_plan(fast.result, every.result)
     assert fast.diff == every.diff
@@ -301,7 +301,7 @@ def test_a_replan_chunks_bound_never_exceeds_what_its_model_can_reach(
             roster, placed, before, members, movable_from, costs_
         )
         simple = costs_.officer_day * days + forced
-        bound = change_cost.chunk_bound(roster, placed, before, members, town, movable_from, costs_)
+        bound = chunk_bound(roster, placed, before, members, town, movable_from, costs_)
         tighter.append(bound > simple)
         return Prepared((chunk, bound, forced), chunk.model, solver)
 
@@ -311,7 +311,8 @@ def test_a_replan_chunks_bound_never_exceeds_what_its_model_can_reach(
         forced_seen.append(solved.made[2])
         return None, 0.0
 
-    monkeypatch.setattr(change_cost, "_at_bound", lambda *_args: False)
+    chunk_bound = change_cost.chunk_bound  # every chunk solved, its bound kept for the check
+    monkeypatch.setattr(change_cost, "chunk_bound", lambda *_args, **_kwargs: -1)
     monkeypatch.setattr(change_cost, "_prepare_chunk", to_optimum)
     monkeypatch.setattr(change_cost, "_answer", solved_optimally)
     replan(later, filed, WORKDAYS[20], 2, SchedulerParams.default(), costs)
