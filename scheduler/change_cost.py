@@ -33,6 +33,7 @@ from jointinspect.scheduler.chunk_model import (
     apply_assignment,
     build_chunk_model,
     cp_sat_seed,
+    days_to_pay,
     freeable_officer_days,
     inside_load,
     paid_officer_days_bound,
@@ -284,9 +285,9 @@ def unchanged_paid_days(
         extra = 0
         for (d, dept), needed in slots.items():
             dept_officers = by_dept.get(dept, [])
-            left = needed - sum(max(0, rooms[(o, d)]) for o in dept_officers)
+            free = sum(max(0, rooms[(o, d)]) for o in dept_officers)
             per_day = max((officers[o].max_visits_per_day for o in dept_officers), default=1)
-            extra += max(-(-left // per_day) if left > 0 else 0, short[(d, dept)])
+            extra += days_to_pay(needed, free, per_day, short[(d, dept)])
         if best is None or extra < best:
             best = extra
         if best == 0:

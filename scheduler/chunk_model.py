@@ -144,13 +144,18 @@ def paid_officer_days_bound(
     bound = 0
     for dept, needed in sorted(slots.items()):
         officers = by_dept[dept]
-        free_slots = sum(room.get((o, d), 0) for o in officers for d in days)
-        by_slots = 0
-        if needed > free_slots:
-            per_day = max(roster.officers[o].max_visits_per_day for o in officers)
-            by_slots = -(-(needed - free_slots) // per_day)
-        bound += max(by_slots, by_visit[dept])
+        free = sum(room.get((o, d), 0) for o in officers for d in days)
+        per_day = max(roster.officers[o].max_visits_per_day for o in officers)
+        bound += days_to_pay(needed, free, per_day, by_visit[dept])
     return bound
+
+
+def days_to_pay(needed: int, free: int, per_day: int, short: int) -> int:
+    """The officer-days a department pays for at least: ``needed`` officer slots, of
+    which the room of days already spent takes ``free``, and the rest ``per_day`` to a
+    new day; and ``short``, the most officers one visit lacks on its day."""
+    left = needed - free
+    return max(-(-left // per_day) if left > 0 else 0, short)
 
 
 def build_chunk_model(
