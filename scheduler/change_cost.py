@@ -214,7 +214,7 @@ def _is_as_filed(before: FiledPlacement | None, p: Placed) -> bool:
 
 
 #: The most ways of putting a chunk's changed visits on days that :func:`unchanged_paid_days`
-#: tries (each a handful of set sizes); beyond, it gives no bound.
+#: tries (each a sum of figures worked out once); beyond, it gives no bound.
 _MOST_DAY_CHOICES = 256
 
 
@@ -269,25 +269,37 @@ def unchanged_paid_days(
             return officers[o].max_visits_per_day - kept[(o, d)]
         return 0
 
-    rooms = {(o, d): room(o, d) for o in pool for c in choices for d in c}
+    # Everything a way of putting them on days adds up, worked out once: per visit,
+    # department and day, the officers it lacks; per day and department, the free room.
+    lacks: list[list[tuple[str, dict[int, int]]]] = []
+    room_on: dict[tuple[int, str], int] = {}
+    for i, days_of_i in zip(changed, choices, strict=True):
+        barred = roster.conflicts.get(placed[i].draft.uscc, ())
+        per_dept = []
+        for dept in placed[i].draft.departments:
+            candidates = [o for o in by_dept.get(dept, ()) if o not in barred]
+            lack = {d: need - sum(1 for o in candidates if room(o, d) > 0) for d in days_of_i}
+            per_dept.append((dept, lack))
+            for d in days_of_i:
+                if (d, dept) not in room_on:
+                    room_on[(d, dept)] = sum(max(0, room(o, d)) for o in by_dept.get(dept, ()))
+        lacks.append(per_dept)
+    per_day = {
+        dept: max((officers[o].max_visits_per_day for o in members_of), default=1)
+        for dept, members_of in by_dept.items()
+    }
     best: int | None = None
     for days in itertools.product(*choices):
         slots: dict[tuple[int, str], int] = defaultdict(int)
         short: dict[tuple[int, str], int] = defaultdict(int)
-        for i, d in zip(changed, days, strict=True):
-            barred = roster.conflicts.get(placed[i].draft.uscc, ())
-            for dept in placed[i].draft.departments:
+        for per_dept, d in zip(lacks, days, strict=True):
+            for dept, lack in per_dept:
                 slots[(d, dept)] += need
-                free = sum(
-                    1 for o in by_dept.get(dept, ()) if o not in barred and rooms[(o, d)] > 0
-                )
-                short[(d, dept)] = max(short[(d, dept)], need - free)
-        extra = 0
-        for (d, dept), needed in slots.items():
-            dept_officers = by_dept.get(dept, [])
-            free = sum(max(0, rooms[(o, d)]) for o in dept_officers)
-            per_day = max((officers[o].max_visits_per_day for o in dept_officers), default=1)
-            extra += days_to_pay(needed, free, per_day, short[(d, dept)])
+                short[(d, dept)] = max(short[(d, dept)], lack[d])
+        extra = sum(
+            days_to_pay(needed, room_on[key], per_day.get(key[1], 1), short[key])
+            for key, needed in slots.items()
+        )
         if best is None or extra < best:
             best = extra
         if best == 0:
