@@ -48,11 +48,18 @@ class Roster:
         self.town_on: list[list[str | None]] = [[None] * n_days for _ in self.officers]
         self.total = [0] * len(self.officers)
         self.by_dept: dict[str, list[int]] = defaultdict(list)
+        #: Each department's officers by their work so far: ``by_total[dept][n]`` holds
+        #: those with ``total`` n. A visit's new officers are the least worked of the
+        #: idle ones; walking up from the least worked finds them among a few, where
+        #: ranking every idle officer of the department did not (:meth:`Construction._pick`).
+        self.by_total: dict[str, list[set[int]]] = {}
         self.conflicts: dict[str, set[int]] = defaultdict(set)
         for i, o in enumerate(self.officers):
             self.by_dept[o.department].append(i)
             for uscc in o.conflicts:
                 self.conflicts[uscc].add(i)
+        for dept, members in self.by_dept.items():
+            self.by_total[dept] = [set(members)]
         # Officers with no visit yet that day who may work it: (dept) → per day a set.
         self.idle: dict[str, list[set[int]]] = {
             dept: [{o for o in members if self.can_work[o][d]} for d in range(n_days)]
@@ -96,7 +103,7 @@ class Roster:
         load = self.load[o]
         before = load[day]
         after = load[day] = before + count
-        self.total[o] += count
+        self._count_work(o, dept, count)
         if before == 0:
             self.town_on[o][day] = town
             idle = self.idle[dept][day]
@@ -126,7 +133,7 @@ class Roster:
         assert town is not None
         was_full = self.load[o][day] >= cap
         self.load[o][day] -= 1
-        self.total[o] -= 1
+        self._count_work(o, dept, -1)
         key = (dept, town, day)
         if self.load[o][day] == 0:
             self.town_on[o][day] = None
@@ -143,6 +150,36 @@ class Roster:
             self.open_days[(dept, town)].add(day)
         else:
             self.open_days[(dept, town)].discard(day)
+
+    def _count_work(self, o: int, dept: str, change: int) -> None:
+        """Officer ``o`` (of ``dept``) has ``change`` more visits in all."""
+        before = self.total[o]
+        after = self.total[o] = before + change
+        buckets = self.by_total[dept]
+        buckets[before].discard(o)
+        while len(buckets) <= after:
+            buckets.append(set())
+        buckets[after].add(o)
+
+    def least_worked(
+        self, dept: str, day: int, passed_over: set[int] | frozenset[int], k: int
+    ) -> tuple[list[int], list[int]]:
+        """The ``k`` idle officers of ``dept`` on ``day`` with the least work so far, but
+        for ``passed_over``: those with less work than the ``k``-th (sorted), and those
+        tied with it (sorted), from whom the rest are to be drawn. There must be ``k``."""
+        idle = self.idle[dept][day]
+        sure: list[int] = []
+        for bucket in self.by_total[dept]:
+            if not bucket:
+                continue
+            here = bucket & idle
+            if passed_over:
+                here -= passed_over
+            if len(sure) + len(here) >= k:
+                sure.sort()
+                return sure, sorted(here)
+            sure.extend(here)
+        raise ValueError(f"fewer than {k} idle {dept} officers on day {day}")
 
     def _count_ready(self, key: tuple[str, str, int], o: int, change: int) -> None:
         """Officer ``o`` joined (``change`` 1) or left (-1) ``open[key]``."""
@@ -404,23 +441,25 @@ class Construction:
             # Officers living in the town first, then the least work so far. Every one of
             # them comes before every officer from elsewhere, so those are looked at only
             # when the town's own are too few.
-            home = (pool & self._home.get((dept, ent.town), _NO_OFFICERS)) - barred
+            lives_here = self._home.get((dept, ent.town), _NO_OFFICERS)
+            home = (pool & lives_here) - barred
             work_done = r.total.__getitem__
             if len(home) >= missing:
                 near = list(home)
                 chosen += self._draw_tied(draft, dept, near, list(map(work_done, near)), missing)
                 return chosen
-            away = list(pool - home - barred)
-            if len(away) < missing - len(home):
+            # The rest from elsewhere: the least worked of the idle officers living in
+            # other towns, without a conflict.
+            passed_over = lives_here | barred if barred else lives_here
+            away = len(pool) - len(pool & passed_over)
+            wanted = missing - len(home)
+            if away < wanted:
                 return None
-            chosen += self._draw_tied(
-                draft,
-                dept,
-                away,
-                list(map(work_done, away)),
-                missing - len(home),
-                before=sorted(home),
+            sure, tied = r.least_worked(dept, day, passed_over, wanted)
+            drawn = officer_draw.draw_positions(
+                self.problem.seed, draft.key, dept, len(tied), wanted - len(sure)
             )
+            chosen += sorted([*home, *sure]) + [tied[p] for p in drawn]
         return chosen
 
     def _draw_tied(
@@ -430,23 +469,21 @@ class Construction:
         pool: list[int],
         merit: list[int],
         k: int,
-        before: Sequence[int] = (),
     ) -> list[int]:
-        """``before`` (officers better than any of ``pool``) and the ``k`` of ``pool`` with
-        the least merit (``merit[j]`` is ``pool[j]``'s), sorted; the seed draws among
-        officers tied at the cut."""
+        """The ``k`` of ``pool`` with the least merit (``merit[j]`` is ``pool[j]``'s),
+        sorted; the seed draws among officers tied at the cut."""
         if k <= 0:
-            return sorted(before)
+            return []
         # Comprehensions over the pool, not one loop sorting officers into two lists: the
-        # pool is every idle officer of a department, drawn from for nearly every visit.
+        # pool is drawn from for nearly every visit.
         if k == 1:
             cut = min(merit)
-            sure = [*before]  # none of the pool is under its least
+            sure = []  # none of the pool is under its least
         else:
             cut = heapq.nsmallest(k, merit)[-1]
-            sure = [*before, *[o for o, m in zip(pool, merit, strict=True) if m < cut]]
+            sure = [o for o, m in zip(pool, merit, strict=True) if m < cut]
         tied = [o for o, m in zip(pool, merit, strict=True) if m == cut]
-        wanted = k - (len(sure) - len(before))
+        wanted = k - len(sure)
         # The roster numbers its officers in id order, so the tied officers sorted are
         # the tied ids sorted, as the draw lists them.
         tied.sort()

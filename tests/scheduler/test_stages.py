@@ -463,6 +463,57 @@ def test_assignment_prefers_officers_living_in_the_town() -> None:
     assert ids(roster, c.placed[0].officers) == ["SCJ-02", "SCJ-03"]
 
 
+def test_assignment_takes_the_least_worked_officers_from_elsewhere() -> None:
+    # One SCJ officer lives in 南桥镇, three in 奉城镇. SCJ-02 has two visits on day 5 and
+    # SCJ-03 one: the visit on day 0 takes SCJ-01 from the town and SCJ-04, the least
+    # worked of the others (no draw: nobody is tied with it).
+    officers = [officer("SCJ-01", "SCJ")] + [
+        officer(f"SCJ-0{k}", "SCJ", town="奉城镇") for k in (2, 3, 4)
+    ]
+    p = small_problem(["E1"], officers)
+    roster = Roster(p, 2)
+    for o in (1, 1, 2):
+        roster.assign(o, 5, "奉城镇")
+    c = Construction(p, roster)
+    c.run([draft("E1/1", [onsite("d", 0, 0)])])
+    assert ids(roster, c.placed[0].officers) == ["SCJ-01", "SCJ-04"]
+
+
+def test_least_worked_is_the_ranking_of_the_idle_officers_by_their_work() -> None:
+    # The roster keeps each department's officers by their work so far; after any run of
+    # assignments and releases, the least worked idle officers it finds are those a ranking
+    # of every idle officer finds: the ones under the cut, and the ones tied at it.
+    officers = [
+        officer(f"SCJ-{k:02d}", "SCJ", per_day=3, town="奉城镇" if k % 3 else "南桥镇")
+        for k in range(1, 13)
+    ]
+    p = small_problem(["E1"], officers)
+    roster = Roster(p, 2)
+    rng = random.Random(7)
+    booked: list[tuple[int, int]] = []
+    for _ in range(400):
+        if booked and rng.random() < 0.3:
+            o, day = booked.pop(rng.randrange(len(booked)))
+            roster.release(o, day)
+        else:
+            o, day = rng.randrange(12), rng.randrange(6)
+            if roster.load[o][day] < 3:
+                roster.assign(o, day, TOWN)
+                booked.append((o, day))
+        for n, bucket in enumerate(roster.by_total["SCJ"]):
+            assert bucket == {o for o in range(12) if roster.total[o] == n}
+        day = rng.randrange(6)
+        passed_over = {o for o in range(12) if rng.random() < 0.25}
+        idle = sorted(roster.idle["SCJ"][day] - passed_over, key=lambda o: (roster.total[o], o))
+        if not idle:
+            continue
+        k = rng.randint(1, len(idle))
+        cut = roster.total[idle[k - 1]]
+        sure = sorted(o for o in idle if roster.total[o] < cut)
+        tied = [o for o in idle if roster.total[o] == cut]
+        assert roster.least_worked("SCJ", day, passed_over, k) == (sure, tied)
+
+
 def test_assignment_draws_among_tied_officers_and_reuses_their_day() -> None:
     # Four equally good SCJ officers: the seed's draw for (E1/1, SCJ) picks the pair; the
     # second visit in the same town on the same day joins that pair (no new officer-days).
