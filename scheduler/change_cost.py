@@ -441,6 +441,9 @@ def _prepare_chunk(
     solver.parameters.symmetry_level = 0
     solver.parameters.use_sat_inprocessing = False
     solver.parameters.max_presolve_iterations = 1
+    # As in the plan's improvement (``improve``): no LP relaxation. On that replan's 42
+    # solves, every objective the same and 0.93 → 0.69 s of solving.
+    solver.parameters.linearization_level = 0
     return Prepared(chunk, m, solver, chunk.reads)
 
 
