@@ -31,7 +31,7 @@ from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.data.plans.replan_part import (
     ComingVisits,
     RestStop,
-    read_coming_visits,
+    coming_visits_ahead,
 )
 from jointinspect.data.plans.replan_store import FiledRevision, read_filed_revision
 from jointinspect.models.plan_problem import PlanningProblem
@@ -102,55 +102,59 @@ def replan_part(
     revision ``revision_id``; or say why the whole district must be replanned instead."""
     widened = 0
     coming: ComingVisits | None = None
-    while True:
-        filed = read_filed_revision(str(q), engine=engine, only=scope)
-        if filed.revision_id != revision_id:
-            return "the filed revision changed while replanning"
-        if filed.town_centres is None:
-            return f"revision id {revision_id} keeps no town centres"
-        inputs = load_planning_inputs(
-            q,
-            engine=engine,
-            calendar=calendar,
-            trigger_response_days=trigger_response_days,
-            only_usccs=scope,
-            town_centres=filed.town_centres,
-        )
-        seed, quarter = filed.header.seed, filed.header.quarter
-        problem = build_problem(inputs, seed, calendar, frozen_draw(filed.rows))
-        ordered = ordered_filed_visits(filed.rows)
-        checks = ordered_offsite(filed.rows)
-        previous = plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered, checks)
-        pins = pin_window(problem.workdays, as_of, pin_working_days)
-        movable_from = (
-            problem.workdays[pins.first_free] if pins.first_free < len(problem.workdays) else None
-        )
-        if coming is None:
-            # Read once: a widened scope's rest is this one's less the added enterprises.
-            with engine.connect() as conn:
-                coming = read_coming_visits(conn, revision_id, scope, as_of)
-        rest = coming.rest(scope)
-        background = Background.of_rows(rest.officer_days, rest.visits, movable_from)
-        try:
-            outcome = replan(
-                problem,
-                previous,
-                as_of,
-                pin_working_days,
-                params,
-                ChangeCosts.default(),
-                background=background,
+    # The rest's coming visits are read on a second connection while the part's own rows
+    # are: most of both is the database's work, which releases the GIL.
+    with coming_visits_ahead(engine, revision_id, scope, as_of) as read_coming:
+        while True:
+            filed = read_filed_revision(str(q), engine=engine, only=scope)
+            if filed.revision_id != revision_id:
+                return "the filed revision changed while replanning"
+            if filed.town_centres is None:
+                return f"revision id {revision_id} keeps no town centres"
+            inputs = load_planning_inputs(
+                q,
+                engine=engine,
+                calendar=calendar,
+                trigger_response_days=trigger_response_days,
+                only_usccs=scope,
+                town_centres=filed.town_centres,
             )
-        except ScopeTooNarrow as narrow:
-            if widened:  # once is enough (scheduler.replan_scope); twice is a fault
-                raise
-            widened += 1
-            say(f"widening the replan by {len(narrow.usccs)} enterprise(s) CP-SAT reaches")
-            scope = scope | set(narrow.usccs)
-            continue
-        except BackgroundRefused as refused:
-            return str(refused)
-        break
+            seed, quarter = filed.header.seed, filed.header.quarter
+            problem = build_problem(inputs, seed, calendar, frozen_draw(filed.rows))
+            ordered = ordered_filed_visits(filed.rows)
+            checks = ordered_offsite(filed.rows)
+            previous = plan_result(filed.rows, quarter, seed, filed.header.metrics, ordered, checks)
+            pins = pin_window(problem.workdays, as_of, pin_working_days)
+            movable_from = (
+                problem.workdays[pins.first_free]
+                if pins.first_free < len(problem.workdays)
+                else None
+            )
+            if coming is None:
+                # Read once: a widened scope's rest is this one's less the added enterprises.
+                coming = read_coming()
+            rest = coming.rest(scope)
+            background = Background.of_rows(rest.officer_days, rest.visits, movable_from)
+            try:
+                outcome = replan(
+                    problem,
+                    previous,
+                    as_of,
+                    pin_working_days,
+                    params,
+                    ChangeCosts.default(),
+                    background=background,
+                )
+            except ScopeTooNarrow as narrow:
+                if widened:  # once is enough (scheduler.replan_scope); twice is a fault
+                    raise
+                widened += 1
+                say(f"widening the replan by {len(narrow.usccs)} enterprise(s) CP-SAT reaches")
+                scope = scope | set(narrow.usccs)
+                continue
+            except BackgroundRefused as refused:
+                return str(refused)
+            break
     result = outcome.result
     # The coming officer-days the part's visits take, before and after: the rest's stops
     # there count in their travel, and the rules of an officer's day are checked on the

@@ -22,7 +22,11 @@ from jointinspect.data.plans.document import (
     visit_sort_key,
 )
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
-from jointinspect.data.plans.replan_part import read_coming_visits, read_rest_of_plan
+from jointinspect.data.plans.replan_part import (
+    coming_visits_ahead,
+    read_coming_visits,
+    read_rest_of_plan,
+)
 from jointinspect.data.plans.replan_store import read_filed_revision
 from jointinspect.data.uscc_scope import uscc_scope
 from jointinspect.models import (
@@ -235,3 +239,19 @@ def test_the_rest_s_coming_visits_come_in_the_revision_s_order_with_their_stops(
     assert stops and sorted(stops) == held
     with pytest.raises(ValueError, match="not coming"):
         read.stops(engine.connect(), scope, [(asked[0][0], AS_OF - timedelta(days=1))])
+
+
+def test_the_coming_visits_read_ahead_are_those_read_here(world: tuple[World, Engine]) -> None:
+    """``coming_visits_ahead`` reads the rest's coming visits on a connection and a thread
+    of its own while the caller reads too: the same visits, ids, officers and day as
+    ``read_coming_visits`` on the caller's connection."""
+    _, engine = world
+    filed = read_filed_revision(QUARTER, engine=engine)
+    scope = sorted({v.uscc for v in filed.rows.visits})[::5]
+    with engine.connect() as conn:
+        here = read_coming_visits(conn, filed.revision_id, scope, AS_OF)
+    with coming_visits_ahead(engine, filed.revision_id, scope, AS_OF) as ahead:
+        meanwhile = read_filed_revision(QUARTER, engine=engine, only=scope)
+        read = ahead()
+    assert meanwhile.revision_id == filed.revision_id
+    assert read.ids and read == here
