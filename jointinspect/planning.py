@@ -166,6 +166,12 @@ def draw_sample(
 
 def frozen_draw(rows: RevisionRows) -> list[Draw]:
     """The drawn demands (``R:{department}:{item}:{uscc}``) a revision holds."""
+    return _frozen_draw(rows)[0]
+
+
+def _frozen_draw(rows: RevisionRows) -> tuple[list[Draw], list[str]]:
+    """:func:`frozen_draw`'s draws and their demand ids, sorted (the sample's
+    fingerprint is made from those, not from the draws' ids made again)."""
     # Every demand id the revision holds → its enterprise (the last row's, in the order
     # visits, off-site checks, unscheduled); the drawn ones are kept below.
     held: dict[str, str] = {}
@@ -174,11 +180,12 @@ def frozen_draw(rows: RevisionRows) -> list[Draw]:
             held[t.demand_id] = v.uscc
     held.update((o.demand_id, o.uscc) for o in rows.offsite)
     held.update((u.demand_id, u.uscc) for u in rows.unscheduled)
+    ids = sorted(filter(is_drawn_id, held))
     drawn = []
-    for demand_id in sorted(filter(is_drawn_id, held)):
+    for demand_id in ids:
         _, department, item, _ = demand_id.split(":", 3)
         drawn.append(Draw(department, item, held[demand_id], ""))
-    return drawn
+    return drawn, ids
 
 
 def checked_draw(
@@ -191,8 +198,8 @@ def checked_draw(
     draft's own draw, which spares filing the draw's seconds at district scale. Either
     way the same demands."""
     if record is not None:
-        frozen = frozen_draw(rows)
-        same_sample = record.get("sample") == sample_fingerprint(d.demand_id for d in frozen)
+        frozen, ids = _frozen_draw(rows)
+        same_sample = record.get("sample") == sample_fingerprint(ids)
         if same_sample and record.get("inputs") == draw_fingerprint(inputs, seed):
             return frozen
     return draw_sample(inputs, seed)
