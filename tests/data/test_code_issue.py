@@ -1,6 +1,7 @@
 """The bulk issuer gives every code exactly as ``models.codes.issue_code`` does."""
 
 import datetime as dt
+import hmac
 import random
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jointinspect.data.codes.bindings import BindingFields, offsite_fields, visit_fields
-from jointinspect.data.codes.issue import canonical, check_characters, issue_codes
+from jointinspect.data.codes.issue import KeyedSha256, canonical, check_characters, issue_codes
 from jointinspect.models.codes import (
     ALPHABET,
     CODE_CHARS,
@@ -49,6 +50,19 @@ def test_bulk_codes_are_the_codes_issued_one_by_one(
     assert issue_codes(fields, key, variant) == [
         issue_code(Binding(*f), key, variant) for f in fields
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    # Around SHA-256's 64-byte block: a longer key is hashed first, a shorter one padded.
+    st.binary(max_size=200) | st.sampled_from([b"", b"k" * 63, b"k" * 64, b"k" * 65]),
+    st.lists(st.binary(max_size=300), max_size=5),
+)
+def test_keyed_macs_are_hmac_sha256(secret: bytes, messages: list[bytes]) -> None:
+    mac = KeyedSha256(secret)
+    whole = b"".join(hmac.digest(secret, m, "sha256") for m in messages)
+    assert mac.leads(messages, 32) == whole
+    assert mac.leads(messages, 8) == b"".join(whole[i : i + 8] for i in range(0, len(whole), 32))
 
 
 @settings(max_examples=300, deadline=None)
