@@ -269,7 +269,12 @@ def read_revision_rows(
         ).where(m.revision_id == revision_id),
         3,
     )
-    officers = grouped(vids, list(map(OfficerRef, *officer_columns)))
+    # A district's few thousand officers are most of a quarter's 250,000 staffings: one
+    # (immutable) reference each, shared by all its visits, is a frozen dataclass made
+    # per officer instead of per row.
+    staffing = list(zip(*officer_columns, strict=True))
+    made = {pair: OfficerRef(*pair) for pair in set(staffing)}
+    officers = grouped(vids, list(map(made.__getitem__, staffing)))
     ids, codes, usccs, days, towns, modes, orders = query_columns(
         conn,
         kept(

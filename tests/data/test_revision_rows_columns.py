@@ -31,6 +31,11 @@ def test_rows_are_the_same_from_json_columns_and_from_the_cursor(
     assert from_json.tasks[-1] == [] and from_json.officers[-1] == []
     assert all(isinstance(v.date, dt.date) for v in from_json.visits)
     assert all(isinstance(c.due, dt.date) for c in from_json.offsite)
+    # An officer's staffings share one reference (immutable), made once per officer.
+    for rows in (from_json, from_cursor):
+        staffings = [ref for refs in rows.officers.values() for ref in refs]
+        assert len(staffings) > len({ref.id for ref in staffings})
+        assert len({id(ref) for ref in staffings}) == len(set(staffings))
 
 
 def _task(n: int) -> TaskRef:
