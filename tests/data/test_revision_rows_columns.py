@@ -3,12 +3,19 @@ rows are the same whichever way the columns come, and grouping tasks and officer
 does not depend on the order the database gives them in."""
 
 import datetime as dt
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
 from helpers.plan_factory import sample_plan
 
-from jointinspect.data.plans.document import read_revision_rows
+from jointinspect.data.plans.document import (
+    RevisionRows,
+    StoredVisit,
+    ordered_visits,
+    read_revision_rows,
+    visit_sort_key,
+)
 from jointinspect.data.reading import columnar
 from jointinspect.models import create_schema, make_engine
 from jointinspect.models.plan_result import TaskRef
@@ -62,3 +69,29 @@ def test_rows_are_grouped_by_visit_in_the_order_given(vids: list[int]) -> None:
 
 def test_no_rows_group_to_nothing() -> None:
     assert columnar.grouped([], []) == {}
+
+
+def test_visits_are_ordered_as_a_document_orders_them() -> None:
+    """By day, slot, enterprise and first demand (``visit_sort_key``): two visits of one
+    enterprise in one slot are told apart by their smallest demand, whichever order their
+    tasks were read in, and a visit without tasks comes first."""
+    day = dt.date(2025, 10, 8)
+    visits = [
+        StoredVisit(1, None, "U2", day, "t", "onsite", 1),
+        StoredVisit(2, None, "U1", day, "t", "onsite", 1),
+        StoredVisit(3, None, "U1", day, "t", "onsite", 1),
+        StoredVisit(4, None, "U1", day, "t", "onsite", 1),
+        StoredVisit(5, None, "U1", day, "t", "onsite", 0),
+        StoredVisit(6, None, "U0", day + dt.timedelta(days=1), "t", "onsite", 0),
+    ]
+    task = lambda demand: TaskRef(demand, "market", "food", "plan")  # noqa: E731
+    tasks = {2: [task("D9"), task("D3")], 3: [task("D5"), task("D4")], 5: [task("D1")]}
+    tasks |= {1: [task("D0")], 6: [task("D2")]}  # visit 4 has none
+    rows = RevisionRows(visits, defaultdict(list, tasks), defaultdict(list), [], [])
+    ordered = ordered_visits(rows)
+    expected = sorted(
+        visits, key=lambda v: visit_sort_key(v.date, v.order, v.uscc, tasks.get(v.id, []))
+    )
+    assert [v.row for v in ordered] == expected
+    assert [v.row.id for v in ordered] == [5, 4, 2, 3, 1, 6]
+    assert [t.demand_id for t in ordered[2].tasks] == ["D3", "D9"]
