@@ -8,6 +8,7 @@ triggers or regrading no longer covers every demand, and filing it is refused (r
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlmodel import Session
@@ -39,9 +40,12 @@ from jointinspect.planning import build_problem, checked_draw
 from jointinspect.scheduler.checker import check as check_plan
 from jointinspect.scheduler.params import SchedulerParams
 
-#: Whether each source makes its visit triggered; an unknown one still fails as
-#: ``DemandSource`` makes it (a dict lookup here: a district's draft has 300,000 tasks).
+#: Whether each source makes its visit triggered (``DemandSource.triggered``), and the
+#: sources that do not, for ``plan_result``'s test of a visit's tasks at once.
 _TRIGGERED = {source.value: source.triggered for source in DemandSource}
+_KNOWN = frozenset(_TRIGGERED)
+_ROUTINE = frozenset(source for source, triggered in _TRIGGERED.items() if not triggered)
+_SOURCE = attrgetter("source")
 
 
 def plan_result(
@@ -61,18 +65,20 @@ def plan_result(
     for v in ordered_visits(rows) if ordered is None else ordered:
         row = v.row
         seen[row.uscc] = seen.get(row.uscc, 0) + 1
+        # Triggered unless every task's source is a routine one, asked at C speed (a
+        # district's draft has 100,000 visits); a source that is neither fails as
+        # ``DemandSource`` makes it, naming it.
+        triggered = not _ROUTINE.issuperset(map(_SOURCE, v.tasks))
+        if triggered and not _KNOWN.issuperset(map(_SOURCE, v.tasks)):
+            for t in v.tasks:
+                DemandSource(t.source)
         visits.append(
             VisitResult(
                 key=f"{row.uscc}/{seen[row.uscc]}",
                 uscc=row.uscc,
                 date=row.date,
                 town=row.town,
-                triggered=any(
-                    _TRIGGERED[t.source]
-                    if t.source in _TRIGGERED
-                    else DemandSource(t.source).triggered
-                    for t in v.tasks
-                ),
+                triggered=triggered,
                 # A stored revision's tasks and officers are the scheduler's own types.
                 tasks=v.tasks,
                 inspectors=v.officers,

@@ -1,6 +1,7 @@
 """``file`` runs the planner's checker on the stored draft and refuses what it finds."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from helpers.plan_factory import USCC, sample_plan, sample_spec
@@ -31,6 +32,17 @@ def test_stored_draft_converts_to_a_plan_result(sqlite_engine: Engine) -> None:
     assert [v.key for v in result.visits] == [f"{v.uscc}/1" for v in doc.visits]
     assert [v.triggered for v in result.visits] == [False, True, False]
     assert {o.demand_id for o in result.offsite} == {"D-000777"}
+
+
+def test_a_task_of_an_unknown_source_is_refused_by_name(sqlite_engine: Engine) -> None:
+    rid = sample_plan(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        doc = load_plan_document(session=session, revision_id=rid)
+        rows = read_revision_rows(session.connection(), rid)
+    vid = rows.visits[0].id
+    rows.tasks[vid] = [*rows.tasks[vid], replace(rows.tasks[vid][0], source="gossip")]
+    with pytest.raises(ValueError, match="gossip"):
+        plan_result(rows, doc.quarter, doc.seed, doc.metrics)
 
 
 def test_filing_refuses_what_the_checker_finds(sqlite_engine: Engine, sqlite_url: str) -> None:
