@@ -17,9 +17,11 @@ before the quarter; minutes at full scale, reused when there). Then each step ru
   the next day's grading, which rewrites every enterprise's grade (its day at least), as
   a district's regular grading does. (The same day's again would rewrite nothing.)
 
-Printed: one table per profile with each step's wall time, CPU time (user + system of
-the child: on a shared machine the fairer figure) and peak memory; ``--runs N`` repeats
-each step and keeps the fastest. ``--code DIR`` runs the commands from another copy of
+Printed: how fast the machine is (:func:`machine_seconds`: a fixed piece of Python work,
+so that tables taken on different machines, or in a slower hour of one, can be set side
+by side), then one table per profile with each step's wall time, CPU time (user + system
+of the child: on a shared machine the fairer figure) and peak memory; ``--runs N``
+repeats each step and keeps the fastest. ``--code DIR`` runs the commands from another copy of
 the package (a folder holding ``jointinspect/`` as installed, e.g. a snapshot taken
 before a change), so that before and after can be measured back to back on the same
 districts.
@@ -33,6 +35,7 @@ in the wall time.
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -280,6 +283,23 @@ def shape(db: Database) -> str:
     )
 
 
+def machine_seconds(repeats: int = 3) -> float:
+    """The fewest seconds of ``repeats`` runs of a fixed piece of work like the commands'
+    own: a Python loop over integers, 300,000 SHA-256 digests of short strings (as the
+    draw and the codes make) and their sort. The steps are bound by one core's speed
+    (two at most), and so is this."""
+    took = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        digests = [hashlib.sha256(b"%d" % i).digest() for i in range(300_000)]
+        digests.sort()
+        took.append(time.perf_counter() - started)
+    return min(took)
+
+
 def best(runs: list[dict[str, Timed]]) -> dict[str, Timed]:
     """Per step, the run with the least wall time (the one least disturbed)."""
     return {step: min((r[step] for r in runs), key=lambda t: t.wall) for step in runs[0]}
@@ -313,6 +333,8 @@ def main() -> None:
     unknown = sorted(set(steps) - set(STEPS))
     if unknown:
         parser.error(f"unknown steps: {', '.join(unknown)}")
+    print(f"machine: {machine_seconds():.2f} s for the reference work (machine_seconds)")
+    sys.stdout.flush()
     for profile in args.profiles.split(","):
         folder = args.keep / f"{profile}-{args.enterprises}"
         graded: Database = (
