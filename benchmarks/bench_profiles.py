@@ -21,10 +21,10 @@ Printed: how fast the machine is (:func:`machine_seconds`: a fixed piece of Pyth
 so that tables taken on different machines, or in a slower hour of one, can be set side
 by side), then one table per profile with each step's wall time, CPU time (user + system
 of the child: on a shared machine the fairer figure) and peak memory; ``--runs N``
-repeats each step and keeps the fastest. ``--code DIR`` runs the commands from another copy of
-the package (a folder holding ``jointinspect/`` as installed, e.g. a snapshot taken
-before a change), so that before and after can be measured back to back on the same
-districts.
+repeats each step and keeps the fastest. ``--code DIR`` runs the commands from another
+copy of the package (a folder holding ``jointinspect/`` as installed, e.g. a snapshot
+taken before a change), so that before and after can be measured back to back on the
+same districts.
 
 ``--postgres postgresql://USER@HOST/NAME`` runs the steps on that PostgreSQL server
 instead: each profile's district is imported and graded once into the database

@@ -40,11 +40,10 @@ from jointinspect.planning import build_problem, checked_draw
 from jointinspect.scheduler.checker import check as check_plan
 from jointinspect.scheduler.params import SchedulerParams
 
-#: Whether each source makes its visit triggered (``DemandSource.triggered``), and the
-#: sources that do not, for ``plan_result``'s test of a visit's tasks at once.
-_TRIGGERED = {source.value: source.triggered for source in DemandSource}
-_KNOWN = frozenset(_TRIGGERED)
-_ROUTINE = frozenset(source for source, triggered in _TRIGGERED.items() if not triggered)
+#: The sources, and those that do not make a visit triggered (``DemandSource.triggered``),
+#: for ``plan_result``'s test of a visit's tasks at once.
+_KNOWN = frozenset(source.value for source in DemandSource)
+_ROUTINE = frozenset(source.value for source in DemandSource if not source.triggered)
 _SOURCE = attrgetter("source")
 
 
