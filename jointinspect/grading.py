@@ -6,9 +6,9 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from jointinspect.data.grading.tables import (
     load_trade_history,
     write_grades,
 )
+from jointinspect.grade_apart import events_apart, register_digest
 from jointinspect.models.errors import JointInspectError
 from jointinspect.models.timezones import CHINA
 from jointinspect.options import Options, grading_config
@@ -125,13 +126,28 @@ def grade_district(
     as_of: dt.date,
     config: GradingConfig,
     model: GradingModel | None = None,
+    helper: Executor | None = None,
 ) -> GradingResult:
     """Grade every enterprise in the database as of ``as_of`` (later events do not count),
-    with ``model`` (default: the adopted one)."""
+    with ``model`` (default: the adopted one). With ``helper``, a second process reads the
+    credit events meanwhile (:mod:`jointinspect.grade_apart`): the same grades, sooner."""
     chosen = model or grading_model(engine=engine)
     with no_cyclic_gc():  # the district's columns and reasons: millions of objects, no cycles
-        inputs = inputs_from_tables(load_grading_tables(engine=engine, as_of=as_of), as_of)
-        return grade(inputs, config, chosen.scorecard)
+        return grade(_district_inputs(engine, as_of, helper), config, chosen.scorecard)
+
+
+def _district_inputs(engine: Engine, as_of: dt.date, helper: Executor | None) -> GradingInputs:
+    apart = events_apart(helper, engine, as_of)
+    tables = load_grading_tables(engine=engine, as_of=as_of, credit_events=apart is None)
+    inputs = inputs_from_tables(tables, as_of)
+    if apart is None:
+        return inputs
+    # The rest of the inputs were made while the credit events were being read.
+    events = apart()
+    if events is not None and register_digest(inputs.uscc) == events.register:
+        return replace(inputs, credit_events=events.credit_events)
+    # The process is gone, or read another register: all of it read here.
+    return inputs_from_tables(load_grading_tables(engine=engine, as_of=as_of), as_of)
 
 
 def grade_enterprises(
@@ -162,9 +178,10 @@ def grade_enterprises(
 #: Enterprises per slice of the output: grades and CSV rows are made and written a slice at
 #: a time, never a district's texts at once (see ``ReasonTexts``).
 OUTPUT_SLICE = WRITE_CHUNK
-#: From this many enterprises on, the CSV of ``store_grades`` and ``grade_and_store`` is
-#: written in a second process.
-BACKGROUND_CSV = 20_000
+#: From this many enterprises on, ``grade_and_store`` reads the credit events (see
+#: :mod:`jointinspect.grade_apart`) and writes the CSV in a second process, and so does
+#: ``store_grades`` the CSV.
+SECOND_PROCESS_FROM = 20_000
 
 
 def store_grades(
@@ -341,14 +358,15 @@ class _ReasonFields:
 
 
 def _second_process(size: int) -> AbstractContextManager[ProcessPoolExecutor | None]:
-    """A second process to write the CSV of ``size`` enterprises in, or None: write it in
-    this one.
+    """A second process for a district of ``size`` enterprises, or None: do it all in
+    this one (small districts).
 
     A district's CSV takes seconds, all of it holding the GIL, as does storing its grades:
     on two cores a second process writes the CSV and the two take the time of the longer.
-    It gets the CSV's arrays, a few tens of megabytes. Small districts: None.
+    It gets the CSV's arrays, a few tens of megabytes. Before that, it reads the credit events
+    (:mod:`jointinspect.grade_apart`).
     """
-    return second_process(size >= BACKGROUND_CSV, _imported)
+    return second_process(size >= SECOND_PROCESS_FROM, _imported, yielding=False)
 
 
 def _imported() -> None:
@@ -441,14 +459,18 @@ def grade_and_store(
     """Grade every enterprise as of ``as_of`` with ``model`` (default: the adopted one,
     else the shipped default) and ``config`` (default: the grading weights of
     ``options``), and store the grades; with ``out``, also write their CSV there, as
-    :func:`store_grades` does. The CSV's process, if any, starts before the district is
-    read: it imports what it needs meanwhile, and is ready when the grades are."""
+    :func:`store_grades` does. A district's second process starts before the district
+    is read: it reads the credit events (:mod:`jointinspect.grade_apart`), then writes the CSV."""
     chosen = model or grading_model(engine=engine)
     weights = config or grading_config(options or Options())
     with ExitStack() as stack:
-        csv_file = None
-        if out is not None:
-            csv_file = _csv_file(stack, out, enterprise_count(engine=engine))
-        result = grade_district(engine=engine, as_of=as_of, config=weights, model=chosen)
+        # The CSV's place first (a wrong one fails before any work); the process ends
+        # before the file is put in place.
+        temp = None if out is None else stack.enter_context(written_whole(Path(out), "csv"))
+        helper = stack.enter_context(_second_process(enterprise_count(engine=engine)))
+        result = grade_district(
+            engine=engine, as_of=as_of, config=weights, model=chosen, helper=helper
+        )
+        csv_file = None if temp is None else (temp, helper)
         _store(result, engine=engine, model_id=chosen.id, csv_file=csv_file)
     return result

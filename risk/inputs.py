@@ -205,18 +205,7 @@ def build_inputs(
     trade_history: TradeHistory | None = None,
 ) -> GradingInputs:
     """Columns keyed by USCC → arrays keyed by enterprise number, nothing after ``as_of``."""
-    given = _as_list(enterprises.uscc)
-    uscc = np.asarray(given, dtype=str)
-    order = np.argsort(uscc, kind="stable")
-    uscc = uscc[order]
-    # Sorted: a repeated USCC sits beside its twin.
-    if len(uscc) > 1 and bool((uscc[1:] == uscc[:-1]).any()):
-        raise GradingInputError("an enterprise appears twice in the grading input")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    # Keyed by the caller's own strings: events that name an enterprise by the same
-    # object (as ``data.grading`` reads them) are found without comparing text.
-    number = dict(zip(given, rank.tolist(), strict=True))
+    uscc, order, number = numbered_usccs(_as_list(enterprises.uscc))
     industry = np.asarray(enterprises.industry, dtype=str)[order] if len(uscc) else uscc.copy()
     active = np.asarray(enterprises.active, dtype=bool)[order] if len(uscc) else np.zeros(0, bool)
     opened = (
@@ -225,30 +214,8 @@ def build_inputs(
         else np.full(len(uscc), np.datetime64("NaT"), dtype="datetime64[D]")
     )
     limit = np.datetime64(as_of, "D")
-
-    ce = credit_events or CreditEventColumns()
-    credit = _events(
-        number,
-        limit,
-        "credit event",
-        ce.uscc,
-        ce.date,
-        _codes(ce.kind, CREDIT_KINDS, "kind"),
-        _severity(ce.severity, len(ce.uscc)),
-    )
-    ir = industry_records or IndustryRecordColumns()
-    groups = _groups(ir.department, ir.indicator)
-    records = _events(
-        number,
-        limit,
-        "industry record",
-        ir.uscc,
-        ir.date,
-        np.zeros(len(ir.uscc), np.int64),
-        np.full(len(ir.uscc), DEFAULT_SEVERITY, np.int64),
-        value=np.asarray(ir.value, dtype=np.float64),
-        group=groups,
-    )
+    credit = credit_event_arrays(number, limit, credit_events or CreditEventColumns())
+    records = industry_record_arrays(number, limit, industry_records or IndustryRecordColumns())
     ins = inspections or InspectionColumns()
     results = _as_list(ins.result)
     not_done = InspectionResult.NOT_DONE.value
@@ -289,6 +256,57 @@ def build_inputs(
         triggers=trig,
         relations=Relations(a=a[rel_order], b=b[rel_order], kind=kind[rel_order]),
         trade_history=trade_history.until(limit) if trade_history else None,
+    )
+
+
+def numbered_usccs(
+    given: Sequence[str],
+) -> tuple[NDArray[np.str_], IntArray, dict[str, int]]:
+    """The USCCs sorted, the order that sorts ``given``, and each enterprise's number (its
+    place in the sorted USCCs) keyed by ``given``'s own strings: events that name an
+    enterprise by the same object (as ``data.grading`` reads them) are found without
+    comparing text. An enterprise given twice is refused."""
+    uscc = np.asarray(given, dtype=str)
+    order = np.argsort(uscc, kind="stable")
+    uscc = uscc[order]
+    # Sorted: a repeated USCC sits beside its twin.
+    if len(uscc) > 1 and bool((uscc[1:] == uscc[:-1]).any()):
+        raise GradingInputError("an enterprise appears twice in the grading input")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return uscc, order, dict(zip(given, rank.tolist(), strict=True))
+
+
+def credit_event_arrays(
+    number: dict[str, int], limit: np.datetime64, ce: CreditEventColumns
+) -> Events:
+    """The credit events up to ``limit``, by enterprise ``number``, in canonical order."""
+    return _events(
+        number,
+        limit,
+        "credit event",
+        ce.uscc,
+        ce.date,
+        _codes(ce.kind, CREDIT_KINDS, "kind"),
+        _severity(ce.severity, len(ce.uscc)),
+    )
+
+
+def industry_record_arrays(
+    number: dict[str, int], limit: np.datetime64, ir: IndustryRecordColumns
+) -> Events:
+    """The industry records up to ``limit``, by enterprise ``number``, in canonical
+    order; ``group`` numbers (department, indicator) (see :func:`_groups`)."""
+    return _events(
+        number,
+        limit,
+        "industry record",
+        ir.uscc,
+        ir.date,
+        np.zeros(len(ir.uscc), np.int64),
+        np.full(len(ir.uscc), DEFAULT_SEVERITY, np.int64),
+        value=np.asarray(ir.value, dtype=np.float64),
+        group=_groups(ir.department, ir.indicator),
     )
 
 

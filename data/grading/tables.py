@@ -238,24 +238,30 @@ def _day(column: Any) -> Any:
 
 
 def load_grading_tables(
-    *, engine: Engine, as_of: dt.date, only: Collection[str] | None = None
+    *,
+    engine: Engine,
+    as_of: dt.date,
+    only: Collection[str] | None = None,
+    credit_events: bool = True,
 ) -> GradingTables:
     """Enterprises, relations and everything dated up to ``as_of`` that grading uses.
 
     With ``only``, just the rows of those enterprises (relations: both ends among them),
     read through a temporary table of their USCCs and the tables' ``uscc`` indexes.
+    Without ``credit_events``, no credit events (empty columns): they are read elsewhere
+    (:func:`load_credit_events`).
     """
     with (
         engine.connect() as conn,
         uscc_scope(conn, only) as keep,
         read_ahead(engine, whole=only is None) as ahead,
     ):
-        e, ce, r = (table_of(t).c for t in (Enterprise, CreditEvent, Relation))
+        e, r = (table_of(t).c for t in (Enterprise, Relation))
         queries = {
             "enterprises": keep(
                 select(e.uscc, e.industry, e.status, cast(e.opened_on, String)), e.uscc
             ),
-            "credit_events": keep(select(ce.uscc, ce.kind, _day(ce.date), ce.severity), ce.uscc),
+            **({"credit_events": _credit_query(keep)} if credit_events else {}),
             "industry_records": _industry_query(conn, keep),
             "inspections": _inspections_query(after=None, until=None, keep=keep),
             # One end through the scope; the other is kept below. With both ends in the
@@ -277,15 +283,10 @@ def load_grading_tables(
         enterprises["active"] = np.array([s == active for s in enterprises.pop("status")], bool)
         # Every USCC an event names becomes the enterprise's own string (see _columns).
         usccs = dict(zip(enterprises["uscc"], enterprises["uscc"], strict=True))
-        credit_events = _up_to(
-            _columns(
-                conn,
-                queries["credit_events"],
-                ("uscc", "kind", "date", "severity"),
-                shared={"uscc": usccs, "kind": {}},
-                sent=sent["credit_events"],
-            ),
-            as_of,
+        credits = (
+            _credit_columns(conn, queries["credit_events"], sent["credit_events"], usccs, as_of)
+            if credit_events
+            else {}
         )
         industry_records = _up_to(
             _industry_records(conn, keep, usccs, sent["industry_records"]), as_of
@@ -305,12 +306,49 @@ def load_grading_tables(
         triggers = _triggers(conn, as_of, keep)
     return GradingTables(
         enterprises=enterprises,
-        credit_events=credit_events,
+        credit_events=credits,
         industry_records=industry_records,
         inspections=inspections,
         triggers=triggers,
         relations=relations,
     )
+
+
+def load_credit_events(*, engine: Engine, as_of: dt.date) -> tuple[list[str], Columns]:
+    """The register's USCCs, and the whole district's credit events up to ``as_of`` (as
+    :func:`load_grading_tables` reads them), read on their own: by a second process while
+    the first reads the rest (``jointinspect.grade_apart``)."""
+    e = table_of(Enterprise).c
+    with engine.connect() as conn, read_ahead(engine, whole=True) as ahead:
+        query = _credit_query(every_row)
+        sent = ahead(query)
+        usccs = _columns(conn, select(e.uscc), ("uscc",), days=())["uscc"]
+        shared = dict(zip(usccs, usccs, strict=True))
+        return usccs, _credit_columns(conn, query, sent, shared, as_of)
+
+
+def _credit_query(keep: Keep) -> Any:
+    ce = table_of(CreditEvent).c
+    return keep(select(ce.uscc, ce.kind, _day(ce.date), ce.severity), ce.uscc)
+
+
+def _credit_columns(
+    conn: Connection,
+    query: Any,
+    sent: "Future[Sequence[str] | None] | None",
+    usccs: dict[Any, Any],
+    as_of: dt.date,
+) -> Columns:
+    """The credit events of :func:`_credit_query` up to ``as_of``, naming their
+    enterprises by the strings of ``usccs``."""
+    columns = _columns(
+        conn,
+        query,
+        ("uscc", "kind", "date", "severity"),
+        shared={"uscc": usccs, "kind": {}},
+        sent=sent,
+    )
+    return _up_to(columns, as_of)
 
 
 def _both_ends_in(relations: Columns, scope: set[str]) -> Columns:

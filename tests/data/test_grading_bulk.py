@@ -138,7 +138,7 @@ def test_the_csv_written_in_a_second_process_is_the_same(
 ) -> None:
     result = grade_district(engine=engine, as_of=AS_OF, config=load_config())
     write_csv(result, tmp_path / "here.csv")
-    monkeypatch.setattr(grading, "BACKGROUND_CSV", 10)
+    monkeypatch.setattr(grading, "SECOND_PROCESS_FROM", 10)
     monkeypatch.setattr("jointinspect.second_process.os.cpu_count", lambda: 2)
     started: list[object] = []
 
