@@ -6,6 +6,7 @@ rule. Each violation is a sentence naming the rule, the visit or demand and what
 """
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import replace
@@ -53,8 +54,24 @@ class _Context:
         self.officers = {o.id: o for o in problem.inspectors}
         self.workdays = set(problem.workdays)
         self.quarter = Quarter.parse(problem.quarter)
+        self.quiet_items = frozenset(k for k, item in problem.items.items() if item.no_disturb)
         # Working-day indices per window: a district's demands share a few hundred windows.
         self._windows: dict[tuple[dt.date, dt.date], tuple[int, int]] = {}
+
+    @functools.cached_property
+    def task_demands(self) -> list[str]:
+        """The demand of every visit's every task, visit by visit."""
+        return [t.demand_id for v in self.plan.visits for t in v.tasks]
+
+    @functools.cached_property
+    def unknown_in_visits(self) -> frozenset[str]:
+        """The enterprises with a visit holding a task of no demand of the problem."""
+        unknown = set(self.task_demands) - self.demands.keys()
+        if not unknown:  # the set difference in C, and nearly always empty
+            return frozenset()
+        return frozenset(
+            v.uscc for v in self.plan.visits if any(t.demand_id in unknown for t in v.tasks)
+        )
 
     def window(self, d: DemandInfo) -> tuple[int, int]:
         key = (d.earliest, d.latest)
@@ -78,15 +95,17 @@ def _name(v: VisitResult) -> str:
 
 def every_demand_exactly_once(ctx: _Context) -> list[str]:
     """Hard constraint (§4): every demand is in one visit, off-site, or unscheduled."""
-    seen = Counter(t.demand_id for v in ctx.plan.visits for t in v.tasks)
-    seen.update(o.demand_id for o in ctx.plan.offsite)
-    seen.update(u.demand_id for u in ctx.plan.unscheduled)
-    # The few repeated, then sorted: not a district's every demand sorted to find them.
-    out = [
-        f"demand {i} appears {n} times" for i, n in sorted((i, n) for i, n in seen.items() if n > 1)
-    ]
-    out += [f"demand {i} is not in the plan" for i in sorted(set(ctx.demands) - set(seen))]
-    out += [f"{i} is not a demand of the problem" for i in sorted(set(seen) - set(ctx.demands))]
+    placed = list(ctx.task_demands)
+    placed += [o.demand_id for o in ctx.plan.offsite]
+    placed += [u.demand_id for u in ctx.plan.unscheduled]
+    seen = set(placed)
+    out = []
+    if len(seen) < len(placed):  # some are repeated: only then counted
+        # The few repeated, then sorted: not a district's every demand sorted to find them.
+        repeated = sorted((i, n) for i, n in Counter(placed).items() if n > 1)
+        out += [f"demand {i} appears {n} times" for i, n in repeated]
+    out += [f"demand {i} is not in the plan" for i in sorted(ctx.demands.keys() - seen)]
+    out += [f"{i} is not a demand of the problem" for i in sorted(seen - ctx.demands.keys())]
     return out
 
 
@@ -204,7 +223,7 @@ def rule4_no_disturb_enterprise(ctx: _Context) -> list[str]:
     out = []
     for v in ctx.plan.visits:
         ent = ctx.problem.enterprises.get(v.uscc)
-        if ent is None or not ent.no_disturb_on(v.date):
+        if ent is None or not ent.no_disturb or not ent.no_disturb_on(v.date):
             continue
         if not any(_triggered(ctx, t.demand_id) for t in v.tasks):
             out.append(f"rule 4: {_name(v)} is routine but the enterprise is on the 无感监管 list")
@@ -215,10 +234,11 @@ def rule5_no_disturb_item(ctx: _Context) -> list[str]:
     """Hard constraint (rule 5): a routine demand for a 无事不扰 item is never on-site, and
     is unscheduled as ``no_disturb_item`` when it cannot go off-site."""
     out = []
+    quiet = ctx.quiet_items
     for v in ctx.plan.visits:
         for t in v.tasks:
             d = ctx.demands.get(t.demand_id)
-            if d and not d.triggered and ctx.problem.items[d.item].no_disturb:
+            if d and not d.triggered and d.item in quiet:
                 out.append(f"rule 5: routine demand {d.id} for a 无事不扰 item is on-site")
     for u in ctx.plan.unscheduled:
         d = ctx.demands.get(u.demand_id)
@@ -274,7 +294,7 @@ def rule7_consolidation_and_caps(ctx: _Context) -> list[str]:
         if ent is None:
             out.append(f"{_name(visits[0])}: {uscc} is not an enterprise of the problem")
             continue
-        if any(t.demand_id not in ctx.demands for v in visits for t in v.tasks):
+        if uscc in ctx.unknown_in_visits:
             continue  # unknown demands are reported by every_demand_exactly_once
         flags = [any(_triggered(ctx, t.demand_id) for t in v.tasks) for v in visits]
         routine = flags.count(False)
