@@ -43,23 +43,28 @@ def register(app: typer.Typer) -> None:
         The previously filed revision is superseded; codes of visits that changed are
         revoked and name their replacement.
         """
-        with starting():
-            from jointinspect.filing import file_quarter
-
         settings = settings_for(ctx, db)
-        options = settings.options()
-        engine = open_engine(settings, district=district)
-        try:
-            result = file_quarter(
-                quarter.strip().upper(),
-                engine=engine,
-                options=options,
-                filed_by=by or getpass.getuser(),
-                now=dt.datetime.now(dt.UTC),
-                progress=elapsed_progress(time.monotonic()),
-            )
-        finally:
-            engine.dispose()
+        with starting():
+            from jointinspect.filing_ahead import check_process_ahead
+        # A big district's check process imports beside this one's imports below.
+        with check_process_ahead(settings.db) as early:
+            with starting():
+                from jointinspect.filing import file_quarter
+
+            options = settings.options()
+            engine = open_engine(settings, district=district)
+            try:
+                result = file_quarter(
+                    quarter.strip().upper(),
+                    engine=engine,
+                    options=options,
+                    filed_by=by or getpass.getuser(),
+                    now=dt.datetime.now(dt.UTC),
+                    progress=elapsed_progress(time.monotonic()),
+                    early_check=early,
+                )
+            finally:
+                engine.dispose()
         typer.echo(
             f"Filed {result.plan_id} revision {result.revision} by {result.filed_by}: "
             f"{result.codes_issued} new codes, {result.codes_kept} kept, "

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 
 from jointinspect import rules
+from jointinspect.data.codes.check_early import EarlyCheck
 from jointinspect.data.codes.filing import FilingResult, UnchangedPlanError, file_plan
 from jointinspect.data.plans.drafts import NoDraftError, discard_drafts
 from jointinspect.data.plans.lock import plans_lock
@@ -45,11 +46,13 @@ def file_quarter(
     filed_by: str,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    early_check: EarlyCheck | None = None,
 ) -> FilingResult:
     """File the latest draft of ``quarter`` with the configured key (now, by default),
     refusing a draft that breaks a hard rule. A draft that plans exactly what is filed
     already is discarded (it would only block the next replan) and reported.
-    ``progress`` is told each step, in words."""
+    ``progress`` is told each step, in words. ``early_check``: the hard-rule check's
+    process, started before this was imported (:func:`jointinspect.filing_ahead`)."""
     options = options or Options()
     key = load_keys(options, engine).current
     if progress is not None:
@@ -72,6 +75,7 @@ def file_quarter(
                 now=now or dt.datetime.now(dt.UTC),
                 check=rules.hard_rule_check(options),
                 check_apart_from=CHECK_APART_FROM,
+                early_check=early_check,
                 progress=progress,
             )
         except UnchangedPlanError as exc:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from jointinspect.data.bulk_write import no_cyclic_gc
+from jointinspect.data.codes.check_early import EarlyCheck
 from jointinspect.models.db import EngineRecipe, recipe_of
 from jointinspect.models.errors import JointInspectError
 
@@ -39,33 +40,41 @@ Sent = (
 
 
 @contextmanager
-def check_apart(check: HardRuleCheck, engine: Engine, revision_id: int) -> Iterator[Verdict | None]:
+def check_apart(
+    check: HardRuleCheck, engine: Engine, revision_id: int, early: EarlyCheck | None = None
+) -> Iterator[Verdict | None]:
     """Start ``check`` of ``revision_id`` in a second process and yield the function that
     waits for its verdict; None when it cannot run apart (one CPU, a database only this
     process can open, no process to be had). ``check`` must pickle. A check that raises a
     :class:`JointInspectError` there raises it here, from the verdict. Leaving the block
-    before asking ends the process."""
+    before asking ends the process. ``early``: a process started already
+    (:mod:`check_early`), used if it can take the check."""
     recipe = recipe_of(engine)
     if recipe is None or (os.cpu_count() or 1) < 2:
         yield None
         return
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    try:
-        process = context.Process(
-            target=_run_check, args=(recipe, check, revision_id, send), daemon=True
-        )
-        process.start()
-    except Exception:  # no process to be had, or a check that does not pickle
-        receive.close()
-        send.close()
-        yield None
-        return
-    send.close()  # the child's end: EOF here when the child is gone
+    receive = None if early is None else early.take((recipe, check, revision_id))
+    if receive is not None and early is not None:
+        process = early.process
+    else:
+        context = multiprocessing.get_context("spawn")
+        receive, send = context.Pipe(duplex=False)
+        try:
+            process = context.Process(
+                target=run_check, args=(recipe, check, revision_id, send), daemon=True
+            )
+            process.start()
+        except Exception:  # no process to be had, or a check that does not pickle
+            receive.close()
+            send.close()
+            yield None
+            return
+        send.close()  # the child's end: EOF here when the child is gone
+    answers = receive
 
     def verdict() -> list[str] | None:
         try:
-            sent: Sent = receive.recv()
+            sent: Sent = answers.recv()
         except (EOFError, OSError):
             return None
         if sent[0] == "refused":
@@ -77,13 +86,13 @@ def check_apart(check: HardRuleCheck, engine: Engine, revision_id: int) -> Itera
     try:
         yield verdict
     finally:
-        receive.close()
+        answers.close()
         if process.is_alive():
             process.terminate()
         process.join()
 
 
-def _run_check(
+def run_check(
     recipe: EngineRecipe, check: HardRuleCheck, revision_id: int, send: Connection
 ) -> None:
     """In the check's process: open the database, check, send the verdict."""

@@ -47,6 +47,7 @@ from jointinspect.data.codes.bindings import (
     visit_fields,
 )
 from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_apart
+from jointinspect.data.codes.check_early import EarlyCheck
 from jointinspect.data.codes.issue import codes_in_background, issue_codes
 from jointinspect.data.codes.verification import recorded_binding
 from jointinspect.data.plans.carry import CarriedIds
@@ -140,6 +141,7 @@ def file_plan(
     draft_rows: tuple[int, RevisionRows] | None = None,
     carried: CarriedIds | None = None,
     check_apart_from: int | None = None,
+    early_check: EarlyCheck | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> FilingResult:
     """File the latest draft of ``quarter``'s plan with codes made by ``key``.
@@ -158,6 +160,7 @@ def file_plan(
     checked in a second process while it is filed (:mod:`check_apart`; ``check`` must
     pickle and read the draft through the session's database, not the session): the
     verdict is the same, and it comes before the filing commits. None: checked here.
+    ``early_check`` — a process started for that check already (:mod:`check_early`).
     ``progress`` is told each step, in words.
     """
     if now.tzinfo is None:
@@ -183,7 +186,7 @@ def file_plan(
         apart: Verdict | None = None
         if check_apart_from is not None and _size(conn, draft.id) >= check_apart_from:
             say(f"checking revision {draft.revision} against the hard rules, in a second process")
-            apart = stack.enter_context(check_apart(check, engine, draft.id))
+            apart = stack.enter_context(check_apart(check, engine, draft.id, early_check))
         previous = _filed_revision(session, draft.plan_id)
         say(
             f"reading revision {draft.revision}"

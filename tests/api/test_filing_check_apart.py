@@ -23,9 +23,11 @@ import jointinspect.data.codes.filing as filing_module
 import jointinspect.filing as filing_api
 from jointinspect.data.bundle.errors import CalendarFileInvalid
 from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_apart
+from jointinspect.data.codes.check_early import EarlyCheck, early_check
 from jointinspect.data.codes.filing import HardRuleViolationError, file_plan
 from jointinspect.database import open_database
 from jointinspect.filing import file_quarter
+from jointinspect.filing_ahead import CHECK_IMPORTS
 from jointinspect.models import make_engine
 from jointinspect.models.codes import CodeKey
 from jointinspect.options import Options
@@ -44,8 +46,10 @@ def verdicts(monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
     real = check_apart
 
     @contextmanager
-    def spy(check: HardRuleCheck, engine: Engine, revision_id: int) -> Iterator[Verdict | None]:
-        with real(check, engine, revision_id) as verdict:
+    def spy(
+        check: HardRuleCheck, engine: Engine, revision_id: int, early: EarlyCheck | None = None
+    ) -> Iterator[Verdict | None]:
+        with real(check, engine, revision_id, early) as verdict:
             if verdict is None:
                 yield None
                 return
@@ -245,3 +249,75 @@ def test_a_districts_draft_is_checked_apart_in_its_own_tables(
         engine.dispose()
     assert verdicts == [[]]
     assert filed.codes_issued > 0
+
+
+class _SaysWhere:
+    """A check that finds one violation: the process it ran in."""
+
+    def __call__(self, session: Session, revision_id: int) -> Sequence[str]:
+        return [f"checked in process {os.getpid()}"]
+
+
+def _file_plan(engine: Engine, check: HardRuleCheck, early: EarlyCheck | None) -> None:
+    file_plan(
+        str(QUARTER),
+        engine=engine,
+        key=CodeKey("k1", b"k" * 32),
+        filed_by="t",
+        now=NOW,
+        check=check,
+        check_apart_from=1,
+        early_check=early,
+    )
+
+
+def test_a_check_process_started_ahead_checks_the_draft(
+    filed_world: World, filed_engine: Engine, verdicts: list[list[str] | None]
+) -> None:
+    _plan(filed_world, filed_engine)
+    before = _filed_state(filed_engine)
+    with early_check(CHECK_IMPORTS) as early:
+        assert early is not None
+        with pytest.raises(HardRuleViolationError) as refused:
+            _file_plan(filed_engine, _SaysWhere(), early)
+        assert f"checked in process {early.process.pid}" in str(refused.value)
+    assert verdicts == [[f"checked in process {early.process.pid}"]]
+    assert _filed_state(filed_engine) == before
+    assert multiprocessing.active_children() == []
+
+
+def test_a_check_process_started_ahead_and_not_needed_is_ended(
+    filed_world: World, filed_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _plan(filed_world, filed_engine)
+    monkeypatch.setattr(filing_api, "CHECK_APART_FROM", None)  # a small draft: checked here
+    taken: list[object] = []
+    monkeypatch.setattr(EarlyCheck, "take", lambda self, job: taken.append(job))
+    with early_check(CHECK_IMPORTS) as early:
+        assert early is not None
+        file_quarter(
+            str(QUARTER),
+            engine=filed_engine,
+            options=filed_world.settings().options(),
+            filed_by="t",
+            now=NOW,
+            early_check=early,
+        )
+    assert taken == []
+    assert not early.process.is_alive()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_check_process_given_a_check_it_cannot_take_is_replaced(
+    filed_world: World, filed_engine: Engine, verdicts: list[list[str] | None]
+) -> None:
+    _plan(filed_world, filed_engine)
+    with early_check(CHECK_IMPORTS) as early:
+        assert early is not None
+        early.process.terminate()
+        early.process.join()
+        # Gone before it was given the check: a process of its own checks instead.
+        with pytest.raises(HardRuleViolationError) as refused:
+            _file_plan(filed_engine, _SaysWhere(), early)
+        assert f"checked in process {early.process.pid}" not in str(refused.value)
+    assert len(verdicts) == 1 and verdicts[0] and "checked in process" in verdicts[0][0]

@@ -202,3 +202,37 @@ def test_key_never_reaches_database_or_exports(
     for path in files:
         data = path.read_bytes()
         assert secret not in data and secret.hex().encode() not in data, path
+
+
+class _Passes:
+    """A check that finds nothing, and pickles (for a process of its own)."""
+
+    def __call__(self, _s: Session, _r: int) -> Sequence[str]:
+        return []
+
+
+def test_a_big_districts_check_process_is_started_before_the_filing_needs_it(
+    setup: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _url, env = setup
+    import jointinspect.filing as filing_api
+    from jointinspect import filing_ahead
+    from jointinspect.data.codes.check_early import EarlyCheck
+
+    monkeypatch.setattr(hard_rules, "hard_rule_check", lambda _options: _Passes())
+    monkeypatch.setattr(filing_ahead, "AHEAD_FROM_BYTES", 0)  # every district is big
+    monkeypatch.setattr(filing_api, "CHECK_APART_FROM", 1)
+    monkeypatch.setattr("jointinspect.data.codes.check_early.os.cpu_count", lambda: 2)
+    taken: list[bool] = []
+    real = EarlyCheck.take
+
+    def take(self: EarlyCheck, job: tuple[object, ...]) -> object:
+        answers = real(self, job)
+        taken.append(answers is not None)
+        return answers
+
+    monkeypatch.setattr(EarlyCheck, "take", take)
+    result = runner.invoke(app, ["file", "--quarter", "2025Q3"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Filed FX-2025Q3 revision 1" in result.output
+    assert taken == [True], "the check did not go to the process started ahead"
