@@ -15,9 +15,12 @@ from helpers.imported_district import imported_district
 from sqlalchemy.engine import Engine
 
 from jointinspect import grade_apart, grading
+from jointinspect.data.bundle.importer import import_bundle
+from jointinspect.data.synthetic.district import generate_district
 from jointinspect.grading import grade_district
-from jointinspect.models import make_engine
+from jointinspect.models import create_schema, make_engine
 from jointinspect.models.db import EngineRecipe
+from jointinspect.models.quarter import Quarter
 from jointinspect.risk.config import load_config
 from jointinspect.risk.grade import GradingResult
 
@@ -72,6 +75,28 @@ def test_a_second_process_reads_the_credit_events_one_process_reads(
         apart = grade_district(engine=engine, as_of=AS_OF, config=load_config(), helper=helper)
     # One read here, without the credit events: the second process's were used.
     assert reads == [False]
+    _same(apart, alone)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_second_process_reads_what_one_process_reads(
+    pg_url: str, tmp_path: Path, reads: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = generate_district(
+        tmp_path / "out", enterprises=300, seed="apart", quarter=Quarter.parse("2025Q3")
+    )
+    engine = make_engine(pg_url)
+    try:
+        create_schema(engine)
+        import_bundle(made.bundle_dir, engine=engine)
+        alone = grade_district(engine=engine, as_of=AS_OF, config=load_config())
+        monkeypatch.setattr("jointinspect.second_process.os.cpu_count", lambda: 2)
+        with grading._second_process(grading.SECOND_PROCESS_FROM) as helper:
+            assert helper is not None
+            apart = grade_district(engine=engine, as_of=AS_OF, config=load_config(), helper=helper)
+    finally:
+        engine.dispose()
+    assert reads == [True, False]
     _same(apart, alone)
 
 
