@@ -12,9 +12,10 @@ from contextlib import AbstractContextManager, nullcontext
 from jointinspect.data.codes.check_early import EarlyCheck, early_check
 
 #: A SQLite database file smaller than this holds no district whose draft is checked in
-#: a second process (50,000 visits and off-site checks come with about 100,000
-#: enterprises: some 100 MB), and no process is started ahead for it.
-AHEAD_FROM_BYTES = 64 * 2**20
+#: a second process, and no process is started ahead for it: 50,000 visits and off-site
+#: checks come with about 200,000 enterprises, whose database takes some 200 MB (650,000
+#: take 630–700 MB). Between this and that, a process may be started and ended unused.
+AHEAD_FROM_BYTES = 128 * 2**20
 #: What the check's process imports while it waits: the check itself (it unpickles it).
 CHECK_IMPORTS = ("jointinspect.rules",)
 
