@@ -230,15 +230,7 @@ def build_inputs(
         np.full(int(done.sum()), DEFAULT_SEVERITY, np.int64),
     )
     tr = triggers or TriggerColumns()
-    trig = _events(
-        number,
-        limit,
-        "trigger",
-        tr.uscc,
-        tr.date,
-        _codes(tr.kind, TRIGGER_KINDS, "kind"),
-        _severity(tr.severity, len(tr.uscc)),
-    )
+    trig = _kinded(number, limit, "trigger", tr.uscc, tr.date, tr.kind, TRIGGER_KINDS, tr.severity)
     rel = relations or RelationColumns()
     a = _enterprise_numbers(number, rel.uscc_a, "relation")
     b = _enterprise_numbers(number, rel.uscc_b, "relation")
@@ -281,14 +273,24 @@ def credit_event_arrays(
     number: dict[str, int], limit: np.datetime64, ce: CreditEventColumns
 ) -> Events:
     """The credit events up to ``limit``, by enterprise ``number``, in canonical order."""
+    return _kinded(
+        number, limit, "credit event", ce.uscc, ce.date, ce.kind, CREDIT_KINDS, ce.severity
+    )
+
+
+def _kinded(
+    number: dict[str, int],
+    limit: np.datetime64,
+    what: str,
+    who: Column,
+    when: Column,
+    kind: Column,
+    kinds: Sequence[str],
+    severity: Column,
+) -> Events:
+    """Events of a kind from ``kinds`` and a severity (None: the default)."""
     return _events(
-        number,
-        limit,
-        "credit event",
-        ce.uscc,
-        ce.date,
-        _codes(ce.kind, CREDIT_KINDS, "kind"),
-        _severity(ce.severity, len(ce.uscc)),
+        number, limit, what, who, when, _codes(kind, kinds, "kind"), _severity(severity, len(who))
     )
 
 

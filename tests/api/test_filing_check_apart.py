@@ -24,7 +24,7 @@ import jointinspect.filing as filing_api
 from jointinspect.data.bundle.errors import CalendarFileInvalid
 from jointinspect.data.codes.check_apart import HardRuleCheck, Verdict, check_apart
 from jointinspect.data.codes.check_early import EarlyCheck, early_check
-from jointinspect.data.codes.filing import HardRuleViolationError, file_plan
+from jointinspect.data.codes.filing import FilingResult, HardRuleViolationError, file_plan
 from jointinspect.database import open_database
 from jointinspect.filing import file_quarter
 from jointinspect.filing_ahead import CHECK_IMPORTS
@@ -190,15 +190,7 @@ def test_when_the_checks_process_dies_the_filing_checks_itself(
     _plan(filed_world, filed_engine)
     check = _DiesApart(hard_rule_check(filed_world.settings().options()), os.getpid())
     _DiesApart.calls.clear()
-    result = file_plan(
-        str(QUARTER),
-        engine=filed_engine,
-        key=CodeKey("k1", b"k" * 32),
-        filed_by="t",
-        now=NOW,
-        check=check,
-        check_apart_from=1,
-    )
+    result = _file_plan(filed_engine, check, None)
     assert verdicts == [None]
     assert _DiesApart.calls == [result.revision_id]
     assert result.codes_issued + result.codes_kept > 0
@@ -258,8 +250,8 @@ class _SaysWhere:
         return [f"checked in process {os.getpid()}"]
 
 
-def _file_plan(engine: Engine, check: HardRuleCheck, early: EarlyCheck | None) -> None:
-    file_plan(
+def _file_plan(engine: Engine, check: HardRuleCheck, early: EarlyCheck | None) -> FilingResult:
+    return file_plan(
         str(QUARTER),
         engine=engine,
         key=CodeKey("k1", b"k" * 32),
