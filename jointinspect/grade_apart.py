@@ -12,8 +12,8 @@ industry records there too, that process had twice this one's work: this one wai
 The arrays are used only if that process numbered the same enterprises: it reads on a
 connection of its own, and a register changed between the two reads would number them
 differently. A digest of its sorted USCCs is compared with this process's; where they
-differ, or the process is gone, this process reads the two tables itself. The arrays are
-the ones one process makes, value for value.
+differ, or the process is gone, this process reads the whole district again itself. The
+arrays are the ones one process makes, value for value.
 """
 
 import datetime as dt

@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Literal
 
 from sqlalchemy.engine import Engine
@@ -53,24 +54,13 @@ def check_apart(
     if recipe is None or (os.cpu_count() or 1) < 2:
         yield None
         return
-    receive = None if early is None else early.take((recipe, check, revision_id))
-    if receive is not None and early is not None:
-        process = early.process
-    else:
-        context = multiprocessing.get_context("spawn")
-        receive, send = context.Pipe(duplex=False)
-        try:
-            process = context.Process(
-                target=run_check, args=(recipe, check, revision_id, send), daemon=True
-            )
-            process.start()
-        except Exception:  # no process to be had, or a check that does not pickle
-            receive.close()
-            send.close()
-            yield None
-            return
-        send.close()  # the child's end: EOF here when the child is gone
-    answers = receive
+    started = _given_early(early, (recipe, check, revision_id)) or _spawned(
+        recipe, check, revision_id
+    )
+    if started is None:
+        yield None
+        return
+    process, answers = started
 
     def verdict() -> list[str] | None:
         try:
@@ -90,6 +80,34 @@ def check_apart(
         if process.is_alive():
             process.terminate()
         process.join()
+
+
+def _given_early(
+    early: EarlyCheck | None, job: tuple[EngineRecipe, HardRuleCheck, int]
+) -> tuple[BaseProcess, Connection] | None:
+    """The process started early and where its verdict comes from, if it took ``job``."""
+    answers = None if early is None else early.take(job)
+    return None if early is None or answers is None else (early.process, answers)
+
+
+def _spawned(
+    recipe: EngineRecipe, check: HardRuleCheck, revision_id: int
+) -> tuple[BaseProcess, Connection] | None:
+    """A process of its own for the check, and where its verdict comes from; None when
+    none can be had, or the check does not pickle."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    try:
+        process = context.Process(
+            target=run_check, args=(recipe, check, revision_id, send), daemon=True
+        )
+        process.start()
+    except Exception:  # no process to be had, or a check that does not pickle
+        receive.close()
+        send.close()
+        return None
+    send.close()  # the child's end: EOF here when the child is gone
+    return process, receive
 
 
 def run_check(

@@ -89,10 +89,7 @@ def _serve(imports: tuple[str, ...], jobs: Connection, send: Connection) -> None
     from jointinspect.data.codes.check_apart import run_check
 
     try:
-        job = jobs.recv()
-    except (EOFError, OSError):
+        recipe, check, revision_id = jobs.recv()
+    except (EOFError, OSError):  # ended before it was given a check
         return
-    if job is None:
-        return
-    recipe, check, revision_id = job
     run_check(recipe, check, revision_id, send)
