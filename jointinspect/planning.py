@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 import jointinspect
+from jointinspect.checks_apart import staged_checks
 from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.data.grading.tables import enterprise_count
 from jointinspect.data.plans.basis import planning_basis, with_travel
@@ -92,9 +93,13 @@ def make_plan(
         basis = planning_basis(
             conn, quarter, planning_settings(quarter, calendar, trigger_response_days, params)
         )
-    # The second process (the draw's and the routes') starts now and is ready when the
-    # district has been read.
-    with draw_helper(enterprise_count(engine=engine), params.cpus) as helper:
+    # The second process (the draw's, the checks' and the routes') starts now and is
+    # ready when the district has been read.
+    # The staged checks' file lasts until the draft is written.
+    with (
+        staged_checks(engine) as staging,
+        draw_helper(enterprise_count(engine=engine), params.cpus) as helper,
+    ):
         # What the plan's improvement imports (solve), imported while the district is read.
         with imported_ahead(*IMPROVEMENT_MODULES):
             inputs = load_planning_inputs(
@@ -117,23 +122,26 @@ def make_plan(
         say(f"planning {len(inputs.demands) + len(drawn)} demands")
         mark = time.monotonic()
         problem = build_problem(inputs, seed, calendar, drawn)
-        # The same process makes the routes while the plan's results are made.
-        result = solve(problem, params, routing_on(helper))
+        # The same process stages the off-site checks while the visits are placed, and
+        # makes the routes while the plan's results are made.
+        result = solve(problem, params, routing_on(helper), staging.sender(helper))
         seconds["solve"] = time.monotonic() - mark
-    say(f"writing the draft ({len(result.visits)} visits)")
-    mark = time.monotonic()
-    stored = store_draft(
-        result,
-        engine=engine,
-        prefix=prefix,
-        generated_at=now or dt.datetime.now(dt.UTC),
-        extra_metrics={"drawn": len(drawn)},
-        keep_rows=False,  # filed later, by another command
-        draw=draw_record(inputs, seed, drawn),
-        town_centres=inputs.town_centres,
-        # The revision's travel, from which a replan of part of it works out its own.
-        basis=with_travel(basis, result.metrics["officer_days"], result.travel_um),
-    )
+        staged = staging.written()
+        say(f"writing the draft ({len(result.visits)} visits)")
+        mark = time.monotonic()
+        stored = store_draft(
+            result,
+            engine=engine,
+            prefix=prefix,
+            generated_at=now or dt.datetime.now(dt.UTC),
+            extra_metrics={"drawn": len(drawn)},
+            keep_rows=False,  # filed later, by another command
+            draw=draw_record(inputs, seed, drawn),
+            town_centres=inputs.town_centres,
+            # The revision's travel, from which a replan of part of it works out its own.
+            basis=with_travel(basis, result.metrics["officer_days"], result.travel_um),
+            staged_checks=staged,
+        )
     seconds["store"] = time.monotonic() - mark
     seconds["total"] = time.monotonic() - started
     return PlanRun(stored, result, len(drawn), seconds)

@@ -8,7 +8,7 @@ import bisect
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from jointinspect.models.plan_problem import EnterpriseInfo, PlanningProblem
@@ -48,11 +48,14 @@ def solve(
     problem: PlanningProblem,
     params: SchedulerParams | None = None,
     routing: Routing | None = None,
+    checks_ready: Callable[[Sequence[OffsiteResult]], None] | None = None,
 ) -> PlanResult:
     """The plan of ``problem``. ``routing`` routes the placed visits (default: here, when
     the routes are needed); the plan's other figures and its visits but for their slots
     are made meanwhile, so a routing that works elsewhere (another process) costs the
-    longer of the two instead of their sum."""
+    longer of the two instead of their sum. ``checks_ready`` is given the plan's off-site
+    checks as soon as they are known, before any visit is placed (the caller may write
+    them elsewhere meanwhile); they are the result's ``offsite``."""
     params = params or SchedulerParams.default()
     started = time.monotonic()
     deadline = None if params.time_limit is None else started + params.time_limit
@@ -61,6 +64,10 @@ def solve(
     decisions = decide_all(
         sorted(problem.demands, key=lambda d: d.id), problem.items, problem.workdays, quarter_last
     )
+    # The checks depend on the modes alone: made now, for ``checks_ready``.
+    offsite = offsite_results(decisions, quarter_last)
+    if checks_ready is not None:
+        checks_ready(offsite)
     onsite: dict[str, list[ModeDecision]] = defaultdict(list)
     for dec in decisions:
         if dec.placement == Placement.ONSITE:
@@ -101,7 +108,6 @@ def solve(
         stops_of(placed, roster, problem.enterprises, params.two_opt_max_visits)
     )
     visit_parts = _visit_parts(problem, roster, placed)
-    offsite = offsite_results(decisions, quarter_last)
     unscheduled = _unscheduled(decisions, dropped)
     # Officer-days are counted by routing (its last figure: the key keeps its place).
     metrics = _metrics(problem, decisions, placed, offsite, unscheduled, officer_days=0)

@@ -28,6 +28,7 @@ from jointinspect.data.plans.document import (
 )
 from jointinspect.data.plans.drafts import delete_drafts
 from jointinspect.data.plans.references import check_draft_references
+from jointinspect.data.plans.staged_checks import insert_staged_checks, staged_attached
 from jointinspect.data.uscc_scope import scope_members
 from jointinspect.models import (
     OffsiteCheck,
@@ -79,6 +80,7 @@ def store_draft(
     draw: dict[str, Any] | None = None,
     town_centres: Mapping[str, tuple[float, float]] | None = None,
     basis: dict[str, Any] | None = None,
+    staged_checks: str | None = None,
 ) -> StoredRevision:
     """Write ``plan`` as the next draft revision of its quarter's plan, in place of any
     draft the quarter holds (in the same transaction, so a crash keeps the old draft).
@@ -93,11 +95,22 @@ def store_draft(
 
     ``draw`` is the revision's draw record (``planning.draw_record``), kept with it;
     ``town_centres`` the centres it was planned with (a replan of it plans with them);
-    ``basis`` what else it was planned from (``data.plans.basis``)."""
+    ``basis`` what else it was planned from (``data.plans.basis``).
+
+    ``staged_checks``: a file holding the plan's off-site checks, written by
+    :func:`~jointinspect.data.plans.staged_checks.write_staged_checks` (SQLite; the
+    plan's, not a replan's, which carries rows): they are copied from it by SQLite, or
+    written here as always when it does not hold them."""
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     plan_id = plan_id_for(prefix, plan.quarter)
-    with engine.begin() as conn, large_page_cache(conn):
+    staged = staged_checks if carried is None else None
+    with (
+        engine.connect() as conn,
+        staged_attached(conn, staged) as attached,
+        conn.begin(),
+        large_page_cache(conn),
+    ):
         replaced = delete_drafts(conn, plan_id)
         revision_id, number = _new_revision(
             conn, plan, plan_id, generated_at, extra_metrics, draw, town_centres, basis
@@ -109,11 +122,6 @@ def store_draft(
             (vid, v)
             for i, (vid, v) in enumerate(zip(visit_ids, plan.visits, strict=True))
             if i not in shared.visits
-        ]
-        checks = [
-            (oid, o)
-            for i, (oid, o) in enumerate(zip(offsite_ids, plan.offsite, strict=True))
-            if i not in shared.offsite
         ]
         # Rows as tuples of their columns' values; what every row of a table shares is
         # given once.
@@ -141,17 +149,24 @@ def store_draft(
             ("visit_id", "inspector_id", "department"),
             ((vid, o.id, o.department) for vid, v in written for o in v.inspectors),
         )
-        insert_tuples(
-            conn,
-            table_of(OffsiteCheck),
-            ("id", "demand_id", "uscc", "department", "item", "source", "due"),
-            (
-                (oid, o.demand_id, o.uscc, o.department, o.item, o.source, o.due)
-                for oid, o in checks
-            ),
-            revision_id=revision_id,
-            code=None,
-        )
+        if not (
+            attached
+            and insert_staged_checks(
+                conn, table_of(OffsiteCheck), revision_id, offsite_ids, len(plan.offsite)
+            )
+        ):
+            insert_tuples(
+                conn,
+                table_of(OffsiteCheck),
+                ("id", "demand_id", "uscc", "department", "item", "source", "due"),
+                (
+                    (oid, o.demand_id, o.uscc, o.department, o.item, o.source, o.due)
+                    for i, (oid, o) in enumerate(zip(offsite_ids, plan.offsite, strict=True))
+                    if i not in shared.offsite
+                ),
+                revision_id=revision_id,
+                code=None,
+            )
         insert_tuples(
             conn,
             table_of(UnscheduledDemand),

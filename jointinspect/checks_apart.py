@@ -1,0 +1,89 @@
+"""A plan's off-site checks staged in the draw's second process while its visits are placed.
+
+The checks are known once the plan has decided each demand's mode, before it places a
+single visit; the visits' placement then keeps this process busy for seconds while the
+draw's second process waits for the routes. So the checks go to that process at once,
+which writes them to a file of their own (:mod:`~jointinspect.data.plans.staged_checks`),
+and the draft copies them from it with one statement of SQLite's: the same rows, written
+in a third of the time.
+
+Only on SQLite, and only with a second process; a file not written (no process, or it
+failed or died) leaves the draft to write the checks itself, as it always did.
+"""
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from jointinspect.data.plans.staged_checks import packed_checks, write_staged_checks
+from jointinspect.models.plan_protocols import OffsiteShape
+
+#: Fewer checks than this are written by the draft itself: sending them costs more.
+STAGE_APART_FROM = 20_000
+
+
+class StagedChecks:
+    """The plan's checks sent to the second process to be staged (:meth:`sender`), and
+    the file they were staged in, once they are (:meth:`written`)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._folder: Path | None = None
+        self._sent: Future[int] | None = None
+        self._count = -1
+
+    def sender(
+        self, helper: ProcessPoolExecutor | None
+    ) -> Callable[[Sequence[OffsiteShape]], None] | None:
+        """What the plan hands its checks to (``scheduler.solve``'s ``checks_ready``): it
+        sends them to ``helper``; None when nothing is staged (no second process, not
+        SQLite)."""
+        if helper is None or not self._enabled:
+            return None
+
+        def send(checks: Sequence[OffsiteShape]) -> None:
+            if len(checks) < STAGE_APART_FROM or self._sent is not None:
+                return
+            self._folder = Path(tempfile.mkdtemp(prefix="jointinspect-checks-"))
+            path = str(self._folder / "checks.sqlite")
+            try:
+                self._sent = helper.submit(write_staged_checks, path, packed_checks(checks))
+            except (BrokenProcessPool, RuntimeError):  # gone, or shut down
+                return
+            self._count = len(checks)
+
+        return send
+
+    def written(self) -> str | None:
+        """The file the checks were staged in (waiting for the second process to finish
+        it), or None: none was sent, or the process failed to write it or died."""
+        if self._sent is None or self._folder is None:
+            return None
+        try:
+            count = self._sent.result()
+        except Exception:  # died, or could not write it: the draft writes the checks itself
+            return None
+        return str(self._folder / "checks.sqlite") if count == self._count else None
+
+    def remove(self) -> None:
+        """Remove the staged file and its folder (once the draft is written)."""
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
+@contextmanager
+def staged_checks(engine: Engine) -> Iterator[StagedChecks]:
+    """A :class:`StagedChecks` for a plan of the database on ``engine``: it stages only on
+    SQLite. Its file is removed when the block ends, which holds the draft's writing."""
+    staging = StagedChecks(engine.dialect.name == "sqlite")
+    try:
+        yield staging
+    finally:
+        staging.remove()

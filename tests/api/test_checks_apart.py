@@ -1,0 +1,147 @@
+"""A plan's off-site checks staged in the draw's second process (``jointinspect.
+checks_apart``): the file holds the checks sent, in order; a process that is gone or
+fails leaves the draft to write them; a plan made so is the plan made without, and
+leaves no file behind."""
+
+import dataclasses
+import datetime as dt
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from helpers.replan_world import QUARTER, SEED, World
+from sqlalchemy.engine import Engine
+
+from jointinspect import checks_apart, draw_apart
+from jointinspect.data.plans import store
+from jointinspect.models import make_engine
+from jointinspect.models.plan_result import OffsiteResult
+from jointinspect.models.workdays import WorkingCalendar
+from jointinspect.planning import make_plan
+from jointinspect.scheduler.params import SchedulerParams
+
+
+@pytest.fixture
+def helper(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProcessPoolExecutor]:
+    monkeypatch.setattr("jointinspect.second_process.os.cpu_count", lambda: 2)
+    with draw_apart.draw_helper(draw_apart.DRAW_APART_FROM, cpus=2) as pool:
+        assert pool is not None
+        yield pool
+
+
+def _checks(n: int) -> list[OffsiteResult]:
+    return [
+        OffsiteResult(f"D-{k}", f"U{k % 7}", "WJ", "WJ-REMOTE-03", "random", dt.date(2025, 8, 1))
+        for k in range(n)
+    ]
+
+
+def test_the_second_process_stages_the_checks_in_order(helper: ProcessPoolExecutor) -> None:
+    checks = _checks(checks_apart.STAGE_APART_FROM)
+    with checks_apart.staged_checks(make_engine("sqlite://")) as staging:
+        send = staging.sender(helper)
+        assert send is not None
+        send(checks)
+        path = staging.written()
+        assert path is not None
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute("SELECT k, demand_id, due FROM staged_check ORDER BY k").fetchall()
+        assert rows == [(k, c.demand_id, "2025-08-01") for k, c in enumerate(checks)]
+    assert not Path(path).parent.exists()
+
+
+def test_few_checks_no_process_or_another_database_stage_nothing(
+    helper: ProcessPoolExecutor,
+) -> None:
+    with checks_apart.staged_checks(make_engine("sqlite://")) as staging:
+        send = staging.sender(helper)
+        assert send is not None
+        send(_checks(checks_apart.STAGE_APART_FROM - 1))
+        assert staging.written() is None
+        assert staging.sender(None) is None
+    server = make_engine("postgresql://nobody@127.0.0.1:1/none")  # never connected
+    with checks_apart.staged_checks(server) as staging:
+        assert staging.sender(helper) is None
+
+
+def test_a_process_gone_or_failing_leaves_the_checks_to_the_draft(
+    helper: ProcessPoolExecutor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    checks = _checks(checks_apart.STAGE_APART_FROM)
+    gone = ProcessPoolExecutor(max_workers=1)
+    gone.shutdown()
+    with checks_apart.staged_checks(make_engine("sqlite://")) as staging:
+        send = staging.sender(gone)
+        assert send is not None
+        send(checks)
+        assert staging.written() is None
+    # The file is there already: the second process refuses to write over it.
+    (tmp_path / "checks.sqlite").write_bytes(b"")
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **kwargs: str(tmp_path))
+    with checks_apart.staged_checks(make_engine("sqlite://")) as staging:
+        send = staging.sender(helper)
+        assert send is not None
+        send(checks)
+        assert staging.written() is None
+
+
+def _offsite(engine: Engine, revision: int) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.exec_driver_sql(
+                "SELECT o.demand_id, o.uscc, o.department, o.item, o.source, o.due "
+                "FROM offsite_check o JOIN revision_offsite h ON h.offsite_id = o.id "
+                "JOIN plan_revision r ON r.id = h.revision_id WHERE r.revision = ? "
+                "ORDER BY o.id",
+                (revision,),
+            )
+        ]
+
+
+def test_a_plan_with_staged_checks_is_the_plan_without(
+    filed_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The world was planned and filed in one process; planned again with a second
+    process that stages its checks, the draft holds the same checks, and no file is left."""
+    monkeypatch.setattr("jointinspect.second_process.os.cpu_count", lambda: 2)
+    monkeypatch.setattr(draw_apart, "DRAW_APART_FROM", 0)
+    monkeypatch.setattr(checks_apart, "STAGE_APART_FROM", 1)
+    copied: list[bool] = []
+    real = store.insert_staged_checks
+
+    def spy(*args: object) -> bool:
+        copied.append(real(*args))  # type: ignore[arg-type]
+        return copied[-1]
+
+    monkeypatch.setattr(store, "insert_staged_checks", spy)
+    folders: list[str] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp(**kwargs: str) -> str:
+        folders.append(real_mkdtemp(**kwargs))
+        return folders[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    engine = make_engine(filed_world.url)
+    try:
+        settings = filed_world.settings()
+        run = make_plan(
+            QUARTER,
+            SEED,
+            engine=engine,
+            calendar=WorkingCalendar(),
+            trigger_response_days=settings.trigger_response_days,
+            prefix=settings.district_prefix,
+            params=dataclasses.replace(SchedulerParams.default(), cpus=2),
+        )
+        assert copied == [True] and len(folders) == 1
+        assert not Path(folders[0]).exists()
+        again = _offsite(engine, run.stored.revision)
+        assert len(again) == len(run.result.offsite) > 0
+        assert again == _offsite(engine, 1)
+    finally:
+        engine.dispose()

@@ -1,0 +1,166 @@
+"""A draft's off-site checks copied from a staged file (:mod:`data.plans.staged_checks`)
+are the rows the draft writes itself, value and type; a file that does not hold the
+plan's checks is not used; the file is never left attached, also when the draft fails."""
+
+import dataclasses
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers.plan_factory import USCC, seed_reference
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from jointinspect.data.plans import store
+from jointinspect.data.plans.staged_checks import (
+    STAGED_SCHEMA,
+    packed_checks,
+    write_staged_checks,
+)
+from jointinspect.data.plans.store import store_draft
+from jointinspect.models import create_schema, make_engine, session_scope
+from jointinspect.models.plan_result import OffsiteResult, PlanResult
+
+NOW = dt.datetime(2025, 6, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def _engine(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    with session_scope(engine) as session:
+        seed_reference(session)
+    return engine
+
+
+@pytest.fixture
+def engines(tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
+    here, staged = _engine(tmp_path / "here.db"), _engine(tmp_path / "staged.db")
+    yield here, staged
+    here.dispose()
+    staged.dispose()
+
+
+def _plan(checks: int = 300) -> PlanResult:
+    """A plan of off-site checks alone: demand ids, departments, sources and dues vary."""
+    offsite = tuple(
+        OffsiteResult(
+            f"R:WJ:WJ-REMOTE-03:{USCC[k % len(USCC)]}:{k:05d}",
+            USCC[k % len(USCC)],
+            "WJ" if k % 3 else "SCJ",
+            "WJ-REMOTE-03",
+            ("random", "plan", "alert")[k % 3],
+            dt.date(2025, 7, 1) + dt.timedelta(days=k % 92),
+        )
+        for k in range(checks)
+    )
+    return PlanResult("2025Q3", "s", (), offsite, (), {})
+
+
+def _checks(engine: Engine) -> list[tuple[object, ...]]:
+    """Every off-site check row, each value with its SQLite type."""
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.exec_driver_sql(
+                "SELECT id, revision_id, demand_id, uscc, department, item, source, due, code, "
+                "typeof(id), typeof(revision_id), typeof(due), typeof(code) "
+                "FROM offsite_check ORDER BY id"
+            )
+        ]
+
+
+def _attached(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
+
+
+def _stage(tmp_path: Path, plan: PlanResult) -> str:
+    path = str(tmp_path / "checks.sqlite")
+    assert write_staged_checks(path, packed_checks(plan.offsite)) == len(plan.offsite)
+    return path
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each copy from a staged file returned (True: the checks came from it)."""
+    answers: list[bool] = []
+    real = store.insert_staged_checks
+
+    def spy(*args: object) -> bool:
+        answers.append(real(*args))  # type: ignore[arg-type]
+        return answers[-1]
+
+    monkeypatch.setattr(store, "insert_staged_checks", spy)
+    return answers
+
+
+def test_checks_copied_from_the_staged_file_are_the_rows_written_here(
+    engines: tuple[Engine, Engine], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, staged = engines
+    plan = _plan()
+    # Another quarter's rows before the plan's: the ids go on from them.
+    earlier = dataclasses.replace(_plan(5), quarter="2025Q2")
+    for engine in engines:
+        store_draft(earlier, engine=engine, prefix="FX", generated_at=NOW)
+    answers = _spy(monkeypatch)
+    store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
+    assert answers == []
+    store_draft(
+        plan, engine=staged, prefix="FX", generated_at=NOW, staged_checks=_stage(tmp_path, plan)
+    )
+    assert answers == [True]
+    rows = _checks(staged)
+    assert rows == _checks(here)
+    assert len(rows) == 305 and rows[-1][-4:] == ("integer", "integer", "text", "null")
+    assert STAGED_SCHEMA not in _attached(staged)
+
+
+@pytest.mark.parametrize("held", [299, 301])
+def test_a_staged_file_without_the_plans_checks_is_not_used(
+    engines: tuple[Engine, Engine], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int
+) -> None:
+    here, staged = engines
+    plan = _plan()
+    other = _stage(tmp_path, _plan(held))
+    answers = _spy(monkeypatch)
+    store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
+    store_draft(plan, engine=staged, prefix="FX", generated_at=NOW, staged_checks=other)
+    assert answers == [False]
+    assert _checks(staged) == _checks(here)
+    assert STAGED_SCHEMA not in _attached(staged)
+
+
+def test_a_missing_file_is_written_here(engines: tuple[Engine, Engine], tmp_path: Path) -> None:
+    here, staged = engines
+    plan = _plan()
+    store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
+    gone = str(tmp_path / "never-written.sqlite")
+    store_draft(plan, engine=staged, prefix="FX", generated_at=NOW, staged_checks=gone)
+    assert _checks(staged) == _checks(here)
+    assert not Path(gone).exists()  # not created by attaching it
+
+
+def test_a_failed_draft_leaves_nothing_and_the_file_detached(
+    engines: tuple[Engine, Engine], tmp_path: Path
+) -> None:
+    _, staged = engines
+    plan = _plan()
+    stranger = dataclasses.replace(plan.offsite[0], uscc="91310120NOTINREG0X")
+    bad = dataclasses.replace(plan, offsite=(*plan.offsite, stranger))
+    with pytest.raises(Exception, match="NOTINREG"):
+        store_draft(
+            bad, engine=staged, prefix="FX", generated_at=NOW, staged_checks=_stage(tmp_path, bad)
+        )
+    assert _checks(staged) == []
+    assert STAGED_SCHEMA not in _attached(staged)
+    with staged.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM plan_revision")).scalar_one() == 0
+
+
+def test_checks_are_staged_to_a_new_file_only(tmp_path: Path) -> None:
+    path = tmp_path / "checks.sqlite"
+    sqlite3.connect(path).close()
+    with pytest.raises(FileExistsError):
+        write_staged_checks(str(path), packed_checks(_plan(3).offsite))
