@@ -20,11 +20,12 @@ before the quarter; minutes at full scale, reused when there). Then each step ru
 Printed: how fast the machine is (:func:`machine_seconds`: a fixed piece of Python work,
 so that tables taken on different machines, or in a slower hour of one, can be set side
 by side), then one table per profile with each step's wall time, CPU time (user + system
-of the child: on a shared machine the fairer figure) and peak memory; ``--runs N``
-repeats each step and keeps the fastest. ``--code DIR`` runs the commands from another
-copy of the package (a folder holding ``jointinspect/`` as installed, e.g. a snapshot
-taken before a change), so that before and after can be measured back to back on the
-same districts.
+of the child: on a shared machine the fairer figure) and peak memory, and the machine's
+pace before each run (the same reference work: a shared machine's pace changes by half
+within minutes); ``--runs N`` repeats each step and keeps the fastest. ``--code DIR``
+runs the commands from another copy of the package (a folder holding ``jointinspect/``
+as installed, e.g. a snapshot taken before a change), so that before and after can be
+measured back to back on the same districts.
 
 ``--postgres postgresql://USER@HOST/NAME`` runs the steps on that PostgreSQL server
 instead: each profile's district is imported and graded once into the database
@@ -342,13 +343,18 @@ def main() -> None:
             if args.postgres
             else prepare(folder, args.enterprises, profile)
         )
-        runs = [measure(folder, graded, args.code, steps) for _ in range(args.runs)]
+        runs = []
+        speeds = []  # the machine's pace before each run: how disturbed the runs were
+        for _ in range(args.runs):
+            speeds.append(machine_seconds())
+            runs.append(measure(folder, graded, args.code, steps))
         if isinstance(graded, str):
             about = shape(_work(graded, "work")) if {"plan", "file", "replan"} & set(steps) else ""
         else:
             about = shape(folder / "work.db") if (folder / "work.db").exists() else ""
         engine = "PostgreSQL" if args.postgres else "SQLite"
         print(table(profile, args.enterprises, best(runs), f"{engine}; {about}"))
+        print(f"  machine before each run: {', '.join(f'{x:.2f}' for x in speeds)} s")
         sys.stdout.flush()
 
 
