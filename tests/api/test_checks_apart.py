@@ -12,15 +12,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers.replan_world import QUARTER, SEED, World
+from helpers.replan_world import World, plan_world
+from helpers.staged_copies import rows_of, spy_staged_copies
 from sqlalchemy.engine import Engine
 
 from jointinspect import checks_apart, draw_apart
-from jointinspect.data.plans import store
 from jointinspect.models import make_engine
 from jointinspect.models.plan_result import OffsiteResult
-from jointinspect.models.workdays import WorkingCalendar
-from jointinspect.planning import make_plan
 from jointinspect.scheduler.params import SchedulerParams
 
 
@@ -89,17 +87,13 @@ def test_a_process_gone_or_failing_leaves_the_checks_to_the_draft(
 
 
 def _offsite(engine: Engine, revision: int) -> list[tuple[object, ...]]:
-    with engine.connect() as conn:
-        return [
-            tuple(row)
-            for row in conn.exec_driver_sql(
-                "SELECT o.demand_id, o.uscc, o.department, o.item, o.source, o.due "
-                "FROM offsite_check o JOIN revision_offsite h ON h.offsite_id = o.id "
-                "JOIN plan_revision r ON r.id = h.revision_id WHERE r.revision = ? "
-                "ORDER BY o.id",
-                (revision,),
-            )
-        ]
+    return rows_of(
+        engine,
+        "SELECT o.demand_id, o.uscc, o.department, o.item, o.source, o.due "
+        "FROM offsite_check o JOIN revision_offsite h ON h.offsite_id = o.id "
+        "JOIN plan_revision r ON r.id = h.revision_id WHERE r.revision = ? ORDER BY o.id",
+        (revision,),
+    )
 
 
 def test_a_plan_with_staged_checks_is_the_plan_without(
@@ -110,14 +104,7 @@ def test_a_plan_with_staged_checks_is_the_plan_without(
     monkeypatch.setattr("jointinspect.second_process.os.cpu_count", lambda: 2)
     monkeypatch.setattr(draw_apart, "DRAW_APART_FROM", 0)
     monkeypatch.setattr(checks_apart, "STAGE_APART_FROM", 1)
-    copied: list[bool] = []
-    real = store.insert_staged_checks
-
-    def spy(*args: object) -> bool:
-        copied.append(real(*args))  # type: ignore[arg-type]
-        return copied[-1]
-
-    monkeypatch.setattr(store, "insert_staged_checks", spy)
+    copied = spy_staged_copies(monkeypatch)
     folders: list[str] = []
     real_mkdtemp = tempfile.mkdtemp
 
@@ -128,16 +115,8 @@ def test_a_plan_with_staged_checks_is_the_plan_without(
     monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
     engine = make_engine(filed_world.url)
     try:
-        settings = filed_world.settings()
-        run = make_plan(
-            QUARTER,
-            SEED,
-            engine=engine,
-            calendar=WorkingCalendar(),
-            trigger_response_days=settings.trigger_response_days,
-            prefix=settings.district_prefix,
-            params=dataclasses.replace(SchedulerParams.default(), cpus=2),
-        )
+        two_cpus = dataclasses.replace(SchedulerParams.default(), cpus=2)
+        run = plan_world(filed_world, engine, two_cpus)
         assert copied == [True] and len(folders) == 1
         assert not Path(folders[0]).exists()
         again = _offsite(engine, run.stored.revision)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from helpers.plan_factory import USCC, seed_reference
+from helpers.staged_copies import rows_of, spy_staged_copies
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.plans import store
 from jointinspect.data.plans.staged_checks import (
     STAGED_SCHEMA,
     packed_checks,
@@ -60,15 +60,12 @@ def _plan(checks: int = 300) -> PlanResult:
 
 def _checks(engine: Engine) -> list[tuple[object, ...]]:
     """Every off-site check row, each value with its SQLite type."""
-    with engine.connect() as conn:
-        return [
-            tuple(row)
-            for row in conn.exec_driver_sql(
-                "SELECT id, revision_id, demand_id, uscc, department, item, source, due, code, "
-                "typeof(id), typeof(revision_id), typeof(due), typeof(code) "
-                "FROM offsite_check ORDER BY id"
-            )
-        ]
+    return rows_of(
+        engine,
+        "SELECT id, revision_id, demand_id, uscc, department, item, source, due, code, "
+        "typeof(id), typeof(revision_id), typeof(due), typeof(code) "
+        "FROM offsite_check ORDER BY id",
+    )
 
 
 def _attached(engine: Engine) -> list[str]:
@@ -82,19 +79,6 @@ def _stage(tmp_path: Path, plan: PlanResult) -> str:
     return path
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """What each copy from a staged file returned (True: the checks came from it)."""
-    answers: list[bool] = []
-    real = store.insert_staged_checks
-
-    def spy(*args: object) -> bool:
-        answers.append(real(*args))  # type: ignore[arg-type]
-        return answers[-1]
-
-    monkeypatch.setattr(store, "insert_staged_checks", spy)
-    return answers
-
-
 def test_checks_copied_from_the_staged_file_are_the_rows_written_here(
     engines: tuple[Engine, Engine], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -104,7 +88,7 @@ def test_checks_copied_from_the_staged_file_are_the_rows_written_here(
     earlier = dataclasses.replace(_plan(5), quarter="2025Q2")
     for engine in engines:
         store_draft(earlier, engine=engine, prefix="FX", generated_at=NOW)
-    answers = _spy(monkeypatch)
+    answers = spy_staged_copies(monkeypatch)
     store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
     assert answers == []
     store_draft(
@@ -124,7 +108,7 @@ def test_a_staged_file_without_the_plans_checks_is_not_used(
     here, staged = engines
     plan = _plan()
     other = _stage(tmp_path, _plan(held))
-    answers = _spy(monkeypatch)
+    answers = spy_staged_copies(monkeypatch)
     store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
     store_draft(plan, engine=staged, prefix="FX", generated_at=NOW, staged_checks=other)
     assert answers == [False]

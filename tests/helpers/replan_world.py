@@ -28,7 +28,7 @@ from jointinspect.models import create_schema, make_engine
 from jointinspect.models.quarter import Quarter
 from jointinspect.models.workdays import WorkingCalendar
 from jointinspect.options import create_key_file, load_keys
-from jointinspect.planning import make_plan
+from jointinspect.planning import PlanRun, make_plan
 from jointinspect.replanning import ReplanRun, replan_quarter
 from jointinspect.risk.config import load_config
 from jointinspect.scheduler.params import SchedulerParams
@@ -65,16 +65,7 @@ def build_filed_world(folder: Path, url: str, district: Path | None = None) -> W
     store_grades(grade_district(engine=engine, as_of=as_of, config=load_config()), engine=engine)
     world = World(url, key_file, district)
     settings = world.settings()
-    make_plan(
-        QUARTER,
-        SEED,
-        engine=engine,
-        calendar=WorkingCalendar(),
-        trigger_response_days=settings.trigger_response_days,
-        prefix=settings.district_prefix,
-        params=SchedulerParams.default(),
-        now=FILED_AT,
-    )
+    plan_world(world, engine, SchedulerParams.default(), now=FILED_AT)
     file_plan(
         str(QUARTER),
         engine=engine,
@@ -85,6 +76,23 @@ def build_filed_world(folder: Path, url: str, district: Path | None = None) -> W
     )
     engine.dispose()
     return world
+
+
+def plan_world(
+    world: World, engine: Engine, params: SchedulerParams, now: dt.datetime | None = None
+) -> PlanRun:
+    """The world's quarter planned with its seed and settings (a new draft)."""
+    settings = world.settings()
+    return make_plan(
+        QUARTER,
+        SEED,
+        engine=engine,
+        calendar=WorkingCalendar(),
+        trigger_response_days=settings.trigger_response_days,
+        prefix=settings.district_prefix,
+        params=params,
+        now=now,
+    )
 
 
 def copy_world(template: World, folder: Path, district: Path | None = None) -> World:
