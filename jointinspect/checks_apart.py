@@ -50,7 +50,10 @@ class StagedChecks:
         def send(checks: Sequence[OffsiteShape]) -> None:
             if len(checks) < STAGE_APART_FROM or self._sent is not None:
                 return
-            self._folder = Path(tempfile.mkdtemp(prefix="jointinspect-checks-"))
+            try:
+                self._folder = Path(tempfile.mkdtemp(prefix="jointinspect-checks-"))
+            except OSError:  # no temporary folder to be had: the draft writes them
+                return
             path = str(self._folder / "checks.sqlite")
             try:
                 self._sent = helper.submit(write_staged_checks, path, packed_checks(checks))

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from jointinspect.models.plan_protocols import OffsiteShape
 
@@ -79,7 +80,12 @@ def staged_attached(conn: Connection, path: str | None) -> Iterator[bool]:
     if path is None or conn.dialect.name != "sqlite" or not os.path.isfile(path):
         yield False
         return
-    conn.exec_driver_sql(f"ATTACH DATABASE ? AS {STAGED_SCHEMA}", (path,))
+    try:
+        conn.exec_driver_sql(f"ATTACH DATABASE ? AS {STAGED_SCHEMA}", (path,))
+    except DBAPIError:  # not a database, or not readable: the caller writes the checks
+        conn.rollback()
+        yield False
+        return
     conn.commit()  # ends SQLAlchemy's own transaction; the driver began none
     try:
         yield True
@@ -103,10 +109,13 @@ def insert_staged_checks(
     or the ids are not one ascending range (the caller writes the checks itself)."""
     if len(ids) != count or any(b - a != 1 for a, b in itertools.pairwise(ids)):
         return False
-    held = conn.exec_driver_sql(
-        f"SELECT count(*), coalesce(min(k), 0), coalesce(max(k), -1) "
-        f"FROM {STAGED_SCHEMA}.{STAGED_TABLE}"
-    ).one()
+    try:
+        held = conn.exec_driver_sql(
+            f"SELECT count(*), coalesce(min(k), 0), coalesce(max(k), -1) "
+            f"FROM {STAGED_SCHEMA}.{STAGED_TABLE}"
+        ).one()
+    except DBAPIError:  # not a database SQLite can read, or without the table
+        return False
     if tuple(held) != (count, 0, count - 1):
         return False
     if count == 0:

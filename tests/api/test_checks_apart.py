@@ -76,6 +76,17 @@ def test_a_process_gone_or_failing_leaves_the_checks_to_the_draft(
         assert send is not None
         send(checks)
         assert staging.written() is None
+
+    # No temporary folder to be had.
+    def no_folder(**kwargs: str) -> str:
+        raise PermissionError("no temporary folder")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
+    with checks_apart.staged_checks(make_engine("sqlite://")) as staging:
+        send = staging.sender(helper)
+        assert send is not None
+        send(checks)
+        assert staging.written() is None
     # The file is there already: the second process refuses to write over it.
     (tmp_path / "checks.sqlite").write_bytes(b"")
     monkeypatch.setattr(tempfile, "mkdtemp", lambda **kwargs: str(tmp_path))

@@ -116,6 +116,27 @@ def test_a_staged_file_without_the_plans_checks_is_not_used(
     assert STAGED_SCHEMA not in _attached(staged)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"not a database, " * 512, None],
+    ids=["not a database", "a database without the table"],
+)
+def test_a_file_sqlite_cannot_read_the_checks_from_is_not_used(
+    engines: tuple[Engine, Engine], tmp_path: Path, content: bytes | None
+) -> None:
+    here, staged = engines
+    plan = _plan()
+    path = tmp_path / "checks.sqlite"
+    if content is None:
+        sqlite3.connect(path).execute("CREATE TABLE other (x)").connection.close()
+    else:
+        path.write_bytes(content)
+    store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
+    store_draft(plan, engine=staged, prefix="FX", generated_at=NOW, staged_checks=str(path))
+    assert _checks(staged) == _checks(here)
+    assert STAGED_SCHEMA not in _attached(staged)
+
+
 def test_a_missing_file_is_written_here(engines: tuple[Engine, Engine], tmp_path: Path) -> None:
     here, staged = engines
     plan = _plan()
