@@ -13,10 +13,12 @@ from helpers.plan_factory import USCC, seed_reference
 from helpers.staged_copies import rows_of, spy_staged_copies
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from jointinspect.data.plans.staged_checks import (
     STAGED_SCHEMA,
     packed_checks,
+    staged_attached,
     write_staged_checks,
 )
 from jointinspect.data.plans.store import store_draft
@@ -169,3 +171,50 @@ def test_checks_are_staged_to_a_new_file_only(tmp_path: Path) -> None:
     sqlite3.connect(path).close()
     with pytest.raises(FileExistsError):
         write_staged_checks(str(path), packed_checks(_plan(3).offsite))
+
+
+class _Unattachable:
+    """A SQLite connection whose DETACH fails (the file still in use)."""
+
+    class dialect:  # the connection's dialect, as SQLAlchemy names it
+        name = "sqlite"
+
+    def __init__(self) -> None:
+        self.invalidated = False
+
+    def exec_driver_sql(self, statement: str, *args: object) -> None:
+        if statement.startswith("DETACH"):
+            raise DBAPIError(statement, None, sqlite3.OperationalError("database is locked"))
+
+    def commit(self) -> None:
+        pass
+
+    def rollback(self) -> None:
+        pass
+
+    def in_transaction(self) -> bool:
+        return False
+
+    def invalidate(self) -> None:
+        self.invalidated = True
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["block done", "block failed"])
+def test_a_file_that_will_not_detach_leaves_the_outcome_and_drops_the_connection(
+    tmp_path: Path, fails: bool
+) -> None:
+    conn = _Unattachable()
+    path = _stage(tmp_path, _plan(3))
+
+    def run() -> None:
+        with staged_attached(conn, path) as attached:  # type: ignore[arg-type]
+            assert attached
+            if fails:
+                raise KeyError("the draft's own error")
+
+    if fails:
+        with pytest.raises(KeyError, match="the draft's own error"):
+            run()
+    else:
+        run()
+    assert conn.invalidated
