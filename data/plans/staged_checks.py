@@ -102,13 +102,15 @@ def staged_attached(conn: Connection, path: str | None) -> Iterator[bool]:
 
 
 def insert_staged_checks(
-    conn: Connection, table: Table, revision_id: int, ids: Sequence[int], count: int
+    conn: Connection, table: Table, revision_id: int, ids: Sequence[int]
 ) -> bool:
     """Copy the attached staged checks into ``table`` (``offsite_check``) for revision
-    ``revision_id``, the k-th with ``ids[k]``, and return True; or write nothing and
-    return False when the file does not hold exactly ``count`` checks numbered from 0,
-    or the ids are not one ascending range (the caller writes the checks itself)."""
-    if len(ids) != count or any(b - a != 1 for a, b in itertools.pairwise(ids)):
+    ``revision_id``, the k-th with ``ids[k]`` (one id per check of the plan), and return
+    True; or write nothing and return False when the file does not hold exactly as many
+    checks, numbered from 0, or the ids are not one ascending range (the caller writes
+    the checks itself)."""
+    count = len(ids)
+    if any(b - a != 1 for a, b in itertools.pairwise(ids)):
         return False
     try:
         held = conn.exec_driver_sql(

@@ -151,9 +151,7 @@ def store_draft(
         )
         if not (
             attached
-            and insert_staged_checks(
-                conn, table_of(OffsiteCheck), revision_id, offsite_ids, len(plan.offsite)
-            )
+            and insert_staged_checks(conn, table_of(OffsiteCheck), revision_id, offsite_ids)
         ):
             insert_tuples(
                 conn,
