@@ -1,11 +1,14 @@
-"""A plan's off-site checks staged in the draw's second process while its visits are placed.
+"""A plan's off-site checks and visits staged in the draw's second process while this one
+works on.
 
 The checks are known once the plan has decided each demand's mode, before it places a
 single visit; the visits' placement then keeps this process busy for seconds while the
 draw's second process waits for the routes. So the checks go to that process at once,
 which writes them to a file of their own (:mod:`~jointinspect.data.plans.staged_checks`),
 and the draft copies them from it with one statement of SQLite's: the same rows, written
-in a third of the time.
+in a third of the time. The visits, with their tasks and officers, go the same way once
+they have their slots, and are written there while this process works out the plan's
+figures and its draw's record.
 
 Only on SQLite, and only with a second process; a file not written (no process, or it
 failed or died) leaves the draft to write the checks itself, as it always did.
@@ -21,22 +24,32 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from jointinspect.data.plans.staged_checks import packed_checks, write_staged_checks
+from jointinspect.data.plans.staged_checks import (
+    packed_checks,
+    packed_visits,
+    write_staged_checks,
+    write_staged_visits,
+)
 from jointinspect.models.plan_protocols import OffsiteShape
+from jointinspect.models.plan_result import VisitResult
 
-#: Fewer checks than this are written by the draft itself: sending them costs more.
+#: Fewer checks (or visits) than this are written by the draft itself: sending them
+#: costs more.
 STAGE_APART_FROM = 20_000
 
 
 class StagedChecks:
     """The plan's checks sent to the second process to be staged (:meth:`sender`), and
-    the file they were staged in, once they are (:meth:`written`)."""
+    the file they were staged in, once they are (:meth:`written`); the same for its
+    visits (:meth:`visits_sender`, :meth:`visits_written`)."""
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
         self._folder: Path | None = None
         self._sent: Future[int] | None = None
         self._count = -1
+        self._visits_sent: Future[tuple[int, int, int]] | None = None
+        self._visits_count: tuple[int, int, int] = (-1, -1, -1)
 
     def sender(
         self, helper: ProcessPoolExecutor | None
@@ -50,11 +63,10 @@ class StagedChecks:
         def send(checks: Sequence[OffsiteShape]) -> None:
             if len(checks) < STAGE_APART_FROM or self._sent is not None:
                 return
-            try:
-                self._folder = Path(tempfile.mkdtemp(prefix="jointinspect-checks-"))
-            except OSError:  # no temporary folder to be had: the draft writes them
+            folder = self._made_folder()
+            if folder is None:  # no temporary folder to be had: the draft writes them
                 return
-            path = str(self._folder / "checks.sqlite")
+            path = str(folder / "checks.sqlite")
             try:
                 self._sent = helper.submit(write_staged_checks, path, packed_checks(checks))
             except (BrokenProcessPool, RuntimeError):  # gone, or shut down
@@ -73,6 +85,54 @@ class StagedChecks:
         except Exception:  # died, or could not write it: the draft writes the checks itself
             return None
         return str(self._folder / "checks.sqlite") if count == self._count else None
+
+    def visits_sender(
+        self, helper: ProcessPoolExecutor | None
+    ) -> Callable[[Sequence[VisitResult]], None] | None:
+        """What the plan hands its visits to once they have their slots
+        (``scheduler.solve``'s ``visits_ready``), as :meth:`sender` for the checks."""
+        if helper is None or not self._enabled:
+            return None
+
+        def send(visits: Sequence[VisitResult]) -> None:
+            if len(visits) < STAGE_APART_FROM or self._visits_sent is not None:
+                return
+            folder = self._made_folder()
+            if folder is None:
+                return
+            path = str(folder / "visits.sqlite")
+            try:
+                self._visits_sent = helper.submit(write_staged_visits, path, packed_visits(visits))
+            except (BrokenProcessPool, RuntimeError):
+                return
+            self._visits_count = (
+                len(visits),
+                sum(len(v.tasks) for v in visits),
+                sum(len(v.inspectors) for v in visits),
+            )
+
+        return send
+
+    def visits_written(self) -> str | None:
+        """The file the visits were staged in (waiting for the second process to finish
+        it), or None, as :meth:`written` for the checks."""
+        if self._visits_sent is None or self._folder is None:
+            return None
+        try:
+            counts = self._visits_sent.result()
+        except Exception:  # died, or could not write it: the draft writes the visits itself
+            return None
+        return str(self._folder / "visits.sqlite") if counts == self._visits_count else None
+
+    def _made_folder(self) -> Path | None:
+        """The folder the staged files go in, made at the first need; None when no
+        temporary folder can be made."""
+        if self._folder is None:
+            try:
+                self._folder = Path(tempfile.mkdtemp(prefix="jointinspect-checks-"))
+            except OSError:
+                return None
+        return self._folder
 
     def remove(self) -> None:
         """Remove the staged file and its folder (once the draft is written)."""

@@ -122,9 +122,16 @@ def make_plan(
         say(f"planning {len(inputs.demands) + len(drawn)} demands")
         mark = time.monotonic()
         problem = build_problem(inputs, seed, calendar, drawn)
-        # The same process stages the off-site checks while the visits are placed, and
-        # makes the routes while the plan's results are made.
-        result = solve(problem, params, routing_on(helper), staging.sender(helper))
+        # The same process stages the off-site checks while the visits are placed, makes
+        # the routes while the plan's results are made, and stages the visits while the
+        # figures and the draw's record are.
+        result = solve(
+            problem,
+            params,
+            routing_on(helper),
+            staging.sender(helper),
+            staging.visits_sender(helper),
+        )
         seconds["solve"] = time.monotonic() - mark
         staged = staging.written()
         say(f"writing the draft ({len(result.visits)} visits)")
@@ -141,6 +148,7 @@ def make_plan(
             # The revision's travel, from which a replan of part of it works out its own.
             basis=with_travel(basis, result.metrics["officer_days"], result.travel_um),
             staged_checks=staged,
+            staged_visits=staging.visits_written(),
         )
     seconds["store"] = time.monotonic() - mark
     seconds["total"] = time.monotonic() - started

@@ -49,13 +49,16 @@ def solve(
     params: SchedulerParams | None = None,
     routing: Routing | None = None,
     checks_ready: Callable[[Sequence[OffsiteResult]], None] | None = None,
+    visits_ready: Callable[[Sequence[VisitResult]], None] | None = None,
 ) -> PlanResult:
     """The plan of ``problem``. ``routing`` routes the placed visits (default: here, when
     the routes are needed); the plan's other figures and its visits but for their slots
     are made meanwhile, so a routing that works elsewhere (another process) costs the
     longer of the two instead of their sum. ``checks_ready`` is given the plan's off-site
     checks as soon as they are known, before any visit is placed (the caller may write
-    them elsewhere meanwhile); they are the result's ``offsite``."""
+    them elsewhere meanwhile); they are the result's ``offsite``. ``visits_ready`` is given
+    the result's ``visits`` as soon as they have their slots, before the plan's figures are
+    made (the routes are then waited for first)."""
     params = params or SchedulerParams.default()
     started = time.monotonic()
     deadline = None if params.time_limit is None else started + params.time_limit
@@ -108,12 +111,17 @@ def solve(
         stops_of(placed, roster, problem.enterprises, params.two_opt_max_visits)
     )
     visit_parts = _visit_parts(problem, roster, placed)
+    if visits_ready is not None:
+        routes = routed()
+        visit_results = _visits(visit_parts, routes.order)
+        visits_ready(visit_results)
     unscheduled = _unscheduled(decisions, dropped)
     # Officer-days are counted by routing (its last figure: the key keeps its place).
     metrics = _metrics(problem, decisions, placed, offsite, unscheduled, officer_days=0)
-    routes = routed()
+    if visits_ready is None:
+        routes = routed()
+        visit_results = _visits(visit_parts, routes.order)
     metrics["officer_days"] = routes.officer_days
-    visit_results = _visits(visit_parts, routes.order)
     metrics["km"] = routes.km
     metrics["improvement"] = Improvement(
         subproblems_with_slack=stats.subproblems,

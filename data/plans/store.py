@@ -28,7 +28,12 @@ from jointinspect.data.plans.document import (
 )
 from jointinspect.data.plans.drafts import delete_drafts
 from jointinspect.data.plans.references import check_draft_references
-from jointinspect.data.plans.staged_checks import insert_staged_checks, staged_attached
+from jointinspect.data.plans.staged_checks import (
+    VISITS_SCHEMA,
+    insert_staged_checks,
+    insert_staged_visits,
+    staged_attached,
+)
 from jointinspect.data.uscc_scope import scope_members
 from jointinspect.models import (
     OffsiteCheck,
@@ -81,6 +86,7 @@ def store_draft(
     town_centres: Mapping[str, tuple[float, float]] | None = None,
     basis: dict[str, Any] | None = None,
     staged_checks: str | None = None,
+    staged_visits: str | None = None,
 ) -> StoredRevision:
     """Write ``plan`` as the next draft revision of its quarter's plan, in place of any
     draft the quarter holds (in the same transaction, so a crash keeps the old draft).
@@ -100,7 +106,9 @@ def store_draft(
     ``staged_checks``: a file holding the plan's off-site checks, written by
     :func:`~jointinspect.data.plans.staged_checks.write_staged_checks` (SQLite; the
     plan's, not a replan's, which carries rows): they are copied from it by SQLite, or
-    written here as always when it does not hold them."""
+    written here as always when it does not hold them. ``staged_visits``: likewise a file
+    holding the plan's visits with their tasks and officers
+    (:func:`~jointinspect.data.plans.staged_checks.write_staged_visits`)."""
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     plan_id = plan_id_for(prefix, plan.quarter)
@@ -108,6 +116,9 @@ def store_draft(
     with (
         engine.connect() as conn,
         staged_attached(conn, staged) as attached,
+        staged_attached(
+            conn, staged_visits if carried is None else None, VISITS_SCHEMA
+        ) as visits_attached,
         conn.begin(),
         large_page_cache(conn),
     ):
@@ -118,37 +129,47 @@ def store_draft(
         shared = carried or CarriedRows(0, {}, {})
         visit_ids = _row_ids(conn, table_of(Visit), len(plan.visits), shared.visits)
         offsite_ids = _row_ids(conn, table_of(OffsiteCheck), len(plan.offsite), shared.offsite)
-        written = [
-            (vid, v)
-            for i, (vid, v) in enumerate(zip(visit_ids, plan.visits, strict=True))
-            if i not in shared.visits
-        ]
-        # Rows as tuples of their columns' values; what every row of a table shares is
-        # given once.
-        insert_tuples(
-            conn,
-            table_of(Visit),
-            ("id", "uscc", "date", "town", "mode", "order", "triggered"),
-            ((vid, v.uscc, v.date, v.town, v.mode, v.order, v.triggered) for vid, v in written),
-            revision_id=revision_id,
-            code=None,
-        )
-        insert_tuples(
-            conn,
-            table_of(VisitTask),
-            ("visit_id", "demand_id", "department", "item", "source"),
-            (
-                (vid, t.demand_id, t.department, t.item, t.source)
-                for vid, v in written
-                for t in v.tasks
-            ),
-        )
-        insert_tuples(
-            conn,
-            table_of(VisitOfficer),
-            ("visit_id", "inspector_id", "department"),
-            ((vid, o.id, o.department) for vid, v in written for o in v.inspectors),
-        )
+        if not (
+            visits_attached
+            and insert_staged_visits(
+                conn,
+                (table_of(Visit), table_of(VisitTask), table_of(VisitOfficer)),
+                revision_id,
+                visit_ids,
+                plan.visits,
+            )
+        ):
+            written = [
+                (vid, v)
+                for i, (vid, v) in enumerate(zip(visit_ids, plan.visits, strict=True))
+                if i not in shared.visits
+            ]
+            # Rows as tuples of their columns' values; what every row of a table shares is
+            # given once.
+            insert_tuples(
+                conn,
+                table_of(Visit),
+                ("id", "uscc", "date", "town", "mode", "order", "triggered"),
+                ((vid, v.uscc, v.date, v.town, v.mode, v.order, v.triggered) for vid, v in written),
+                revision_id=revision_id,
+                code=None,
+            )
+            insert_tuples(
+                conn,
+                table_of(VisitTask),
+                ("visit_id", "demand_id", "department", "item", "source"),
+                (
+                    (vid, t.demand_id, t.department, t.item, t.source)
+                    for vid, v in written
+                    for t in v.tasks
+                ),
+            )
+            insert_tuples(
+                conn,
+                table_of(VisitOfficer),
+                ("visit_id", "inspector_id", "department"),
+                ((vid, o.id, o.department) for vid, v in written for o in v.inspectors),
+            )
         if not (
             attached
             and insert_staged_checks(conn, table_of(OffsiteCheck), revision_id, offsite_ids)

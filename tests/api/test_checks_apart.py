@@ -1,7 +1,7 @@
-"""A plan's off-site checks staged in the draw's second process (``jointinspect.
-checks_apart``): the file holds the checks sent, in order; a process that is gone or
-fails leaves the draft to write them; a plan made so is the plan made without, and
-leaves no file behind."""
+"""A plan's off-site checks and visits staged in the draw's second process
+(``jointinspect.checks_apart``): the file holds the checks (visits) sent, in order; a
+process that is gone or fails leaves the draft to write them; a plan made so is the plan
+made without, and leaves no file behind."""
 
 import dataclasses
 import datetime as dt
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from helpers.replan_world import World, plan_world
-from helpers.staged_copies import rows_of, spy_staged_copies
+from helpers.staged_copies import rows_of, spy_staged_copies, spy_staged_visit_copies
 from sqlalchemy.engine import Engine
 
 from jointinspect import checks_apart, draw_apart
 from jointinspect.models import make_engine
-from jointinspect.models.plan_result import OffsiteResult
+from jointinspect.models.plan_result import OfficerRef, OffsiteResult, TaskRef, VisitResult
 from jointinspect.scheduler.params import SchedulerParams
 
 
@@ -49,6 +49,53 @@ def test_the_second_process_stages_the_checks_in_order(helper: ProcessPoolExecut
             rows = conn.execute("SELECT k, demand_id, due FROM staged_check ORDER BY k").fetchall()
         assert rows == [(k, c.demand_id, "2025-08-01") for k, c in enumerate(checks)]
     assert not Path(path).parent.exists()
+
+
+def _visits(n: int) -> list[VisitResult]:
+    return [
+        VisitResult(
+            f"U{k}/1",
+            f"U{k}",
+            dt.date(2025, 8, 1),
+            "南桥镇",
+            False,
+            (TaskRef(f"D-{k}", "WJ", "WJ-REMOTE-03", "plan"),),
+            (OfficerRef("WJ-1", "WJ"), OfficerRef("WJ-2", "WJ")),
+            k % 5,
+        )
+        for k in range(n)
+    ]
+
+
+def test_the_second_process_stages_the_visits_in_order(helper: ProcessPoolExecutor) -> None:
+    visits = _visits(checks_apart.STAGE_APART_FROM)
+    with checks_apart.staged_checks(make_engine("sqlite://")) as staging:
+        send = staging.visits_sender(helper)
+        assert send is not None
+        send(visits)
+        path = staging.visits_written()
+        assert path is not None
+        with sqlite3.connect(path) as conn:
+            rows = conn.execute('SELECT k, uscc, "order" FROM staged_visit ORDER BY k').fetchall()
+            officers = conn.execute(
+                "SELECT v, inspector_id FROM staged_officer ORDER BY seq"
+            ).fetchall()
+        assert rows == [(k, v.uscc, v.order) for k, v in enumerate(visits)]
+        assert officers == [(k, o) for k in range(len(visits)) for o in ("WJ-1", "WJ-2")]
+        # Too few visits, or no process: nothing more is staged.
+        assert staging.visits_sender(None) is None
+    assert not Path(path).parent.exists()
+    with checks_apart.staged_checks(make_engine("sqlite://")) as staging:
+        send = staging.visits_sender(helper)
+        assert send is not None
+        send(visits[1:])
+        assert staging.visits_written() is None
+        gone = ProcessPoolExecutor(max_workers=1)
+        gone.shutdown()
+        send = staging.visits_sender(gone)
+        assert send is not None
+        send(visits)
+        assert staging.visits_written() is None
 
 
 def test_few_checks_no_process_or_another_database_stage_nothing(
@@ -107,6 +154,35 @@ def _offsite(engine: Engine, revision: int) -> list[tuple[object, ...]]:
     )
 
 
+def _visit_rows(engine: Engine, revision: int) -> list[list[tuple[object, ...]]]:
+    """A revision's visits with their tasks and officers, in the order written."""
+    held = (
+        "JOIN revision_visit h ON h.visit_id = v.id JOIN plan_revision r ON r.id = h.revision_id "
+        "WHERE r.revision = ?"
+    )
+    visits = rows_of(
+        engine,
+        f'SELECT v.id, v.uscc, v.date, v.town, v.mode, v."order", v.triggered FROM visit v '
+        f"{held} ORDER BY v.id",
+        (revision,),
+    )
+    tasks = rows_of(
+        engine,
+        f"SELECT t.visit_id, t.demand_id, t.department, t.item, t.source FROM visit_task t "
+        f"JOIN visit v ON v.id = t.visit_id {held} ORDER BY t.rowid",
+        (revision,),
+    )
+    officers = rows_of(
+        engine,
+        f"SELECT o.visit_id, o.inspector_id, o.department FROM visit_officer o "
+        f"JOIN visit v ON v.id = o.visit_id {held} ORDER BY o.rowid",
+        (revision,),
+    )
+    first = visits[0][0] if visits else 0
+    # Numbered within the revision: the two revisions' ids differ by the first's.
+    return [[(row[0] - first, *row[1:]) for row in rows] for rows in (visits, tasks, officers)]
+
+
 def test_a_plan_with_staged_checks_is_the_plan_without(
     filed_world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -116,6 +192,7 @@ def test_a_plan_with_staged_checks_is_the_plan_without(
     monkeypatch.setattr(draw_apart, "DRAW_APART_FROM", 0)
     monkeypatch.setattr(checks_apart, "STAGE_APART_FROM", 1)
     copied = spy_staged_copies(monkeypatch)
+    copied_visits = spy_staged_visit_copies(monkeypatch)
     folders: list[str] = []
     real_mkdtemp = tempfile.mkdtemp
 
@@ -128,10 +205,13 @@ def test_a_plan_with_staged_checks_is_the_plan_without(
     try:
         two_cpus = dataclasses.replace(SchedulerParams.default(), cpus=2)
         run = plan_world(filed_world, engine, two_cpus)
-        assert copied == [True] and len(folders) == 1
+        assert copied == [True] and copied_visits == [True] and len(folders) == 1
         assert not Path(folders[0]).exists()
         again = _offsite(engine, run.stored.revision)
         assert len(again) == len(run.result.offsite) > 0
         assert again == _offsite(engine, 1)
+        visits = _visit_rows(engine, run.stored.revision)
+        assert len(visits[0]) == len(run.result.visits) > 0
+        assert visits == _visit_rows(engine, 1)
     finally:
         engine.dispose()

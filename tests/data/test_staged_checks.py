@@ -1,29 +1,39 @@
-"""A draft's off-site checks copied from a staged file (:mod:`data.plans.staged_checks`)
-are the rows the draft writes itself, value and type; a file that does not hold the
-plan's checks is not used; the file is never left attached, also when the draft fails."""
+"""A draft's off-site checks and visits copied from staged files
+(:mod:`data.plans.staged_checks`) are the rows the draft writes itself, value and type; a
+file that does not hold the plan's checks or visits is not used; the files are never left
+attached, also when the draft fails."""
 
 import dataclasses
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers.plan_factory import USCC, seed_reference
-from helpers.staged_copies import rows_of, spy_staged_copies
+from helpers.plan_factory import OFFICERS, USCC, seed_reference
+from helpers.staged_copies import rows_of, spy_staged_copies, spy_staged_visit_copies
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from jointinspect.data.plans.staged_checks import (
     STAGED_SCHEMA,
+    VISITS_SCHEMA,
     packed_checks,
+    packed_visits,
     staged_attached,
     write_staged_checks,
+    write_staged_visits,
 )
 from jointinspect.data.plans.store import store_draft
 from jointinspect.models import create_schema, make_engine, session_scope
-from jointinspect.models.plan_result import OffsiteResult, PlanResult
+from jointinspect.models.plan_result import (
+    OfficerRef,
+    OffsiteResult,
+    PlanResult,
+    TaskRef,
+    VisitResult,
+)
 
 NOW = dt.datetime(2025, 6, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -218,3 +228,144 @@ def test_a_file_that_will_not_detach_leaves_the_outcome_and_drops_the_connection
     else:
         run()
     assert conn.invalidated
+
+
+def _visit_plan(visits: int = 120) -> PlanResult:
+    """A plan of visits alone: enterprises, days, slots, the triggered flag and the
+    numbers of tasks and officers vary."""
+    officers = sorted(OFFICERS.items())
+    planned = tuple(
+        VisitResult(
+            f"{USCC[k % len(USCC)]}/{k}",
+            USCC[k % len(USCC)],
+            dt.date(2025, 7, 1) + dt.timedelta(days=k % 92),
+            ("南桥镇", "奉城镇")[k % 2],
+            k % 5 == 0,
+            tuple(
+                TaskRef(f"P-{k:04d}-{t}", "WJ" if t else "SCJ", "WJ-REMOTE-03", "plan")
+                for t in range(1 + k % 3)
+            ),
+            tuple(
+                OfficerRef(oid, department)
+                for oid, (department, _) in officers[k % 3 : k % 3 + 2 + k % 2]
+            ),
+            k % 7,
+        )
+        for k in range(visits)
+    )
+    return PlanResult("2025Q3", "s", planned, (), (), {})
+
+
+def _visits(engine: Engine) -> list[list[tuple[object, ...]]]:
+    """Every visit, task and officer row, in the order written, each value with its type."""
+    return [
+        rows_of(
+            engine,
+            'SELECT id, revision_id, uscc, date, town, mode, "order", triggered, code, '
+            "typeof(date), typeof(triggered), typeof(code) FROM visit ORDER BY id",
+        ),
+        rows_of(engine, "SELECT rowid, *, typeof(visit_id) FROM visit_task ORDER BY rowid"),
+        rows_of(engine, "SELECT rowid, *, typeof(visit_id) FROM visit_officer ORDER BY rowid"),
+    ]
+
+
+def _stage_visits(tmp_path: Path, plan: PlanResult) -> str:
+    path = str(tmp_path / "visits.sqlite")
+    counts = write_staged_visits(path, packed_visits(plan.visits))
+    tasks = sum(len(v.tasks) for v in plan.visits)
+    assert counts == (len(plan.visits), tasks, sum(len(v.inspectors) for v in plan.visits))
+    return path
+
+
+def test_visits_copied_from_the_staged_file_are_the_rows_written_here(
+    engines: tuple[Engine, Engine], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, staged = engines
+    plan = _visit_plan()
+    earlier = dataclasses.replace(_visit_plan(4), quarter="2025Q2")
+    for engine in engines:
+        store_draft(earlier, engine=engine, prefix="FX", generated_at=NOW)
+    answers = spy_staged_visit_copies(monkeypatch)
+    store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
+    assert answers == []
+    path = _stage_visits(tmp_path, plan)
+    store_draft(plan, engine=staged, prefix="FX", generated_at=NOW, staged_visits=path)
+    assert answers == [True]
+    rows = _visits(staged)
+    assert rows == _visits(here)
+    visits, tasks, officers = rows
+    assert len(visits) == 124 and visits[-1][-3:] == ("text", "integer", "null")
+    assert {v[7] for v in visits} == {0, 1}
+    assert len(tasks) == sum(len(v.tasks) for v in (*earlier.visits, *plan.visits))
+    assert len(officers) == sum(len(v.inspectors) for v in (*earlier.visits, *plan.visits))
+    assert VISITS_SCHEMA not in _attached(staged)
+
+
+def _fewer_tasks(plan: PlanResult) -> PlanResult:
+    first = plan.visits[1]
+    return dataclasses.replace(
+        plan,
+        visits=(
+            plan.visits[0],
+            dataclasses.replace(first, tasks=first.tasks[:1]),
+            *plan.visits[2:],
+        ),
+    )
+
+
+def _fewer_officers(plan: PlanResult) -> PlanResult:
+    first = plan.visits[1]
+    return dataclasses.replace(
+        plan,
+        visits=(
+            plan.visits[0],
+            dataclasses.replace(first, inspectors=first.inspectors[:1]),
+            *plan.visits[2:],
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        lambda plan: _visit_plan(119),
+        lambda plan: _visit_plan(121),
+        _fewer_tasks,
+        _fewer_officers,
+    ],
+    ids=["a visit fewer", "a visit more", "a task fewer", "an officer fewer"],
+)
+def test_a_staged_file_without_the_plans_visits_is_not_used(
+    engines: tuple[Engine, Engine],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    other: Callable[[PlanResult], PlanResult],
+) -> None:
+    here, staged = engines
+    plan = _visit_plan()
+    path = _stage_visits(tmp_path, other(plan))
+    answers = spy_staged_visit_copies(monkeypatch)
+    store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
+    store_draft(plan, engine=staged, prefix="FX", generated_at=NOW, staged_visits=path)
+    assert answers == [False]
+    assert _visits(staged) == _visits(here)
+    assert VISITS_SCHEMA not in _attached(staged)
+
+
+def test_a_file_without_the_staged_visits_tables_is_not_used(
+    engines: tuple[Engine, Engine], tmp_path: Path
+) -> None:
+    here, staged = engines
+    plan = _visit_plan()
+    # The checks' file is a database, but holds no visits.
+    path = _stage(tmp_path, _plan())
+    store_draft(plan, engine=here, prefix="FX", generated_at=NOW)
+    store_draft(plan, engine=staged, prefix="FX", generated_at=NOW, staged_visits=path)
+    assert _visits(staged) == _visits(here)
+    assert VISITS_SCHEMA not in _attached(staged)
+
+
+def test_visits_are_staged_to_a_new_file_only(tmp_path: Path) -> None:
+    path = _stage_visits(tmp_path, _visit_plan(3))
+    with pytest.raises(FileExistsError):
+        write_staged_visits(path, packed_visits(_visit_plan(3).visits))

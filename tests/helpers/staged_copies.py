@@ -1,5 +1,6 @@
-"""A spy on the draft's copy of staged off-site checks
-(``data.plans.store.insert_staged_checks``), and the rows a query selects."""
+"""Spies on the draft's copies of staged off-site checks and visits
+(``data.plans.store.insert_staged_checks``, ``insert_staged_visits``), and the rows a
+query selects."""
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -7,18 +8,25 @@ from sqlalchemy.engine import Engine
 from jointinspect.data.plans import store
 
 
-def spy_staged_copies(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+def spy_staged_copies(
+    monkeypatch: pytest.MonkeyPatch, copy: str = "insert_staged_checks"
+) -> list[bool]:
     """What each copy from a staged file returns from now on, in order (True: the
     draft's checks came from the file; False: the draft wrote them itself)."""
     answers: list[bool] = []
-    real = store.insert_staged_checks
+    real = getattr(store, copy)
 
     def spy(*args: object) -> bool:
-        answers.append(real(*args))  # type: ignore[arg-type]
+        answers.append(real(*args))
         return answers[-1]
 
-    monkeypatch.setattr(store, "insert_staged_checks", spy)
+    monkeypatch.setattr(store, copy, spy)
     return answers
+
+
+def spy_staged_visit_copies(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """:func:`spy_staged_copies` of the visits' copy."""
+    return spy_staged_copies(monkeypatch, "insert_staged_visits")
 
 
 def rows_of(
