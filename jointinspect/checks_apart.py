@@ -21,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -32,6 +33,9 @@ from jointinspect.data.plans.staged_checks import (
 )
 from jointinspect.models.plan_protocols import OffsiteShape
 from jointinspect.models.plan_result import VisitResult
+
+#: What a staging write returns: how many rows it wrote.
+Staged = TypeVar("Staged")
 
 #: Fewer checks (or visits) than this are written by the draft itself: sending them
 #: costs more.
@@ -63,14 +67,9 @@ class StagedChecks:
         def send(checks: Sequence[OffsiteShape]) -> None:
             if len(checks) < STAGE_APART_FROM or self._sent is not None:
                 return
-            folder = self._made_folder()
-            if folder is None:  # no temporary folder to be had: the draft writes them
-                return
-            path = str(folder / "checks.sqlite")
-            try:
-                self._sent = helper.submit(write_staged_checks, path, packed_checks(checks))
-            except (BrokenProcessPool, RuntimeError):  # gone, or shut down
-                return
+            self._sent = self._submit(
+                helper, "checks.sqlite", write_staged_checks, lambda: packed_checks(checks)
+            )
             self._count = len(checks)
 
         return send
@@ -78,13 +77,7 @@ class StagedChecks:
     def written(self) -> str | None:
         """The file the checks were staged in (waiting for the second process to finish
         it), or None: none was sent, or the process failed to write it or died."""
-        if self._sent is None or self._folder is None:
-            return None
-        try:
-            count = self._sent.result()
-        except Exception:  # died, or could not write it: the draft writes the checks itself
-            return None
-        return str(self._folder / "checks.sqlite") if count == self._count else None
+        return self._file(self._sent, self._count, "checks.sqlite")
 
     def visits_sender(
         self, helper: ProcessPoolExecutor | None
@@ -97,14 +90,9 @@ class StagedChecks:
         def send(visits: Sequence[VisitResult]) -> None:
             if len(visits) < STAGE_APART_FROM or self._visits_sent is not None:
                 return
-            folder = self._made_folder()
-            if folder is None:
-                return
-            path = str(folder / "visits.sqlite")
-            try:
-                self._visits_sent = helper.submit(write_staged_visits, path, packed_visits(visits))
-            except (BrokenProcessPool, RuntimeError):
-                return
+            self._visits_sent = self._submit(
+                helper, "visits.sqlite", write_staged_visits, lambda: packed_visits(visits)
+            )
             self._visits_count = (
                 len(visits),
                 sum(len(v.tasks) for v in visits),
@@ -116,23 +104,38 @@ class StagedChecks:
     def visits_written(self) -> str | None:
         """The file the visits were staged in (waiting for the second process to finish
         it), or None, as :meth:`written` for the checks."""
-        if self._visits_sent is None or self._folder is None:
-            return None
-        try:
-            counts = self._visits_sent.result()
-        except Exception:  # died, or could not write it: the draft writes the visits itself
-            return None
-        return str(self._folder / "visits.sqlite") if counts == self._visits_count else None
+        return self._file(self._visits_sent, self._visits_count, "visits.sqlite")
 
-    def _made_folder(self) -> Path | None:
-        """The folder the staged files go in, made at the first need; None when no
-        temporary folder can be made."""
+    def _submit(
+        self,
+        helper: ProcessPoolExecutor,
+        name: str,
+        write: Callable[[str, bytes], Staged],
+        packed: Callable[[], bytes],
+    ) -> "Future[Staged] | None":
+        """``write(path, packed())`` sent to ``helper``, ``path`` the file ``name`` in the
+        staging folder (made at the first need); None when no temporary folder can be made
+        or the process is gone or shut down: the draft writes the rows itself."""
         if self._folder is None:
             try:
                 self._folder = Path(tempfile.mkdtemp(prefix="jointinspect-checks-"))
             except OSError:
                 return None
-        return self._folder
+        try:
+            return helper.submit(write, str(self._folder / name), packed())
+        except (BrokenProcessPool, RuntimeError):
+            return None
+
+    def _file(self, sent: "Future[Staged] | None", expected: Staged, name: str) -> str | None:
+        """The staged file ``name`` once ``sent`` has written it, if it says it wrote the
+        ``expected`` rows; None when nothing was sent, or the process failed or died."""
+        if sent is None or self._folder is None:
+            return None
+        try:
+            written = sent.result()
+        except Exception:  # died, or could not write it: the draft writes the rows itself
+            return None
+        return str(self._folder / name) if written == expected else None
 
     def remove(self) -> None:
         """Remove the staged file and its folder (once the draft is written)."""

@@ -48,6 +48,23 @@ TASK_COLUMNS = ("demand_id", "department", "item", "source")
 OFFICER_COLUMNS = ("inspector_id", "department")
 
 
+@contextmanager
+def _scratch(path: str, what: str) -> Iterator[sqlite3.Connection]:
+    """A connection to a new SQLite file at ``path`` to stage ``what`` in, committed and
+    closed when the block ends."""
+    if os.path.exists(path):
+        raise FileExistsError(f"{path} exists: {what} are staged to a new file only")
+    connection = sqlite3.connect(path)
+    try:
+        # A scratch file, read once and deleted: a crash loses nothing worth a journal.
+        connection.execute("PRAGMA journal_mode=OFF")
+        connection.execute("PRAGMA synchronous=OFF")
+        yield connection
+        connection.commit()
+    finally:
+        connection.close()
+
+
 def packed_checks(checks: Sequence[OffsiteShape]) -> bytes:
     """The checks as one ``marshal`` string for :func:`write_staged_checks` (the other
     process is this Python; no pickle memo of two hundred thousand tuples)."""
@@ -60,13 +77,7 @@ def write_staged_checks(path: str, packed: bytes) -> int:
     """Write the checks :func:`packed_checks` packed to a new SQLite file at ``path``, in
     their order (``k`` from 0); returns how many."""
     rows = marshal.loads(packed)
-    if os.path.exists(path):
-        raise FileExistsError(f"{path} exists: checks are staged to a new file only")
-    connection = sqlite3.connect(path)
-    try:
-        # A scratch file, read once and deleted: a crash loses nothing worth a journal.
-        connection.execute("PRAGMA journal_mode=OFF")
-        connection.execute("PRAGMA synchronous=OFF")
+    with _scratch(path, "checks") as connection:
         columns = ", ".join(f"{name} TEXT NOT NULL" for name in COLUMNS)
         connection.execute(f"CREATE TABLE {STAGED_TABLE} (k INTEGER PRIMARY KEY, {columns})")
         # The date as SQLAlchemy's SQLite DATE stores it: ISO 8601, YYYY-MM-DD.
@@ -78,9 +89,6 @@ def write_staged_checks(path: str, packed: bytes) -> int:
                 for k, (demand_id, uscc, department, item, source, due) in enumerate(rows)
             ),
         )
-        connection.commit()
-    finally:
-        connection.close()
     return len(rows)
 
 
@@ -109,12 +117,7 @@ def write_staged_visits(path: str, packed: bytes) -> tuple[int, int, int]:
     visits numbered ``k`` from 0 in their order, and their tasks and officers in the
     order the draft writes them (``seq``); returns how many visits, tasks and officers."""
     rows = marshal.loads(packed)
-    if os.path.exists(path):
-        raise FileExistsError(f"{path} exists: visits are staged to a new file only")
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA journal_mode=OFF")
-        connection.execute("PRAGMA synchronous=OFF")
+    with _scratch(path, "visits") as connection:
         connection.execute(
             "CREATE TABLE staged_visit (k INTEGER PRIMARY KEY, uscc TEXT NOT NULL, "
             'date TEXT NOT NULL, town TEXT NOT NULL, mode TEXT NOT NULL, "order" INTEGER NOT NULL, '
@@ -147,9 +150,6 @@ def write_staged_visits(path: str, packed: bytes) -> tuple[int, int, int]:
             "INSERT INTO staged_officer (v, inspector_id, department) VALUES (?, ?, ?)",
             ((k, *officer) for k, row in enumerate(rows) for officer in row[7]),
         )
-        connection.commit()
-    finally:
-        connection.close()
     return len(rows), sum(len(row[6]) for row in rows), sum(len(row[7]) for row in rows)
 
 
