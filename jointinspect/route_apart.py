@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.scheduler.routing import Routes, Routing, Stops, routed_here, routes_of
 
 #: Fewer visits than this are routed here: sending them costs more than routing them.
@@ -58,5 +59,6 @@ def _packed(stops: Stops) -> bytes:
 
 def _routes_packed(packed: bytes) -> Routes:
     """:func:`routes_of` the stops :func:`_packed` packed (in the second process)."""
-    day, key, officers, where, home, two_opt_max = marshal.loads(packed)
-    return routes_of(Stops(day, key, officers, where, home, two_opt_max))
+    with no_cyclic_gc():  # a hundred thousand stops' tuples, none in a cycle
+        day, key, officers, where, home, two_opt_max = marshal.loads(packed)
+        return routes_of(Stops(day, key, officers, where, home, two_opt_max))

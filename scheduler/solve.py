@@ -57,8 +57,7 @@ def solve(
     longer of the two instead of their sum. ``checks_ready`` is given the plan's off-site
     checks as soon as they are known, before any visit is placed (the caller may write
     them elsewhere meanwhile); they are the result's ``offsite``. ``visits_ready`` is given
-    the result's ``visits`` as soon as they have their slots, before the plan's figures are
-    made (the routes are then waited for first)."""
+    the result's ``visits`` as soon as they have their slots."""
     params = params or SchedulerParams.default()
     started = time.monotonic()
     deadline = None if params.time_limit is None else started + params.time_limit
@@ -111,16 +110,13 @@ def solve(
         stops_of(placed, roster, problem.enterprises, params.two_opt_max_visits)
     )
     visit_parts = _visit_parts(problem, roster, placed)
-    if visits_ready is not None:
-        routes = routed()
-        visit_results = _visits(visit_parts, routes.order)
-        visits_ready(visit_results)
     unscheduled = _unscheduled(decisions, dropped)
     # Officer-days are counted by routing (its last figure: the key keeps its place).
     metrics = _metrics(problem, decisions, placed, offsite, unscheduled, officer_days=0)
-    if visits_ready is None:
-        routes = routed()
-        visit_results = _visits(visit_parts, routes.order)
+    routes = routed()
+    visit_results = _visits(visit_parts, routes.order)
+    if visits_ready is not None:
+        visits_ready(visit_results)
     metrics["officer_days"] = routes.officer_days
     metrics["km"] = routes.km
     metrics["improvement"] = Improvement(

@@ -32,6 +32,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from jointinspect.data.bulk_write import no_cyclic_gc
 from jointinspect.models.plan_protocols import OffsiteShape, VisitShape
 
 #: The staged file's table, and the name it is attached under.
@@ -76,8 +77,8 @@ def packed_checks(checks: Sequence[OffsiteShape]) -> bytes:
 def write_staged_checks(path: str, packed: bytes) -> int:
     """Write the checks :func:`packed_checks` packed to a new SQLite file at ``path``, in
     their order (``k`` from 0); returns how many."""
-    rows = marshal.loads(packed)
-    with _scratch(path, "checks") as connection:
+    with no_cyclic_gc(), _scratch(path, "checks") as connection:
+        rows = marshal.loads(packed)
         columns = ", ".join(f"{name} TEXT NOT NULL" for name in COLUMNS)
         connection.execute(f"CREATE TABLE {STAGED_TABLE} (k INTEGER PRIMARY KEY, {columns})")
         # The date as SQLAlchemy's SQLite DATE stores it: ISO 8601, YYYY-MM-DD.
@@ -93,31 +94,42 @@ def write_staged_checks(path: str, packed: bytes) -> int:
 
 
 def packed_visits(visits: Sequence[VisitShape]) -> bytes:
-    """The visits, each with its tasks and officers, as one ``marshal`` string for
-    :func:`write_staged_visits`."""
+    """The visits, with their tasks and officers, as one ``marshal`` string for
+    :func:`write_staged_visits`: a list per column, each visit's number of tasks and of
+    officers beside them (a row's tuple each took three times as long to make, here where
+    the plan waits for it)."""
+    tasks = [t for v in visits for t in v.tasks]
+    officers = [o for v in visits for o in v.inspectors]
     return marshal.dumps(
-        [
-            (
-                v.uscc,
-                v.date.toordinal(),
-                v.town,
-                v.mode,
-                v.order,
-                v.triggered,
-                [(t.demand_id, t.department, t.item, t.source) for t in v.tasks],
-                [(o.id, o.department) for o in v.inspectors],
-            )
-            for v in visits
-        ]
+        (
+            [v.uscc for v in visits],
+            [v.date.toordinal() for v in visits],
+            [v.town for v in visits],
+            [v.mode for v in visits],
+            [v.order for v in visits],
+            [v.triggered for v in visits],
+            [len(v.tasks) for v in visits],
+            [t.demand_id for t in tasks],
+            [t.department for t in tasks],
+            [t.item for t in tasks],
+            [t.source for t in tasks],
+            [len(v.inspectors) for v in visits],
+            [o.id for o in officers],
+            [o.department for o in officers],
+        )
     )
 
 
 def write_staged_visits(path: str, packed: bytes) -> tuple[int, int, int]:
     """Write the visits :func:`packed_visits` packed to a new SQLite file at ``path``: the
     visits numbered ``k`` from 0 in their order, and their tasks and officers in the
-    order the draft writes them (``seq``); returns how many visits, tasks and officers."""
-    rows = marshal.loads(packed)
-    with _scratch(path, "visits") as connection:
+    order the draft writes them (``seq``), each with its visit's number ``v``; returns how
+    many visits, tasks and officers."""
+    with no_cyclic_gc(), _scratch(path, "visits") as connection:
+        columns = marshal.loads(packed)
+        uscc, day, town, mode, order, triggered = columns[:6]
+        task_counts, tasks = columns[6], columns[7:11]
+        officer_counts, officers = columns[11], columns[12:]
         connection.execute(
             "CREATE TABLE staged_visit (k INTEGER PRIMARY KEY, uscc TEXT NOT NULL, "
             'date TEXT NOT NULL, town TEXT NOT NULL, mode TEXT NOT NULL, "order" INTEGER NOT NULL, '
@@ -133,24 +145,28 @@ def write_staged_visits(path: str, packed: bytes) -> tuple[int, int, int]:
             "inspector_id TEXT NOT NULL, department TEXT NOT NULL)"
         )
         fromordinal = dt.date.fromordinal
-        # A bool is written as SQLAlchemy's SQLite BOOLEAN stores it: 1 or 0.
+        # The date as SQLAlchemy's SQLite DATE stores it (ISO 8601), a bool as its
+        # BOOLEAN does (1 or 0).
+        dates = [fromordinal(d).isoformat() for d in day]
         connection.executemany(
             "INSERT INTO staged_visit VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (k, uscc, fromordinal(day).isoformat(), town, mode, order, int(triggered))
-                for k, (uscc, day, town, mode, order, triggered, _, _) in enumerate(rows)
-            ),
+            zip(range(len(uscc)), uscc, dates, town, mode, order, map(int, triggered), strict=True),
         )
         connection.executemany(
             "INSERT INTO staged_task (v, demand_id, department, item, source) "
             "VALUES (?, ?, ?, ?, ?)",
-            ((k, *task) for k, row in enumerate(rows) for task in row[6]),
+            zip(_numbers(task_counts), *tasks, strict=True),
         )
         connection.executemany(
             "INSERT INTO staged_officer (v, inspector_id, department) VALUES (?, ?, ?)",
-            ((k, *officer) for k, row in enumerate(rows) for officer in row[7]),
+            zip(_numbers(officer_counts), *officers, strict=True),
         )
-    return len(rows), sum(len(row[6]) for row in rows), sum(len(row[7]) for row in rows)
+    return len(uscc), len(tasks[0]), len(officers[0])
+
+
+def _numbers(counts: Sequence[int]) -> list[int]:
+    """Each visit's number ``k`` repeated as often as ``counts[k]`` says."""
+    return [k for k, n in enumerate(counts) for _ in range(n)]
 
 
 @contextmanager
