@@ -7,11 +7,10 @@ draw's second process waits for the routes. So the checks go to that process at 
 which writes them to a file of their own (:mod:`~jointinspect.data.plans.staged_checks`),
 and the draft copies them from it with one statement of SQLite's: the same rows, written
 in a third of the time. The visits, with their tasks and officers, go the same way once
-they have their slots, and are written there while this process works out the plan's
-figures and its draw's record.
+they have their slots, and are written there while this process makes the draw's record.
 
 Only on SQLite, and only with a second process; a file not written (no process, or it
-failed or died) leaves the draft to write the checks itself, as it always did.
+failed or died) leaves the draft to write the checks or visits itself, as it always did.
 """
 
 import shutil

@@ -124,7 +124,7 @@ def make_plan(
         problem = build_problem(inputs, seed, calendar, drawn)
         # The same process stages the off-site checks while the visits are placed, makes
         # the routes while the plan's results are made, and stages the visits while the
-        # figures and the draw's record are.
+        # draw's record is.
         result = solve(
             problem,
             params,

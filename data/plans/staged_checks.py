@@ -11,11 +11,11 @@ them with ``INSERT … SELECT`` from that file, attached: the same rows, in the 
 with the same ids and values as :func:`~jointinspect.data.plans.store.store_draft` writes
 them otherwise.
 
-The visits, their tasks and their officers (96,000, 150,000 and 220,000 rows there) took
+The visits, their tasks and their officers (96,000, 148,000 and 253,000 rows there) took
 1.6 s of the draft through the driver and take 0.3 s copied. They are final only once the
 visits have their slots, so the plan sends them then, and the second process writes them
-while this one works out the plan's figures and its draw's record
-(:func:`write_staged_visits`, :func:`insert_staged_visits`).
+while this one makes its draw's record (:func:`write_staged_visits`,
+:func:`insert_staged_visits`).
 
 SQLite only: PostgreSQL takes the rows by COPY, as fast as the copy here.
 """
