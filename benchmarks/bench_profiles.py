@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_profiles.py [--enterprises 650000]
         [--profiles default,tight,multi,dense,bigtown] [--steps plan,file,replan,grade]
-        [--keep DIR] [--code DIR] [--runs N] [--postgres URL]
+        [--keep DIR] [--code DIR] [--against DIR] [--runs N] [--postgres URL]
 
 For each stress profile of the generator (``generate --profile``) a district is prepared
 once and kept in ``DIR/PROFILE-N/`` (generate → init → import → grade as of the day
@@ -25,7 +25,11 @@ pace before each run (the same reference work: a shared machine's pace changes b
 within minutes); ``--runs N`` repeats each step and keeps the fastest. ``--code DIR``
 runs the commands from another copy of the package (a folder holding ``jointinspect/``
 as installed, e.g. a snapshot taken before a change), so that before and after can be
-measured back to back on the same districts.
+measured back to back on the same districts (``code_snapshot.py REV DIR`` makes one from a
+commit). ``--against DIR`` measures that copy too, its run before each of the code's, and
+prints its table and each step's differences run by run: on a machine whose pace drifts
+within the hour, pairs taken minutes apart tell a change from the drift where two tables
+taken one after the other do not.
 
 ``--postgres postgresql://USER@HOST/NAME`` runs the steps on that PostgreSQL server
 instead: each profile's district is imported and graded once into the database
@@ -41,6 +45,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -306,6 +311,22 @@ def best(runs: list[dict[str, Timed]]) -> dict[str, Timed]:
     return {step: min((r[step] for r in runs), key=lambda t: t.wall) for step in runs[0]}
 
 
+def pairs(before: list[dict[str, Timed]], after: list[dict[str, Timed]]) -> str:
+    """Per step, each pair's wall times (``--against``'s, then the code's) and the code's
+    difference from it, with the median difference."""
+    lines = ["  wall s, run by run (against → code; difference):"]
+    for step in after[0]:
+        diffs = [a[step].wall - b[step].wall for b, a in zip(before, after, strict=True)]
+        shown = ", ".join(
+            f"{b[step].wall:.1f} → {a[step].wall:.1f}" for b, a in zip(before, after, strict=True)
+        )
+        lines.append(
+            f"  {step:<8} {shown}; {', '.join(f'{d:+.1f}' for d in diffs)}"
+            f" (median {statistics.median(diffs):+.2f})"
+        )
+    return "\n".join(lines)
+
+
 def table(profile: str, enterprises: int, figures: dict[str, Timed], about: str) -> str:
     lines = [
         f"{profile} ({enterprises:,} enterprises): {about}",
@@ -325,6 +346,9 @@ def main() -> None:
     parser.add_argument("--steps", default=",".join(STEPS))
     parser.add_argument("--keep", type=Path, default=ROOT / "benchmarks" / "out" / "profiles")
     parser.add_argument("--code", type=Path, help="run the commands of this copy of the package")
+    parser.add_argument(
+        "--against", type=Path, help="also run this copy, alternating with the code measured"
+    )
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument(
         "--postgres", metavar="URL", help="run on this PostgreSQL server (databases URL_…)"
@@ -344,9 +368,12 @@ def main() -> None:
             else prepare(folder, args.enterprises, profile)
         )
         runs = []
+        before: list[dict[str, Timed]] = []  # --against's, each run just before its pair's
         speeds = []  # the machine's pace before each run: how disturbed the runs were
         for _ in range(args.runs):
             speeds.append(machine_seconds())
+            if args.against is not None:
+                before.append(measure(folder, graded, args.against, steps))
             runs.append(measure(folder, graded, args.code, steps))
         if isinstance(graded, str):
             about = shape(_work(graded, "work")) if {"plan", "file", "replan"} & set(steps) else ""
@@ -355,6 +382,9 @@ def main() -> None:
         engine = "PostgreSQL" if args.postgres else "SQLite"
         print(table(profile, args.enterprises, best(runs), f"{engine}; {about}"))
         print(f"  machine before each run: {', '.join(f'{x:.2f}' for x in speeds)} s")
+        if before:
+            print(table(profile, args.enterprises, best(before), f"{engine}; {args.against}"))
+            print(pairs(before, runs))
         sys.stdout.flush()
 
 

@@ -60,6 +60,37 @@ def test_the_profile_table_runs(tmp_path: Path) -> None:
         assert re.search(rf"^\s+{step}\s+\d", out, re.MULTILINE), out
 
 
+def test_a_snapshot_is_measured_against_the_code(tmp_path: Path) -> None:
+    """``code_snapshot.py`` lays out a commit as installed; ``--against`` runs it beside
+    the code, run by run, and prints each pair."""
+    if subprocess.run(["git", "-C", str(BENCHMARKS), "rev-parse", "HEAD"], check=False).returncode:
+        pytest.skip("not in a git checkout: no commit to take a snapshot of")
+    snapshot = tmp_path / "snapshot"
+    _run("code_snapshot.py", "HEAD", str(snapshot))
+    assert (snapshot / "jointinspect" / "scheduler" / "solve.py").is_file()
+    out = _run(
+        "bench_profiles.py",
+        "--enterprises",
+        ENTERPRISES,
+        "--profiles",
+        "default",
+        "--steps",
+        "plan,file",
+        "--runs",
+        "2",
+        "--against",
+        str(snapshot),
+        "--keep",
+        str(tmp_path / "profiles"),
+    )
+    assert str(snapshot) in out, out
+    for step in ("plan", "file"):
+        # Two pairs, their differences and the median.
+        assert re.search(
+            rf"^\s+{step}\s+[\d.]+ → [\d.]+, [\d.]+ → [\d.]+; .*\(median", out, re.M
+        ), out
+
+
 @pytest.mark.postgres
 def test_the_city_benchmark_runs(pg_server: str, tmp_path: Path) -> None:
     pytest.importorskip("ray", reason="the city benchmark runs Ray (the ray extra)")
