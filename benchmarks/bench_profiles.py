@@ -26,10 +26,11 @@ within minutes); ``--runs N`` repeats each step and keeps the fastest. ``--code 
 runs the commands from another copy of the package (a folder holding ``jointinspect/``
 as installed, e.g. a snapshot taken before a change), so that before and after can be
 measured back to back on the same districts (``code_snapshot.py REV DIR`` makes one from a
-commit). ``--against DIR`` measures that copy too, its run before each of the code's, and
-prints its table and each step's differences run by run: on a machine whose pace drifts
-within the hour, pairs taken minutes apart tell a change from the drift where two tables
-taken one after the other do not.
+commit). ``--against DIR`` measures that copy too, beside each of the code's runs (first and
+second in turns, as a pair's second run was slower by itself), and prints its table and
+each step's differences run by run: on a machine whose pace drifts within the hour, pairs
+taken minutes apart tell a change from the drift where two tables taken one after the
+other do not.
 
 ``--postgres postgresql://USER@HOST/NAME`` runs the steps on that PostgreSQL server
 instead: each profile's district is imported and graded once into the database
@@ -370,11 +371,15 @@ def main() -> None:
         runs = []
         before: list[dict[str, Timed]] = []  # --against's, each run just before its pair's
         speeds = []  # the machine's pace before each run: how disturbed the runs were
-        for _ in range(args.runs):
+        for run in range(args.runs):
             speeds.append(machine_seconds())
-            if args.against is not None:
-                before.append(measure(folder, graded, args.against, steps))
-            runs.append(measure(folder, graded, args.code, steps))
+            if args.against is None:
+                runs.append(measure(folder, graded, args.code, steps))
+                continue
+            # In turns first and second (ABBA): a pair's second run was slower by itself.
+            pair = [(before, args.against), (runs, args.code)][:: 1 if run % 2 == 0 else -1]
+            for kept, code in pair:
+                kept.append(measure(folder, graded, code, steps))
         if isinstance(graded, str):
             about = shape(_work(graded, "work")) if {"plan", "file", "replan"} & set(steps) else ""
         else:
