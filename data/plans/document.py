@@ -244,6 +244,14 @@ def read_revision_rows(
         return keep(query.join(table_of(Visit), v.id == visit_id), v.uscc)
 
     kept = keep or every_row
+    # SQLite, knowing nothing of the tables' sizes, walks the revision's whole list of
+    # rows and looks each row's enterprise up in the scope: 96,000 visits and 214,000
+    # checks for a night's 3,000 enterprises. ``+ 0`` keeps it from looking rows up by
+    # the revision, so it starts from the scope's enterprises (the USCC indexes) and
+    # checks each of their rows against the revision's list: 0.12 → 0.01 s a query.
+    by_scope = keep is not None and conn.dialect.name == "sqlite"
+    held_by = m.revision_id + 0 if by_scope else m.revision_id
+    checks_held_by = mc.revision_id + 0 if by_scope else mc.revision_id
     # Each query's rows come as columns (``query_columns``: JSON arrays on SQLite) and
     # become tuples by ``map`` over them, never a driver's row and a Python loop's tuple
     # each: a district's draft is read by its filing and by the filing's check, ~900,000
@@ -255,7 +263,7 @@ def read_revision_rows(
                 table_of(VisitTask), held, m.visit_id == t.visit_id
             ),
             t.visit_id,
-        ).where(m.revision_id == revision_id),
+        ).where(held_by == revision_id),
         5,
     )
     tasks = grouped(vids, list(map(TaskRef, *task_columns)))
@@ -266,7 +274,7 @@ def read_revision_rows(
                 table_of(VisitOfficer), held, m.visit_id == o.visit_id
             ),
             o.visit_id,
-        ).where(m.revision_id == revision_id),
+        ).where(held_by == revision_id),
         3,
     )
     # A district's few thousand officers are most of a quarter's 250,000 staffings: one
@@ -283,7 +291,7 @@ def read_revision_rows(
             ),
             v.uscc,
         )
-        .where(m.revision_id == revision_id)
+        .where(held_by == revision_id)
         .order_by(v.id),
         7,
     )
@@ -297,7 +305,7 @@ def read_revision_rows(
             ).join_from(table_of(OffsiteCheck), held_checks, mc.offsite_id == c.id),
             c.uscc,
         )
-        .where(mc.revision_id == revision_id)
+        .where(checks_held_by == revision_id)
         .order_by(c.id),
         8,
     )

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from jointinspect.data.plans.document import stored_date, stored_dates
 from jointinspect.data.reading.columnar import cursor_columns as _cursor_columns
 from jointinspect.data.reading.columnar import json_columns, read_ahead
 from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
@@ -218,7 +219,7 @@ def load_planning_inputs(
                 demands = _demands(conn, quarter, keep) + _triggers(
                     conn, calendar, trigger_response_days, keep
                 )
-            no_disturb = _no_disturb(conn)
+            no_disturb = _no_disturb(conn, keep)
             items = _items(conn)
             inspectors = _inspectors(conn, quarter)
             sampling_rules = _sampling_rules(conn)
@@ -290,12 +291,27 @@ def _enterprises(
     return EnterpriseColumns(uscc, town, industry, lat, lon, status, grade)
 
 
-def _no_disturb(conn: Connection) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+def _no_disturb(
+    conn: Connection, keep: Keep = every_row
+) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+    """The 无感监管 list's entries of the enterprises ``keep`` keeps: what the problem's
+    enterprises are built with (a replan of part of the district asks for its scope's
+    few, not the district's 20,000)."""
     c = table_of(NoDisturb).c
+    # The driver's tuples, each distinct day parsed once (``stored_dates``).
+    usccs, since, until = _cursor_columns(
+        conn, keep(select(c.uscc, c.since, c.until), c.uscc).order_by(c.uscc), 3
+    )
     out: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
-    for uscc, since, until in conn.execute(select(c.uscc, c.since, c.until).order_by(c.uscc)):
-        out[uscc].append((since, until))
+    for uscc, start, end in zip(usccs, stored_dates(since), _open_dates(until), strict=True):
+        out[uscc].append((start, end))
     return dict(out)
+
+
+def _open_dates(values: Sequence[dt.date | str | None]) -> list[dt.date | None]:
+    """``stored_dates`` of values that may be NULL (an open end)."""
+    parsed = {value: None if value is None else stored_date(value) for value in set(values)}
+    return list(map(parsed.__getitem__, values))
 
 
 def _items(conn: Connection) -> dict[str, ItemRow]:

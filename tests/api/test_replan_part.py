@@ -2,6 +2,7 @@
 demands and triggers, and the rest's officer-days and visits (``replan_part``) — gives what
 reading the whole district and cutting it in memory gives."""
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from helpers.replan_world import AS_OF, World, build_filed_world, copy_world, write_bundle
-from sqlalchemy import literal, select, update
+from sqlalchemy import event, literal, select, update
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.bundle.importer import import_bundle
@@ -255,3 +256,56 @@ def test_the_coming_visits_read_ahead_are_those_read_here(world: tuple[World, En
         read = ahead()
     assert meanwhile.revision_id == filed.revision_id
     assert read.ids and read == here
+
+
+def _read_steps(engine: Engine, revision_id: int, only: set[str] | None) -> int:
+    """SQLite's virtual-machine steps (in tens) to read a revision's rows, or ``only``'s:
+    a count of the work done, the same on every run, unlike a time."""
+    counting = make_engine(str(engine.url))
+    steps = [0]
+
+    @event.listens_for(counting, "connect")
+    def count(connection: sqlite3.Connection, _record: Any) -> None:
+        def step() -> int:
+            steps[0] += 1
+            return 0
+
+        connection.set_progress_handler(step, 10)
+
+    try:
+        with counting.connect() as conn:
+            if only is None:
+                read_revision_rows(conn, revision_id)
+            else:
+                with uscc_scope(conn, only) as keep:
+                    read_revision_rows(conn, revision_id, keep)
+    finally:
+        counting.dispose()
+    return steps[0]
+
+
+def test_a_scope_s_rows_are_found_through_its_enterprises(filed_engine: Engine) -> None:
+    """A night's few enterprises' rows are looked up by their USCCs. Left to itself,
+    SQLite walked the revision's every visit and check and kept the scope's (a 1 % replan
+    of 650,000 enterprises: 310,000 rows walked, 0.1 s a query, for 8,000)."""
+    filed = read_filed_revision(QUARTER, engine=filed_engine)
+    with_both = {v.uscc for v in filed.rows.visits} & {c.uscc for c in filed.rows.offsite}
+    one = {min(with_both)}
+    rows = read_filed_revision(QUARTER, engine=filed_engine, only=one).rows
+    assert rows.visits and rows.offsite  # the enterprise's rows are read
+    whole = _read_steps(filed_engine, filed.revision_id, None)
+    part = _read_steps(filed_engine, filed.revision_id, one)
+    assert part * 20 < whole, f"one enterprise's rows took {part / whole:.0%} of the revision's"
+
+
+def test_a_scope_s_inputs_hold_its_own_no_disturb_entries(filed_world: World) -> None:
+    """The 无感监管 list is read for the scope's enterprises, not the district's."""
+    engine = make_engine(filed_world.url)
+    try:
+        listed = _inputs(filed_world, engine).no_disturb
+        assert len(listed) > 2
+        scope = set(sorted(listed)[:2]) | {"91310120000000000X"}
+        part = _inputs(filed_world, engine, only_usccs=scope).no_disturb
+    finally:
+        engine.dispose()
+    assert part == {u: listed[u] for u in sorted(listed)[:2]}
