@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from helpers.imported_district import imported_district
-from sqlalchemy import event
+from helpers.sqlite_steps import counting_engine
 from sqlalchemy.engine import Engine
 
 from jointinspect.calibration import calibrate_district
@@ -107,24 +107,10 @@ def test_a_learned_model_gives_touched_enterprises_the_district_grades(
 
 
 def _steps_reading(district: Engine, only: set[str]) -> int:
-    """SQLite's virtual-machine steps (in thousands) to read ``only``'s grading tables: a
-    count of the work done, the same on every run, unlike a time."""
-    engine = make_engine(str(district.url))
-    steps = [0]
-
-    @event.listens_for(engine, "connect")
-    def count(connection: sqlite3.Connection, _record: Any) -> None:
-        def step() -> int:
-            steps[0] += 1
-            return 0
-
-        connection.set_progress_handler(step, 1000)
-
-    try:
+    """SQLite's steps (in thousands) to read ``only``'s grading tables."""
+    with counting_engine(str(district.url), 1000) as (engine, steps):
         load_grading_tables(engine=engine, as_of=AS_OF, only=only)
-    finally:
-        engine.dispose()
-    return steps[0]
+    return steps.count
 
 
 def test_reading_a_scope_grows_with_it_not_with_its_square(district: Engine) -> None:

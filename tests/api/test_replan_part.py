@@ -2,7 +2,6 @@
 demands and triggers, and the rest's officer-days and visits (``replan_part``) — gives what
 reading the whole district and cutting it in memory gives."""
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -11,7 +10,8 @@ from typing import Any
 
 import pytest
 from helpers.replan_world import AS_OF, World, build_filed_world, copy_world, write_bundle
-from sqlalchemy import event, literal, select, update
+from helpers.sqlite_steps import counting_engine
+from sqlalchemy import literal, select, update
 from sqlalchemy.engine import Engine
 
 from jointinspect.data.bundle.importer import import_bundle
@@ -259,29 +259,14 @@ def test_the_coming_visits_read_ahead_are_those_read_here(world: tuple[World, En
 
 
 def _read_steps(engine: Engine, revision_id: int, only: set[str] | None) -> int:
-    """SQLite's virtual-machine steps (in tens) to read a revision's rows, or ``only``'s:
-    a count of the work done, the same on every run, unlike a time."""
-    counting = make_engine(str(engine.url))
-    steps = [0]
-
-    @event.listens_for(counting, "connect")
-    def count(connection: sqlite3.Connection, _record: Any) -> None:
-        def step() -> int:
-            steps[0] += 1
-            return 0
-
-        connection.set_progress_handler(step, 10)
-
-    try:
-        with counting.connect() as conn:
-            if only is None:
-                read_revision_rows(conn, revision_id)
-            else:
-                with uscc_scope(conn, only) as keep:
-                    read_revision_rows(conn, revision_id, keep)
-    finally:
-        counting.dispose()
-    return steps[0]
+    """SQLite's steps (in tens) to read a revision's rows, or ``only``'s."""
+    with counting_engine(str(engine.url), 10) as (counting, steps), counting.connect() as conn:
+        if only is None:
+            read_revision_rows(conn, revision_id)
+        else:
+            with uscc_scope(conn, only) as keep:
+                read_revision_rows(conn, revision_id, keep)
+    return steps.count
 
 
 def test_a_scope_s_rows_are_found_through_its_enterprises(filed_engine: Engine) -> None:
