@@ -57,11 +57,19 @@ class _Context:
         self.quiet_items = frozenset(k for k, item in problem.items.items() if item.no_disturb)
         # Working-day indices per window: a district's demands share a few hundred windows.
         self._windows: dict[tuple[dt.date, dt.date], tuple[int, int]] = {}
+        self._has_workday: dict[tuple[dt.date, dt.date], bool] = {}
 
     @functools.cached_property
     def task_demands(self) -> list[str]:
         """The demand of every visit's every task, visit by visit."""
         return [t.demand_id for v in self.plan.visits for t in v.tasks]
+
+    @functools.cached_property
+    def triggered_ids(self) -> frozenset[str]:
+        """The ids of the triggered demands (``DemandInfo.triggered``): asked of every task
+        of a district's 100,000 visits, a set once instead of a look-up and two
+        properties each."""
+        return frozenset(i for i, d in self.demands.items() if d.triggered)
 
     @functools.cached_property
     def unknown_in_visits(self) -> frozenset[str]:
@@ -81,8 +89,12 @@ class _Context:
         return found
 
     def window_has_workday(self, d: DemandInfo) -> bool:
-        lo, hi = self.window(d)
-        return lo <= hi
+        # Asked of every demand and task: one look-up by window.
+        found = self._has_workday.get((d.earliest, d.latest))
+        if found is None:
+            lo, hi = self.window(d)
+            found = self._has_workday[(d.earliest, d.latest)] = lo <= hi
+        return found
 
     def decision(self, d: DemandInfo) -> ModeDecision:
         lo, hi = self.window(d)
@@ -132,9 +144,9 @@ def rule2_two_qualified_officers(ctx: _Context) -> list[str]:
     out = []
     need = ctx.params.officers_per_department
     for v in ctx.plan.visits:
-        depts = {t.department for t in v.tasks}
-        for dept in sorted(depts):
-            n = sum(1 for o in v.inspectors if o.department == dept)
+        staffed = [o.department for o in v.inspectors]
+        for dept in sorted({t.department for t in v.tasks}):
+            n = staffed.count(dept)
             if n < need:
                 out.append(f"rule 2: {_name(v)} has {n} {dept} officer(s), needs {need}")
         for ref in v.inspectors:
@@ -160,12 +172,16 @@ def _visits_per_day(ctx: _Context) -> list[str]:
     for v in ctx.plan.visits:
         for ref in v.inspectors:
             per_day[(ref.id, v.date)] += 1
-    for (oid, day), n in sorted(per_day.items()):
-        o = ctx.officers.get(oid)
+    # Only the days over their limit are sorted for the messages (a district has tens of
+    # thousands of officer-days, nearly always none of them over).
+    officers = ctx.officers
+    over = []
+    for (oid, day), n in per_day.items():
+        o = officers.get(oid)
         if o is not None and n > o.max_visits_per_day:
-            out.append(
-                f"rule 2: officer {oid} has {n} visits on {day}, more than {o.max_visits_per_day}"
-            )
+            over.append((oid, day, n, o.max_visits_per_day))
+    for oid, day, n, most in sorted(over):
+        out.append(f"rule 2: officer {oid} has {n} visits on {day}, more than {most}")
     return out
 
 
@@ -225,7 +241,7 @@ def rule4_no_disturb_enterprise(ctx: _Context) -> list[str]:
         ent = ctx.problem.enterprises.get(v.uscc)
         if ent is None or not ent.no_disturb or not ent.no_disturb_on(v.date):
             continue
-        if not any(_triggered(ctx, t.demand_id) for t in v.tasks):
+        if not any(t.demand_id in ctx.triggered_ids for t in v.tasks):
             out.append(f"rule 4: {_name(v)} is routine but the enterprise is on the 无感监管 list")
     return out
 
@@ -234,11 +250,13 @@ def rule5_no_disturb_item(ctx: _Context) -> list[str]:
     """Hard constraint (rule 5): a routine demand for a 无事不扰 item is never on-site, and
     is unscheduled as ``no_disturb_item`` when it cannot go off-site."""
     out = []
-    quiet = ctx.quiet_items
+    quiet, demands, triggered = ctx.quiet_items, ctx.demands, ctx.triggered_ids
     for v in ctx.plan.visits:
         for t in v.tasks:
-            d = ctx.demands.get(t.demand_id)
-            if d and not d.triggered and d.item in quiet:
+            if t.demand_id in triggered:
+                continue
+            d = demands.get(t.demand_id)
+            if d and d.item in quiet:
                 out.append(f"rule 5: routine demand {d.id} for a 无事不扰 item is on-site")
     for u in ctx.plan.unscheduled:
         d = ctx.demands.get(u.demand_id)
@@ -260,25 +278,29 @@ def rule6_offsite_exactly_when(ctx: _Context) -> list[str]:
     for u in ctx.plan.unscheduled:
         if u.reason not in REASONS:
             out.append(f"demand {u.demand_id} has unknown unscheduled reason {u.reason!r}")
+    # Per demand (a district has ~370,000), the item's mode is looked up by item.
+    modes = {code: item.mode for code, item in ctx.problem.items.items()}
+    has_workday = ctx.window_has_workday
+    window = UnscheduledReason.WINDOW
     for d in ctx.problem.demands:
-        item = ctx.problem.items[d.item]
-        should = item.mode == ItemMode.OFFSITE or (
-            item.mode == ItemMode.EITHER and not d.triggered and not d.onsite_required
+        mode = modes[d.item]
+        should = mode == ItemMode.OFFSITE or (
+            mode == ItemMode.EITHER and not d.triggered and not d.onsite_required
         )
-        has_day = ctx.window_has_workday(d)
         entry = unscheduled.get(d.id)
-        if not has_day:
-            if entry is None or entry.reason != UnscheduledReason.WINDOW:
+        if not has_workday(d):
+            if entry is None or entry.reason != window:
                 out.append(f"§2: demand {d.id} has no working day in its window: must be 'window'")
             continue
-        if entry is not None and entry.reason == UnscheduledReason.WINDOW:
+        if entry is not None and entry.reason == window:
             out.append(f"§2: demand {d.id} is 'window' but its window holds a working day")
-        if should and d.id not in offsite:
+        check = offsite.get(d.id)
+        if should and check is None:
             out.append(f"rule 6: demand {d.id} must be done off-site")
-        if not should and d.id in offsite:
+        if not should and check is not None:
             out.append(f"rule 6: demand {d.id} must not be done off-site")
-        if d.id in offsite and offsite[d.id].due != min(d.latest, last_day):
-            out.append(f"§4: off-site demand {d.id} is due {offsite[d.id].due}, not its window end")
+        if check is not None and check.due != min(d.latest, last_day):
+            out.append(f"§4: off-site demand {d.id} is due {check.due}, not its window end")
     return out
 
 
@@ -286,25 +308,33 @@ def rule7_consolidation_and_caps(ctx: _Context) -> list[str]:
     """Hard constraint (rule 7): as few visits per enterprise as the windows allow, and
     routine visits within the quarter and year caps of the enterprise's grade."""
     out = []
+    # Most of a district's 100,000 enterprises with visits have one: what is asked of each
+    # is looked up once (caps by grade and use, the sets below), not worked out again.
+    triggered, unknown = ctx.triggered_ids, ctx.unknown_in_visits
+    enterprises, used_by = ctx.problem.enterprises, ctx.problem.routine_visits_this_year
+    caps: dict[tuple[str, int], int] = {}
     by_ent: dict[str, list[VisitResult]] = defaultdict(list)
     for v in ctx.plan.visits:
         by_ent[v.uscc].append(v)
     for uscc, visits in sorted(by_ent.items()):
-        ent = ctx.problem.enterprises.get(uscc)
+        ent = enterprises.get(uscc)
         if ent is None:
             out.append(f"{_name(visits[0])}: {uscc} is not an enterprise of the problem")
             continue
-        if uscc in ctx.unknown_in_visits:
+        if uscc in unknown:
             continue  # unknown demands are reported by every_demand_exactly_once
-        flags = [any(_triggered(ctx, t.demand_id) for t in v.tasks) for v in visits]
+        flags = [any(t.demand_id in triggered for t in v.tasks) for v in visits]
         routine = flags.count(False)
-        used = ctx.problem.routine_visits_this_year.get(uscc, 0)
-        cap = ctx.params.cap_for(ent.grade, used)
-        if routine > cap:
-            out.append(
-                f"rule 7: {uscc} has {routine} routine visits; its cap allows {cap} "
-                f"(grade {ent.grade}, {used} used this year)"
-            )
+        if routine:  # a cap is never below 0
+            used = used_by.get(uscc, 0)
+            cap = caps.get((ent.grade, used))
+            if cap is None:
+                cap = caps[(ent.grade, used)] = ctx.params.cap_for(ent.grade, used)
+            if routine > cap:
+                out.append(
+                    f"rule 7: {uscc} has {routine} routine visits; its cap allows {cap} "
+                    f"(grade {ent.grade}, {used} used this year)"
+                )
         for v, flag in zip(visits, flags, strict=True):
             if v.triggered != flag:
                 out.append(f"§2: {_name(v)} is marked triggered={v.triggered}, tasks say {flag}")
@@ -331,11 +361,8 @@ def _one_is_fewest(ctx: _Context, visit: VisitResult) -> bool:
     it: the visit has tasks and each window holds a working day."""
     if not visit.tasks:
         return False
-    for t in visit.tasks:
-        lo, hi = ctx.window(ctx.demands[t.demand_id])
-        if lo > hi:
-            return False
-    return True
+    demands, has_workday = ctx.demands, ctx.window_has_workday
+    return all(has_workday(demands[t.demand_id]) for t in visit.tasks)
 
 
 def _mergeable_pairs(ctx: _Context, uscc: str, visits: Sequence[VisitResult]) -> list[str]:
@@ -349,7 +376,7 @@ def _mergeable_pairs(ctx: _Context, uscc: str, visits: Sequence[VisitResult]) ->
             for i_ in ids:
                 dec = ctx.decision(ctx.demands[i_])
                 common = dayset.intersect(common, dayset.interval(dec.lo, dec.hi))
-            triggered = any(_triggered(ctx, i_) for i_ in ids)
+            triggered = any(i_ in ctx.triggered_ids for i_ in ids)
             ok = [
                 day
                 for day in dayset.days(common)
@@ -369,8 +396,3 @@ def rule8_never_dropped(ctx: _Context) -> list[str]:
         if d is not None and d.source.never_dropped and ctx.window_has_workday(d):
             out.append(f"rule 8: {d.source.value} demand {d.id} was dropped ({u.reason})")
     return out
-
-
-def _triggered(ctx: _Context, demand_id: str) -> bool:
-    d = ctx.demands.get(demand_id)
-    return d is not None and d.triggered
