@@ -38,7 +38,7 @@ from jointinspect.data.plans.drafts import discard_drafts
 from jointinspect.data.plans.followups import FollowupReport, derive_followups
 from jointinspect.data.plans.lock import plans_lock
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
-from jointinspect.data.plans.replan_part import filed_demands
+from jointinspect.data.plans.replan_part import coming_visits_ahead, filed_demands
 from jointinspect.data.plans.replan_store import (
     REPLAN_MARK,
     FiledRevision,
@@ -230,52 +230,62 @@ def _replan_locked(
     if run.discarded:
         say(f"discarded unfiled draft revision {', '.join(map(str, run.discarded))}")
     head = read_filed_head(run.quarter, engine=engine)
-    with engine.connect() as conn:
-        held = filed_demands(conn, head.revision_id)
-    news = news_since(engine=engine, known_demands=held, outcomes_since=head.as_of or q.first_day)
-    touched = news.touched
-    clock.lap("news")
-    if touched:
-        say(f"regrading ({len(touched)} enterprises with new demands or outcomes)")
-        run.regraded = _regrade(engine, options, as_of, touched)
-    clock.lap("regrade")
-    settings = planning_settings(q, calendar, options.trigger_response_days, params)
-    # Read before the inputs (as ``make_plan`` does): a change in between makes the next
-    # replan replan the whole district, never the reverse.
-    with engine.connect() as conn:
-        basis = planning_basis(conn, q, settings)
-        whole_because = (
-            "asked for (--whole)" if whole else why_whole(conn, head.basis, basis, head.revision)
+    # The rest's coming visits, which a replan of part of the district reads, are the
+    # filed revision's own: read on a thread of their own from now, while the news and
+    # the regrade are found (SQLite works on them without the GIL). The part's own
+    # visits are read too and left out where they are used (``ComingVisits.rest``).
+    with coming_visits_ahead(engine, head.revision_id, (), as_of) as read_coming:
+        with engine.connect() as conn:
+            held = filed_demands(conn, head.revision_id)
+        news = news_since(
+            engine=engine, known_demands=held, outcomes_since=head.as_of or q.first_day
         )
-    travel = Travel.of(head.basis)  # there when why_whole finds nothing
-    made: Replanned | str = whole_because or ""
-    if whole_because is None and travel is not None:
-        say(f"replanning {len(touched | news.withdrawn)} enterprise(s) with news")
-        made = replan_part(
-            q,
-            touched | news.withdrawn,
-            engine=engine,
-            revision_id=head.revision_id,
-            travel=travel,
-            as_of=as_of,
-            calendar=calendar,
-            trigger_response_days=options.trigger_response_days,
-            pin_working_days=options.pin_working_days,
-            params=params,
-            say=say,
-        )
-    if isinstance(made, str):
-        run.whole_because = made
-        say(f"replanning the whole district: {made}")
-        made = _replan_whole(
-            q,
-            engine=engine,
-            options=options,
-            calendar=calendar,
-            params=params,
-            as_of=as_of,
-            say=say,
-        )
+        touched = news.touched
+        clock.lap("news")
+        if touched:
+            say(f"regrading ({len(touched)} enterprises with new demands or outcomes)")
+            run.regraded = _regrade(engine, options, as_of, touched)
+        clock.lap("regrade")
+        settings = planning_settings(q, calendar, options.trigger_response_days, params)
+        # Read before the inputs (as ``make_plan`` does): a change in between makes the next
+        # replan replan the whole district, never the reverse.
+        with engine.connect() as conn:
+            basis = planning_basis(conn, q, settings)
+            whole_because = (
+                "asked for (--whole)"
+                if whole
+                else why_whole(conn, head.basis, basis, head.revision)
+            )
+        travel = Travel.of(head.basis)  # there when why_whole finds nothing
+        made: Replanned | str = whole_because or ""
+        if whole_because is None and travel is not None:
+            say(f"replanning {len(touched | news.withdrawn)} enterprise(s) with news")
+            made = replan_part(
+                q,
+                touched | news.withdrawn,
+                engine=engine,
+                revision_id=head.revision_id,
+                travel=travel,
+                as_of=as_of,
+                calendar=calendar,
+                trigger_response_days=options.trigger_response_days,
+                pin_working_days=options.pin_working_days,
+                params=params,
+                say=say,
+                coming=read_coming,
+            )
+        if isinstance(made, str):
+            run.whole_because = made
+            say(f"replanning the whole district: {made}")
+            made = _replan_whole(
+                q,
+                engine=engine,
+                options=options,
+                calendar=calendar,
+                params=params,
+                as_of=as_of,
+                say=say,
+            )
     run.scope = None if made.scope is None else len(made.scope)
     filed, problem, outcome, ordered = made.filed, made.problem, made.outcome, made.ordered
     previous, checks = made.previous, made.checks

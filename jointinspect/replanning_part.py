@@ -19,6 +19,7 @@ revision holds the rest's rows as the filed revision does (``CarriedRows.scope``
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -97,14 +98,20 @@ def replan_part(
     pin_working_days: int,
     params: SchedulerParams,
     say: Progress,
+    coming: Callable[[], ComingVisits] | None = None,
 ) -> Replanned | str:
     """Replan ``scope`` (the enterprises with news) against the rest of the filed
-    revision ``revision_id``; or say why the whole district must be replanned instead."""
+    revision ``revision_id``; or say why the whole district must be replanned instead.
+    ``coming``: what gives the revision's coming visits, read ahead already (with a
+    scope of at most ``scope``'s enterprises); else they are read here."""
     widened = 0
-    coming: ComingVisits | None = None
     # The rest's coming visits are read on a second connection while the part's own rows
     # are: most of both is the database's work, which releases the GIL.
-    with coming_visits_ahead(engine, revision_id, scope, as_of) as read_coming:
+    with ExitStack() as stack:
+        read_coming = coming or stack.enter_context(
+            coming_visits_ahead(engine, revision_id, scope, as_of)
+        )
+        rest_of: ComingVisits | None = None
         while True:
             filed = read_filed_revision(str(q), engine=engine, only=scope)
             if filed.revision_id != revision_id:
@@ -130,10 +137,15 @@ def replan_part(
                 if pins.first_free < len(problem.workdays)
                 else None
             )
-            if coming is None:
+            if rest_of is None:
                 # Read once: a widened scope's rest is this one's less the added enterprises.
-                coming = read_coming()
-            rest = coming.rest(scope)
+                rest_of = read_coming()
+                if rest_of.revision_id != revision_id:
+                    raise ValueError(
+                        f"coming visits of revision id {rest_of.revision_id} given for "
+                        f"revision id {revision_id}"
+                    )
+            rest = rest_of.rest(scope)
             background = Background.of_rows(rest.officer_days, rest.visits, movable_from)
             try:
                 outcome = replan(
@@ -162,9 +174,9 @@ def replan_part(
     # days' travel, which cancels out; and the replan places no visit in the past.
     old_days = {(o.id, v.date) for v in previous.visits if v.date >= as_of for o in v.inspectors}
     new_days = {(o.id, v.date) for v in result.visits if v.date >= as_of for o in v.inspectors}
-    assert coming is not None  # read in the first pass
+    assert rest_of is not None  # read in the first pass
     with engine.connect() as conn:
-        beside = coming.stops(conn, scope, old_days | new_days)
+        beside = rest_of.stops(conn, scope, old_days | new_days)
     try:
         left = filed_figures(problem, previous)
     except ValueError as gone:

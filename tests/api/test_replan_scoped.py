@@ -7,6 +7,7 @@ planned, the replan replans the whole district and says why."""
 import datetime as dt
 import hashlib
 import shutil
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,37 @@ def test_what_a_revision_holds_of_the_tables_leaves_out_only_the_draws(
         got = filed_demands(conn, revision)
     engine.dispose()
     assert got == {d: u for d, u in held.items() if not is_drawn_id(d) or d == made_by_hand}
+
+
+def test_the_rest_s_coming_visits_are_read_while_the_news_is(
+    filed_template: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rest's coming visits are the filed revision's, known before the news: their
+    read (a thread of its own) starts before the news is found and the regrade made, and
+    the replan of the part takes what it read — where it had waited for them."""
+    import jointinspect.data.plans.replan_part as replan_part_data
+    import jointinspect.replanning as replanning
+
+    world = copy_world(filed_template, tmp_path, district=tmp_path)
+    _complaints(world, 1, 10, "2025-11-02T09:00:00+08:00")
+    started = threading.Event()
+    reads: list[frozenset[str]] = []
+    read_coming = replan_part_data.read_coming_visits
+
+    def reading(conn: Any, revision_id: int, scope: Any, as_of: dt.date) -> Any:
+        reads.append(frozenset(scope))
+        started.set()
+        return read_coming(conn, revision_id, scope, as_of)
+
+    finding = replanning.news_since
+
+    def news_after_the_read(**kwargs: Any) -> Any:
+        # Waits for the read: never set when the part reads them itself, later.
+        assert started.wait(timeout=20), "the coming visits were not being read yet"
+        return finding(**kwargs)
+
+    monkeypatch.setattr(replan_part_data, "read_coming_visits", reading)
+    monkeypatch.setattr(replanning, "news_since", news_after_the_read)
+    run = _replan(world, AS_OF, whole=False)
+    assert run.scope is not None and run.filing is not None  # a part, replanned and filed
+    assert reads == [frozenset()]  # once, before the scope was known
