@@ -29,8 +29,8 @@ from jointinspect.data.grading.tables import (
     last_inspection_date,
     load_grading_tables,
     load_inspections,
-    load_relation_pairs,
     load_trade_history,
+    related_enterprises,
     write_grades,
 )
 from jointinspect.grade_apart import events_apart, register_digest
@@ -157,11 +157,11 @@ def grade_enterprises(
     neighbourhood (``contagion.hops`` relations; at least one, for the reasons' count of
     marked neighbours). The result also holds the neighbours: take the ``usccs`` rows."""
     chosen = grading_model(engine=engine)
-    uscc_a, uscc_b = load_relation_pairs(engine=engine)
     # A learned model reads the whole relation group (features.group_*): every
     # enterprise connected to a seed; the default, ``contagion.hops`` relations.
     hops = None if chosen.scorecard is not None else max(config.risk.contagion.hops, 1)
-    scope = neighbourhood(uscc_a, uscc_b, usccs, hops=hops)
+    with engine.connect() as conn:
+        scope = neighbourhood(lambda reached: related_enterprises(conn, reached), usccs, hops=hops)
     tables = load_grading_tables(engine=engine, as_of=as_of, only=scope)
     trades = None
     if chosen.scorecard is not None:

@@ -14,8 +14,7 @@ neighbours (non-backtracking, so an enterprise's own risk does not echo back to 
 The exposure grows with every risky neighbour and never exceeds ``damping``.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -123,9 +122,10 @@ def marked_neighbours(edges: EdgeArrays, marked: np.ndarray) -> IntArray:
 
 
 def neighbourhood(
-    uscc_a: Sequence[str], uscc_b: Sequence[str], seeds: Iterable[str], *, hops: int | None
+    related: Callable[[set[str]], Iterable[str]], seeds: Iterable[str], *, hops: int | None
 ) -> set[str]:
-    """The seeds and every enterprise within ``hops`` relations of one (any kind).
+    """The seeds and every enterprise within ``hops`` relations of one (any kind);
+    ``related(usccs)`` gives every enterprise related to one of ``usccs``, either end.
 
     ``hops=None``: every enterprise connected to a seed through any chain of relations
     (what a learned model's relation-group features read).
@@ -134,16 +134,14 @@ def neighbourhood(
     signal at most ``hops`` relations, an enterprise's signal is its own (credit, history,
     marks), and the enterprises nearer than ``hops`` have all their relations inside it.
     So grading just these enterprises gives the seeds the grades a district grading does.
+    Only the relations of the enterprises reached are asked for, hop by hop: a night's
+    few hundred, not a district's every relation.
     """
-    related: dict[str, list[str]] = defaultdict(list)
-    for a, b in zip(uscc_a, uscc_b, strict=True):
-        related[a].append(b)
-        related[b].append(a)
     reached = set(seeds)
     frontier = reached
     done = 0
     while frontier and (hops is None or done < hops):
-        frontier = {n for u in frontier for n in related.get(u, ())} - reached
+        frontier = set(related(frontier)) - reached
         reached |= frontier
         done += 1
     return reached

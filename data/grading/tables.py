@@ -25,7 +25,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from jointinspect.data.bulk_write import large_page_cache
 from jointinspect.data.plans.basis import record_input_change
 from jointinspect.data.reading.columnar import json_columns, read_ahead
-from jointinspect.data.uscc_scope import Keep, every_row, uscc_scope
+from jointinspect.data.uscc_scope import Keep, every_row, scope_members, uscc_scope
 from jointinspect.models import (
     CreditEvent,
     Enterprise,
@@ -426,12 +426,21 @@ def enterprise_count(*, engine: Engine) -> int:
         )
 
 
-def load_relation_pairs(*, engine: Engine) -> tuple[list[str], list[str]]:
-    """Both ends of every relation (any kind): who is related to whom."""
+def related_enterprises(conn: Connection, usccs: Collection[str]) -> set[str]:
+    """Every enterprise related (any kind, either end) to one of ``usccs``: looked up by
+    the relation's key and its index on the other end, for ``contagion.neighbourhood``."""
     r = table_of(Relation).c
-    with engine.connect() as conn:
-        rows = _fetch(conn, select(r.uscc_a, r.uscc_b))
-    return [row[0] for row in rows], [row[1] for row in rows]
+    if not usccs:
+        return set()
+    with scope_members(conn, usccs) as members:
+        rows = _fetch(
+            conn,
+            union_all(
+                select(r.uscc_b).where(r.uscc_a.in_(members)),
+                select(r.uscc_a).where(r.uscc_b.in_(members)),
+            ),
+        )
+    return {uscc for (uscc,) in rows}
 
 
 def load_inspections(*, engine: Engine, after: dt.date, until: dt.date | None = None) -> Columns:

@@ -4,6 +4,7 @@ neighbourhood gives exactly the grades a whole-district grading gives them."""
 import datetime as dt
 import random
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from helpers.sqlite_steps import counting_engine
 from sqlalchemy.engine import Engine
 
 from jointinspect.calibration import calibrate_district
-from jointinspect.data.grading.tables import load_grading_tables
+from jointinspect.data.grading.tables import load_grading_tables, related_enterprises
 from jointinspect.grading import grade_district, grade_enterprises, inputs_from_tables
 from jointinspect.models import make_engine
 from jointinspect.risk.config import load_config
@@ -48,12 +49,57 @@ def _rows(result: GradingResult, usccs: set[str]) -> dict[str, tuple[Any, ...]]:
     }
 
 
+def _related_by(pairs: list[tuple[str, str]]) -> Callable[[set[str]], set[str]]:
+    def related(usccs: set[str]) -> set[str]:
+        return {b for a, b in pairs if a in usccs} | {a for a, b in pairs if b in usccs}
+
+    return related
+
+
 def test_neighbourhood_reaches_hops_relations_in_either_direction() -> None:
-    a, b = ["A", "C", "C", "E"], ["B", "B", "D", "F"]
-    assert neighbourhood(a, b, ["A"], hops=0) == {"A"}
-    assert neighbourhood(a, b, ["A"], hops=1) == {"A", "B"}
-    assert neighbourhood(a, b, ["A"], hops=3) == {"A", "B", "C", "D"}
-    assert neighbourhood(a, b, ["A", "X"], hops=9) == {"A", "B", "C", "D", "X"}
+    related = _related_by([("A", "B"), ("C", "B"), ("C", "D"), ("E", "F")])
+    assert neighbourhood(related, ["A"], hops=0) == {"A"}
+    assert neighbourhood(related, ["A"], hops=1) == {"A", "B"}
+    assert neighbourhood(related, ["A"], hops=3) == {"A", "B", "C", "D"}
+    assert neighbourhood(related, ["A", "X"], hops=9) == {"A", "B", "C", "D", "X"}
+    assert neighbourhood(related, ["A"], hops=None) == {"A", "B", "C", "D"}
+
+
+def test_the_neighbourhood_is_read_from_the_scope_s_relations_alone(
+    district: Engine, tmp_path: Path
+) -> None:
+    """The regrade of a night's few hundred enterprises asks for their relations, hop by
+    hop, instead of reading the district's every relation (82,000 of them at 650,000
+    enterprises): 20,000 more relations elsewhere leave its work as it was."""
+    copy = tmp_path / "related.db"
+    with sqlite3.connect(str(district.url.database)) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    url = f"sqlite:///{copy}"
+    with sqlite3.connect(copy) as conn:
+        usccs = [u for (u,) in conn.execute("SELECT uscc FROM enterprise ORDER BY uscc")]
+        seeds = {a for (a,) in conn.execute("SELECT uscc_a FROM relation ORDER BY 1 LIMIT 5")}
+
+    def reach() -> tuple[set[str], int]:
+        with counting_engine(url, 100) as (engine, steps), engine.connect() as conn:
+            found = neighbourhood(lambda reached: related_enterprises(conn, reached), seeds, hops=3)
+        return found, steps.count
+
+    before, work = reach()
+    assert len(before) > len(seeds)  # the seeds have relations for the test to be about
+    # Relations among enterprises the neighbourhood does not hold, and none beside it:
+    # what it reaches cannot change.
+    others = [u for u in usccs if u not in before]
+    pick = random.Random(11)
+    extra = {tuple(sorted(pick.sample(others, 2))) for _ in range(20_000)}
+    with sqlite3.connect(copy) as conn:
+        conn.executemany(
+            "INSERT OR IGNORE INTO relation (uscc_a, uscc_b, kind) VALUES (?, ?, 'address')",
+            sorted(extra),
+        )
+    after, more_work = reach()
+    assert after == before
+    # Reading every relation took ten times the work (steps of 100 SQLite instructions).
+    assert more_work <= work * 1.2, (work, more_work)
 
 
 def test_touched_enterprises_get_the_district_grades(district: Engine) -> None:
