@@ -1,7 +1,7 @@
 """Benchmark: the whole ``plan`` at district scale; quality figures, time and peak memory.
 
     .venv/bin/python benchmarks/bench_plan.py --enterprises 650000 [--source district|memory]
-        [--profile default|tight|multi|dense|bigtown]
+        [--profile default|tight|multi|dense|bigtown|every]
 
 ``district`` (default): the synthetic district generator writes a bundle, it is imported
 into a fresh SQLite database and graded (as ``jointinspect grade`` does, as of the day

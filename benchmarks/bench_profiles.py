@@ -1,7 +1,7 @@
 """Benchmark: ``plan``, ``file``, ``replan`` and ``grade`` as whole commands, per profile.
 
     .venv/bin/python benchmarks/bench_profiles.py [--enterprises 650000]
-        [--profiles default,tight,multi,dense,bigtown] [--steps plan,file,replan,grade]
+        [--profiles default,tight,multi,dense,bigtown,every] [--steps plan,file,replan,grade]
         [--keep DIR] [--code DIR] [--against DIR] [--runs N] [--postgres URL]
 
 For each stress profile of the generator (``generate --profile``) a district is prepared
@@ -67,7 +67,7 @@ REGRADE_AS_OF = "2025-10-01"
 REPLAN_AS_OF = dt.date(2025, 11, 3)
 TRIGGER_SHARE = 0.01
 STEPS = ("plan", "file", "replan", "grade")
-PROFILES = ("default", "tight", "multi", "dense", "bigtown")
+PROFILES = ("default", "tight", "multi", "dense", "bigtown", "every")
 
 
 #: A SQLite database file, or a PostgreSQL database's URL.

@@ -1,7 +1,7 @@
 """Benchmark: the nightly replan of a 650,000-enterprise district with 1 % new triggers.
 
     .venv/bin/python benchmarks/bench_replan.py [--enterprises N] [--keep DIR]
-        [--prepare-only] [--profile default|tight|multi|dense|bigtown]
+        [--prepare-only] [--profile default|tight|multi|dense|bigtown|every]
         [--shares 0.0001,0.001,0.01,0.05]
 
 Preparation (untimed, minutes at full scale; reused from ``--keep DIR`` when there):

@@ -2,15 +2,17 @@
 
 The default district is one shape: officers plentiful (most departments at their standing
 force), few departments per enterprise, triggers sparse, towns of similar size. The
-planner's cost depends on that shape, so each profile below changes one dimension and
-keeps everything else — the register, the random streams, the files written:
+planner's cost depends on that shape, so each profile below but the last changes one
+dimension and keeps everything else — the register, the random streams, the files written:
 
 - ``tight``: officers sized to the work alone (no standing force) at a high utilisation,
   so that officer-days are scarce and the choice of day and team matters;
 - ``multi``: departments plan and draw more at the same enterprises, so that visits are
   joint visits of several departments;
 - ``dense``: ten times the triggers — narrow windows, visits that must not be dropped;
-- ``bigtown``: most enterprises (and officers) in two very large towns.
+- ``bigtown``: most enterprises (and officers) in two very large towns;
+- ``every``: all four at once, to see how they compound: a district none of us drew may
+  be several of these shapes at a time.
 
 ``default`` changes nothing: its files are byte for byte those of the generator without
 profiles (the shipped sample pins them).
@@ -116,6 +118,16 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "bigtown",
             "three quarters of the district in two very large towns",
+            town_weights=_bigtown_weights(),
+        ),
+        Profile(
+            "every",
+            "all four stresses at once: tight, multi, dense and bigtown together",
+            max_utilisation=0.9,
+            officer_floor=0.0,
+            demand_rate=3.0,
+            sampling_rate=2.0,
+            trigger_rate=10.0,
             town_weights=_bigtown_weights(),
         ),
     )
