@@ -233,9 +233,71 @@ class Construction:
             if self._place(draft, ent):
                 return
         if draft.never_dropped:
+            if self._place_across_towns(draft, ent):
+                return
             first = next(t for t in draft.tasks if t.demand.source.never_dropped)
             raise UnplaceableDemand(first.demand.id, self.why(draft)[1])
         self._drop(draft.tasks, draft)
+
+    def _place_across_towns(self, draft: VisitDraft, ent: EnterpriseInfo) -> bool:
+        """Place a visit that must not be dropped with officers working in another town
+        that day, when no day has enough of them idle or in its own town.
+
+        The construction keeps each officer's day in one town (its routes), which the
+        rules do not ask: a small department with complaints in more towns than it has
+        pairs of officers on a day found no day for one of them, and the whole plan
+        stopped (rule 8) where the officers had room. Only such a visit is placed so, and
+        only when the one-town placement has failed: every other plan is as before. The
+        day: the one that sends the fewest officers to a second town, the earliest among
+        equals; the officers: idle ones first, then the least loaded that day, then the
+        least worked, the seed drawing among equals (:mod:`officer_draw`).
+        """
+        r = self.roster
+        town = ent.town
+        best: tuple[int, int, list[int]] | None = None
+        for day in dayset.days(draft.days):
+            chosen: list[int] = []
+            for dept in draft.departments:
+                picked = self._pick_anywhere(draft, dept, day, town)
+                if picked is None:
+                    break
+                chosen.extend(picked)
+            else:
+                crossing = sum(1 for o in chosen if r.load[o][day] and r.town_on[o][day] != town)
+                if best is None or crossing < best[0]:
+                    best = (crossing, day, chosen)
+        if best is None:
+            return False
+        _, day, chosen = best
+        for o in chosen:
+            r.assign(o, day, town)
+        self.placed.append(Placed(draft, day, tuple(sorted(chosen))))
+        return True
+
+    def _pick_anywhere(self, draft: VisitDraft, dept: str, day: int, town: str) -> list[int] | None:
+        """``need`` officers of ``dept`` with room on ``day``, wherever they work that day
+        (:meth:`_place_across_towns`); None when there are fewer."""
+        r = self.roster
+        members = [
+            o
+            for o in r.by_dept.get(dept, ())
+            if r.eligible(o, day, draft.uscc) and r.load[o][day] < r.officers[o].max_visits_per_day
+        ]
+        if len(members) < r.need:
+            return None
+
+        def merit(o: int) -> tuple[int, int, int]:
+            away = r.load[o][day] > 0 and r.town_on[o][day] != town
+            return (int(away), r.load[o][day], r.total[o])
+
+        scored = sorted((merit(o), o) for o in members)
+        cut = scored[r.need - 1][0]
+        sure = [o for m, o in scored if m < cut]
+        tied = [o for m, o in scored if m == cut]  # in id order, as the draw lists them
+        drawn = officer_draw.draw_positions(
+            self.problem.seed, draft.key, dept, len(tied), r.need - len(sure)
+        )
+        return sure + [tied[p] for p in drawn]
 
     def _drop(self, tasks: Sequence[ModeDecision], draft: VisitDraft) -> None:
         reason, detail = self.why(draft)
@@ -508,6 +570,14 @@ def _fewest_free(idle: list[list[set[int]] | None], day: int, barred: set[int] |
         free = len(officers) - len(officers & barred) if barred else len(officers)
         fewest = min(fewest, free)
     return fewest
+
+
+def across_towns(roster: Roster, p: Placed, town: str) -> bool:
+    """Whether a visit in ``town`` has an officer whose day is in another town
+    (:meth:`Construction._place_across_towns`). The improvement and the replan's
+    rebalance leave such a visit as it is: their models give each officer-day one town."""
+    town_on = roster.town_on
+    return any(town_on[o][p.day] != town for o in p.officers)
 
 
 def _is_triggered(t: ModeDecision) -> bool:

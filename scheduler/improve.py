@@ -27,7 +27,7 @@ import networkx as nx
 from ortools.sat.python import cp_model
 
 from jointinspect.models.plan_problem import PlanningProblem
-from jointinspect.scheduler.assignment import Placed, Roster
+from jointinspect.scheduler.assignment import Placed, Roster, across_towns
 from jointinspect.scheduler.chunk_model import (
     Assignment,
     ChunkModel,
@@ -112,7 +112,9 @@ def _subproblems(
     weeks = [_week(problem, day) for day in range(len(problem.workdays))]
     groups: dict[tuple[str, tuple[int, int]], list[int]] = defaultdict(list)
     for i, p in enumerate(placed):
-        groups[(problem.enterprises[p.draft.uscc].town, weeks[p.day])].append(i)
+        town = problem.enterprises[p.draft.uscc].town
+        if not across_towns(roster, p, town):
+            groups[(town, weeks[p.day])].append(i)
     # Each department's most visits a day: the bound's officer-day size.
     caps = {
         dept: max(roster.officers[o].max_visits_per_day for o in members)

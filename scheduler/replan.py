@@ -46,7 +46,7 @@ from jointinspect.models.plan_result import (
 )
 from jointinspect.models.quarter import Quarter
 from jointinspect.scheduler import dayset, officer_draw
-from jointinspect.scheduler.assignment import Construction, Placed, Roster
+from jointinspect.scheduler.assignment import Construction, Placed, Roster, across_towns
 from jointinspect.scheduler.change_cost import ChangeCosts, FiledPlacement, rebalance
 from jointinspect.scheduler.consolidation import VisitDraft, consolidate_enterprise
 from jointinspect.scheduler.errors import UnknownReference, UnplaceableDemand
@@ -651,7 +651,7 @@ def _chunks(state: _Replan, changed: Sequence[int], costs: ChangeCosts) -> list[
         if meta.fixed:
             continue
         key = group_of(p)
-        if key in hot_groups:
+        if key in hot_groups and not across_towns(state.roster, p, key[0]):
             groups[key].append((p.day, p.draft.key, i))
     if state.background is not None:
         for town, date, draft_key in state.background.movable:

@@ -58,11 +58,6 @@ class RestOfPlan:
     visits: list[tuple[str, dt.date, str]]
 
 
-class OfficerInTwoTownsError(RuntimeError):
-    """An officer's day in the filed revision holds visits in two towns, which the
-    planner never makes: the revision was not written by it."""
-
-
 def read_rest_of_plan(
     conn: Connection, revision_id: int, scope: Collection[str], as_of: dt.date
 ) -> RestOfPlan:
@@ -96,13 +91,11 @@ class ComingVisits:
             listed.append((uscc, day, town))
             for oid in officers:
                 key = (oid, day)
+                # An officer-day in two towns (a visit that must not be dropped, placed
+                # with officers working elsewhere that day) is taken as its first town's,
+                # as the construction's roster takes it.
                 count, first_town, top = officer_days.get(key, (0, town, 0))
-                if first_town != town:
-                    raise OfficerInTwoTownsError(
-                        f"officer {oid} has visits in {first_town} and {town} on {day} "
-                        f"in revision id {self.revision_id}"
-                    )
-                officer_days[key] = (count + 1, town, max(top, order))
+                officer_days[key] = (count + 1, first_town, max(top, order))
         return RestOfPlan(officer_days, listed)
 
     def stops(

@@ -24,6 +24,7 @@ from jointinspect.data.plans.document import (
 )
 from jointinspect.data.plans.planning_inputs import load_planning_inputs
 from jointinspect.data.plans.replan_part import (
+    ComingVisits,
     coming_visits_ahead,
     read_coming_visits,
     read_rest_of_plan,
@@ -294,3 +295,24 @@ def test_a_scope_s_inputs_hold_its_own_no_disturb_entries(filed_world: World) ->
     finally:
         engine.dispose()
     assert part == {u: listed[u] for u in sorted(listed)[:2]}
+
+
+def test_the_rest_takes_an_officer_day_in_two_towns_as_its_first_town() -> None:
+    """A plan may send an officer on to a second town on a day (a complaint that could not
+    be placed otherwise); the rest of such a plan is read, its officer-day counted once,
+    in the town of its first visit. It was refused as a plan the planner never makes."""
+    day = AS_OF + timedelta(days=7)
+    coming = ComingVisits(
+        [
+            ("E1", day, "南桥镇", 1, ("SCJ-01", "SCJ-02")),
+            ("E2", day, "奉城镇", 2, ("SCJ-01", "SCJ-03")),
+        ],
+        1,
+        [11, 12],
+        {11: [("SCJ-01", "SCJ"), ("SCJ-02", "SCJ")], 12: [("SCJ-01", "SCJ"), ("SCJ-03", "SCJ")]},
+        AS_OF,
+    )
+    rest = coming.rest(())
+    assert rest.officer_days[("SCJ-01", day)] == (2, "南桥镇", 2)
+    assert rest.officer_days[("SCJ-03", day)] == (1, "奉城镇", 2)
+    assert coming.rest({"E1"}).officer_days[("SCJ-01", day)] == (1, "奉城镇", 2)

@@ -146,27 +146,8 @@ def test_generate_command_takes_a_profile(tmp_path: Path) -> None:
         assert f"{p.name} {p.summary}" in lines, p.name
 
 
-#: At this size the ``every`` district gives the 市场监管局 (SCJ) five officers for 71
-#: complaints and referrals, most of them due in the fortnight after the National Day
-#: holiday, across eight towns. The construction keeps each officer's day in one town (its
-#: routes; the contract does not ask it) and is greedy: it finds no day with two SCJ
-#: officers free in 金海街道 for one complaint, and planning stops, as rule 8 says it must
-#: when one cannot be placed. Officers visiting two towns in a day would place it.
-_EVERY_AT_THIS_SIZE = pytest.mark.xfail(
-    strict=True,
-    reason="every, 3,000 enterprises: the construction cannot place complaint T-000160 (SCJ)",
-)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(p, marks=_EVERY_AT_THIS_SIZE) if p == "every" else p
-        for p in PROFILES
-        if p != "default"
-    ],
-)
+@pytest.mark.parametrize("name", [p for p in PROFILES if p != "default"])
 def test_every_profile_plans_and_files_within_the_hard_rules(
     name: str, districts: dict[str, GeneratedDistrict], tmp_path: Path
 ) -> None:

@@ -192,3 +192,20 @@ def test_an_enterprises_officer_draw_does_not_depend_on_other_enterprises_news()
     alone = _visit(_replanned(_with(base, mine), filed).result, late)
     beside = _visit(_replanned(_with(base, theirs, mine), filed).result, late)
     assert (alone.date, alone.inspectors) == (beside.date, beside.inspectors)
+
+
+def test_a_plan_with_officers_in_two_towns_a_day_replans_within_the_rules() -> None:
+    """Complaints due one day in more towns than the department has pairs of officers:
+    the plan sends officers on to a second town, and the replan reads such a plan and
+    places one complaint more the same way."""
+    day = WORKDAYS[30]
+    towns = ["南桥镇", "奉城镇", "庄行镇", "金汇镇"]
+    ents = [enterprise(f"91310120MA1H00010{k}", town=t) for k, t in enumerate(towns)]
+    complaints = [
+        demand(f"C{k}", "SCJ", "SCJ-1", e.uscc, "complaint", day, day) for k, e in enumerate(ents)
+    ]
+    p = problem(ents, [item("SCJ-1", "SCJ")], team("SCJ", 3), complaints[:3])
+    filed = solved(p)
+    out = _replanned(_with(p, complaints[3]), filed, as_of=WORKDAYS[20])
+    assert sorted(v.uscc for v in out.result.visits) == [e.uscc for e in ents]
+    assert {v.date for v in out.result.visits} == {day}

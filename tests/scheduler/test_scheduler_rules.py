@@ -229,6 +229,46 @@ def test_rule8_complaint_never_dropped_planning_fails_naming_it() -> None:
     assert "conflict" in message
 
 
+def _three_towns_one_day(extra: int = 0) -> tuple[dt.date, list[str]]:
+    return WORKDAYS[10], ["南桥镇", "奉城镇", "庄行镇", "金汇镇"][: 3 + extra]
+
+
+def test_rule8_complaints_in_more_towns_than_pairs_share_officers_across_towns() -> None:
+    """Three complaints due the same day in three towns, and three officers: officer-days
+    of one town each make at most one pair and one officer left over, and the planner
+    stopped on the second complaint. The rules do not bind an officer to one town a day,
+    so officers go on to a second town; every rule still holds (``solved``)."""
+    day, towns = _three_towns_one_day()
+    p = problem(
+        [enterprise(f"E{k}", town=t) for k, t in enumerate(towns)],
+        [item("SCJ-1", "SCJ")],
+        team("SCJ", 3),
+        [demand(f"C{k}", "SCJ", "SCJ-1", f"E{k}", "complaint", day, day) for k in range(3)],
+    )
+    result = solved(p)
+    assert sorted(v.uscc for v in result.visits) == ["E0", "E1", "E2"]
+    assert {v.date for v in result.visits} == {day}
+    towns_of: dict[str, set[str]] = {}
+    for v in result.visits:
+        for o in v.inspectors:
+            towns_of.setdefault(o.id, set()).add(v.town)
+    assert max(len(t) for t in towns_of.values()) == 2
+
+
+def test_rule8_a_complaint_still_stops_the_plan_when_no_officer_has_room() -> None:
+    """Officers who may do two visits a day, three complaints due that day in three towns:
+    six places for the three visits' six, then a fourth finds none, in any town."""
+    day, towns = _three_towns_one_day(extra=1)
+    p = problem(
+        [enterprise(f"E{k}", town=t) for k, t in enumerate(towns)],
+        [item("SCJ-1", "SCJ")],
+        team("SCJ", 3, per_day=2),
+        [demand(f"C{k}", "SCJ", "SCJ-1", f"E{k}", "complaint", day, day) for k in range(4)],
+    )
+    with pytest.raises(UnplaceableDemand, match="C3"):
+        solve(p)
+
+
 def test_rule8_alert_may_be_unscheduled_but_complaint_keeps_its_visit() -> None:
     p = problem(
         [enterprise("E1")],
