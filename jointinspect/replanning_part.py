@@ -55,6 +55,7 @@ from jointinspect.scheduler.replan import (
 from jointinspect.scheduler.replan_scope import (
     Background,
     BackgroundRefused,
+    RoomNeeded,
     ScopeTooNarrow,
     filed_figures,
     whole_figures,
@@ -164,8 +165,8 @@ def replan_part(
                 say(f"widening the replan by {len(narrow.usccs)} enterprise(s) CP-SAT reaches")
                 scope = scope | set(narrow.usccs)
                 continue
-            except BackgroundRefused as refused:
-                return str(refused)
+            except (BackgroundRefused, RoomNeeded) as whole_needed:
+                return str(whole_needed)
             break
     result = outcome.result
     # The coming officer-days the part's visits take, before and after: the rest's stops

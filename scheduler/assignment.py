@@ -196,11 +196,22 @@ class Roster:
 class Construction:
     """The greedy placement of all visits; failures are reduced or reported."""
 
-    def __init__(self, problem: PlanningProblem, roster: Roster) -> None:
+    def __init__(
+        self,
+        problem: PlanningProblem,
+        roster: Roster,
+        make_room: Callable[[VisitDraft], list[VisitDraft]] | None = None,
+    ) -> None:
+        """``make_room``: asked, for a visit that must not be dropped and finds no officers
+        with room, to take visits placed before this construction off the roster (a
+        replan's filed routine visits) and return them, to be placed again after the
+        others; an empty list when it frees nothing."""
         self.problem = problem
         self.roster = roster
+        self.make_room = make_room
         self.placed: list[Placed] = []
         self.dropped: list[Dropped] = []
+        self._made_way: list[VisitDraft] = []
         # Each department's officers living in each town.
         self._home: dict[tuple[str, str | None], frozenset[int]] = {}
         for o, officer in enumerate(roster.officers):
@@ -211,6 +222,12 @@ class Construction:
         enterprises = self.problem.enterprises
         for draft in sorted(drafts, key=lambda v: _order(v, enterprises[v.uscc])):
             self._place_or_reduce(draft)
+        # The visits that made way, placed again after the rest (none in a plan).
+        while self._made_way:
+            moved = sorted(self._made_way, key=lambda v: _order(v, enterprises[v.uscc]))
+            self._made_way = []
+            for draft in moved:
+                self._place_or_reduce(draft)
 
     def _place_or_reduce(self, draft: VisitDraft) -> None:
         ent = self.problem.enterprises[draft.uscc]
@@ -235,6 +252,12 @@ class Construction:
         if draft.never_dropped:
             if self._place_across_towns(draft, ent):
                 return
+            if self.make_room is not None:
+                made_way = self.make_room(draft)
+                if made_way:
+                    self._made_way.extend(made_way)
+                    if self._place(draft, ent) or self._place_across_towns(draft, ent):
+                        return
             first = next(t for t in draft.tasks if t.demand.source.never_dropped)
             raise UnplaceableDemand(first.demand.id, self.why(draft)[1])
         self._drop(draft.tasks, draft)

@@ -54,7 +54,12 @@ from jointinspect.scheduler.modes import ModeDecision, Placement, decide_all
 from jointinspect.scheduler.params import SchedulerParams
 from jointinspect.scheduler.pinning import DayStatus, PinWindow, pin_window
 from jointinspect.scheduler.plan_diff import Provenance, plan_diff
-from jointinspect.scheduler.replan_scope import Background, BackgroundRefused, ScopeTooNarrow
+from jointinspect.scheduler.replan_scope import (
+    Background,
+    BackgroundRefused,
+    RoomNeeded,
+    ScopeTooNarrow,
+)
 from jointinspect.scheduler.result_assembly import (
     SOURCE_VALUES,
     by_department,
@@ -520,8 +525,89 @@ class _Replan:
         drawn = officer_draw.draw(self.problem.seed, p.draft.key, dept, sorted(tied), k - len(sure))
         return sure + [tied[i] for i in drawn]
 
+    def make_room(self, draft: VisitDraft) -> list[VisitDraft]:
+        """Take filed routine visits off the roster so that ``draft`` (one that must not be
+        dropped, with no officers left with room) has its officers; return them, to be
+        placed again. A complaint outranks a routine visit, as in a plan, where complaints
+        are placed first: a replan that kept every routine visit where it was stopped
+        instead (rule 8). The day of the draft's window that needs the fewest visits
+        moved, the earliest among equals; on it, the visits of the officers who are full
+        in the draft's key order until enough have room. Pinned visits and triggered
+        ones stay. Part of a district cannot weigh the rest's visits: it asks for the
+        whole (:class:`RoomNeeded`)."""
+        first = next(t for t in draft.tasks if t.demand.source.never_dropped).demand.id
+        if self.background is not None:
+            raise RoomNeeded(
+                f"demand {first} must not be dropped and finds no officer with room in the "
+                "replanned part: visits of the rest may have to make way"
+            )
+        r = self.roster
+        on_day: dict[int, list[int]] = defaultdict(list)
+        for i, (p, meta) in enumerate(zip(self.placed, self.meta, strict=True)):
+            if not meta.fixed and not p.draft.triggered and p.day >= self.pins.first_free:
+                on_day[p.day].append(i)
+        best: list[int] | None = None
+        for day in dayset.days(draft.days):
+            chosen = self._making_way(draft, day, sorted(on_day.get(day, ()), key=self._key_of))
+            if chosen is not None and (best is None or len(chosen) < len(best)):
+                best = chosen
+        if not best:
+            return []
+        moved = []
+        for i in sorted(best, reverse=True):
+            p, meta = self.placed.pop(i), self.meta.pop(i)
+            for o in p.officers:
+                r.release(o, p.day)
+            meta.reasons.append(
+                f"made way for {first} on {self.problem.workdays[p.day]}, which must not be dropped"
+            )
+            moved_draft = p.draft
+            lo = self.pins.first_free
+            moved_draft.days = dayset.intersect(
+                moved_draft.days, dayset.interval(lo, len(self.problem.workdays) - 1)
+            )
+            self.fresh_meta[moved_draft.key] = meta
+            moved.append(moved_draft)
+        return moved
+
+    def _key_of(self, i: int) -> str:
+        return self.placed[i].draft.key
+
+    def _making_way(self, draft: VisitDraft, day: int, candidates: list[int]) -> list[int] | None:
+        """The visits (indices into :attr:`placed`, among ``candidates``, in their order)
+        to move off ``day`` so that every department of ``draft`` has ``need`` officers
+        with room there; None when moving all of them would not do."""
+        r = self.roster
+        chosen: list[int] = []
+        freed: set[int] = set()
+        for dept in draft.departments:
+            eligible = [o for o in r.by_dept.get(dept, ()) if r.eligible(o, day, draft.uscc)]
+            room = sum(
+                1
+                for o in eligible
+                if o in freed or r.load[o][day] < r.officers[o].max_visits_per_day
+            )
+            full = {o for o in eligible if o not in freed} - {
+                o for o in eligible if r.load[o][day] < r.officers[o].max_visits_per_day
+            }
+            for i in candidates:
+                if room >= r.need:
+                    break
+                if i in chosen:
+                    continue
+                frees = full.intersection(self.placed[i].officers)
+                if not frees:
+                    continue
+                chosen.append(i)
+                freed.update(self.placed[i].officers)
+                full -= frees
+                room += len(frees)
+            if room < r.need:
+                return None
+        return chosen
+
     def construct(self) -> None:
-        construction = Construction(self.problem, self.roster)
+        construction = Construction(self.problem, self.roster, self.make_room)
         construction.run(self.fresh)
         for x in construction.dropped:
             self.unscheduled.append(unscheduled_result(x.decision, x.reason.value, x.detail))

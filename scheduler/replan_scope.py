@@ -58,6 +58,12 @@ class BackgroundRefused(ValueError):
     visits there would change in a replan of the whole district."""
 
 
+class RoomNeeded(ValueError):
+    """A visit that must not be dropped finds no officers with room in the part: visits
+    of the rest may have to make way for it, which only a replan of the whole district
+    can weigh."""
+
+
 @dataclass(frozen=True)
 class Background:
     """The coming visits a replan of part of the district leaves as filed."""

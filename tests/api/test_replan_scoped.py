@@ -132,9 +132,8 @@ def test_a_plan_with_officers_in_two_towns_replans_its_part_as_the_whole(
     two_town_template: World, tmp_path: Path
 ) -> None:
     """The rest of such a plan is read as the whole district's replan reads it (the
-    officer-day in its first town): the part files what the whole district files. (One
-    complaint in 20 would not do: the 市场监管局's officers are fully booked in some of
-    their windows, and a replan does not move routine visits aside for a complaint.)"""
+    officer-day in its first town), and with one complaint in 200 the part alone is
+    replanned: it files what the whole district files."""
     assert _officer_days_in_two_towns(two_town_template) >= 1
     part, whole = _worlds(two_town_template, tmp_path)
     as_of = dt.date(2025, 10, 9)
@@ -148,6 +147,33 @@ def test_a_plan_with_officers_in_two_towns_replans_its_part_as_the_whole(
     assert scoped.diff == full.diff
     assert table_digests(part) == table_digests(whole)
     assert what_is_filed(part) == what_is_filed(whole)
+
+
+def test_a_complaint_the_part_has_no_room_for_replans_the_whole_district(
+    two_town_template: World, tmp_path: Path
+) -> None:
+    """Of one complaint in 25, some find the 市场监管局's officers fully booked in their
+    windows, partly by routine visits: the part cannot weigh the rest's visits, so the
+    whole district is replanned, where routine visits make way. The night's replan had
+    stopped (rule 8)."""
+    part, whole = _worlds(two_town_template, tmp_path)
+    as_of = dt.date(2025, 10, 9)
+    runs = []
+    for world, everything in ((part, False), (whole, True)):
+        _complaints(world, 0, 25, "2025-10-09T09:00:00+08:00")
+        runs.append(_replan(world, as_of, whole=everything))
+    scoped, full = runs
+    assert scoped.filing is not None and full.filing is not None
+    assert scoped.scope is None and scoped.whole_because is not None
+    assert "must not be dropped" in scoped.whole_because
+    assert scoped.diff == full.diff
+    assert any(
+        "made way for" in reason
+        for kind in ("moved", "restaffed", "retasked", "cancelled")
+        for change in full.diff[kind]
+        for reason in change.get("reasons", ())
+    )
+    assert table_digests(part) == table_digests(whole)
 
 
 def test_a_change_besides_news_replans_the_whole_district(

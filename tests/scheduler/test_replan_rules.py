@@ -209,3 +209,24 @@ def test_a_plan_with_officers_in_two_towns_a_day_replans_within_the_rules() -> N
     out = _replanned(_with(p, complaints[3]), filed, as_of=WORKDAYS[20])
     assert sorted(v.uscc for v in out.result.visits) == [e.uscc for e in ents]
     assert {v.date for v in out.result.visits} == {day}
+
+
+def test_a_complaint_with_no_officer_free_moves_a_routine_visit_aside() -> None:
+    """The complaint's one day is taken by a filed routine visit of the only two officers,
+    who do one visit a day: the routine visit makes way (to another day of its window),
+    as a plan would have placed the complaint first. The replan had stopped (rule 8)."""
+    p = problem(
+        [enterprise(E1), enterprise(E2)],
+        [item("SCJ-1", "SCJ")],
+        team("SCJ", 2, per_day=1),
+        [demand("D1", "SCJ", "SCJ-1", E1, earliest=DECEMBER[0], latest=DECEMBER[1])],
+    )
+    filed = _filed_on(p, MID_DECEMBER)
+    complaint = demand(
+        "C1", "SCJ", "SCJ-1", E2, source="complaint", earliest=MID_DECEMBER, latest=MID_DECEMBER
+    )
+    out = _replanned(_with(p, complaint), filed)
+    assert _visit(out.result, E2).date == MID_DECEMBER
+    moved = _visit(out.result, E1)
+    assert moved.date != MID_DECEMBER and DECEMBER[0] <= moved.date <= DECEMBER[1]
+    assert out.diff["counts"]["moved"] == 1
