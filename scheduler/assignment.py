@@ -204,8 +204,9 @@ class Construction:
     ) -> None:
         """``make_room``: asked, for a visit that must not be dropped and finds no officers
         with room, to take visits placed before this construction off the roster (a
-        replan's filed routine visits) and return them, to be placed again after the
-        others; an empty list when it frees nothing."""
+        replan's filed visits) and return them, to be placed again: those that must not
+        be dropped at once, the others after the rest; an empty list when it frees
+        nothing."""
         self.problem = problem
         self.roster = roster
         self.make_room = make_room
@@ -255,8 +256,14 @@ class Construction:
             if self.make_room is not None:
                 made_way = self.make_room(draft)
                 if made_way:
-                    self._made_way.extend(made_way)
-                    if self._place(draft, ent) or self._place_across_towns(draft, ent):
+                    placed = self._place(draft, ent) or self._place_across_towns(draft, ent)
+                    self._made_way.extend(v for v in made_way if not v.never_dropped)
+                    # Those that must not be dropped either go elsewhere at once, while
+                    # the room they were chosen for is there; a visit makes way once.
+                    for moved in made_way:
+                        if moved.never_dropped:
+                            self._place_or_reduce(moved)
+                    if placed:
                         return
             first = next(t for t in draft.tasks if t.demand.source.never_dropped)
             raise UnplaceableDemand(first.demand.id, self.why(draft)[1])

@@ -526,15 +526,16 @@ class _Replan:
         return sure + [tied[i] for i in drawn]
 
     def make_room(self, draft: VisitDraft) -> list[VisitDraft]:
-        """Take filed routine visits off the roster so that ``draft`` (one that must not be
+        """Take filed visits off the roster so that ``draft`` (one that must not be
         dropped, with no officers left with room) has its officers; return them, to be
-        placed again. A complaint outranks a routine visit, as in a plan, where complaints
-        are placed first: a replan that kept every routine visit where it was stopped
-        instead (rule 8). The day of the draft's window that needs the fewest visits
-        moved, the earliest among equals; on it, the visits of the officers who are full
-        in the draft's key order until enough have room. Pinned visits and triggered
-        ones stay. Part of a district cannot weigh the rest's visits: it asks for the
-        whole (:class:`RoomNeeded`)."""
+        placed again. A complaint outranks a routine visit and an alert's, as in a plan,
+        where complaints are placed first: a replan that kept every filed visit where it
+        was stopped instead (rule 8). The day of the draft's window that needs the fewest
+        visits moved, the earliest among equals; on it, the full officers' visits, routine
+        ones first (:meth:`_rank`), until enough have room. Pinned visits stay, and so
+        does one that must not be dropped unless another day of its window has room for
+        it. Part of a district cannot weigh the rest's visits: it asks for the whole
+        (:class:`RoomNeeded`)."""
         first = next(t for t in draft.tasks if t.demand.source.never_dropped).demand.id
         if self.background is not None:
             raise RoomNeeded(
@@ -544,11 +545,16 @@ class _Replan:
         r = self.roster
         on_day: dict[int, list[int]] = defaultdict(list)
         for i, (p, meta) in enumerate(zip(self.placed, self.meta, strict=True)):
-            if not meta.fixed and not p.draft.triggered and p.day >= self.pins.first_free:
+            if not meta.fixed and p.day >= self.pins.first_free:
                 on_day[p.day].append(i)
         best: list[int] | None = None
         for day in dayset.days(draft.days):
-            chosen = self._making_way(draft, day, sorted(on_day.get(day, ()), key=self._key_of))
+            candidates = [
+                i
+                for i in sorted(on_day.get(day, ()), key=self._rank)
+                if not self.placed[i].draft.never_dropped or self._elsewhere(i, day)
+            ]
+            chosen = self._making_way(draft, day, candidates)
             if chosen is not None and (best is None or len(chosen) < len(best)):
                 best = chosen
         if not best:
@@ -570,8 +576,33 @@ class _Replan:
             moved.append(moved_draft)
         return moved
 
-    def _key_of(self, i: int) -> str:
-        return self.placed[i].draft.key
+    def _rank(self, i: int) -> tuple[bool, bool, str]:
+        """Routine visits make way first, then an alert's, then one that must not be
+        dropped itself; by key among equals."""
+        draft = self.placed[i].draft
+        return draft.never_dropped, draft.triggered, draft.key
+
+    def _elsewhere(self, i: int, day: int) -> bool:
+        """Whether the filed visit ``i`` (on ``day``) has another free day in its window
+        on which each of its departments has enough officers with room, wherever they
+        work: one that must not be dropped makes way only so."""
+        r = self.roster
+        p = self.placed[i]
+        for other in dayset.days(p.draft.days):
+            if other == day or other < self.pins.first_free:
+                continue
+            if all(
+                sum(
+                    1
+                    for o in r.by_dept.get(dept, ())
+                    if r.eligible(o, other, p.draft.uscc)
+                    and r.load[o][other] < r.officers[o].max_visits_per_day
+                )
+                >= r.need
+                for dept in p.draft.departments
+            ):
+                return True
+        return False
 
     def _making_way(self, draft: VisitDraft, day: int, candidates: list[int]) -> list[int] | None:
         """The visits (indices into :attr:`placed`, among ``candidates``, in their order)

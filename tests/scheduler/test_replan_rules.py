@@ -3,11 +3,13 @@
 import datetime as dt
 from dataclasses import replace
 
+import pytest
 from helpers.planning_builders import WORKDAYS, demand, enterprise, item, problem, solved, team
 
 from jointinspect.models.plan_problem import PlanningProblem
 from jointinspect.models.plan_result import PlanResult, VisitResult
 from jointinspect.scheduler.checker import check
+from jointinspect.scheduler.errors import UnplaceableDemand
 from jointinspect.scheduler.pinning import pin_window
 from jointinspect.scheduler.replan import ReplanOutcome, replan
 from jointinspect.scheduler.replan_check import check_replanned
@@ -230,3 +232,24 @@ def test_a_complaint_with_no_officer_free_moves_a_routine_visit_aside() -> None:
     moved = _visit(out.result, E1)
     assert moved.date != MID_DECEMBER and DECEMBER[0] <= moved.date <= DECEMBER[1]
     assert out.diff["counts"]["moved"] == 1
+
+
+def test_a_filed_complaint_with_room_elsewhere_makes_way_for_one_due_that_day() -> None:
+    """Two officers who do one visit a day, a filed complaint on the day the new one is
+    due, whose window goes on: the filed complaint moves to another day of its window.
+    A complaint makes way only so; with no other day for it, the replan stops."""
+    later = dt.date(2025, 12, 19)
+    p = problem(
+        [enterprise(E1), enterprise(E2)],
+        [item("SCJ-1", "SCJ")],
+        team("SCJ", 2, per_day=1),
+        [demand("C1", "SCJ", "SCJ-1", E1, "complaint", MID_DECEMBER, later)],
+    )
+    filed = _filed_on(p, MID_DECEMBER)
+    due = demand("C2", "SCJ", "SCJ-1", E2, "complaint", MID_DECEMBER, MID_DECEMBER)
+    out = _replanned(_with(p, due), filed)
+    assert _visit(out.result, E2).date == MID_DECEMBER
+    assert MID_DECEMBER < _visit(out.result, E1).date <= later
+    stuck = replace(p, demands=[replace(p.demands[0], latest=MID_DECEMBER)])
+    with pytest.raises(UnplaceableDemand, match="C2"):
+        replan(_with(stuck, due), _filed_on(stuck, MID_DECEMBER), AS_OF, 2)
