@@ -128,6 +128,22 @@ def _officer_days_in_two_towns(world: World) -> int:
     return int(count)
 
 
+def _after_the_holiday(
+    template: World, tmp_path: Path, share: int
+) -> tuple[World, World, ReplanRun, ReplanRun]:
+    """Copies of ``template`` replanned on the first working day after the National Day
+    holiday with complaints for one in ``share`` of the planned enterprises: one
+    replanning the part with news, one the whole district; both filed."""
+    part, whole = _worlds(template, tmp_path)
+    runs = []
+    for world, everything in ((part, False), (whole, True)):
+        _complaints(world, 0, share, "2025-10-09T09:00:00+08:00")
+        runs.append(_replan(world, dt.date(2025, 10, 9), whole=everything))
+    scoped, full = runs
+    assert scoped.filing is not None and full.filing is not None
+    return part, whole, scoped, full
+
+
 def test_a_plan_with_officers_in_two_towns_replans_its_part_as_the_whole(
     two_town_template: World, tmp_path: Path
 ) -> None:
@@ -135,14 +151,7 @@ def test_a_plan_with_officers_in_two_towns_replans_its_part_as_the_whole(
     officer-day in its first town), and with one complaint in 200 the part alone is
     replanned: it files what the whole district files."""
     assert _officer_days_in_two_towns(two_town_template) >= 1
-    part, whole = _worlds(two_town_template, tmp_path)
-    as_of = dt.date(2025, 10, 9)
-    runs = []
-    for world, everything in ((part, False), (whole, True)):
-        _complaints(world, 0, 200, "2025-10-09T09:00:00+08:00")
-        runs.append(_replan(world, as_of, whole=everything))
-    scoped, full = runs
-    assert scoped.filing is not None and full.filing is not None
+    part, whole, scoped, full = _after_the_holiday(two_town_template, tmp_path, 200)
     assert scoped.scope is not None and full.scope is None
     assert scoped.diff == full.diff
     assert table_digests(part) == table_digests(whole)
@@ -156,14 +165,7 @@ def test_a_complaint_the_part_has_no_room_for_replans_the_whole_district(
     windows, partly by routine visits: the part cannot weigh the rest's visits, so the
     whole district is replanned, where routine visits make way. The night's replan had
     stopped (rule 8)."""
-    part, whole = _worlds(two_town_template, tmp_path)
-    as_of = dt.date(2025, 10, 9)
-    runs = []
-    for world, everything in ((part, False), (whole, True)):
-        _complaints(world, 0, 25, "2025-10-09T09:00:00+08:00")
-        runs.append(_replan(world, as_of, whole=everything))
-    scoped, full = runs
-    assert scoped.filing is not None and full.filing is not None
+    part, whole, scoped, full = _after_the_holiday(two_town_template, tmp_path, 25)
     assert scoped.scope is None and scoped.whole_because is not None
     assert "must not be dropped" in scoped.whole_because
     assert scoped.diff == full.diff
