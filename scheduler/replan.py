@@ -140,6 +140,8 @@ class _Replan:
         self.cancelled: dict[int, list[str]] = defaultdict(list)
         #: Per enterprise, the visits this replan has formed so far (:meth:`key`).
         self.visit_numbers: dict[str, int] = defaultdict(int)
+        #: The draft keys of the filed visits that made way (:meth:`make_room`).
+        self.made_way: list[str] = []
 
     def _take(self, background: Background) -> None:
         """The officer-days the rest of the plan keeps, on the roster before anything else
@@ -573,6 +575,7 @@ class _Replan:
                 moved_draft.days, dayset.interval(lo, len(self.problem.workdays) - 1)
             )
             self.fresh_meta[moved_draft.key] = meta
+            self.made_way.append(moved_draft.key)
             moved.append(moved_draft)
         return moved
 
@@ -645,6 +648,12 @@ class _Replan:
         for p in construction.placed:
             self.placed.append(p)
             self.meta.append(self.fresh_meta[p.draft.key])
+        # A visit that made way and found no other day is cancelled, saying for what.
+        placed = {p.draft.key for p in construction.placed}
+        for key in self.made_way:
+            meta = self.fresh_meta[key]
+            if key not in placed and meta.origin is not None:
+                self.cancelled[meta.origin].extend(meta.reasons)
 
 
 def replan(

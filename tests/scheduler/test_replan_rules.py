@@ -253,3 +253,22 @@ def test_a_filed_complaint_with_room_elsewhere_makes_way_for_one_due_that_day() 
     stuck = replace(p, demands=[replace(p.demands[0], latest=MID_DECEMBER)])
     with pytest.raises(UnplaceableDemand, match="C2"):
         replan(_with(stuck, due), _filed_on(stuck, MID_DECEMBER), AS_OF, 2)
+
+
+def test_a_routine_visit_with_no_other_day_makes_way_and_is_cancelled_saying_why() -> None:
+    p = problem(
+        [enterprise(E1), enterprise(E2)],
+        [item("SCJ-1", "SCJ")],
+        team("SCJ", 2, per_day=1),
+        [demand("D1", "SCJ", "SCJ-1", E1, earliest=MID_DECEMBER, latest=MID_DECEMBER)],
+    )
+    filed = _filed_on(p, MID_DECEMBER)
+    complaint = demand(
+        "C1", "SCJ", "SCJ-1", E2, source="complaint", earliest=MID_DECEMBER, latest=MID_DECEMBER
+    )
+    out = _replanned(_with(p, complaint), filed)
+    assert [v.uscc for v in out.result.visits] == [E2]
+    (cancelled,) = out.diff["cancelled"]
+    assert cancelled["uscc"] == E1
+    assert cancelled["reasons"] == [f"made way for C1 on {MID_DECEMBER}, which must not be dropped"]
+    assert [(u.demand_id, u.reason) for u in out.result.unscheduled] == [("D1", "capacity")]
