@@ -95,6 +95,16 @@ class Roster:
         """Certificate, availability, 回避 (rule 2) — load is checked separately."""
         return bool(self.can_work[o][day]) and o not in self.conflicts.get(uscc, ())
 
+    def with_room(self, dept: str, day: int, uscc: str) -> list[int]:
+        """The officers of ``dept`` who may inspect ``uscc`` on ``day`` (:meth:`eligible`)
+        and have room for one more visit that day, wherever they work; in id order."""
+        load, officers = self.load, self.officers
+        return [
+            o
+            for o in self.by_dept.get(dept, ())
+            if self.eligible(o, day, uscc) and load[o][day] < officers[o].max_visits_per_day
+        ]
+
     def assign(self, o: int, day: int, town: str, count: int = 1) -> None:
         """Give officer ``o`` ``count`` visits in ``town`` on ``day`` (as many calls of
         one each: a replan loads the rest of a district's officer-days at once)."""
@@ -308,11 +318,7 @@ class Construction:
         """``need`` officers of ``dept`` with room on ``day``, wherever they work that day
         (:meth:`_place_across_towns`); None when there are fewer."""
         r = self.roster
-        members = [
-            o
-            for o in r.by_dept.get(dept, ())
-            if r.eligible(o, day, draft.uscc) and r.load[o][day] < r.officers[o].max_visits_per_day
-        ]
+        members = r.with_room(dept, day, draft.uscc)
         if len(members) < r.need:
             return None
 

@@ -595,13 +595,7 @@ class _Replan:
             if other == day or other < self.pins.first_free:
                 continue
             if all(
-                sum(
-                    1
-                    for o in r.by_dept.get(dept, ())
-                    if r.eligible(o, other, p.draft.uscc)
-                    and r.load[o][other] < r.officers[o].max_visits_per_day
-                )
-                >= r.need
+                len(r.with_room(dept, other, p.draft.uscc)) >= r.need
                 for dept in p.draft.departments
             ):
                 return True
@@ -615,15 +609,9 @@ class _Replan:
         chosen: list[int] = []
         freed: set[int] = set()
         for dept in draft.departments:
-            eligible = [o for o in r.by_dept.get(dept, ()) if r.eligible(o, day, draft.uscc)]
-            room = sum(
-                1
-                for o in eligible
-                if o in freed or r.load[o][day] < r.officers[o].max_visits_per_day
-            )
-            full = {o for o in eligible if o not in freed} - {
-                o for o in eligible if r.load[o][day] < r.officers[o].max_visits_per_day
-            }
+            eligible = {o for o in r.by_dept.get(dept, ()) if r.eligible(o, day, draft.uscc)}
+            full = eligible - freed - set(r.with_room(dept, day, draft.uscc))
+            room = len(eligible) - len(full)
             for i in candidates:
                 if room >= r.need:
                     break
